@@ -1,0 +1,3 @@
+from shared.entrypoint import serve
+
+serve("registry", default_port=8001)

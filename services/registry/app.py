@@ -1,0 +1,23 @@
+"""Composition root of the registry service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.events import registry as contracts
+from shared.service import ServiceRuntime, create_service_app
+from shared.settings import Settings
+from services.registry.api import router
+
+NAME = "registry"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = ServiceRuntime.build(NAME, settings or Settings(), publishes=contracts.STREAM)
+    runtime.document_publications(contracts.STREAM, [
+        contracts.CoopRegistered, contracts.CoopStatusChanged, contracts.MemberJoined, contracts.MemberLeft,
+    ])
+    return create_service_app(
+        runtime, [router], title="HTX Registry",
+        description="Co-ops, unions, groups, members, partners, plots, certificates, gradings, inspections.",
+    )

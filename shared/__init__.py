@@ -1,0 +1,1 @@
+"""Code every service shares: event contracts, messaging, database, settings, auth."""

@@ -1,0 +1,140 @@
+"""Transactional outbox: an event is stored with the state change, published after commit.
+
+The relay publishes rows in id order, so a producer's events reach its stream in the order
+they were committed. If the relay dies between XADD and marking the row, the row is
+published again on restart: consumers dedupe on `event_id`, so that is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timezone
+
+import redis.asyncio as aioredis
+from sqlalchemy import Column, Text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.correlation import current_correlation_id
+from shared.events.envelope import Event, EventEnvelope
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An event waiting to be (or already) published to its stream."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=36)
+    stream: str = Field(max_length=200)
+    event_type: str = Field(max_length=200)
+    fields_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    published_at: datetime | None = Field(default=None, index=True)
+
+
+def record_event(
+    session: AsyncSession,
+    stream: str,
+    event: Event,
+    *,
+    occurred_at: datetime | None = None,
+    actor: str = "",
+    correlation_id: str = "",
+) -> EventEnvelope:
+    """Add an event to the outbox inside the caller's transaction."""
+    envelope = EventEnvelope.wrap(
+        event, occurred_at=occurred_at, actor=actor,
+        correlation_id=correlation_id or current_correlation_id.get(),
+    )
+    session.add(
+        OutboxMessage(
+            event_id=str(envelope.event_id),
+            stream=stream,
+            event_type=envelope.event_type,
+            fields_json=json.dumps(envelope.to_fields(), ensure_ascii=False),
+            created_at=envelope.recorded_at,
+        )
+    )
+    return envelope
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Redis, in order, from one process at a time."""
+
+    BATCH = 200
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: aioredis.Redis,
+        *,
+        producer: str,
+        stream_name: "callable[[str], str]",
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self._sessions = sessions
+        self._redis = redis
+        self._stream_name = stream_name
+        self._lock_key = stream_name(f"outbox-relay-lock:{producer}")
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Publish soon: called after a transaction that recorded events commits."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep relaying after a Redis or database blip
+                log.exception("outbox relay failed; retrying")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish every unpublished row; returns how many were published."""
+        # One relay per producer at a time keeps the stream in commit order across replicas.
+        lock = self._redis.lock(self._lock_key, timeout=30, blocking_timeout=0)
+        if not await lock.acquire():
+            return 0
+        published = 0
+        try:
+            while True:
+                async with self._sessions() as session:
+                    rows = (
+                        await session.exec(
+                            select(OutboxMessage)
+                            .where(col(OutboxMessage.published_at).is_(None))
+                            .order_by(col(OutboxMessage.id))
+                            .limit(self.BATCH)
+                        )
+                    ).all()
+                    if not rows:
+                        return published
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for row in rows:
+                            pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
+                        await pipe.execute()
+                    now = datetime.now(timezone.utc)
+                    for row in rows:
+                        row.published_at = now
+                        session.add(row)
+                    await session.commit()
+                    published += len(rows)
+        finally:
+            try:
+                await lock.release()
+            except Exception:  # lock expired: another relay may run now, which is safe
+                pass

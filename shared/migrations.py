@@ -1,0 +1,72 @@
+"""Alembic, one migration history per service, for SQLite and PostgreSQL alike.
+
+Each service keeps `migrations/` beside its code; its `env.py` calls `run_env` with the
+tables the service owns (shared outbox/inbox included). The app never calls `create_all`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, Table
+from sqlalchemy.engine import Connection
+
+from shared.db import create_engine, is_sqlite
+
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    """Bring a service's database to `revision`. Synchronous: from async code use a thread."""
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+async def upgrade_async(service: str, database_url: str) -> None:
+    await asyncio.to_thread(upgrade, service, database_url)
+
+
+def service_metadata(tables: Iterable[Table]) -> MetaData:
+    """A MetaData holding only one service's tables, so autogenerate sees nothing else."""
+    metadata = MetaData()
+    for table in tables:
+        table.to_metadata(metadata)
+    return metadata
+
+
+def run_env(tables: Iterable[Table]) -> None:
+    """Body of every service's `env.py`."""
+    metadata = service_metadata(tables)
+    url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+    render_as_batch = is_sqlite(url)  # SQLite alters tables by copying them
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=render_as_batch)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=render_as_batch,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,284 @@
+"""What every service process has in common: its runtime and the FastAPI shell around it.
+
+A service's composition root (`services/<name>/app.py`) builds a `ServiceRuntime` and its
+routers and hands both to `create_service_app`, which adds the lifespan (broker, relay,
+consumer groups), `/health`, `/metrics`, the AsyncAPI document and dead-letter admin routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.redis import RedisBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.auth import PrincipalDep
+from shared.correlation import HEADER as CORRELATION_HEADER, current_correlation_id, new_correlation_id
+from shared.errors import NotFound, install_error_handlers
+from shared.events.envelope import Event
+from shared.messaging.connection import redis_broker, redis_client
+from shared.messaging.consumer import StreamConsumer
+from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
+from shared.messaging.outbox import OutboxRelay
+from shared.settings import Settings
+from shared.db import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """The long-lived parts of one service process, built once by its composition root."""
+
+    name: str
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+    broker: RedisBroker
+    relay: OutboxRelay | None = None
+    consumers: list[StreamConsumer] = field(default_factory=list)
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    @classmethod
+    def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> "ServiceRuntime":
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        redis = redis_client(settings.redis_url)
+        runtime = cls(
+            name=name,
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            redis=redis,
+            broker=redis_broker(settings.redis_url, description=f"{name} service"),
+        )
+        if publishes is not None:
+            runtime.relay = OutboxRelay(
+                sessions, redis, producer=name, stream_name=settings.stream,
+                poll_seconds=settings.outbox_poll_ms / 1000,
+            )
+        return runtime
+
+    def consume(self, stream: str, handlers: dict) -> StreamConsumer:
+        """Declare that this service's group applies `handlers` to a producer's stream."""
+        consumer = StreamConsumer(
+            stream=self.settings.stream(stream),
+            group=self.name,
+            consumer_name=self.settings.consumer_name,
+            handlers=handlers,
+            sessions=self.sessions,
+            redis=self.redis,
+            claim_idle_ms=self.settings.claim_idle_ms,
+            max_deliveries=self.settings.max_deliveries,
+            read_batch=self.settings.read_batch,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def document_publications(self, stream: str, contracts: Sequence[type[Event]]) -> None:
+        """Put what this service publishes into its AsyncAPI document (the relay does the publishing)."""
+        for contract in contracts:
+            self.broker.publisher(
+                stream=self.settings.stream(stream),
+                title=f"{stream}:{contract.event_type}",
+                description=(contract.__doc__ or "").strip(),
+                schema=contract,
+            )
+
+    def consumer_for(self, stream: str) -> StreamConsumer:
+        for consumer in self.consumers:
+            if consumer.stream == stream or consumer.stream == self.settings.stream(stream):
+                return consumer
+        raise NotFound("coop.not_found", coop_id=stream)
+
+    async def consumer_lag(self) -> list[dict[str, Any]]:
+        """Per consumed stream: entries not yet delivered to this group, and pending ones."""
+        report = []
+        for consumer in self.consumers:
+            lag, pending = None, None
+            with contextlib.suppress(Exception):
+                for group in await self.redis.xinfo_groups(consumer.stream):
+                    name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
+                    if name == consumer.group:
+                        lag, pending = group.get("lag"), group.get("pending")
+            report.append({"stream": consumer.stream, "group": consumer.group, "lag": lag, "pending": pending})
+        return report
+
+
+class UnitOfWork:
+    """A request's database session; `commit()` also nudges the outbox relay."""
+
+    def __init__(self, session: AsyncSession, relay: OutboxRelay | None) -> None:
+        self.session = session
+        self._relay = relay
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._relay is not None:
+            self._relay.wake()
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    runtime = runtime_of(request)
+    async with runtime.sessions() as session:
+        yield UnitOfWork(session, runtime.relay)
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with runtime_of(request).sessions() as session:
+        yield session
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """The FastAPI app of a service: its routers plus the shared operational surface."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for consumer in runtime.consumers:
+            await consumer.ensure_group()  # at id 0, before FastStream would create it at `$`
+            consumer.subscribe(runtime.broker)
+        await runtime.broker.start()
+        relay_task = asyncio.create_task(runtime.relay.run_forever()) if runtime.relay else None
+        try:
+            yield
+        finally:
+            if relay_task is not None:
+                relay_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay_task
+            await runtime.broker.stop()
+            await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    install_error_handlers(app)
+    _install_metrics(app, runtime)
+    app.include_router(_operations_router(runtime, title, version, description))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
+    requests = Counter("http_requests", "HTTP requests", ["method", "route", "status"], registry=runtime.metrics)
+    latency = Histogram("http_request_seconds", "HTTP request latency", ["route"], registry=runtime.metrics)
+    app.state.metric_lag = Gauge(
+        "htx_consumer_lag", "Entries of the stream not yet delivered to the group",
+        ["stream", "group"], registry=runtime.metrics,
+    )
+    app.state.metric_pending = Gauge(
+        "htx_consumer_pending", "Entries delivered to the group and not yet acknowledged",
+        ["stream", "group"], registry=runtime.metrics,
+    )
+
+    @app.middleware("http")
+    async def _count(request: Request, call_next):
+        started = time.perf_counter()
+        correlation_id = new_correlation_id(request.headers.get(CORRELATION_HEADER))
+        token = current_correlation_id.set(correlation_id)
+        try:
+            response = await call_next(request)
+        finally:
+            current_correlation_id.reset(token)
+        response.headers[CORRELATION_HEADER] = correlation_id
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+
+def _operations_router(runtime: ServiceRuntime, title: str, version: str, description: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Database, Redis and consumer lag")
+    async def health() -> JSONResponse:
+        checks: dict[str, Any] = {"service": runtime.name}
+        healthy = True
+        try:
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:
+            healthy, checks["database"] = False, f"error: {error}"
+        try:
+            await runtime.redis.ping()
+            checks["redis"] = "ok"
+            checks["consumers"] = await runtime.consumer_lag()
+        except Exception as error:
+            healthy, checks["redis"] = False, f"error: {error}"
+        checks["status"] = "ok" if healthy else "unhealthy"
+        return JSONResponse(checks, status_code=200 if healthy else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics, including consumer lag per group")
+    async def metrics(request: Request) -> Response:
+        for row in await runtime.consumer_lag():
+            if row["lag"] is not None:
+                request.app.state.metric_lag.labels(row["stream"], row["group"]).set(row["lag"])
+            if row["pending"] is not None:
+                request.app.state.metric_pending.labels(row["stream"], row["group"]).set(row["pending"])
+        return Response(generate_latest(runtime.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    def asyncapi() -> AsyncAPI:
+        return AsyncAPI(runtime.broker, title=title, version=version, description=description)
+
+    @router.get("/asyncapi.json", summary="AsyncAPI 3 document of the streams this service uses")
+    async def asyncapi_json() -> JSONResponse:
+        return JSONResponse(asyncapi().to_specification().to_jsonable())
+
+    @router.get("/asyncapi", response_class=HTMLResponse, include_in_schema=False)
+    async def asyncapi_page() -> str:
+        from faststream.specification import get_asyncapi_html
+
+        return get_asyncapi_html(asyncapi().to_specification())
+
+    @router.get("/admin/dead-letters", summary="Dead letters of this service's groups (province)")
+    async def dead_letters(principal: PrincipalDep) -> list[dict]:
+        principal.require_role("province")
+        letters = []
+        for consumer in runtime.consumers:
+            letters += [letter.as_dict() for letter in await list_dead_letters(runtime.redis, consumer.stream, consumer.group)]
+        return letters
+
+    @router.post("/admin/dead-letters/{stream}/{dlq_id}/replay", summary="Apply a dead letter once (province)")
+    async def replay(stream: str, dlq_id: str, principal: PrincipalDep) -> dict:
+        principal.require_role("province")
+        consumer = runtime.consumer_for(stream)
+        try:
+            applied = await replay_dead_letter(runtime.redis, consumer, dlq_id)
+        except LookupError as error:
+            return JSONResponse({"detail": str(error)}, status_code=404)
+        return {"dlq_id": dlq_id, "applied": applied}
+
+    return router

@@ -1,0 +1,66 @@
+"""Typed settings, read from the environment (and `.env`).
+
+Every service reads the same class; what differs between services is the values the
+runner (or docker-compose) hands each process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    """Settings of one service process."""
+
+    model_config = SettingsConfigDict(env_prefix="HTX_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    secret_key: str = DEV_SECRET
+    token_ttl_hours: int = 24 * 30
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./data/service.db",
+        validation_alias=AliasChoices("HTX_DATABASE_URL", "DATABASE_URL"),
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        validation_alias=AliasChoices("HTX_REDIS_URL", "REDIS_URL"),
+    )
+    # Prefix on every stream name, so tests (or two installations) can share one Redis.
+    stream_prefix: str = ""
+
+    registry_url: str = "http://127.0.0.1:8001"
+    supplychain_url: str = "http://127.0.0.1:8002"
+    reporting_url: str = "http://127.0.0.1:8003"
+
+    # Consumer tuning: entries idle this long in another consumer's pending list are
+    # reclaimed; after `max_deliveries` attempts an entry goes to `<stream>.dlq`.
+    claim_idle_ms: int = 10_000
+    claim_interval_ms: int = 1_000
+    max_deliveries: int = 5
+    read_batch: int = 10
+    outbox_poll_ms: int = 500
+
+    consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_dev(self) -> "Settings":
+        if self.env != "dev" and self.secret_key == DEV_SECRET:
+            raise ValueError(
+                "HTX_SECRET_KEY is the development default; set a real secret when HTX_ENV is "
+                f"{self.env!r}"
+            )
+        if len(self.secret_key) < 32:
+            raise ValueError("HTX_SECRET_KEY must be at least 32 characters")
+        return self
+
+    def stream(self, name: str) -> str:
+        """The full name of a stream, with this installation's prefix."""
+        return f"{self.stream_prefix}{name}"
