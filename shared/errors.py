@@ -53,6 +53,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=error.status_code,
             content={"detail": {"code": error.key, "message": error.message(language_of(request)),
-                                **{k: str(v) for k, v in error.values.items()}}},
+                                "params": {k: str(v) for k, v in error.values.items()}}},
             headers=headers,
         )

@@ -173,9 +173,11 @@ def create_service_app(
             yield
         finally:
             if relay_task is not None:
-                relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
+                runtime.relay.stop()
+                try:
+                    await asyncio.wait_for(relay_task, timeout=10)
+                except TimeoutError:
+                    log.warning("outbox relay did not stop in time; unpublished rows wait for the next start")
             await runtime.broker.stop()
             await runtime.redis.aclose()
             await runtime.engine.dispose()

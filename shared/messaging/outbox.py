@@ -84,13 +84,19 @@ class OutboxRelay:
         self._lock_key = stream_name(f"outbox-relay-lock:{producer}")
         self._poll_seconds = poll_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Publish soon: called after a transaction that recorded events commits."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the batch in hand and return: cancelling mid-query can wedge a DB connection."""
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.publish_pending()
             except asyncio.CancelledError:
