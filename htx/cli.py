@@ -1,0 +1,344 @@
+"""`htx`: the operator's command line. Thin: parse options, call htx.runner / htx.operator / htx.demo."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Annotated, Optional
+
+import typer
+
+from htx import demo as demo_data
+from htx import operator
+from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, log_tail
+
+app = typer.Typer(help="Operate the HTX value-chain platform: run it, migrate, tokens, dead letters.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+token_app = typer.Typer(help="Bearer tokens for the services' APIs.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters: messages a consumer gave up on.", no_args_is_help=True)
+reporting_app = typer.Typer(help="The reporting service's read models.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(reporting_app, name="reporting")
+
+DataDir = Annotated[Path, typer.Option("--data-dir", envvar="HTX_DATA_DIR",
+                                       help="Where the embedded mode keeps databases, Redis, logs, the secret")]
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+RESTARTS_PER_MINUTE = 5
+
+
+def available_services() -> tuple[str, ...]:
+    """The services whose code is present (each has app.py and migrations/)."""
+    return tuple(name for name in SERVICES
+                 if (SERVICES_DIR / name / "app.py").exists() and (SERVICES_DIR / name / "migrations").is_dir())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _check_services(names: list[str] | None) -> tuple[str, ...]:
+    chosen = tuple(names) if names else available_services()
+    unknown = [name for name in chosen if name not in SERVICES]
+    if unknown:
+        _fail(f"unknown service(s): {', '.join(unknown)}; expected {', '.join(SERVICES)}")
+    return chosen
+
+
+# --- migrate ------------------------------------------------------------------------------
+
+
+@app.command()
+def migrate(
+    services: Annotated[Optional[list[str]], typer.Argument(help="Default: every service")] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Bring each service's database to the latest schema (REGISTRY_DATABASE_URL, ... or SQLite in the data dir)."""
+    from shared.migrations import upgrade
+
+    for name in _check_services(services):
+        url = operator.database_url(name, data_dir)
+        typer.echo(f"migrating {name}: {_hide_password(url)}")
+        upgrade(name, url)
+    typer.echo("migrations done")
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- up -----------------------------------------------------------------------------------
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Load a small real-looking dataset over the APIs")] = False,
+    data_dir: DataDir = Path("data"),
+    host: Annotated[str, typer.Option(help="Interface the services listen on")] = "127.0.0.1",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for all services to be healthy")] = 90.0,
+) -> None:
+    """Start Redis (unless REDIS_URL is set), migrate, start the three services; Ctrl-C stops them all."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    services = available_services()
+    missing = [name for name in SERVICES if name not in services]
+    if missing:
+        typer.secho(f"warning: not present yet, not started: {', '.join(missing)}", fg=typer.colors.YELLOW, err=True)
+    secret = operator.load_or_create_secret(data_dir)
+    env = os.environ.get("HTX_ENV", "dev")
+    database_urls = {name: operator.database_url(name, data_dir) for name in SERVICES}
+    external_redis = os.environ.get("HTX_REDIS_URL") or os.environ.get("REDIS_URL")
+
+    stop_requested = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        if stop_requested.is_set():
+            return  # already stopping; a second Ctrl-C must not interrupt the cleanup
+        stop_requested.set()
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    platform: Platform | None = None
+    try:
+        from shared.migrations import upgrade
+
+        for name in services:
+            typer.echo(f"migrating {name} ...")
+            upgrade(name, database_urls[name])
+        platform = Platform(data_dir=data_dir, database_urls=database_urls, secret_key=secret, env=env,
+                            redis_url=external_redis, redis_port=DEFAULT_REDIS_PORT, host=host,
+                            services=services, stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""))
+        typer.echo("starting " + ", ".join(("redis",) * (platform.redis is not None) + services) + " ...")
+        platform.start(timeout=timeout)
+        operator.RuntimeInfo(platform.redis_url, {n: platform.urls[n] for n in services}, os.getpid()).write(data_dir)
+        token = operator.province_token(secret, ttl=timedelta(hours=24))
+
+        report = None
+        if demo:
+            report = demo_data.load_demo(platform.urls["registry"],
+                                         platform.urls["supplychain"] if "supplychain" in services else None, token)
+        _print_summary(platform, data_dir, env, token, report)
+        _supervise(platform, stop_requested)
+    except KeyboardInterrupt:
+        stop_requested.set()
+    except (ProcessFailed, demo_data.DemoError) as error:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cleanup below must run to the end
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if platform is not None:
+            typer.echo("stopping services, then redis ...")
+            platform.stop()
+            operator.RuntimeInfo.remove(data_dir)
+            typer.echo("stopped")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _supervise(platform: Platform, stop_requested: threading.Event) -> None:
+    """Until asked to stop: restart a service that died (it exits when Redis loses its groups, say)."""
+    restarts: list[float] = []
+    while not stop_requested.wait(0.5):
+        if platform.redis is not None and not platform.redis.running:
+            raise ProcessFailed(f"redis-server exited\n{log_tail(platform.redis.log_path)}")
+        for process in platform.failed():
+            now = time.monotonic()
+            restarts[:] = [t for t in restarts if now - t < 60] + [now]
+            if len(restarts) > RESTARTS_PER_MINUTE:
+                raise ProcessFailed(f"{process.name} keeps exiting (code {process.returncode}); giving up\n"
+                                    f"{log_tail(process.log_path)}")
+            typer.secho(f"{process.name} exited with code {process.returncode}; restarting",
+                        fg=typer.colors.YELLOW, err=True)
+            process.start()
+
+
+def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
+                   report: demo_data.DemoReport | None) -> None:
+    echo = typer.echo
+    echo("")
+    typer.secho(f"HTX platform is up (HTX_ENV={env}, data in {data_dir})", fg=typer.colors.GREEN, bold=True)
+    where = f"AOF on, files in {platform.redis.data_dir}" if platform.redis else "external"
+    echo(f"  redis        {platform.redis_url}  ({where})")
+    for name, process in platform.processes.items():
+        echo(f"  {name:<12} {process.url}")
+        echo(f"               API docs {process.url}/docs   health {process.url}/health   "
+             f"AsyncAPI {process.url}/asyncapi")
+        echo(f"               log {process.log_path}")
+    if report is not None:
+        echo("")
+        echo(f"Demo data: co-ops created {report.coops_created or '-'}; already there {report.coops_skipped or '-'}; "
+             f"{report.members} members, {len(report.lot_codes)} lots, {report.sales} sales")
+        for warning in report.warnings:
+            typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
+        if report.lot_codes and "supplychain" in platform.processes:
+            echo("Trace pages (what a QR code opens):")
+            for code in report.lot_codes[:5]:
+                echo(f"  {platform.urls['supplychain']}/lots/{code}/trace")
+    if "supplychain" in platform.processes:
+        echo(f"Trace page of any lot: {platform.urls['supplychain']}/lots/<lot code>/trace")
+    echo("")
+    echo("Province token (24 h), for the Authorize button of /docs or `Authorization: Bearer ...`:")
+    echo(token)
+    echo("")
+    echo("Ctrl-C stops everything.")
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+
+@token_app.command("issue")
+def token_issue(
+    role: Annotated[str, typer.Option(help="province, coop or buyer")],
+    coop_id: Annotated[Optional[int], typer.Option(help="The co-op a coop token writes for")] = None,
+    partner_id: Annotated[Optional[int], typer.Option(help="The partner a buyer token acts for")] = None,
+    subject: Annotated[Optional[str], typer.Option(help="Who holds the token (default: the role)")] = None,
+    ttl_hours: Annotated[float, typer.Option(help="Validity in hours")] = 24 * 30,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Print a signed token (secret: HTX_SECRET_KEY, else <data-dir>/secret)."""
+    if role not in ("province", "coop", "buyer"):
+        _fail(f"--role must be province, coop or buyer, not {role!r}", 2)
+    if role == "coop" and coop_id is None:
+        _fail("a coop token needs --coop-id", 2)
+    if role == "buyer" and partner_id is None:
+        _fail("a buyer token needs --partner-id", 2)
+    if ttl_hours <= 0:
+        _fail("--ttl-hours must be positive", 2)
+    try:
+        secret = operator.read_secret(data_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    typer.echo(operator.make_token(secret, role=role, subject=subject or f"{role}-operator", coop_id=coop_id,
+                                   partner_id=partner_id, ttl_hours=ttl_hours))
+
+
+# --- dead letters -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _redis_errors(data_dir: Path) -> Iterator[None]:
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as error:
+        _fail(f"Redis at {operator.redis_url(data_dir)}: {error} (set HTX_REDIS_URL, or start `htx up`)")
+
+
+def _streams(stream: str | None) -> list[str]:
+    return [stream] if stream else list(operator.STREAMS)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    stream: Annotated[Optional[str], typer.Option(help="registry.events or supplychain.events (default: both)")] = None,
+    group: Annotated[Optional[str], typer.Option(help="Only this consumer group (= service)")] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """List dead letters, read straight from Redis."""
+    with _redis_errors(data_dir):
+        letters = operator.list_dead_letters(operator.redis_url(data_dir), _streams(stream), group,
+                                             operator.stream_prefix())
+    if not letters:
+        typer.echo("no dead letters")
+        return
+    typer.echo(format_dead_letters(letters))
+
+
+def format_dead_letters(letters: list[dict]) -> str:
+    columns = [("DLQ_ID", "dlq_id"), ("STREAM", "stream"), ("GROUP", "group"), ("EVENT_TYPE", "event_type"),
+               ("EVENT_ID", "event_id"), ("DELIVERIES", "deliveries"), ("FAILED_AT", "failed_at"),
+               ("REASON", "reason")]
+    rows = [[h for h, _ in columns]]
+    for letter in letters:
+        row = [str(letter.get(key, "")) for _, key in columns]
+        row[-1] = row[-1].replace("\n", " ")[:80]
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
+    return "\n".join("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip()
+                     for row in rows)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    dlq_id: Annotated[str, typer.Argument(help="The dead letter's id in <stream>.dlq")],
+    stream: Annotated[str, typer.Option(help="registry.events or supplychain.events")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Every field of one dead letter, as JSON."""
+    with _redis_errors(data_dir):
+        letter = operator.get_dead_letter(operator.redis_url(data_dir), stream, dlq_id, operator.stream_prefix())
+    if letter is None:
+        _fail(f"no dead letter {dlq_id} on {stream}.dlq")
+    typer.echo(json.dumps(letter, ensure_ascii=False, indent=2))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dlq_id: Annotated[str, typer.Argument(help="The dead letter's id in <stream>.dlq")],
+    stream: Annotated[str, typer.Option(help="registry.events or supplychain.events")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Apply a dead letter once more through its service (after fixing the cause), then drop it."""
+    with _redis_errors(data_dir):
+        letter = operator.get_dead_letter(operator.redis_url(data_dir), stream, dlq_id, operator.stream_prefix())
+    if letter is None:
+        _fail(f"no dead letter {dlq_id} on {stream}.dlq")
+    try:
+        service = operator.owning_service(letter)
+        secret = operator.read_secret(data_dir)
+    except (LookupError, FileNotFoundError) as error:
+        _fail(str(error))
+    url = f"{operator.service_url(service, data_dir)}/admin/dead-letters/{stream}/{dlq_id}/replay"
+    _post_and_print(url, operator.province_token(secret, ttl=timedelta(minutes=10)))
+
+
+def _post_and_print(url: str, token: str) -> None:
+    import httpx
+
+    try:
+        response = operator.post_admin(url, token)
+    except httpx.HTTPError as error:
+        _fail(f"POST {url}: {error}")
+    body = response.text
+    try:
+        body = json.dumps(response.json(), ensure_ascii=False, indent=2)
+    except ValueError:
+        pass
+    if response.status_code >= 400:
+        _fail(f"POST {url}: HTTP {response.status_code}\n{body}")
+    typer.echo(body)
+
+
+# --- reporting ----------------------------------------------------------------------------
+
+
+@reporting_app.command("rebuild")
+def reporting_rebuild(data_dir: DataDir = Path("data")) -> None:
+    """Rebuild the read models from the start of the streams (POST /admin/rebuild on the running service)."""
+    try:
+        secret = operator.read_secret(data_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    _post_and_print(f"{operator.service_url('reporting', data_dir)}/admin/rebuild",
+                    operator.province_token(secret, ttl=timedelta(minutes=10)))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
