@@ -61,6 +61,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Lô {lot_code} chỉ còn {available} kg, không thể xuất {requested} kg.",
         "en": "Lot {lot_code} holds only {available} kg; cannot take {requested} kg.",
     },
+    "lot.other_coop": {
+        "vi": "Lô {lot_code} không thuộc HTX {coop_id}.",
+        "en": "Lot {lot_code} does not belong to co-op {coop_id}.",
+    },
     "lot.before_creation": {
         "vi": "Ngày {on} trước ngày tạo lô {lot_code} ({created}).",
         "en": "{on} is before lot {lot_code} was created ({created}).",

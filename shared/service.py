@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import httpx
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -52,6 +53,8 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumers: list[StreamConsumer] = field(default_factory=list)
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # Clients of other services' public APIs, by service name; closed at shutdown.
+    http_clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
     @classmethod
     def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> "ServiceRuntime":
@@ -179,6 +182,8 @@ def create_service_app(
                 except TimeoutError:
                     log.warning("outbox relay did not stop in time; unpublished rows wait for the next start")
             await runtime.broker.stop()
+            for client in runtime.http_clients.values():
+                await client.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 

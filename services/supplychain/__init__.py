@@ -1,0 +1,1 @@
+"""Supply chain: lots from harvest to sale, their trace; a replica of the registry it needs."""

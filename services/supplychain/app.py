@@ -1,0 +1,29 @@
+"""Composition root of the supplychain service."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from shared.events import registry as registry_contracts
+from shared.events import supplychain as contracts
+from shared.service import ServiceRuntime, create_service_app
+from shared.settings import Settings
+from services.supplychain.api import router
+from services.supplychain.handlers import REGISTRY_HANDLERS
+from services.supplychain.registry_client import registry_http_client
+
+NAME = "supplychain"
+
+
+def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncClient | None = None) -> FastAPI:
+    """`registry_http` replaces the client of the registry's API (tests point it at an in-process app)."""
+    settings = settings or Settings()
+    runtime = ServiceRuntime.build(NAME, settings, publishes=contracts.STREAM)
+    runtime.http_clients["registry"] = registry_http or registry_http_client(settings.registry_url)
+    runtime.consume(registry_contracts.STREAM, REGISTRY_HANDLERS)
+    runtime.document_publications(contracts.STREAM, [contracts.LotHarvested, contracts.LotSold])
+    return create_service_app(
+        runtime, [router], title="HTX Supply chain",
+        description="Lots and what happens to them, from harvest to sale; public trace.",
+    )

@@ -1,0 +1,50 @@
+"""Reads of the registry's public API, for when the replica has not caught up yet.
+
+The stream is the normal way this service learns about co-ops and members; this client is
+the fallback for a co-op registered a second ago. No token: the routes are public.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from shared.errors import Unavailable
+from services.supplychain.models import RegistryCoop, RegistryMember
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+def registry_http_client(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT)
+
+
+class RegistryClient:
+    """`None` means the registry says it does not exist; no answer at all is a 503."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def coop(self, coop_id: int) -> RegistryCoop | None:
+        body = await self._get(f"/coops/{coop_id}")
+        return None if body is None else RegistryCoop.model_validate(body)
+
+    async def member(self, coop_id: int, member_id: int) -> RegistryMember | None:
+        body = await self._get(f"/coops/{coop_id}/members/{member_id}")
+        return None if body is None else RegistryMember.model_validate(body)
+
+    async def _get(self, path: str) -> dict | None:
+        try:
+            response = await self._http.get(path)
+        except httpx.HTTPError as error:
+            log.warning("registry unreachable at %s%s: %r", self._http.base_url, path, error)
+            raise Unavailable("registry.unavailable") from error
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            log.warning("registry answered %s for %s", response.status_code, path)
+            raise Unavailable("registry.unavailable")
+        return response.json()

@@ -1,0 +1,67 @@
+"""Helpers for the supplychain integration tests: an app, registry events by XADD, row counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from sqlalchemy import func
+from sqlmodel import select
+
+from shared.events import registry as registry_contracts
+from shared.events.envelope import EventEnvelope
+from shared.testing import service_settings
+from services.supplychain.app import create_app
+
+# Nothing listens here: a test that must not reach the registry fails loudly (503) if it does.
+UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
+
+
+async def supplychain_app(database_url_factory, redis_url, stream_prefix, *, registry_http=None):
+    url = await database_url_factory("supplychain")
+    settings = service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix,
+                                registry_url=UNREACHABLE_REGISTRY)
+    return create_app(settings, registry_http=registry_http)
+
+
+async def publish(redis, stream_prefix: str, event, envelope: EventEnvelope | None = None) -> EventEnvelope:
+    """XADD a registry event exactly as the registry's relay would."""
+    envelope = envelope or EventEnvelope.wrap(event)
+    await redis.xadd(f"{stream_prefix}{registry_contracts.STREAM}", envelope.to_fields())
+    return envelope
+
+
+def coop_registered(coop_id: int, name: str = "HTX Chè Tân Hương", status: str = "active"):
+    return registry_contracts.CoopRegistered(
+        coop_id=coop_id, name=name, form="hop_tac_xa", registration_code=f"TN-{coop_id:04d}",
+        ward_code="05488", founded_on=date(2010, 5, 1), status=status)
+
+
+def member_joined(member_id: int, coop_id: int, name: str = "Nguyễn Thị Hoa", joined_on: date = date(2015, 3, 1)):
+    return registry_contracts.MemberJoined(member_id=member_id, coop_id=coop_id, name=name, kind="household",
+                                           membership="official", joined_on=joined_on)
+
+
+async def count(app, model) -> int:
+    async with app.state.runtime.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def row(app, model, key):
+    async with app.state.runtime.sessions() as session:
+        return await session.get(model, key)
+
+
+async def group_caught_up(redis, stream: str, group: str = "supplychain") -> bool:
+    """Every entry of the stream delivered to the group and acknowledged."""
+    last = await redis.xrevrange(stream, count=1)
+    for info in await redis.xinfo_groups(stream):
+        if info["name"].decode() == group:
+            return bool(last) and info["last-delivered-id"] == last[0][0] and info["pending"] == 0
+    return False
+
+
+def not_found_registry() -> httpx.AsyncClient:
+    """A registry that knows nothing: every read is a 404."""
+    return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(404, json={})),
+                             base_url="http://registry")
