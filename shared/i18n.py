@@ -69,6 +69,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ngày {on} trước ngày tạo lô {lot_code} ({created}).",
         "en": "{on} is before lot {lot_code} was created ({created}).",
     },
+    "stream.not_consumed": {
+        "vi": "Dịch vụ {service} không đọc luồng sự kiện {stream}.",
+        "en": "The {service} service does not consume the stream {stream}.",
+    },
+    "dead_letter.not_found": {
+        "vi": "Không có thư lỗi {dlq_id} trên luồng {stream} cho dịch vụ này.",
+        "en": "No dead letter {dlq_id} on {stream} for this service.",
+    },
     "registry.unavailable": {
         "vi": "Chưa kiểm tra được HTX với dịch vụ đăng ký; hãy thử lại sau giây lát.",
         "en": "The registry could not be reached to check the co-op; try again shortly.",

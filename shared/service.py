@@ -106,7 +106,7 @@ class ServiceRuntime:
         for consumer in self.consumers:
             if consumer.stream == stream or consumer.stream == self.settings.stream(stream):
                 return consumer
-        raise NotFound("coop.not_found", coop_id=stream)
+        raise NotFound("stream.not_consumed", stream=stream, service=self.name)
 
     async def consumer_lag(self) -> list[dict[str, Any]]:
         """Per consumed stream: entries not yet delivered to this group, and pending ones."""
@@ -284,8 +284,8 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
         consumer = runtime.consumer_for(stream)
         try:
             applied = await replay_dead_letter(runtime.redis, consumer, dlq_id)
-        except LookupError as error:
-            return JSONResponse({"detail": str(error)}, status_code=404)
+        except LookupError:
+            raise NotFound("dead_letter.not_found", dlq_id=dlq_id, stream=stream) from None
         return {"dlq_id": dlq_id, "applied": applied}
 
     return router
