@@ -1,0 +1,1 @@
+"""Reporting service: read models built only from `registry.events` and `supplychain.events`."""

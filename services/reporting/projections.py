@@ -1,0 +1,221 @@
+"""Projections: events from `registry.events` and `supplychain.events` into the read model.
+
+Live, each handler runs in the consumer's transaction together with the inbox row
+(`shared.messaging.consumer`), and advances `projection_position` in that same
+transaction, so rows and position can never disagree.
+
+`rebuild` throws the read model away and replays both streams from id 0, through the very
+same handlers and inbox rows, in one database transaction:
+
+- it first takes an exclusive lock that every live handler must also pass: on PostgreSQL
+  `LOCK TABLE inbox IN EXCLUSIVE MODE` (a live consumer inserts its inbox row before it
+  touches any view row, so it waits; readers are not blocked and see the old figures until
+  commit); on SQLite the rebuild's first DELETE takes the database's single write lock;
+- it replays each stream up to the last entry present when it started; an entry added
+  meanwhile is applied by the live consumer after the rebuild commits, or, if the rebuild
+  read it, the live consumer finds its inbox row and acknowledges it without effect;
+- an entry whose handler fails is rolled back to a savepoint and left out, as the live
+  consumer would dead-letter it; replaying the dead letter later applies it once.
+
+So a rebuild running beside live consumers neither double counts nor loses an event, and
+a failed rebuild leaves the previous read model untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import redis.asyncio as aioredis
+from sqlalchemy import delete, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.db import create_engine, session_factory
+from shared.events import registry, supplychain
+from shared.events.envelope import EventEnvelope
+from shared.messaging.connection import redis_client
+from shared.messaging.consumer import ConsumedEvent, Handler, InboxEntry
+from shared.settings import Settings
+from services.reporting.kpis import entry_key, grams
+from services.reporting.models import (
+    READ_MODEL, CoopStatusView, CoopView, HarvestFact, MemberView, ProjectionPosition, SaleFact,
+)
+
+log = logging.getLogger(__name__)
+
+GROUP = "reporting"  # the consumer group is named after the service
+PAGE = 500
+
+
+async def advance_position(session: AsyncSession, event: ConsumedEvent) -> None:
+    """Record the entry as applied. Keeps the highest id: a retried entry may land after later ones."""
+    position = await session.get(ProjectionPosition, event.stream, with_for_update=True)
+    now = datetime.now(timezone.utc)
+    if position is None:
+        session.add(ProjectionPosition(stream=event.stream, last_entry_id=event.entry_id, updated_at=now))
+    elif entry_key(event.entry_id) > entry_key(position.last_entry_id):
+        position.last_entry_id, position.updated_at = event.entry_id, now
+        session.add(position)
+
+
+async def coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry.CoopRegistered = event.envelope.contract()
+    coop = await session.get(CoopView, fact.coop_id) or CoopView(coop_id=fact.coop_id)
+    coop.name, coop.form, coop.registration_code = fact.name, fact.form, fact.registration_code
+    coop.ward_code, coop.founded_on = fact.ward_code, fact.founded_on
+    session.add(coop)
+    session.add(CoopStatusView(event_id=str(event.envelope.event_id), coop_id=fact.coop_id, status=fact.status,
+                               effective_on=fact.founded_on, entry_id=event.entry_id))
+    await advance_position(session, event)
+
+
+async def coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry.CoopStatusChanged = event.envelope.contract()
+    session.add(CoopStatusView(event_id=str(event.envelope.event_id), coop_id=fact.coop_id, status=fact.status,
+                               effective_on=fact.effective_on, entry_id=event.entry_id))
+    await advance_position(session, event)
+
+
+async def member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry.MemberJoined = event.envelope.contract()
+    member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
+    member.coop_id, member.kind, member.membership, member.joined_on = fact.coop_id, fact.kind, fact.membership, fact.joined_on
+    session.add(member)
+    await advance_position(session, event)
+
+
+async def member_left(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry.MemberLeft = event.envelope.contract()
+    member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
+    member.left_on = fact.left_on
+    session.add(member)
+    await advance_position(session, event)
+
+
+async def lot_harvested(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: supplychain.LotHarvested = event.envelope.contract()
+    session.add(HarvestFact(
+        event_id=str(event.envelope.event_id), lot_code=fact.lot_code, coop_id=fact.coop_id,
+        member_id=fact.member_id, product=fact.product, quantity_g=grams(fact.quantity_kg),
+        harvested_on=fact.harvested_on, harvest_round=fact.harvest_round,
+        plot_code=getattr(fact, "plot_code", None),
+    ))
+    await advance_position(session, event)
+
+
+async def lot_sold(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: supplychain.LotSold = event.envelope.contract()
+    session.add(SaleFact(
+        event_id=str(event.envelope.event_id), sale_id=fact.sale_id, lot_code=fact.lot_code, coop_id=fact.coop_id,
+        buyer_name=fact.buyer_name, buyer_partner_id=getattr(fact, "buyer_partner_id", None),
+        quantity_g=grams(fact.quantity_kg), amount_vnd=fact.amount_vnd, sold_on=fact.sold_on,
+        invoice_number=fact.invoice_number,
+    ))
+    await advance_position(session, event)
+
+
+REGISTRY_HANDLERS: dict[str, Handler] = {
+    registry.CoopRegistered.event_type: coop_registered,
+    registry.CoopStatusChanged.event_type: coop_status_changed,
+    registry.MemberJoined.event_type: member_joined,
+    registry.MemberLeft.event_type: member_left,
+}
+SUPPLYCHAIN_HANDLERS: dict[str, Handler] = {
+    supplychain.LotHarvested.event_type: lot_harvested,
+    supplychain.LotSold.event_type: lot_sold,
+}
+HANDLERS: dict[str, dict[str, Handler]] = {
+    registry.STREAM: REGISTRY_HANDLERS,
+    supplychain.STREAM: SUPPLYCHAIN_HANDLERS,
+}
+
+
+# ---- rebuild ------------------------------------------------------------------------------
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def _lock_out_live_consumers(session: AsyncSession) -> None:
+    if session.bind.dialect.name == "postgresql":
+        # EXCLUSIVE blocks inserts (every live effect starts with its inbox row), not reads.
+        await session.execute(text(f"LOCK TABLE {InboxEntry.__tablename__} IN EXCLUSIVE MODE"))
+    # SQLite: the DELETEs below take the single write lock until commit.
+
+
+async def _replay_entry(
+    session: AsyncSession, stream: str, group: str, handlers: dict[str, Handler], entry_id: str, fields: dict,
+) -> str:
+    """Apply one entry exactly as the live consumer would; returns what happened to it."""
+    try:
+        envelope = EventEnvelope.from_fields(fields)
+    except Exception:
+        return "malformed"  # the live consumer dead-letters these
+    handler = handlers.get(envelope.event_type)
+    if handler is None:
+        return "ignored"
+    if await session.get(InboxEntry, (group, str(envelope.event_id))):
+        return "duplicates"  # the same event_id earlier in the stream
+    try:
+        async with session.begin_nested():
+            session.add(InboxEntry(
+                consumer_group=group, event_id=str(envelope.event_id), stream=stream, entry_id=entry_id,
+                event_type=envelope.event_type, processed_at=datetime.now(timezone.utc),
+            ))
+            await session.flush()
+            await handler(session, ConsumedEvent(stream=stream, entry_id=entry_id, envelope=envelope))
+    except Exception as error:
+        log.warning("rebuild leaves out %s %s: %r", stream, entry_id, error)
+        return "failed"
+    return "applied"
+
+
+async def rebuild_read_model(
+    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis, settings: Settings, *, group: str = GROUP,
+) -> dict[str, dict[str, int]]:
+    """Empty the read model and this group's inbox, replay both streams from 0; counts per stream."""
+    report: dict[str, dict[str, int]] = {}
+    async with sessions() as session:
+        async with session.begin():
+            await _lock_out_live_consumers(session)
+            for model in READ_MODEL:
+                await session.execute(delete(model))
+            await session.execute(delete(InboxEntry).where(col(InboxEntry.consumer_group) == group))
+            for name, handlers in HANDLERS.items():
+                stream = settings.stream(name)
+                counts = dict.fromkeys(("entries", "applied", "duplicates", "ignored", "failed", "malformed"), 0)
+                report[stream] = counts
+                last = await redis.xrevrange(stream, count=1)
+                if not last:
+                    continue
+                end, start = _text(last[0][0]), "0"
+                while True:
+                    page = await redis.xrange(stream, min=start, max=end, count=PAGE)
+                    for raw_id, fields in page:
+                        counts["entries"] += 1
+                        outcome = await _replay_entry(session, stream, group, handlers, _text(raw_id), fields)
+                        counts[outcome] += 1
+                    if len(page) < PAGE:
+                        break
+                    start = "(" + _text(page[-1][0])  # exclusive range: the entry after the last one read
+    log.info("reporting read model rebuilt: %s", report)
+    return report
+
+
+async def rebuild(settings: Settings) -> dict[str, dict[str, int]]:
+    """Rebuild the reporting read model of the database and Redis named by `settings` (the CLI's entry)."""
+    engine = create_engine(settings.database_url)
+    redis = redis_client(settings.redis_url)
+    try:
+        return await rebuild_read_model(session_factory(engine), redis, settings)
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+async def positions(session: AsyncSession) -> dict[str, str]:
+    rows = await session.exec(select(ProjectionPosition))
+    return {row.stream: row.last_entry_id for row in rows.all()}
