@@ -86,6 +86,7 @@ class ServiceRuntime:
             sessions=self.sessions,
             redis=self.redis,
             claim_idle_ms=self.settings.claim_idle_ms,
+            claim_interval_ms=self.settings.claim_interval_ms,
             max_deliveries=self.settings.max_deliveries,
             read_batch=self.settings.read_batch,
         )

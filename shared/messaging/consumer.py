@@ -8,6 +8,10 @@ Two subscribers share the group (see DESIGN.md, FastStream traps 1-3):
 
 A handler runs inside one database transaction together with the inbox row
 `(group, event_id)`, so a redelivered or replayed event changes nothing.
+
+The consumer reads each entry's raw fields, never FastStream's decoded body (see
+`_parse_entry`): any entry, however malformed, reaches `_deliver` and is either applied or
+dead-lettered, never left to be reclaimed forever.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
@@ -59,6 +64,10 @@ class MalformedEntry(ValueError):
     """An entry that can never be processed (not an envelope): dead-lettered at once."""
 
 
+# What a dead letter adds to the original entry's fields.
+DLQ_FIELDS = ("dlq_group", "dlq_stream", "dlq_entry_id", "dlq_deliveries", "dlq_reason", "dlq_failed_at")
+
+
 def dead_letter_stream(stream: str) -> str:
     return f"{stream}.dlq"
 
@@ -78,6 +87,7 @@ class StreamConsumer:
         claim_idle_ms: int,
         max_deliveries: int,
         read_batch: int = 10,
+        claim_interval_ms: int | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -88,6 +98,9 @@ class StreamConsumer:
         self._claim_idle_ms = claim_idle_ms
         self._max_deliveries = max_deliveries
         self._read_batch = read_batch
+        # How often the claimer looks for idle entries once it found none (XAUTOCLAIM has
+        # no blocking form); None keeps FastStream's 100 ms.
+        self._claim_interval_ms = claim_interval_ms
 
     async def ensure_group(self) -> None:
         await ensure_group(self._redis, self.stream, self.group)
@@ -102,11 +115,12 @@ class StreamConsumer:
                 consumer=self.consumer_name,
                 max_records=self._read_batch,
             ),
+            parser=_parse_entry,
             title=f"{self.group}:{self.stream}",
             description=f"{self.group} applies events from {self.stream}",
         )
-        async def read(body: dict, msg: RedisStreamMessage) -> None:
-            await self._deliver(body, _entry_id(msg))
+        async def read(msg: RedisStreamMessage) -> None:
+            await self._deliver(*_raw_entry(msg))
 
         @broker.subscriber(
             stream=StreamSub(
@@ -114,12 +128,14 @@ class StreamConsumer:
                 group=self.group,
                 consumer=self.consumer_name,
                 min_idle_time=self._claim_idle_ms,
+                polling_interval=self._claim_interval_ms,
             ),
+            parser=_parse_entry,
             title=f"{self.group}:{self.stream}:claimer",
             description=f"{self.group} retries entries left pending on {self.stream}",
         )
-        async def claim(body: dict, msg: RedisStreamMessage) -> None:
-            await self._deliver(body, _entry_id(msg))
+        async def claim(msg: RedisStreamMessage) -> None:
+            await self._deliver(*_raw_entry(msg))
 
     async def _deliver(self, fields: dict, entry_id: str) -> None:
         """Apply an entry; on failure leave it pending, or dead-letter it when out of tries."""
@@ -184,10 +200,13 @@ class StreamConsumer:
         self, fields: dict, entry_id: str, error: Exception, deliveries: int
     ) -> None:
         log.error("%s dead-letters %s %s: %r", self.group, self.stream, entry_id, error)
+        # The original fields go over unchanged (bytes stay bytes: `str(b"x")` would be
+        # "b'x'"), so a replay sees exactly what was published.
+        original = {k: v for k, v in fields.items() if _text(k) not in DLQ_FIELDS}
         await self._redis.xadd(
             dead_letter_stream(self.stream),
             {
-                **{str(k): str(v) for k, v in fields.items()},
+                **original,
                 "dlq_group": self.group,
                 "dlq_stream": self.stream,
                 "dlq_entry_id": entry_id,
@@ -198,7 +217,32 @@ class StreamConsumer:
         )
 
 
-def _entry_id(msg: RedisStreamMessage) -> str:
-    ids = msg.raw_message["message_ids"]
-    first = ids[0]
-    return first.decode() if isinstance(first, bytes) else str(first)
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+async def _parse_entry(message: dict[str, Any], original_parser: Callable[..., Awaitable[Any]]) -> Any:
+    """FastStream's parser, kept away from the entry's fields.
+
+    FastStream reads an entry's fields as its own message format: a field named `data` is
+    taken for its legacy envelope, and bytes that are not UTF-8 make parsing fail before any
+    handler runs, so such an entry could be neither applied nor dead-lettered and would be
+    reclaimed forever. The consumer reads the raw fields itself (`_raw_entry`), so FastStream
+    is given an empty entry to parse and the real one is put back as the raw message, where
+    acknowledgement and `_raw_entry` find it.
+    """
+    parsed = await original_parser({**message, "data": {}})
+    parsed.raw_message = message
+    return parsed
+
+
+def _raw_entry(msg: RedisStreamMessage) -> tuple[dict[bytes, bytes], str]:
+    """The entry's own fields and id, as Redis returned them (never FastStream's body).
+
+    FastStream's body of an entry with a field named `data` is that field alone (every
+    other field dropped, DESIGN trap 11); and a body that is not a JSON object failed
+    FastStream's argument validation before any code of ours ran.
+    """
+    raw = msg.raw_message
+    first = raw["message_ids"][0]
+    return raw["data"], first.decode() if isinstance(first, bytes) else str(first)

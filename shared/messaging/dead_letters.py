@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from shared.messaging.consumer import StreamConsumer, dead_letter_stream
+from shared.messaging.consumer import DLQ_FIELDS, StreamConsumer, dead_letter_stream
 
-DLQ_FIELDS = ("dlq_group", "dlq_stream", "dlq_entry_id", "dlq_deliveries", "dlq_reason", "dlq_failed_at")
+__all__ = ["DLQ_FIELDS", "DeadLetter", "list_dead_letters", "get_dead_letter", "replay_dead_letter"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class DeadLetter:
 
 
 def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    # Lenient: one undecodable dead letter must not break listing all the others.
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
 
 
 def _parse(dlq_id: bytes | str, raw: dict) -> DeadLetter:
