@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import ClassVar, Literal
 
 from shared.events.envelope import Event
@@ -65,3 +66,147 @@ class MemberLeft(RegistryEvent):
     member_id: int
     coop_id: int
     left_on: date
+
+
+PartnerKind = Literal["enterprise", "buyer", "trader", "craft_village", "farmer_household", "other"]
+CertificateKind = Literal["vietgap", "organic", "ocop", "globalgap", "other"]
+Grade = Literal["tot", "kha", "trung_binh", "yeu", "not_graded"]
+
+
+class CoopDetailsChanged(RegistryEvent):
+    """Name, address, ward, tax code, products or contacts of an organisation changed."""
+
+    event_type: ClassVar[str] = "registry.coop_details_changed"
+
+    coop_id: int
+    name: str
+    ward_code: str
+    changed_on: date
+
+
+class UnionMemberAdded(RegistryEvent):
+    """A co-op joined a union (liên hiệp HTX), or a group was attached to a co-op."""
+
+    event_type: ClassVar[str] = "registry.union_member_added"
+
+    union_id: int
+    coop_id: int
+    joined_on: date
+
+
+class UnionMemberRemoved(RegistryEvent):
+    """A co-op left a union."""
+
+    event_type: ClassVar[str] = "registry.union_member_removed"
+
+    union_id: int
+    coop_id: int
+    left_on: date
+
+
+class PartnerRegistered(RegistryEvent):
+    """An enterprise, buyer, trader, craft village or farmer household on a chain."""
+
+    event_type: ClassVar[str] = "registry.partner_registered"
+
+    partner_id: int
+    name: str
+    kind: PartnerKind
+    ward_code: str | None = None
+
+
+class ChainContractSigned(RegistryEvent):
+    """A value-chain link: a partner buys (or supplies) a product of a co-op over a period."""
+
+    event_type: ClassVar[str] = "registry.chain_contract_signed"
+
+    contract_id: int
+    coop_id: int
+    partner_id: int
+    product: str
+    valid_from: date
+    valid_to: date | None = None
+    volume_kg: Decimal | None = None
+
+
+class PlotRegistered(RegistryEvent):
+    """A member household's plot with its planting-area code (mã số vùng trồng)."""
+
+    event_type: ClassVar[str] = "registry.plot_registered"
+
+    plot_id: int
+    coop_id: int
+    member_id: int
+    planting_area_code: str
+    area_ha: Decimal
+    crop: str
+    cultivar: str | None = None
+    geometry: dict | None = None  # GeoJSON Point or Polygon, WGS 84
+
+
+class CertificateIssued(RegistryEvent):
+    """A VietGAP, organic, OCOP or other certificate, with its scope and validity window."""
+
+    event_type: ClassVar[str] = "registry.certificate_issued"
+
+    certificate_id: int
+    coop_id: int
+    kind: CertificateKind
+    code: str
+    issuer: str
+    valid_from: date
+    valid_to: date
+    ocop_stars: int | None = None
+    plot_ids: list[int] = []
+    products: list[str] = []
+    area_ha: Decimal | None = None
+
+
+class CertificateRevoked(RegistryEvent):
+    """A certificate was withdrawn before its end date."""
+
+    event_type: ClassVar[str] = "registry.certificate_revoked"
+
+    certificate_id: int
+    coop_id: int
+    revoked_on: date
+    reason: str
+
+
+class CoopGraded(RegistryEvent):
+    """A co-op's yearly performance grade under a versioned scheme (Circular 01/2020 by default)."""
+
+    event_type: ClassVar[str] = "registry.coop_graded"
+
+    grading_id: int
+    coop_id: int
+    year: int
+    scheme: str
+    total_score: int | None
+    grade: Grade
+    not_graded_reason: str | None = None
+
+
+class InspectionRecorded(RegistryEvent):
+    """An inspection with its findings, violations (with deadlines) and commendations."""
+
+    event_type: ClassVar[str] = "registry.inspection_recorded"
+
+    inspection_id: int
+    coop_id: int
+    inspected_on: date
+    body: str
+    kind: str
+    violations: int = 0
+    commended: bool = False
+
+
+class ViolationResolved(RegistryEvent):
+    """A violation found in an inspection was corrected."""
+
+    event_type: ClassVar[str] = "registry.violation_resolved"
+
+    inspection_id: int
+    violation_id: int
+    coop_id: int
+    resolved_on: date

@@ -10,6 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events.envelope import Event
 
 STREAM = "supplychain.events"
@@ -49,3 +51,82 @@ class LotSold(SupplyChainEvent):
     amount_vnd: int
     sold_on: date
     invoice_number: str
+
+
+class LotQuantity(BaseModel):
+    """A lot and a quantity of it, as inputs and outputs of a transformation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lot_code: str
+    quantity_kg: Decimal
+    product: str | None = None
+    grade: str | None = None
+
+
+class LotPurchased(SupplyChainEvent):
+    """The co-op bought a member household's lot: what it owes the household (member income)."""
+
+    event_type: ClassVar[str] = "supplychain.lot_purchased"
+
+    purchase_id: int
+    lot_code: str
+    coop_id: int
+    member_id: int
+    quantity_kg: Decimal
+    price_per_kg_vnd: int
+    amount_vnd: int
+    purchased_on: date
+    harvest_round: int | None = None
+
+
+class LotsTransformed(SupplyChainEvent):
+    """Processing, grading or packing: input lots consumed, output lots created (EPCIS TransformationEvent)."""
+
+    event_type: ClassVar[str] = "supplychain.lots_transformed"
+
+    batch_id: str
+    coop_id: int
+    step: str  # e.g. processing, grading, packing
+    inputs: list[LotQuantity]
+    outputs: list[LotQuantity]
+    transformed_on: date
+    yield_ratio: Decimal | None = None
+    yield_flagged: bool = False
+
+
+class LotShipped(SupplyChainEvent):
+    """Lots dispatched to a partner with document numbers (EPCIS shipping)."""
+
+    event_type: ClassVar[str] = "supplychain.lot_shipped"
+
+    shipment_id: int
+    coop_id: int
+    partner_id: int | None
+    lots: list[LotQuantity]
+    shipped_on: date
+    document_number: str
+
+
+class ShipmentReceived(SupplyChainEvent):
+    """The buyer received a shipment (EPCIS receiving)."""
+
+    event_type: ClassVar[str] = "supplychain.shipment_received"
+
+    shipment_id: int
+    partner_id: int | None
+    received_on: date
+
+
+class EventCorrected(SupplyChainEvent):
+    """An earlier fact was declared wrong (EPCIS errorDeclaration) and replaced by corrective events.
+
+    Consumers undo what `corrected_event_id` did and apply the corrective events instead.
+    """
+
+    event_type: ClassVar[str] = "supplychain.event_corrected"
+
+    corrected_event_id: str
+    reason: str
+    declared_on: date
+    corrective_event_ids: list[str] = []

@@ -172,6 +172,8 @@ def _value(annotation: Any, name: str) -> Any:
         return origin([_value(item, name)]) if origin is not tuple else (_value(item, name),)
     if origin is dict:
         return {"khóa": _value(get_args(annotation)[1], name)}
+    if annotation is dict:  # free-form JSON such as GeoJSON
+        return {"type": "Point", "coordinates": [105.7798, 21.6223]}
     if isinstance(annotation, type):
         if issubclass(annotation, bool):
             return True
