@@ -28,7 +28,7 @@ def alembic_config(service: str, database_url: str) -> Config:
     return config
 
 
-def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+def upgrade(service: str, database_url: str, revision: str = "heads") -> None:
     """Bring a service's database to `revision`. Synchronous: from async code use a thread."""
     command.upgrade(alembic_config(service, database_url), revision)
 
