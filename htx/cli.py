@@ -245,12 +245,16 @@ def _streams(stream: str | None) -> list[str]:
 def dlq_list(
     stream: Annotated[Optional[str], typer.Option(help="registry.events or supplychain.events (default: both)")] = None,
     group: Annotated[Optional[str], typer.Option(help="Only this consumer group (= service)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable: a JSON list")] = False,
     data_dir: DataDir = Path("data"),
 ) -> None:
     """List dead letters, read straight from Redis."""
     with _redis_errors(data_dir):
         letters = operator.list_dead_letters(operator.redis_url(data_dir), _streams(stream), group,
                                              operator.stream_prefix())
+    if as_json:
+        typer.echo(json.dumps(letters, ensure_ascii=False))
+        return
     if not letters:
         typer.echo("no dead letters")
         return
@@ -334,6 +338,29 @@ def reporting_rebuild(data_dir: DataDir = Path("data")) -> None:
         _fail(str(error))
     _post_and_print(f"{operator.service_url('reporting', data_dir)}/admin/rebuild",
                     operator.province_token(secret, ttl=timedelta(minutes=10)))
+
+
+@reporting_app.command("verify")
+def reporting_verify(
+    data_dir: DataDir = Path("data"),
+    skip_supplychain: Annotated[bool, typer.Option("--skip-supplychain", help="Check the registry only")] = False,
+) -> None:
+    """Recompute totals from the registry's and supplychain's APIs; print differences; exit 1 on any."""
+    import asyncio
+
+    import httpx
+
+    from services.reporting.verify import run
+
+    supplychain = None if skip_supplychain else operator.service_url("supplychain", data_dir)
+    try:
+        result = asyncio.run(run(operator.database_url("reporting", data_dir),
+                                 operator.service_url("registry", data_dir), supplychain))
+    except httpx.HTTPError as error:
+        _fail(f"could not read a producing service: {error}")
+    typer.echo(result.render())
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

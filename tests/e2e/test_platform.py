@@ -8,16 +8,38 @@ totals equal the source exactly (nothing lost, nothing counted twice).
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from htx.runner import ServiceProcess, free_port
+from shared.events.envelope import EventEnvelope
+from shared.events.registry import CoopStatusChanged
 from shared.testing import TEST_SECRET, bearer, wait_until
 
 SERVICES = ("registry", "supplychain", "reporting")
 YEAR = 2025
+
+
+@dataclass
+class Platform:
+    processes: dict[str, ServiceProcess]
+    env: dict[str, str]  # what an operator's shell would export to reach this installation
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+    def htx(self, *args: str) -> subprocess.CompletedProcess:
+        """Run the operator CLI against this installation."""
+        return subprocess.run([sys.executable, "-m", "htx", *args], env={**os.environ, **self.env},
+                              capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture
@@ -42,7 +64,7 @@ async def platform(database_url_factory, redis_url, stream_prefix, tmp_path):
             process.start()
         for process in processes.values():
             process.wait_healthy(timeout=60)
-        yield processes
+        yield Platform(processes, common)
     finally:
         for process in processes.values():
             process.terminate()
@@ -138,3 +160,48 @@ async def _counted_more_than(client, reporting, harvested: Decimal) -> bool:
         return _harvested_kg(await _reporting_totals(client, reporting)) > harvested
     except httpx.HTTPError:
         return False
+
+
+async def test_dead_letter_is_replayed_exactly_once_with_htx_dlq(platform, redis):
+    """A status change for a co-op the supplychain has never seen fails until the co-op exists."""
+    registry, supplychain = platform["registry"].url, platform["supplychain"].url
+    stream = f"{platform.env['HTX_STREAM_PREFIX']}registry.events"
+    async with httpx.AsyncClient(timeout=30) as client:
+        # The co-op the registry will register next gets id 1; announce its suspension first.
+        early = EventEnvelope.wrap(CoopStatusChanged(coop_id=1, status="suspended", effective_on=date(2025, 3, 1),
+                                                     reason="Chưa nộp báo cáo tài chính"), actor="province:test")
+        await redis.xadd(stream, early.to_fields())
+        letters = await wait_until(lambda: _dead_letters(platform), timeout=30,
+                                   message="the status change to be dead-lettered")
+        assert letters[0]["group"] == "supplychain" and "never saw" in letters[0]["reason"]
+
+        coop = (await client.post(f"{registry}/coops", headers=bearer(), json={
+            "name": "HTX Chè La Bằng", "registration_code": "E2E-LB-01", "ward_code": "05503",
+            "founded_on": "2012-01-10"})).json()
+        assert coop["id"] == 1
+        await wait_until(lambda: _supplychain_knows(client, supplychain, coop["id"]), timeout=30,
+                         message="supplychain to learn the co-op from the stream")
+
+        replay = platform.htx("dlq", "replay", letters[0]["dlq_id"], "--stream", "registry.events")
+        assert replay.returncode == 0, replay.stderr
+        assert await _dead_letters(platform) == []
+        again = platform.htx("dlq", "replay", letters[0]["dlq_id"], "--stream", "registry.events")
+        assert again.returncode != 0  # gone: it cannot be applied twice
+
+        member = (await client.post(f"{registry}/coops/{coop['id']}/members", headers=bearer(),
+                                    json={"name": "Lý Thị Mai", "joined_on": "2013-01-01"})).json()
+        refused = await client.post(f"{supplychain}/harvests", headers=bearer(), json={
+            "coop_id": coop["id"], "member_id": member["id"], "quantity_kg": "20",
+            "harvested_on": f"{YEAR}-05-10", "harvest_round": 1})
+        assert refused.status_code == 409 and refused.json()["detail"]["code"] == "coop.not_active"
+
+
+async def _dead_letters(platform: Platform) -> list[dict]:
+    listed = platform.htx("dlq", "list", "--stream", "registry.events", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+async def _supplychain_knows(client: httpx.AsyncClient, supplychain: str, coop_id: int) -> bool:
+    health = (await client.get(f"{supplychain}/health")).json()
+    return all(row["lag"] == 0 and row["pending"] == 0 for row in health["consumers"])
