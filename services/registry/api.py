@@ -1,68 +1,272 @@
-"""Registry HTTP routes: turn a request into a handler call, and the result into JSON."""
+"""Registry HTTP routes: turn a request into a handler call, and the result into JSON.
+
+Writes need a token (401 without one; 403 for a role or a co-op it does not cover). Reads
+are public, but personal data (members' phones and ID numbers, a co-op's contact person)
+is shown only to the co-op itself and the province, in every view and in search results.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
-from pydantic import TypeAdapter
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
+from shared.i18n import language_of
 from shared.service import SessionDep, UnitOfWorkDep
-from services.registry import handlers
-from services.registry.models import CoopCreate, CoopPage, CoopPublic, MemberCreate, MemberPrivate, MemberPublic
+from services.registry import handlers, importing
+from services.registry.models import (
+    ContractCreate, ContractPublic, CoopCreate, CoopHistory, CoopPage, CoopPrivate, CoopPublic, CoopSort,
+    CoopUpdate, MemberCreate, MemberLeave, MemberPage, MemberPrivate, MemberPublic, PartnerCreate, PartnerPage,
+    PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd, UnionMemberRemove,
+    UnionMembershipPublic,
+)
+from services.registry.places import resolve_ward
 
 router = APIRouter(tags=["registry"])
 
 
 def _member_view(member, principal: Principal | None) -> MemberPublic:
     """Phone and ID number only for the member's own co-op and the province."""
-    sees_private = principal is not None and (
-        principal.role == "province" or (principal.role == "coop" and principal.coop_id == member.coop_id)
-    )
-    model = MemberPrivate if sees_private else MemberPublic
+    model = MemberPrivate if handlers.sees_private(principal, member.coop_id) else MemberPublic
     return model.model_validate(member, from_attributes=True)
 
 
-@router.post("/coops", status_code=status.HTTP_201_CREATED, response_model=CoopPublic,
-             summary="Register a co-op (province)")
+def _coop_view(coop, principal: Principal | None) -> CoopPublic:
+    return handlers.coop_public(coop, private=handlers.sees_private(principal, coop.id))
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+@router.post("/coops", status_code=status.HTTP_201_CREATED, response_model=CoopPrivate,
+             summary="Register a co-operative group, co-op or union (province)")
 async def register_coop(data: CoopCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await handlers.register_coop(uow.session, data, principal)
     await uow.commit()
-    return handlers.coop_public(coop)
+    return handlers.coop_public(coop, private=True)
 
 
-@router.get("/coops", response_model=CoopPage, summary="Search co-ops; diacritics optional")
+@router.get("/coops", response_model=CoopPage, summary="Search organisations; diacritics optional")
 async def list_coops(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description='"tan huong" finds "Tân Hương"')] = None,
+    form: OrganisationForm | None = None,
+    status_: Annotated[CoopStatus | None, Query(alias="status")] = None,
+    ward_code: Annotated[str | None, Query(description="Current or legacy commune code")] = None,
+    product: Annotated[str | None, Query(max_length=200, description='"che" finds "chè búp khô"')] = None,
+    sort: CoopSort = "name",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CoopPage:
-    coops, total = await handlers.search_coops(session, q, limit, offset)
+    ward = None
+    if ward_code:
+        try:
+            ward = resolve_ward(ward_code).code
+        except ValueError as error:
+            raise RequestValidationError([{"loc": ("query", "ward_code"), "msg": str(error), "type": "value_error",
+                                           "input": ward_code}]) from None
+    coops, total = await handlers.search_coops(session, q, limit, offset, form=form, status=status_,
+                                               ward_code=ward, product=product, sort=sort)
     return CoopPage(items=[handlers.coop_public(c) for c in coops], total=total, limit=limit, offset=offset)
 
 
-@router.get("/coops/{coop_id}", response_model=CoopPublic, summary="One co-op")
-async def get_coop(coop_id: int, session: SessionDep) -> CoopPublic:
-    return handlers.coop_public(await handlers.get_coop(session, coop_id))
+@router.get("/coops/{coop_id}", response_model=CoopPrivate | CoopPublic,
+            summary="One organisation; its contact person only for itself and the province")
+async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> CoopPublic:
+    return _coop_view(await handlers.get_coop(session, coop_id), principal)
 
+
+@router.patch("/coops/{coop_id}", response_model=CoopPrivate,
+              summary="Change an organisation's details (province, or the co-op itself)")
+async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
+    coop = await handlers.update_coop(uow.session, coop_id, data, principal)
+    await uow.commit()
+    return handlers.coop_public(coop, private=True)
+
+
+@router.post("/coops/{coop_id}/status", status_code=status.HTTP_201_CREATED, response_model=StatusHistoryPublic,
+             summary="Suspend, reactivate or dissolve (province); appends to the history")
+async def change_status(coop_id: int, data: StatusChange, uow: UnitOfWorkDep,
+                        principal: PrincipalDep) -> StatusHistoryPublic:
+    row = await handlers.change_status(uow.session, coop_id, data, principal)
+    await uow.commit()
+    return StatusHistoryPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/coops/{coop_id}/history", response_model=CoopHistory,
+            summary="Status history and every event recorded about the organisation")
+async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
+    # Public: event payloads carry names and dates, never phones, ID numbers or contacts.
+    return await handlers.coop_history(session, coop_id)
+
+
+# --- members ---------------------------------------------------------------------------------
 
 @router.post("/coops/{coop_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPrivate,
-             summary="Add a member (province, or the co-op itself)")
+             summary="Add a member or worker (province, or the co-op itself)")
 async def add_member(coop_id: int, data: MemberCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> MemberPrivate:
     member = await handlers.add_member(uow.session, coop_id, data, principal)
     await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
 
-@router.get("/coops/{coop_id}/members", response_model=list[MemberPrivate | MemberPublic],
-            summary="Members; personal data only for the co-op and the province")
-async def list_members(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> list[MemberPublic]:
-    return [_member_view(m, principal) for m in await handlers.list_members(session, coop_id)]
+@router.get("/coops/{coop_id}/members", response_model=MemberPage,
+            summary="Search a co-op's members by name; personal data only for the co-op and the province")
+async def list_members(
+    coop_id: int, session: SessionDep, principal: OptionalPrincipalDep,
+    q: Annotated[str | None, Query(max_length=200, description="Name, diacritics optional")] = None,
+    membership: Membership | None = None,
+    kind: MemberKind | None = None,
+    active_on: Annotated[date | None, Query(description="Only those who were members that day")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> MemberPage:
+    members, total = await handlers.search_members(session, coop_id, q, limit, offset, membership=membership,
+                                                   kind=kind, active_on=active_on)
+    return MemberPage(items=[_member_view(m, principal) for m in members], total=total, limit=limit, offset=offset)
 
 
 @router.get("/coops/{coop_id}/members/{member_id}", response_model=MemberPrivate | MemberPublic,
             summary="One member; personal data only for the co-op and the province")
-async def get_member(coop_id: int, member_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> MemberPublic:
+async def get_member(coop_id: int, member_id: int, session: SessionDep,
+                     principal: OptionalPrincipalDep) -> MemberPublic:
     return _member_view(await handlers.get_member(session, coop_id, member_id), principal)
+
+
+@router.get("/coops/{coop_id}/members/{member_id}/history", response_model=list[RecordedEvent],
+            summary="Events about one member (joined, left, plots...)")
+async def member_history(coop_id: int, member_id: int, session: SessionDep) -> list[RecordedEvent]:
+    return await handlers.member_history(session, coop_id, member_id)
+
+
+@router.post("/coops/{coop_id}/members/{member_id}/leave", response_model=MemberPrivate,
+             summary="A member leaves (province, or the co-op itself)")
+async def leave_member(coop_id: int, member_id: int, data: MemberLeave, uow: UnitOfWorkDep,
+                       principal: PrincipalDep) -> MemberPrivate:
+    member = await handlers.leave_member(uow.session, coop_id, member_id, data, principal)
+    await uow.commit()
+    return MemberPrivate.model_validate(member, from_attributes=True)
+
+
+# --- unions ----------------------------------------------------------------------------------
+
+@router.post("/unions/{union_id}/members", status_code=status.HTTP_201_CREATED,
+             response_model=UnionMembershipPublic, summary="A co-op joins a union (province, or the union)")
+async def add_union_member(union_id: int, data: UnionMemberAdd, uow: UnitOfWorkDep,
+                           principal: PrincipalDep) -> UnionMembershipPublic:
+    row = await handlers.add_union_member(uow.session, union_id, data, principal)
+    await uow.commit()
+    coop = await handlers.get_coop(uow.session, row.coop_id)
+    return UnionMembershipPublic(union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name,
+                                 joined_on=row.joined_on, left_on=row.left_on)
+
+
+@router.post("/unions/{union_id}/members/{coop_id}/leave", response_model=UnionMembershipPublic,
+             summary="A co-op leaves a union (province, or the union)")
+async def remove_union_member(union_id: int, coop_id: int, data: UnionMemberRemove, uow: UnitOfWorkDep,
+                              principal: PrincipalDep) -> UnionMembershipPublic:
+    row = await handlers.remove_union_member(uow.session, union_id, coop_id, data, principal)
+    await uow.commit()
+    coop = await handlers.get_coop(uow.session, coop_id)
+    return UnionMembershipPublic(union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name,
+                                 joined_on=row.joined_on, left_on=row.left_on)
+
+
+@router.get("/unions/{union_id}/members", response_model=list[UnionMembershipPublic],
+            summary="A union's member co-ops over time, or on one day")
+async def union_members(union_id: int, session: SessionDep,
+                        on: Annotated[date | None, Query(description="Members on this day")] = None,
+                        ) -> list[UnionMembershipPublic]:
+    return await handlers.union_members(session, union_id, on)
+
+
+# --- partners and value-chain contracts ------------------------------------------------------
+
+@router.post("/partners", status_code=status.HTTP_201_CREATED, response_model=PartnerPublic,
+             summary="Register an enterprise, buyer, trader or craft village (province)")
+async def register_partner(data: PartnerCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PartnerPublic:
+    partner = await handlers.register_partner(uow.session, data, principal)
+    await uow.commit()
+    return handlers.partner_public(partner)
+
+
+@router.get("/partners", response_model=PartnerPage, summary="Search partners; diacritics optional")
+async def list_partners(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    kind: PartnerKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PartnerPage:
+    partners, total = await handlers.search_partners(session, q, kind, limit, offset)
+    return PartnerPage(items=[handlers.partner_public(p) for p in partners], total=total, limit=limit, offset=offset)
+
+
+@router.get("/partners/{partner_id}", response_model=PartnerPublic, summary="One partner")
+async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
+    return handlers.partner_public(await handlers.get_partner(session, partner_id))
+
+
+@router.get("/partners/{partner_id}/contracts", response_model=list[ContractPublic],
+            summary="A partner's value-chain contracts")
+async def partner_contracts(partner_id: int, session: SessionDep) -> list[ContractPublic]:
+    return await handlers.list_contracts(session, partner_id=partner_id)
+
+
+@router.post("/coops/{coop_id}/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractPublic,
+             summary="Record a value-chain contract with a partner (province, or the co-op itself)")
+async def sign_contract(coop_id: int, data: ContractCreate, uow: UnitOfWorkDep,
+                        principal: PrincipalDep) -> ContractPublic:
+    contract = await handlers.sign_contract(uow.session, coop_id, data, principal)
+    await uow.commit()
+    return contract
+
+
+@router.get("/coops/{coop_id}/contracts", response_model=list[ContractPublic],
+            summary="A co-op's value-chain contracts")
+async def coop_contracts(coop_id: int, session: SessionDep) -> list[ContractPublic]:
+    return await handlers.list_contracts(session, coop_id=coop_id)
+
+
+# --- bulk import -----------------------------------------------------------------------------
+
+_IMPORT_DOC = ("Multipart field `file`: a CSV (UTF-8) or XLSX spreadsheet, headers in row 1 "
+               "(template: docs/registry-import.md). Answers a report by row and column. A file with errors "
+               "imports nothing (422) unless `accept_valid_rows=true`, which imports the valid rows only.")
+
+
+async def _import(kind: str, request: Request, file: UploadFile, accept_valid_rows: bool,
+                  uow, principal: Principal) -> JSONResponse:
+    principal.require_role("province")
+    content = await importing.read_upload(file)
+    report = await importing.run_import(uow.session, kind, file.filename or "upload", content,
+                                        accept_valid_rows=accept_valid_rows, principal=principal,
+                                        language=language_of(request))
+    if report.imported:
+        await uow.commit()
+    else:
+        await uow.session.rollback()
+    code = 422 if report.errors and not accept_valid_rows else 201 if report.imported else 200
+    return JSONResponse(status_code=code, content=report.model_dump(mode="json"))
+
+
+@router.post("/imports/coops", response_model=importing.ImportReport, description=_IMPORT_DOC,
+             summary="Import organisations from the province's spreadsheet (province)",
+             responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}})
+async def import_coops(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep,
+                       file: Annotated[UploadFile, File(description="CSV or XLSX")],
+                       accept_valid_rows: bool = False) -> JSONResponse:
+    return await _import("coops", request, file, accept_valid_rows, uow, principal)
+
+
+@router.post("/imports/members", response_model=importing.ImportReport, description=_IMPORT_DOC,
+             summary="Import members from the province's spreadsheet (province)",
+             responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}})
+async def import_members(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep,
+                         file: Annotated[UploadFile, File(description="CSV or XLSX")],
+                         accept_valid_rows: bool = False) -> JSONResponse:
+    return await _import("members", request, file, accept_valid_rows, uow, principal)

@@ -32,6 +32,7 @@ class CoopRegistered(RegistryEvent):
     ward_code: str
     founded_on: date
     status: CoopStatus
+    legacy_ward_code: str | None = None  # the pre-July-2025 code it was registered with, if any
 
 
 class CoopStatusChanged(RegistryEvent):
@@ -82,6 +83,7 @@ class CoopDetailsChanged(RegistryEvent):
     name: str
     ward_code: str
     changed_on: date
+    changed: list[str] = []  # names of the fields that changed
 
 
 class UnionMemberAdded(RegistryEvent):
@@ -185,6 +187,9 @@ class CoopGraded(RegistryEvent):
     total_score: int | None
     grade: Grade
     not_graded_reason: str | None = None
+    # A regrade is a new grading with the next revision; the highest revision of (coop_id, year) counts.
+    revision: int = 1
+    supersedes_grading_id: int | None = None
 
 
 class InspectionRecorded(RegistryEvent):

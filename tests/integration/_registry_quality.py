@@ -1,0 +1,51 @@
+"""Helpers for the registry part B tests: a running registry, co-ops, members, stream events."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+
+from shared.testing import bearer, running_app, service_settings, unique
+from services.registry.app import create_app
+
+PROVINCE = bearer()
+POINT = {"type": "Point", "coordinates": [105.745312, 21.601234]}
+SQUARE = {"type": "Polygon", "coordinates": [[[105.745, 21.601], [105.747, 21.601], [105.747, 21.603],
+                                              [105.745, 21.603], [105.745, 21.601]]]}
+
+
+@contextlib.asynccontextmanager
+async def registry(database_url_factory, redis_url: str, stream_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    url = await database_url_factory("registry")
+    app = create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
+    async with running_app(app) as client:
+        client.app = app  # tests feed the injectable readers through app.dependency_overrides
+        yield client
+
+
+async def new_coop(client: httpx.AsyncClient, **fields) -> dict:
+    body = {"name": "HTX Chè Tân Hương", "registration_code": unique("TN-"), "ward_code": "05488",
+            "founded_on": "2010-05-01", **fields}
+    response = await client.post("/coops", json=body, headers=PROVINCE)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def new_member(client: httpx.AsyncClient, coop_id: int, **fields) -> dict:
+    body = {"name": "Đỗ Thị Hằng", "joined_on": "2015-03-01", **fields}
+    response = await client.post(f"/coops/{coop_id}/members", json=body, headers=PROVINCE)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def stream_events(redis, stream_prefix: str) -> list[tuple[str, dict]]:
+    """(event_type, payload) of every entry on the test's registry stream, in order."""
+    entries = await redis.xrange(f"{stream_prefix}registry.events")
+    return [(fields[b"event_type"].decode(), json.loads(fields[b"payload"])) for _, fields in entries]
+
+
+async def events_of(redis, stream_prefix: str, event_type: str) -> list[dict]:
+    return [payload for kind, payload in await stream_events(redis, stream_prefix) if kind == event_type]
