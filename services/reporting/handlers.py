@@ -1,18 +1,39 @@
 """Reporting queries: plain functions over a session, no HTTP here.
 
 The database narrows and sums (harvests, sales, memberships can be many rows); the rules
-that need history (status on a day, plan targets) are applied by `services.reporting.kpis`.
+that need history (status on a day, grades in force, plan targets) are applied by
+`services.reporting.kpis`. Every supply-chain query leaves out facts declared wrong
+(`rpt_correction`), so a correction undoes its event in every figure.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
-from services.reporting.models import CoopStatusView, CoopView, HarvestFact, KpiReport, MemberView, SaleFact
+from services.reporting.models import (
+    CertificateRevocation, CertificateView, ContractFact, CoopDetailsView, CoopStatusView, CoopView, CorrectionFact,
+    GradingFact, HarvestFact, InspectionFact, KpiReport, LotOutputFact, MemberView, PartnerView, PlotView,
+    PurchaseFact, SaleFact, ViolationResolutionFact,
+)
 from services.reporting.projections import positions
+from services.reporting.reports import (
+    CERTIFIED, INSPECTIONS, PAYABLES, PRODUCTION, SALES, Report, ReportFilters,
+)
+from services.reporting.wards import WardMap, ward_name
+
+UNGRADED_LOT = "chưa phân loại"
+
+
+def not_corrected(model):
+    """Rows of `model` whose event was not declared wrong."""
+    return col(model.event_id).not_in(select(CorrectionFact.corrected_event_id))
 
 
 async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -> KpiReport:
@@ -37,17 +58,260 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
     )
     harvest_lots, harvest_g = (await session.exec(
         select(func.count(), func.coalesce(func.sum(HarvestFact.quantity_g), 0))
-        .where(col(HarvestFact.harvested_on).between(window.first, window.last))
+        .where(col(HarvestFact.harvested_on).between(window.first, window.last), not_corrected(HarvestFact))
     )).one()
     sales_count, sales_g, sales_vnd = (await session.exec(
         select(func.count(), func.coalesce(func.sum(SaleFact.quantity_g), 0), func.coalesce(func.sum(SaleFact.amount_vnd), 0))
-        .where(col(SaleFact.sold_on).between(window.first, window.last))
+        .where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
     )).one()
+    gradings = [kpis.Grading(coop_id=row.coop_id, grade=row.grade, entry_id=row.entry_id, revision=row.revision)
+                for row in (await session.exec(select(GradingFact).where(GradingFact.year == year))).all()]
+    contracts = await session.exec(
+        select(ContractFact.coop_id).distinct()
+        .where(col(ContractFact.valid_from) <= window.last)
+        .where(or_(col(ContractFact.valid_to).is_(None), col(ContractFact.valid_to) >= window.first))
+    )
+    selling = await session.exec(
+        select(SaleFact.coop_id).distinct()
+        .where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
+    )
     facts = kpis.Facts(
         coops=coops, changes=changes,
         members_by_membership={membership: int(count) for membership, count in members.all() if membership},
         harvest_lots=int(harvest_lots), harvest_g=int(harvest_g),
         sales_count=int(sales_count), sales_g=int(sales_g), sales_vnd=int(sales_vnd),
         positions=await positions(session),
+        gradings=gradings,
+        income_by_member=await income_by_member(session, year),
+        income_by_member_last_year=await income_by_member(session, year - 1),
+        coops_with_contract=set(contracts.all()), coops_with_sales=set(selling.all()),
     )
     return kpis.scorecard(year, kpis.plan_for(year, plans), facts)
+
+
+async def income_by_member(session: AsyncSession, year: int) -> dict[int, int]:
+    """What co-ops paid each member household for lots purchased in `year`."""
+    window = kpis.YearWindow(year)
+    rows = await session.exec(
+        select(PurchaseFact.member_id, func.sum(PurchaseFact.amount_vnd))
+        .where(col(PurchaseFact.purchased_on).between(window.first, window.last), not_corrected(PurchaseFact))
+        .group_by(PurchaseFact.member_id)
+    )
+    return {member_id: int(amount) for member_id, amount in rows.all()}
+
+
+# ---- co-ops as reports see them -------------------------------------------------------------
+
+
+async def current_coops(session: AsyncSession) -> dict[int, dict[str, Any]]:
+    """Each co-op's current name and ward: the registration, overridden by its latest details change."""
+    coops = {row.coop_id: {"name": row.name, "ward_code": row.ward_code}
+             for row in (await session.exec(select(CoopView))).all()}
+    changes = (await session.exec(select(CoopDetailsView))).all()
+    for change in sorted(changes, key=lambda c: (c.changed_on, kpis.entry_key(c.entry_id))):
+        coops.setdefault(change.coop_id, {}).update(name=change.name, ward_code=change.ward_code)
+    return coops
+
+
+async def coops_in_scope(session: AsyncSession, filters: ReportFilters, wards: WardMap) -> set[int] | None:
+    """The co-ops a report may count (None: all), from its co-op and commune filters."""
+    if filters.coop_id is None and filters.commune is None:
+        return None
+    coops = await current_coops(session)
+    scope = set(coops) if filters.coop_id is None else {filters.coop_id}
+    if filters.commune is not None:
+        target = wards.current(filters.commune)
+        scope = {coop_id for coop_id in scope
+                 if coop_id in coops and wards.current(coops[coop_id].get("ward_code", "")) == target}
+    return scope
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+async def lot_products(session: AsyncSession) -> dict[str, str]:
+    """Product of each lot: as harvested, or as a transformation output named it."""
+    products = {code: product for code, product in (await session.exec(
+        select(HarvestFact.lot_code, HarvestFact.product).where(not_corrected(HarvestFact)))).all()}
+    for code, product in (await session.exec(
+            select(LotOutputFact.lot_code, LotOutputFact.product).where(not_corrected(LotOutputFact)))).all():
+        if product:
+            products[code] = product
+    return products
+
+
+# ---- reports -------------------------------------------------------------------------------
+
+
+async def production_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
+    """Harvests by product, commune (current code), month and harvest round."""
+    scope = await coops_in_scope(session, filters, wards)
+    statement = (
+        select(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round,
+               func.count(), func.sum(HarvestFact.quantity_g))
+        .where(col(HarvestFact.harvested_on).between(filters.first, filters.last), not_corrected(HarvestFact))
+        .group_by(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round)
+    )
+    if scope is not None:
+        statement = statement.where(col(HarvestFact.coop_id).in_(scope))
+    if filters.product:
+        statement = statement.where(HarvestFact.product == filters.product)
+    coops = await current_coops(session)
+    grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for product, coop_id, day, round_, lots, grams_ in (await session.exec(statement)).all():
+        commune = wards.current(coops.get(coop_id, {}).get("ward_code", ""))
+        cell = grouped[(product, commune, _month(day), round_)]
+        cell[0] += int(lots)
+        cell[1] += int(grams_)
+    rows = [{"product": product, "commune_code": commune, "commune_name": ward_name(commune), "month": month,
+             "harvest_round": round_, "lots": lots, "kg": kpis.kg(grams_)}
+            for (product, commune, month, round_), (lots, grams_) in sorted(grouped.items())]
+    return PRODUCTION.build(filters, rows, language)
+
+
+async def sales_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
+    """Sales by grade of the lot sold, buyer and month."""
+    scope = await coops_in_scope(session, filters, wards)
+    statement = select(SaleFact).where(col(SaleFact.sold_on).between(filters.first, filters.last),
+                                       not_corrected(SaleFact))
+    if scope is not None:
+        statement = statement.where(col(SaleFact.coop_id).in_(scope))
+    sales = (await session.exec(statement)).all()
+    grades = kpis.lot_grades((await session.exec(
+        select(LotOutputFact.lot_code, LotOutputFact.grade, LotOutputFact.input_lots)
+        .where(not_corrected(LotOutputFact)).order_by(LotOutputFact.transformed_on))).all())
+    products = await lot_products(session) if filters.product else {}
+    partners = {p.partner_id: p.name for p in (await session.exec(select(PartnerView))).all()}
+    grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for sale in sales:
+        if filters.product and products.get(sale.lot_code) != filters.product:
+            continue
+        buyer = partners.get(sale.buyer_partner_id, sale.buyer_name) if sale.buyer_partner_id else sale.buyer_name
+        cell = grouped[(grades.get(sale.lot_code, UNGRADED_LOT), buyer, _month(sale.sold_on))]
+        cell[0] += 1
+        cell[1] += sale.quantity_g
+        cell[2] += sale.amount_vnd
+    rows = [{"grade": grade, "buyer": buyer, "month": month, "sales": count, "kg": kpis.kg(grams_),
+             "amount_vnd": amount}
+            for (grade, buyer, month), (count, grams_, amount) in sorted(grouped.items())]
+    return SALES.build(filters, rows, language)
+
+
+async def payables_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
+    """What each co-op owes each member household per harvest round, from its purchases."""
+    scope = await coops_in_scope(session, filters, wards)
+    statement = (
+        select(PurchaseFact.coop_id, PurchaseFact.member_id, PurchaseFact.harvest_round, PurchaseFact.lot_code,
+               PurchaseFact.quantity_g, PurchaseFact.amount_vnd)
+        .where(col(PurchaseFact.purchased_on).between(filters.first, filters.last), not_corrected(PurchaseFact))
+    )
+    if scope is not None:
+        statement = statement.where(col(PurchaseFact.coop_id).in_(scope))
+    products = await lot_products(session) if filters.product else {}
+    coops = await current_coops(session)
+    names = {m.member_id: m.name for m in (await session.exec(select(MemberView))).all()}
+    grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for coop_id, member_id, round_, lot_code, grams_, amount in (await session.exec(statement)).all():
+        if filters.product and products.get(lot_code) != filters.product:
+            continue
+        cell = grouped[(coop_id, member_id, round_ if round_ is not None else -1)]
+        cell[0] += 1
+        cell[1] += grams_
+        cell[2] += amount
+    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), "member_id": member_id,
+             "member_name": names.get(member_id) or "", "harvest_round": None if round_ == -1 else round_,
+             "purchases": count, "kg": kpis.kg(grams_), "amount_vnd": amount}
+            for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items())]
+    return PAYABLES.build(filters, rows, language)
+
+
+async def inspections_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
+    """Per co-op: inspections in the period, violations found, resolved by the period end, open, commendations."""
+    scope = await coops_in_scope(session, filters, wards)
+    statement = select(InspectionFact).where(col(InspectionFact.inspected_on).between(filters.first, filters.last))
+    if scope is not None:
+        statement = statement.where(col(InspectionFact.coop_id).in_(scope))
+    inspections = (await session.exec(statement)).all()
+    resolved: dict[int, set[int]] = defaultdict(set)
+    if inspections:
+        for inspection_id, violation_id in (await session.exec(
+            select(ViolationResolutionFact.inspection_id, ViolationResolutionFact.violation_id)
+            .where(col(ViolationResolutionFact.inspection_id).in_([i.inspection_id for i in inspections]))
+            .where(col(ViolationResolutionFact.resolved_on) <= filters.last)
+        )).all():
+            resolved[inspection_id].add(violation_id)
+    coops = await current_coops(session)
+    per_coop: dict[int, dict[str, int]] = {}
+    for inspection in inspections:
+        row = per_coop.setdefault(inspection.coop_id, dict.fromkeys(
+            ("inspections", "violations", "resolved", "open", "commended"), 0))
+        done = min(len(resolved[inspection.inspection_id]), inspection.violations)
+        row["inspections"] += 1
+        row["violations"] += inspection.violations
+        row["resolved"] += done
+        row["open"] += inspection.violations - done
+        row["commended"] += int(inspection.commended)
+    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), **counts}
+            for coop_id, counts in sorted(per_coop.items())]
+    return INSPECTIONS.build(filters, rows, language)
+
+
+async def certified_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
+    """Per co-op: harvested kg, and the kg harvested from plots under a certificate valid on the harvest day."""
+    scope = await coops_in_scope(session, filters, wards)
+    statement = select(HarvestFact).where(col(HarvestFact.harvested_on).between(filters.first, filters.last),
+                                          not_corrected(HarvestFact))
+    if scope is not None:
+        statement = statement.where(col(HarvestFact.coop_id).in_(scope))
+    if filters.product:
+        statement = statement.where(HarvestFact.product == filters.product)
+    harvests = (await session.exec(statement)).all()
+    plots = {(p.coop_id, p.planting_area_code): p.plot_id for p in (await session.exec(select(PlotView))).all()}
+    revoked = {r.certificate_id: r.revoked_on for r in (await session.exec(select(CertificateRevocation))).all()}
+    windows: dict[int, list[kpis.CertifiedWindow]] = defaultdict(list)
+    for cert in (await session.exec(select(CertificateView))).all():
+        windows[cert.coop_id].append(kpis.CertifiedWindow(frozenset(cert.plot_ids), cert.valid_from, cert.valid_to,
+                                                          revoked.get(cert.certificate_id)))
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for harvest in harvests:
+        plot_id = plots.get((harvest.coop_id, harvest.plot_code)) if harvest.plot_code else None
+        cell = totals[harvest.coop_id]
+        cell[0] += harvest.quantity_g
+        if kpis.is_certified(plot_id, harvest.harvested_on, windows[harvest.coop_id]):
+            cell[1] += harvest.quantity_g
+    coops = await current_coops(session)
+    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""),
+             "harvested_kg": kpis.kg(harvested), "certified_kg": kpis.kg(certified),
+             "certified_share": kpis.share(certified, harvested)}
+            for coop_id, (harvested, certified) in sorted(totals.items())]
+    report = CERTIFIED.build(filters, rows, language)
+    all_g = sum(h for h, _ in totals.values())
+    report.totals["certified_share"] = kpis.share(sum(c for _, c in totals.values()), all_g)
+    return report
+
+
+REPORTS = {
+    "production": production_report,
+    "sales": sales_report,
+    "payables": payables_report,
+    "inspections": inspections_report,
+    "certified": certified_report,
+}
+
+
+# ---- what `htx reporting verify` compares --------------------------------------------------
+
+
+async def registry_totals(session: AsyncSession) -> dict[str, int]:
+    """Co-ops in the read model: total and per latest status (as the registry's GET /coops shows them)."""
+    coops = [kpis.CoopRecord(row.coop_id, row.form, row.founded_on)
+             for row in (await session.exec(select(CoopView))).all()]
+    changes = [kpis.StatusChange(row.coop_id, row.status, row.effective_on, row.entry_id)
+               for row in (await session.exec(select(CoopStatusView))).all()]
+    # The registry lists every registered co-op whatever its founding date, with its latest status.
+    status = kpis.statuses_on(changes, date.max)
+    counts = {"total": len(coops)} | {f"status.{s}": 0 for s in kpis.STATUSES}
+    for coop in coops:
+        counts[f"status.{status.get(coop.coop_id, 'active')}"] += 1
+    return counts

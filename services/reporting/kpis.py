@@ -8,7 +8,20 @@ Definitions (dates are Vietnam calendar dates taken from event payloads, never f
 - new co-ops: hợp tác xã founded from 1 January through 31 December;
 - new unions: liên hiệp founded from the plan's first day (or 1 January without a plan);
 - members and workers: joined on or before 31 December and not left before it (a member
-  is a member through their `left_on` day, as `MemberLeft` says).
+  is a member through their `left_on` day, as `MemberLeft` says);
+- effective share: among the co-ops graded for the year (`CoopGraded`; the highest
+  revision of one co-op and year is in force, later in the stream on ties), those graded Tốt or Khá; co-ops
+  `not_graded` are left out of the denominator; no graded co-op means no figure;
+- member income: what co-ops paid member households for their lots (`LotPurchased.amount_vnd`)
+  purchased in the year, summed per member, averaged over the members who sold at least once
+  that year (whole VND, half to even). Growth is this year's average over last year's, less
+  one; no figure when last year had no purchase. Workers' wages are not on the streams, so the
+  average is the members' income from the chain;
+- chain linkage: among hợp tác xã active on 31 December, the share with a chain contract
+  (`ChainContractSigned`) valid on some day of the year, and the share with at least one
+  sale recorded on the supply chain (`LotSold`, so traceable by lot code) in the year.
+
+Supply-chain facts declared wrong (`EventCorrected`) are left out of every figure.
 
 What the metrics mean is code; what the province aims for is data (`targets.json`).
 """
@@ -23,9 +36,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Literal, get_args
 
-from shared.events.registry import CoopStatus, Membership, OrganisationForm
+from shared.events.registry import CoopStatus, Grade, Membership, OrganisationForm
 from services.reporting.models import (
-    CoopFigures, Figure, HarvestFigures, KpiReport, MemberFigures, PlanRef, SalesFigures, StatusCounts,
+    ChainFigures, CoopFigures, Figure, GradingFigures, HarvestFigures, IncomeFigures, KpiReport, MemberFigures,
+    PlanRef, SalesFigures, StatusCounts,
 )
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -37,6 +51,9 @@ UNION_FORM = "lien_hiep"
 DEFAULT_TARGETS_FILE = Path(__file__).with_name("targets.json")
 
 GRAM = Decimal("0.001")
+GRADES: tuple[str, ...] = get_args(Grade)
+EFFECTIVE_GRADES = ("tot", "kha")
+SHARE_PLACES = Decimal("0.0001")
 
 
 class InvalidYear(ValueError):
@@ -142,6 +159,122 @@ def member_figures(by_membership: Mapping[str, int]) -> MemberFigures:
     return MemberFigures(total=total, members=total - workers, workers=workers, by_membership=counts)
 
 
+def share(part: int, whole: int) -> float | None:
+    """part / whole to four places (0.6667), or None when there is nothing to divide by."""
+    if whole == 0:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+@dataclass(frozen=True)
+class Grading:
+    coop_id: int
+    grade: str
+    entry_id: str
+    revision: int = 1
+
+    @property
+    def order(self) -> tuple[int, tuple[int, int]]:
+        return self.revision, entry_key(self.entry_id)
+
+
+def grades_in_force(gradings: Iterable[Grading]) -> dict[int, str]:
+    """Per co-op, the grade of its highest revision, later in the stream on ties (a regrade replaces)."""
+    latest: dict[int, Grading] = {}
+    for grading in gradings:
+        current = latest.get(grading.coop_id)
+        if current is None or grading.order > current.order:
+            latest[grading.coop_id] = grading
+    return {coop_id: grading.grade for coop_id, grading in latest.items()}
+
+
+def grading_figures(gradings: Iterable[Grading]) -> GradingFigures:
+    counts = dict.fromkeys(GRADES, 0)
+    for grade in grades_in_force(gradings).values():
+        counts[grade] = counts.get(grade, 0) + 1
+    graded = sum(n for grade, n in counts.items() if grade != "not_graded")
+    effective = sum(counts.get(grade, 0) for grade in EFFECTIVE_GRADES)
+    return GradingFigures(graded=graded, effective=effective, not_graded=counts.get("not_graded", 0),
+                          by_grade=counts, share=share(effective, graded))
+
+
+def average_income(income_by_member: Mapping[int, int]) -> int | None:
+    """Average over members who sold in the year (whole VND), or None if none did."""
+    sellers = [amount for amount in income_by_member.values() if amount]
+    if not sellers:
+        return None
+    return int((Decimal(sum(sellers)) / len(sellers)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def growth(current: int | None, previous: int | None) -> float | None:
+    if current is None or not previous:
+        return None
+    return float((Decimal(current) / Decimal(previous) - 1).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def income_figures(this_year: Mapping[int, int], last_year: Mapping[int, int]) -> IncomeFigures:
+    average, previous = average_income(this_year), average_income(last_year)
+    return IncomeFigures(
+        members_selling=sum(1 for amount in this_year.values() if amount), total_vnd=sum(this_year.values()),
+        average_vnd=average, previous_average_vnd=previous, growth=growth(average, previous),
+    )
+
+
+def chain_figures(active_coops: set[int], with_contract: set[int], with_sales: set[int]) -> ChainFigures:
+    contracted, selling = len(active_coops & with_contract), len(active_coops & with_sales)
+    return ChainFigures(coops=len(active_coops), with_contract=contracted, with_traced_sales=selling,
+                        contract_share=share(contracted, len(active_coops)),
+                        traced_sales_share=share(selling, len(active_coops)))
+
+
+def active_coops(coops: Iterable[CoopRecord], changes: Iterable[StatusChange], day: date,
+                 form: str = NEW_COOP_FORM) -> set[int]:
+    status = statuses_on(changes, day)
+    return {c.coop_id for c in coops if c.form == form and c.founded_on <= day
+            and status.get(c.coop_id, "active") == "active"}
+
+
+@dataclass(frozen=True)
+class CertifiedWindow:
+    """A certificate's plots and the days it is valid: valid_from .. valid_to, and before revoked_on."""
+
+    plot_ids: frozenset[int]
+    valid_from: date
+    valid_to: date
+    revoked_on: date | None = None
+
+    def covers(self, plot_id: int, day: date) -> bool:
+        return (plot_id in self.plot_ids and self.valid_from <= day <= self.valid_to
+                and (self.revoked_on is None or day < self.revoked_on))
+
+
+def lot_grades(outputs: Iterable[tuple[str, str | None, list[str]]]) -> dict[str, str]:
+    """Grade of each lot made by a transformation: its own, or else the one grade all its inputs share
+    (packing keeps the grade of what it packs). Lots of mixed or unknown grade are left out."""
+    own: dict[str, str | None] = {}
+    inputs: dict[str, list[str]] = {}
+    for lot_code, grade, input_lots in outputs:
+        own[lot_code] = grade or own.get(lot_code)
+        inputs[lot_code] = input_lots
+    resolved: dict[str, str | None] = {}
+
+    def grade_of(lot_code: str, seen: frozenset[str]) -> str | None:
+        if lot_code in resolved:
+            return resolved[lot_code]
+        grade = own.get(lot_code)
+        if not grade and lot_code in inputs and lot_code not in seen:
+            found = {grade_of(code, seen | {lot_code}) for code in inputs[lot_code]}
+            grade = found.pop() if len(found) == 1 else None
+        resolved[lot_code] = grade
+        return grade
+
+    return {code: grade for code in own if (grade := grade_of(code, frozenset()))}
+
+
+def is_certified(plot_id: int | None, day: date, windows: Iterable[CertifiedWindow]) -> bool:
+    return plot_id is not None and any(window.covers(plot_id, day) for window in windows)
+
+
 # ---- targets ------------------------------------------------------------------------------
 
 
@@ -216,6 +349,11 @@ class Facts:
     sales_g: int
     sales_vnd: int
     positions: dict[str, str]
+    gradings: list[Grading] = field(default_factory=list)
+    income_by_member: dict[int, int] = field(default_factory=dict)
+    income_by_member_last_year: dict[int, int] = field(default_factory=dict)
+    coops_with_contract: set[int] = field(default_factory=set)
+    coops_with_sales: set[int] = field(default_factory=set)
 
 
 def scorecard(year: int, plan: Plan | None, facts: Facts) -> KpiReport:
@@ -223,6 +361,10 @@ def scorecard(year: int, plan: Plan | None, facts: Facts) -> KpiReport:
     targets = plan.targets if plan else {}
     union_target = targets.get("new_unions")
     unions_since = date(plan.first_year, 1, 1) if plan and union_target and union_target.per == "plan" else window.first
+    grading = grading_figures(facts.gradings)
+    income = income_figures(facts.income_by_member, facts.income_by_member_last_year)
+    chain = chain_figures(active_coops(facts.coops, facts.changes, window.last), facts.coops_with_contract,
+                          facts.coops_with_sales)
     return KpiReport(
         year=year,
         as_of=window.last,
@@ -232,13 +374,18 @@ def scorecard(year: int, plan: Plan | None, facts: Facts) -> KpiReport:
                          targets.get("new_coops"), since=window.first),
         new_unions=figure(founded_between(facts.coops, UNION_FORM, unions_since, window.last),
                           union_target, since=unions_since),
-        effective_share=figure(None, targets.get("effective_share"),
-                               note="needs performance gradings (Tốt/Khá), not on the streams yet"),
+        effective_share=figure(grading.share, targets.get("effective_share"),
+                               note=None if grading.graded else "no co-op graded for this year"),
+        grading=grading,
         members=member_figures(facts.members_by_membership),
         harvest=HarvestFigures(lots=facts.harvest_lots, kg=kg(facts.harvest_g)),
         sales=SalesFigures(count=facts.sales_count, kg=kg(facts.sales_g), amount_vnd=facts.sales_vnd),
-        member_income_growth=figure(None, targets.get("member_income_growth"),
-                                    note="needs co-op purchases from member households, not on the streams yet; "
-                                         "harvest and sales totals stand in meanwhile"),
+        member_income=income,
+        member_income_growth=figure(income.growth, targets.get("member_income_growth"),
+                                    note=None if income.growth is not None
+                                    else "needs purchases from members in this year and the one before"),
+        chain=chain,
+        contract_share=figure(chain.contract_share, targets.get("contract_share")),
+        traced_sales_share=figure(chain.traced_sales_share, targets.get("traced_sales_share")),
         positions=facts.positions,
     )

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from shared.messaging.consumer import InboxEntry
@@ -61,6 +61,7 @@ class MemberView(SQLModel, table=True):
     member_id: int = Field(primary_key=True)
     coop_id: int = Field(index=True)
     kind: str | None = Field(default=None, max_length=20)
+    name: str | None = Field(default=None, max_length=255)
     membership: str | None = Field(default=None, max_length=20)
     joined_on: date | None = Field(default=None, index=True)
     left_on: date | None = None
@@ -99,6 +100,212 @@ class SaleFact(SQLModel, table=True):
     invoice_number: str = Field(max_length=100)
 
 
+class CoopDetailsView(SQLModel, table=True):
+    """A change of an organisation's name or ward; the latest (by date, then stream order) is current."""
+
+    __tablename__ = "rpt_coop_details"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    coop_id: int = Field(index=True)
+    name: str = Field(max_length=255)
+    ward_code: str = Field(max_length=10)
+    changed_on: date
+    entry_id: str = Field(max_length=40)
+
+
+class UnionMembershipFact(SQLModel, table=True):
+    """A co-op joining (`added`) or leaving (`removed`) a union, kept as history."""
+
+    __tablename__ = "rpt_union_membership"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    union_id: int = Field(index=True)
+    coop_id: int = Field(index=True)
+    change: str = Field(max_length=10)
+    effective_on: date
+
+
+class PartnerView(SQLModel, table=True):
+    """An enterprise, buyer, trader, craft village or farmer household on a chain."""
+
+    __tablename__ = "rpt_partner"
+
+    partner_id: int = Field(primary_key=True)
+    name: str = Field(max_length=255)
+    kind: str = Field(max_length=20)
+    ward_code: str | None = Field(default=None, max_length=10)
+
+
+class ContractFact(SQLModel, table=True):
+    """A value-chain contract between a co-op and a partner over a period."""
+
+    __tablename__ = "rpt_contract"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    contract_id: int = Field(index=True)
+    coop_id: int = Field(index=True)
+    partner_id: int
+    product: str = Field(max_length=100)
+    valid_from: date
+    valid_to: date | None = None
+
+
+class PlotView(SQLModel, table=True):
+    """A member household's plot, found from a harvest by its planting-area code."""
+
+    __tablename__ = "rpt_plot"
+
+    plot_id: int = Field(primary_key=True)
+    coop_id: int = Field(index=True)
+    member_id: int
+    planting_area_code: str = Field(max_length=100, index=True)
+    crop: str = Field(max_length=100)
+
+
+class CertificateView(SQLModel, table=True):
+    """A certificate's validity window and scope; its revocation is a row of its own."""
+
+    __tablename__ = "rpt_certificate"
+
+    certificate_id: int = Field(primary_key=True)
+    coop_id: int = Field(index=True)
+    kind: str = Field(max_length=20)
+    code: str = Field(max_length=100)
+    valid_from: date
+    valid_to: date
+    plot_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class CertificateRevocation(SQLModel, table=True):
+    """A certificate withdrawn: not valid from `revoked_on` on (filled independently of the issue)."""
+
+    __tablename__ = "rpt_certificate_revocation"
+
+    certificate_id: int = Field(primary_key=True)
+    coop_id: int
+    revoked_on: date
+
+
+class GradingFact(SQLModel, table=True):
+    """A yearly grade; for one co-op and year the highest revision is in force (a regrade replaces),
+    ties broken by stream order."""
+
+    __tablename__ = "rpt_grading"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    grading_id: int
+    coop_id: int = Field(index=True)
+    year: int = Field(index=True)
+    grade: str = Field(max_length=20)
+    total_score: int | None = None
+    revision: int = 1
+    entry_id: str = Field(max_length=40)
+
+
+class InspectionFact(SQLModel, table=True):
+    """An inspection with the number of violations it found and whether it commended the co-op."""
+
+    __tablename__ = "rpt_inspection"
+
+    inspection_id: int = Field(primary_key=True)
+    coop_id: int = Field(index=True)
+    inspected_on: date = Field(index=True)
+    body: str = Field(max_length=255)
+    kind: str = Field(max_length=100)
+    violations: int
+    commended: bool
+
+
+class ViolationResolutionFact(SQLModel, table=True):
+    """One violation of an inspection corrected."""
+
+    __tablename__ = "rpt_violation_resolution"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    inspection_id: int = Field(index=True)
+    violation_id: int
+    coop_id: int
+    resolved_on: date
+
+
+class PurchaseFact(SQLModel, table=True):
+    """The co-op bought a member household's lot: what it owes the household (append-only)."""
+
+    __tablename__ = "rpt_purchase"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    purchase_id: int
+    lot_code: str = Field(max_length=100)
+    coop_id: int = Field(index=True)
+    member_id: int = Field(index=True)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purchased_on: date = Field(index=True)
+    harvest_round: int | None = None
+
+
+class LotOutputFact(SQLModel, table=True):
+    """An output lot of processing, grading or packing, with its grade (sales by grade read this)."""
+
+    __tablename__ = "rpt_lot_output"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    position: int = Field(primary_key=True)
+    batch_id: str = Field(max_length=100)
+    coop_id: int
+    step: str = Field(max_length=50)
+    lot_code: str = Field(max_length=100, index=True)
+    product: str | None = Field(default=None, max_length=100)
+    grade: str | None = Field(default=None, max_length=100)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    transformed_on: date
+    # The batch's input lots: an output without a grade of its own (packing) takes theirs.
+    input_lots: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ShipmentFact(SQLModel, table=True):
+    """A lot dispatched to a partner (one row per lot of a shipment)."""
+
+    __tablename__ = "rpt_shipment"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    position: int = Field(primary_key=True)
+    shipment_id: int = Field(index=True)
+    coop_id: int = Field(index=True)
+    partner_id: int | None = None
+    lot_code: str = Field(max_length=100)
+    quantity_g: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shipped_on: date = Field(index=True)
+    document_number: str = Field(max_length=100)
+
+
+class ShipmentReceiptFact(SQLModel, table=True):
+    """The buyer received a shipment."""
+
+    __tablename__ = "rpt_shipment_receipt"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    shipment_id: int = Field(index=True)
+    received_on: date
+
+
+class CorrectionFact(SQLModel, table=True):
+    """A supply-chain event declared wrong: every figure leaves out the facts it produced.
+
+    Facts stay keyed by the event that produced them, so undoing one is leaving out its
+    `event_id`; the result does not depend on whether the correction was applied before or
+    after the event it corrects.
+    """
+
+    __tablename__ = "rpt_correction"
+
+    corrected_event_id: str = Field(primary_key=True, max_length=36)
+    event_id: str = Field(max_length=36)
+    reason: str
+    declared_on: date
+
+
 class ProjectionPosition(SQLModel, table=True):
     """The highest stream entry applied to the read model, written with the rows it produced."""
 
@@ -110,7 +317,14 @@ class ProjectionPosition(SQLModel, table=True):
 
 
 # Rebuild empties these (children of nothing, so order does not matter).
-READ_MODEL = [CoopView, CoopStatusView, MemberView, HarvestFact, SaleFact, ProjectionPosition]
+READ_MODEL = [
+    CoopView, CoopStatusView, MemberView, HarvestFact, SaleFact, ProjectionPosition,
+    CoopDetailsView, UnionMembershipFact, PartnerView, ContractFact, PlotView, CertificateView,
+    CertificateRevocation, GradingFact, InspectionFact, ViolationResolutionFact, PurchaseFact, LotOutputFact,
+    ShipmentFact, ShipmentReceiptFact, CorrectionFact,
+]
+# Supply-chain facts an `EventCorrected` can undo (each row keyed by the event that produced it).
+CORRECTABLE = [HarvestFact, SaleFact, PurchaseFact, LotOutputFact, ShipmentFact, ShipmentReceiptFact]
 
 TABLES = [model.__table__ for model in READ_MODEL] + [InboxEntry.__table__]
 
@@ -166,6 +380,36 @@ class SalesFigures(BaseModel):
     amount_vnd: int
 
 
+class GradingFigures(BaseModel):
+    """Grades in force for the year; `share` = (Tốt + Khá) / graded, `not_graded` left out."""
+
+    graded: int
+    effective: int
+    not_graded: int
+    by_grade: dict[str, int]
+    share: float | None
+
+
+class IncomeFigures(BaseModel):
+    """Member income from the chain: co-op purchases from member households in the year."""
+
+    members_selling: int
+    total_vnd: int
+    average_vnd: int | None
+    previous_average_vnd: int | None
+    growth: float | None
+
+
+class ChainFigures(BaseModel):
+    """Hợp tác xã active on 31 December, with a chain contract valid in the year, with traced sales."""
+
+    coops: int
+    with_contract: int
+    with_traced_sales: int
+    contract_share: float | None
+    traced_sales_share: float | None
+
+
 class PlanRef(BaseModel):
     name: str
     first_year: int
@@ -182,8 +426,13 @@ class KpiReport(BaseModel):
     new_coops: Figure
     new_unions: Figure
     effective_share: Figure
+    grading: GradingFigures
     members: MemberFigures
     harvest: HarvestFigures
     sales: SalesFigures
+    member_income: IncomeFigures
     member_income_growth: Figure
+    chain: ChainFigures
+    contract_share: Figure
+    traced_sales_share: Figure
     positions: dict[str, str]

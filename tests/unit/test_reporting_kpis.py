@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.reporting import kpis
-from services.reporting.kpis import CoopRecord, Facts, Plan, StatusChange, Target
+from services.reporting.kpis import CertifiedWindow, CoopRecord, Facts, Grading, Plan, StatusChange, Target
 
 PLAN = Plan(name="2021–2025", first_year=2021, last_year=2025, targets={
     "new_coops": Target(30, ">=", "year"),
@@ -146,3 +146,72 @@ def test_scorecard_one_short_of_target_and_without_plan():
     outside = kpis.scorecard(2030, None, _facts(coops))
     assert outside.plan is None and outside.new_coops.target is None and outside.new_coops.met is None
     assert outside.new_coops.value == 0  # none founded in 2030
+
+
+# ---- grading, income, chain, certificates ---------------------------------------------------
+
+
+def test_effective_share_leaves_not_graded_out_and_a_regrade_replaces():
+    gradings = [Grading(1, "tot", "1-0"), Grading(2, "trung_binh", "2-0"), Grading(3, "not_graded", "3-0"),
+                Grading(2, "kha", "10-0"), Grading(4, "yeu", "9-0")]
+    figures = kpis.grading_figures(gradings)
+    assert (figures.graded, figures.effective, figures.not_graded) == (3, 2, 1)
+    assert figures.share == 0.6667 and figures.by_grade["trung_binh"] == 0
+    assert kpis.grading_figures([Grading(1, "not_graded", "1-0")]).share is None
+    # The highest revision wins even when a stale first grading arrives later (a replayed dead letter).
+    assert kpis.grades_in_force([Grading(1, "kha", "5-0", revision=2), Grading(1, "yeu", "9-0")]) == {1: "kha"}
+
+
+def test_lot_grades_follow_packing_and_leave_mixed_lots_out():
+    outputs = [("D1", "móc câu", ["L1"]), ("D2", "tôm nõn", ["L1"]), ("K1", None, ["D1"]),
+               ("K2", None, ["K1"]), ("M1", None, ["D1", "D2"]), ("X", None, ["unknown"])]
+    assert kpis.lot_grades(outputs) == {"D1": "móc câu", "D2": "tôm nõn", "K1": "móc câu", "K2": "móc câu"}
+
+
+def test_member_income_averages_over_members_who_sold_and_grows_against_last_year():
+    figures = kpis.income_figures({1: 1_619_880, 2: 1_206_000, 4: 405_000, 7: 0}, {1: 500_000, 2: 1_300_000})
+    assert figures.average_vnd == 1_076_960 and figures.members_selling == 3
+    assert figures.previous_average_vnd == 900_000 and figures.growth == 0.1966
+    assert kpis.income_figures({1: 100}, {}).growth is None
+    assert kpis.income_figures({}, {1: 100}).average_vnd is None
+    assert kpis.average_income({1: 1, 2: 2}) == 2  # 1.5 rounds half to even
+
+
+def test_chain_shares_count_only_active_coops():
+    coops = [CoopRecord(1, "hop_tac_xa", date(2010, 1, 1)), CoopRecord(2, "hop_tac_xa", date(2024, 12, 31)),
+             CoopRecord(3, "hop_tac_xa", date(2020, 1, 1)), CoopRecord(4, "lien_hiep", date(2020, 1, 1)),
+             CoopRecord(5, "hop_tac_xa", date(2025, 1, 1))]
+    changes = [StatusChange(3, "dissolved", date(2024, 11, 30), "5-0")]
+    active = kpis.active_coops(coops, changes, date(2024, 12, 31))
+    assert active == {1, 2}
+    chain = kpis.chain_figures(active, with_contract={1, 3}, with_sales={1, 2, 5})
+    assert (chain.coops, chain.with_contract, chain.with_traced_sales) == (2, 1, 2)
+    assert (chain.contract_share, chain.traced_sales_share) == (0.5, 1.0)
+    assert kpis.chain_figures(set(), {1}, {1}).contract_share is None
+
+
+def test_certificate_covers_its_plots_inside_its_window_until_revoked():
+    window = CertifiedWindow(frozenset({1, 2}), date(2024, 1, 1), date(2024, 8, 31), revoked_on=date(2024, 7, 1))
+    assert window.covers(1, date(2024, 1, 1)) and window.covers(2, date(2024, 6, 30))
+    assert not window.covers(1, date(2024, 7, 1))  # withdrawn from the revocation day
+    assert not window.covers(3, date(2024, 5, 1)) and not window.covers(1, date(2023, 12, 31))
+    plain = CertifiedWindow(frozenset({1}), date(2024, 1, 1), date(2024, 8, 31))
+    assert plain.covers(1, date(2024, 8, 31)) and not plain.covers(1, date(2024, 9, 1))
+    assert kpis.is_certified(1, date(2024, 5, 1), [window]) and not kpis.is_certified(None, date(2024, 5, 1), [window])
+
+
+def test_scorecard_reports_the_new_figures_against_targets():
+    facts = _facts([CoopRecord(1, "hop_tac_xa", date(2020, 1, 1))])
+    facts = Facts(**{**facts.__dict__, "gradings": [Grading(1, "kha", "1-0")],
+                     "income_by_member": {1: 1_100_000}, "income_by_member_last_year": {1: 1_000_000},
+                     "coops_with_contract": {1}})
+    report = kpis.scorecard(2024, _with_income_target(), facts)
+    assert (report.effective_share.value, report.effective_share.met) == (1.0, True)
+    assert (report.member_income_growth.value, report.member_income_growth.met) == (0.1, True)
+    assert report.contract_share.value == 1.0 and report.contract_share.met is None  # no target in the plan
+    assert report.traced_sales_share.value == 0.0
+
+
+def _with_income_target() -> Plan:
+    return Plan(name=PLAN.name, first_year=PLAN.first_year, last_year=PLAN.last_year,
+                targets={**PLAN.targets, "member_income_growth": Target(0.10, ">=", "year")})
