@@ -25,7 +25,7 @@ from services.registry.models import (
     PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd, UnionMemberRemove,
     UnionMembershipPublic,
 )
-from services.registry.places import resolve_ward
+from shared.places import resolve_ward
 
 router = APIRouter(tags=["registry"])
 

@@ -31,7 +31,7 @@ from services.registry.models import (
     PartnerCreate, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd,
     UnionMemberRemove, UnionMembership, UnionMembershipPublic,
 )
-from services.registry.places import ward_name
+from shared.places import ward_name
 
 _KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
 

@@ -23,7 +23,7 @@ from shared.events.registry import CoopStatus, MemberKind, Membership, Organisat
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
-from services.registry.places import resolve_ward
+from shared.places import resolve_ward
 
 
 def _now() -> datetime:

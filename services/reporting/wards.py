@@ -4,8 +4,8 @@ Since 1 July 2025 Vietnam has two tiers and new commune codes; records dated bef
 their old codes. Reporting groups and filters by the current code: a co-op registered under
 a legacy code counts under the commune that absorbed it.
 
-The legacy -> current table is the registry's (`services.registry.places.LEGACY_WARDS`,
-with its sources), so both services read an old code the same way; `vietnam-provinces`
+The legacy -> current table is `shared.places.LEGACY_WARDS` (with its sources), the
+registry's too, so both services read an old code the same way; `vietnam-provinces`
 2025.10 carries only the current list. As in the registry, a code that is current is read as
 current even when it was also some old commune's code. A JSON file named by
 `HTX_REPORTING_LEGACY_WARDS` (`{"legacy": {"05485": {"current": "05455"}}}`) replaces the
@@ -17,11 +17,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from vietnam_provinces import Ward
-from vietnam_provinces.codes import WardCode
+from shared.places import LEGACY_WARDS, ward_name
 
 LEGACY_WARDS_ENV = "HTX_REPORTING_LEGACY_WARDS"
 
@@ -29,15 +27,6 @@ LEGACY_WARDS_ENV = "HTX_REPORTING_LEGACY_WARDS"
 def normalise(code: str) -> str:
     digits = code.strip()
     return digits.zfill(5) if digits.isdigit() else digits
-
-
-@lru_cache(maxsize=4096)
-def ward_name(code: str) -> str:
-    """The official name of a current commune/ward code, or "" if it is not one."""
-    try:
-        return Ward.from_code(WardCode(int(code))).name
-    except (ValueError, KeyError):
-        return ""
 
 
 @dataclass(frozen=True)
@@ -62,7 +51,5 @@ def load_ward_map(path: Path | str | None = None) -> WardMap:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         table = {normalise(old): normalise(entry["current"]) for old, entry in document["legacy"].items()}
     else:
-        from services.registry.places import LEGACY_WARDS  # pure data; no registry code runs
-
         table = {code: ward.current_code for code, ward in LEGACY_WARDS.items()}
     return WardMap({old: new for old, new in table.items() if old != new and not ward_name(old)})

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from services.registry import importing
-from services.registry.places import LEGACY_WARDS, resolve_ward, ward_name
+from shared.places import LEGACY_WARDS, resolve_ward, ward_name
 
 
 def test_current_codes_are_kept_and_padded():

@@ -1,5 +1,8 @@
 """Commune/ward codes checked against the official list (package `vietnam-provinces`).
 
+Shared by the registry (validation) and reporting (legacy codes in filters): reference data
+about Vietnam's administrative units, not any one service's.
+
 Since 1 July 2025 Vietnam has two tiers (province, commune/ward) and new commune codes.
 `vietnam-provinces` 2025.10.1, the newest release, carries only the current list, so the
 pre-reform codes that still appear on old documents and spreadsheets are mapped by the
