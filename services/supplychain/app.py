@@ -10,6 +10,7 @@ from shared.events import supplychain as contracts
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 from services.supplychain.api import router
+from services.supplychain.epcis.api import router as epcis_router
 from services.supplychain.handlers import REGISTRY_HANDLERS
 from services.supplychain.registry_client import registry_http_client
 
@@ -22,8 +23,10 @@ def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncCl
     runtime = ServiceRuntime.build(NAME, settings, publishes=contracts.STREAM)
     runtime.http_clients["registry"] = registry_http or registry_http_client(settings.registry_url)
     runtime.consume(registry_contracts.STREAM, REGISTRY_HANDLERS)
-    runtime.document_publications(contracts.STREAM, [contracts.LotHarvested, contracts.LotSold])
+    runtime.document_publications(contracts.STREAM, [
+        contracts.LotHarvested, contracts.LotPurchased, contracts.LotsTransformed, contracts.LotShipped,
+        contracts.ShipmentReceived, contracts.LotSold, contracts.EventCorrected])
     return create_service_app(
-        runtime, [router], title="HTX Supply chain",
+        runtime, [router, epcis_router], title="HTX Supply chain",
         description="Lots and what happens to them, from harvest to sale; public trace.",
     )

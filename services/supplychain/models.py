@@ -4,10 +4,13 @@ Two families of tables:
 - the registry replica (`known_coop`, `known_member`): what this service has learnt about
   co-ops and members from `registry.events`, or from the registry's public API when the
   stream had not caught up yet. The registry owns these facts; rows here are a cache.
-- lot facts, append-only: `lot` (the identity and origin of a lot, written once),
-  `lot_event` (every change to what the lot holds, never updated or deleted) and `sale`
-  (the commercial details of a sale event). The quantity a lot holds is the sum of its
-  events' `quantity_delta_kg`.
+  Plots and certificates come the same way, for the trace.
+- chain facts, append-only: `lot` (the identity and origin of a lot, written once),
+  `lot_event` (every change to what a lot holds, never updated or deleted), the details of
+  each kind of fact (`purchase`, `transformation` + inputs, `pack_unit`, `shipment` + lines
+  + receipts, `sale`), `chain_event` (every accepted fact with its EPCIS events) and
+  `correction` (error declarations). The quantity a lot holds is the sum of its events'
+  `quantity_delta_kg`, in the lot's unit.
 
 Kilograms are NUMERIC(12, 3) and travel as `Decimal`; money is whole VND in BIGINT.
 """
@@ -20,7 +23,7 @@ from typing import Annotated, Literal
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from shared.events.registry import CoopStatus, MemberKind, Membership
@@ -38,7 +41,12 @@ Kilograms = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_place
 # Lot codes go into URLs (`/lots/{code}`) and later into private URNs: no spaces or slashes.
 LotCode = Annotated[str, pydantic.Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 
-LotEventKind = Literal["harvested", "sold"]
+# Positive quantities in a lot's unit: kilograms to the gram, or whole pieces for packed lots.
+Quantity = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_places=3),
+                     AfterValidator(lambda q: q.quantize(Decimal("0.001")))]
+Unit = Literal["kg", "pcs"]
+LotEventKind = Literal["harvested", "purchased", "consumed", "produced", "shipped", "received", "sold", "corrected"]
+TraceDirection = Literal["backward", "forward", "both"]
 
 
 def _now() -> datetime:
@@ -68,6 +76,18 @@ class KnownCoop(SQLModel, table=True):
     founded_on: date
     learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
     updated_at: datetime = Field(default_factory=_now)
+
+
+class KnownCoopStatus(SQLModel, table=True):
+    """A co-op's status from a day on (registration, then each change), so commands check the event date."""
+
+    __tablename__ = "known_coop_status"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coop_id: int = Field(index=True)
+    status: str = Field(max_length=20)
+    effective_on: date
+    learnt_at: datetime = Field(default_factory=_now)
 
 
 class KnownMember(SQLModel, table=True):
@@ -109,55 +129,208 @@ class RegistryMember(BaseModel):
     left_on: date | None = None
 
 
-# --- lots ---------------------------------------------------------------------------------
+# --- more of the registry replica: plots and certificates, for the trace -------------------
 
 
-class HarvestCreate(BaseModel):
-    """A member household's harvest, delivered to its co-op as a new lot."""
+class KnownPlot(SQLModel, table=True):
+    """A member household's plot as the registry announced it (`registry.plot_registered`)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    __tablename__ = "known_plot"
 
-    coop_id: int
-    member_id: int = pydantic.Field(description="The registry's member id of the household")
-    product: str = pydantic.Field(default=DEFAULT_PRODUCT, min_length=2, max_length=255)
-    quantity_kg: Kilograms
-    harvested_on: date
-    harvest_round: int = pydantic.Field(ge=1, description="Lứa hái in the year, 1 for the first round")
-    plot_code: str | None = pydantic.Field(default=None, max_length=100, description="Mã số vùng trồng")
-    lot_code: LotCode | None = pydantic.Field(
-        default=None, description="Omit to get TH-<coop id>-<yyyymmdd of harvest>-<n>")
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    coop_id: int = Field(index=True)
+    member_id: int = Field(index=True)
+    planting_area_code: str = Field(max_length=100, index=True)
+    area_ha: Decimal = Field(max_digits=12, decimal_places=4)
+    crop: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=_now)
 
-    @field_validator("product")
-    @classmethod
-    def _product(cls, value: str) -> str:
-        return normalise_name(value)
 
-    @field_validator("harvested_on")
-    @classmethod
-    def _harvested_on(cls, value: date) -> date:
-        return _not_future(value)
+class KnownCertificate(SQLModel, table=True):
+    """A certificate and its validity window; `revoked_on` ends it early (`registry.certificate_*`)."""
+
+    __tablename__ = "known_certificate"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    coop_id: int = Field(index=True)
+    kind: str = Field(max_length=20)
+    code: str = Field(max_length=100)
+    issuer: str = Field(max_length=255)
+    valid_from: date
+    valid_to: date
+    revoked_on: date | None = None
+    ocop_stars: int | None = None
+    plot_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
+                                description="Empty: the certificate covers the whole co-op")
+    products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=_now)
+
+
+# --- lot facts (tables) -------------------------------------------------------------------
 
 
 class Lot(SQLModel, table=True):
-    """A lot's identity and origin; written once, never updated."""
+    """A lot's identity and origin; written once, never updated.
+
+    A harvest lot names its household, plot and round; a lot made by processing, grading or
+    packing names the transformation that made it. Packed lots count pieces (`unit="pcs"`),
+    each of `net_kg_per_unit`; every other lot counts kilograms.
+    """
 
     __tablename__ = "lot"
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=100, unique=True)
     coop_id: int = Field(index=True)
-    member_id: int = Field(index=True)
     product: str = Field(max_length=255)
-    harvested_quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    harvested_on: date
-    harvest_round: int
-    plot_code: str | None = Field(default=None, max_length=100)
+    unit: str = Field(default="kg", max_length=10)
+    created_on: date
+    grade: str | None = Field(default=None, max_length=100)
+    net_kg_per_unit: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
+    initial_quantity: Decimal = Field(max_digits=12, decimal_places=3, description="What it was made with, in its unit")
+    transformation_id: int | None = Field(default=None, foreign_key="transformation.id", index=True)
+    member_id: int | None = Field(default=None, index=True)
+    harvested_quantity_kg: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
+    harvested_on: date | None = None
+    harvest_round: int | None = None
+    plot_code: str | None = Field(default=None, max_length=100, index=True)
     created_at: datetime = Field(default_factory=_now)
     created_by: str = Field(max_length=200)
 
 
+class ChainEvent(SQLModel, table=True):
+    """One recorded fact of the chain (a command that was accepted), with its EPCIS events.
+
+    `event_id` is the integration event published for it; corrections name it. The EPCIS
+    events are kept as recorded so an error declaration can repeat them (EPCIS 2.0 §7.4.1).
+    """
+
+    __tablename__ = "chain_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    kind: str = Field(max_length=30)
+    coop_id: int = Field(index=True)
+    partner_id: int | None = Field(default=None)
+    occurred_on: date
+    epcis_events: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    actor: str = Field(max_length=200)
+    recorded_at: datetime = Field(default_factory=_now)
+
+
+class Purchase(SQLModel, table=True):
+    """The co-op bought (part of) a household's harvest lot: what it owes the household."""
+
+    __tablename__ = "purchase"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    coop_id: int = Field(index=True)
+    member_id: int = Field(index=True)
+    harvest_round: int
+    quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
+    price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    purchased_on: date
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Transformation(SQLModel, table=True):
+    """A processing, grading or packing batch: inputs consumed, output lots made."""
+
+    __tablename__ = "transformation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    batch_id: str = Field(max_length=100, unique=True)
+    coop_id: int = Field(index=True)
+    step: str = Field(max_length=20)
+    process: str | None = Field(default=None, max_length=255)
+    transformed_on: date
+    input_kg: Decimal = Field(max_digits=12, decimal_places=3)
+    output_kg: Decimal = Field(max_digits=12, decimal_places=3)
+    yield_ratio: Decimal | None = Field(default=None, max_digits=8, decimal_places=4)
+    yield_flagged: bool = False
+    created_at: datetime = Field(default_factory=_now)
+
+
+class TransformationInput(SQLModel, table=True):
+    """How much of an input lot a batch consumed (in the input lot's unit)."""
+
+    __tablename__ = "transformation_input"
+
+    id: int | None = Field(default=None, primary_key=True)
+    transformation_id: int = Field(foreign_key="transformation.id", index=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    quantity: Decimal = Field(max_digits=12, decimal_places=3)
+
+
+class PackUnit(SQLModel, table=True):
+    """One packed unit with its serial code (what a pack's QR code names), maybe in a carton."""
+
+    __tablename__ = "pack_unit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str = Field(max_length=120, unique=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    carton_code: str | None = Field(default=None, max_length=120, index=True)
+
+
+class YieldRule(SQLModel, table=True):
+    """The plausible dry-out ratio of a processing step, by output product; configurable."""
+
+    __tablename__ = "yield_rule"
+
+    output_product: str = Field(primary_key=True, max_length=255)
+    min_ratio: Decimal = Field(max_digits=6, decimal_places=4)
+    max_ratio: Decimal = Field(max_digits=6, decimal_places=4)
+    loses_mass: bool = Field(default=True, description="Drying: output kg above input kg is impossible")
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Shipment(SQLModel, table=True):
+    """Lots dispatched by a co-op to a partner, under a delivery document number."""
+
+    __tablename__ = "shipment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    coop_id: int = Field(index=True)
+    partner_id: int = Field(index=True)
+    partner_name: str = Field(max_length=255)
+    document_number: str = Field(max_length=50)
+    shipped_on: date
+    created_at: datetime = Field(default_factory=_now)
+
+
+class ShipmentLine(SQLModel, table=True):
+    __tablename__ = "shipment_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    quantity: Decimal = Field(max_digits=12, decimal_places=3, description="In the lot's unit")
+
+
+class ShipmentReceipt(SQLModel, table=True):
+    """The partner confirmed it received a shipment."""
+
+    __tablename__ = "shipment_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    received_on: date
+    created_at: datetime = Field(default_factory=_now)
+
+
 class Sale(SQLModel, table=True):
-    """The commercial side of a sale event: buyer, price, invoice."""
+    """The commercial side of a sale event: buyer, price, invoice.
+
+    `quantity_kg` is in the lot's unit (pieces for a packed lot); `shipment_id` names the
+    shipment whose goods this invoices (they left the lot when shipped).
+    """
 
     __tablename__ = "sale"
 
@@ -171,48 +344,253 @@ class Sale(SQLModel, table=True):
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     sold_on: date
     invoice_number: str = Field(max_length=50)
+    shipment_id: int | None = Field(default=None, foreign_key="shipment.id")
     created_at: datetime = Field(default_factory=_now)
 
 
 class LotEvent(SQLModel, table=True):
-    """One change to what a lot holds. Append-only: a mistake gets a corrective event."""
+    """One change to what a lot holds, in the lot's unit. Append-only.
+
+    `event_id` is the fact's integration event; a fact touching several lots writes one row
+    per lot. A correction writes `kind="corrected"` rows that cancel the wrong fact's rows
+    (same `event_id`), never an UPDATE.
+    """
 
     __tablename__ = "lot_event"
 
     id: int | None = Field(default=None, primary_key=True)
     lot_id: int = Field(foreign_key="lot.id", index=True)
     kind: str = Field(max_length=30)
-    quantity_delta_kg: Decimal = Field(max_digits=12, decimal_places=3, description="+ in, - out")
+    quantity_delta_kg: Decimal = Field(max_digits=12, decimal_places=3, description="+ in, - out (lot's unit)")
     occurred_on: date
     sale_id: int | None = Field(default=None, foreign_key="sale.id")
-    event_id: str = Field(max_length=36, unique=True, description="The integration event published for it")
+    event_id: str = Field(max_length=36, index=True, description="The integration event published for the fact")
     actor: str = Field(max_length=200)
     recorded_at: datetime = Field(default_factory=_now)
 
 
-class SaleCreate(BaseModel):
-    """A co-op selling (part of) one of its lots."""
+class Correction(SQLModel, table=True):
+    """An EPCIS error declaration: the fact `corrected_event_id` is wrong; corrective facts replace it."""
 
+    __tablename__ = "correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    corrected_event_id: str = Field(max_length=36, unique=True)
+    event_id: str = Field(max_length=36, unique=True, description="The EventCorrected published")
+    reason: str = Field(max_length=30)
+    explanation: str | None = Field(default=None, max_length=1000)
+    declared_on: date
+    corrective_event_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    actor: str = Field(max_length=200)
+    recorded_at: datetime = Field(default_factory=_now)
+
+
+# --- commands (request bodies) ------------------------------------------------------------
+
+
+class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class HarvestCreate(_Command):
+    """A member household's harvest, delivered to its co-op as a new lot."""
+
+    type: Literal["harvest"] = "harvest"
+    coop_id: int
+    member_id: int = pydantic.Field(description="The registry's member id of the household")
+    product: str = pydantic.Field(default=DEFAULT_PRODUCT, min_length=2, max_length=255)
+    quantity_kg: Kilograms
+    harvested_on: date
+    harvest_round: int = pydantic.Field(ge=1, description="Lứa hái in the year, 1 for the first round")
+    plot_code: str | None = pydantic.Field(default=None, max_length=100, description="Mã số vùng trồng")
+    lot_code: LotCode | None = pydantic.Field(
+        default=None, description="Omit to get TH-<coop id>-<yyyymmdd of harvest>-<n>")
+
+    _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
+    _harvested_on = field_validator("harvested_on")(classmethod(lambda cls, value: _not_future(value)))
+
+
+class PurchaseCreate(_Command):
+    """The co-op buys (part of) a household's harvest lot: kg x price is owed to the household."""
+
+    type: Literal["purchase"] = "purchase"
+    coop_id: int
+    lot_code: LotCode
+    quantity_kg: Kilograms
+    price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**9)
+    purchased_on: date
+
+    _purchased_on = field_validator("purchased_on")(classmethod(lambda cls, value: _not_future(value)))
+
+
+class LotTake(_Command):
+    """A quantity taken from an existing lot, in the lot's own unit."""
+
+    lot_code: LotCode
+    quantity: Quantity
+    unit: Unit = "kg"
+
+
+class LotMake(_Command):
+    """An output lot of processing or grading, in kilograms."""
+
+    lot_code: LotCode | None = pydantic.Field(default=None, description="Omit for a generated code")
+    product: str = pydantic.Field(min_length=2, max_length=255)
+    quantity_kg: Kilograms
+    grade: str | None = pydantic.Field(default=None, min_length=1, max_length=100)
+
+    _product = field_validator("product", "grade")(
+        classmethod(lambda cls, value: None if value is None else normalise_name(value)))
+
+
+class _TransformCreate(_Command):
+    coop_id: int
+    batch_id: LotCode | None = pydantic.Field(default=None, description="Omit for a generated batch id")
+    process: str | None = pydantic.Field(default=None, max_length=255, description="e.g. sao sấy, vò, sàng")
+    transformed_on: date
+    inputs: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
+
+    _on = field_validator("transformed_on")(classmethod(lambda cls, value: _not_future(value)))
+
+
+class ProcessingCreate(_TransformCreate):
+    """Processing: input lots (fresh leaf) become output lots (dry tea); the yield is checked."""
+
+    type: Literal["processing"] = "processing"
+    outputs: list[LotMake] = pydantic.Field(min_length=1, max_length=100)
+
+
+class GradingCreate(_TransformCreate):
+    """Grading (phân loại): a dry lot is sorted into graded lots (móc câu, tôm nõn, đinh...)."""
+
+    type: Literal["grading"] = "grading"
+    outputs: list[LotMake] = pydantic.Field(min_length=1, max_length=100)
+
+    @field_validator("outputs")
+    @classmethod
+    def _graded(cls, outputs: list[LotMake]) -> list[LotMake]:
+        if any(o.grade is None for o in outputs):
+            raise ValueError("every graded output needs a grade")
+        return outputs
+
+
+class PackingCreate(_TransformCreate):
+    """Packing: kilograms of graded lots become a lot of numbered units, optionally in cartons."""
+
+    type: Literal["packing"] = "packing"
+    lot_code: LotCode | None = pydantic.Field(default=None, description="The packed lot; omit for a generated code")
+    product: str = pydantic.Field(min_length=2, max_length=255)
+    units: int = pydantic.Field(gt=0, le=100_000)
+    net_kg_per_unit: Kilograms
+    units_per_carton: int | None = pydantic.Field(default=None, gt=0, le=10_000)
+
+    _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
+
+
+class ShipmentCreate(_Command):
+    """Lots dispatched to a partner (buyer) under a delivery document number."""
+
+    type: Literal["shipment"] = "shipment"
+    coop_id: int
+    partner_id: int = pydantic.Field(description="The registry's partner id of the receiver")
+    partner_name: str = pydantic.Field(min_length=2, max_length=255)
+    document_number: str = pydantic.Field(min_length=1, max_length=50)
+    shipped_on: date
+    lines: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
+
+    _name = field_validator("partner_name")(classmethod(lambda cls, value: normalise_name(value)))
+    _on = field_validator("shipped_on")(classmethod(lambda cls, value: _not_future(value)))
+
+
+class ReceiptCreate(_Command):
+    """The partner confirms it received a shipment (a buyer token of that partner, or the province)."""
+
+    type: Literal["receipt"] = "receipt"
+    shipment_id: int
+    received_on: date
+
+    _on = field_validator("received_on")(classmethod(lambda cls, value: _not_future(value)))
+
+
+class SaleCreate(_Command):
+    """A co-op selling (part of) one of its lots; `quantity_kg` is in the lot's unit (pieces for packs).
+
+    With `shipment_id` the sale invoices goods already shipped to that buyer: the lot does not
+    lose them a second time.
+    """
+
+    type: Literal["sale"] = "sale"
     coop_id: int
     lot_code: LotCode
     buyer_name: str = pydantic.Field(min_length=2, max_length=255)
     buyer_partner_id: int | None = None
     quantity_kg: Kilograms
-    price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**12)
+    unit: Unit = "kg"
+    price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**12, description="Per kg, or per piece for packs")
     sold_on: date
     invoice_number: str = pydantic.Field(min_length=1, max_length=50)
+    shipment_id: int | None = None
 
-    @field_validator("buyer_name")
-    @classmethod
-    def _buyer(cls, value: str) -> str:
-        return normalise_name(value)
+    _buyer = field_validator("buyer_name")(classmethod(lambda cls, value: normalise_name(value)))
+    _sold_on = field_validator("sold_on")(classmethod(lambda cls, value: _not_future(value)))
 
-    @field_validator("sold_on")
-    @classmethod
-    def _sold_on(cls, value: date) -> date:
-        return _not_future(value)
+
+ChainCommand = Annotated[
+    HarvestCreate | PurchaseCreate | ProcessingCreate | GradingCreate | PackingCreate | ShipmentCreate
+    | ReceiptCreate | SaleCreate,
+    pydantic.Field(discriminator="type"),
+]
+
+
+class BatchCreate(_Command):
+    """Many chain commands in one request, applied in order, all or nothing."""
+
+    commands: list[ChainCommand] = pydantic.Field(min_length=1, max_length=5000)
+
+
+class CorrectionCreate(_Command):
+    """Declare a recorded fact wrong (EPCIS error declaration) and, usually, record what is right."""
+
+    event_id: str = pydantic.Field(min_length=1, max_length=36, description="The fact's event_id")
+    reason: Literal["incorrect_data", "did_not_occur"] = "incorrect_data"
+    explanation: str | None = pydantic.Field(default=None, max_length=1000)
+    declared_on: date | None = pydantic.Field(default=None, description="Default: today in Vietnam")
+    corrective: ChainCommand | None = None
+
+
+class YieldRuleSet(_Command):
+    """The plausible output/input ratio of processing into `output_product`."""
+
+    min_ratio: Decimal = pydantic.Field(gt=0, le=10, max_digits=6, decimal_places=4)
+    max_ratio: Decimal = pydantic.Field(gt=0, le=10, max_digits=6, decimal_places=4)
+    loses_mass: bool = True
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+class ChainResult(BaseModel):
+    """What an accepted chain command made: its event id (for corrections) and the lots it touched."""
+
+    type: str
+    event_id: str
+    lot_codes: list[str] = []
+    id: int | None = pydantic.Field(default=None, description="purchase, shipment, receipt or sale id")
+    batch_id: str | None = None
+    yield_ratio: Decimal | None = None
+    yield_flagged: bool | None = None
+    serials: list[str] | None = None
+    amount_vnd: int | None = None
+
+
+class BatchResult(BaseModel):
+    results: list[ChainResult]
+
+
+class CorrectionResult(BaseModel):
+    event_id: str = pydantic.Field(description="The EventCorrected published")
+    corrected_event_id: str
+    corrective: ChainResult | None
 
 
 class SalePrivate(BaseModel):
@@ -228,6 +606,19 @@ class SalePrivate(BaseModel):
     amount_vnd: int
     sold_on: date
     invoice_number: str
+    shipment_id: int | None = None
+    event_id: str | None = None
+
+
+class Payable(BaseModel):
+    """What a co-op owes one household for one harvest round."""
+
+    member_id: int
+    household_name: str
+    harvest_round: int
+    purchases: int
+    quantity_kg: Decimal
+    amount_vnd: int
 
 
 class LotEventPublic(BaseModel):
@@ -236,6 +627,8 @@ class LotEventPublic(BaseModel):
     occurred_on: date
     recorded_at: datetime
     sale_id: int | None
+    event_id: str
+    corrected: bool = False
 
 
 class LotPublic(BaseModel):
@@ -243,45 +636,114 @@ class LotPublic(BaseModel):
 
     code: str
     coop_id: int
-    member_id: int
+    member_id: int | None
     product: str
-    harvested_quantity_kg: Decimal
-    quantity_kg: Decimal = pydantic.Field(description="What the lot holds now, in kg")
-    harvested_on: date
-    harvest_round: int
+    unit: Unit
+    grade: str | None
+    net_kg_per_unit: Decimal | None
+    created_on: date
+    harvested_quantity_kg: Decimal | None
+    quantity_kg: Decimal = pydantic.Field(description="What the lot holds now, in its unit")
+    harvested_on: date | None
+    harvest_round: int | None
     plot_code: str | None
     created_at: datetime
+    batch_id: str | None = None
+    step: str | None = None
+    yield_ratio: Decimal | None = None
+    yield_flagged: bool = False
     events: list[LotEventPublic]
 
 
+class TraceCertificate(BaseModel):
+    kind: str
+    code: str
+    issuer: str
+    valid_from: date
+    valid_to: date
+    ocop_stars: int | None = None
+
+
 class TraceOrigin(BaseModel):
+    """A harvest lot at the start of the chain: household, plot, round, certificates valid that day."""
+
+    lot_code: str
     coop_id: int
     coop_name: str
     ward_code: str
+    member_id: int
     household_name: str
     plot_code: str | None
     harvested_on: date
     harvest_round: int
     harvested_quantity_kg: Decimal
+    certificates: list[TraceCertificate] = []
+
+
+class TraceLot(BaseModel):
+    code: str
+    product: str
+    grade: str | None
+    unit: Unit
+    coop_id: int
+    created_on: date
+    step: str = pydantic.Field(description="harvest, processing, grading or packing")
+    quantity_held: Decimal
+
+
+class TraceQuantity(BaseModel):
+    lot_code: str
+    quantity: Decimal
+    unit: Unit
+
+
+class TraceStep(BaseModel):
+    """A transformation crossed by the trace, with every input and output and their quantities."""
+
+    batch_id: str
+    step: str
+    process: str | None
+    transformed_on: date
+    inputs: list[TraceQuantity]
+    outputs: list[TraceQuantity]
+    yield_ratio: Decimal | None
+    yield_flagged: bool
+
+
+class TraceShipment(BaseModel):
+    shipment_id: int
+    partner_id: int
+    partner_name: str
+    shipped_on: date
+    received_on: date | None
+    lines: list[TraceQuantity]
 
 
 class TraceSale(BaseModel):
+    lot_code: str
     buyer_name: str
-    quantity_kg: Decimal
+    quantity: Decimal
+    unit: Unit
     sold_on: date
 
 
 class LotTrace(BaseModel):
-    """Where a lot came from and where it went; what a QR code shows. No prices, no personal data."""
+    """Where lots came from and where they went, with quantities. No prices, no personal data."""
 
-    lot_code: str
-    product: str
-    quantity_kg: Decimal
-    origin: TraceOrigin
+    direction: TraceDirection
+    start: list[str] = pydantic.Field(description="The lot codes the trace started from")
+    serial: str | None = None
+    lots: list[TraceLot]
+    steps: list[TraceStep]
+    origins: list[TraceOrigin]
+    shipments: list[TraceShipment]
     sales: list[TraceSale]
 
 
 TABLES = [
-    KnownCoop.__table__, KnownMember.__table__, Lot.__table__, Sale.__table__, LotEvent.__table__,
-    OutboxMessage.__table__, InboxEntry.__table__,
+    KnownCoop.__table__, KnownCoopStatus.__table__, KnownMember.__table__, KnownPlot.__table__, KnownCertificate.__table__,
+    Lot.__table__, ChainEvent.__table__, Purchase.__table__, Transformation.__table__,
+    TransformationInput.__table__, PackUnit.__table__, YieldRule.__table__, Shipment.__table__,
+    ShipmentLine.__table__, ShipmentReceipt.__table__, Sale.__table__, LotEvent.__table__,
+    Correction.__table__, OutboxMessage.__table__, InboxEntry.__table__,
 ]

@@ -51,6 +51,12 @@ class LotSold(SupplyChainEvent):
     amount_vnd: int
     sold_on: date
     invoice_number: str
+    # A sale of packed pieces: `quantity_kg` is their net weight and `price_per_kg_vnd` the
+    # amount over it; `quantity_units` and `price_per_unit_vnd` are what the invoice says.
+    unit: str = "kg"
+    quantity_units: int | None = None
+    price_per_unit_vnd: int | None = None
+    shipment_id: int | None = None  # invoices goods already shipped (LotShipped) to this buyer
 
 
 class LotQuantity(BaseModel):
@@ -62,6 +68,9 @@ class LotQuantity(BaseModel):
     quantity_kg: Decimal
     product: str | None = None
     grade: str | None = None
+    # Packed lots count pieces: `quantity_kg` is then their net weight, `quantity_units` the count.
+    unit: str = "kg"
+    quantity_units: int | None = None
 
 
 class LotPurchased(SupplyChainEvent):
@@ -93,6 +102,7 @@ class LotsTransformed(SupplyChainEvent):
     transformed_on: date
     yield_ratio: Decimal | None = None
     yield_flagged: bool = False
+    process: str | None = None
 
 
 class LotShipped(SupplyChainEvent):
@@ -106,6 +116,7 @@ class LotShipped(SupplyChainEvent):
     lots: list[LotQuantity]
     shipped_on: date
     document_number: str
+    partner_name: str | None = None
 
 
 class ShipmentReceived(SupplyChainEvent):
@@ -116,6 +127,7 @@ class ShipmentReceived(SupplyChainEvent):
     shipment_id: int
     partner_id: int | None
     received_on: date
+    coop_id: int | None = None
 
 
 class EventCorrected(SupplyChainEvent):

@@ -66,12 +66,12 @@ async def test_harvest_sale_lot_and_trace(database_url_factory, redis_url, redis
         trace = await client.get(f"/lots/{lot['code']}/trace")
         assert trace.status_code == 200
         body = trace.json()
-        assert body["origin"] == {
-            "coop_id": 1, "coop_name": "HTX Chè Tân Hương", "ward_code": "05488", "household_name": "Nguyễn Thị Hoa",
-            "plot_code": "VT-19-05488-001", "harvested_on": "2025-06-01", "harvest_round": 3,
-            "harvested_quantity_kg": "120.500"}
-        assert body["sales"] == [{"buyer_name": "Công ty TNHH Chè Thái", "quantity_kg": "100.125",
-                                  "sold_on": "2025-06-02"}]
+        assert body["origins"] == [{
+            "lot_code": lot["code"], "coop_id": 1, "coop_name": "HTX Chè Tân Hương", "ward_code": "05488",
+            "member_id": 10, "household_name": "Nguyễn Thị Hoa", "plot_code": "VT-19-05488-001",
+            "harvested_on": "2025-06-01", "harvest_round": 3, "harvested_quantity_kg": "120.500", "certificates": []}]
+        assert body["sales"] == [{"lot_code": lot["code"], "buyer_name": "Công ty TNHH Chè Thái",
+                                  "quantity": "100.125", "unit": "kg", "sold_on": "2025-06-02"}]
         text = json.dumps(body)
         assert "price" not in text and "amount" not in text and "HD-0001" not in text
 
@@ -120,7 +120,7 @@ async def test_harvest_asks_the_registry_when_the_replica_is_behind(database_url
                 "HTX Chè Tân Hương", "TN-0001", "registry_api")
             assert (cached_member.name, cached_member.learnt_from) == ("Nguyễn Thị Hoa", "registry_api")
             trace = (await client.get(f"/lots/{created.json()['code']}/trace")).json()
-            assert trace["origin"]["household_name"] == "Nguyễn Thị Hoa"
+            assert trace["origins"][0]["household_name"] == "Nguyễn Thị Hoa"
             assert "0912345678" not in json.dumps(trace)
 
             # The registry's own 404s come through as ours.

@@ -40,10 +40,17 @@ async def test_replica_learns_every_registry_event_and_serves_harvests_from_it(
         assert left.status_code == 422 and left.json()["detail"]["code"] == "member.not_member_on_date"
 
         await publish(redis, stream_prefix, registry_contracts.CoopStatusChanged(
-            coop_id=7, status="suspended", effective_on=date(2025, 6, 2), reason="không nộp báo cáo"))
+            coop_id=7, status="suspended", effective_on=date(2025, 6, 1), reason="không nộp báo cáo"))
         await wait_until(lambda: _status_is(app, 7, "suspended"), message="suspension applied")
         refused = await client.post("/harvests", json={**HARVEST, "coop_id": 7, "member_id": 70}, headers=bearer())
         assert refused.status_code == 409 and refused.json()["detail"]["code"] == "coop.not_active"
+        # The status that counts is the one on the event date: the day before the suspension was fine.
+        earlier = await client.post("/harvests", json={**HARVEST, "coop_id": 7, "member_id": 70,
+                                                       "harvested_on": "2025-05-31"}, headers=bearer())
+        assert earlier.status_code == 201, earlier.text
+        before_founding = await client.post("/harvests", json={**HARVEST, "coop_id": 7, "member_id": 70,
+                                                               "harvested_on": "2009-12-31"}, headers=bearer())
+        assert before_founding.status_code == 409 and before_founding.json()["detail"]["params"]["status"] == "not_founded"
 
 
 async def _status_is(app, coop_id: int, status: str) -> bool:

@@ -1,0 +1,95 @@
+"""Tables of the EPCIS event store.
+
+`epcis_event` keeps each event whole, as JSON-LD text (`body`), with the fields the query
+interface filters on copied into columns. Identifiers an event names (EPCs, EPC classes,
+transformation ids, corrective event ids, ...) are rows of `epcis_event_identifier`, one per
+(event, field, value), so a MATCH_* / EQ_* filter is an indexed join instead of a scan of
+JSON. `epcis_error_declaration` holds an event's error declaration apart from the event:
+wrong data is never edited in place; the query interface returns the event with its
+`errorDeclaration`, as EPCIS requires. `epcis_capture` is the capture job the REST binding
+answers with (`GET /epcis/capture/{captureID}`).
+
+Identifier columns are 1000 characters: any URI is accepted (GS1 or not), and GS1 Digital
+Link URIs with a few qualifiers are long.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+URI_LENGTH = 1000
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class EpcisEvent(SQLModel, table=True):
+    """One EPCIS event as stored, plus the columns the standard query filters on."""
+
+    __tablename__ = "epcis_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=URI_LENGTH, unique=True)
+    event_type: str = Field(max_length=200, index=True)
+    event_time: datetime = Field(index=True, description="eventTime in UTC")
+    record_time: datetime = Field(default_factory=_now, index=True)
+    action: str | None = Field(default=None, max_length=10)
+    biz_step: str | None = Field(default=None, max_length=URI_LENGTH, index=True,
+                                 description="CBV values in their bare form ('shipping')")
+    disposition: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
+    read_point: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
+    biz_location: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
+    capture_id: str | None = Field(default=None, max_length=36, index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    context: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                                description="JSON list: the JSON-LD @context entries (beyond EPCIS's own) "
+                                            "the event's extension fields need")
+
+
+class EpcisEventIdentifier(SQLModel, table=True):
+    """An EPC or EPC class an event names, and in which field (epcList, parentID, ...)."""
+
+    __tablename__ = "epcis_event_identifier"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_pk: int = Field(foreign_key="epcis_event.id", index=True)
+    field: str = Field(max_length=30)
+    value: str = Field(max_length=URI_LENGTH, index=True)
+
+
+class EpcisErrorDeclaration(SQLModel, table=True):
+    """An event declared erroneous: the declaration EPCIS returns as the event's `errorDeclaration`."""
+
+    __tablename__ = "epcis_error_declaration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_pk: int = Field(foreign_key="epcis_event.id", unique=True)
+    declaration_time: datetime = Field(index=True)
+    reason: str | None = Field(default=None, max_length=URI_LENGTH, index=True, description="CBV bare form")
+    body: str = Field(sa_column=Column(Text, nullable=False), description="the errorDeclaration object, JSON")
+    recorded_at: datetime = Field(default_factory=_now)
+    capture_id: str | None = Field(default=None, max_length=36)
+
+
+class EpcisCapture(SQLModel, table=True):
+    """A capture job: what `POST /epcis/capture` did with one document."""
+
+    __tablename__ = "epcis_capture"
+
+    id: str = Field(primary_key=True, max_length=36)
+    created_at: datetime = Field(default_factory=_now)
+    finished_at: datetime | None = None
+    success: bool
+    error_behaviour: str = Field(default="rollback", max_length=10, description="GS1-Capture-Error-Behaviour")
+    event_count: int = 0
+    errors: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
+                               description="JSON list of problem details when the capture failed")
+    actor: str = Field(max_length=200)
+
+
+EPCIS_TABLES = [EpcisEvent.__table__, EpcisEventIdentifier.__table__, EpcisErrorDeclaration.__table__,
+                EpcisCapture.__table__]

@@ -1,0 +1,430 @@
+"""The query interface: EPCIS SimpleEventQuery parameters in, an EPCISQueryDocument out.
+
+Parameters follow the REST binding (`GET /events?EQ_bizStep=shipping|receiving&...`): a
+list parameter is pipe-delimited and may also be repeated. Supported:
+
+    eventType, GE_eventTime, LT_eventTime, GE_recordTime, LT_recordTime, EQ_action,
+    EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation, EQ_transformationID,
+    EQ_persistentDisposition_set, EQ_persistentDisposition_unset,
+    MATCH_epc, MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_anyEPC,
+    MATCH_epcClass, MATCH_inputEPCClass, MATCH_outputEPCClass, MATCH_anyEPCClass,
+    EQ_eventID, EXISTS_errorDeclaration, GE_errorDeclarationTime, LT_errorDeclarationTime,
+    EQ_errorReason, EQ_correctiveEventID, orderBy (eventTime | recordTime), orderDirection,
+    eventCountLimit, maxEventCount, perPage, nextPageToken.
+
+Other standard parameters (quantities, sensor values, WD_* which need master data, EQ_/
+EXISTS_ on extension fields, EQATTR_/HASATTR_) are refused with 501 rather than silently
+ignored; a name that is no EPCIS parameter at all (a misspelling) is a 400. CBV values
+match in either spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping").
+MATCH_* values may be EPC pattern URIs (`urn:epc:idpat:sgtin:0614141.107346.*`); any other
+URI matches exactly.
+
+Pages: keyset pagination on (order key, row id); `nextPageToken` carries the position, so a
+page never repeats or skips an event when others are captured meanwhile (unless they sort
+before the position).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
+from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
+from services.supplychain.epcis.validation import EPCIS_CONTEXT
+from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
+
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 1000  # the binding lets a repository cap perPage; larger values are lowered to it
+QUERY_NAME = "SimpleEventQuery"
+
+# Identifier parameters: which indexed fields each one looks at, and whether patterns apply.
+IDENTIFIER_PARAMETERS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "MATCH_epc": (("epcList", "childEPCs"), True),
+    "MATCH_parentID": (("parentID",), True),
+    "MATCH_inputEPC": (("inputEPCList",), True),
+    "MATCH_outputEPC": (("outputEPCList",), True),
+    "MATCH_anyEPC": (("parentID", *INSTANCE_FIELDS), True),
+    "MATCH_epcClass": (("quantityList", "childQuantityList"), True),
+    "MATCH_inputEPCClass": (("inputQuantityList",), True),
+    "MATCH_outputEPCClass": (("outputQuantityList",), True),
+    "MATCH_anyEPCClass": (CLASS_FIELDS, True),
+    "EQ_transformationID": (("transformationID",), False),
+    "EQ_correctiveEventID": (("correctiveEventID",), False),
+    "EQ_persistentDisposition_set": (("persistentDisposition.set",), False),
+    "EQ_persistentDisposition_unset": (("persistentDisposition.unset",), False),
+}
+_LIST_PARAMETERS = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
+                    "EQ_eventID", "EQ_errorReason", *IDENTIFIER_PARAMETERS}
+_TIME_PARAMETERS = {"GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime",
+                    "GE_errorDeclarationTime", "LT_errorDeclarationTime"}
+_OTHER_PARAMETERS = {"EXISTS_errorDeclaration", "orderBy", "orderDirection", "eventCountLimit", "maxEventCount",
+                     "perPage", "nextPageToken"}
+# Standard names this repository does not answer (501), told apart from misspellings (400).
+_UNSUPPORTED_NAMES = {
+    "EQ_quantity", "GT_quantity", "GE_quantity", "LT_quantity", "LE_quantity", "WD_readPoint", "WD_bizLocation",
+    "GE_startTime", "LT_startTime", "GE_endTime", "LT_endTime", "EQ_type", "EQ_deviceID", "EQ_dataProcessingMethod",
+    "EQ_microorganism", "EQ_chemicalSubstance", "EQ_bizRules", "EQ_stringValue", "EQ_hexBinaryValue", "EQ_uriValue",
+    "EQ_booleanValue", "EXISTS_sensorElementList",
+}
+_UNSUPPORTED_FAMILIES = re.compile(
+    r"^(?:(?:EQ|GT|GE|LT|LE)_(?:value|minValue|maxValue|meanValue|sDev|percValue|percRank)(?:_.+)?"  # sensor values
+    r"|(?:EQ|GT|GE|LT|LE|EXISTS)_(?:ILMD_|INNER_|SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_|ERROR_DECLARATION_)*"
+    r"[^_:]+:.+"  # extension fields, written as qualified names (prefix:name)
+    r"|(?:EQATTR|HASATTR)_.+)$")
+_CBV_PARAMETERS = {"EQ_bizStep": "bizStep", "EQ_disposition": "disposition", "EQ_errorReason": "errorReason",
+                   "EQ_persistentDisposition_set": "disposition", "EQ_persistentDisposition_unset": "disposition"}
+
+
+class QueryParameterError(ValueError):
+    """A parameter this repository cannot accept (400 QueryParameterException).
+
+    `key` names the message in shared.i18n (`epcis.parameter.<problem>`), `values` fill it.
+    """
+
+    def __init__(self, name: str, problem: str, **values: object) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.key = f"epcis.parameter.{problem}"
+        self.values = {"name": name, **values}
+
+
+class UnsupportedParameter(QueryParameterError):
+    """A standard parameter this repository does not implement (501 ImplementationException)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, "unsupported")
+
+
+class QueryTooLarge(Exception):
+    """More events match than maxEventCount allows (413 QueryTooLargeException)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+@dataclass
+class EventQuery:
+    """A parsed SimpleEventQuery."""
+
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    times: dict[str, datetime] = field(default_factory=dict)
+    exists_error_declaration: bool = False
+    order_by: str | None = None
+    descending: bool = True
+    event_count_limit: int | None = None
+    max_event_count: int | None = None
+    per_page: int = DEFAULT_PER_PAGE
+    page_token: str | None = None
+
+    @classmethod
+    def from_parameters(cls, parameters: list[tuple[str, str]]) -> "EventQuery":
+        query = cls()
+        for name, raw in parameters:
+            if name in _LIST_PARAMETERS:
+                values = [value for value in raw.split("|") if value]
+                if not values:
+                    raise QueryParameterError(name, "empty")
+                if name in _CBV_PARAMETERS:
+                    values = [cbv_short(_CBV_PARAMETERS[name], value) for value in values]
+                query.lists.setdefault(name, []).extend(values)
+            elif name in _TIME_PARAMETERS:
+                try:
+                    # A '+' left unencoded in a URL arrives as a space: "…T07:00:00 07:00".
+                    query.times[name] = parse_timestamp(raw.replace(" ", "+"))
+                except ValueError:
+                    raise QueryParameterError(name, "timestamp") from None
+            elif name == "EXISTS_errorDeclaration":
+                query.exists_error_declaration = _boolean(name, raw)
+            elif name == "orderBy":
+                if raw not in ("eventTime", "recordTime"):
+                    raise QueryParameterError(name, "choice", choices="eventTime, recordTime")
+                query.order_by = raw
+            elif name == "orderDirection":
+                if raw not in ("ASC", "DESC"):
+                    raise QueryParameterError(name, "choice", choices="ASC, DESC")
+                query.descending = raw == "DESC"
+            elif name in ("eventCountLimit", "maxEventCount", "perPage"):
+                number = _positive(name, raw)
+                if name == "perPage":
+                    query.per_page = min(number, MAX_PER_PAGE)
+                elif name == "eventCountLimit":
+                    query.event_count_limit = number
+                else:
+                    query.max_event_count = number
+            elif name == "nextPageToken":
+                query.page_token = raw
+            elif name == "lang":  # the platform's language switch, not an EPCIS parameter
+                continue
+            elif name in _UNSUPPORTED_NAMES or _UNSUPPORTED_FAMILIES.match(name):
+                raise UnsupportedParameter(name)
+            else:
+                raise QueryParameterError(name, "unknown")
+        for name, value in query.lists.items():
+            if name == "EQ_action" and not set(value) <= {"ADD", "OBSERVE", "DELETE"}:
+                raise QueryParameterError(name, "choice", choices="ADD, OBSERVE, DELETE")
+        if query.event_count_limit is not None and query.max_event_count is not None:
+            raise QueryParameterError("eventCountLimit", "exclusive")
+        if query.event_count_limit is not None and query.order_by is None:
+            raise QueryParameterError("eventCountLimit", "needs_order")
+        return query
+
+    def conditions(self) -> list:
+        """The SQL conditions on EpcisEvent (and its identifiers / declaration) the filters mean."""
+        where = []
+        columns = {"eventType": EpcisEvent.event_type, "EQ_action": EpcisEvent.action,
+                   "EQ_bizStep": EpcisEvent.biz_step, "EQ_disposition": EpcisEvent.disposition,
+                   "EQ_readPoint": EpcisEvent.read_point, "EQ_bizLocation": EpcisEvent.biz_location,
+                   "EQ_eventID": EpcisEvent.event_id}
+        for name, column in columns.items():
+            if name in self.lists:
+                where.append(col(column).in_(self.lists[name]))
+        bounds = {"GE_eventTime": (EpcisEvent.event_time, True), "LT_eventTime": (EpcisEvent.event_time, False),
+                  "GE_recordTime": (EpcisEvent.record_time, True), "LT_recordTime": (EpcisEvent.record_time, False)}
+        for name, (column, lower) in bounds.items():
+            if name in self.times:
+                where.append(col(column) >= self.times[name] if lower else col(column) < self.times[name])
+        for name, (fields, patterns) in IDENTIFIER_PARAMETERS.items():
+            if name in self.lists:
+                where.append(_names_identifier(fields, self.lists[name], patterns))
+        declaration = []
+        if "GE_errorDeclarationTime" in self.times:
+            declaration.append(col(EpcisErrorDeclaration.declaration_time) >= self.times["GE_errorDeclarationTime"])
+        if "LT_errorDeclarationTime" in self.times:
+            declaration.append(col(EpcisErrorDeclaration.declaration_time) < self.times["LT_errorDeclarationTime"])
+        if "EQ_errorReason" in self.lists:
+            declaration.append(col(EpcisErrorDeclaration.reason).in_(self.lists["EQ_errorReason"]))
+        if declaration or self.exists_error_declaration:
+            where.append(col(EpcisEvent.id).in_(select(EpcisErrorDeclaration.event_pk).where(*declaration)))
+        return where
+
+    def order_key(self):
+        if self.order_by == "eventTime":
+            return EpcisEvent.event_time
+        if self.order_by == "recordTime":
+            return EpcisEvent.record_time
+        return None
+
+
+def _boolean(name: str, raw: str) -> bool:
+    if raw.lower() in ("true", "1", ""):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise QueryParameterError(name, "boolean")
+
+
+def _positive(name: str, raw: str) -> int:
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise QueryParameterError(name, "number")
+    return number
+
+
+def _names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool):
+    """The event has an identifier row in one of `fields` equal to, or matching, one of `values`."""
+    # Patterns match literally too: quantity lists may name a class by its pattern URI.
+    likes = [like for value in values if patterns and value.startswith("urn:epc:idpat:")
+             for like in _pattern_likes(value)]
+    value_matches = [col(EpcisEventIdentifier.value).in_(values)]
+    value_matches += [col(EpcisEventIdentifier.value).like(like, escape="\\") for like in likes]
+    # IN (subquery), not a correlated EXISTS: the planner starts from the value index.
+    return col(EpcisEvent.id).in_(select(EpcisEventIdentifier.event_pk).where(
+        col(EpcisEventIdentifier.field).in_(fields), or_(*value_matches)))
+
+
+def _pattern_likes(pattern: str) -> list[str]:
+    """SQL LIKE patterns for an EPC pattern URI (TDS §8): `*` stands for a whole component.
+
+    `urn:epc:idpat:sgtin:0614141.107346.*` matches the EPCs `urn:epc:id:sgtin:0614141.107346.<serial>`,
+    the classes `urn:epc:class:lgtin:0614141.107346.<lot>` and narrower class patterns.
+    """
+    scheme, _, components = pattern[len("urn:epc:idpat:"):].partition(":")
+    escaped = ".".join("%" if part == "*" else part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                       for part in components.split("."))
+    likes = [f"urn:epc:id:{scheme}:{escaped}", f"urn:epc:idpat:{scheme}:{escaped}"]
+    if scheme == "sgtin":
+        likes.append(f"urn:epc:class:lgtin:{escaped}")
+    return likes
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _encode_token(position: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, query: EventQuery) -> dict:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if position["o"] != query.order_by or position["d"] != query.descending:
+            raise ValueError("another ordering")
+        int(position["i"]), int(position["n"])
+        return position
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise QueryParameterError("nextPageToken", "token") from None
+
+
+@dataclass
+class EventPage:
+    events: list[dict]
+    next_page_token: str | None
+
+
+async def find_events(session: AsyncSession, query: EventQuery) -> EventPage:
+    """One page of the events the query selects, as EPCIS JSON-LD, with the next page's token."""
+    where = query.conditions()
+    if query.max_event_count is not None:
+        total = (await session.exec(select(func.count()).select_from(EpcisEvent).where(*where))).one()
+        if total > query.max_event_count:
+            raise QueryTooLarge(query.max_event_count)
+    key = query.order_key()
+    served = 0
+    statement = select(EpcisEvent).where(*where)
+    if query.page_token is not None:
+        position = _decode_token(query.page_token, query)
+        served, last_id = position["n"], position["i"]
+        statement = statement.where(_after(key, position["v"], last_id, query.descending))
+    page_size = query.per_page
+    if query.event_count_limit is not None:
+        page_size = min(page_size, query.event_count_limit - served)
+    if page_size <= 0:
+        return EventPage([], None)
+    if key is None:
+        statement = statement.order_by(col(EpcisEvent.id))
+    elif query.descending:
+        statement = statement.order_by(col(key).desc(), col(EpcisEvent.id).desc())
+    else:
+        statement = statement.order_by(col(key), col(EpcisEvent.id))
+    rows = list((await session.exec(statement.limit(page_size + 1))).all())
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if query.event_count_limit is not None and served + len(rows) >= query.event_count_limit:
+        more = False
+    token = None
+    if more:
+        last = rows[-1]
+        value = None if key is None else getattr(last, key.key).isoformat()
+        token = _encode_token({"o": query.order_by, "d": query.descending, "v": value, "i": last.id,
+                               "n": served + len(rows)})
+    return EventPage(await as_json_ld(session, rows), token)
+
+
+def _after(key, value: str | None, last_id: int, descending: bool):
+    if key is None:
+        return col(EpcisEvent.id) > last_id
+    try:
+        boundary = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise QueryParameterError("nextPageToken", "token") from None
+    if descending:
+        return or_(col(key) < boundary, and_(col(key) == boundary, col(EpcisEvent.id) < last_id))
+    return or_(col(key) > boundary, and_(col(key) == boundary, col(EpcisEvent.id) > last_id))
+
+
+async def get_event(session: AsyncSession, event_id: str) -> dict | None:
+    row = (await session.exec(select(EpcisEvent).where(EpcisEvent.event_id == event_id))).first()
+    return None if row is None else (await as_json_ld(session, [row]))[0]
+
+
+async def events_naming(session: AsyncSession, identifiers: list[str]) -> list[dict]:
+    """Every event naming one of `identifiers` (as EPC, parent, input, output or class), by eventTime."""
+    if not identifiers:
+        return []
+    fields = ("parentID", *INSTANCE_FIELDS, *CLASS_FIELDS)
+    rows = (await session.exec(
+        select(EpcisEvent).where(_names_identifier(fields, identifiers, False))
+        .order_by(col(EpcisEvent.event_time), col(EpcisEvent.id)))).all()
+    return await as_json_ld(session, list(rows))
+
+
+# --- JSON-LD out ------------------------------------------------------------------------------
+
+
+async def as_json_ld(session: AsyncSession, rows: list[EpcisEvent]) -> list[dict]:
+    """Stored events as EPCIS JSON-LD: the body as captured, the repository's recordTime, the
+    error declaration if any; `_context` holds the extra @context entries (see `document`)."""
+    declarations = {}
+    if rows:
+        found = await session.exec(select(EpcisErrorDeclaration)
+                                   .where(col(EpcisErrorDeclaration.event_pk).in_([row.id for row in rows])))
+        declarations = {declaration.event_pk: json.loads(declaration.body) for declaration in found}
+    events = []
+    for row in rows:
+        event = json.loads(row.body)
+        event["recordTime"] = timestamp(row.record_time)
+        if row.id in declarations:
+            event["errorDeclaration"] = declarations[row.id]
+        if row.context:
+            event["_context"] = json.loads(row.context)
+        events.append(event)
+    return events
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def with_contexts(events: list[dict]) -> tuple[list, list[dict]]:
+    """The document @context and the events ready to put in it.
+
+    Each event's extra @context entries (its extension prefixes) go to the document's
+    @context when they agree with the others; an event whose prefixes clash with another's
+    keeps its own "@context" (allowed on events by the schema).
+    """
+    strings: list[str] = []
+    terms: dict = {}
+    ready = []
+    for event in events:
+        extra = event.pop("_context", None)
+        if not extra:
+            ready.append(event)
+            continue
+        event_terms: dict = {}
+        for entry in extra:
+            if isinstance(entry, dict):
+                event_terms.update(entry)
+        if all(terms.get(name, value) == value for name, value in event_terms.items()):
+            terms.update(event_terms)
+            strings += [entry for entry in extra if isinstance(entry, str) and entry not in strings]
+        else:
+            event = {"@context": [EPCIS_CONTEXT, *extra], **event}
+        ready.append(event)
+    context: list = [EPCIS_CONTEXT, *strings]
+    if terms:
+        context.append(terms)
+    return context, ready
+
+
+def query_document(events: list[dict]) -> dict:
+    """An EPCISQueryDocument (the answer of GET /events) holding `events`."""
+    context, ready = with_contexts(events)
+    return {
+        "@context": context,
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timestamp(datetime.now(timezone.utc)),
+        "epcisBody": {"queryResults": {"queryName": QUERY_NAME, "resultsBody": {"eventList": ready}}},
+    }
+
+
+def epcis_document(events: list[dict], *, document_id: str | None = None) -> dict:
+    """An EPCISDocument holding `events` (an export another repository can capture as is)."""
+    context, ready = with_contexts(events)
+    document = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": timestamp(datetime.now(timezone.utc)), "epcisBody": {"eventList": ready}}
+    if document_id:
+        document = {"id": document_id, **document}
+    return document

@@ -1,0 +1,89 @@
+"""What the public and the recall officer get as files: the trace page (Jinja2), its QR code
+(segno) and the recall list as CSV or XLSX (openpyxl).
+
+The page works from a `LotTrace`, which holds no prices, phones or ID numbers, so it cannot
+leak them; it also leaves out delivery and invoice numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from services.supplychain.models import LotTrace
+from services.supplychain.trace import RECALL_COLUMNS
+
+_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+LABELS = {
+    "vi": {
+        "title": "Truy xuất nguồn gốc", "lot": "Lô", "unit": "Sản phẩm số", "harvest": "Thu hoạch",
+        "processing": "Chế biến", "grading": "Phân loại", "packing": "Đóng gói", "shipping": "Vận chuyển",
+        "households": "hộ", "plot": "Vùng trồng", "round": "Lứa", "certificates": "Chứng nhận còn hiệu lực",
+        "batch": "Mẻ", "in": "Đầu vào", "out": "Đầu ra", "yield": "Tỷ lệ thu hồi", "flagged": "cần kiểm tra",
+        "to": "Gửi đến", "received": "Đã nhận ngày", "not_received": "Đang vận chuyển", "none": "Không có",
+        "pcs": "sản phẩm", "kg": "kg", "grade": "Loại", "coop": "Hợp tác xã", "scan": "Quét để xem lại",
+        "english": "English", "vietnamese": "Tiếng Việt",
+    },
+    "en": {
+        "title": "Traceability", "lot": "Lot", "unit": "Unit serial", "harvest": "Harvest",
+        "processing": "Processing", "grading": "Grading", "packing": "Packing", "shipping": "Shipping",
+        "households": "households", "plot": "Plot", "round": "Round", "certificates": "Valid certificates",
+        "batch": "Batch", "in": "In", "out": "Out", "yield": "Yield", "flagged": "to be checked",
+        "to": "To", "received": "Received on", "not_received": "In transit", "none": "None",
+        "pcs": "pcs", "kg": "kg", "grade": "Grade", "coop": "Co-operative", "scan": "Scan to open again",
+        "english": "English", "vietnamese": "Tiếng Việt",
+    },
+}
+
+
+def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
+    steps = {name: [s for s in traced.steps if s.step == name] for name in ("processing", "grading", "packing")}
+    coops = sorted({(o.coop_name, o.ward_code) for o in traced.origins})
+    return _templates.get_template("trace.html").render(
+        t=LABELS[language], lang=language, code=code, trace=traced, steps=steps, coops=coops, qr_url=qr_url,
+        households=len({o.member_id for o in traced.origins}),
+        harvested_kg=sum((o.harvested_quantity_kg for o in traced.origins), 0),
+    )
+
+
+def qr(url: str, kind: str) -> bytes:
+    """The QR code of a URL, as SVG or PNG; error correction M survives a scuffed label."""
+    code = segno.make(url, error="m")
+    out = io.BytesIO()
+    code.save(out, kind=kind, scale=8 if kind == "png" else 4, border=2)
+    return out.getvalue()
+
+
+def recall_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RECALL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
+
+
+def recall_xlsx(rows: list[dict], code: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "recall"
+    sheet.append(RECALL_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([float(row[c]) if c == "quantity" else row[c] for c in RECALL_COLUMNS])
+    sheet.auto_filter.ref = sheet.dimensions  # sortable and filterable in any spreadsheet program
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJK", (22, 12, 24, 24, 12, 6, 34, 30, 28, 38, 11)):
+        sheet.column_dimensions[column].width = width
+    workbook.properties.title = f"Recall {code}"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

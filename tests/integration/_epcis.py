@@ -1,0 +1,67 @@
+"""Helpers for the EPCIS tests: an app on a migrated database, capture, rows, schema checks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func
+from sqlmodel import select
+
+from services.supplychain.app import create_app
+from services.supplychain.epcis.validation import SCHEMA_PATH
+from shared.testing import bearer, service_settings
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "contract" / "epcis_examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.jsonld"))
+UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
+JSON_LD = {"Content-Type": "application/ld+json"}
+
+
+async def epcis_app(database_url_factory, redis_url: str, stream_prefix: str):
+    url = await database_url_factory("supplychain")
+    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix,
+                                       registry_url=UNREACHABLE_REGISTRY))
+
+
+def example(name: str) -> dict:
+    return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
+
+
+async def capture(client: httpx.AsyncClient, document: dict, headers: dict | None = None) -> dict:
+    """POST a document, check the 202 + Location, and return the capture job it points to."""
+    headers = headers or bearer("province")
+    answer = await client.post("/epcis/capture", json=document, headers={**headers, **JSON_LD})
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["GS1-EPCIS-Version"] == "2.0.0"
+    location = answer.headers["Location"]
+    assert re.fullmatch(r"/epcis/capture/[0-9a-f-]{36}", location), location
+    job = await client.get(location, headers=headers)
+    assert job.status_code == 200, job.text
+    assert job.json()["running"] is False
+    return job.json()
+
+
+async def query(client: httpx.AsyncClient, params=None, headers: dict | None = None) -> list[dict]:
+    """GET /epcis/events with `params`; the events of the (single) page."""
+    answer = await client.get("/epcis/events", params=params, headers=headers or bearer("buyer", partner_id=7))
+    assert answer.status_code == 200, answer.text
+    assert "Link" not in answer.headers, "expected a single page"
+    document = answer.json()
+    assert document["type"] == "EPCISQueryDocument"
+    return document["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+
+
+async def event_ids(client: httpx.AsyncClient, params=None) -> list[str]:
+    return [event["eventID"] for event in await query(client, params)]
+
+
+async def count(app, model) -> int:
+    async with app.state.runtime.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+def gs1_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
