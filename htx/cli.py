@@ -352,10 +352,16 @@ def reporting_verify(
 
     from services.reporting.verify import run
 
-    supplychain = None if skip_supplychain else operator.service_url("supplychain", data_dir)
+    supplychain, secret = None, None
+    if not skip_supplychain:  # the supply chain's /totals wants a province token signed with the platform's secret
+        supplychain = operator.service_url("supplychain", data_dir)
+        try:
+            secret = operator.read_secret(data_dir)
+        except FileNotFoundError as error:
+            _fail(str(error))
     try:
         result = asyncio.run(run(operator.database_url("reporting", data_dir),
-                                 operator.service_url("registry", data_dir), supplychain))
+                                 operator.service_url("registry", data_dir), supplychain, secret))
     except httpx.HTTPError as error:
         _fail(f"could not read a producing service: {error}")
     typer.echo(result.render())

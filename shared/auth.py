@@ -51,6 +51,13 @@ class Principal(BaseModel):
         raise Forbidden("auth.role", role=self.role)
 
 
+def public_actor(actor: str) -> str:
+    """An actor as public views show it: role and scope, not the token's subject (a login)."""
+    role, _, rest = actor.partition(":")
+    scope = rest.split(":", 1)[0] if role in ("coop", "buyer") and rest.count(":") else ""
+    return f"{role}:{scope}" if scope else role
+
+
 def issue_token(
     secret: str,
     *,

@@ -21,8 +21,8 @@ from shared.service import SessionDep, UnitOfWorkDep
 from services.registry import handlers, importing
 from services.registry.models import (
     ContractCreate, ContractPublic, CoopCreate, CoopHistory, CoopPage, CoopPrivate, CoopPublic, CoopSort,
-    CoopUpdate, MemberCreate, MemberLeave, MemberPage, MemberPrivate, MemberPublic, PartnerCreate, PartnerPage,
-    PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd, UnionMemberRemove,
+    CoopUpdate, MemberCreate, MemberLeave, MemberPage, MemberPrivate, MemberPublic, PartnerCreate, PartnerHistory,
+    PartnerPage, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd, UnionMemberRemove,
     UnionMembershipPublic,
 )
 from shared.places import resolve_ward
@@ -98,7 +98,7 @@ async def change_status(coop_id: int, data: StatusChange, uow: UnitOfWorkDep,
 
 
 @router.get("/coops/{coop_id}/history", response_model=CoopHistory,
-            summary="Status history and every event recorded about the organisation")
+            summary="Status history and every event recorded about the organisation (a union's too)")
 async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
     # Public: event payloads carry names and dates, never phones, ID numbers or contacts.
     return await handlers.coop_history(session, coop_id)
@@ -153,6 +153,8 @@ async def leave_member(coop_id: int, member_id: int, data: MemberLeave, uow: Uni
 
 
 # --- unions ----------------------------------------------------------------------------------
+# A union is an organisation (form lien_hiep): its history, members added and removed included,
+# is GET /coops/{union_id}/history, so there is no separate /unions/{union_id}/history.
 
 @router.post("/unions/{union_id}/members", status_code=status.HTTP_201_CREATED,
              response_model=UnionMembershipPublic, summary="A co-op joins a union (province, or the union)")
@@ -209,6 +211,14 @@ async def list_partners(
 @router.get("/partners/{partner_id}", response_model=PartnerPublic, summary="One partner")
 async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
     return handlers.partner_public(await handlers.get_partner(session, partner_id))
+
+
+@router.get("/partners/{partner_id}/history", response_model=PartnerHistory,
+            summary="Every event recorded about a partner: registered, contracts signed; oldest first")
+async def partner_history(partner_id: int, session: SessionDep) -> PartnerHistory:
+    """Public like the co-op history: the payloads carry names, kinds, wards, products and dates,
+    never a tax code, an address or anyone's phone or ID number."""
+    return await handlers.partner_history(session, partner_id)
 
 
 @router.get("/partners/{partner_id}/contracts", response_model=list[ContractPublic],

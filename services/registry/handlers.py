@@ -2,8 +2,10 @@
 
 Commands check everything before they write, then add their rows and the outbox event in
 the caller's transaction, so a refusal leaves nothing behind and publishes nothing.
-Every event about an organisation is also indexed in `coop_event`, which its history view
-reads back from the outbox.
+Every event about an organisation is also indexed in `coop_event`, and every event about a
+partner in `partner_event`, which their history views read back from the outbox. A union is an
+organisation (form `lien_hiep`): its events (members added and removed) are indexed by
+`union_id` in `coop_event`, so `GET /coops/{union_id}/history` is the union's history.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from shared.text import search_key
 from services.registry.models import (
     ChainContract, ContractCreate, ContractPublic, Coop, CoopCreate, CoopEvent, CoopHistory, CoopPrivate,
     CoopPublic, CoopSort, CoopStatusHistory, CoopUpdate, Member, MemberCreate, MemberLeave, Partner,
-    PartnerCreate, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd,
-    UnionMemberRemove, UnionMembership, UnionMembershipPublic,
+    PartnerCreate, PartnerEvent, PartnerHistory, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic,
+    UnionMemberAdd, UnionMemberRemove, UnionMembership, UnionMembershipPublic,
 )
 from shared.places import ward_name
 
@@ -40,16 +42,19 @@ _KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
 
 class RegistrySession(Session):
     """The registry's sessions index every event they add to the outbox by the organisations it
-    names (`coop_id`, `union_id`), so each organisation's history view finds its events
-    whichever handler recorded them."""
+    names (`coop_id`, `union_id`) and by the partner it names (`partner_id`), so each
+    organisation's and partner's history view finds its events whichever handler recorded them."""
 
 
 @sa_event.listens_for(RegistrySession, "before_flush")
 def _index_outbox_events(session: Session, _context, _instances) -> None:
     for row in list(session.new):
         if isinstance(row, OutboxMessage) and row.stream == contracts.STREAM:
-            for coop_id in event_subjects(json.loads(json.loads(row.fields_json)["payload"])):
+            payload = json.loads(json.loads(row.fields_json)["payload"])
+            for coop_id in event_subjects(payload):
                 session.add(CoopEvent(event_id=row.event_id, coop_id=coop_id))
+            if isinstance(payload.get("partner_id"), int):
+                session.add(PartnerEvent(event_id=row.event_id, partner_id=payload["partner_id"]))
 
 
 def event_subjects(payload: dict) -> list[int]:
@@ -202,12 +207,17 @@ async def change_status(session: AsyncSession, coop_id: int, data: StatusChange,
     return row
 
 
-async def _recorded_events(session: AsyncSession, coop_id: int) -> list[RecordedEvent]:
-    """Every event recorded about an organisation, in the order it was recorded (from the outbox)."""
-    outbox = (await session.exec(
-        select(OutboxMessage).join(CoopEvent, col(CoopEvent.event_id) == col(OutboxMessage.event_id))
-        .where(CoopEvent.coop_id == coop_id).order_by(OutboxMessage.id)
-    )).all()
+async def _recorded_events(session: AsyncSession, coop_id: int | None = None, *,
+                           partner_id: int | None = None) -> list[RecordedEvent]:
+    """Every event recorded about an organisation (or a partner), in the order it was recorded
+    (from the outbox)."""
+    if partner_id is not None:
+        statement = (select(OutboxMessage).join(PartnerEvent, col(PartnerEvent.event_id) == col(OutboxMessage.event_id))
+                     .where(PartnerEvent.partner_id == partner_id))
+    else:
+        statement = (select(OutboxMessage).join(CoopEvent, col(CoopEvent.event_id) == col(OutboxMessage.event_id))
+                     .where(CoopEvent.coop_id == coop_id))
+    outbox = (await session.exec(statement.order_by(OutboxMessage.id))).all()
     events = []
     for row in outbox:
         envelope = EventEnvelope.from_fields(json.loads(row.fields_json))
@@ -462,6 +472,12 @@ async def get_partner(session: AsyncSession, partner_id: int) -> Partner:
     if partner is None:
         raise NotFound("partner.not_found", partner_id=partner_id)
     return partner
+
+
+async def partner_history(session: AsyncSession, partner_id: int) -> PartnerHistory:
+    """The partner's registration and every contract signed with it, in the order recorded."""
+    await get_partner(session, partner_id)
+    return PartnerHistory(partner_id=partner_id, events=await _recorded_events(session, partner_id=partner_id))
 
 
 async def search_partners(session: AsyncSession, query: str | None, kind: str | None, limit: int,

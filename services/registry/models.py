@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shared.auth import public_actor
 from shared.clock import VIETNAM
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.messaging.consumer import InboxEntry
@@ -251,7 +252,7 @@ class StatusHistoryPublic(BaseModel):
     status: CoopStatus
     effective_on: date
     reason: str
-    actor: str
+    actor: Annotated[str, AfterValidator(public_actor)]
     recorded_at: datetime
 
 
@@ -269,7 +270,7 @@ class RecordedEvent(BaseModel):
     event_type: str
     occurred_at: datetime
     recorded_at: datetime
-    actor: str
+    actor: Annotated[str, AfterValidator(public_actor)]  # history views are public
     payload: dict
 
 
@@ -454,6 +455,22 @@ class PartnerPublic(BaseModel):
     address: str | None
 
 
+class PartnerEvent(SQLModel, table=True):
+    """Which outbox events are about which partner: the index of its history view."""
+
+    __tablename__ = "partner_event"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    partner_id: int = Field(primary_key=True, index=True)
+
+
+class PartnerHistory(BaseModel):
+    """Every event recorded about a partner (registered, contracts signed), oldest first."""
+
+    partner_id: int
+    events: list[RecordedEvent]
+
+
 class ContractCreate(BaseModel):
     """A value-chain link: the partner buys (or supplies) a product of the co-op over a period."""
 
@@ -523,6 +540,6 @@ class PartnerPage(Page):
 
 TABLES = [
     Coop.__table__, Member.__table__, CoopStatusHistory.__table__, CoopEvent.__table__,
-    UnionMembership.__table__, Partner.__table__, ChainContract.__table__,
+    UnionMembership.__table__, Partner.__table__, PartnerEvent.__table__, ChainContract.__table__,
     OutboxMessage.__table__, InboxEntry.__table__,
 ]

@@ -3,10 +3,12 @@ them with the read model.
 
 - registry: the `total` of `GET /coops` and of `GET /coops?status=...` for each status,
   against the organisations in the read model with their latest status;
-- supplychain: it has no totals or listing endpoint, so every harvest lot the read model
-  holds (leaving out corrected ones) is fetched with `GET /lots/{code}` and its harvested
-  quantity compared; lots the read model never heard of cannot be found this way (that part
-  of the check is reported as not covered).
+- supplychain: `GET /totals?from=&to=` (province token) for all time and for each year the
+  read model holds facts in: harvest lots and kg, purchases count/kg/amount and sales
+  count/kg/amount by fact date, corrected facts left out on both sides. A supply chain
+  without `/totals` (404) gets the older check: every harvest lot the read model holds is
+  fetched with `GET /lots/{code}` and its quantity compared (lots the read model never heard
+  of cannot be found that way, which the report notes).
 
 A difference usually means the consumer lags (see /health) or an event sits in the
 dead-letter stream (`htx dlq list`).
@@ -16,19 +18,25 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.auth import issue_token
+from shared.clock import VIETNAM
 from shared.db import create_engine, session_factory
 from services.reporting import kpis
 from services.reporting.handlers import not_corrected, registry_totals
-from services.reporting.models import HarvestFact
+from services.reporting.models import HarvestFact, PurchaseFact, SaleFact
 
 CONCURRENCY = 8
+TOKEN_SUBJECT = "htx-reporting-verify"
+ALL_TIME_FROM = date(1900, 1, 1)  # before any co-op's records; /totals needs a `from`
 
 
 @dataclass(frozen=True)
@@ -78,13 +86,78 @@ async def registry_counts(client: httpx.AsyncClient) -> dict[str, int]:
     return {"total": await total()} | {f"status.{status}": await total(status=status) for status in kpis.STATUSES}
 
 
+@dataclass(frozen=True)
+class Period:
+    """A span of fact dates, both ends included."""
+
+    label: str
+    first: date
+    last: date
+
+
+# (figure prefix, fact table, its date column, what counts), as /totals names them
+_FACTS = (
+    ("harvests", HarvestFact, HarvestFact.harvested_on, "lots"),
+    ("purchases", PurchaseFact, PurchaseFact.purchased_on, "count"),
+    ("sales", SaleFact, SaleFact.sold_on, "count"),
+)
+
+
+async def periods(session: AsyncSession) -> list[Period]:
+    """All time, then each calendar year in which the read model holds a (not corrected) fact."""
+    years: set[int] = set()
+    for _, model, on, _ in _FACTS:
+        years |= {day.year for day in (await session.exec(select(on).distinct().where(not_corrected(model)))).all()}
+    today = datetime.now(VIETNAM).date()
+    last = max([today] + [date(year, 12, 31) for year in years])
+    return [Period("all time", ALL_TIME_FROM, last)] + [
+        Period(str(year), date(year, 1, 1), date(year, 12, 31)) for year in sorted(years)]
+
+
+async def projected_totals(session: AsyncSession, period: Period) -> dict[str, object]:
+    """The read model's figures for `period`, leaving out corrected facts as every report does."""
+    figures: dict[str, object] = {}
+    for name, model, on, counted in _FACTS:
+        paid = hasattr(model, "amount_vnd")  # purchases and sales; harvests carry no money
+        columns = [func.count(), func.coalesce(func.sum(model.quantity_g), 0)]
+        columns += [func.coalesce(func.sum(model.amount_vnd), 0)] if paid else []
+        row = (await session.exec(select(*columns).where(
+            not_corrected(model), col(on) >= period.first, col(on) <= period.last))).one()
+        figures[f"{name}.{counted}"] = int(row[0])
+        figures[f"{name}.kg"] = str(kpis.kg(int(row[1])))
+        if paid:
+            figures[f"{name}.amount_vnd"] = int(row[2])
+    return figures
+
+
+def producer_figures(body: dict) -> dict[str, object]:
+    """`/totals` flattened like `projected_totals`, kg normalised to 3 decimals."""
+    figures: dict[str, object] = {}
+    for name, _, _, counted in _FACTS:
+        section = body[name]
+        figures[f"{name}.{counted}"] = int(section[counted])
+        figures[f"{name}.kg"] = str(kpis.kg(kpis.grams(Decimal(str(section["kg"])))))
+        if "amount_vnd" in section:
+            figures[f"{name}.amount_vnd"] = int(section["amount_vnd"])
+    return figures
+
+
+async def supplychain_totals(client: httpx.AsyncClient, period: Period) -> dict[str, object] | None:
+    """The supply chain's figures for `period`; None when it has no `/totals` (404)."""
+    response = await client.get("/totals", params={"from": period.first.isoformat(), "to": period.last.isoformat()})
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    return producer_figures(response.json())
+
+
 async def harvest_lots(session: AsyncSession) -> dict[str, int]:
     rows = await session.exec(select(HarvestFact.lot_code, HarvestFact.quantity_g).where(not_corrected(HarvestFact)))
     return dict(rows.all())
 
 
 async def supplychain_counts(client: httpx.AsyncClient, lots: dict[str, int]) -> dict[str, object]:
-    """Harvest lots and kg as the supply chain shows them, for the lot codes the read model holds."""
+    """Fallback: harvest lots and kg as the supply chain shows them, for the lot codes the read model holds."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def harvested_g(code: str) -> int | None:
@@ -101,31 +174,56 @@ async def supplychain_counts(client: httpx.AsyncClient, lots: dict[str, int]) ->
     return {"harvest_lots": len(present), "harvest_kg": str(kpis.kg(sum(present)))}
 
 
+async def _verify_supplychain(result: "Verification", sessions: async_sessionmaker[AsyncSession],
+                              supplychain: httpx.AsyncClient) -> None:
+    async with sessions() as session:
+        spans = await periods(session)
+        projected = {period.label: await projected_totals(session, period) for period in spans}
+    for period in spans:
+        producer = await supplychain_totals(supplychain, period)
+        if producer is None:
+            async with sessions() as session:
+                lots = await harvest_lots(session)
+            result.compare("supplychain", await supplychain_counts(supplychain, lots),
+                           {"harvest_lots": len(lots), "harvest_kg": str(kpis.kg(sum(lots.values())))})
+            result.notes.append("supplychain has no /totals: only the harvest lots the read model holds were "
+                                "checked, one by one; lots it never received cannot be detected")
+            return
+        result.compare(f"supplychain {period.label}", producer, projected[period.label])
+
+
 async def verify(sessions: async_sessionmaker[AsyncSession], registry: httpx.AsyncClient,
                  supplychain: httpx.AsyncClient | None) -> Verification:
+    """`supplychain` must carry a province token (see `supplychain_client`)."""
     result = Verification()
     async with sessions() as session:
         projected = await registry_totals(session)
-        lots = await harvest_lots(session)
     result.compare("registry", await registry_counts(registry), projected)
     if supplychain is None:
         result.notes.append("supplychain not checked (skipped)")
     else:
-        result.compare("supplychain", await supplychain_counts(supplychain, lots),
-                       {"harvest_lots": len(lots), "harvest_kg": str(kpis.kg(sum(lots.values())))})
-        result.notes.append("supplychain has no listing endpoint: harvest lots the read model never received "
-                            "cannot be detected, only missing or different ones")
+        await _verify_supplychain(result, sessions, supplychain)
     return result
 
 
-async def run(database_url: str, registry_url: str, supplychain_url: str | None) -> Verification:
-    """The CLI's entry: its own engine and HTTP clients."""
+def supplychain_client(base_url: str, secret: str, **options) -> httpx.AsyncClient:
+    """An HTTP client to the supply chain with a short-lived province token signed with `secret`."""
+    token = issue_token(secret, subject=TOKEN_SUBJECT, role="province", ttl=timedelta(minutes=10))
+    return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
+                             timeout=30, **options)
+
+
+async def run(database_url: str, registry_url: str, supplychain_url: str | None,
+              secret: str | None = None) -> Verification:
+    """The CLI's entry: its own engine and HTTP clients. `secret` signs the supply chain's token."""
     engine = create_engine(database_url)
     try:
         async with httpx.AsyncClient(base_url=registry_url, timeout=30) as registry:
             if supplychain_url is None:
                 return await verify(session_factory(engine), registry, None)
-            async with httpx.AsyncClient(base_url=supplychain_url, timeout=30) as supplychain:
+            if secret is None:
+                raise ValueError("checking the supplychain needs the platform's secret to sign a province token")
+            async with supplychain_client(supplychain_url, secret) as supplychain:
                 return await verify(session_factory(engine), registry, supplychain)
     finally:
         await engine.dispose()

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from shared.auth import ALGORITHM, ISSUER, Principal, PrincipalDep, decode_token, issue_token
+from shared.auth import ALGORITHM, ISSUER, Principal, PrincipalDep, decode_token, issue_token, public_actor
 from shared.errors import Forbidden, Unauthorized, install_error_handlers
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789"
@@ -164,3 +164,13 @@ async def test_dependency_answers_401_with_challenge_or_the_principal(headers, s
         assert response.json()["detail"]["code"] in {"auth.missing", "auth.invalid"}
     else:
         assert response.json() == {"actor": "coop:3:x"}
+
+
+@pytest.mark.parametrize("actor, shown", [
+    ("province:so-nong-nghiep", "province"),
+    ("coop:12:nguyen.van.a", "coop:12"),
+    ("buyer:7:tra-thai-nguyen", "buyer:7"),
+    ("", ""),
+])
+def test_public_views_show_role_and_scope_not_the_login(actor, shown):
+    assert public_actor(actor) == shown
