@@ -536,6 +536,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chuyến hàng {shipment_id} đã được xác nhận nhận hàng.",
         "en": "Shipment {shipment_id} was already received.",
     },
+    # supplychain: partners replica, buyer's view, totals
+    "shipment.unknown_partner": {
+        "vi": "Đối tác {partner_id} chưa có trong sổ đăng ký; hãy đăng ký đối tác trước khi gửi hàng.",
+        "en": "Partner {partner_id} is not in the registry; register the partner before shipping to it.",
+    },
+    "registry.unavailable_partner": {
+        "vi": "Chưa kiểm tra được đối tác với dịch vụ đăng ký; hãy thử lại sau giây lát.",
+        "en": "The registry could not be reached to check the partner; try again shortly.",
+    },
+    "partner.other_buyer": {
+        "vi": "Mã truy cập này chỉ xem được hàng gửi cho đối tác {own}, không phải đối tác {target}.",
+        "en": "This token may only see shipments to partner {own}, not partner {target}.",
+    },
+    "dates.range": {
+        "vi": "Ngày bắt đầu {date_from} sau ngày kết thúc {date_to}.",
+        "en": "The start date {date_from} is after the end date {date_to}.",
+    },
     "sale.other_buyer": {
         "vi": "Chuyến hàng {shipment_id} gửi cho đối tác {partner_id}, không phải người mua này.",
         "en": "Shipment {shipment_id} went to partner {partner_id}, not to this buyer.",

@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse
 from shared.auth import PrincipalDep
 from shared.i18n import language_of
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
-from services.supplychain import handlers, public_page, trace
+from services.supplychain import handlers, partner_views, public_page, trace
 from services.supplychain.models import (
-    BatchCreate, BatchResult, ChainResult, CorrectionCreate, CorrectionResult, GradingCreate, HarvestCreate,
-    LotPublic, LotTrace, PackingCreate, Payable, ProcessingCreate, PurchaseCreate, ReceiptCreate, Sale, SaleCreate,
+    BatchCreate, BatchResult, ChainResult, ChainTotals, CorrectionCreate, CorrectionResult, GradingCreate, HarvestCreate,
+    LotPublic, LotTrace, PackingCreate, PartnerShipments, Payable, ProcessingCreate, PurchaseCreate, ReceiptCreate, Sale, SaleCreate,
     SalePrivate, ShipmentCreate, TraceDirection, YieldRuleSet,
 )
 from services.supplychain.registry_client import RegistryClient
@@ -151,6 +151,26 @@ async def payables(coop_id: int, session: SessionDep, principal: PrincipalDep,
                    date_to: Annotated[date | None, Query(alias="to")] = None) -> list[Payable]:
     return await trace.payables(session, coop_id, principal, harvest_round=harvest_round,
                                 date_from=date_from, date_to=date_to)
+
+
+@router.get("/partners/{partner_id}/shipments", response_model=PartnerShipments,
+            summary="A buyer's view: shipments to a partner, with lots, documents, receipt and invoices")
+async def partner_shipments(partner_id: int, session: SessionDep, principal: PrincipalDep,
+                            date_from: Annotated[date | None, Query(alias="from")] = None,
+                            date_to: Annotated[date | None, Query(alias="to")] = None) -> PartnerShipments:
+    """By shipping date, inclusive. The partner's buyer token or the province see every shipment to it;
+    a co-op token sees only its own; another partner's buyer token gets 403. No prices."""
+    return await partner_views.partner_shipments(session, partner_id, principal, date_from, date_to)
+
+
+@router.get("/totals", response_model=ChainTotals,
+            summary="Harvests, purchases and sales in a date range, corrected facts left out (province)")
+async def totals(session: SessionDep, principal: PrincipalDep,
+                 date_from: Annotated[date, Query(alias="from")], date_to: Annotated[date, Query(alias="to")]
+                 ) -> ChainTotals:
+    """By fact date (harvested, purchased, sold on), inclusive; for reconciliation with the reporting
+    service (`htx reporting verify`). Sales count kilograms, pieces times their net weight for packs."""
+    return await partner_views.chain_totals(session, principal, date_from, date_to)
 
 
 @router.get("/lots/{code}", response_model=LotPublic, summary="A lot, what it holds now, and its events")

@@ -31,7 +31,7 @@ from services.supplychain import lots
 from services.supplychain.epcis.store import save_epcis_event
 from services.supplychain.models import (
     ChainCommand, ChainEvent, ChainResult, Correction, CorrectionCreate, CorrectionResult, GradingCreate,
-    HarvestCreate, KnownCertificate, KnownCoop, KnownCoopStatus, KnownMember, KnownPlot, Lot, LotEvent, LotTake, PackingCreate,
+    HarvestCreate, KnownCertificate, KnownCoop, KnownCoopStatus, KnownMember, KnownPartner, KnownPlot, Lot, LotEvent, LotTake, PackingCreate,
     PackUnit, ProcessingCreate, Purchase, PurchaseCreate, ReceiptCreate, Sale, SaleCreate, SalePrivate, Shipment,
     ShipmentCreate, ShipmentLine, ShipmentReceipt, Transformation, TransformationInput, YieldRule, YieldRuleSet,
 )
@@ -122,6 +122,13 @@ async def on_certificate_revoked(session: AsyncSession, event: ConsumedEvent) ->
     session.add(certificate)
 
 
+async def on_partner_registered(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.PartnerRegistered = event.envelope.contract()
+    partner = await session.get(KnownPartner, fact.partner_id) or KnownPartner(id=fact.partner_id, learnt_from="event")
+    partner.name, partner.kind, partner.ward_code, partner.updated_at = fact.name, fact.kind, fact.ward_code, utcnow()
+    session.add(partner)
+
+
 REGISTRY_HANDLERS: dict[str, Handler] = {
     registry_contracts.CoopRegistered.event_type: on_coop_registered,
     registry_contracts.CoopStatusChanged.event_type: on_coop_status_changed,
@@ -130,6 +137,7 @@ REGISTRY_HANDLERS: dict[str, Handler] = {
     registry_contracts.PlotRegistered.event_type: on_plot_registered,
     registry_contracts.CertificateIssued.event_type: on_certificate_issued,
     registry_contracts.CertificateRevoked.event_type: on_certificate_revoked,
+    registry_contracts.PartnerRegistered.event_type: on_partner_registered,
 }
 
 
@@ -159,6 +167,20 @@ async def known_member(session: AsyncSession, registry: RegistryClient, coop_id:
     return member
 
 
+
+
+async def known_partner(session: AsyncSession, registry: RegistryClient, partner_id: int) -> KnownPartner:
+    """The partner from the replica, or from the registry's API (cached) when the stream is behind."""
+    partner = await session.get(KnownPartner, partner_id)
+    if partner is None:
+        answer = await registry.partner(partner_id)
+        if answer is None:
+            raise NotFound("shipment.unknown_partner", partner_id=partner_id)
+        partner = KnownPartner(id=answer.id, name=answer.name, kind=answer.kind, ward_code=answer.ward_code,
+                               learnt_from="registry_api")
+        session.add(partner)
+        await session.flush()  # a later command of the same batch finds it without asking again
+    return partner
 
 
 async def active_coop(session: AsyncSession, registry: RegistryClient, coop_id: int, on: date) -> KnownCoop:
@@ -493,8 +515,10 @@ async def record_shipment(session: AsyncSession, registry: RegistryClient, data:
     """Lots leave the co-op for a partner; each lot loses what was shipped."""
     principal.require_coop_write(data.coop_id)
     coop = await active_coop(session, registry, data.coop_id, data.shipped_on)
+    partner = await known_partner(session, registry, data.partner_id)
     taken = await _take(session, coop.id, data.lines, data.shipped_on)
-    shipment = Shipment(event_id="", coop_id=coop.id, partner_id=data.partner_id, partner_name=data.partner_name,
+    # The registry's name, not the caller's spelling: the buyer's view and the trace name it the same way.
+    shipment = Shipment(event_id="", coop_id=coop.id, partner_id=partner.id, partner_name=partner.name,
                         document_number=data.document_number, shipped_on=data.shipped_on)
     session.add(shipment)
     await session.flush()
@@ -503,7 +527,7 @@ async def record_shipment(session: AsyncSession, registry: RegistryClient, data:
     shipment.event_id = await _record(
         session, principal, kind="shipment", coop=coop, on=data.shipped_on, partner_id=data.partner_id,
         fact=contracts.LotShipped(
-            shipment_id=shipment.id, coop_id=coop.id, partner_id=data.partner_id, partner_name=data.partner_name,
+            shipment_id=shipment.id, coop_id=coop.id, partner_id=partner.id, partner_name=partner.name,
             shipped_on=data.shipped_on, document_number=data.document_number,
             lots=[_contract_quantity(lot, q) for lot, q in taken]),
         epcis_events=lambda event_id: [epcis.shipping_event(

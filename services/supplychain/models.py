@@ -1,8 +1,8 @@
 """Supplychain tables and the request/response shapes around them.
 
 Two families of tables:
-- the registry replica (`known_coop`, `known_member`): what this service has learnt about
-  co-ops and members from `registry.events`, or from the registry's public API when the
+- the registry replica (`known_coop`, `known_member`, `known_partner`): what this service
+  has learnt about co-ops, members and partners from `registry.events`, or from the registry's public API when the
   stream had not caught up yet. The registry owns these facts; rows here are a cache.
   Plots and certificates come the same way, for the trace.
 - chain facts, append-only: `lot` (the identity and origin of a lot, written once),
@@ -127,6 +127,28 @@ class RegistryMember(BaseModel):
     membership: Membership
     joined_on: date
     left_on: date | None = None
+
+
+class KnownPartner(SQLModel, table=True):
+    """A partner (buyer, enterprise, trader...) as the registry last told us (id is the registry's id)."""
+
+    __tablename__ = "known_partner"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(max_length=255)
+    kind: str = Field(max_length=20)
+    ward_code: str | None = Field(default=None, max_length=10)
+    learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class RegistryPartner(BaseModel):
+    """The part of the registry's `PartnerPublic` this service keeps."""
+
+    id: int
+    name: str
+    kind: str  # not the contract's Literal: a kind the registry adds later must not break shipments
+    ward_code: str | None = None
 
 
 # --- more of the registry replica: plots and certificates, for the trace -------------------
@@ -493,12 +515,15 @@ class ShipmentCreate(_Command):
     type: Literal["shipment"] = "shipment"
     coop_id: int
     partner_id: int = pydantic.Field(description="The registry's partner id of the receiver")
-    partner_name: str = pydantic.Field(min_length=2, max_length=255)
+    partner_name: str | None = pydantic.Field(
+        default=None, min_length=2, max_length=255,
+        description="Accepted for older clients; the registry's name of the partner is what is stored")
     document_number: str = pydantic.Field(min_length=1, max_length=50)
     shipped_on: date
     lines: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
 
-    _name = field_validator("partner_name")(classmethod(lambda cls, value: normalise_name(value)))
+    _name = field_validator("partner_name")(
+        classmethod(lambda cls, value: None if value is None else normalise_name(value)))
     _on = field_validator("shipped_on")(classmethod(lambda cls, value: _not_future(value)))
 
 
@@ -740,8 +765,66 @@ class LotTrace(BaseModel):
     sales: list[TraceSale]
 
 
+# --- a buyer's view and totals for reconciliation ------------------------------------------
+
+
+class PartnerShipmentLine(BaseModel):
+    lot_code: str
+    product: str
+    grade: str | None
+    quantity: Decimal = pydantic.Field(description="In the lot's unit")
+    unit: Unit
+    quantity_kg: Decimal = pydantic.Field(description="Kilograms (pieces x net kg per piece for packs)")
+
+
+class PartnerShipment(BaseModel):
+    """A shipment as its buyer sees it: what arrived, under which documents. No prices."""
+
+    shipment_id: int
+    coop_id: int
+    document_number: str
+    shipped_on: date
+    received_on: date | None
+    lines: list[PartnerShipmentLine]
+    invoice_numbers: list[str] = pydantic.Field(description="Invoices of sales made against this shipment")
+
+
+class PartnerShipments(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    partner_id: int
+    partner_name: str | None = pydantic.Field(description="From the registry replica; null if never learnt")
+    date_from: date | None = pydantic.Field(alias="from")
+    date_to: date | None = pydantic.Field(alias="to")
+    shipments: list[PartnerShipment]
+
+
+class HarvestTotals(BaseModel):
+    lots: int
+    kg: Decimal
+
+
+class MoneyTotals(BaseModel):
+    count: int
+    kg: Decimal
+    amount_vnd: int
+
+
+class ChainTotals(BaseModel):
+    """Harvests, purchases and sales dated in a range, corrected facts left out (for reconciliation)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = pydantic.Field(alias="from")
+    date_to: date = pydantic.Field(alias="to")
+    harvests: HarvestTotals
+    purchases: MoneyTotals
+    sales: MoneyTotals
+
+
 TABLES = [
-    KnownCoop.__table__, KnownCoopStatus.__table__, KnownMember.__table__, KnownPlot.__table__, KnownCertificate.__table__,
+    KnownCoop.__table__, KnownCoopStatus.__table__, KnownMember.__table__, KnownPartner.__table__,
+    KnownPlot.__table__, KnownCertificate.__table__,
     Lot.__table__, ChainEvent.__table__, Purchase.__table__, Transformation.__table__,
     TransformationInput.__table__, PackUnit.__table__, YieldRule.__table__, Shipment.__table__,
     ShipmentLine.__table__, ShipmentReceipt.__table__, Sale.__table__, LotEvent.__table__,

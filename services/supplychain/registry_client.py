@@ -1,7 +1,7 @@
 """Reads of the registry's public API, for when the replica has not caught up yet.
 
-The stream is the normal way this service learns about co-ops and members; this client is
-the fallback for a co-op registered a second ago. No token: the routes are public.
+The stream is the normal way this service learns about co-ops, members and partners; this
+client is the fallback for one registered a second ago. No token: the routes are public.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import httpx
 
 from shared.errors import Unavailable
-from services.supplychain.models import RegistryCoop, RegistryMember
+from services.supplychain.models import RegistryCoop, RegistryMember, RegistryPartner
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,19 @@ class RegistryClient:
         body = await self._get(f"/coops/{coop_id}/members/{member_id}")
         return None if body is None else RegistryMember.model_validate(body)
 
-    async def _get(self, path: str) -> dict | None:
+    async def partner(self, partner_id: int) -> RegistryPartner | None:
+        body = await self._get(f"/partners/{partner_id}", unavailable="registry.unavailable_partner")
+        return None if body is None else RegistryPartner.model_validate(body)
+
+    async def _get(self, path: str, unavailable: str = "registry.unavailable") -> dict | None:
         try:
             response = await self._http.get(path)
         except httpx.HTTPError as error:
             log.warning("registry unreachable at %s%s: %r", self._http.base_url, path, error)
-            raise Unavailable("registry.unavailable") from error
+            raise Unavailable(unavailable) from error
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             log.warning("registry answered %s for %s", response.status_code, path)
-            raise Unavailable("registry.unavailable")
+            raise Unavailable(unavailable)
         return response.json()

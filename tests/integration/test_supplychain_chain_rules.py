@@ -25,6 +25,8 @@ COOP, OTHER_COOP, PARTNER = 1, 2, 501
 
 async def _seed(redis, stream_prefix):
     await publish(redis, stream_prefix, coop_registered(COOP))
+    await publish(redis, stream_prefix, registry_contracts.PartnerRegistered(partner_id=PARTNER, name="Công ty Trà",
+                                                                             kind="buyer"))
     await publish(redis, stream_prefix, member_joined(10, COOP))
     await publish(redis, stream_prefix, member_joined(11, COOP, name="Trần Văn Nam"))
     await publish(redis, stream_prefix, registry_contracts.MemberLeft(member_id=11, coop_id=COOP, left_on=date(2025, 6, 3)))

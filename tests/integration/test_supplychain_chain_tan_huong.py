@@ -45,8 +45,10 @@ def plot_code(member_id: int) -> str:
 
 
 async def seed_registry(redis, stream_prefix) -> None:
-    """The co-op, its 50 households with one plot each, and three certificates."""
+    """The co-op, its buyer, its 50 households with one plot each, and three certificates."""
     await publish(redis, stream_prefix, coop_registered(COOP))
+    await publish(redis, stream_prefix, registry_contracts.PartnerRegistered(
+        partner_id=PARTNER, name="Công ty TNHH Trà Thái Nguyên", kind="enterprise", ward_code="05488"))
     for member_id in MEMBERS:
         await publish(redis, stream_prefix, registry_contracts.MemberJoined(
             member_id=member_id, coop_id=COOP, name=f"Hộ Nguyễn Văn {member_id}", kind="household",
