@@ -19,7 +19,7 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.auth import public_actor
-from shared.clock import VIETNAM
+from shared.clock import not_in_future
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
@@ -29,24 +29,6 @@ from shared.places import resolve_ward
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _today() -> date:
-    return datetime.now(VIETNAM).date()
-
-
-class FutureDateError(ValueError):
-    key = "date.future"
-
-    def __init__(self, value: date) -> None:
-        super().__init__(f"date {value.isoformat()} is in the future")
-        self.values = {"value": value.isoformat()}
-
-
-def _not_future(value: date | None) -> date | None:
-    if value is not None and value > _today():
-        raise FutureDateError(value)
-    return value
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -109,7 +91,7 @@ class CoopCreate(CoopContact):
     @field_validator("founded_on")
     @classmethod
     def _founded(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
     @field_validator("sectors", "main_products")
     @classmethod
@@ -153,7 +135,7 @@ class CoopUpdate(CoopContact):
     @field_validator("changed_on")
     @classmethod
     def _changed(cls, value: date | None) -> date | None:
-        return _not_future(value)
+        return not_in_future(value)
 
     @field_validator("ward_code", "legacy_ward_code")
     @classmethod
@@ -231,7 +213,7 @@ class StatusChange(BaseModel):
     @field_validator("effective_on")
     @classmethod
     def _effective(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
 
 class CoopStatusHistory(SQLModel, table=True):
@@ -307,7 +289,7 @@ class MemberCreate(BaseModel):
     @field_validator("joined_on")
     @classmethod
     def _joined(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
 
 class MemberLeave(BaseModel):
@@ -319,7 +301,7 @@ class MemberLeave(BaseModel):
     @field_validator("left_on")
     @classmethod
     def _left(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
 
 class Member(SQLModel, table=True):
@@ -373,7 +355,7 @@ class UnionMemberAdd(BaseModel):
     @field_validator("joined_on")
     @classmethod
     def _joined(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
 
 class UnionMemberRemove(BaseModel):
@@ -384,7 +366,7 @@ class UnionMemberRemove(BaseModel):
     @field_validator("left_on")
     @classmethod
     def _left(cls, value: date) -> date:
-        return _not_future(value)
+        return not_in_future(value)
 
 
 class UnionMembership(SQLModel, table=True):

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import Principal
-from shared.clock import VIETNAM, start_of_local_day
+from shared.clock import start_of_local_day, today_in_vietnam
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import registry as contracts
 from shared.i18n import Language, translate
@@ -37,8 +37,7 @@ from services.registry.quality_models import (
 )
 
 
-def local_today() -> date:
-    return datetime.now(VIETNAM).date()
+local_today = today_in_vietnam
 
 
 def require_coop_reader(principal: Principal, coop_id: int) -> None:

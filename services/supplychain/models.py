@@ -27,7 +27,7 @@ from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from shared.events.registry import CoopStatus, MemberKind, Membership
-from shared.clock import VIETNAM
+from shared.clock import not_in_future
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
@@ -51,13 +51,6 @@ TraceDirection = Literal["backward", "forward", "both"]
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _not_future(value: date) -> date:
-    # Vietnam's calendar day, so a harvest entered at 06:00 local time is not "tomorrow" in UTC.
-    if value > datetime.now(VIETNAM).date():
-        raise ValueError("date is in the future")
-    return value
 
 
 # --- registry replica -------------------------------------------------------------------
@@ -429,7 +422,7 @@ class HarvestCreate(_Command):
         default=None, description="Omit to get TH-<coop id>-<yyyymmdd of harvest>-<n>")
 
     _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
-    _harvested_on = field_validator("harvested_on")(classmethod(lambda cls, value: _not_future(value)))
+    _harvested_on = field_validator("harvested_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class PurchaseCreate(_Command):
@@ -442,7 +435,7 @@ class PurchaseCreate(_Command):
     price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**9)
     purchased_on: date
 
-    _purchased_on = field_validator("purchased_on")(classmethod(lambda cls, value: _not_future(value)))
+    _purchased_on = field_validator("purchased_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class LotTake(_Command):
@@ -472,7 +465,7 @@ class _TransformCreate(_Command):
     transformed_on: date
     inputs: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
 
-    _on = field_validator("transformed_on")(classmethod(lambda cls, value: _not_future(value)))
+    _on = field_validator("transformed_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class ProcessingCreate(_TransformCreate):
@@ -524,7 +517,7 @@ class ShipmentCreate(_Command):
 
     _name = field_validator("partner_name")(
         classmethod(lambda cls, value: None if value is None else normalise_name(value)))
-    _on = field_validator("shipped_on")(classmethod(lambda cls, value: _not_future(value)))
+    _on = field_validator("shipped_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class ReceiptCreate(_Command):
@@ -534,7 +527,7 @@ class ReceiptCreate(_Command):
     shipment_id: int
     received_on: date
 
-    _on = field_validator("received_on")(classmethod(lambda cls, value: _not_future(value)))
+    _on = field_validator("received_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class SaleCreate(_Command):
@@ -557,7 +550,7 @@ class SaleCreate(_Command):
     shipment_id: int | None = None
 
     _buyer = field_validator("buyer_name")(classmethod(lambda cls, value: normalise_name(value)))
-    _sold_on = field_validator("sold_on")(classmethod(lambda cls, value: _not_future(value)))
+    _sold_on = field_validator("sold_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 ChainCommand = Annotated[
