@@ -185,9 +185,12 @@ def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
         if report.lot_codes and "supplychain" in platform.processes:
             echo("Trace pages (what a QR code opens):")
             for code in report.lot_codes[:5]:
-                echo(f"  {platform.urls['supplychain']}/lots/{code}/trace")
+                echo(f"  {platform.urls['supplychain']}/t/{code}")
     if "supplychain" in platform.processes:
-        echo(f"Trace page of any lot: {platform.urls['supplychain']}/lots/<lot code>/trace")
+        echo(f"Trace page of any lot or unit: {platform.urls['supplychain']}/t/<code>  "
+             f"(QR: /t/<code>/qr.svg, JSON: /lots/<code>/trace)")
+    if "reporting" in platform.processes:
+        echo(f"Provincial scorecard: {platform.urls['reporting']}/dashboard")
     echo("")
     echo("Province token (24 h), for the Authorize button of /docs or `Authorization: Bearer ...`:")
     echo(token)

@@ -589,7 +589,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def language_of(request: Request | None) -> Language:
-    """Vietnamese unless the request prefers English (`?lang=en` or Accept-Language)."""
+    """For API messages: `?lang=`, else the request's Accept-Language, else Vietnamese."""
     if request is None:
         return "vi"
     explicit = request.query_params.get("lang")
@@ -603,6 +603,15 @@ def language_of(request: Request | None) -> Language:
         if tag.startswith("en"):
             return "en"
     return "vi"
+
+
+def page_language_of(request: Request) -> Language:
+    """For pages people open (QR trace, dashboard): Vietnamese unless `?lang=en` is chosen.
+
+    A browser's Accept-Language is not followed: a phone set to English in Thái Nguyên still
+    opens the Vietnamese page, with the English link one tap away.
+    """
+    return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
 def translate(key: str, language: Language, **values: object) -> str:

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shared.auth import Principal, PrincipalDep
 from shared.clock import VIETNAM, utcnow
 from shared.errors import Forbidden, NotFound
-from shared.i18n import language_of
+from shared.i18n import language_of, page_language_of
 from shared.service import RuntimeDep, SessionDep
 from services.reporting import exports, handlers, kpis, projections
 from services.reporting.models import KpiReport
@@ -189,7 +189,7 @@ async def dashboard(
     """The provincial scorecard for people: Vietnamese by default, English with ?lang=en."""
     chosen = _year(request, year) if year is not None else utcnow().astimezone(VIETNAM).year
     report = await handlers.kpi_report(session, chosen, request.app.state.plans)
-    language = language_of(request)
+    language = page_language_of(request)
     page = _templates.get_template("dashboard.html").render(
         report=report, t=_DASHBOARD_TEXT[language], language=language, percent=PERCENT_FIGURES,
         other=("en" if language == "vi" else "vi"),

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from shared.auth import PrincipalDep
-from shared.i18n import language_of
+from shared.i18n import page_language_of
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
 from services.supplychain import handlers, partner_views, public_page, trace
 from services.supplychain.models import (
@@ -219,7 +219,7 @@ async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, s
 async def trace_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no prices, phones or ID numbers."""
     traced = await trace.trace_code(session, code, "both")
-    return HTMLResponse(public_page.render(traced, code, language_of(request), str(request.url_for("trace_qr_svg", code=code))))
+    return HTMLResponse(public_page.render(traced, code, page_language_of(request), str(request.url_for("trace_qr_svg", code=code))))
 
 
 @router.get("/t/{code}/qr.svg", name="trace_qr_svg", summary="QR code of the public trace page (SVG)")

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shared.places import ward_name
 from services.supplychain.models import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
 
@@ -46,7 +47,7 @@ LABELS = {
 
 def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
     steps = {name: [s for s in traced.steps if s.step == name] for name in ("processing", "grading", "packing")}
-    coops = sorted({(o.coop_name, o.ward_code) for o in traced.origins})
+    coops = sorted({(o.coop_name, ward_name(o.ward_code) or o.ward_code) for o in traced.origins})
     return _templates.get_template("trace.html").render(
         t=LABELS[language], lang=language, code=code, trace=traced, steps=steps, coops=coops, qr_url=qr_url,
         households=len({o.member_id for o in traced.origins}),

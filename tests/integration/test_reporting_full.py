@@ -434,7 +434,7 @@ async def test_filters_access_and_exports(database_url_factory, redis_url, redis
             assert [_plain(cells, keys) for cells in lines[1:-1]] == [_plain_row(r, keys) for r in rows]
 
         # The dashboard: the public scorecard, Vietnamese by default.
-        page = await client.get("/dashboard", params={"year": 2024})
+        page = await client.get("/dashboard", params={"year": 2024}, headers={"Accept-Language": "en"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "Tỷ lệ HTX xếp loại Tốt, Khá" in page.text and "66.7%" in page.text and "1.076.960" in page.text
         english = await client.get("/dashboard", params={"year": 2024, "lang": "en"})

@@ -252,9 +252,11 @@ async def test_tan_huong_chain_traces_exactly(database_url_factory, redis_url, r
         assert (await client.get("/lots/CK-1/recall.csv", headers=bearer("coop", coop_id=2))).status_code == 403
 
         # --- public page and QR ---------------------------------------------------------------
-        page = await client.get("/t/HOP-1-0007")
+        # A phone browsing in English still opens the Vietnamese page; English is one link away.
+        page = await client.get("/t/HOP-1-0007", headers={"Accept-Language": "en-US,en;q=0.9"})
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert "Thu hoạch" in page.text and "Đóng gói" in page.text and "HTX Chè Tân Hương" in page.text
+        assert "Xã Đại Phúc" in page.text  # the commune's name, not its code
         assert "Công ty TNHH Trà Thái Nguyên" in page.text and "180000" not in page.text and "HD-0101" not in page.text
         english = await client.get("/t/HOP-1-0007", params={"lang": "en"})
         assert "Harvest" in english.text and "Packing" in english.text and "Thu hoạch" not in english.text
