@@ -27,7 +27,7 @@ LABELS = {
     "vi": {
         "title": "Truy xuất nguồn gốc", "lot": "Lô", "unit": "Sản phẩm số", "harvest": "Thu hoạch",
         "processing": "Chế biến", "grading": "Phân loại", "packing": "Đóng gói", "shipping": "Vận chuyển",
-        "households": "hộ", "plot": "Vùng trồng", "round": "Lứa", "certificates": "Chứng nhận còn hiệu lực",
+        "sale": "Bán cho", "households": "hộ", "plot": "Vùng trồng", "round": "Lứa", "certificates": "Chứng nhận còn hiệu lực",
         "batch": "Mẻ", "in": "Đầu vào", "out": "Đầu ra", "yield": "Tỷ lệ thu hồi", "flagged": "cần kiểm tra",
         "to": "Gửi đến", "received": "Đã nhận ngày", "not_received": "Đang vận chuyển", "none": "Không có",
         "pcs": "sản phẩm", "kg": "kg", "grade": "Loại", "coop": "Hợp tác xã", "scan": "Quét để xem lại",
@@ -36,7 +36,7 @@ LABELS = {
     "en": {
         "title": "Traceability", "lot": "Lot", "unit": "Unit serial", "harvest": "Harvest",
         "processing": "Processing", "grading": "Grading", "packing": "Packing", "shipping": "Shipping",
-        "households": "households", "plot": "Plot", "round": "Round", "certificates": "Valid certificates",
+        "sale": "Sold to", "households": "households", "plot": "Plot", "round": "Round", "certificates": "Valid certificates",
         "batch": "Batch", "in": "In", "out": "Out", "yield": "Yield", "flagged": "to be checked",
         "to": "To", "received": "Received on", "not_received": "In transit", "none": "None",
         "pcs": "pcs", "kg": "kg", "grade": "Grade", "coop": "Co-operative", "scan": "Scan to open again",

@@ -257,6 +257,7 @@ async def test_tan_huong_chain_traces_exactly(database_url_factory, redis_url, r
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert "Thu hoạch" in page.text and "Đóng gói" in page.text and "HTX Chè Tân Hương" in page.text
         assert "Xã Đại Phúc" in page.text  # the commune's name, not its code
+        assert "Bán cho" in page.text  # the sale is a stage of its own
         assert "Công ty TNHH Trà Thái Nguyên" in page.text and "180000" not in page.text and "HD-0101" not in page.text
         english = await client.get("/t/HOP-1-0007", params={"lang": "en"})
         assert "Harvest" in english.text and "Packing" in english.text and "Thu hoạch" not in english.text
