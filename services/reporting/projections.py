@@ -37,7 +37,7 @@ from shared.db import create_engine, session_factory
 from shared.events import registry, supplychain
 from shared.events.envelope import EventEnvelope
 from shared.messaging.connection import redis_client
-from shared.messaging.consumer import ConsumedEvent, Handler, InboxEntry
+from shared.messaging.consumer import ConsumedEvent, Handler, InboxEntry, apply_once
 from shared.settings import Settings
 from services.reporting.kpis import entry_key, grams
 from services.reporting.models import (
@@ -321,20 +321,13 @@ async def _replay_entry(
     handler = handlers.get(envelope.event_type)
     if handler is None:
         return "ignored"
-    if await session.get(InboxEntry, (group, str(envelope.event_id))):
-        return "duplicates"  # the same event_id earlier in the stream
     try:
-        async with session.begin_nested():
-            session.add(InboxEntry(
-                consumer_group=group, event_id=str(envelope.event_id), stream=stream, entry_id=entry_id,
-                event_type=envelope.event_type, processed_at=datetime.now(timezone.utc),
-            ))
-            await session.flush()
-            await handler(session, ConsumedEvent(stream=stream, entry_id=entry_id, envelope=envelope))
+        async with session.begin_nested():  # a failing handler loses only its own effect
+            applied = await apply_once(session, group, stream, entry_id, envelope, handler)
     except Exception as error:
         log.warning("rebuild leaves out %s %s: %r", stream, entry_id, error)
         return "failed"
-    return "applied"
+    return "applied" if applied else "duplicates"  # the same event_id earlier in the stream
 
 
 async def rebuild_read_model(

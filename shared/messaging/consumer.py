@@ -72,6 +72,31 @@ def dead_letter_stream(stream: str) -> str:
     return f"{stream}.dlq"
 
 
+async def apply_once(
+    session: AsyncSession, group: str, stream: str, entry_id: str, envelope: EventEnvelope, handler: Handler,
+) -> bool:
+    """The inbox row and the handler's effect, in the caller's transaction; False if already applied.
+
+    The one place that decides "exactly once in effect": live consumption, dead-letter replay
+    and reporting's rebuild all come through here.
+    """
+    if await session.get(InboxEntry, (group, str(envelope.event_id))):
+        return False
+    session.add(
+        InboxEntry(
+            consumer_group=group,
+            event_id=str(envelope.event_id),
+            stream=stream,
+            entry_id=entry_id,
+            event_type=envelope.event_type,
+            processed_at=datetime.now(timezone.utc),
+        )
+    )
+    await session.flush()
+    await handler(session, ConsumedEvent(stream=stream, entry_id=entry_id, envelope=envelope))
+    return True
+
+
 class StreamConsumer:
     """Applies one stream's events to a service's database, each exactly once in effect."""
 
@@ -164,31 +189,16 @@ class StreamConsumer:
         handler = self.handlers.get(envelope.event_type)
         if handler is None:
             return False  # another consumer's business; acknowledged
-        event = ConsumedEvent(stream=self.stream, entry_id=entry_id, envelope=envelope)
         try:
             async with self._sessions() as session:
                 async with session.begin():
-                    if await session.get(InboxEntry, (self.group, str(envelope.event_id))):
-                        return False
-                    session.add(
-                        InboxEntry(
-                            consumer_group=self.group,
-                            event_id=str(envelope.event_id),
-                            stream=self.stream,
-                            entry_id=entry_id,
-                            event_type=envelope.event_type,
-                            processed_at=datetime.now(timezone.utc),
-                        )
-                    )
-                    await session.flush()
-                    await handler(session, event)
+                    return await apply_once(session, self.group, self.stream, entry_id, envelope, handler)
         except IntegrityError:
             # Another replica applied the same event at the same moment: ours rolled back.
             async with self._sessions() as session:
                 if await session.get(InboxEntry, (self.group, str(envelope.event_id))):
                     return False
             raise
-        return True
 
     async def _delivery_count(self, entry_id: str) -> int:
         pending = await self._redis.xpending_range(
