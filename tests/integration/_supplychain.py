@@ -6,12 +6,15 @@ from datetime import date
 
 import httpx
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from shared.events import registry as registry_contracts
 from shared.events.envelope import EventEnvelope
-from shared.testing import service_settings
+from shared.messaging.outbox import OutboxMessage
+from shared.testing import service_settings, wait_until
+from services.supplychain.epcis.models import EpcisEvent
 from services.supplychain.app import create_app
+from services.supplychain.models import TABLES
 
 # Nothing listens here: a test that must not reach the registry fails loudly (503) if it does.
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
@@ -65,3 +68,22 @@ def not_found_registry() -> httpx.AsyncClient:
     """A registry that knows nothing: every read is a 404."""
     return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(404, json={})),
                              base_url="http://registry")
+
+
+async def table_counts(app, redis, stream_prefix) -> dict:
+    """Row count of every table the service writes, and its stream's length, once the relay is idle.
+
+    Two equal snapshots around a refused request prove it wrote nothing and published nothing.
+    """
+    await wait_until(lambda: all_published(app), message="outbox relayed")
+    counts = {}
+    async with app.state.runtime.sessions() as session:
+        for table in TABLES + [EpcisEvent.__table__]:
+            counts[table.name] = (await session.exec(select(func.count()).select_from(table))).one()
+    counts["stream"] = await redis.xlen(f"{stream_prefix}supplychain.events")
+    return counts
+
+
+async def all_published(app) -> bool:
+    async with app.state.runtime.sessions() as session:
+        return not (await session.exec(select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None)))).all()

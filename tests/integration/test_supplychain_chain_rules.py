@@ -10,15 +10,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from shared.events import registry as registry_contracts
-from shared.messaging.outbox import OutboxMessage
 from shared.testing import bearer, running_app, wait_until
 from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent
-from services.supplychain.models import TABLES
-from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, not_found_registry, publish, supplychain_app
+from tests.integration._supplychain import table_counts, coop_registered, group_caught_up, member_joined, not_found_registry, publish, supplychain_app
 
 COOP, OTHER_COOP, PARTNER = 1, 2, 501
 
@@ -53,22 +50,6 @@ def processing(inputs, outputs, on="2025-06-05", batch=None):
     return body
 
 
-async def _snapshot(app, redis, stream_prefix) -> dict:
-    """Row count of every table the service writes, and the stream's length, once the relay is idle."""
-    await wait_until(lambda: _all_published(app), message="outbox relayed")
-    counts = {}
-    async with app.state.runtime.sessions() as session:
-        for table in TABLES + [EpcisEvent.__table__]:
-            counts[table.name] = (await session.exec(select(func.count()).select_from(table))).one()
-    counts["stream"] = await redis.xlen(f"{stream_prefix}supplychain.events")
-    return counts
-
-
-async def _all_published(app) -> bool:
-    async with app.state.runtime.sessions() as session:
-        return not (await session.exec(select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None)))).all()
-
-
 async def test_every_invariant_violation_is_refused_and_writes_nothing(database_url_factory, redis_url, redis, stream_prefix):
     app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=not_found_registry())
     coop = bearer("coop", coop_id=COOP)
@@ -84,7 +65,7 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(database_
         ]})
         assert setup.status_code == 201, setup.text
         shipment_id = setup.json()["results"][-1]["id"]
-        before = await _snapshot(app, redis, stream_prefix)
+        before = await table_counts(app, redis, stream_prefix)
         assert before["lot"] == 5 and before["stream"] == 6
 
         refusals = [
@@ -141,7 +122,7 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(database_
             assert answer.json()["detail"]["message"]
         batch = await client.post("/batch", headers=coop, json=refusals[-2][1])
         assert batch.json()["detail"]["params"]["command"] == "2"
-        assert await _snapshot(app, redis, stream_prefix) == before
+        assert await table_counts(app, redis, stream_prefix) == before
 
         # The yield rule is data: the province may change it, then the same batch is no longer flagged.
         flagged = (await client.post("/processings", headers=coop, json=processing([("B", "10")], [("CK-3", "3")]))).json()
@@ -199,10 +180,10 @@ async def test_correction_declares_the_error_and_quantities_follow(database_url_
         # ... but correcting a lot's making after the lot was used is not.
         used = await client.post("/processings", headers=coop, json=processing([("CK-X", "2")], [("CK-Y", "0.4")], on="2025-06-06"))
         assert used.status_code == 201, used.text
-        before = await _snapshot(app, redis, stream_prefix)
+        before = await table_counts(app, redis, stream_prefix)
         consumed = await client.post("/corrections", headers=coop, json={"event_id": negative.json()["corrective"]["event_id"]})
         assert consumed.status_code == 409 and consumed.json()["detail"]["code"] == "correction.consumed"
-        assert await _snapshot(app, redis, stream_prefix) == before
+        assert await table_counts(app, redis, stream_prefix) == before
 
         # A purchase at the wrong price: payables follow the corrective purchase.
         fixed = await client.post("/corrections", headers=coop, json={

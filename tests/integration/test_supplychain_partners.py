@@ -12,17 +12,14 @@ import json
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from shared.events import registry as registry_contracts
 from shared.messaging.consumer import InboxEntry
-from shared.messaging.outbox import OutboxMessage
 from shared.testing import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app as create_registry_app
-from services.supplychain.epcis.models import EpcisEvent
-from services.supplychain.models import TABLES, KnownPartner, Shipment
+from services.supplychain.models import KnownPartner, Shipment
 from tests.integration._supplychain import (
+    all_published, table_counts,
     coop_registered, count, group_caught_up, member_joined, publish, row, supplychain_app,
 )
 
@@ -53,22 +50,6 @@ def harvest(code, kg, on, coop_id=COOP, member_id=MEMBER):
 def shipment(partner_id, document, on, lines, coop_id=COOP, **extra):
     return {"type": "shipment", "coop_id": coop_id, "partner_id": partner_id, "document_number": document,
             "shipped_on": on, "lines": [{"lot_code": c, "quantity": q, "unit": u} for c, q, u in lines], **extra}
-
-
-async def _snapshot(app, redis, stream_prefix) -> dict:
-    """Row count of every table the service writes, and its stream's length, once the relay is idle."""
-    await wait_until(lambda: _all_published(app), message="outbox relayed")
-    counts = {}
-    async with app.state.runtime.sessions() as session:
-        for table in TABLES + [EpcisEvent.__table__]:
-            counts[table.name] = (await session.exec(select(func.count()).select_from(table))).one()
-    counts["stream"] = await redis.xlen(f"{stream_prefix}supplychain.events")
-    return counts
-
-
-async def _all_published(app) -> bool:
-    async with app.state.runtime.sessions() as session:
-        return not (await session.exec(select(OutboxMessage).where(col(OutboxMessage.published_at).is_(None)))).all()
 
 
 async def _published_shipments(redis, stream_prefix) -> list[dict]:
@@ -109,7 +90,7 @@ async def test_partner_learnt_from_the_stream_names_shipments(database_url_facto
         assert unnamed.status_code == 201, unnamed.text
         for answer in (spelled, unnamed):
             assert (await row(app, Shipment, answer.json()["id"])).partner_name == BUYER_NAME
-        await wait_until(lambda: _all_published(app), message="shipments relayed")
+        await wait_until(lambda: all_published(app), message="shipments relayed")
         published = await _published_shipments(redis, stream_prefix)
         assert [(p["partner_id"], p["partner_name"], p["document_number"]) for p in published] == [
             (BUYER, BUYER_NAME, "PX-1"), (BUYER, BUYER_NAME, "PX-2")]
@@ -124,13 +105,13 @@ async def test_registry_unreachable_and_partner_not_in_replica_is_503(
         await _seed(redis, stream_prefix)
         coop = bearer("coop", coop_id=COOP)
         assert (await client.post("/harvests", headers=coop, json=harvest("A", "100", "2025-06-01"))).status_code == 201
-        before = await _snapshot(app, redis, stream_prefix)
+        before = await table_counts(app, redis, stream_prefix)
         refused = await client.post("/shipments", headers={**coop, "Accept-Language": "en"},
                                     json=shipment(BUYER, "PX-1", "2025-06-02", [("A", "40", "kg")]))
         assert refused.status_code == 503, refused.text
         assert refused.json()["detail"]["code"] == "registry.unavailable_partner"
         assert "partner" in refused.json()["detail"]["message"]
-        assert await _snapshot(app, redis, stream_prefix) == before
+        assert await table_counts(app, redis, stream_prefix) == before
 
 
 async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
@@ -172,7 +153,7 @@ async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
             assert (await row(app, KnownPartner, second["id"])).name == "Hộ kinh doanh Đặng Thị Lụa"
 
             # A partner the registry does not know: 404, translated, nothing written, even in a batch.
-            before = await _snapshot(app, redis, stream_prefix)
+            before = await table_counts(app, redis, stream_prefix)
             for language, path, body in [
                 ("vi", "/shipments", shipment(unknown_id, "PX-9", "2025-06-04", [("A", "5", "kg")])),
                 ("en", "/batch", {"commands": [harvest("C", "20", "2025-06-04"),
@@ -186,7 +167,7 @@ async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
                 assert ("register" in detail["message"]) == (language == "en")
                 assert ("đăng ký" in detail["message"]) == (language == "vi")
             assert detail["params"]["command"] == "1"
-            assert await _snapshot(app, redis, stream_prefix) == before
+            assert await table_counts(app, redis, stream_prefix) == before
             assert await row(app, KnownPartner, unknown_id) is None
 
 
