@@ -9,7 +9,7 @@ into the `...Private` shapes, which the routes give to the co-op itself and the 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -19,16 +19,12 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.auth import public_actor
-from shared.clock import not_in_future
+from shared.clock import not_in_future, utcnow
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
 from shared.places import resolve_ward
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -174,7 +170,7 @@ class Coop(SQLModel, table=True):
     contact_phone: str | None = Field(default=None, max_length=20)
     contact_email: str | None = Field(default=None, max_length=255)
     status: str = Field(default="active", max_length=20)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class CoopPublic(BaseModel):
@@ -227,7 +223,7 @@ class CoopStatusHistory(SQLModel, table=True):
     effective_on: date
     reason: str = Field(max_length=1000)
     actor: str = Field(default="", max_length=200)
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class StatusHistoryPublic(BaseModel):
@@ -320,7 +316,7 @@ class Member(SQLModel, table=True):
     capital_vnd: int = 0
     phone: str | None = Field(default=None, max_length=20)
     id_number: str | None = Field(default=None, max_length=20)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class MemberPublic(BaseModel):
@@ -379,7 +375,7 @@ class UnionMembership(SQLModel, table=True):
     coop_id: int = Field(foreign_key="coop.id", index=True)
     joined_on: date
     left_on: date | None = None
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class UnionMembershipPublic(BaseModel):
@@ -424,7 +420,7 @@ class Partner(SQLModel, table=True):
     tax_code: str | None = Field(default=None, max_length=20)
     ward_code: str | None = Field(default=None, max_length=10)
     address: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class PartnerPublic(BaseModel):
@@ -486,7 +482,7 @@ class ChainContract(SQLModel, table=True):
     valid_from: date
     valid_to: date | None = None
     volume_kg: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 3), nullable=True))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ContractPublic(BaseModel):

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
+from shared.clock import today_in_vietnam
 from shared.auth import PrincipalDep
 from shared.events import registry as contracts
 from shared.i18n import language_of
@@ -95,7 +96,7 @@ async def issue_certificate(coop_id: int, data: CertificateCreate, uow: UnitOfWo
     """OCOP: give `ocop_stars` (3-5) or `ocop_score` (3★ 50-69, 4★ 70-89, 5★ 90-100), or both if they agree."""
     certificate, plot_ids = await handlers.issue_certificate(uow.session, coop_id, data, principal)
     await uow.commit()
-    return handlers.certificate_public(certificate, plot_ids, handlers.local_today())
+    return handlers.certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificatePublic,
@@ -105,13 +106,13 @@ async def revoke_certificate(certificate_id: int, data: RevocationCreate, uow: U
     """From `revoked_on` on, the certificate is no longer valid."""
     certificate, plot_ids = await handlers.revoke_certificate(uow.session, certificate_id, data, principal)
     await uow.commit()
-    return handlers.certificate_public(certificate, plot_ids, handlers.local_today())
+    return handlers.certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
 async def _certificate_page(session, *, coop_id, valid_on, kind, code, limit, offset) -> CertificatePage:
     found, total = await handlers.list_certificates(session, coop_id=coop_id, valid_on=valid_on, kind=kind,
                                                     code=code, limit=limit, offset=offset)
-    status_on = valid_on or handlers.local_today()
+    status_on = valid_on or today_in_vietnam()
     return CertificatePage(items=[handlers.certificate_public(c, p, status_on) for c, p in found],
                            total=total, limit=limit, offset=offset)
 
@@ -144,7 +145,7 @@ async def coop_certificates(coop_id: int, session: SessionDep, valid_on: ValidOn
 async def get_certificate(certificate_id: int, session: SessionDep, valid_on: ValidOn = None) -> CertificatePublic:
     """`status` (valid, revoked, expired, not_yet_valid) is as of `valid_on`, or today."""
     certificate, plot_ids = await handlers.get_certificate(session, certificate_id)
-    return handlers.certificate_public(certificate, plot_ids, valid_on or handlers.local_today())
+    return handlers.certificate_public(certificate, plot_ids, valid_on or today_in_vietnam())
 
 
 # --------------------------------------------------------------------------- grading
@@ -233,7 +234,7 @@ async def compliance_flags(
     """A co-op below 5 official members, a union below 3 member co-ops, a certificate expired
     and not replaced for the same scope, a violation past its correction deadline and still open.
     Each flag says since when it has been true."""
-    day = as_of or handlers.local_today()
+    day = as_of or today_in_vietnam()
     flags = await handlers.compliance_flags(session, principal, day=day, language=language_of(request),
                                             ward_code=ward, coop_id=coop_id, union_members=union_members)
     return ComplianceReport(as_of=day, flags=flags)

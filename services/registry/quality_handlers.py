@@ -37,7 +37,6 @@ from services.registry.quality_models import (
 )
 
 
-local_today = today_in_vietnam
 
 
 def require_coop_reader(principal: Principal, coop_id: int) -> None:
@@ -71,7 +70,7 @@ def plot_public(plot: Plot) -> PlotPublic:
 async def register_plot(session: AsyncSession, coop_id: int, data: PlotCreate, principal: Principal,
                         today: date | None = None) -> Plot:
     principal.require_coop_write(coop_id)
-    today = today or local_today()
+    today = today or today_in_vietnam()
     coop = await get_coop(session, coop_id)
     if coop.status == "dissolved":
         raise Unprocessable("coop.not_active", coop_id=coop_id, status=coop.status)
@@ -202,7 +201,7 @@ async def revoke_certificate(session: AsyncSession, certificate_id: int, data: R
         raise NotFound("certificate.not_found", certificate_id=certificate_id)
     if certificate.revoked_on is not None:
         raise Conflict("certificate.already_revoked", revoked_on=certificate.revoked_on)
-    rules.check_revocation(data.revoked_on, certificate.valid_from, certificate.valid_to, None, today or local_today())
+    rules.check_revocation(data.revoked_on, certificate.valid_from, certificate.valid_to, None, today or today_in_vietnam())
     certificate.revoked_on, certificate.revocation_reason = data.revoked_on, data.reason
     session.add(certificate)
     record_event(
@@ -381,7 +380,7 @@ async def grade_coop(session: AsyncSession, coop_id: int, data: GradingCreate, p
     if await _current_grading(session, coop_id, data.year) is not None:
         raise Conflict("grading.duplicate", coop_id=coop_id, year=data.year)
     scores = data.scores.model_dump() if data.scores else None
-    computed = await _grade(session, coop, data.year, data.scheme, scores, reader, today or local_today())
+    computed = await _grade(session, coop, data.year, data.scheme, scores, reader, today or today_in_vietnam())
     grading = Grading(coop_id=coop_id, year=data.year, revision=1, note=data.note, **computed)
     session.add(grading)
     await _flush_or_conflict(session, "grading.duplicate", coop_id=coop_id, year=data.year)
@@ -399,7 +398,7 @@ async def regrade_coop(session: AsyncSession, coop_id: int, year: int, data: Reg
     if current is None:
         raise NotFound("grading.not_found", coop_id=coop_id, year=year)
     scores = data.scores.model_dump() if data.scores else None
-    computed = await _grade(session, coop, year, data.scheme, scores, reader, today or local_today())
+    computed = await _grade(session, coop, year, data.scheme, scores, reader, today or today_in_vietnam())
     grading = Grading(coop_id=coop_id, year=year, revision=current.revision + 1, note=data.note,
                       supersedes_id=current.id, regrade_reason=data.reason, **computed)
     session.add(grading)
@@ -446,7 +445,7 @@ async def record_inspection(session: AsyncSession, coop_id: int, data: Inspectio
                             today: date | None = None) -> InspectionPublic:
     principal.require_role("province")
     await get_coop(session, coop_id)
-    if data.inspected_on > (today or local_today()):
+    if data.inspected_on > (today or today_in_vietnam()):
         raise Unprocessable("inspection.in_future", inspected_on=data.inspected_on)
     for violation in data.violations:
         if violation.correction_deadline < data.inspected_on:
@@ -515,7 +514,7 @@ async def resolve_violation(session: AsyncSession, coop_id: int, inspection_id: 
         raise NotFound("violation.not_found", violation_id=violation_id, inspection_id=inspection_id)
     if violation.resolved_on is not None:
         raise Conflict("violation.already_resolved", violation_id=violation_id, resolved_on=violation.resolved_on)
-    if not inspection.inspected_on <= data.resolved_on <= (today or local_today()):
+    if not inspection.inspected_on <= data.resolved_on <= (today or today_in_vietnam()):
         raise Unprocessable("violation.resolved_date", resolved_on=data.resolved_on,
                             inspected_on=inspection.inspected_on)
     violation.resolved_on, violation.resolution_note = data.resolved_on, data.note

@@ -8,7 +8,7 @@ new columns set once or new rows.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from shared.clock import utcnow
 from shared.events.registry import CertificateKind, Grade
 from shared.text import normalise_name
 
@@ -26,10 +27,6 @@ CertificateStatus = Literal["valid", "revoked", "expired", "not_yet_valid"]
 Hectares = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_places=4),
                      AfterValidator(lambda ha: ha.quantize(Decimal("0.0001")))]
 Text255 = Annotated[str, pydantic.Field(min_length=1, max_length=255), AfterValidator(normalise_name)]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class _Input(BaseModel):
@@ -64,7 +61,7 @@ class Plot(SQLModel, table=True):
     crop: str = Field(max_length=255)
     cultivar: str | None = Field(default=None, max_length=255)
     geometry_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class PlotPublic(BaseModel):
@@ -112,7 +109,7 @@ class Certificate(SQLModel, table=True):
     area_ha: Decimal | None = Field(default=None, max_digits=12, decimal_places=4)
     revoked_on: date | None = None
     revocation_reason: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class CertificatePlot(SQLModel, table=True):
@@ -185,7 +182,7 @@ class GradingSchemeRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=40)
     title: str = Field(max_length=255)
     definition_json: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class GradingSchemePublic(BaseModel):
@@ -235,7 +232,7 @@ class Grading(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=1000)
     supersedes_id: int | None = Field(default=None, foreign_key="grading.id")
     regrade_reason: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class GradingPublic(BaseModel):
@@ -283,7 +280,7 @@ class Inspection(SQLModel, table=True):
     kind: str = Field(max_length=20)
     findings: str = Field(default="", sa_column=Column(Text, nullable=False))
     commendations_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Violation(SQLModel, table=True):

@@ -17,7 +17,7 @@ Kilograms are NUMERIC(12, 3) and travel as `Decimal`; money is whole VND in BIGI
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -27,7 +27,7 @@ from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from shared.events.registry import CoopStatus, MemberKind, Membership
-from shared.clock import not_in_future
+from shared.clock import not_in_future, utcnow
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
@@ -49,10 +49,6 @@ LotEventKind = Literal["harvested", "purchased", "consumed", "produced", "shippe
 TraceDirection = Literal["backward", "forward", "both"]
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 # --- registry replica -------------------------------------------------------------------
 
 
@@ -68,7 +64,7 @@ class KnownCoop(SQLModel, table=True):
     ward_code: str = Field(max_length=10)
     founded_on: date
     learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class KnownCoopStatus(SQLModel, table=True):
@@ -80,7 +76,7 @@ class KnownCoopStatus(SQLModel, table=True):
     coop_id: int = Field(index=True)
     status: str = Field(max_length=20)
     effective_on: date
-    learnt_at: datetime = Field(default_factory=_now)
+    learnt_at: datetime = Field(default_factory=utcnow)
 
 
 class KnownMember(SQLModel, table=True):
@@ -96,7 +92,7 @@ class KnownMember(SQLModel, table=True):
     joined_on: date
     left_on: date | None = None
     learnt_from: str = Field(max_length=20)
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class RegistryCoop(BaseModel):
@@ -132,7 +128,7 @@ class KnownPartner(SQLModel, table=True):
     kind: str = Field(max_length=20)
     ward_code: str | None = Field(default=None, max_length=10)
     learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class RegistryPartner(BaseModel):
@@ -158,7 +154,7 @@ class KnownPlot(SQLModel, table=True):
     planting_area_code: str = Field(max_length=100, index=True)
     area_ha: Decimal = Field(max_digits=12, decimal_places=4)
     crop: str = Field(max_length=100)
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class KnownCertificate(SQLModel, table=True):
@@ -178,7 +174,7 @@ class KnownCertificate(SQLModel, table=True):
     plot_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
                                 description="Empty: the certificate covers the whole co-op")
     products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --- lot facts (tables) -------------------------------------------------------------------
@@ -209,7 +205,7 @@ class Lot(SQLModel, table=True):
     harvested_on: date | None = None
     harvest_round: int | None = None
     plot_code: str | None = Field(default=None, max_length=100, index=True)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(max_length=200)
 
 
@@ -230,7 +226,7 @@ class ChainEvent(SQLModel, table=True):
     occurred_on: date
     epcis_events: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class Purchase(SQLModel, table=True):
@@ -248,7 +244,7 @@ class Purchase(SQLModel, table=True):
     price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     purchased_on: date
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Transformation(SQLModel, table=True):
@@ -267,7 +263,7 @@ class Transformation(SQLModel, table=True):
     output_kg: Decimal = Field(max_digits=12, decimal_places=3)
     yield_ratio: Decimal | None = Field(default=None, max_digits=8, decimal_places=4)
     yield_flagged: bool = False
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class TransformationInput(SQLModel, table=True):
@@ -301,7 +297,7 @@ class YieldRule(SQLModel, table=True):
     min_ratio: Decimal = Field(max_digits=6, decimal_places=4)
     max_ratio: Decimal = Field(max_digits=6, decimal_places=4)
     loses_mass: bool = Field(default=True, description="Drying: output kg above input kg is impossible")
-    updated_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Shipment(SQLModel, table=True):
@@ -316,7 +312,7 @@ class Shipment(SQLModel, table=True):
     partner_name: str = Field(max_length=255)
     document_number: str = Field(max_length=50)
     shipped_on: date
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ShipmentLine(SQLModel, table=True):
@@ -337,7 +333,7 @@ class ShipmentReceipt(SQLModel, table=True):
     event_id: str = Field(max_length=36, unique=True)
     shipment_id: int = Field(foreign_key="shipment.id", index=True)
     received_on: date
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Sale(SQLModel, table=True):
@@ -360,7 +356,7 @@ class Sale(SQLModel, table=True):
     sold_on: date
     invoice_number: str = Field(max_length=50)
     shipment_id: int | None = Field(default=None, foreign_key="shipment.id")
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class LotEvent(SQLModel, table=True):
@@ -381,7 +377,7 @@ class LotEvent(SQLModel, table=True):
     sale_id: int | None = Field(default=None, foreign_key="sale.id")
     event_id: str = Field(max_length=36, index=True, description="The integration event published for the fact")
     actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 class Correction(SQLModel, table=True):
@@ -397,7 +393,7 @@ class Correction(SQLModel, table=True):
     declared_on: date
     corrective_event_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 # --- commands (request bodies) ------------------------------------------------------------

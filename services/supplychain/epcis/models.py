@@ -15,16 +15,14 @@ Link URIs with a few qualifiers are long.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
+from shared.clock import utcnow
+
 URI_LENGTH = 1000
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class EpcisEvent(SQLModel, table=True):
@@ -36,7 +34,7 @@ class EpcisEvent(SQLModel, table=True):
     event_id: str = Field(max_length=URI_LENGTH, unique=True)
     event_type: str = Field(max_length=200, index=True)
     event_time: datetime = Field(index=True, description="eventTime in UTC")
-    record_time: datetime = Field(default_factory=_now, index=True)
+    record_time: datetime = Field(default_factory=utcnow, index=True)
     action: str | None = Field(default=None, max_length=10)
     biz_step: str | None = Field(default=None, max_length=URI_LENGTH, index=True,
                                  description="CBV values in their bare form ('shipping')")
@@ -71,7 +69,7 @@ class EpcisErrorDeclaration(SQLModel, table=True):
     declaration_time: datetime = Field(index=True)
     reason: str | None = Field(default=None, max_length=URI_LENGTH, index=True, description="CBV bare form")
     body: str = Field(sa_column=Column(Text, nullable=False), description="the errorDeclaration object, JSON")
-    recorded_at: datetime = Field(default_factory=_now)
+    recorded_at: datetime = Field(default_factory=utcnow)
     capture_id: str | None = Field(default=None, max_length=36)
 
 
@@ -81,7 +79,7 @@ class EpcisCapture(SQLModel, table=True):
     __tablename__ = "epcis_capture"
 
     id: str = Field(primary_key=True, max_length=36)
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     success: bool
     error_behaviour: str = Field(default="rollback", max_length=10, description="GS1-Capture-Error-Behaviour")
