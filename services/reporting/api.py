@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shared.auth import Principal, PrincipalDep
 from shared.clock import VIETNAM, utcnow
 from shared.errors import Forbidden, NotFound
-from shared.i18n import language_of, page_language_of
+from shared.i18n import language_of, page_language_of, translate
 from shared.service import RuntimeDep, SessionDep
 from services.reporting import exports, handlers, kpis, projections
 from services.reporting.models import KpiReport
@@ -29,31 +29,10 @@ from services.reporting.wards import normalise, ward_name
 
 router = APIRouter(tags=["reporting"])
 
-# Reporting's own messages; FastAPI's 422 shape is kept so clients parse one format.
-_MESSAGES = {
-    "year_missing": {"vi": "Thiếu tham số năm, ví dụ /kpis?year=2024.",
-                     "en": "The year is required, e.g. /kpis?year=2024."},
-    "year_invalid": {"vi": f"Năm phải là số nguyên từ {kpis.YEAR_MIN} đến {kpis.YEAR_MAX}, nhận được {{raw!r}}.",
-                     "en": f"The year must be a whole number from {kpis.YEAR_MIN} to {kpis.YEAR_MAX}; got {{raw!r}}."},
-    "period_missing": {"vi": "Cần chọn kỳ báo cáo: ?year=2024, hoặc ?from=2024-01-01&to=2024-06-30.",
-                       "en": "Choose a period: ?year=2024, or ?from=2024-01-01&to=2024-06-30."},
-    "period_both": {"vi": "Chỉ chọn một cách: năm (year) hoặc khoảng ngày (from, to), không cả hai.",
-                    "en": "Give either a year or a date range (from, to), not both."},
-    "date_invalid": {"vi": "Ngày phải có dạng YYYY-MM-DD, nhận được {raw!r}.",
-                     "en": "A date must look like YYYY-MM-DD; got {raw!r}."},
-    "period_order": {"vi": "Ngày bắt đầu {first} sau ngày kết thúc {last}.",
-                     "en": "The start {first} is after the end {last}."},
-    "format_invalid": {"vi": "Định dạng phải là json, csv hoặc xlsx, nhận được {raw!r}.",
-                       "en": "The format must be json, csv or xlsx; got {raw!r}."},
-    "commune_invalid": {"vi": "Mã xã/phường phải là chữ số, ví dụ 05488; nhận được {raw!r}.",
-                        "en": "A commune code is digits, e.g. 05488; got {raw!r}."},
-    "commune_unknown": {"vi": "Mã xã/phường {raw} không có trong danh mục hiện hành hay bảng mã cũ đã sáp nhập.",
-                        "en": "Commune code {raw} is neither current nor a known legacy code."},
-}
-
-
 def _invalid(request: Request, field: str, key: str, raw: Any = None, **values: Any) -> RequestValidationError:
-    message = _MESSAGES[key][language_of(request)].format(raw=raw, **values)
+    """FastAPI's own 422 shape, so clients parse one format, with a translated message."""
+    message = translate(f"report.{key}", language_of(request), raw=raw, year_min=kpis.YEAR_MIN,
+                        year_max=kpis.YEAR_MAX, **values)
     return RequestValidationError([{"type": key, "loc": ("query", field), "msg": message, "input": raw}])
 
 
