@@ -31,7 +31,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared.migrations import upgrade_async  # noqa: E402
-from shared.testing import bearer, service_settings, temporary_postgres_database  # noqa: E402
+from tests.support import bearer, service_settings, temporary_postgres_database  # noqa: E402
 from services.registry.app import create_app  # noqa: E402
 
 WARDS = ["05488", "05503"]

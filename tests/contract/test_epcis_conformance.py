@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
-from shared.testing import bearer, running_app
+from tests.support import bearer, running_app
 from tests.integration._epcis import EXAMPLES, JSON_LD, capture, count, epcis_app, example, gs1_schema, query
 
 SCHEMA_VALIDATOR = jsonschema.Draft7Validator(gs1_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)

@@ -22,7 +22,7 @@ import pytest
 from htx.runner import ServiceProcess, free_port
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import CoopStatusChanged
-from shared.testing import TEST_SECRET, bearer, wait_until
+from tests.support import TEST_SECRET, bearer, wait_until
 
 SERVICES = ("registry", "supplychain", "reporting")
 YEAR = 2025

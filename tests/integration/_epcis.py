@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from services.supplychain.app import create_app
 from services.supplychain.epcis.validation import SCHEMA_PATH
-from shared.testing import bearer, service_settings
+from tests.support import bearer, service_settings
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "contract" / "epcis_examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.jsonld"))

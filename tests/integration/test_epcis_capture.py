@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
-from shared.testing import bearer, running_app
+from tests.support import bearer, running_app
 from tests.integration._epcis import JSON_LD, capture, count, epcis_app, event_ids, example, query
 
 OBJECT_EVENTS = "Example_9.6.1-ObjectEvent.jsonld"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import jsonschema
 
-from shared.testing import bearer, running_app, wait_until
+from tests.support import bearer, running_app, wait_until
 from tests.integration._epcis import capture, gs1_schema
 from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, publish, supplychain_app
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import pytest_asyncio
 
-from shared.testing import bearer, running_app
+from tests.support import bearer, running_app, unique
 from tests.integration._epcis import capture, epcis_app, event_ids, query
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"htx": "https://htx.example.vn/epcis/"}]
@@ -66,13 +67,24 @@ def ids(*events: dict) -> list[str]:
     return [event["eventID"] for event in EVENTS if event["eventID"] in wanted]
 
 
-@pytest.fixture
-async def client(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
-    async with running_app(app) as client:
-        job = await capture(client, DOCUMENT)
-        assert job["success"] and job["eventCount"] == len(EVENTS)
-        yield client
+# The queries only read: one captured dataset per backend serves the whole module, on one loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(backend, database_templates, redis_url, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("epcis-query")
+    async with database_templates.copies(backend, directory) as make_database:
+        app = await epcis_app(make_database, redis_url, unique("test.") + ".")
+        async with running_app(app) as client:
+            job = await capture(client, DOCUMENT)
+            assert job["success"] and job["eventCount"] == len(EVENTS)
+            yield client
 
 
 FILTERS = {
@@ -200,6 +212,7 @@ async def test_pages_with_event_count_limit_stop_at_the_limit(client):
     assert len(second) == 1
 
 
+@pytest.mark.asyncio(loop_scope="function")  # a dataset of its own
 async def test_record_time_filters(database_url_factory, redis_url, stream_prefix):
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     early = {**DOCUMENT, "epcisBody": {"eventList": EVENTS[:3]}}

@@ -24,7 +24,7 @@ from shared.messaging.connection import redis_broker, redis_client
 from shared.messaging.consumer import ConsumedEvent, InboxEntry, StreamConsumer, dead_letter_stream
 from shared.messaging.dead_letters import get_dead_letter, list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
-from shared.testing import temporary_postgres_database, unique, wait_until
+from tests.support import temporary_postgres_database, unique, wait_until
 
 GROUP = "messaging-test"
 CLAIM_IDLE_MS = 300

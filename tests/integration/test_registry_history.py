@@ -12,7 +12,7 @@ from shared.db import create_engine
 from shared.events import registry as contracts
 from shared.events.envelope import EventEnvelope
 from shared.migrations import upgrade
-from shared.testing import bearer, running_app, service_settings, temporary_postgres_database
+from tests.support import bearer, running_app, service_settings, temporary_postgres_database
 from services.registry.app import create_app
 
 COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-H1", "ward_code": "05488", "founded_on": "2010-05-01",

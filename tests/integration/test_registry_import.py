@@ -8,7 +8,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 
-from shared.testing import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app
 
 COOP_HEADER = ["Tên HTX", "Mã số đăng ký", "Mã số thuế", "Mã xã", "Ngày thành lập", "Loại hình", "Sản phẩm chính"]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from shared.db import create_engine
 from shared.migrations import upgrade
-from shared.testing import temporary_postgres_database
+from tests.support import temporary_postgres_database
 
 
 async def _upgrade_with_existing_coop(url: str) -> tuple[list, str]:

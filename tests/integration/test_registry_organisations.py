@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from shared.testing import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app
 
 COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488", "founded_on": "2010-05-01",

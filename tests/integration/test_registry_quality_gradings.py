@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.testing import bearer, wait_until
+from tests.support import bearer, wait_until
 from services.registry import quality_handlers
 from services.registry.quality_api import operating_history_reader
 from services.registry.quality_rules import Period

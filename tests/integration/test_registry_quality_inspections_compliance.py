@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from shared.testing import bearer, wait_until
+from tests.support import bearer, wait_until
 from tests.integration._registry_quality import PROVINCE, events_of, new_coop, new_member, registry
 
 INSPECTION = {

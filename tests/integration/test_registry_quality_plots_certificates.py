@@ -3,7 +3,7 @@ certificate validity on a date, revocation, OCOP stars, and the events they publ
 
 from __future__ import annotations
 
-from shared.testing import bearer, wait_until
+from tests.support import bearer, wait_until
 from tests.integration._registry_quality import (
     POINT, PROVINCE, SQUARE, events_of, new_coop, new_member, registry,
 )

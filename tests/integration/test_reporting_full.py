@@ -48,7 +48,7 @@ from openpyxl import load_workbook
 from shared.events.envelope import Event, EventEnvelope
 from shared.events import registry as R
 from shared.events import supplychain as S
-from shared.testing import bearer, running_app, service_settings
+from tests.support import bearer, running_app, service_settings
 from services.reporting.app import create_app
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, publish
 from tests.integration.test_reporting_projections import consumed

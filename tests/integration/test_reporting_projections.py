@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from shared.messaging.connection import ensure_group
-from shared.testing import running_app, service_settings, wait_until
+from tests.support import running_app, service_settings, wait_until
 from services.reporting.app import create_app
 from tests.integration.reporting_events import (
     EXPECTED_2024, REGISTRY, SUPPLYCHAIN, publish, registry_dataset, supplychain_dataset,

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from shared.db import create_engine, session_factory
 from shared.events.envelope import EventEnvelope
-from shared.testing import bearer, running_app, service_settings
+from tests.support import bearer, running_app, service_settings
 from services.reporting.app import create_app
 from services.reporting.models import TABLES
 from services.reporting.projections import rebuild

@@ -30,7 +30,7 @@ from shared.auth import decode_token
 from shared.clock import start_of_local_day
 from shared.events.envelope import EventEnvelope
 from shared.events.supplychain import EventCorrected, LotPurchased
-from shared.testing import TEST_SECRET, bearer, running_app, service_settings, wait_until
+from tests.support import TEST_SECRET, bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app as create_registry
 from services.reporting.app import create_app as create_reporting
 from services.reporting.verify import Difference, supplychain_client, verify

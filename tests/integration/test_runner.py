@@ -10,7 +10,7 @@ import redis
 from htx import operator
 from htx.runner import ProcessFailed, RedisServer, ServiceProcess, free_port, service_env, sqlite_url
 from shared.migrations import upgrade
-from shared.testing import TEST_SECRET, unique
+from tests.support import TEST_SECRET, unique
 
 
 @pytest.fixture

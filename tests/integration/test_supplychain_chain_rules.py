@@ -13,7 +13,7 @@ from datetime import date
 from sqlmodel import select
 
 from shared.events import registry as registry_contracts
-from shared.testing import bearer, running_app, wait_until
+from tests.support import bearer, running_app, wait_until
 from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent
 from tests.integration._supplychain import table_counts, coop_registered, group_caught_up, member_joined, not_found_registry, publish, supplychain_app
 

@@ -17,7 +17,7 @@ import openpyxl
 from sqlmodel import select
 
 from shared.events import registry as registry_contracts
-from shared.testing import bearer, running_app, wait_until
+from tests.support import bearer, running_app, wait_until
 from services.supplychain.epcis.models import EpcisEvent
 from tests.integration._supplychain import coop_registered, count, group_caught_up, publish, supplychain_app
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from shared.events import registry as registry_contracts
 from shared.messaging.outbox import OutboxMessage
-from shared.testing import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app as create_registry_app
 from services.supplychain.models import KnownCoop, KnownMember, Lot, LotEvent, Sale
 from tests.integration._supplychain import (

@@ -15,7 +15,7 @@ import httpx
 
 from shared.events import registry as registry_contracts
 from shared.messaging.consumer import InboxEntry
-from shared.testing import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app as create_registry_app
 from services.supplychain.models import KnownPartner, Shipment
 from tests.integration._supplychain import (
