@@ -42,23 +42,44 @@ def make_event(n: int) -> dict:
     when = (START + timedelta(minutes=7 * n)).isoformat()
     where = {"id": f"urn:htx:TN-{n % LOCATIONS:04d}:loc:coop"}
     if n % 10 == 9:  # one in ten: a carton packed with its units
-        return {"type": "AggregationEvent", "eventID": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
-                "eventTime": when, "eventTimeZoneOffset": "+07:00", "action": "ADD", "bizStep": "packing",
-                "parentID": f"urn:htx:TN-0001:carton:C-{n}",
-                "childEPCs": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(10)], "bizLocation": where}
-    event = {"type": "ObjectEvent", "eventID": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
-             "eventTime": when, "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "bizStep": STEPS[n % len(STEPS)],
-             "disposition": "in_progress", "epcList": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(5)],
-             "quantityList": [{"epcClass": f"urn:htx:TN-0001:lot:TH-{n // 20}", "quantity": 12.5, "uom": "KGM"}],
-             "bizLocation": where, "readPoint": where, "htx:round": n % 3}
+        return {
+            "type": "AggregationEvent",
+            "eventID": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+            "eventTime": when,
+            "eventTimeZoneOffset": "+07:00",
+            "action": "ADD",
+            "bizStep": "packing",
+            "parentID": f"urn:htx:TN-0001:carton:C-{n}",
+            "childEPCs": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(10)],
+            "bizLocation": where,
+        }
+    event = {
+        "type": "ObjectEvent",
+        "eventID": f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
+        "eventTime": when,
+        "eventTimeZoneOffset": "+07:00",
+        "action": "OBSERVE",
+        "bizStep": STEPS[n % len(STEPS)],
+        "disposition": "in_progress",
+        "epcList": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(5)],
+        "quantityList": [{"epcClass": f"urn:htx:TN-0001:lot:TH-{n // 20}", "quantity": 12.5, "uom": "KGM"}],
+        "bizLocation": where,
+        "readPoint": where,
+        "htx:round": n % 3,
+    }
     if n % 100 == 50:
         event["errorDeclaration"] = {"declarationTime": when, "reason": "incorrect_data"}
     return event
 
 
 def document(events: list[dict]) -> dict:
-    return {"@context": [EPCIS_CONTEXT, {"htx": "https://htx.example.vn/epcis/"}], "type": "EPCISDocument",
-            "schemaVersion": "2.0", "creationDate": "2025-08-01T00:00:00Z", "epcisBody": {"eventList": events}}
+    return {
+        "@context": [EPCIS_CONTEXT, {"htx": "https://htx.example.vn/epcis/"}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-08-01T00:00:00Z",
+        "epcisBody": {"eventList": events},
+    }
 
 
 async def timed(sessions, parameters: list[tuple[str, str]], repeat: int) -> tuple[float, float, int]:
@@ -89,8 +110,10 @@ async def run(url: str, events: int, batch: int, repeat: int) -> None:
         validating += validated - started
         storing += time.perf_counter() - validated
     total = validating + storing
-    print(f"capture: {events} events in documents of {batch}: {total:.1f} s = {events / total:,.0f} events/s "
-          f"(schema validation {validating:.1f} s, storing {storing:.1f} s)")
+    print(
+        f"capture: {events} events in documents of {batch}: {total:.1f} s = {events / total:,.0f} events/s "
+        f"(schema validation {validating:.1f} s, storing {storing:.1f} s)"
+    )
 
     async with sessions() as session:
         first_page = await querying.find_events(session, querying.EventQuery.from_parameters([("perPage", "30")]))
@@ -98,10 +121,15 @@ async def run(url: str, events: int, batch: int, repeat: int) -> None:
         "page of 30, no filter": [("perPage", "30")],
         "EQ_bizStep=shipping (bare and URI forms)": [("EQ_bizStep", "shipping|packing"), ("perPage", "30")],
         "EQ_bizLocation + one-week eventTime window": [
-            ("EQ_bizLocation", "urn:htx:TN-0007:loc:coop"), ("GE_eventTime", "2025-01-10T00:00:00+07:00"),
-            ("LT_eventTime", "2025-01-17T00:00:00+07:00")],
+            ("EQ_bizLocation", "urn:htx:TN-0007:loc:coop"),
+            ("GE_eventTime", "2025-01-10T00:00:00+07:00"),
+            ("LT_eventTime", "2025-01-17T00:00:00+07:00"),
+        ],
         "MATCH_epc exact": [("MATCH_epc", f"urn:epc:id:sgtin:0614141.107346.{(events // 2) * 10 + 3}")],
-        "MATCH_epc EPC pattern (100 serials)": [("MATCH_epc", "urn:epc:idpat:sgtin:0614141.107346.*"), ("perPage", "100")],
+        "MATCH_epc EPC pattern (100 serials)": [
+            ("MATCH_epc", "urn:epc:idpat:sgtin:0614141.107346.*"),
+            ("perPage", "100"),
+        ],
         "MATCH_anyEPCClass one lot": [("MATCH_anyEPCClass", f"urn:htx:TN-0001:lot:TH-{events // 40}")],
         "EXISTS_errorDeclaration": [("EXISTS_errorDeclaration", "true"), ("perPage", "100")],
         "orderBy eventTime DESC, eventCountLimit 10": [("orderBy", "eventTime"), ("eventCountLimit", "10")],

@@ -28,17 +28,25 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from services.registry.app import create_app  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import bearer, service_settings, temporary_postgres_database  # noqa: E402
-from services.registry.app import create_app  # noqa: E402
 
 WARDS = ["05488", "05503", "05443", "05455", "05500", "05569", "05611", "05692", "05830", "05908"]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Đỗ", "Vũ", "Đặng", "Bùi", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu"]
 GIVEN = ["Hằng", "Hoa", "Hùng", "Mai", "Nam", "Bình", "An", "Lan", "Tuấn", "Hương", "Cường", "Phúc"]
 COOP_HEADER = ["Tên HTX", "Mã số đăng ký", "Mã số thuế", "Mã xã", "Ngày thành lập", "Loại hình", "Sản phẩm chính"]
-MEMBER_HEADER = ["Mã số đăng ký HTX", "Họ và tên", "Loại thành viên", "Hình thức", "Ngày vào", "Vốn góp",
-                 "Số điện thoại", "Số CCCD"]
+MEMBER_HEADER = [
+    "Mã số đăng ký HTX",
+    "Họ và tên",
+    "Loại thành viên",
+    "Hình thức",
+    "Ngày vào",
+    "Vốn góp",
+    "Số điện thoại",
+    "Số CCCD",
+]
 
 
 def spreadsheets(coops: int, members: int, seed: int = 7) -> tuple[list[list[str]], list[list[str]]]:
@@ -46,20 +54,32 @@ def spreadsheets(coops: int, members: int, seed: int = 7) -> tuple[list[list[str
     coop_rows = []
     for index in range(coops):
         form = rng.choices(["Hợp tác xã", "Tổ hợp tác", "Liên hiệp hợp tác xã"], [90, 8, 2])[0]
-        coop_rows.append([f"HTX Chè {rng.choice(GIVEN)} {index + 1}", f"BM-{index + 1:05d}", f"46{index:08d}",
-                          rng.choice(WARDS), f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1995, 2014)}",
-                          form, "Chè búp khô; Chè xanh"])
+        coop_rows.append(
+            [
+                f"HTX Chè {rng.choice(GIVEN)} {index + 1}",
+                f"BM-{index + 1:05d}",
+                f"46{index:08d}",
+                rng.choice(WARDS),
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1995, 2014)}",
+                form,
+                "Chè búp khô; Chè xanh",
+            ]
+        )
     member_rows = []
     for index in range(members):
         coop = coop_rows[index % coops]
-        member_rows.append([
-            coop[1], f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
-            rng.choices(["Hộ gia đình", "Cá nhân", "Pháp nhân"], [85, 13, 2])[0],
-            rng.choices(["Chính thức", "Liên kết", "Người lao động"], [75, 10, 15])[0],
-            f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2024)}",
-            str(rng.randrange(0, 50_000_000, 100_000)), f"09{rng.randint(10_000_000, 99_999_999)}",
-            f"0{index:011d}",
-        ])
+        member_rows.append(
+            [
+                coop[1],
+                f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}",
+                rng.choices(["Hộ gia đình", "Cá nhân", "Pháp nhân"], [85, 13, 2])[0],
+                rng.choices(["Chính thức", "Liên kết", "Người lao động"], [75, 10, 15])[0],
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2015, 2024)}",
+                str(rng.randrange(0, 50_000_000, 100_000)),
+                f"09{rng.randint(10_000_000, 99_999_999)}",
+                f"0{index:011d}",
+            ]
+        )
     return coop_rows, member_rows
 
 
@@ -87,8 +107,9 @@ async def run_once(url: str, coops_file: bytes, members_file: bytes, fmt: str) -
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
             for kind, content in (("coops", coops_file), ("members", members_file)):
                 started = time.perf_counter()
-                answer = await client.post(f"/imports/{kind}", files={"file": (f"{kind}.{fmt}", content)},
-                                           headers=bearer())
+                answer = await client.post(
+                    f"/imports/{kind}", files={"file": (f"{kind}.{fmt}", content)}, headers=bearer()
+                )
                 elapsed = time.perf_counter() - started
                 report = answer.json()
                 if answer.status_code != 201 or report["errors"]:
@@ -120,12 +141,17 @@ async def main() -> None:
         for backend in backends:
             if backend == "sqlite":
                 with tempfile.TemporaryDirectory() as scratch:
-                    figures = await run_once(f"sqlite+aiosqlite:///{scratch}/registry.db", coops_file, members_file, fmt)
+                    figures = await run_once(
+                        f"sqlite+aiosqlite:///{scratch}/registry.db", coops_file, members_file, fmt
+                    )
             else:
                 async with temporary_postgres_database() as url:
                     figures = await run_once(url, coops_file, members_file, fmt)
-            print(f"{backend:<11} {fmt:<6} {figures['coops']:>9.2f} {figures['members']:>10.2f} "
-                  f"{figures['members_rows'] / figures['members']:>10.0f}", flush=True)
+            print(
+                f"{backend:<11} {fmt:<6} {figures['coops']:>9.2f} {figures['members']:>10.2f} "
+                f"{figures['members_rows'] / figures['members']:>10.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

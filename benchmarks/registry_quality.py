@@ -30,9 +30,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from services.registry.app import create_app  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import bearer, service_settings, temporary_postgres_database  # noqa: E402
-from services.registry.app import create_app  # noqa: E402
 
 WARDS = ["05488", "05503"]
 PROVINCE = bearer()
@@ -48,27 +48,67 @@ async def _post(client: httpx.AsyncClient, url: str, body: dict) -> dict:
 async def seed(client: httpx.AsyncClient, coops: int, rng: random.Random) -> int:
     requests = 0
     for n in range(coops):
-        coop = await _post(client, "/coops", {
-            "name": f"HTX Chè số {n}", "registration_code": f"BQ-{n:04d}", "ward_code": WARDS[n % 2],
-            "founded_on": "2012-01-01"})
-        members = [await _post(client, f"/coops/{coop['id']}/members", {
-            "name": f"Hộ số {n}-{m}", "joined_on": "2012-02-01"}) for m in range(rng.randint(3, 8))]
-        plots = [await _post(client, f"/coops/{coop['id']}/plots", {
-            "planting_area_code": f"VT-{n:04d}-{i}", "member_id": member["id"], "area_ha": "0.8",
-            "geometry": {"type": "Point", "coordinates": [105.7 + rng.random() / 10, 21.6 + rng.random() / 10]}})
-            for i, member in enumerate(members)]
+        coop = await _post(
+            client,
+            "/coops",
+            {
+                "name": f"HTX Chè số {n}",
+                "registration_code": f"BQ-{n:04d}",
+                "ward_code": WARDS[n % 2],
+                "founded_on": "2012-01-01",
+            },
+        )
+        members = [
+            await _post(client, f"/coops/{coop['id']}/members", {"name": f"Hộ số {n}-{m}", "joined_on": "2012-02-01"})
+            for m in range(rng.randint(3, 8))
+        ]
+        plots = [
+            await _post(
+                client,
+                f"/coops/{coop['id']}/plots",
+                {
+                    "planting_area_code": f"VT-{n:04d}-{i}",
+                    "member_id": member["id"],
+                    "area_ha": "0.8",
+                    "geometry": {"type": "Point", "coordinates": [105.7 + rng.random() / 10, 21.6 + rng.random() / 10]},
+                },
+            )
+            for i, member in enumerate(members)
+        ]
         plot_ids = [p["id"] for p in plots]
         for year in (2019, 2022, 2025):
-            certificate = await _post(client, f"/coops/{coop['id']}/certificates", {
-                "kind": "vietgap", "code": f"VG-{n}-{year}", "issuer": "QUACERT", "valid_from": f"{year}-01-01",
-                "valid_to": f"{year + 2}-12-31", "plot_ids": plot_ids, "products": ["Chè búp khô"]})
+            certificate = await _post(
+                client,
+                f"/coops/{coop['id']}/certificates",
+                {
+                    "kind": "vietgap",
+                    "code": f"VG-{n}-{year}",
+                    "issuer": "QUACERT",
+                    "valid_from": f"{year}-01-01",
+                    "valid_to": f"{year + 2}-12-31",
+                    "plot_ids": plot_ids,
+                    "products": ["Chè búp khô"],
+                },
+            )
             if rng.random() < 0.1:
-                await _post(client, f"/certificates/{certificate['id']}/revocation",
-                            {"revoked_on": f"{year + 1}-06-01", "reason": "benchmark"})
+                await _post(
+                    client,
+                    f"/certificates/{certificate['id']}/revocation",
+                    {"revoked_on": f"{year + 1}-06-01", "reason": "benchmark"},
+                )
                 requests += 1
-        await _post(client, f"/coops/{coop['id']}/inspections", {
-            "inspected_on": "2025-01-10", "body": "Sở Nông nghiệp", "violations": [
-                {"description": f"Vi phạm {v}", "correction_deadline": "2025-03-31"} for v in range(rng.randint(0, 3))]})
+        await _post(
+            client,
+            f"/coops/{coop['id']}/inspections",
+            {
+                "inspected_on": "2025-01-10",
+                "body": "Sở Nông nghiệp",
+                "violations": [
+                    {"description": f"Vi phạm {v}", "correction_deadline": "2025-03-31"}
+                    for v in range(rng.randint(0, 3))
+                ],
+            },
+        )
         requests += 1 + len(members) + len(plots) + 3 + 1
     return requests
 
@@ -87,8 +127,10 @@ async def timed(client: httpx.AsyncClient, urls: list[str], headers: dict | None
 def report(label: str, latencies: list[float]) -> None:
     ordered = sorted(latencies)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    print(f"  {label:<44} n={len(ordered):>4}  p50 {statistics.median(ordered):7.1f} ms  "
-          f"p95 {p95:7.1f} ms  max {ordered[-1]:7.1f} ms")
+    print(
+        f"  {label:<44} n={len(ordered):>4}  p50 {statistics.median(ordered):7.1f} ms  "
+        f"p95 {p95:7.1f} ms  max {ordered[-1]:7.1f} ms"
+    )
 
 
 async def run(backend: str, url: str, coops: int) -> None:
@@ -99,15 +141,26 @@ async def run(backend: str, url: str, coops: int) -> None:
         started = time.perf_counter()
         requests = await seed(client, coops, rng)
         elapsed = time.perf_counter() - started
-        print(f"{backend}: seeded {coops} co-ops with {requests} write requests in {elapsed:.1f} s "
-              f"({requests / elapsed:.0f} writes/s)")
+        print(
+            f"{backend}: seeded {coops} co-ops with {requests} write requests in {elapsed:.1f} s "
+            f"({requests / elapsed:.0f} writes/s)"
+        )
         days = ["2019-06-01", "2021-12-31", "2023-01-01", "2026-03-15"]
-        report("GET /certificates?coop_id=&valid_on=", await timed(client, [
-            f"/certificates?coop_id={rng.randint(1, coops)}&valid_on={rng.choice(days)}" for _ in range(200)]))
-        report("GET /certificates?valid_on= (page of 100)", await timed(client, [
-            f"/certificates?valid_on={rng.choice(days)}" for _ in range(50)]))
-        report("GET /compliance/flags (all co-ops)", await timed(client, [
-            f"/compliance/flags?as_of={rng.choice(days)}" for _ in range(20)], PROVINCE))
+        report(
+            "GET /certificates?coop_id=&valid_on=",
+            await timed(
+                client,
+                [f"/certificates?coop_id={rng.randint(1, coops)}&valid_on={rng.choice(days)}" for _ in range(200)],
+            ),
+        )
+        report(
+            "GET /certificates?valid_on= (page of 100)",
+            await timed(client, [f"/certificates?valid_on={rng.choice(days)}" for _ in range(50)]),
+        )
+        report(
+            "GET /compliance/flags (all co-ops)",
+            await timed(client, [f"/compliance/flags?as_of={rng.choice(days)}" for _ in range(20)], PROVINCE),
+        )
         flags = (await client.get("/compliance/flags", headers=PROVINCE)).json()["flags"]
         print(f"  flags today: {len(flags)}")
     await app.state.runtime.engine.dispose()

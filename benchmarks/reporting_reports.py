@@ -24,15 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from services.reporting import exports, handlers, kpis, projections  # noqa: E402
+from services.reporting.reports import ReportFilters  # noqa: E402
+from services.reporting.wards import load_ward_map  # noqa: E402
 from shared.db import create_engine, session_factory  # noqa: E402
-from shared.events import registry as R, supplychain as S  # noqa: E402
+from shared.events import registry as R  # noqa: E402
+from shared.events import supplychain as S
 from shared.events.envelope import EventEnvelope  # noqa: E402
 from shared.messaging.consumer import ConsumedEvent  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import temporary_postgres_database  # noqa: E402
-from services.reporting import exports, handlers, kpis, projections  # noqa: E402
-from services.reporting.reports import ReportFilters  # noqa: E402
-from services.reporting.wards import load_ward_map  # noqa: E402
 
 WARDS = ["05488", "05503", "05455", "05500", "05491"]
 BATCH = 500
@@ -45,41 +46,119 @@ def province(coops: int, harvests: int, rng: random.Random) -> tuple[list, list]
     member_id = plot_id = 0
     for coop_id in range(1, coops + 1):
         founded = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
-        reg.append(R.CoopRegistered(coop_id=coop_id, name=f"HTX số {coop_id}", form="hop_tac_xa",
-                                    registration_code=f"B-{coop_id}", ward_code=rng.choice(WARDS),
-                                    founded_on=founded, status="active"))
+        reg.append(
+            R.CoopRegistered(
+                coop_id=coop_id,
+                name=f"HTX số {coop_id}",
+                form="hop_tac_xa",
+                registration_code=f"B-{coop_id}",
+                ward_code=rng.choice(WARDS),
+                founded_on=founded,
+                status="active",
+            )
+        )
         members[coop_id] = []
         for _ in range(rng.randint(10, 60)):
             member_id += 1
             plot_id += 1
             members[coop_id].append(member_id)
-            reg.append(R.MemberJoined(member_id=member_id, coop_id=coop_id, name=f"Hộ {member_id}",
-                                      kind="household", membership="official", joined_on=founded))
-            reg.append(R.PlotRegistered(plot_id=plot_id, coop_id=coop_id, member_id=member_id,
-                                        planting_area_code=f"VT-{plot_id}", area_ha=Decimal("0.5"), crop="chè"))
-        reg.append(R.CertificateIssued(certificate_id=coop_id, coop_id=coop_id, kind="vietgap", code=f"VG-{coop_id}",
-                                       issuer="KN", valid_from=date(2024, 1, 1), valid_to=date(2026, 12, 31),
-                                       plot_ids=list(range(plot_id - len(members[coop_id]) + 1, plot_id + 1))))
-        reg.append(R.CoopGraded(grading_id=coop_id, coop_id=coop_id, year=2024, scheme="TT01", total_score=70,
-                                grade=rng.choice(["tot", "kha", "trung_binh", "yeu", "not_graded"])))
-        reg.append(R.InspectionRecorded(inspection_id=coop_id, coop_id=coop_id, inspected_on=date(2024, 5, 1),
-                                        body="Sở", kind="định kỳ", violations=rng.randint(0, 3)))
+            reg.append(
+                R.MemberJoined(
+                    member_id=member_id,
+                    coop_id=coop_id,
+                    name=f"Hộ {member_id}",
+                    kind="household",
+                    membership="official",
+                    joined_on=founded,
+                )
+            )
+            reg.append(
+                R.PlotRegistered(
+                    plot_id=plot_id,
+                    coop_id=coop_id,
+                    member_id=member_id,
+                    planting_area_code=f"VT-{plot_id}",
+                    area_ha=Decimal("0.5"),
+                    crop="chè",
+                )
+            )
+        reg.append(
+            R.CertificateIssued(
+                certificate_id=coop_id,
+                coop_id=coop_id,
+                kind="vietgap",
+                code=f"VG-{coop_id}",
+                issuer="KN",
+                valid_from=date(2024, 1, 1),
+                valid_to=date(2026, 12, 31),
+                plot_ids=list(range(plot_id - len(members[coop_id]) + 1, plot_id + 1)),
+            )
+        )
+        reg.append(
+            R.CoopGraded(
+                grading_id=coop_id,
+                coop_id=coop_id,
+                year=2024,
+                scheme="TT01",
+                total_score=70,
+                grade=rng.choice(["tot", "kha", "trung_binh", "yeu", "not_graded"]),
+            )
+        )
+        reg.append(
+            R.InspectionRecorded(
+                inspection_id=coop_id,
+                coop_id=coop_id,
+                inspected_on=date(2024, 5, 1),
+                body="Sở",
+                kind="định kỳ",
+                violations=rng.randint(0, 3),
+            )
+        )
     for number in range(harvests):
         coop_id = rng.randint(1, coops)
         member = rng.choice(members[coop_id])
         day = date(2023 + number % 2, 1, 1) + timedelta(days=rng.randrange(365))
         kg = Decimal(rng.randint(5000, 90000)) / 1000
         lot = f"L{number}"
-        sup.append(S.LotHarvested(lot_code=lot, coop_id=coop_id, member_id=member, product="chè búp tươi",
-                                  quantity_kg=kg, harvested_on=day, harvest_round=1 + day.month % 8,
-                                  plot_code=f"VT-{member}"))
-        sup.append(S.LotPurchased(purchase_id=number, lot_code=lot, coop_id=coop_id, member_id=member,
-                                  quantity_kg=kg, price_per_kg_vnd=12_000, amount_vnd=int(kg * 12_000),
-                                  purchased_on=day, harvest_round=1 + day.month % 8))
+        sup.append(
+            S.LotHarvested(
+                lot_code=lot,
+                coop_id=coop_id,
+                member_id=member,
+                product="chè búp tươi",
+                quantity_kg=kg,
+                harvested_on=day,
+                harvest_round=1 + day.month % 8,
+                plot_code=f"VT-{member}",
+            )
+        )
+        sup.append(
+            S.LotPurchased(
+                purchase_id=number,
+                lot_code=lot,
+                coop_id=coop_id,
+                member_id=member,
+                quantity_kg=kg,
+                price_per_kg_vnd=12_000,
+                amount_vnd=int(kg * 12_000),
+                purchased_on=day,
+                harvest_round=1 + day.month % 8,
+            )
+        )
         if number % 4 == 1:
-            sup.append(S.LotSold(sale_id=number, lot_code=lot, coop_id=coop_id, buyer_name="Cty Chè",
-                                 quantity_kg=kg, price_per_kg_vnd=60_000, amount_vnd=int(kg * 60_000),
-                                 sold_on=day, invoice_number=f"HD-{number}"))
+            sup.append(
+                S.LotSold(
+                    sale_id=number,
+                    lot_code=lot,
+                    coop_id=coop_id,
+                    buyer_name="Cty Chè",
+                    quantity_kg=kg,
+                    price_per_kg_vnd=60_000,
+                    amount_vnd=int(kg * 60_000),
+                    sold_on=day,
+                    invoice_number=f"HD-{number}",
+                )
+            )
     return reg, sup
 
 
@@ -88,10 +167,11 @@ async def apply_all(sessions, stream: str, events: list) -> float:
     for start in range(0, len(events), BATCH):
         async with sessions() as session:
             async with session.begin():
-                for offset, event in enumerate(events[start:start + BATCH]):
+                for offset, event in enumerate(events[start : start + BATCH]):
                     envelope = EventEnvelope.wrap(event)
                     await projections.HANDLERS[stream][event.event_type](
-                        session, ConsumedEvent(stream=stream, entry_id=f"{start + offset + 1}-0", envelope=envelope))
+                        session, ConsumedEvent(stream=stream, entry_id=f"{start + offset + 1}-0", envelope=envelope)
+                    )
     return time.perf_counter() - started
 
 
@@ -120,13 +200,18 @@ async def run(url: str, label: str, coops: int, harvests: int) -> None:
     async def scorecard():
         async with sessions() as session:
             return await handlers.kpi_report(session, 2024, plans)
+
     await timed("GET /kpis?year=2024", scorecard)
     for name, query in handlers.REPORTS.items():
+
         async def report(query=query):
             async with sessions() as session:
                 return await query(session, filters, wards, "vi")
+
         result = await timed(f"report {name}", report)
-        await timed(f"  as xlsx ({len(result.rows)} rows)", lambda result=result: asyncio.to_thread(exports.to_xlsx, result), 1)
+        await timed(
+            f"  as xlsx ({len(result.rows)} rows)", lambda result=result: asyncio.to_thread(exports.to_xlsx, result), 1
+        )
     await engine.dispose()
 
 

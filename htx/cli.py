@@ -9,10 +9,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from collections.abc import Iterator
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,11 @@ from htx import demo as demo_data
 from htx import operator
 from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, log_tail
 
-app = typer.Typer(help="Operate the HTX value-chain platform: run it, migrate, tokens, dead letters.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Operate the HTX value-chain platform: run it, migrate, tokens, dead letters.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 token_app = typer.Typer(help="Bearer tokens for the services' APIs.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: messages a consumer gave up on.", no_args_is_help=True)
 reporting_app = typer.Typer(help="The reporting service's read models.", no_args_is_help=True)
@@ -29,16 +32,23 @@ app.add_typer(token_app, name="token")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
 
-DataDir = Annotated[Path, typer.Option("--data-dir", envvar="HTX_DATA_DIR",
-                                       help="Where the embedded mode keeps databases, Redis, logs, the secret")]
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir", envvar="HTX_DATA_DIR", help="Where the embedded mode keeps databases, Redis, logs, the secret"
+    ),
+]
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 RESTARTS_PER_MINUTE = 5
 
 
 def available_services() -> tuple[str, ...]:
     """The services whose code is present (each has app.py and migrations/)."""
-    return tuple(name for name in SERVICES
-                 if (SERVICES_DIR / name / "app.py").exists() and (SERVICES_DIR / name / "migrations").is_dir())
+    return tuple(
+        name
+        for name in SERVICES
+        if (SERVICES_DIR / name / "app.py").exists() and (SERVICES_DIR / name / "migrations").is_dir()
+    )
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -59,7 +69,7 @@ def _check_services(names: list[str] | None) -> tuple[str, ...]:
 
 @app.command()
 def migrate(
-    services: Annotated[Optional[list[str]], typer.Argument(help="Default: every service")] = None,
+    services: Annotated[list[str] | None, typer.Argument(help="Default: every service")] = None,
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Bring each service's database to the latest schema (REGISTRY_DATABASE_URL, ... or SQLite in the data dir)."""
@@ -116,9 +126,17 @@ def up(
         for name in services:
             typer.echo(f"migrating {name} ...")
             upgrade(name, database_urls[name])
-        platform = Platform(data_dir=data_dir, database_urls=database_urls, secret_key=secret, env=env,
-                            redis_url=external_redis, redis_port=DEFAULT_REDIS_PORT, host=host,
-                            services=services, stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""))
+        platform = Platform(
+            data_dir=data_dir,
+            database_urls=database_urls,
+            secret_key=secret,
+            env=env,
+            redis_url=external_redis,
+            redis_port=DEFAULT_REDIS_PORT,
+            host=host,
+            services=services,
+            stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""),
+        )
         typer.echo("starting " + ", ".join(("redis",) * (platform.redis is not None) + services) + " ...")
         platform.start(timeout=timeout)
         operator.RuntimeInfo(platform.redis_url, {n: platform.urls[n] for n in services}, os.getpid()).write(data_dir)
@@ -126,15 +144,16 @@ def up(
 
         report = None
         if demo:
-            report = demo_data.load_demo(platform.urls["registry"],
-                                         platform.urls["supplychain"] if "supplychain" in services else None, token)
+            report = demo_data.load_demo(
+                platform.urls["registry"], platform.urls["supplychain"] if "supplychain" in services else None, token
+            )
         _print_summary(platform, data_dir, env, token, report)
         _supervise(platform, stop_requested)
     except KeyboardInterrupt:
         stop_requested.set()
     except (ProcessFailed, demo_data.DemoError) as error:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from error
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the cleanup below must run to the end
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -157,15 +176,18 @@ def _supervise(platform: Platform, stop_requested: threading.Event) -> None:
             now = time.monotonic()
             restarts[:] = [t for t in restarts if now - t < 60] + [now]
             if len(restarts) > RESTARTS_PER_MINUTE:
-                raise ProcessFailed(f"{process.name} keeps exiting (code {process.returncode}); giving up\n"
-                                    f"{log_tail(process.log_path)}")
-            typer.secho(f"{process.name} exited with code {process.returncode}; restarting",
-                        fg=typer.colors.YELLOW, err=True)
+                raise ProcessFailed(
+                    f"{process.name} keeps exiting (code {process.returncode}); giving up\n{log_tail(process.log_path)}"
+                )
+            typer.secho(
+                f"{process.name} exited with code {process.returncode}; restarting", fg=typer.colors.YELLOW, err=True
+            )
             process.start()
 
 
-def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
-                   report: demo_data.DemoReport | None) -> None:
+def _print_summary(
+    platform: Platform, data_dir: Path, env: str, token: str, report: demo_data.DemoReport | None
+) -> None:
     echo = typer.echo
     echo("")
     typer.secho(f"HTX platform is up (HTX_ENV={env}, data in {data_dir})", fg=typer.colors.GREEN, bold=True)
@@ -173,13 +195,17 @@ def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
     echo(f"  redis        {platform.redis_url}  ({where})")
     for name, process in platform.processes.items():
         echo(f"  {name:<12} {process.url}")
-        echo(f"               API docs {process.url}/docs   health {process.url}/health   "
-             f"AsyncAPI {process.url}/asyncapi")
+        echo(
+            f"               API docs {process.url}/docs   health {process.url}/health   "
+            f"AsyncAPI {process.url}/asyncapi"
+        )
         echo(f"               log {process.log_path}")
     if report is not None:
         echo("")
-        echo(f"Demo data: co-ops created {report.coops_created or '-'}; already there {report.coops_skipped or '-'}; "
-             f"{report.members} members, {len(report.lot_codes)} lots, {report.sales} sales")
+        echo(
+            f"Demo data: co-ops created {report.coops_created or '-'}; already there {report.coops_skipped or '-'}; "
+            f"{report.members} members, {len(report.lot_codes)} lots, {report.sales} sales"
+        )
         for warning in report.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
         if report.lot_codes and "supplychain" in platform.processes:
@@ -187,8 +213,10 @@ def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
             for code in report.lot_codes[:5]:
                 echo(f"  {platform.urls['supplychain']}/t/{code}")
     if "supplychain" in platform.processes:
-        echo(f"Trace page of any lot or unit: {platform.urls['supplychain']}/t/<code>  "
-             f"(QR: /t/<code>/qr.svg, JSON: /lots/<code>/trace)")
+        echo(
+            f"Trace page of any lot or unit: {platform.urls['supplychain']}/t/<code>  "
+            f"(QR: /t/<code>/qr.svg, JSON: /lots/<code>/trace)"
+        )
     if "reporting" in platform.processes:
         echo(f"Provincial scorecard: {platform.urls['reporting']}/dashboard")
     echo("")
@@ -204,9 +232,9 @@ def _print_summary(platform: Platform, data_dir: Path, env: str, token: str,
 @token_app.command("issue")
 def token_issue(
     role: Annotated[str, typer.Option(help="province, coop or buyer")],
-    coop_id: Annotated[Optional[int], typer.Option(help="The co-op a coop token writes for")] = None,
-    partner_id: Annotated[Optional[int], typer.Option(help="The partner a buyer token acts for")] = None,
-    subject: Annotated[Optional[str], typer.Option(help="Who holds the token (default: the role)")] = None,
+    coop_id: Annotated[int | None, typer.Option(help="The co-op a coop token writes for")] = None,
+    partner_id: Annotated[int | None, typer.Option(help="The partner a buyer token acts for")] = None,
+    subject: Annotated[str | None, typer.Option(help="Who holds the token (default: the role)")] = None,
     ttl_hours: Annotated[float, typer.Option(help="Validity in hours")] = 24 * 30,
     data_dir: DataDir = Path("data"),
 ) -> None:
@@ -223,8 +251,16 @@ def token_issue(
         secret = operator.read_secret(data_dir)
     except FileNotFoundError as error:
         _fail(str(error))
-    typer.echo(operator.make_token(secret, role=role, subject=subject or f"{role}-operator", coop_id=coop_id,
-                                   partner_id=partner_id, ttl_hours=ttl_hours))
+    typer.echo(
+        operator.make_token(
+            secret,
+            role=role,
+            subject=subject or f"{role}-operator",
+            coop_id=coop_id,
+            partner_id=partner_id,
+            ttl_hours=ttl_hours,
+        )
+    )
 
 
 # --- dead letters -------------------------------------------------------------------------
@@ -246,15 +282,16 @@ def _streams(stream: str | None) -> list[str]:
 
 @dlq_app.command("list")
 def dlq_list(
-    stream: Annotated[Optional[str], typer.Option(help="registry.events or supplychain.events (default: both)")] = None,
-    group: Annotated[Optional[str], typer.Option(help="Only this consumer group (= service)")] = None,
+    stream: Annotated[str | None, typer.Option(help="registry.events or supplychain.events (default: both)")] = None,
+    group: Annotated[str | None, typer.Option(help="Only this consumer group (= service)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable: a JSON list")] = False,
     data_dir: DataDir = Path("data"),
 ) -> None:
     """List dead letters, read straight from Redis."""
     with _redis_errors(data_dir):
-        letters = operator.list_dead_letters(operator.redis_url(data_dir), _streams(stream), group,
-                                             operator.stream_prefix())
+        letters = operator.list_dead_letters(
+            operator.redis_url(data_dir), _streams(stream), group, operator.stream_prefix()
+        )
     if as_json:
         typer.echo(json.dumps(letters, ensure_ascii=False))
         return
@@ -265,17 +302,25 @@ def dlq_list(
 
 
 def format_dead_letters(letters: list[dict]) -> str:
-    columns = [("DLQ_ID", "dlq_id"), ("STREAM", "stream"), ("GROUP", "group"), ("EVENT_TYPE", "event_type"),
-               ("EVENT_ID", "event_id"), ("DELIVERIES", "deliveries"), ("FAILED_AT", "failed_at"),
-               ("REASON", "reason")]
+    columns = [
+        ("DLQ_ID", "dlq_id"),
+        ("STREAM", "stream"),
+        ("GROUP", "group"),
+        ("EVENT_TYPE", "event_type"),
+        ("EVENT_ID", "event_id"),
+        ("DELIVERIES", "deliveries"),
+        ("FAILED_AT", "failed_at"),
+        ("REASON", "reason"),
+    ]
     rows = [[h for h, _ in columns]]
     for letter in letters:
         row = [str(letter.get(key, "")) for _, key in columns]
         row[-1] = row[-1].replace("\n", " ")[:80]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns) - 1)]
-    return "\n".join("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip()
-                     for row in rows)
+    return "\n".join(
+        "  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]).rstrip() for row in rows
+    )
 
 
 @dlq_app.command("show")
@@ -339,8 +384,10 @@ def reporting_rebuild(data_dir: DataDir = Path("data")) -> None:
         secret = operator.read_secret(data_dir)
     except FileNotFoundError as error:
         _fail(str(error))
-    _post_and_print(f"{operator.service_url('reporting', data_dir)}/admin/rebuild",
-                    operator.province_token(secret, ttl=timedelta(minutes=10)))
+    _post_and_print(
+        f"{operator.service_url('reporting', data_dir)}/admin/rebuild",
+        operator.province_token(secret, ttl=timedelta(minutes=10)),
+    )
 
 
 @reporting_app.command("verify")
@@ -363,8 +410,14 @@ def reporting_verify(
         except FileNotFoundError as error:
             _fail(str(error))
     try:
-        result = asyncio.run(run(operator.database_url("reporting", data_dir),
-                                 operator.service_url("registry", data_dir), supplychain, secret))
+        result = asyncio.run(
+            run(
+                operator.database_url("reporting", data_dir),
+                operator.service_url("registry", data_dir),
+                supplychain,
+                secret,
+            )
+        )
     except httpx.HTTPError as error:
         _fail(f"could not read a producing service: {error}")
     typer.echo(result.render())

@@ -12,10 +12,11 @@ registry already knows (409) is skipped with everything under it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -68,8 +69,11 @@ class DemoCoop:
 
     def registration(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "name": self.name, "form": self.form, "registration_code": self.registration_code,
-            "ward_code": self.ward_code, "founded_on": self.founded_on.isoformat(),
+            "name": self.name,
+            "form": self.form,
+            "registration_code": self.registration_code,
+            "ward_code": self.ward_code,
+            "founded_on": self.founded_on.isoformat(),
             "main_products": list(self.main_products),
         }
         if self.tax_code:
@@ -136,9 +140,7 @@ TAN_CUONG = DemoCoop(
         DemoHarvest(0, KG("41.0"), date(2026, 5, 9), 1, plot_code="VT-TC-11"),
         DemoHarvest(1, KG("38.5"), date(2026, 6, 13), 2, plot_code="VT-TC-12"),
     ),
-    sales=(
-        DemoSale(0, "Cửa hàng Chè Hồng Thái", KG("40.0"), 36_000, date(2026, 5, 10), "C26TTC-0000045"),
-    ),
+    sales=(DemoSale(0, "Cửa hàng Chè Hồng Thái", KG("40.0"), 36_000, date(2026, 5, 10), "C26TTC-0000045"),),
 )
 
 HONG_THAI_GROUP = DemoCoop(
@@ -174,8 +176,15 @@ class DemoError(RuntimeError):
     pass
 
 
-def _request(client: httpx.Client, method: str, url: str, *, json: Any = None, retry_for: float = 20.0,
-             sleep: Callable[[float], None] = time.sleep) -> httpx.Response:
+def _request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    retry_for: float = 20.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
     """A request that waits out a service that is starting or briefly unavailable (503)."""
     deadline = time.monotonic() + retry_for
     delay = 0.2
@@ -207,8 +216,14 @@ def _lot_code(body: dict) -> str | None:
     return None
 
 
-def load_demo(registry_url: str, supplychain_url: str | None, token: str, *,
-              dataset: tuple[DemoCoop, ...] = DATASET, client: httpx.Client | None = None) -> DemoReport:
+def load_demo(
+    registry_url: str,
+    supplychain_url: str | None,
+    token: str,
+    *,
+    dataset: tuple[DemoCoop, ...] = DATASET,
+    client: httpx.Client | None = None,
+) -> DemoReport:
     """Load `dataset`; the supply-chain part is skipped with a warning if that service is missing."""
     report = DemoReport()
     owned = client is None
@@ -216,16 +231,18 @@ def load_demo(registry_url: str, supplychain_url: str | None, token: str, *,
     client.headers["Authorization"] = f"Bearer {token}"
     try:
         for coop in dataset:
-            _load_coop(client, registry_url.rstrip("/"), supplychain_url.rstrip("/") if supplychain_url else None,
-                       coop, report)
+            _load_coop(
+                client, registry_url.rstrip("/"), supplychain_url.rstrip("/") if supplychain_url else None, coop, report
+            )
     finally:
         if owned:
             client.close()
     return report
 
 
-def _load_coop(client: httpx.Client, registry: str, supplychain: str | None, coop: DemoCoop,
-               report: DemoReport) -> None:
+def _load_coop(
+    client: httpx.Client, registry: str, supplychain: str | None, coop: DemoCoop, report: DemoReport
+) -> None:
     response = _request(client, "POST", f"{registry}/coops", json=coop.registration())
     if response.status_code == 409:
         report.coops_skipped.append(coop.name)
@@ -235,12 +252,19 @@ def _load_coop(client: httpx.Client, registry: str, supplychain: str | None, coo
 
     member_ids = []
     for member in coop.members:
-        body = {"name": member.name, "kind": member.kind, "membership": member.membership,
-                "joined_on": member.joined_on.isoformat(), "capital_vnd": member.capital_vnd}
+        body = {
+            "name": member.name,
+            "kind": member.kind,
+            "membership": member.membership,
+            "joined_on": member.joined_on.isoformat(),
+            "capital_vnd": member.capital_vnd,
+        }
         if member.phone:
             body["phone"] = member.phone
-        created = _expect_created(_request(client, "POST", f"{registry}/coops/{coop_id}/members", json=body),
-                                  f"add member {member.name} to {coop.name}")
+        created = _expect_created(
+            _request(client, "POST", f"{registry}/coops/{coop_id}/members", json=body),
+            f"add member {member.name} to {coop.name}",
+        )
         member_ids.append(created["id"])
         report.members += 1
 
@@ -252,9 +276,14 @@ def _load_coop(client: httpx.Client, registry: str, supplychain: str | None, coo
 
     lot_codes: list[str | None] = []
     for harvest in coop.harvests:
-        body = {"coop_id": coop_id, "member_id": member_ids[harvest.member], "product": harvest.product,
-                "quantity_kg": str(harvest.quantity_kg), "harvested_on": harvest.harvested_on.isoformat(),
-                "harvest_round": harvest.harvest_round}
+        body = {
+            "coop_id": coop_id,
+            "member_id": member_ids[harvest.member],
+            "product": harvest.product,
+            "quantity_kg": str(harvest.quantity_kg),
+            "harvested_on": harvest.harvested_on.isoformat(),
+            "harvest_round": harvest.harvest_round,
+        }
         if harvest.plot_code:
             body["plot_code"] = harvest.plot_code
         try:
@@ -275,9 +304,16 @@ def _load_coop(client: httpx.Client, registry: str, supplychain: str | None, coo
         if lot_code is None:
             report.warnings.append(f"no lot code for harvest {sale.harvest} of {coop.name}: sale not loaded")
             continue
-        body = {"coop_id": coop_id, "lot_code": lot_code, "buyer_name": sale.buyer_name,
-                "quantity_kg": str(sale.quantity_kg), "price_per_kg_vnd": sale.price_per_kg_vnd,
-                "sold_on": sale.sold_on.isoformat(), "invoice_number": sale.invoice_number}
-        _expect_created(_request(client, "POST", f"{supplychain}/sales", json=body),
-                        f"sale of {lot_code} to {sale.buyer_name}")
+        body = {
+            "coop_id": coop_id,
+            "lot_code": lot_code,
+            "buyer_name": sale.buyer_name,
+            "quantity_kg": str(sale.quantity_kg),
+            "price_per_kg_vnd": sale.price_per_kg_vnd,
+            "sold_on": sale.sold_on.isoformat(),
+            "invoice_number": sale.invoice_number,
+        }
+        _expect_created(
+            _request(client, "POST", f"{supplychain}/sales", json=body), f"sale of {lot_code} to {sale.buyer_name}"
+        )
         report.sales += 1

@@ -71,10 +71,18 @@ def province_token(secret: str, ttl: timedelta = timedelta(hours=12), subject: s
     return issue_token(secret, subject=subject, role="province", ttl=ttl)
 
 
-def make_token(secret: str, *, role: Role, subject: str, coop_id: int | None = None,
-               partner_id: int | None = None, ttl_hours: float = 24 * 30) -> str:
-    return issue_token(secret, subject=subject, role=role, coop_id=coop_id, partner_id=partner_id,
-                       ttl=timedelta(hours=ttl_hours))
+def make_token(
+    secret: str,
+    *,
+    role: Role,
+    subject: str,
+    coop_id: int | None = None,
+    partner_id: int | None = None,
+    ttl_hours: float = 24 * 30,
+) -> str:
+    return issue_token(
+        secret, subject=subject, role=role, coop_id=coop_id, partner_id=partner_id, ttl=timedelta(hours=ttl_hours)
+    )
 
 
 @dataclass
@@ -87,11 +95,13 @@ class RuntimeInfo:
 
     def write(self, data_dir: Path) -> None:
         path = Path(data_dir) / RUNTIME_FILE
-        path.write_text(json.dumps({"redis_url": self.redis_url, "service_urls": self.service_urls,
-                                    "pid": self.pid}, indent=2), encoding="utf-8")
+        path.write_text(
+            json.dumps({"redis_url": self.redis_url, "service_urls": self.service_urls, "pid": self.pid}, indent=2),
+            encoding="utf-8",
+        )
 
     @classmethod
-    def read(cls, data_dir: Path) -> "RuntimeInfo | None":
+    def read(cls, data_dir: Path) -> RuntimeInfo | None:
         path = Path(data_dir) / RUNTIME_FILE
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))

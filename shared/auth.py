@@ -8,7 +8,7 @@ Trace reads are public and take no token.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import jwt
@@ -71,7 +71,7 @@ def issue_token(
         raise ValueError("a coop token needs coop_id")
     if role == "buyer" and partner_id is None:
         raise ValueError("a buyer token needs partner_id")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     claims = {"sub": subject, "role": role, "iss": ISSUER, "iat": now, "exp": now + ttl}
     if coop_id is not None:
         claims["coop_id"] = coop_id
@@ -82,10 +82,15 @@ def issue_token(
 
 def decode_token(secret: str, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "sub", "role"]})
-        return Principal(subject=claims["sub"], role=claims["role"],
-                         coop_id=claims.get("coop_id"), partner_id=claims.get("partner_id"))
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub", "role"]}
+        )
+        return Principal(
+            subject=claims["sub"],
+            role=claims["role"],
+            coop_id=claims.get("coop_id"),
+            partner_id=claims.get("partner_id"),
+        )
     except (jwt.PyJWTError, ValueError) as error:
         raise Unauthorized("auth.invalid") from error
 

@@ -14,5 +14,11 @@ def serve(service: str, default_port: int) -> None:
     parser.add_argument("--port", type=int, default=default_port)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(f"services.{service}.app:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info", timeout_graceful_shutdown=10)
+    uvicorn.run(
+        f"services.{service}.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )

@@ -52,7 +52,12 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
         return JSONResponse(
             status_code=error.status_code,
-            content={"detail": {"code": error.key, "message": error.message(language_of(request)),
-                                "params": {k: str(v) for k, v in error.values.items()}}},
+            content={
+                "detail": {
+                    "code": error.key,
+                    "message": error.message(language_of(request)),
+                    "params": {k: str(v) for k, v in error.values.items()},
+                }
+            },
             headers=headers,
         )

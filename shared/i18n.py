@@ -31,8 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The document is too large ({size} bytes); the limit is {limit} bytes, split it.",
     },
     "epcis.error_behaviour": {
-        "vi": "GS1-Capture-Error-Behaviour phải là rollback hoặc proceed, không phải \"{value}\".",
-        "en": "GS1-Capture-Error-Behaviour must be rollback or proceed, not \"{value}\".",
+        "vi": 'GS1-Capture-Error-Behaviour phải là rollback hoặc proceed, không phải "{value}".',
+        "en": 'GS1-Capture-Error-Behaviour must be rollback or proceed, not "{value}".',
     },
     "epcis.duplicate_event": {
         "vi": "Sự kiện {event_id} (vị trí {index}) đã có trong kho; mỗi eventID chỉ lưu một lần.",
@@ -91,8 +91,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "eventCountLimit needs orderBy.",
     },
     "epcis.parameter.token": {
-        "vi": "nextPageToken không hợp lệ hoặc thuộc truy vấn có thứ tự khác; hãy dùng đúng liên kết rel=\"next\".",
-        "en": "nextPageToken is invalid or belongs to a query with another order; follow the rel=\"next\" link as given.",
+        "vi": 'nextPageToken không hợp lệ hoặc thuộc truy vấn có thứ tự khác; hãy dùng đúng liên kết rel="next".',
+        "en": 'nextPageToken is invalid or belongs to a query with another order; follow the rel="next" link as given.',
     },
     "epcis.query_too_large": {
         "vi": "Có hơn {limit} sự kiện khớp truy vấn (maxEventCount); hãy thu hẹp điều kiện.",
@@ -131,8 +131,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Commune/ward code {code} is not in the official list.",
     },
     "ward.format": {
-        "vi": "Mã xã/phường \"{code}\" phải gồm tối đa 5 chữ số, ví dụ 05488.",
-        "en": "The commune/ward code \"{code}\" must be up to 5 digits, e.g. 05488.",
+        "vi": 'Mã xã/phường "{code}" phải gồm tối đa 5 chữ số, ví dụ 05488.',
+        "en": 'The commune/ward code "{code}" must be up to 5 digits, e.g. 05488.',
     },
     "ward.required": {
         "vi": "Cần mã xã/phường (hoặc mã xã cũ trước 01/7/2025), ví dụ 05488.",
@@ -235,28 +235,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The register changed during the import (a code was taken); nothing was imported. Send the file again.",
     },
     "import.missing_column": {
-        "vi": "Thiếu cột bắt buộc \"{column}\".",
-        "en": "The required column \"{column}\" is missing.",
+        "vi": 'Thiếu cột bắt buộc "{column}".',
+        "en": 'The required column "{column}" is missing.',
     },
     "import.unknown_column": {
-        "vi": "Cột \"{column}\" không có trong mẫu; bị bỏ qua.",
-        "en": "The column \"{column}\" is not in the template; it was ignored.",
+        "vi": 'Cột "{column}" không có trong mẫu; bị bỏ qua.',
+        "en": 'The column "{column}" is not in the template; it was ignored.',
     },
     "import.required": {
         "vi": "Ô này không được để trống.",
         "en": "This cell must not be empty.",
     },
     "import.bad_date": {
-        "vi": "\"{value}\" không phải ngày hợp lệ; ghi theo dạng dd/mm/yyyy, ví dụ 15/04/2009.",
-        "en": "\"{value}\" is not a valid date; write it as dd/mm/yyyy, e.g. 15/04/2009.",
+        "vi": '"{value}" không phải ngày hợp lệ; ghi theo dạng dd/mm/yyyy, ví dụ 15/04/2009.',
+        "en": '"{value}" is not a valid date; write it as dd/mm/yyyy, e.g. 15/04/2009.',
     },
     "import.bad_number": {
-        "vi": "\"{value}\" không phải số nguyên không âm (đồng).",
-        "en": "\"{value}\" is not a whole non-negative number (VND).",
+        "vi": '"{value}" không phải số nguyên không âm (đồng).',
+        "en": '"{value}" is not a whole non-negative number (VND).',
     },
     "import.bad_choice": {
-        "vi": "\"{value}\" không hợp lệ; chọn một trong: {choices}.",
-        "en": "\"{value}\" is not valid; choose one of: {choices}.",
+        "vi": '"{value}" không hợp lệ; chọn một trong: {choices}.',
+        "en": '"{value}" is not valid; choose one of: {choices}.',
     },
     "import.invalid": {
         "vi": "Giá trị không hợp lệ: {reason}.",
@@ -524,8 +524,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Certificate {kind} number {code} expired on {valid_to} and nothing replaces it for the same scope.",
     },
     "flag.violation_overdue": {
-        "vi": "Vi phạm \"{description}\" (kiểm tra {inspection_id}) quá hạn khắc phục {deadline}, vẫn chưa khắc phục.",
-        "en": "Violation \"{description}\" (inspection {inspection_id}) passed its correction deadline {deadline} and is still open.",
+        "vi": 'Vi phạm "{description}" (kiểm tra {inspection_id}) quá hạn khắc phục {deadline}, vẫn chưa khắc phục.',
+        "en": 'Violation "{description}" (inspection {inspection_id}) passed its correction deadline {deadline} and is still open.',
     },
     # --- supplychain chain commands ---
     "lot.unit_mismatch": {

@@ -1,6 +1,6 @@
 """Developers' helper: autogenerate a service's next migration against a scratch SQLite.
 
-    python -m shared.migration_authoring registry "add plots"
+python -m shared.migration_authoring registry "add plots"
 """
 
 from __future__ import annotations

@@ -58,8 +58,9 @@ def run_env(tables: Iterable[Table]) -> None:
         return
 
     def migrate(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=render_as_batch,
-                          compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=render_as_batch, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 

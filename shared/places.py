@@ -97,13 +97,20 @@ def resolve_ward(code: str | None, legacy_code: str | None = None) -> ResolvedWa
     if legacy_code:
         old = LEGACY_WARDS.get(_five_digits(legacy_code))
         if old is None:
-            raise WardCodeError("ward.legacy_unknown",
-                                f"legacy ward code {legacy_code} is not in the table of merged communes",
-                                code=legacy_code)
+            raise WardCodeError(
+                "ward.legacy_unknown",
+                f"legacy ward code {legacy_code} is not in the table of merged communes",
+                code=legacy_code,
+            )
         if code and _five_digits(code) != old.current_code:
-            raise WardCodeError("ward.legacy_mismatch",
-                                f"legacy ward {old.code} ({old.name}) became {old.current_code}, not {code}",
-                                legacy=old.code, name=old.name, current=old.current_code, code=code)
+            raise WardCodeError(
+                "ward.legacy_mismatch",
+                f"legacy ward {old.code} ({old.name}) became {old.current_code}, not {code}",
+                legacy=old.code,
+                name=old.name,
+                current=old.current_code,
+                code=code,
+            )
         return ResolvedWard(old.current_code, old.code)
     if not code:
         raise WardCodeError("ward.required", "a ward code is required, e.g. 05488")
@@ -112,8 +119,9 @@ def resolve_ward(code: str | None, legacy_code: str | None = None) -> ResolvedWa
         return ResolvedWard(current)
     if current in LEGACY_WARDS:
         return ResolvedWard(LEGACY_WARDS[current].current_code, current)
-    raise WardCodeError("ward.unknown", f"ward code {current} is not in the official list of communes and wards",
-                        code=current)
+    raise WardCodeError(
+        "ward.unknown", f"ward code {current} is not in the official list of communes and wards", code=current
+    )
 
 
 def validate_ward_code(value: str) -> str:

@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth import PrincipalDep
-from shared.correlation import HEADER as CORRELATION_HEADER, current_correlation_id, new_correlation_id
+from shared.correlation import HEADER as CORRELATION_HEADER
+from shared.correlation import current_correlation_id, new_correlation_id
+from shared.db import create_engine, session_factory
 from shared.errors import NotFound, install_error_handlers
 from shared.events.envelope import Event
 from shared.messaging.connection import redis_broker, redis_client
@@ -35,7 +37,6 @@ from shared.messaging.consumer import StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxRelay
 from shared.settings import Settings
-from shared.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class ServiceRuntime:
     http_clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> "ServiceRuntime":
+    def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> ServiceRuntime:
         engine = create_engine(settings.database_url)
         sessions = session_factory(engine)
         redis = redis_client(settings.redis_url)
@@ -73,7 +74,10 @@ class ServiceRuntime:
         )
         if publishes is not None:
             runtime.relay = OutboxRelay(
-                sessions, redis, producer=name, stream_name=settings.stream,
+                sessions,
+                redis,
+                producer=name,
+                stream_name=settings.stream,
                 poll_seconds=settings.outbox_poll_ms / 1000,
             )
         return runtime
@@ -214,12 +218,16 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
     requests = Counter("http_requests", "HTTP requests", ["method", "route", "status"], registry=runtime.metrics)
     latency = Histogram("http_request_seconds", "HTTP request latency", ["route"], registry=runtime.metrics)
     app.state.metric_lag = Gauge(
-        "htx_consumer_lag", "Entries of the stream not yet delivered to the group",
-        ["stream", "group"], registry=runtime.metrics,
+        "htx_consumer_lag",
+        "Entries of the stream not yet delivered to the group",
+        ["stream", "group"],
+        registry=runtime.metrics,
     )
     app.state.metric_pending = Gauge(
-        "htx_consumer_pending", "Entries delivered to the group and not yet acknowledged",
-        ["stream", "group"], registry=runtime.metrics,
+        "htx_consumer_pending",
+        "Entries delivered to the group and not yet acknowledged",
+        ["stream", "group"],
+        registry=runtime.metrics,
     )
 
     @app.middleware("http")
@@ -287,7 +295,9 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
         principal.require_role("province")
         letters = []
         for consumer in runtime.consumers:
-            letters += [letter.as_dict() for letter in await list_dead_letters(runtime.redis, consumer.stream, consumer.group)]
+            letters += [
+                letter.as_dict() for letter in await list_dead_letters(runtime.redis, consumer.stream, consumer.group)
+            ]
         return letters
 
     @router.post("/admin/dead-letters/{stream}/{dlq_id}/replay", summary="Apply a dead letter once (province)")

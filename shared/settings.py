@@ -51,11 +51,10 @@ class Settings(BaseSettings):
     consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 
     @model_validator(mode="after")
-    def _refuse_default_secret_outside_dev(self) -> "Settings":
+    def _refuse_default_secret_outside_dev(self) -> Settings:
         if self.env != "dev" and self.secret_key == DEV_SECRET:
             raise ValueError(
-                "HTX_SECRET_KEY is the development default; set a real secret when HTX_ENV is "
-                f"{self.env!r}"
+                f"HTX_SECRET_KEY is the development default; set a real secret when HTX_ENV is {self.env!r}"
             )
         if len(self.secret_key) < 32:
             raise ValueError("HTX_SECRET_KEY must be at least 32 characters")

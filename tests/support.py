@@ -145,8 +145,9 @@ def service_settings(**overrides: object) -> Settings:
     return Settings(**values)
 
 
-def bearer(role: Role = "province", *, coop_id: int | None = None, partner_id: int | None = None,
-           secret: str = TEST_SECRET) -> dict[str, str]:
+def bearer(
+    role: Role = "province", *, coop_id: int | None = None, partner_id: int | None = None, secret: str = TEST_SECRET
+) -> dict[str, str]:
     token = issue_token(secret, subject=f"test-{role}", role=role, coop_id=coop_id, partner_id=partner_id)
     return {"Authorization": f"Bearer {token}"}
 

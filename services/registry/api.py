@@ -14,18 +14,38 @@ from fastapi import APIRouter, File, Query, Request, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from services.registry import handlers, importing
+from services.registry.models import (
+    ContractCreate,
+    ContractPublic,
+    CoopCreate,
+    CoopHistory,
+    CoopPage,
+    CoopPrivate,
+    CoopPublic,
+    CoopSort,
+    CoopUpdate,
+    MemberCreate,
+    MemberLeave,
+    MemberPage,
+    MemberPrivate,
+    MemberPublic,
+    PartnerCreate,
+    PartnerHistory,
+    PartnerPage,
+    PartnerPublic,
+    RecordedEvent,
+    StatusChange,
+    StatusHistoryPublic,
+    UnionMemberAdd,
+    UnionMemberRemove,
+    UnionMembershipPublic,
+)
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.i18n import language_of
-from shared.service import SessionDep, UnitOfWorkDep
-from services.registry import handlers, importing
-from services.registry.models import (
-    ContractCreate, ContractPublic, CoopCreate, CoopHistory, CoopPage, CoopPrivate, CoopPublic, CoopSort,
-    CoopUpdate, MemberCreate, MemberLeave, MemberPage, MemberPrivate, MemberPublic, PartnerCreate, PartnerHistory,
-    PartnerPage, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic, UnionMemberAdd, UnionMemberRemove,
-    UnionMembershipPublic,
-)
 from shared.places import resolve_ward
+from shared.service import SessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["registry"])
 
@@ -42,8 +62,13 @@ def _coop_view(coop, principal: Principal | None) -> CoopPublic:
 
 # --- organisations ---------------------------------------------------------------------------
 
-@router.post("/coops", status_code=status.HTTP_201_CREATED, response_model=CoopPrivate,
-             summary="Register a co-operative group, co-op or union (province)")
+
+@router.post(
+    "/coops",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CoopPrivate,
+    summary="Register a co-operative group, co-op or union (province)",
+)
 async def register_coop(data: CoopCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await handlers.register_coop(uow.session, data, principal)
     await uow.commit()
@@ -67,38 +92,54 @@ async def list_coops(
         try:
             ward = resolve_ward(ward_code).code
         except ValueError as error:
-            raise RequestValidationError([{"loc": ("query", "ward_code"), "msg": str(error), "type": "value_error",
-                                           "input": ward_code}]) from None
-    coops, total = await handlers.search_coops(session, q, limit, offset, form=form, status=status_,
-                                               ward_code=ward, product=product, sort=sort)
+            raise RequestValidationError(
+                [{"loc": ("query", "ward_code"), "msg": str(error), "type": "value_error", "input": ward_code}]
+            ) from None
+    coops, total = await handlers.search_coops(
+        session, q, limit, offset, form=form, status=status_, ward_code=ward, product=product, sort=sort
+    )
     return CoopPage(items=[handlers.coop_public(c) for c in coops], total=total, limit=limit, offset=offset)
 
 
-@router.get("/coops/{coop_id}", response_model=CoopPrivate | CoopPublic,
-            summary="One organisation; its contact person only for itself and the province")
+@router.get(
+    "/coops/{coop_id}",
+    response_model=CoopPrivate | CoopPublic,
+    summary="One organisation; its contact person only for itself and the province",
+)
 async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> CoopPublic:
     return _coop_view(await handlers.get_coop(session, coop_id), principal)
 
 
-@router.patch("/coops/{coop_id}", response_model=CoopPrivate,
-              summary="Change an organisation's details (province, or the co-op itself)")
+@router.patch(
+    "/coops/{coop_id}",
+    response_model=CoopPrivate,
+    summary="Change an organisation's details (province, or the co-op itself)",
+)
 async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await handlers.update_coop(uow.session, coop_id, data, principal)
     await uow.commit()
     return handlers.coop_public(coop, private=True)
 
 
-@router.post("/coops/{coop_id}/status", status_code=status.HTTP_201_CREATED, response_model=StatusHistoryPublic,
-             summary="Suspend, reactivate or dissolve (province); appends to the history")
-async def change_status(coop_id: int, data: StatusChange, uow: UnitOfWorkDep,
-                        principal: PrincipalDep) -> StatusHistoryPublic:
+@router.post(
+    "/coops/{coop_id}/status",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StatusHistoryPublic,
+    summary="Suspend, reactivate or dissolve (province); appends to the history",
+)
+async def change_status(
+    coop_id: int, data: StatusChange, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> StatusHistoryPublic:
     row = await handlers.change_status(uow.session, coop_id, data, principal)
     await uow.commit()
     return StatusHistoryPublic.model_validate(row, from_attributes=True)
 
 
-@router.get("/coops/{coop_id}/history", response_model=CoopHistory,
-            summary="Status history and every event recorded about the organisation (a union's too)")
+@router.get(
+    "/coops/{coop_id}/history",
+    response_model=CoopHistory,
+    summary="Status history and every event recorded about the organisation (a union's too)",
+)
 async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
     # Public: event payloads carry names and dates, never phones, ID numbers or contacts.
     return await handlers.coop_history(session, coop_id)
@@ -106,18 +147,28 @@ async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
 
 # --- members ---------------------------------------------------------------------------------
 
-@router.post("/coops/{coop_id}/members", status_code=status.HTTP_201_CREATED, response_model=MemberPrivate,
-             summary="Add a member or worker (province, or the co-op itself)")
+
+@router.post(
+    "/coops/{coop_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MemberPrivate,
+    summary="Add a member or worker (province, or the co-op itself)",
+)
 async def add_member(coop_id: int, data: MemberCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> MemberPrivate:
     member = await handlers.add_member(uow.session, coop_id, data, principal)
     await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
 
-@router.get("/coops/{coop_id}/members", response_model=MemberPage,
-            summary="Search a co-op's members by name; personal data only for the co-op and the province")
+@router.get(
+    "/coops/{coop_id}/members",
+    response_model=MemberPage,
+    summary="Search a co-op's members by name; personal data only for the co-op and the province",
+)
 async def list_members(
-    coop_id: int, session: SessionDep, principal: OptionalPrincipalDep,
+    coop_id: int,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
     q: Annotated[str | None, Query(max_length=200, description="Name, diacritics optional")] = None,
     membership: Membership | None = None,
     kind: MemberKind | None = None,
@@ -125,28 +176,40 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> MemberPage:
-    members, total = await handlers.search_members(session, coop_id, q, limit, offset, membership=membership,
-                                                   kind=kind, active_on=active_on)
+    members, total = await handlers.search_members(
+        session, coop_id, q, limit, offset, membership=membership, kind=kind, active_on=active_on
+    )
     return MemberPage(items=[_member_view(m, principal) for m in members], total=total, limit=limit, offset=offset)
 
 
-@router.get("/coops/{coop_id}/members/{member_id}", response_model=MemberPrivate | MemberPublic,
-            summary="One member; personal data only for the co-op and the province")
-async def get_member(coop_id: int, member_id: int, session: SessionDep,
-                     principal: OptionalPrincipalDep) -> MemberPublic:
+@router.get(
+    "/coops/{coop_id}/members/{member_id}",
+    response_model=MemberPrivate | MemberPublic,
+    summary="One member; personal data only for the co-op and the province",
+)
+async def get_member(
+    coop_id: int, member_id: int, session: SessionDep, principal: OptionalPrincipalDep
+) -> MemberPublic:
     return _member_view(await handlers.get_member(session, coop_id, member_id), principal)
 
 
-@router.get("/coops/{coop_id}/members/{member_id}/history", response_model=list[RecordedEvent],
-            summary="Events about one member (joined, left, plots...)")
+@router.get(
+    "/coops/{coop_id}/members/{member_id}/history",
+    response_model=list[RecordedEvent],
+    summary="Events about one member (joined, left, plots...)",
+)
 async def member_history(coop_id: int, member_id: int, session: SessionDep) -> list[RecordedEvent]:
     return await handlers.member_history(session, coop_id, member_id)
 
 
-@router.post("/coops/{coop_id}/members/{member_id}/leave", response_model=MemberPrivate,
-             summary="A member leaves (province, or the co-op itself)")
-async def leave_member(coop_id: int, member_id: int, data: MemberLeave, uow: UnitOfWorkDep,
-                       principal: PrincipalDep) -> MemberPrivate:
+@router.post(
+    "/coops/{coop_id}/members/{member_id}/leave",
+    response_model=MemberPrivate,
+    summary="A member leaves (province, or the co-op itself)",
+)
+async def leave_member(
+    coop_id: int, member_id: int, data: MemberLeave, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> MemberPrivate:
     member = await handlers.leave_member(uow.session, coop_id, member_id, data, principal)
     await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
@@ -156,40 +219,62 @@ async def leave_member(coop_id: int, member_id: int, data: MemberLeave, uow: Uni
 # A union is an organisation (form lien_hiep): its history, members added and removed included,
 # is GET /coops/{union_id}/history, so there is no separate /unions/{union_id}/history.
 
-@router.post("/unions/{union_id}/members", status_code=status.HTTP_201_CREATED,
-             response_model=UnionMembershipPublic, summary="A co-op joins a union (province, or the union)")
-async def add_union_member(union_id: int, data: UnionMemberAdd, uow: UnitOfWorkDep,
-                           principal: PrincipalDep) -> UnionMembershipPublic:
+
+@router.post(
+    "/unions/{union_id}/members",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UnionMembershipPublic,
+    summary="A co-op joins a union (province, or the union)",
+)
+async def add_union_member(
+    union_id: int, data: UnionMemberAdd, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> UnionMembershipPublic:
     row = await handlers.add_union_member(uow.session, union_id, data, principal)
     await uow.commit()
     coop = await handlers.get_coop(uow.session, row.coop_id)
-    return UnionMembershipPublic(union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name,
-                                 joined_on=row.joined_on, left_on=row.left_on)
+    return UnionMembershipPublic(
+        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name, joined_on=row.joined_on, left_on=row.left_on
+    )
 
 
-@router.post("/unions/{union_id}/members/{coop_id}/leave", response_model=UnionMembershipPublic,
-             summary="A co-op leaves a union (province, or the union)")
-async def remove_union_member(union_id: int, coop_id: int, data: UnionMemberRemove, uow: UnitOfWorkDep,
-                              principal: PrincipalDep) -> UnionMembershipPublic:
+@router.post(
+    "/unions/{union_id}/members/{coop_id}/leave",
+    response_model=UnionMembershipPublic,
+    summary="A co-op leaves a union (province, or the union)",
+)
+async def remove_union_member(
+    union_id: int, coop_id: int, data: UnionMemberRemove, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> UnionMembershipPublic:
     row = await handlers.remove_union_member(uow.session, union_id, coop_id, data, principal)
     await uow.commit()
     coop = await handlers.get_coop(uow.session, coop_id)
-    return UnionMembershipPublic(union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name,
-                                 joined_on=row.joined_on, left_on=row.left_on)
+    return UnionMembershipPublic(
+        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name, joined_on=row.joined_on, left_on=row.left_on
+    )
 
 
-@router.get("/unions/{union_id}/members", response_model=list[UnionMembershipPublic],
-            summary="A union's member co-ops over time, or on one day")
-async def union_members(union_id: int, session: SessionDep,
-                        on: Annotated[date | None, Query(description="Members on this day")] = None,
-                        ) -> list[UnionMembershipPublic]:
+@router.get(
+    "/unions/{union_id}/members",
+    response_model=list[UnionMembershipPublic],
+    summary="A union's member co-ops over time, or on one day",
+)
+async def union_members(
+    union_id: int,
+    session: SessionDep,
+    on: Annotated[date | None, Query(description="Members on this day")] = None,
+) -> list[UnionMembershipPublic]:
     return await handlers.union_members(session, union_id, on)
 
 
 # --- partners and value-chain contracts ------------------------------------------------------
 
-@router.post("/partners", status_code=status.HTTP_201_CREATED, response_model=PartnerPublic,
-             summary="Register an enterprise, buyer, trader or craft village (province)")
+
+@router.post(
+    "/partners",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PartnerPublic,
+    summary="Register an enterprise, buyer, trader or craft village (province)",
+)
 async def register_partner(data: PartnerCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PartnerPublic:
     partner = await handlers.register_partner(uow.session, data, principal)
     await uow.commit()
@@ -213,49 +298,68 @@ async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
     return handlers.partner_public(await handlers.get_partner(session, partner_id))
 
 
-@router.get("/partners/{partner_id}/history", response_model=PartnerHistory,
-            summary="Every event recorded about a partner: registered, contracts signed; oldest first")
+@router.get(
+    "/partners/{partner_id}/history",
+    response_model=PartnerHistory,
+    summary="Every event recorded about a partner: registered, contracts signed; oldest first",
+)
 async def partner_history(partner_id: int, session: SessionDep) -> PartnerHistory:
     """Public like the co-op history: the payloads carry names, kinds, wards, products and dates,
     never a tax code, an address or anyone's phone or ID number."""
     return await handlers.partner_history(session, partner_id)
 
 
-@router.get("/partners/{partner_id}/contracts", response_model=list[ContractPublic],
-            summary="A partner's value-chain contracts")
+@router.get(
+    "/partners/{partner_id}/contracts", response_model=list[ContractPublic], summary="A partner's value-chain contracts"
+)
 async def partner_contracts(partner_id: int, session: SessionDep) -> list[ContractPublic]:
     return await handlers.list_contracts(session, partner_id=partner_id)
 
 
-@router.post("/coops/{coop_id}/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractPublic,
-             summary="Record a value-chain contract with a partner (province, or the co-op itself)")
-async def sign_contract(coop_id: int, data: ContractCreate, uow: UnitOfWorkDep,
-                        principal: PrincipalDep) -> ContractPublic:
+@router.post(
+    "/coops/{coop_id}/contracts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContractPublic,
+    summary="Record a value-chain contract with a partner (province, or the co-op itself)",
+)
+async def sign_contract(
+    coop_id: int, data: ContractCreate, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> ContractPublic:
     contract = await handlers.sign_contract(uow.session, coop_id, data, principal)
     await uow.commit()
     return contract
 
 
-@router.get("/coops/{coop_id}/contracts", response_model=list[ContractPublic],
-            summary="A co-op's value-chain contracts")
+@router.get(
+    "/coops/{coop_id}/contracts", response_model=list[ContractPublic], summary="A co-op's value-chain contracts"
+)
 async def coop_contracts(coop_id: int, session: SessionDep) -> list[ContractPublic]:
     return await handlers.list_contracts(session, coop_id=coop_id)
 
 
 # --- bulk import -----------------------------------------------------------------------------
 
-_IMPORT_DOC = ("Multipart field `file`: a CSV (UTF-8) or XLSX spreadsheet, headers in row 1 "
-               "(template: docs/registry-import.md). Answers a report by row and column. A file with errors "
-               "imports nothing (422) unless `accept_valid_rows=true`, which imports the valid rows only.")
+_IMPORT_DOC = (
+    "Multipart field `file`: a CSV (UTF-8) or XLSX spreadsheet, headers in row 1 "
+    "(template: docs/registry-import.md). Answers a report by row and column. A file with errors "
+    "imports nothing (422) unless `accept_valid_rows=true`, which imports the valid rows only."
+)
 
 
-async def _import(kind: str, request: Request, file: UploadFile, accept_valid_rows: bool,
-                  uow, principal: Principal) -> JSONResponse:
+async def _import(
+    kind: str, request: Request, file: UploadFile, accept_valid_rows: bool, uow, principal: Principal
+) -> JSONResponse:
     principal.require_role("province")
     content = await importing.read_upload(file)
-    report = await importing.run_import(uow.session, kind, file.filename or "upload", content,
-                                        accept_valid_rows=accept_valid_rows, principal=principal,
-                                        language=language_of(request))
+    report = await importing.run_import(
+        uow.session,
+        kind,
+        file.filename or "upload",
+        content,
+        accept_valid_rows=accept_valid_rows,
+        principal=principal,
+        language=language_of(request),
+    )
     if report.imported:
         await uow.commit()
     else:
@@ -264,19 +368,35 @@ async def _import(kind: str, request: Request, file: UploadFile, accept_valid_ro
     return JSONResponse(status_code=code, content=report.model_dump(mode="json"))
 
 
-@router.post("/imports/coops", response_model=importing.ImportReport, description=_IMPORT_DOC,
-             summary="Import organisations from the province's spreadsheet (province)",
-             responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}})
-async def import_coops(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep,
-                       file: Annotated[UploadFile, File(description="CSV or XLSX")],
-                       accept_valid_rows: bool = False) -> JSONResponse:
+@router.post(
+    "/imports/coops",
+    response_model=importing.ImportReport,
+    description=_IMPORT_DOC,
+    summary="Import organisations from the province's spreadsheet (province)",
+    responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}},
+)
+async def import_coops(
+    request: Request,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX")],
+    accept_valid_rows: bool = False,
+) -> JSONResponse:
     return await _import("coops", request, file, accept_valid_rows, uow, principal)
 
 
-@router.post("/imports/members", response_model=importing.ImportReport, description=_IMPORT_DOC,
-             summary="Import members from the province's spreadsheet (province)",
-             responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}})
-async def import_members(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep,
-                         file: Annotated[UploadFile, File(description="CSV or XLSX")],
-                         accept_valid_rows: bool = False) -> JSONResponse:
+@router.post(
+    "/imports/members",
+    response_model=importing.ImportReport,
+    description=_IMPORT_DOC,
+    summary="Import members from the province's spreadsheet (province)",
+    responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}},
+)
+async def import_members(
+    request: Request,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX")],
+    accept_valid_rows: bool = False,
+) -> JSONResponse:
     return await _import("members", request, file, accept_valid_rows, uow, principal)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.registry.api import router
+from services.registry.handlers import use_registry_sessions
+from services.registry.quality_api import QUALITY_EVENTS
+from services.registry.quality_api import router as quality_router
 from shared.events import registry as contracts
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
-from services.registry.api import router
-from services.registry.handlers import use_registry_sessions
-from services.registry.quality_api import QUALITY_EVENTS, router as quality_router
 
 NAME = "registry"
 
@@ -17,13 +18,24 @@ NAME = "registry"
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime.build(NAME, settings or Settings(), publishes=contracts.STREAM)
     use_registry_sessions(runtime.sessions)
-    runtime.document_publications(contracts.STREAM, [
-        contracts.CoopRegistered, contracts.CoopStatusChanged, contracts.MemberJoined, contracts.MemberLeft,
-        contracts.CoopDetailsChanged, contracts.UnionMemberAdded, contracts.UnionMemberRemoved,
-        contracts.PartnerRegistered, contracts.ChainContractSigned,
-    ])
+    runtime.document_publications(
+        contracts.STREAM,
+        [
+            contracts.CoopRegistered,
+            contracts.CoopStatusChanged,
+            contracts.MemberJoined,
+            contracts.MemberLeft,
+            contracts.CoopDetailsChanged,
+            contracts.UnionMemberAdded,
+            contracts.UnionMemberRemoved,
+            contracts.PartnerRegistered,
+            contracts.ChainContractSigned,
+        ],
+    )
     runtime.document_publications(contracts.STREAM, QUALITY_EVENTS)
     return create_service_app(
-        runtime, [router, quality_router], title="HTX Registry",
+        runtime,
+        [router, quality_router],
+        title="HTX Registry",
         description="Co-ops, unions, groups, members, partners, plots, certificates, gradings, inspections.",
     )

@@ -14,26 +14,50 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event as sa_event, func, or_
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.registry.models import (
+    ChainContract,
+    ContractCreate,
+    ContractPublic,
+    Coop,
+    CoopCreate,
+    CoopEvent,
+    CoopHistory,
+    CoopPrivate,
+    CoopPublic,
+    CoopSort,
+    CoopStatusHistory,
+    CoopUpdate,
+    Member,
+    MemberCreate,
+    MemberLeave,
+    Partner,
+    PartnerCreate,
+    PartnerEvent,
+    PartnerHistory,
+    PartnerPublic,
+    RecordedEvent,
+    StatusChange,
+    StatusHistoryPublic,
+    UnionMemberAdd,
+    UnionMemberRemove,
+    UnionMembership,
+    UnionMembershipPublic,
+)
 from shared.auth import Principal
 from shared.clock import VIETNAM, start_of_local_day
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
 from shared.events.envelope import Event, EventEnvelope
 from shared.messaging.outbox import OutboxMessage, record_event
-from shared.text import search_key
-from services.registry.models import (
-    ChainContract, ContractCreate, ContractPublic, Coop, CoopCreate, CoopEvent, CoopHistory, CoopPrivate,
-    CoopPublic, CoopSort, CoopStatusHistory, CoopUpdate, Member, MemberCreate, MemberLeave, Partner,
-    PartnerCreate, PartnerEvent, PartnerHistory, PartnerPublic, RecordedEvent, StatusChange, StatusHistoryPublic,
-    UnionMemberAdd, UnionMemberRemove, UnionMembership, UnionMembershipPublic,
-)
 from shared.places import ward_name
+from shared.text import search_key
 
 _KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
 
@@ -85,13 +109,26 @@ def _split(value: str) -> list[str]:
 
 def coop_public(coop: Coop, *, private: bool = False) -> CoopPublic:
     model = CoopPrivate if private else CoopPublic
-    extra = dict(contact_name=coop.contact_name, contact_phone=coop.contact_phone,
-                 contact_email=coop.contact_email) if private else {}
+    extra = (
+        dict(contact_name=coop.contact_name, contact_phone=coop.contact_phone, contact_email=coop.contact_email)
+        if private
+        else {}
+    )
     return model(
-        id=coop.id, name=coop.name, form=coop.form, registration_code=coop.registration_code,
-        tax_code=coop.tax_code, ward_code=coop.ward_code, ward_name=ward_name(coop.ward_code),
-        legacy_ward_code=coop.legacy_ward_code, founded_on=coop.founded_on, address=coop.address,
-        sectors=_split(coop.sectors), main_products=_split(coop.main_products), status=coop.status, **extra,
+        id=coop.id,
+        name=coop.name,
+        form=coop.form,
+        registration_code=coop.registration_code,
+        tax_code=coop.tax_code,
+        ward_code=coop.ward_code,
+        ward_name=ward_name(coop.ward_code),
+        legacy_ward_code=coop.legacy_ward_code,
+        founded_on=coop.founded_on,
+        address=coop.address,
+        sectors=_split(coop.sectors),
+        main_products=_split(coop.main_products),
+        status=coop.status,
+        **extra,
     )
 
 
@@ -104,23 +141,37 @@ def sees_private(principal: Principal | None, coop_id: int) -> bool:
 
 def new_coop(data: CoopCreate) -> Coop:
     return Coop(
-        name=data.name, name_search=search_key(data.name), form=data.form,
-        registration_code=data.registration_code, tax_code=data.tax_code, ward_code=data.ward_code,
-        legacy_ward_code=data.legacy_ward_code, founded_on=data.founded_on, address=data.address,
+        name=data.name,
+        name_search=search_key(data.name),
+        form=data.form,
+        registration_code=data.registration_code,
+        tax_code=data.tax_code,
+        ward_code=data.ward_code,
+        legacy_ward_code=data.legacy_ward_code,
+        founded_on=data.founded_on,
+        address=data.address,
         main_products=_lines(data.main_products),
         products_search=_lines([search_key(p) for p in data.main_products]),
-        sectors=_lines(data.sectors), contact_name=data.contact_name, contact_phone=data.contact_phone,
+        sectors=_lines(data.sectors),
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
         contact_email=data.contact_email,
     )
 
 
 def registration_facts(coop: Coop, actor: str) -> tuple[CoopStatusHistory, contracts.CoopRegistered]:
     """The first status row and the event of a registration (shared with the bulk import)."""
-    history = CoopStatusHistory(coop_id=coop.id, status=coop.status, effective_on=coop.founded_on,
-                                reason="registered", actor=actor)
+    history = CoopStatusHistory(
+        coop_id=coop.id, status=coop.status, effective_on=coop.founded_on, reason="registered", actor=actor
+    )
     event = contracts.CoopRegistered(
-        coop_id=coop.id, name=coop.name, form=coop.form, registration_code=coop.registration_code,
-        ward_code=coop.ward_code, founded_on=coop.founded_on, status=coop.status,
+        coop_id=coop.id,
+        name=coop.name,
+        form=coop.form,
+        registration_code=coop.registration_code,
+        ward_code=coop.ward_code,
+        founded_on=coop.founded_on,
+        status=coop.status,
         legacy_ward_code=coop.legacy_ward_code,
     )
     return history, event
@@ -171,15 +222,18 @@ async def update_coop(session: AsyncSession, coop_id: int, data: CoopUpdate, pri
     changed_on = data.changed_on or datetime.now(VIETNAM).date()
     _publish(
         session,
-        contracts.CoopDetailsChanged(coop_id=coop.id, name=coop.name, ward_code=coop.ward_code,
-                                     changed_on=changed_on, changed=changed),
-        occurred_at=start_of_local_day(changed_on), actor=principal.actor,
+        contracts.CoopDetailsChanged(
+            coop_id=coop.id, name=coop.name, ward_code=coop.ward_code, changed_on=changed_on, changed=changed
+        ),
+        occurred_at=start_of_local_day(changed_on),
+        actor=principal.actor,
     )
     return coop
 
 
-async def change_status(session: AsyncSession, coop_id: int, data: StatusChange,
-                        principal: Principal) -> CoopStatusHistory:
+async def change_status(
+    session: AsyncSession, coop_id: int, data: StatusChange, principal: Principal
+) -> CoopStatusHistory:
     """Append a status row (never overwrite one). Dissolution is final."""
     principal.require_role("province")
     coop = await get_coop(session, coop_id)
@@ -189,52 +243,71 @@ async def change_status(session: AsyncSession, coop_id: int, data: StatusChange,
         raise Conflict("coop.status_unchanged", coop_id=coop_id, status=data.status)
     if data.effective_on < coop.founded_on:
         raise Unprocessable("coop.status_before_founding", on=data.effective_on, founded=coop.founded_on)
-    last = (await session.exec(
-        select(func.max(CoopStatusHistory.effective_on)).where(CoopStatusHistory.coop_id == coop_id)
-    )).one()
+    last = (
+        await session.exec(select(func.max(CoopStatusHistory.effective_on)).where(CoopStatusHistory.coop_id == coop_id))
+    ).one()
     if last is not None and data.effective_on < last:
         raise Unprocessable("coop.status_out_of_order", on=data.effective_on, last=last)
-    row = CoopStatusHistory(coop_id=coop_id, status=data.status, effective_on=data.effective_on,
-                            reason=data.reason, actor=principal.actor)
+    row = CoopStatusHistory(
+        coop_id=coop_id, status=data.status, effective_on=data.effective_on, reason=data.reason, actor=principal.actor
+    )
     coop.status = data.status
     session.add_all([row, coop])
     _publish(
         session,
-        contracts.CoopStatusChanged(coop_id=coop_id, status=data.status, effective_on=data.effective_on,
-                                    reason=data.reason),
-        occurred_at=start_of_local_day(data.effective_on), actor=principal.actor,
+        contracts.CoopStatusChanged(
+            coop_id=coop_id, status=data.status, effective_on=data.effective_on, reason=data.reason
+        ),
+        occurred_at=start_of_local_day(data.effective_on),
+        actor=principal.actor,
     )
     return row
 
 
-async def _recorded_events(session: AsyncSession, coop_id: int | None = None, *,
-                           partner_id: int | None = None) -> list[RecordedEvent]:
+async def _recorded_events(
+    session: AsyncSession, coop_id: int | None = None, *, partner_id: int | None = None
+) -> list[RecordedEvent]:
     """Every event recorded about an organisation (or a partner), in the order it was recorded
     (from the outbox)."""
     if partner_id is not None:
-        statement = (select(OutboxMessage).join(PartnerEvent, col(PartnerEvent.event_id) == col(OutboxMessage.event_id))
-                     .where(PartnerEvent.partner_id == partner_id))
+        statement = (
+            select(OutboxMessage)
+            .join(PartnerEvent, col(PartnerEvent.event_id) == col(OutboxMessage.event_id))
+            .where(PartnerEvent.partner_id == partner_id)
+        )
     else:
-        statement = (select(OutboxMessage).join(CoopEvent, col(CoopEvent.event_id) == col(OutboxMessage.event_id))
-                     .where(CoopEvent.coop_id == coop_id))
+        statement = (
+            select(OutboxMessage)
+            .join(CoopEvent, col(CoopEvent.event_id) == col(OutboxMessage.event_id))
+            .where(CoopEvent.coop_id == coop_id)
+        )
     outbox = (await session.exec(statement.order_by(OutboxMessage.id))).all()
     events = []
     for row in outbox:
         envelope = EventEnvelope.from_fields(json.loads(row.fields_json))
-        events.append(RecordedEvent(
-            event_id=str(envelope.event_id), event_type=envelope.event_type, occurred_at=envelope.occurred_at,
-            recorded_at=envelope.recorded_at, actor=envelope.actor, payload=envelope.payload,
-        ))
+        events.append(
+            RecordedEvent(
+                event_id=str(envelope.event_id),
+                event_type=envelope.event_type,
+                occurred_at=envelope.occurred_at,
+                recorded_at=envelope.recorded_at,
+                actor=envelope.actor,
+                payload=envelope.payload,
+            )
+        )
     return events
 
 
 async def coop_history(session: AsyncSession, coop_id: int) -> CoopHistory:
     """Status rows in order, and every event recorded about the organisation."""
     await get_coop(session, coop_id)
-    statuses = (await session.exec(
-        select(CoopStatusHistory).where(CoopStatusHistory.coop_id == coop_id)
-        .order_by(CoopStatusHistory.effective_on, CoopStatusHistory.id)
-    )).all()
+    statuses = (
+        await session.exec(
+            select(CoopStatusHistory)
+            .where(CoopStatusHistory.coop_id == coop_id)
+            .order_by(CoopStatusHistory.effective_on, CoopStatusHistory.id)
+        )
+    ).all()
     return CoopHistory(
         coop_id=coop_id,
         status_history=[StatusHistoryPublic.model_validate(s, from_attributes=True) for s in statuses],
@@ -259,15 +332,23 @@ _COOP_ORDER = {
 
 
 async def search_coops(
-    session: AsyncSession, query: str | None, limit: int, offset: int, *,
-    form: str | None = None, status: str | None = None, ward_code: str | None = None,
-    product: str | None = None, sort: CoopSort = "name",
+    session: AsyncSession,
+    query: str | None,
+    limit: int,
+    offset: int,
+    *,
+    form: str | None = None,
+    status: str | None = None,
+    ward_code: str | None = None,
+    product: str | None = None,
+    sort: CoopSort = "name",
 ) -> tuple[list[Coop], int]:
     """Organisations whose name (or registration code) matches `query` with or without diacritics."""
     statement = select(Coop)
     if query and (key := search_key(query)):
-        statement = statement.where(or_(col(Coop.name_search).contains(key, autoescape=True),
-                                        col(Coop.registration_code) == query.strip()))
+        statement = statement.where(
+            or_(col(Coop.name_search).contains(key, autoescape=True), col(Coop.registration_code) == query.strip())
+        )
     if form:
         statement = statement.where(Coop.form == form)
     if status:
@@ -286,16 +367,26 @@ async def search_coops(
 
 def new_member(coop_id: int, data: MemberCreate) -> Member:
     return Member(
-        coop_id=coop_id, name=data.name, name_search=search_key(data.name), kind=data.kind,
-        membership=data.membership, joined_on=data.joined_on, capital_vnd=data.capital_vnd,
-        phone=data.phone, id_number=data.id_number,
+        coop_id=coop_id,
+        name=data.name,
+        name_search=search_key(data.name),
+        kind=data.kind,
+        membership=data.membership,
+        joined_on=data.joined_on,
+        capital_vnd=data.capital_vnd,
+        phone=data.phone,
+        id_number=data.id_number,
     )
 
 
 def member_joined(member: Member) -> contracts.MemberJoined:
     return contracts.MemberJoined(
-        member_id=member.id, coop_id=member.coop_id, name=member.name, kind=member.kind,
-        membership=member.membership, joined_on=member.joined_on,
+        member_id=member.id,
+        coop_id=member.coop_id,
+        name=member.name,
+        kind=member.kind,
+        membership=member.membership,
+        joined_on=member.joined_on,
     )
 
 
@@ -307,8 +398,9 @@ async def add_member(session: AsyncSession, coop_id: int, data: MemberCreate, pr
     if data.joined_on < coop.founded_on:
         raise Unprocessable("member.joined_before_founding", on=data.joined_on, founded=coop.founded_on)
     if data.id_number:
-        taken = await session.exec(select(Member.id).where(Member.coop_id == coop_id,
-                                                           Member.id_number == data.id_number))
+        taken = await session.exec(
+            select(Member.id).where(Member.coop_id == coop_id, Member.id_number == data.id_number)
+        )
         if taken.first() is not None:
             raise Conflict("member.duplicate_id_number", coop_id=coop_id)
     member = new_member(coop_id, data)
@@ -317,8 +409,7 @@ async def add_member(session: AsyncSession, coop_id: int, data: MemberCreate, pr
         await session.flush()
     except IntegrityError:  # the same ID number added by a concurrent request since the check above
         raise Conflict("member.duplicate_id_number", coop_id=coop_id) from None
-    _publish(session, member_joined(member),
-        occurred_at=start_of_local_day(member.joined_on), actor=principal.actor)
+    _publish(session, member_joined(member), occurred_at=start_of_local_day(member.joined_on), actor=principal.actor)
     return member
 
 
@@ -329,8 +420,9 @@ async def get_member(session: AsyncSession, coop_id: int, member_id: int) -> Mem
     return member
 
 
-async def leave_member(session: AsyncSession, coop_id: int, member_id: int, data: MemberLeave,
-                       principal: Principal) -> Member:
+async def leave_member(
+    session: AsyncSession, coop_id: int, member_id: int, data: MemberLeave, principal: Principal
+) -> Member:
     principal.require_coop_write(coop_id)
     member = await get_member(session, coop_id, member_id)
     if member.left_on is not None:
@@ -340,15 +432,24 @@ async def leave_member(session: AsyncSession, coop_id: int, member_id: int, data
     member.left_on, member.left_reason = data.left_on, data.reason
     session.add(member)
     _publish(
-        session, contracts.MemberLeft(member_id=member_id, coop_id=coop_id, left_on=data.left_on),
-        occurred_at=start_of_local_day(data.left_on), actor=principal.actor,
+        session,
+        contracts.MemberLeft(member_id=member_id, coop_id=coop_id, left_on=data.left_on),
+        occurred_at=start_of_local_day(data.left_on),
+        actor=principal.actor,
     )
     return member
 
 
 async def search_members(
-    session: AsyncSession, coop_id: int, query: str | None, limit: int, offset: int, *,
-    membership: str | None = None, kind: str | None = None, active_on: date | None = None,
+    session: AsyncSession,
+    coop_id: int,
+    query: str | None,
+    limit: int,
+    offset: int,
+    *,
+    membership: str | None = None,
+    kind: str | None = None,
+    active_on: date | None = None,
 ) -> tuple[list[Member], int]:
     """Members of one co-op by name, diacritics optional. Never matches phone or ID number,
     so a search cannot reveal personal data to someone who may not see it."""
@@ -361,8 +462,9 @@ async def search_members(
     if kind:
         statement = statement.where(Member.kind == kind)
     if active_on:
-        statement = statement.where(Member.joined_on <= active_on,
-                                    or_(col(Member.left_on).is_(None), col(Member.left_on) >= active_on))
+        statement = statement.where(
+            Member.joined_on <= active_on, or_(col(Member.left_on).is_(None), col(Member.left_on) >= active_on)
+        )
     total = (await session.exec(select(func.count()).select_from(statement.subquery()))).one()
     rows = await session.exec(statement.order_by(Member.name_search, Member.id).limit(limit).offset(offset))
     return list(rows.all()), total
@@ -378,8 +480,9 @@ async def _union(session: AsyncSession, union_id: int) -> Coop:
     return union
 
 
-async def add_union_member(session: AsyncSession, union_id: int, data: UnionMemberAdd,
-                           principal: Principal) -> UnionMembership:
+async def add_union_member(
+    session: AsyncSession, union_id: int, data: UnionMemberAdd, principal: Principal
+) -> UnionMembership:
     """A co-op joins a union. Its members must be co-ops (not groups, not unions)."""
     principal.require_coop_write(union_id)
     union = await _union(session, union_id)
@@ -387,34 +490,48 @@ async def add_union_member(session: AsyncSession, union_id: int, data: UnionMemb
     if coop.form != "hop_tac_xa":
         raise Unprocessable("union.member_not_coop", coop_id=coop.id)
     if "dissolved" in (union.status, coop.status):
-        raise Conflict("coop.not_active", coop_id=union.id if union.status == "dissolved" else coop.id,
-                       status="dissolved")
+        raise Conflict(
+            "coop.not_active", coop_id=union.id if union.status == "dissolved" else coop.id, status="dissolved"
+        )
     if data.joined_on < max(union.founded_on, coop.founded_on):
         raise Unprocessable("union.joined_before_founding", on=data.joined_on)
-    current = (await session.exec(select(UnionMembership.id).where(
-        UnionMembership.union_id == union_id, UnionMembership.coop_id == coop.id,
-        col(UnionMembership.left_on).is_(None),
-    ))).first()
+    current = (
+        await session.exec(
+            select(UnionMembership.id).where(
+                UnionMembership.union_id == union_id,
+                UnionMembership.coop_id == coop.id,
+                col(UnionMembership.left_on).is_(None),
+            )
+        )
+    ).first()
     if current is not None:
         raise Conflict("union.already_member", coop_id=coop.id, union_id=union_id)
     row = UnionMembership(union_id=union_id, coop_id=coop.id, joined_on=data.joined_on)
     session.add(row)
     await session.flush()
     _publish(
-        session, contracts.UnionMemberAdded(union_id=union_id, coop_id=coop.id, joined_on=data.joined_on),
-        occurred_at=start_of_local_day(data.joined_on), actor=principal.actor,
+        session,
+        contracts.UnionMemberAdded(union_id=union_id, coop_id=coop.id, joined_on=data.joined_on),
+        occurred_at=start_of_local_day(data.joined_on),
+        actor=principal.actor,
     )
     return row
 
 
-async def remove_union_member(session: AsyncSession, union_id: int, coop_id: int, data: UnionMemberRemove,
-                              principal: Principal) -> UnionMembership:
+async def remove_union_member(
+    session: AsyncSession, union_id: int, coop_id: int, data: UnionMemberRemove, principal: Principal
+) -> UnionMembership:
     principal.require_coop_write(union_id)
     await _union(session, union_id)
-    row = (await session.exec(select(UnionMembership).where(
-        UnionMembership.union_id == union_id, UnionMembership.coop_id == coop_id,
-        col(UnionMembership.left_on).is_(None),
-    ))).first()
+    row = (
+        await session.exec(
+            select(UnionMembership).where(
+                UnionMembership.union_id == union_id,
+                UnionMembership.coop_id == coop_id,
+                col(UnionMembership.left_on).is_(None),
+            )
+        )
+    ).first()
     if row is None:
         raise NotFound("union.not_member", coop_id=coop_id, union_id=union_id)
     if data.left_on < row.joined_on:
@@ -422,8 +539,10 @@ async def remove_union_member(session: AsyncSession, union_id: int, coop_id: int
     row.left_on = data.left_on
     session.add(row)
     _publish(
-        session, contracts.UnionMemberRemoved(union_id=union_id, coop_id=coop_id, left_on=data.left_on),
-        occurred_at=start_of_local_day(data.left_on), actor=principal.actor,
+        session,
+        contracts.UnionMemberRemoved(union_id=union_id, coop_id=coop_id, left_on=data.left_on),
+        occurred_at=start_of_local_day(data.left_on),
+        actor=principal.actor,
     )
     return row
 
@@ -431,14 +550,23 @@ async def remove_union_member(session: AsyncSession, union_id: int, coop_id: int
 async def union_members(session: AsyncSession, union_id: int, on: date | None) -> list[UnionMembershipPublic]:
     """Member co-ops over time; with `on`, only those that were members that day."""
     await _union(session, union_id)
-    statement = (select(UnionMembership, Coop.name).join(Coop, col(Coop.id) == col(UnionMembership.coop_id))
-                 .where(UnionMembership.union_id == union_id))
+    statement = (
+        select(UnionMembership, Coop.name)
+        .join(Coop, col(Coop.id) == col(UnionMembership.coop_id))
+        .where(UnionMembership.union_id == union_id)
+    )
     if on is not None:
-        statement = statement.where(UnionMembership.joined_on <= on,
-                                    or_(col(UnionMembership.left_on).is_(None), col(UnionMembership.left_on) >= on))
+        statement = statement.where(
+            UnionMembership.joined_on <= on,
+            or_(col(UnionMembership.left_on).is_(None), col(UnionMembership.left_on) >= on),
+        )
     rows = (await session.exec(statement.order_by(UnionMembership.joined_on, UnionMembership.id))).all()
-    return [UnionMembershipPublic(union_id=m.union_id, coop_id=m.coop_id, coop_name=name, joined_on=m.joined_on,
-                                  left_on=m.left_on) for m, name in rows]
+    return [
+        UnionMembershipPublic(
+            union_id=m.union_id, coop_id=m.coop_id, coop_name=name, joined_on=m.joined_on, left_on=m.left_on
+        )
+        for m, name in rows
+    ]
 
 
 # --- partners and value-chain contracts ------------------------------------------------------
@@ -446,22 +574,34 @@ async def union_members(session: AsyncSession, union_id: int, on: date | None) -
 
 def partner_public(partner: Partner) -> PartnerPublic:
     return PartnerPublic(
-        id=partner.id, name=partner.name, kind=partner.kind, tax_code=partner.tax_code,
-        ward_code=partner.ward_code, ward_name=ward_name(partner.ward_code) if partner.ward_code else None,
+        id=partner.id,
+        name=partner.name,
+        kind=partner.kind,
+        tax_code=partner.tax_code,
+        ward_code=partner.ward_code,
+        ward_name=ward_name(partner.ward_code) if partner.ward_code else None,
         address=partner.address,
     )
 
 
 async def register_partner(session: AsyncSession, data: PartnerCreate, principal: Principal) -> Partner:
     principal.require_role("province")
-    partner = Partner(name=data.name, name_search=search_key(data.name), kind=data.kind,
-                      tax_code=data.tax_code, ward_code=data.ward_code, address=data.address)
+    partner = Partner(
+        name=data.name,
+        name_search=search_key(data.name),
+        kind=data.kind,
+        tax_code=data.tax_code,
+        ward_code=data.ward_code,
+        address=data.address,
+    )
     session.add(partner)
     await session.flush()
     record_event(
-        session, contracts.STREAM,
-        contracts.PartnerRegistered(partner_id=partner.id, name=partner.name, kind=partner.kind,
-                                    ward_code=partner.ward_code),
+        session,
+        contracts.STREAM,
+        contracts.PartnerRegistered(
+            partner_id=partner.id, name=partner.name, kind=partner.kind, ward_code=partner.ward_code
+        ),
         actor=principal.actor,
     )
     return partner
@@ -480,8 +620,9 @@ async def partner_history(session: AsyncSession, partner_id: int) -> PartnerHist
     return PartnerHistory(partner_id=partner_id, events=await _recorded_events(session, partner_id=partner_id))
 
 
-async def search_partners(session: AsyncSession, query: str | None, kind: str | None, limit: int,
-                          offset: int) -> tuple[list[Partner], int]:
+async def search_partners(
+    session: AsyncSession, query: str | None, kind: str | None, limit: int, offset: int
+) -> tuple[list[Partner], int]:
     statement = select(Partner)
     if query and (key := search_key(query)):
         statement = statement.where(col(Partner.name_search).contains(key, autoescape=True))
@@ -492,38 +633,59 @@ async def search_partners(session: AsyncSession, query: str | None, kind: str | 
     return list(rows.all()), total
 
 
-async def sign_contract(session: AsyncSession, coop_id: int, data: ContractCreate,
-                        principal: Principal) -> ContractPublic:
+async def sign_contract(
+    session: AsyncSession, coop_id: int, data: ContractCreate, principal: Principal
+) -> ContractPublic:
     """A value-chain link between a co-op and a partner (the province or the co-op records it)."""
     principal.require_coop_write(coop_id)
     coop = await get_coop(session, coop_id)
     if coop.status != "active":
         raise Conflict("coop.not_active", coop_id=coop_id, status=coop.status)
     partner = await get_partner(session, data.partner_id)
-    contract = ChainContract(coop_id=coop_id, partner_id=partner.id, product=data.product,
-                             valid_from=data.valid_from, valid_to=data.valid_to,
-                             volume_kg=None if data.volume_kg is None else data.volume_kg.quantize(_KG))
+    contract = ChainContract(
+        coop_id=coop_id,
+        partner_id=partner.id,
+        product=data.product,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        volume_kg=None if data.volume_kg is None else data.volume_kg.quantize(_KG),
+    )
     session.add(contract)
     await session.flush()
     _publish(
         session,
-        contracts.ChainContractSigned(contract_id=contract.id, coop_id=coop_id, partner_id=partner.id,
-                                      product=contract.product, valid_from=contract.valid_from,
-                                      valid_to=contract.valid_to, volume_kg=contract.volume_kg),
-        occurred_at=start_of_local_day(contract.valid_from), actor=principal.actor,
+        contracts.ChainContractSigned(
+            contract_id=contract.id,
+            coop_id=coop_id,
+            partner_id=partner.id,
+            product=contract.product,
+            valid_from=contract.valid_from,
+            valid_to=contract.valid_to,
+            volume_kg=contract.volume_kg,
+        ),
+        occurred_at=start_of_local_day(contract.valid_from),
+        actor=principal.actor,
     )
     return _contract_public(contract, partner.name)
 
 
 def _contract_public(contract: ChainContract, partner_name: str) -> ContractPublic:
     volume = None if contract.volume_kg is None else contract.volume_kg.quantize(_KG)
-    return ContractPublic(id=contract.id, coop_id=contract.coop_id, partner_id=contract.partner_id,
-                          partner_name=partner_name, product=contract.product, valid_from=contract.valid_from,
-                          valid_to=contract.valid_to, volume_kg=volume)
+    return ContractPublic(
+        id=contract.id,
+        coop_id=contract.coop_id,
+        partner_id=contract.partner_id,
+        partner_name=partner_name,
+        product=contract.product,
+        valid_from=contract.valid_from,
+        valid_to=contract.valid_to,
+        volume_kg=volume,
+    )
 
 
-async def list_contracts(session: AsyncSession, *, coop_id: int | None = None,
-                         partner_id: int | None = None) -> list[ContractPublic]:
+async def list_contracts(
+    session: AsyncSession, *, coop_id: int | None = None, partner_id: int | None = None
+) -> list[ContractPublic]:
     statement = select(ChainContract, Partner.name).join(Partner, col(Partner.id) == col(ChainContract.partner_id))
     if coop_id is not None:
         await get_coop(session, coop_id)

@@ -19,9 +19,9 @@ import csv
 import io
 import json
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from fastapi import UploadFile
@@ -31,6 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.registry import handlers
+from services.registry.models import Coop, CoopCreate, CoopEvent, CoopStatusHistory, Member, MemberCreate
 from shared.auth import Principal
 from shared.clock import start_of_local_day
 from shared.correlation import current_correlation_id
@@ -40,8 +42,6 @@ from shared.events.envelope import Event, EventEnvelope
 from shared.i18n import Language, translate
 from shared.messaging.outbox import OutboxMessage
 from shared.text import search_key
-from services.registry import handlers
-from services.registry.models import Coop, CoopCreate, CoopEvent, CoopStatusHistory, Member, MemberCreate
 
 MAX_BYTES = 25 * 1024 * 1024
 BATCH = 2000  # rows per multi-row INSERT batch
@@ -100,14 +100,37 @@ MEMBER_REQUIRED = ("coop_registration_code", "name", "joined_on")
 
 # Values as written in the province's sheets (compared by search key) -> contract values.
 CHOICES: dict[str, dict[str, str]] = {
-    "form": {"to hop tac": "to_hop_tac", "tht": "to_hop_tac", "hop tac xa": "hop_tac_xa", "htx": "hop_tac_xa",
-             "lien hiep hop tac xa": "lien_hiep", "lien hiep htx": "lien_hiep", "lien hiep": "lien_hiep",
-             "to_hop_tac": "to_hop_tac", "hop_tac_xa": "hop_tac_xa", "lien_hiep": "lien_hiep"},
-    "kind": {"ho gia dinh": "household", "ho": "household", "ca nhan": "individual", "phap nhan": "legal_entity",
-             "to chuc": "legal_entity", "household": "household", "individual": "individual",
-             "legal_entity": "legal_entity"},
-    "membership": {"chinh thuc": "official", "lien ket": "associate", "nguoi lao dong": "worker",
-                   "lao dong": "worker", "official": "official", "associate": "associate", "worker": "worker"},
+    "form": {
+        "to hop tac": "to_hop_tac",
+        "tht": "to_hop_tac",
+        "hop tac xa": "hop_tac_xa",
+        "htx": "hop_tac_xa",
+        "lien hiep hop tac xa": "lien_hiep",
+        "lien hiep htx": "lien_hiep",
+        "lien hiep": "lien_hiep",
+        "to_hop_tac": "to_hop_tac",
+        "hop_tac_xa": "hop_tac_xa",
+        "lien_hiep": "lien_hiep",
+    },
+    "kind": {
+        "ho gia dinh": "household",
+        "ho": "household",
+        "ca nhan": "individual",
+        "phap nhan": "legal_entity",
+        "to chuc": "legal_entity",
+        "household": "household",
+        "individual": "individual",
+        "legal_entity": "legal_entity",
+    },
+    "membership": {
+        "chinh thuc": "official",
+        "lien ket": "associate",
+        "nguoi lao dong": "worker",
+        "lao dong": "worker",
+        "official": "official",
+        "associate": "associate",
+        "worker": "worker",
+    },
 }
 CHOICE_LABELS = {
     "form": "Tổ hợp tác, Hợp tác xã, Liên hiệp hợp tác xã",
@@ -119,6 +142,7 @@ DATE_FIELDS = ("founded_on", "joined_on")
 
 
 # --- reading the file ------------------------------------------------------------------------
+
 
 async def read_upload(file: UploadFile) -> bytes:
     content = await file.read(MAX_BYTES + 1)
@@ -259,6 +283,7 @@ def _choice(field: str) -> Callable[[Any], str]:
         if value is None:
             raise CellError("import.bad_choice", value=str(cell).strip(), choices=CHOICE_LABELS[field])
         return value
+
     return convert
 
 
@@ -267,21 +292,29 @@ def _list(cell: Any) -> list[str]:
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "founded_on": _date, "joined_on": _date, "capital_vnd": _vnd,
-    "form": _choice("form"), "kind": _choice("kind"), "membership": _choice("membership"),
-    "sectors": _list, "main_products": _list,
-    "contact_phone": lambda cell: _digits_text(cell, 10), "phone": lambda cell: _digits_text(cell, 10),
+    "founded_on": _date,
+    "joined_on": _date,
+    "capital_vnd": _vnd,
+    "form": _choice("form"),
+    "kind": _choice("kind"),
+    "membership": _choice("membership"),
+    "sectors": _list,
+    "main_products": _list,
+    "contact_phone": lambda cell: _digits_text(cell, 10),
+    "phone": lambda cell: _digits_text(cell, 10),
     "id_number": lambda cell: _digits_text(cell, 12),
 }
 
 
 # --- validation ------------------------------------------------------------------------------
 
+
 class _Sheet:
     """Maps the file's headers onto the template and collects the report's errors."""
 
-    def __init__(self, header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                 language: Language) -> None:
+    def __init__(
+        self, header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...], language: Language
+    ) -> None:
         self.language = language
         aliases = {search_key(alias): name for name, names in columns.items() for alias in names}
         self.position: dict[str, int] = {}
@@ -292,23 +325,30 @@ class _Sheet:
             name = aliases.get(search_key(title))
             if name is None:
                 if title:
-                    self.warnings.append(RowError(row=1, column=title,
-                                                  message=self.say("import.unknown_column", column=title)))
+                    self.warnings.append(
+                        RowError(row=1, column=title, message=self.say("import.unknown_column", column=title))
+                    )
                 continue
             if name not in self.position:
                 self.position[name] = index
                 self.header_of[name] = title
         for name in required:
             if name not in self.position:
-                self.errors.append(RowError(row=1, column=self.header_of[name],
-                                            message=self.say("import.missing_column", column=self.header_of[name])))
+                self.errors.append(
+                    RowError(
+                        row=1,
+                        column=self.header_of[name],
+                        message=self.say("import.missing_column", column=self.header_of[name]),
+                    )
+                )
 
     def say(self, key: str, /, **values: object) -> str:
         return translate(key, self.language, **values)
 
     def error(self, at_row: int, field: str, key: str, /, **values: object) -> None:
-        self.errors.append(RowError(row=at_row, column=self.header_of.get(field, field),
-                                    message=self.say(key, **values)))
+        self.errors.append(
+            RowError(row=at_row, column=self.header_of.get(field, field), message=self.say(key, **values))
+        )
 
     def values(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
         """The row's fields, converted; None (and errors reported) if a cell cannot be read."""
@@ -353,8 +393,17 @@ def _message_of(problem: dict) -> tuple[str, dict]:
 
 # --- the two imports -------------------------------------------------------------------------
 
-async def run_import(session: AsyncSession, kind: Kind, filename: str, content: bytes, *,
-                     accept_valid_rows: bool, principal: Principal, language: Language = "vi") -> ImportReport:
+
+async def run_import(
+    session: AsyncSession,
+    kind: Kind,
+    filename: str,
+    content: bytes,
+    *,
+    accept_valid_rows: bool,
+    principal: Principal,
+    language: Language = "vi",
+) -> ImportReport:
     header, rows = read_table(filename, content)
     if kind == "coops":
         sheet = _Sheet(header, COOP_COLUMNS, COOP_REQUIRED, language)
@@ -372,8 +421,16 @@ async def run_import(session: AsyncSession, kind: Kind, filename: str, content: 
     message = None
     if sheet.errors and not accept_valid_rows:
         message = translate("import.has_errors", language, count=len(sheet.errors))
-    return ImportReport(file=filename, kind=kind, rows=len(rows), valid_rows=len(valid), imported=imported,
-                        errors=sorted(sheet.errors, key=lambda e: e.row), warnings=sheet.warnings, message=message)
+    return ImportReport(
+        file=filename,
+        kind=kind,
+        rows=len(rows),
+        valid_rows=len(valid),
+        imported=imported,
+        errors=sorted(sheet.errors, key=lambda e: e.row),
+        warnings=sheet.warnings,
+        message=message,
+    )
 
 
 async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopCreate]:
@@ -390,8 +447,9 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
         if data is None:
             continue
         if data.registration_code in first_row_of:
-            sheet.error(number, "registration_code", "import.duplicate_in_file",
-                        row=first_row_of[data.registration_code])
+            sheet.error(
+                number, "registration_code", "import.duplicate_in_file", row=first_row_of[data.registration_code]
+            )
             continue
         first_row_of[data.registration_code] = number
         candidates.append((number, data))
@@ -408,7 +466,7 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
 async def _existing(session: AsyncSession, column, values: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(values), 1000):
-        chunk = values[start:start + 1000]
+        chunk = values[start : start + 1000]
         found.update((await session.exec(select(column).where(col(column).in_(chunk)))).all())
     return found
 
@@ -430,17 +488,22 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
     codes = sorted({code for _, code, _ in parsed})
     coops: dict[str, Coop] = {}
     for start in range(0, len(codes), 1000):
-        chunk = codes[start:start + 1000]
+        chunk = codes[start : start + 1000]
         for coop in (await session.exec(select(Coop).where(col(Coop.registration_code).in_(chunk)))).all():
             coops[coop.registration_code] = coop
     listed: set[tuple[int, str]] = set()
     if coops:
         ids = [coop.id for coop in coops.values()]
         for start in range(0, len(ids), 1000):
-            listed.update((await session.exec(
-                select(Member.coop_id, Member.id_number)
-                .where(col(Member.coop_id).in_(ids[start:start + 1000]), col(Member.id_number).is_not(None))
-            )).all())
+            listed.update(
+                (
+                    await session.exec(
+                        select(Member.coop_id, Member.id_number).where(
+                            col(Member.coop_id).in_(ids[start : start + 1000]), col(Member.id_number).is_not(None)
+                        )
+                    )
+                ).all()
+            )
     first_row_of: dict[tuple[int, str], int] = {}
     valid = []
     for number, code, data in parsed:
@@ -452,8 +515,9 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
             sheet.error(number, "coop_registration_code", "coop.not_active", coop_id=coop.id, status=coop.status)
             continue
         if data.joined_on < coop.founded_on:
-            sheet.error(number, "joined_on", "member.joined_before_founding", on=data.joined_on,
-                        founded=coop.founded_on)
+            sheet.error(
+                number, "joined_on", "member.joined_before_founding", on=data.joined_on, founded=coop.founded_on
+            )
             continue
         if data.id_number:
             key = (coop.id, data.id_number)
@@ -470,13 +534,20 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
 
 # --- writing in bulk -------------------------------------------------------------------------
 
+
 def _outbox_row(event: Event, occurred_at: datetime, actor: str) -> dict[str, Any]:
     """The row `record_event` would add, as a plain dict for a multi-row INSERT."""
-    envelope = EventEnvelope.wrap(event, occurred_at=occurred_at, actor=actor,
-                                  correlation_id=current_correlation_id.get())
-    return {"event_id": str(envelope.event_id), "stream": contracts.STREAM, "event_type": envelope.event_type,
-            "fields_json": json.dumps(envelope.to_fields(), ensure_ascii=False), "created_at": envelope.recorded_at,
-            "published_at": None}
+    envelope = EventEnvelope.wrap(
+        event, occurred_at=occurred_at, actor=actor, correlation_id=current_correlation_id.get()
+    )
+    return {
+        "event_id": str(envelope.event_id),
+        "stream": contracts.STREAM,
+        "event_type": envelope.event_type,
+        "fields_json": json.dumps(envelope.to_fields(), ensure_ascii=False),
+        "created_at": envelope.recorded_at,
+        "published_at": None,
+    }
 
 
 async def _insert_with_ids(session: AsyncSession, table, rows: list[dict[str, Any]]) -> list[int]:
@@ -492,16 +563,21 @@ async def _insert_with_ids(session: AsyncSession, table, rows: list[dict[str, An
         return []
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        ids = list((await connection.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-            {"table": table.name, "n": len(rows)})).scalars())
+        ids = list(
+            (
+                await connection.execute(
+                    text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                    {"table": table.name, "n": len(rows)},
+                )
+            ).scalars()
+        )
         for row, row_id in zip(rows, ids):
             row["id"] = row_id
         await _insert_plain(session, table, rows)
         return ids
     ids = []
     for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
+        batch = rows[start : start + BATCH]
         await connection.execute(insert(table), batch)
         last = (await connection.execute(select(func.max(table.c.id)))).scalar_one()
         ids.extend(range(last - len(batch) + 1, last + 1))
@@ -511,7 +587,7 @@ async def _insert_with_ids(session: AsyncSession, table, rows: list[dict[str, An
 async def _insert_plain(session: AsyncSession, table, rows: list[dict[str, Any]]) -> None:
     connection = await session.connection()
     for start in range(0, len(rows), BATCH):
-        await connection.execute(insert(table), rows[start:start + BATCH])
+        await connection.execute(insert(table), rows[start : start + BATCH])
 
 
 def _row_of(model: SQLModel, table) -> dict[str, Any]:
@@ -537,16 +613,35 @@ async def _insert_coops(session: AsyncSession, valid: list[CoopCreate], actor: s
 
 async def _insert_members(session: AsyncSession, valid: list[tuple[int, MemberCreate]], actor: str) -> int:
     # Plain dicts, not table models: building 40,000 SQLModel instances costs more than the INSERTs.
-    now = datetime.now(timezone.utc)
-    rows = [{"coop_id": coop_id, "name": data.name, "name_search": search_key(data.name), "kind": data.kind,
-             "membership": data.membership, "joined_on": data.joined_on, "left_on": None, "left_reason": None,
-             "capital_vnd": data.capital_vnd, "phone": data.phone, "id_number": data.id_number, "created_at": now}
-            for coop_id, data in valid]
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "coop_id": coop_id,
+            "name": data.name,
+            "name_search": search_key(data.name),
+            "kind": data.kind,
+            "membership": data.membership,
+            "joined_on": data.joined_on,
+            "left_on": None,
+            "left_reason": None,
+            "capital_vnd": data.capital_vnd,
+            "phone": data.phone,
+            "id_number": data.id_number,
+            "created_at": now,
+        }
+        for coop_id, data in valid
+    ]
     ids = await _insert_with_ids(session, Member.__table__, rows)
     links, outbox = [], []
     for row, member_id in zip(rows, ids):
-        event = contracts.MemberJoined(member_id=member_id, coop_id=row["coop_id"], name=row["name"], kind=row["kind"],
-                                       membership=row["membership"], joined_on=row["joined_on"])
+        event = contracts.MemberJoined(
+            member_id=member_id,
+            coop_id=row["coop_id"],
+            name=row["name"],
+            kind=row["kind"],
+            membership=row["membership"],
+            joined_on=row["joined_on"],
+        )
         entry = _outbox_row(event, start_of_local_day(row["joined_on"]), actor)
         outbox.append(entry)
         links.append({"event_id": entry["event_id"], "coop_id": row["coop_id"]})  # what RegistrySession would index

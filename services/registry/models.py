@@ -23,8 +23,8 @@ from shared.clock import not_in_future, utcnow
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
-from shared.text import normalise_name
 from shared.places import resolve_ward
+from shared.text import normalise_name
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -53,6 +53,7 @@ Phone = pydantic.constr(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")
 
 # --- organisations ---------------------------------------------------------------------------
 
+
 class CoopContact(BaseModel):
     """Who to call at an organisation: personal data, shown to the co-op and the province only."""
 
@@ -71,9 +72,11 @@ class CoopCreate(CoopContact):
     registration_code: str = pydantic.Field(min_length=1, max_length=50, pattern=r"^[^\s/]+$")
     tax_code: str | None = pydantic.Field(default=None, max_length=20, pattern=r"^[0-9-]{10,14}$")
     ward_code: str | None = pydantic.Field(
-        default=None, description="Current commune/ward code, e.g. 05488; a pre-July-2025 code is mapped")
+        default=None, description="Current commune/ward code, e.g. 05488; a pre-July-2025 code is mapped"
+    )
     legacy_ward_code: str | None = pydantic.Field(
-        default=None, description="The commune code on pre-July-2025 documents, e.g. 05488 (Xã Phúc Xuân)")
+        default=None, description="The commune code on pre-July-2025 documents, e.g. 05488 (Xã Phúc Xuân)"
+    )
     founded_on: date
     address: str | None = pydantic.Field(default=None, max_length=500)
     sectors: list[str] = pydantic.Field(default_factory=list, max_length=20, description="e.g. trồng trọt, chế biến")
@@ -100,7 +103,7 @@ class CoopCreate(CoopContact):
         return _check_ward_field(value, info.field_name)
 
     @model_validator(mode="after")
-    def _ward(self) -> "CoopCreate":
+    def _ward(self) -> CoopCreate:
         resolved = resolve_ward(self.ward_code, self.legacy_ward_code)
         self.ward_code, self.legacy_ward_code = resolved.code, resolved.legacy_code
         return self
@@ -139,9 +142,12 @@ class CoopUpdate(CoopContact):
         return _check_ward_field(value, info.field_name)
 
     @model_validator(mode="after")
-    def _ward(self) -> "CoopUpdate":
-        emptied = [name for name in ("name", "ward_code", "sectors", "main_products")
-                   if name in self.model_fields_set and getattr(self, name) is None]
+    def _ward(self) -> CoopUpdate:
+        emptied = [
+            name
+            for name in ("name", "ward_code", "sectors", "main_products")
+            if name in self.model_fields_set and getattr(self, name) is None
+        ]
         if emptied and not (emptied == ["ward_code"] and self.legacy_ward_code):
             raise ValueError(f"{', '.join(emptied)} cannot be null; send a value or leave the field out")
         if self.ward_code is not None or self.legacy_ward_code is not None:
@@ -263,6 +269,7 @@ CoopSort = Literal["name", "-name", "founded_on", "-founded_on", "registration_c
 
 # --- members ---------------------------------------------------------------------------------
 
+
 class MemberCreate(BaseModel):
     """A household (through its representative), individual or legal entity joining a co-op,
     or a worker taken on by it."""
@@ -342,6 +349,7 @@ class MemberPrivate(MemberPublic):
 
 # --- unions ----------------------------------------------------------------------------------
 
+
 class UnionMemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -387,6 +395,7 @@ class UnionMembershipPublic(BaseModel):
 
 
 # --- partners and value-chain contracts -------------------------------------------------------
+
 
 class PartnerCreate(BaseModel):
     """An enterprise, buyer, trader, craft village (làng nghề) or farmer household on a chain."""
@@ -466,7 +475,7 @@ class ContractCreate(BaseModel):
         return normalise_name(value)
 
     @model_validator(mode="after")
-    def _period(self) -> "ContractCreate":
+    def _period(self) -> ContractCreate:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         return self
@@ -498,6 +507,7 @@ class ContractPublic(BaseModel):
 
 # --- pages -----------------------------------------------------------------------------------
 
+
 class Page(BaseModel):
     total: int
     limit: int
@@ -517,7 +527,14 @@ class PartnerPage(Page):
 
 
 TABLES = [
-    Coop.__table__, Member.__table__, CoopStatusHistory.__table__, CoopEvent.__table__,
-    UnionMembership.__table__, Partner.__table__, PartnerEvent.__table__, ChainContract.__table__,
-    OutboxMessage.__table__, InboxEntry.__table__,
+    Coop.__table__,
+    Member.__table__,
+    CoopStatusHistory.__table__,
+    CoopEvent.__table__,
+    UnionMembership.__table__,
+    Partner.__table__,
+    PartnerEvent.__table__,
+    ChainContract.__table__,
+    OutboxMessage.__table__,
+    InboxEntry.__table__,
 ]

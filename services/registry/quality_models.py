@@ -24,8 +24,11 @@ from shared.text import normalise_name
 InspectionKind = Literal["periodic", "thematic", "unscheduled", "follow_up"]
 ViolationStatus = Literal["open", "resolved"]
 CertificateStatus = Literal["valid", "revoked", "expired", "not_yet_valid"]
-Hectares = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_places=4),
-                     AfterValidator(lambda ha: ha.quantize(Decimal("0.0001")))]
+Hectares = Annotated[
+    Decimal,
+    pydantic.Field(gt=0, max_digits=12, decimal_places=4),
+    AfterValidator(lambda ha: ha.quantize(Decimal("0.0001"))),
+]
 Text255 = Annotated[str, pydantic.Field(min_length=1, max_length=255), AfterValidator(normalise_name)]
 
 
@@ -35,17 +38,20 @@ class _Input(BaseModel):
 
 # --------------------------------------------------------------------------- plots
 
+
 class PlotCreate(_Input):
     """A member household's plot. Geometry is GeoJSON in WGS 84, [longitude, latitude]."""
 
-    planting_area_code: str = pydantic.Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._:/-]+$",
-                                             description="Mã số vùng trồng, e.g. VN-TNCH-0012")
+    planting_area_code: str = pydantic.Field(
+        min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._:/-]+$", description="Mã số vùng trồng, e.g. VN-TNCH-0012"
+    )
     member_id: int = pydantic.Field(description="The household (a member of this co-op) that farms the plot")
     area_ha: Hectares
     crop: Text255 = "chè"
     cultivar: Text255 | None = pydantic.Field(default=None, description="e.g. Trung du, LDP1, Kim Tuyên")
     geometry: dict | None = pydantic.Field(
-        default=None, description="GeoJSON Point or Polygon; a plot of 4 ha or more needs a Polygon",
+        default=None,
+        description="GeoJSON Point or Polygon; a plot of 4 ha or more needs a Polygon",
         examples=[{"type": "Point", "coordinates": [105.745312, 21.601234]}],
     )
 
@@ -76,6 +82,7 @@ class PlotPublic(BaseModel):
 
 
 # --------------------------------------------------------------------------- certificates
+
 
 class CertificateCreate(_Input):
     """A certificate and its scope. OCOP needs `ocop_stars` (3-5) or `ocop_score` (points out of 100)."""
@@ -149,6 +156,7 @@ class CertificatePublic(BaseModel):
 
 # --------------------------------------------------------------------------- grading
 
+
 class CriteriaScores(_Input):
     """Points per criteria group; together at most the scheme's total (100)."""
 
@@ -164,11 +172,14 @@ class GradingSchemeCreate(_Input):
     code: str = pydantic.Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
     title: Text255
     thresholds: list[tuple[int, Literal["tot", "kha", "trung_binh", "yeu"]]] = pydantic.Field(
-        min_length=1, max_length=4, description="(minimum total, grade), best grade first, last minimum 0",
+        min_length=1,
+        max_length=4,
+        description="(minimum total, grade), best grade first, last minimum 0",
         examples=[[[80, "tot"], [65, "kha"], [50, "trung_binh"], [0, "yeu"]]],
     )
     criteria_max: dict[Literal["finance", "governance", "members", "community"], int | None] = pydantic.Field(
-        default_factory=lambda: {"finance": None, "governance": None, "members": None, "community": None})
+        default_factory=lambda: {"finance": None, "governance": None, "members": None, "community": None}
+    )
     total_max: int = pydantic.Field(default=100, ge=1, le=1000)
     min_operating_months: int = pydantic.Field(default=12, ge=0, le=12)
     max_suspended_days: int = pydantic.Field(default=90, ge=0, le=366)
@@ -253,6 +264,7 @@ class GradingPublic(BaseModel):
 
 # --------------------------------------------------------------------------- inspections
 
+
 class ViolationCreate(_Input):
     description: str = pydantic.Field(min_length=3, max_length=1000)
     correction_deadline: date
@@ -267,7 +279,8 @@ class InspectionCreate(_Input):
     findings: str = pydantic.Field(default="", max_length=5000)
     violations: list[ViolationCreate] = pydantic.Field(default_factory=list, max_length=100)
     commendations: list[Annotated[str, pydantic.Field(min_length=3, max_length=1000)]] = pydantic.Field(
-        default_factory=list, max_length=50)
+        default_factory=list, max_length=50
+    )
 
 
 class Inspection(SQLModel, table=True):
@@ -323,8 +336,9 @@ class InspectionPublic(BaseModel):
 
 # --------------------------------------------------------------------------- compliance
 
-FlagKind = Literal["coop_below_min_members", "union_below_min_coops", "certificate_expired_unreplaced",
-                   "violation_overdue"]
+FlagKind = Literal[
+    "coop_below_min_members", "union_below_min_coops", "certificate_expired_unreplaced", "violation_overdue"
+]
 
 
 class ComplianceFlag(BaseModel):
@@ -344,5 +358,12 @@ class ComplianceReport(BaseModel):
     flags: list[ComplianceFlag]
 
 
-QUALITY_TABLES = [Plot.__table__, Certificate.__table__, CertificatePlot.__table__, GradingSchemeRow.__table__,
-                  Grading.__table__, Inspection.__table__, Violation.__table__]
+QUALITY_TABLES = [
+    Plot.__table__,
+    Certificate.__table__,
+    CertificatePlot.__table__,
+    GradingSchemeRow.__table__,
+    Grading.__table__,
+    Inspection.__table__,
+    Violation.__table__,
+]

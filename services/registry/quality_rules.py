@@ -9,11 +9,11 @@ the rule answers with a translated 422 and writes nothing.
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from shared.errors import Unprocessable
 
@@ -252,7 +252,10 @@ def periods_from_statuses(changes: Sequence[tuple[date, str]]) -> tuple[list[Per
 
 
 def not_graded_reason(
-    year: int, founded_on: date, suspensions: Iterable[Period], scheme: GradingScheme,
+    year: int,
+    founded_on: date,
+    suspensions: Iterable[Period],
+    scheme: GradingScheme,
     dissolved_on: date | None = None,
 ) -> str | None:
     """Why a co-op is not graded for `year`, or None if it is graded.
@@ -304,8 +307,9 @@ def below_minimum_since(memberships: Sequence[Membership], minimum: int, founded
     """
     if count_on(day, memberships) >= minimum:
         return None
-    changes = sorted({founded_on, *(m.joined_on for m in memberships),
-                      *(m.left_on for m in memberships if m.left_on is not None)})
+    changes = sorted(
+        {founded_on, *(m.joined_on for m in memberships), *(m.left_on for m in memberships if m.left_on is not None)}
+    )
     since = founded_on
     for change in changes:
         if change > day:

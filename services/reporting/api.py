@@ -17,22 +17,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.reporting import exports, handlers, kpis, projections
+from services.reporting.models import KpiReport
+from services.reporting.reports import Report, ReportFilters
+from services.reporting.wards import normalise, ward_name
 from shared.auth import Principal, PrincipalDep
 from shared.clock import VIETNAM, utcnow
 from shared.errors import Forbidden, NotFound
 from shared.i18n import language_of, page_language_of, translate
 from shared.service import RuntimeDep, SessionDep
-from services.reporting import exports, handlers, kpis, projections
-from services.reporting.models import KpiReport
-from services.reporting.reports import Report, ReportFilters
-from services.reporting.wards import normalise, ward_name
 
 router = APIRouter(tags=["reporting"])
 
+
 def _invalid(request: Request, field: str, key: str, raw: Any = None, **values: Any) -> RequestValidationError:
     """FastAPI's own 422 shape, so clients parse one format, with a translated message."""
-    message = translate(f"report.{key}", language_of(request), raw=raw, year_min=kpis.YEAR_MIN,
-                        year_max=kpis.YEAR_MAX, **values)
+    message = translate(
+        f"report.{key}", language_of(request), raw=raw, year_min=kpis.YEAR_MIN, year_max=kpis.YEAR_MAX, **values
+    )
     return RequestValidationError([{"type": key, "loc": ("query", field), "msg": message, "input": raw}])
 
 
@@ -86,9 +88,12 @@ async def get_kpis(
     return await handlers.kpi_report(session, _year(request, year), request.app.state.plans)
 
 
-@router.get("/reports/{name}", response_model=Report,
-            summary="A report as JSON, CSV or XLSX (province: all; co-op: its own)",
-            responses={200: {"content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}})
+@router.get(
+    "/reports/{name}",
+    response_model=Report,
+    summary="A report as JSON, CSV or XLSX (province: all; co-op: its own)",
+    responses={200: {"content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+)
 async def get_report(
     name: str,
     request: Request,
@@ -114,47 +119,97 @@ async def get_report(
     if commune is not None and not ward_name(request.app.state.wards.current(commune)):
         raise _invalid(request, "commune", "commune_unknown", normalise(commune))
     start, end = _period(request, year, first, last)
-    filters = ReportFilters(first=start, last=end, commune=normalise(commune) if commune else None,
-                            coop_id=_coop_scope(principal, coop_id), product=product.strip() if product else None)
+    filters = ReportFilters(
+        first=start,
+        last=end,
+        commune=normalise(commune) if commune else None,
+        coop_id=_coop_scope(principal, coop_id),
+        product=product.strip() if product else None,
+    )
     report = await handlers.REPORTS[name](session, filters, request.app.state.wards, language_of(request))
     if format == "json":
         return report
-    body, media_type = (exports.to_csv(report), exports.CSV_TYPE) if format == "csv" else \
-        (exports.to_xlsx(report), exports.XLSX_TYPE)
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": exports.content_disposition(exports.filename(report, format))})
+    body, media_type = (
+        (exports.to_csv(report), exports.CSV_TYPE) if format == "csv" else (exports.to_xlsx(report), exports.XLSX_TYPE)
+    )
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": exports.content_disposition(exports.filename(report, format))},
+    )
 
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                         autoescape=select_autoescape(["html"]))
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
+)
 
 _DASHBOARD_TEXT = {
-    "vi": {"title": "Bảng chỉ tiêu kinh tế tập thể tỉnh Thái Nguyên", "year": "Năm", "figure": "Chỉ tiêu",
-           "value": "Thực hiện", "target": "Mục tiêu", "met": "Đạt", "yes": "Đạt", "no": "Chưa đạt",
-           "na": "Chưa có số liệu", "no_target": "Không có mục tiêu", "coops": "Tổ chức kinh tế tập thể",
-           "form": "Loại hình", "total": "Tổng", "active": "Đang hoạt động", "suspended": "Tạm ngừng",
-           "dissolved": "Giải thể", "members": "Thành viên", "workers": "Người lao động",
-           "plan": "Kế hoạch", "as_of": "Số liệu đến ngày", "other_language": "English",
-           "labels": {"new_coops": "HTX thành lập mới trong năm", "new_unions": "Liên hiệp HTX mới từ đầu kỳ kế hoạch",
-                      "effective_share": "Tỷ lệ HTX xếp loại Tốt, Khá",
-                      "member_income_growth": "Tăng thu nhập bình quân của thành viên",
-                      "contract_share": "Tỷ lệ HTX có hợp đồng liên kết chuỗi",
-                      "traced_sales_share": "Tỷ lệ HTX có bán hàng truy xuất được"},
-           "forms": {"to_hop_tac": "Tổ hợp tác", "hop_tac_xa": "Hợp tác xã", "lien_hiep": "Liên hiệp HTX"},
-           "income": "Thu nhập bình quân thành viên từ chuỗi (VNĐ)"},
-    "en": {"title": "Thái Nguyên co-operative economy scorecard", "year": "Year", "figure": "Figure",
-           "value": "Actual", "target": "Target", "met": "Met", "yes": "Met", "no": "Not met",
-           "na": "No data yet", "no_target": "No target", "coops": "Co-operative organisations",
-           "form": "Form", "total": "Total", "active": "Active", "suspended": "Suspended",
-           "dissolved": "Dissolved", "members": "Members", "workers": "Workers",
-           "plan": "Plan", "as_of": "Figures as of", "other_language": "Tiếng Việt",
-           "labels": {"new_coops": "New co-ops founded in the year", "new_unions": "New co-op unions since the plan began",
-                      "effective_share": "Share of co-ops graded Good or Fair",
-                      "member_income_growth": "Growth of members' average income",
-                      "contract_share": "Share of co-ops with a chain contract",
-                      "traced_sales_share": "Share of co-ops with traced sales"},
-           "forms": {"to_hop_tac": "Co-operative group", "hop_tac_xa": "Co-operative", "lien_hiep": "Co-op union"},
-           "income": "Members' average income from the chain (VND)"},
+    "vi": {
+        "title": "Bảng chỉ tiêu kinh tế tập thể tỉnh Thái Nguyên",
+        "year": "Năm",
+        "figure": "Chỉ tiêu",
+        "value": "Thực hiện",
+        "target": "Mục tiêu",
+        "met": "Đạt",
+        "yes": "Đạt",
+        "no": "Chưa đạt",
+        "na": "Chưa có số liệu",
+        "no_target": "Không có mục tiêu",
+        "coops": "Tổ chức kinh tế tập thể",
+        "form": "Loại hình",
+        "total": "Tổng",
+        "active": "Đang hoạt động",
+        "suspended": "Tạm ngừng",
+        "dissolved": "Giải thể",
+        "members": "Thành viên",
+        "workers": "Người lao động",
+        "plan": "Kế hoạch",
+        "as_of": "Số liệu đến ngày",
+        "other_language": "English",
+        "labels": {
+            "new_coops": "HTX thành lập mới trong năm",
+            "new_unions": "Liên hiệp HTX mới từ đầu kỳ kế hoạch",
+            "effective_share": "Tỷ lệ HTX xếp loại Tốt, Khá",
+            "member_income_growth": "Tăng thu nhập bình quân của thành viên",
+            "contract_share": "Tỷ lệ HTX có hợp đồng liên kết chuỗi",
+            "traced_sales_share": "Tỷ lệ HTX có bán hàng truy xuất được",
+        },
+        "forms": {"to_hop_tac": "Tổ hợp tác", "hop_tac_xa": "Hợp tác xã", "lien_hiep": "Liên hiệp HTX"},
+        "income": "Thu nhập bình quân thành viên từ chuỗi (VNĐ)",
+    },
+    "en": {
+        "title": "Thái Nguyên co-operative economy scorecard",
+        "year": "Year",
+        "figure": "Figure",
+        "value": "Actual",
+        "target": "Target",
+        "met": "Met",
+        "yes": "Met",
+        "no": "Not met",
+        "na": "No data yet",
+        "no_target": "No target",
+        "coops": "Co-operative organisations",
+        "form": "Form",
+        "total": "Total",
+        "active": "Active",
+        "suspended": "Suspended",
+        "dissolved": "Dissolved",
+        "members": "Members",
+        "workers": "Workers",
+        "plan": "Plan",
+        "as_of": "Figures as of",
+        "other_language": "Tiếng Việt",
+        "labels": {
+            "new_coops": "New co-ops founded in the year",
+            "new_unions": "New co-op unions since the plan began",
+            "effective_share": "Share of co-ops graded Good or Fair",
+            "member_income_growth": "Growth of members' average income",
+            "contract_share": "Share of co-ops with a chain contract",
+            "traced_sales_share": "Share of co-ops with traced sales",
+        },
+        "forms": {"to_hop_tac": "Co-operative group", "hop_tac_xa": "Co-operative", "lien_hiep": "Co-op union"},
+        "income": "Members' average income from the chain (VND)",
+    },
 }
 PERCENT_FIGURES = {"effective_share", "member_income_growth", "contract_share", "traced_sales_share"}
 
@@ -170,7 +225,10 @@ async def dashboard(
     report = await handlers.kpi_report(session, chosen, request.app.state.plans)
     language = page_language_of(request)
     page = _templates.get_template("dashboard.html").render(
-        report=report, t=_DASHBOARD_TEXT[language], language=language, percent=PERCENT_FIGURES,
+        report=report,
+        t=_DASHBOARD_TEXT[language],
+        language=language,
+        percent=PERCENT_FIGURES,
         other=("en" if language == "vi" else "vi"),
     )
     return HTMLResponse(page)

@@ -63,8 +63,11 @@ def to_xlsx(report: Report) -> bytes:
     sheet.append([column["vi"] for column in report.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    decimal_columns = {index for index, column in enumerate(report.columns, start=1)
-                       if any(isinstance(row.get(column["key"]), Decimal) for row in report.rows[:1])}
+    decimal_columns = {
+        index
+        for index, column in enumerate(report.columns, start=1)
+        if any(isinstance(row.get(column["key"]), Decimal) for row in report.rows[:1])
+    }
     lines = [*(_cells(report, r) for r in report.rows), _total_row(report)]
     for number, line in enumerate(lines, start=2):
         sheet.append(line)

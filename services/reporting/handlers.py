@@ -18,13 +18,34 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
 from services.reporting.models import (
-    CertificateRevocation, CertificateView, ContractFact, CoopDetailsView, CoopStatusView, CoopView, CorrectionFact,
-    GradingFact, HarvestFact, InspectionFact, KpiReport, LotOutputFact, MemberView, PartnerView, PlotView,
-    PurchaseFact, SaleFact, ViolationResolutionFact,
+    CertificateRevocation,
+    CertificateView,
+    ContractFact,
+    CoopDetailsView,
+    CoopStatusView,
+    CoopView,
+    CorrectionFact,
+    GradingFact,
+    HarvestFact,
+    InspectionFact,
+    KpiReport,
+    LotOutputFact,
+    MemberView,
+    PartnerView,
+    PlotView,
+    PurchaseFact,
+    SaleFact,
+    ViolationResolutionFact,
 )
 from services.reporting.projections import positions
 from services.reporting.reports import (
-    CERTIFIED, INSPECTIONS, PAYABLES, PRODUCTION, SALES, Report, ReportFilters,
+    CERTIFIED,
+    INSPECTIONS,
+    PAYABLES,
+    PRODUCTION,
+    SALES,
+    Report,
+    ReportFilters,
 )
 from services.reporting.wards import WardMap, ward_name
 
@@ -45,9 +66,9 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
     ]
     changes = [
         kpis.StatusChange(coop_id=row.coop_id, status=row.status, effective_on=row.effective_on, entry_id=row.entry_id)
-        for row in (await session.exec(
-            select(CoopStatusView).where(col(CoopStatusView.effective_on) <= window.last)
-        )).all()
+        for row in (
+            await session.exec(select(CoopStatusView).where(col(CoopStatusView.effective_on) <= window.last))
+        ).all()
     ]
     members = await session.exec(
         select(MemberView.membership, func.count())
@@ -56,35 +77,52 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
         .where(or_(col(MemberView.left_on).is_(None), col(MemberView.left_on) >= window.last))
         .group_by(MemberView.membership)
     )
-    harvest_lots, harvest_g = (await session.exec(
-        select(func.count(), func.coalesce(func.sum(HarvestFact.quantity_g), 0))
-        .where(col(HarvestFact.harvested_on).between(window.first, window.last), not_corrected(HarvestFact))
-    )).one()
-    sales_count, sales_g, sales_vnd = (await session.exec(
-        select(func.count(), func.coalesce(func.sum(SaleFact.quantity_g), 0), func.coalesce(func.sum(SaleFact.amount_vnd), 0))
-        .where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
-    )).one()
-    gradings = [kpis.Grading(coop_id=row.coop_id, grade=row.grade, entry_id=row.entry_id, revision=row.revision)
-                for row in (await session.exec(select(GradingFact).where(GradingFact.year == year))).all()]
+    harvest_lots, harvest_g = (
+        await session.exec(
+            select(func.count(), func.coalesce(func.sum(HarvestFact.quantity_g), 0)).where(
+                col(HarvestFact.harvested_on).between(window.first, window.last), not_corrected(HarvestFact)
+            )
+        )
+    ).one()
+    sales_count, sales_g, sales_vnd = (
+        await session.exec(
+            select(
+                func.count(),
+                func.coalesce(func.sum(SaleFact.quantity_g), 0),
+                func.coalesce(func.sum(SaleFact.amount_vnd), 0),
+            ).where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
+        )
+    ).one()
+    gradings = [
+        kpis.Grading(coop_id=row.coop_id, grade=row.grade, entry_id=row.entry_id, revision=row.revision)
+        for row in (await session.exec(select(GradingFact).where(GradingFact.year == year))).all()
+    ]
     contracts = await session.exec(
-        select(ContractFact.coop_id).distinct()
+        select(ContractFact.coop_id)
+        .distinct()
         .where(col(ContractFact.valid_from) <= window.last)
         .where(or_(col(ContractFact.valid_to).is_(None), col(ContractFact.valid_to) >= window.first))
     )
     selling = await session.exec(
-        select(SaleFact.coop_id).distinct()
+        select(SaleFact.coop_id)
+        .distinct()
         .where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
     )
     facts = kpis.Facts(
-        coops=coops, changes=changes,
+        coops=coops,
+        changes=changes,
         members_by_membership={membership: int(count) for membership, count in members.all() if membership},
-        harvest_lots=int(harvest_lots), harvest_g=int(harvest_g),
-        sales_count=int(sales_count), sales_g=int(sales_g), sales_vnd=int(sales_vnd),
+        harvest_lots=int(harvest_lots),
+        harvest_g=int(harvest_g),
+        sales_count=int(sales_count),
+        sales_g=int(sales_g),
+        sales_vnd=int(sales_vnd),
         positions=await positions(session),
         gradings=gradings,
         income_by_member=await income_by_member(session, year),
         income_by_member_last_year=await income_by_member(session, year - 1),
-        coops_with_contract=set(contracts.all()), coops_with_sales=set(selling.all()),
+        coops_with_contract=set(contracts.all()),
+        coops_with_sales=set(selling.all()),
     )
     return kpis.scorecard(year, kpis.plan_for(year, plans), facts)
 
@@ -105,8 +143,10 @@ async def income_by_member(session: AsyncSession, year: int) -> dict[int, int]:
 
 async def current_coops(session: AsyncSession) -> dict[int, dict[str, Any]]:
     """Each co-op's current name and ward: the registration, overridden by its latest details change."""
-    coops = {row.coop_id: {"name": row.name, "ward_code": row.ward_code}
-             for row in (await session.exec(select(CoopView))).all()}
+    coops = {
+        row.coop_id: {"name": row.name, "ward_code": row.ward_code}
+        for row in (await session.exec(select(CoopView))).all()
+    }
     changes = (await session.exec(select(CoopDetailsView))).all()
     for change in sorted(changes, key=lambda c: (c.changed_on, kpis.entry_key(c.entry_id))):
         coops.setdefault(change.coop_id, {}).update(name=change.name, ward_code=change.ward_code)
@@ -121,8 +161,11 @@ async def coops_in_scope(session: AsyncSession, filters: ReportFilters, wards: W
     scope = set(coops) if filters.coop_id is None else {filters.coop_id}
     if filters.commune is not None:
         target = wards.current(filters.commune)
-        scope = {coop_id for coop_id in scope
-                 if coop_id in coops and wards.current(coops[coop_id].get("ward_code", "")) == target}
+        scope = {
+            coop_id
+            for coop_id in scope
+            if coop_id in coops and wards.current(coops[coop_id].get("ward_code", "")) == target
+        }
     return scope
 
 
@@ -132,10 +175,15 @@ def _month(day: date) -> str:
 
 async def lot_products(session: AsyncSession) -> dict[str, str]:
     """Product of each lot: as harvested, or as a transformation output named it."""
-    products = {code: product for code, product in (await session.exec(
-        select(HarvestFact.lot_code, HarvestFact.product).where(not_corrected(HarvestFact)))).all()}
-    for code, product in (await session.exec(
-            select(LotOutputFact.lot_code, LotOutputFact.product).where(not_corrected(LotOutputFact)))).all():
+    products = {
+        code: product
+        for code, product in (
+            await session.exec(select(HarvestFact.lot_code, HarvestFact.product).where(not_corrected(HarvestFact)))
+        ).all()
+    }
+    for code, product in (
+        await session.exec(select(LotOutputFact.lot_code, LotOutputFact.product).where(not_corrected(LotOutputFact)))
+    ).all():
         if product:
             products[code] = product
     return products
@@ -148,8 +196,14 @@ async def production_report(session: AsyncSession, filters: ReportFilters, wards
     """Harvests by product, commune (current code), month and harvest round."""
     scope = await coops_in_scope(session, filters, wards)
     statement = (
-        select(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round,
-               func.count(), func.sum(HarvestFact.quantity_g))
+        select(
+            HarvestFact.product,
+            HarvestFact.coop_id,
+            HarvestFact.harvested_on,
+            HarvestFact.harvest_round,
+            func.count(),
+            func.sum(HarvestFact.quantity_g),
+        )
         .where(col(HarvestFact.harvested_on).between(filters.first, filters.last), not_corrected(HarvestFact))
         .group_by(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round)
     )
@@ -164,23 +218,39 @@ async def production_report(session: AsyncSession, filters: ReportFilters, wards
         cell = grouped[(product, commune, _month(day), round_)]
         cell[0] += int(lots)
         cell[1] += int(grams_)
-    rows = [{"product": product, "commune_code": commune, "commune_name": ward_name(commune), "month": month,
-             "harvest_round": round_, "lots": lots, "kg": kpis.kg(grams_)}
-            for (product, commune, month, round_), (lots, grams_) in sorted(grouped.items())]
+    rows = [
+        {
+            "product": product,
+            "commune_code": commune,
+            "commune_name": ward_name(commune),
+            "month": month,
+            "harvest_round": round_,
+            "lots": lots,
+            "kg": kpis.kg(grams_),
+        }
+        for (product, commune, month, round_), (lots, grams_) in sorted(grouped.items())
+    ]
     return PRODUCTION.build(filters, rows, language)
 
 
 async def sales_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """Sales by grade of the lot sold, buyer and month."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = select(SaleFact).where(col(SaleFact.sold_on).between(filters.first, filters.last),
-                                       not_corrected(SaleFact))
+    statement = select(SaleFact).where(
+        col(SaleFact.sold_on).between(filters.first, filters.last), not_corrected(SaleFact)
+    )
     if scope is not None:
         statement = statement.where(col(SaleFact.coop_id).in_(scope))
     sales = (await session.exec(statement)).all()
-    grades = kpis.lot_grades((await session.exec(
-        select(LotOutputFact.lot_code, LotOutputFact.grade, LotOutputFact.input_lots)
-        .where(not_corrected(LotOutputFact)).order_by(LotOutputFact.transformed_on))).all())
+    grades = kpis.lot_grades(
+        (
+            await session.exec(
+                select(LotOutputFact.lot_code, LotOutputFact.grade, LotOutputFact.input_lots)
+                .where(not_corrected(LotOutputFact))
+                .order_by(LotOutputFact.transformed_on)
+            )
+        ).all()
+    )
     products = await lot_products(session) if filters.product else {}
     partners = {p.partner_id: p.name for p in (await session.exec(select(PartnerView))).all()}
     grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -192,20 +262,24 @@ async def sales_report(session: AsyncSession, filters: ReportFilters, wards: War
         cell[0] += 1
         cell[1] += sale.quantity_g
         cell[2] += sale.amount_vnd
-    rows = [{"grade": grade, "buyer": buyer, "month": month, "sales": count, "kg": kpis.kg(grams_),
-             "amount_vnd": amount}
-            for (grade, buyer, month), (count, grams_, amount) in sorted(grouped.items())]
+    rows = [
+        {"grade": grade, "buyer": buyer, "month": month, "sales": count, "kg": kpis.kg(grams_), "amount_vnd": amount}
+        for (grade, buyer, month), (count, grams_, amount) in sorted(grouped.items())
+    ]
     return SALES.build(filters, rows, language)
 
 
 async def payables_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """What each co-op owes each member household per harvest round, from its purchases."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = (
-        select(PurchaseFact.coop_id, PurchaseFact.member_id, PurchaseFact.harvest_round, PurchaseFact.lot_code,
-               PurchaseFact.quantity_g, PurchaseFact.amount_vnd)
-        .where(col(PurchaseFact.purchased_on).between(filters.first, filters.last), not_corrected(PurchaseFact))
-    )
+    statement = select(
+        PurchaseFact.coop_id,
+        PurchaseFact.member_id,
+        PurchaseFact.harvest_round,
+        PurchaseFact.lot_code,
+        PurchaseFact.quantity_g,
+        PurchaseFact.amount_vnd,
+    ).where(col(PurchaseFact.purchased_on).between(filters.first, filters.last), not_corrected(PurchaseFact))
     if scope is not None:
         statement = statement.where(col(PurchaseFact.coop_id).in_(scope))
     products = await lot_products(session) if filters.product else {}
@@ -219,10 +293,19 @@ async def payables_report(session: AsyncSession, filters: ReportFilters, wards: 
         cell[0] += 1
         cell[1] += grams_
         cell[2] += amount
-    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), "member_id": member_id,
-             "member_name": names.get(member_id) or "", "harvest_round": None if round_ == -1 else round_,
-             "purchases": count, "kg": kpis.kg(grams_), "amount_vnd": amount}
-            for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items())]
+    rows = [
+        {
+            "coop_id": coop_id,
+            "coop_name": coops.get(coop_id, {}).get("name", ""),
+            "member_id": member_id,
+            "member_name": names.get(member_id) or "",
+            "harvest_round": None if round_ == -1 else round_,
+            "purchases": count,
+            "kg": kpis.kg(grams_),
+            "amount_vnd": amount,
+        }
+        for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items())
+    ]
     return PAYABLES.build(filters, rows, language)
 
 
@@ -235,33 +318,39 @@ async def inspections_report(session: AsyncSession, filters: ReportFilters, ward
     inspections = (await session.exec(statement)).all()
     resolved: dict[int, set[int]] = defaultdict(set)
     if inspections:
-        for inspection_id, violation_id in (await session.exec(
-            select(ViolationResolutionFact.inspection_id, ViolationResolutionFact.violation_id)
-            .where(col(ViolationResolutionFact.inspection_id).in_([i.inspection_id for i in inspections]))
-            .where(col(ViolationResolutionFact.resolved_on) <= filters.last)
-        )).all():
+        for inspection_id, violation_id in (
+            await session.exec(
+                select(ViolationResolutionFact.inspection_id, ViolationResolutionFact.violation_id)
+                .where(col(ViolationResolutionFact.inspection_id).in_([i.inspection_id for i in inspections]))
+                .where(col(ViolationResolutionFact.resolved_on) <= filters.last)
+            )
+        ).all():
             resolved[inspection_id].add(violation_id)
     coops = await current_coops(session)
     per_coop: dict[int, dict[str, int]] = {}
     for inspection in inspections:
-        row = per_coop.setdefault(inspection.coop_id, dict.fromkeys(
-            ("inspections", "violations", "resolved", "open", "commended"), 0))
+        row = per_coop.setdefault(
+            inspection.coop_id, dict.fromkeys(("inspections", "violations", "resolved", "open", "commended"), 0)
+        )
         done = min(len(resolved[inspection.inspection_id]), inspection.violations)
         row["inspections"] += 1
         row["violations"] += inspection.violations
         row["resolved"] += done
         row["open"] += inspection.violations - done
         row["commended"] += int(inspection.commended)
-    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), **counts}
-            for coop_id, counts in sorted(per_coop.items())]
+    rows = [
+        {"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), **counts}
+        for coop_id, counts in sorted(per_coop.items())
+    ]
     return INSPECTIONS.build(filters, rows, language)
 
 
 async def certified_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """Per co-op: harvested kg, and the kg harvested from plots under a certificate valid on the harvest day."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = select(HarvestFact).where(col(HarvestFact.harvested_on).between(filters.first, filters.last),
-                                          not_corrected(HarvestFact))
+    statement = select(HarvestFact).where(
+        col(HarvestFact.harvested_on).between(filters.first, filters.last), not_corrected(HarvestFact)
+    )
     if scope is not None:
         statement = statement.where(col(HarvestFact.coop_id).in_(scope))
     if filters.product:
@@ -271,8 +360,11 @@ async def certified_report(session: AsyncSession, filters: ReportFilters, wards:
     revoked = {r.certificate_id: r.revoked_on for r in (await session.exec(select(CertificateRevocation))).all()}
     windows: dict[int, list[kpis.CertifiedWindow]] = defaultdict(list)
     for cert in (await session.exec(select(CertificateView))).all():
-        windows[cert.coop_id].append(kpis.CertifiedWindow(frozenset(cert.plot_ids), cert.valid_from, cert.valid_to,
-                                                          revoked.get(cert.certificate_id)))
+        windows[cert.coop_id].append(
+            kpis.CertifiedWindow(
+                frozenset(cert.plot_ids), cert.valid_from, cert.valid_to, revoked.get(cert.certificate_id)
+            )
+        )
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for harvest in harvests:
         plot_id = plots.get((harvest.coop_id, harvest.plot_code)) if harvest.plot_code else None
@@ -281,10 +373,16 @@ async def certified_report(session: AsyncSession, filters: ReportFilters, wards:
         if kpis.is_certified(plot_id, harvest.harvested_on, windows[harvest.coop_id]):
             cell[1] += harvest.quantity_g
     coops = await current_coops(session)
-    rows = [{"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""),
-             "harvested_kg": kpis.kg(harvested), "certified_kg": kpis.kg(certified),
-             "certified_share": kpis.share(certified, harvested)}
-            for coop_id, (harvested, certified) in sorted(totals.items())]
+    rows = [
+        {
+            "coop_id": coop_id,
+            "coop_name": coops.get(coop_id, {}).get("name", ""),
+            "harvested_kg": kpis.kg(harvested),
+            "certified_kg": kpis.kg(certified),
+            "certified_share": kpis.share(certified, harvested),
+        }
+        for coop_id, (harvested, certified) in sorted(totals.items())
+    ]
     report = CERTIFIED.build(filters, rows, language)
     all_g = sum(h for h, _ in totals.values())
     report.totals["certified_share"] = kpis.share(sum(c for _, c in totals.values()), all_g)
@@ -305,10 +403,13 @@ REPORTS = {
 
 async def registry_totals(session: AsyncSession) -> dict[str, int]:
     """Co-ops in the read model: total and per latest status (as the registry's GET /coops shows them)."""
-    coops = [kpis.CoopRecord(row.coop_id, row.form, row.founded_on)
-             for row in (await session.exec(select(CoopView))).all()]
-    changes = [kpis.StatusChange(row.coop_id, row.status, row.effective_on, row.entry_id)
-               for row in (await session.exec(select(CoopStatusView))).all()]
+    coops = [
+        kpis.CoopRecord(row.coop_id, row.form, row.founded_on) for row in (await session.exec(select(CoopView))).all()
+    ]
+    changes = [
+        kpis.StatusChange(row.coop_id, row.status, row.effective_on, row.entry_id)
+        for row in (await session.exec(select(CoopStatusView))).all()
+    ]
     # The registry lists every registered co-op whatever its founding date, with its latest status.
     status = kpis.statuses_on(changes, date.max)
     counts = {"total": len(coops)} | {f"status.{s}": 0 for s in kpis.STATUSES}

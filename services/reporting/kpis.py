@@ -36,11 +36,20 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Literal, get_args
 
-from shared.events.registry import CoopStatus, Grade, Membership, OrganisationForm
 from services.reporting.models import (
-    ChainFigures, CoopFigures, Figure, GradingFigures, HarvestFigures, IncomeFigures, KpiReport, MemberFigures,
-    PlanRef, SalesFigures, StatusCounts,
+    ChainFigures,
+    CoopFigures,
+    Figure,
+    GradingFigures,
+    HarvestFigures,
+    IncomeFigures,
+    KpiReport,
+    MemberFigures,
+    PlanRef,
+    SalesFigures,
+    StatusCounts,
 )
+from shared.events.registry import CoopStatus, Grade, Membership, OrganisationForm
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 FORMS: tuple[str, ...] = get_args(OrganisationForm)
@@ -124,7 +133,8 @@ def statuses_on(changes: Iterable[StatusChange], day: date) -> dict[int, str]:
             continue
         current = latest.get(change.coop_id)
         if current is None or (change.effective_on, entry_key(change.entry_id)) > (
-            current.effective_on, entry_key(current.entry_id)
+            current.effective_on,
+            entry_key(current.entry_id),
         ):
             latest[change.coop_id] = change
     return {coop_id: change.status for coop_id, change in latest.items()}
@@ -194,8 +204,13 @@ def grading_figures(gradings: Iterable[Grading]) -> GradingFigures:
         counts[grade] = counts.get(grade, 0) + 1
     graded = sum(n for grade, n in counts.items() if grade != "not_graded")
     effective = sum(counts.get(grade, 0) for grade in EFFECTIVE_GRADES)
-    return GradingFigures(graded=graded, effective=effective, not_graded=counts.get("not_graded", 0),
-                          by_grade=counts, share=share(effective, graded))
+    return GradingFigures(
+        graded=graded,
+        effective=effective,
+        not_graded=counts.get("not_graded", 0),
+        by_grade=counts,
+        share=share(effective, graded),
+    )
 
 
 def average_income(income_by_member: Mapping[int, int]) -> int | None:
@@ -215,23 +230,34 @@ def growth(current: int | None, previous: int | None) -> float | None:
 def income_figures(this_year: Mapping[int, int], last_year: Mapping[int, int]) -> IncomeFigures:
     average, previous = average_income(this_year), average_income(last_year)
     return IncomeFigures(
-        members_selling=sum(1 for amount in this_year.values() if amount), total_vnd=sum(this_year.values()),
-        average_vnd=average, previous_average_vnd=previous, growth=growth(average, previous),
+        members_selling=sum(1 for amount in this_year.values() if amount),
+        total_vnd=sum(this_year.values()),
+        average_vnd=average,
+        previous_average_vnd=previous,
+        growth=growth(average, previous),
     )
 
 
 def chain_figures(active_coops: set[int], with_contract: set[int], with_sales: set[int]) -> ChainFigures:
     contracted, selling = len(active_coops & with_contract), len(active_coops & with_sales)
-    return ChainFigures(coops=len(active_coops), with_contract=contracted, with_traced_sales=selling,
-                        contract_share=share(contracted, len(active_coops)),
-                        traced_sales_share=share(selling, len(active_coops)))
+    return ChainFigures(
+        coops=len(active_coops),
+        with_contract=contracted,
+        with_traced_sales=selling,
+        contract_share=share(contracted, len(active_coops)),
+        traced_sales_share=share(selling, len(active_coops)),
+    )
 
 
-def active_coops(coops: Iterable[CoopRecord], changes: Iterable[StatusChange], day: date,
-                 form: str = NEW_COOP_FORM) -> set[int]:
+def active_coops(
+    coops: Iterable[CoopRecord], changes: Iterable[StatusChange], day: date, form: str = NEW_COOP_FORM
+) -> set[int]:
     status = statuses_on(changes, day)
-    return {c.coop_id for c in coops if c.form == form and c.founded_on <= day
-            and status.get(c.coop_id, "active") == "active"}
+    return {
+        c.coop_id
+        for c in coops
+        if c.form == form and c.founded_on <= day and status.get(c.coop_id, "active") == "active"
+    }
 
 
 @dataclass(frozen=True)
@@ -244,8 +270,11 @@ class CertifiedWindow:
     revoked_on: date | None = None
 
     def covers(self, plot_id: int, day: date) -> bool:
-        return (plot_id in self.plot_ids and self.valid_from <= day <= self.valid_to
-                and (self.revoked_on is None or day < self.revoked_on))
+        return (
+            plot_id in self.plot_ids
+            and self.valid_from <= day <= self.valid_to
+            and (self.revoked_on is None or day < self.revoked_on)
+        )
 
 
 def lot_grades(outputs: Iterable[tuple[str, str | None, list[str]]]) -> dict[str, str]:
@@ -304,7 +333,9 @@ class Plan:
 def parse_plans(document: Mapping) -> list[Plan]:
     plans = [
         Plan(
-            name=item["name"], first_year=int(item["first_year"]), last_year=int(item["last_year"]),
+            name=item["name"],
+            first_year=int(item["first_year"]),
+            last_year=int(item["last_year"]),
             targets={key: Target(**value) for key, value in item.get("targets", {}).items()},
         )
         for item in document.get("plans", [])
@@ -325,11 +356,17 @@ def plan_for(year: int, plans: Iterable[Plan]) -> Plan | None:
     return next((plan for plan in plans if plan.covers(year)), None)
 
 
-def figure(value: int | float | None, target: Target | None, *, since: date | None = None,
-           note: str | None = None) -> Figure:
+def figure(
+    value: int | float | None, target: Target | None, *, since: date | None = None, note: str | None = None
+) -> Figure:
     return Figure(
-        value=value, target=target.value if target else None, comparison=target.comparison if target else None,
-        met=target.met(value) if target else None, since=since, available=value is not None, note=note,
+        value=value,
+        target=target.value if target else None,
+        comparison=target.comparison if target else None,
+        met=target.met(value) if target else None,
+        since=since,
+        available=value is not None,
+        note=note,
     )
 
 
@@ -363,27 +400,37 @@ def scorecard(year: int, plan: Plan | None, facts: Facts) -> KpiReport:
     unions_since = date(plan.first_year, 1, 1) if plan and union_target and union_target.per == "plan" else window.first
     grading = grading_figures(facts.gradings)
     income = income_figures(facts.income_by_member, facts.income_by_member_last_year)
-    chain = chain_figures(active_coops(facts.coops, facts.changes, window.last), facts.coops_with_contract,
-                          facts.coops_with_sales)
+    chain = chain_figures(
+        active_coops(facts.coops, facts.changes, window.last), facts.coops_with_contract, facts.coops_with_sales
+    )
     return KpiReport(
         year=year,
         as_of=window.last,
         plan=PlanRef(name=plan.name, first_year=plan.first_year, last_year=plan.last_year) if plan else None,
         coops=coop_figures(facts.coops, facts.changes, window.last),
-        new_coops=figure(founded_between(facts.coops, NEW_COOP_FORM, window.first, window.last),
-                         targets.get("new_coops"), since=window.first),
-        new_unions=figure(founded_between(facts.coops, UNION_FORM, unions_since, window.last),
-                          union_target, since=unions_since),
-        effective_share=figure(grading.share, targets.get("effective_share"),
-                               note=None if grading.graded else "no co-op graded for this year"),
+        new_coops=figure(
+            founded_between(facts.coops, NEW_COOP_FORM, window.first, window.last),
+            targets.get("new_coops"),
+            since=window.first,
+        ),
+        new_unions=figure(
+            founded_between(facts.coops, UNION_FORM, unions_since, window.last), union_target, since=unions_since
+        ),
+        effective_share=figure(
+            grading.share,
+            targets.get("effective_share"),
+            note=None if grading.graded else "no co-op graded for this year",
+        ),
         grading=grading,
         members=member_figures(facts.members_by_membership),
         harvest=HarvestFigures(lots=facts.harvest_lots, kg=kg(facts.harvest_g)),
         sales=SalesFigures(count=facts.sales_count, kg=kg(facts.sales_g), amount_vnd=facts.sales_vnd),
         member_income=income,
-        member_income_growth=figure(income.growth, targets.get("member_income_growth"),
-                                    note=None if income.growth is not None
-                                    else "needs purchases from members in this year and the one before"),
+        member_income_growth=figure(
+            income.growth,
+            targets.get("member_income_growth"),
+            note=None if income.growth is not None else "needs purchases from members in this year and the one before",
+        ),
         chain=chain,
         contract_share=figure(chain.contract_share, targets.get("contract_share")),
         traced_sales_share=figure(chain.traced_sales_share, targets.get("traced_sales_share")),

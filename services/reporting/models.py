@@ -318,10 +318,27 @@ class ProjectionPosition(SQLModel, table=True):
 
 # Rebuild empties these (children of nothing, so order does not matter).
 READ_MODEL = [
-    CoopView, CoopStatusView, MemberView, HarvestFact, SaleFact, ProjectionPosition,
-    CoopDetailsView, UnionMembershipFact, PartnerView, ContractFact, PlotView, CertificateView,
-    CertificateRevocation, GradingFact, InspectionFact, ViolationResolutionFact, PurchaseFact, LotOutputFact,
-    ShipmentFact, ShipmentReceiptFact, CorrectionFact,
+    CoopView,
+    CoopStatusView,
+    MemberView,
+    HarvestFact,
+    SaleFact,
+    ProjectionPosition,
+    CoopDetailsView,
+    UnionMembershipFact,
+    PartnerView,
+    ContractFact,
+    PlotView,
+    CertificateView,
+    CertificateRevocation,
+    GradingFact,
+    InspectionFact,
+    ViolationResolutionFact,
+    PurchaseFact,
+    LotOutputFact,
+    ShipmentFact,
+    ShipmentReceiptFact,
+    CorrectionFact,
 ]
 # Supply-chain facts an `EventCorrected` can undo (each row keyed by the event that produced it).
 CORRECTABLE = [HarvestFact, SaleFact, PurchaseFact, LotOutputFact, ShipmentFact, ShipmentReceiptFact]

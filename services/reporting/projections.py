@@ -24,7 +24,7 @@ a failed rebuild leaves the previous read model untouched.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from sqlalchemy import delete, text
@@ -33,19 +33,37 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.reporting.kpis import entry_key, grams
+from services.reporting.models import (
+    READ_MODEL,
+    CertificateRevocation,
+    CertificateView,
+    ContractFact,
+    CoopDetailsView,
+    CoopStatusView,
+    CoopView,
+    CorrectionFact,
+    GradingFact,
+    HarvestFact,
+    InspectionFact,
+    LotOutputFact,
+    MemberView,
+    PartnerView,
+    PlotView,
+    ProjectionPosition,
+    PurchaseFact,
+    SaleFact,
+    ShipmentFact,
+    ShipmentReceiptFact,
+    UnionMembershipFact,
+    ViolationResolutionFact,
+)
 from shared.db import create_engine, session_factory
 from shared.events import registry, supplychain
 from shared.events.envelope import EventEnvelope
 from shared.messaging.connection import redis_client
 from shared.messaging.consumer import ConsumedEvent, Handler, InboxEntry, apply_once
 from shared.settings import Settings
-from services.reporting.kpis import entry_key, grams
-from services.reporting.models import (
-    READ_MODEL, CertificateRevocation, CertificateView, ContractFact, CoopDetailsView, CoopStatusView, CoopView,
-    CorrectionFact, GradingFact, HarvestFact, InspectionFact, LotOutputFact, MemberView, PartnerView, PlotView,
-    ProjectionPosition, PurchaseFact, SaleFact, ShipmentFact, ShipmentReceiptFact, UnionMembershipFact,
-    ViolationResolutionFact,
-)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +78,7 @@ async def advance_position(session: AsyncSession, event: ConsumedEvent) -> None:
     position = session.identity_map.get(identity_key(ProjectionPosition, event.stream))
     if position is None:
         position = await session.get(ProjectionPosition, event.stream, with_for_update=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if position is None:
         session.add(ProjectionPosition(stream=event.stream, last_entry_id=event.entry_id, updated_at=now))
     elif entry_key(event.entry_id) > entry_key(position.last_entry_id):
@@ -74,22 +92,41 @@ async def coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
     coop.name, coop.form, coop.registration_code = fact.name, fact.form, fact.registration_code
     coop.ward_code, coop.founded_on = fact.ward_code, fact.founded_on
     session.add(coop)
-    session.add(CoopStatusView(event_id=str(event.envelope.event_id), coop_id=fact.coop_id, status=fact.status,
-                               effective_on=fact.founded_on, entry_id=event.entry_id))
+    session.add(
+        CoopStatusView(
+            event_id=str(event.envelope.event_id),
+            coop_id=fact.coop_id,
+            status=fact.status,
+            effective_on=fact.founded_on,
+            entry_id=event.entry_id,
+        )
+    )
     await advance_position(session, event)
 
 
 async def coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.CoopStatusChanged = event.envelope.contract()
-    session.add(CoopStatusView(event_id=str(event.envelope.event_id), coop_id=fact.coop_id, status=fact.status,
-                               effective_on=fact.effective_on, entry_id=event.entry_id))
+    session.add(
+        CoopStatusView(
+            event_id=str(event.envelope.event_id),
+            coop_id=fact.coop_id,
+            status=fact.status,
+            effective_on=fact.effective_on,
+            entry_id=event.entry_id,
+        )
+    )
     await advance_position(session, event)
 
 
 async def member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.MemberJoined = event.envelope.contract()
     member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
-    member.coop_id, member.kind, member.membership, member.joined_on = fact.coop_id, fact.kind, fact.membership, fact.joined_on
+    member.coop_id, member.kind, member.membership, member.joined_on = (
+        fact.coop_id,
+        fact.kind,
+        fact.membership,
+        fact.joined_on,
+    )
     member.name = fact.name
     session.add(member)
     await advance_position(session, event)
@@ -105,23 +142,38 @@ async def member_left(session: AsyncSession, event: ConsumedEvent) -> None:
 
 async def lot_harvested(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.LotHarvested = event.envelope.contract()
-    session.add(HarvestFact(
-        event_id=str(event.envelope.event_id), lot_code=fact.lot_code, coop_id=fact.coop_id,
-        member_id=fact.member_id, product=fact.product, quantity_g=grams(fact.quantity_kg),
-        harvested_on=fact.harvested_on, harvest_round=fact.harvest_round,
-        plot_code=getattr(fact, "plot_code", None),
-    ))
+    session.add(
+        HarvestFact(
+            event_id=str(event.envelope.event_id),
+            lot_code=fact.lot_code,
+            coop_id=fact.coop_id,
+            member_id=fact.member_id,
+            product=fact.product,
+            quantity_g=grams(fact.quantity_kg),
+            harvested_on=fact.harvested_on,
+            harvest_round=fact.harvest_round,
+            plot_code=getattr(fact, "plot_code", None),
+        )
+    )
     await advance_position(session, event)
 
 
 async def lot_sold(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.LotSold = event.envelope.contract()
-    session.add(SaleFact(
-        event_id=str(event.envelope.event_id), sale_id=fact.sale_id, lot_code=fact.lot_code, coop_id=fact.coop_id,
-        buyer_name=fact.buyer_name, buyer_partner_id=getattr(fact, "buyer_partner_id", None),
-        quantity_g=grams(fact.quantity_kg), amount_vnd=fact.amount_vnd, sold_on=fact.sold_on,
-        invoice_number=fact.invoice_number,
-    ))
+    session.add(
+        SaleFact(
+            event_id=str(event.envelope.event_id),
+            sale_id=fact.sale_id,
+            lot_code=fact.lot_code,
+            coop_id=fact.coop_id,
+            buyer_name=fact.buyer_name,
+            buyer_partner_id=getattr(fact, "buyer_partner_id", None),
+            quantity_g=grams(fact.quantity_kg),
+            amount_vnd=fact.amount_vnd,
+            sold_on=fact.sold_on,
+            invoice_number=fact.invoice_number,
+        )
+    )
     await advance_position(session, event)
 
 
@@ -131,94 +183,173 @@ def _event_id(event: ConsumedEvent) -> str:
 
 async def coop_details_changed(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.CoopDetailsChanged = event.envelope.contract()
-    session.add(CoopDetailsView(event_id=_event_id(event), coop_id=fact.coop_id, name=fact.name,
-                                ward_code=fact.ward_code, changed_on=fact.changed_on, entry_id=event.entry_id))
+    session.add(
+        CoopDetailsView(
+            event_id=_event_id(event),
+            coop_id=fact.coop_id,
+            name=fact.name,
+            ward_code=fact.ward_code,
+            changed_on=fact.changed_on,
+            entry_id=event.entry_id,
+        )
+    )
     await advance_position(session, event)
 
 
 async def union_member_added(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.UnionMemberAdded = event.envelope.contract()
-    session.add(UnionMembershipFact(event_id=_event_id(event), union_id=fact.union_id, coop_id=fact.coop_id,
-                                    change="added", effective_on=fact.joined_on))
+    session.add(
+        UnionMembershipFact(
+            event_id=_event_id(event),
+            union_id=fact.union_id,
+            coop_id=fact.coop_id,
+            change="added",
+            effective_on=fact.joined_on,
+        )
+    )
     await advance_position(session, event)
 
 
 async def union_member_removed(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.UnionMemberRemoved = event.envelope.contract()
-    session.add(UnionMembershipFact(event_id=_event_id(event), union_id=fact.union_id, coop_id=fact.coop_id,
-                                    change="removed", effective_on=fact.left_on))
+    session.add(
+        UnionMembershipFact(
+            event_id=_event_id(event),
+            union_id=fact.union_id,
+            coop_id=fact.coop_id,
+            change="removed",
+            effective_on=fact.left_on,
+        )
+    )
     await advance_position(session, event)
 
 
 async def partner_registered(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.PartnerRegistered = event.envelope.contract()
-    await session.merge(PartnerView(partner_id=fact.partner_id, name=fact.name, kind=fact.kind,
-                                    ward_code=fact.ward_code))
+    await session.merge(
+        PartnerView(partner_id=fact.partner_id, name=fact.name, kind=fact.kind, ward_code=fact.ward_code)
+    )
     await advance_position(session, event)
 
 
 async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.ChainContractSigned = event.envelope.contract()
-    session.add(ContractFact(event_id=_event_id(event), contract_id=fact.contract_id, coop_id=fact.coop_id,
-                             partner_id=fact.partner_id, product=fact.product, valid_from=fact.valid_from,
-                             valid_to=fact.valid_to))
+    session.add(
+        ContractFact(
+            event_id=_event_id(event),
+            contract_id=fact.contract_id,
+            coop_id=fact.coop_id,
+            partner_id=fact.partner_id,
+            product=fact.product,
+            valid_from=fact.valid_from,
+            valid_to=fact.valid_to,
+        )
+    )
     await advance_position(session, event)
 
 
 async def plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.PlotRegistered = event.envelope.contract()
-    await session.merge(PlotView(plot_id=fact.plot_id, coop_id=fact.coop_id, member_id=fact.member_id,
-                                 planting_area_code=fact.planting_area_code, crop=fact.crop))
+    await session.merge(
+        PlotView(
+            plot_id=fact.plot_id,
+            coop_id=fact.coop_id,
+            member_id=fact.member_id,
+            planting_area_code=fact.planting_area_code,
+            crop=fact.crop,
+        )
+    )
     await advance_position(session, event)
 
 
 async def certificate_issued(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.CertificateIssued = event.envelope.contract()
-    await session.merge(CertificateView(certificate_id=fact.certificate_id, coop_id=fact.coop_id, kind=fact.kind,
-                                        code=fact.code, valid_from=fact.valid_from, valid_to=fact.valid_to,
-                                        plot_ids=sorted(fact.plot_ids)))
+    await session.merge(
+        CertificateView(
+            certificate_id=fact.certificate_id,
+            coop_id=fact.coop_id,
+            kind=fact.kind,
+            code=fact.code,
+            valid_from=fact.valid_from,
+            valid_to=fact.valid_to,
+            plot_ids=sorted(fact.plot_ids),
+        )
+    )
     await advance_position(session, event)
 
 
 async def certificate_revoked(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.CertificateRevoked = event.envelope.contract()
     # Its own row, so a revocation applied before its issue (a replayed dead letter) still holds.
-    await session.merge(CertificateRevocation(certificate_id=fact.certificate_id, coop_id=fact.coop_id,
-                                              revoked_on=fact.revoked_on))
+    await session.merge(
+        CertificateRevocation(certificate_id=fact.certificate_id, coop_id=fact.coop_id, revoked_on=fact.revoked_on)
+    )
     await advance_position(session, event)
 
 
 async def coop_graded(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.CoopGraded = event.envelope.contract()
-    session.add(GradingFact(event_id=_event_id(event), grading_id=fact.grading_id, coop_id=fact.coop_id,
-                            year=fact.year, grade=fact.grade, total_score=fact.total_score,
-                            revision=getattr(fact, "revision", 1), entry_id=event.entry_id))
+    session.add(
+        GradingFact(
+            event_id=_event_id(event),
+            grading_id=fact.grading_id,
+            coop_id=fact.coop_id,
+            year=fact.year,
+            grade=fact.grade,
+            total_score=fact.total_score,
+            revision=getattr(fact, "revision", 1),
+            entry_id=event.entry_id,
+        )
+    )
     await advance_position(session, event)
 
 
 async def inspection_recorded(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.InspectionRecorded = event.envelope.contract()
-    await session.merge(InspectionFact(inspection_id=fact.inspection_id, coop_id=fact.coop_id,
-                                       inspected_on=fact.inspected_on, body=fact.body, kind=fact.kind,
-                                       violations=fact.violations, commended=fact.commended))
+    await session.merge(
+        InspectionFact(
+            inspection_id=fact.inspection_id,
+            coop_id=fact.coop_id,
+            inspected_on=fact.inspected_on,
+            body=fact.body,
+            kind=fact.kind,
+            violations=fact.violations,
+            commended=fact.commended,
+        )
+    )
     await advance_position(session, event)
 
 
 async def violation_resolved(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: registry.ViolationResolved = event.envelope.contract()
-    session.add(ViolationResolutionFact(event_id=_event_id(event), inspection_id=fact.inspection_id,
-                                        violation_id=fact.violation_id, coop_id=fact.coop_id,
-                                        resolved_on=fact.resolved_on))
+    session.add(
+        ViolationResolutionFact(
+            event_id=_event_id(event),
+            inspection_id=fact.inspection_id,
+            violation_id=fact.violation_id,
+            coop_id=fact.coop_id,
+            resolved_on=fact.resolved_on,
+        )
+    )
     await advance_position(session, event)
 
 
 async def lot_purchased(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.LotPurchased = event.envelope.contract()
-    session.add(PurchaseFact(
-        event_id=_event_id(event), purchase_id=fact.purchase_id, lot_code=fact.lot_code, coop_id=fact.coop_id,
-        member_id=fact.member_id, quantity_g=grams(fact.quantity_kg), price_per_kg_vnd=fact.price_per_kg_vnd,
-        amount_vnd=fact.amount_vnd, purchased_on=fact.purchased_on, harvest_round=fact.harvest_round,
-    ))
+    session.add(
+        PurchaseFact(
+            event_id=_event_id(event),
+            purchase_id=fact.purchase_id,
+            lot_code=fact.lot_code,
+            coop_id=fact.coop_id,
+            member_id=fact.member_id,
+            quantity_g=grams(fact.quantity_kg),
+            price_per_kg_vnd=fact.price_per_kg_vnd,
+            amount_vnd=fact.amount_vnd,
+            purchased_on=fact.purchased_on,
+            harvest_round=fact.harvest_round,
+        )
+    )
     await advance_position(session, event)
 
 
@@ -226,29 +357,48 @@ async def lots_transformed(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.LotsTransformed = event.envelope.contract()
     inputs = sorted({lot.lot_code for lot in fact.inputs})
     for position, output in enumerate(fact.outputs):
-        session.add(LotOutputFact(
-            event_id=_event_id(event), position=position, batch_id=fact.batch_id, coop_id=fact.coop_id,
-            step=fact.step, lot_code=output.lot_code, product=output.product, grade=output.grade,
-            quantity_g=grams(output.quantity_kg), transformed_on=fact.transformed_on, input_lots=inputs,
-        ))
+        session.add(
+            LotOutputFact(
+                event_id=_event_id(event),
+                position=position,
+                batch_id=fact.batch_id,
+                coop_id=fact.coop_id,
+                step=fact.step,
+                lot_code=output.lot_code,
+                product=output.product,
+                grade=output.grade,
+                quantity_g=grams(output.quantity_kg),
+                transformed_on=fact.transformed_on,
+                input_lots=inputs,
+            )
+        )
     await advance_position(session, event)
 
 
 async def lot_shipped(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.LotShipped = event.envelope.contract()
     for position, lot in enumerate(fact.lots):
-        session.add(ShipmentFact(
-            event_id=_event_id(event), position=position, shipment_id=fact.shipment_id, coop_id=fact.coop_id,
-            partner_id=fact.partner_id, lot_code=lot.lot_code, quantity_g=grams(lot.quantity_kg),
-            shipped_on=fact.shipped_on, document_number=fact.document_number,
-        ))
+        session.add(
+            ShipmentFact(
+                event_id=_event_id(event),
+                position=position,
+                shipment_id=fact.shipment_id,
+                coop_id=fact.coop_id,
+                partner_id=fact.partner_id,
+                lot_code=lot.lot_code,
+                quantity_g=grams(lot.quantity_kg),
+                shipped_on=fact.shipped_on,
+                document_number=fact.document_number,
+            )
+        )
     await advance_position(session, event)
 
 
 async def shipment_received(session: AsyncSession, event: ConsumedEvent) -> None:
     fact: supplychain.ShipmentReceived = event.envelope.contract()
-    session.add(ShipmentReceiptFact(event_id=_event_id(event), shipment_id=fact.shipment_id,
-                                    received_on=fact.received_on))
+    session.add(
+        ShipmentReceiptFact(event_id=_event_id(event), shipment_id=fact.shipment_id, received_on=fact.received_on)
+    )
     await advance_position(session, event)
 
 
@@ -259,8 +409,14 @@ async def event_corrected(session: AsyncSession, event: ConsumedEvent) -> None:
     """
     fact: supplychain.EventCorrected = event.envelope.contract()
     if await session.get(CorrectionFact, fact.corrected_event_id) is None:  # a second declaration changes nothing
-        session.add(CorrectionFact(corrected_event_id=fact.corrected_event_id, event_id=_event_id(event),
-                                   reason=fact.reason, declared_on=fact.declared_on))
+        session.add(
+            CorrectionFact(
+                corrected_event_id=fact.corrected_event_id,
+                event_id=_event_id(event),
+                reason=fact.reason,
+                declared_on=fact.declared_on,
+            )
+        )
     await advance_position(session, event)
 
 
@@ -311,7 +467,12 @@ async def _lock_out_live_consumers(session: AsyncSession) -> None:
 
 
 async def _replay_entry(
-    session: AsyncSession, stream: str, group: str, handlers: dict[str, Handler], entry_id: str, fields: dict,
+    session: AsyncSession,
+    stream: str,
+    group: str,
+    handlers: dict[str, Handler],
+    entry_id: str,
+    fields: dict,
 ) -> str:
     """Apply one entry exactly as the live consumer would; returns what happened to it."""
     try:
@@ -331,7 +492,11 @@ async def _replay_entry(
 
 
 async def rebuild_read_model(
-    sessions: async_sessionmaker[AsyncSession], redis: aioredis.Redis, settings: Settings, *, group: str = GROUP,
+    sessions: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
+    settings: Settings,
+    *,
+    group: str = GROUP,
 ) -> dict[str, dict[str, int]]:
     """Empty the read model and this group's inbox, replay both streams from 0; counts per stream."""
     report: dict[str, dict[str, int]] = {}

@@ -56,49 +56,87 @@ class ReportSpec:
             # Weights are decimals of kg (exact to the gram), counts and VND are integers.
             totals[key] = sum(values, Decimal("0.000") if key.endswith("kg") else 0)
         return Report(
-            report=self.name, title=self.title_vi if language == "vi" else self.title_en, filters=filters,
-            columns=[{"key": c.key, "vi": c.vi, "en": c.en} for c in self.columns], rows=rows, totals=totals,
+            report=self.name,
+            title=self.title_vi if language == "vi" else self.title_en,
+            filters=filters,
+            columns=[{"key": c.key, "vi": c.vi, "en": c.en} for c in self.columns],
+            rows=rows,
+            totals=totals,
         )
 
 
 C = Column
 PRODUCTION = ReportSpec(
-    "production", "Sản lượng thu hoạch", "Harvested production",
-    (C("product", "Sản phẩm", "Product"), C("commune_code", "Mã xã/phường", "Commune code"),
-     C("commune_name", "Xã/phường", "Commune"), C("month", "Tháng", "Month"),
-     C("harvest_round", "Lứa hái", "Harvest round"), C("lots", "Số lô", "Lots"),
-     C("kg", "Khối lượng (kg)", "Quantity (kg)")),
+    "production",
+    "Sản lượng thu hoạch",
+    "Harvested production",
+    (
+        C("product", "Sản phẩm", "Product"),
+        C("commune_code", "Mã xã/phường", "Commune code"),
+        C("commune_name", "Xã/phường", "Commune"),
+        C("month", "Tháng", "Month"),
+        C("harvest_round", "Lứa hái", "Harvest round"),
+        C("lots", "Số lô", "Lots"),
+        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+    ),
     ("lots", "kg"),
 )
 SALES = ReportSpec(
-    "sales", "Doanh số bán hàng", "Sales",
-    (C("grade", "Loại/hạng", "Grade"), C("buyer", "Người mua", "Buyer"), C("month", "Tháng", "Month"),
-     C("sales", "Số lần bán", "Sales"), C("kg", "Khối lượng (kg)", "Quantity (kg)"),
-     C("amount_vnd", "Thành tiền (VNĐ)", "Amount (VND)")),
+    "sales",
+    "Doanh số bán hàng",
+    "Sales",
+    (
+        C("grade", "Loại/hạng", "Grade"),
+        C("buyer", "Người mua", "Buyer"),
+        C("month", "Tháng", "Month"),
+        C("sales", "Số lần bán", "Sales"),
+        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+        C("amount_vnd", "Thành tiền (VNĐ)", "Amount (VND)"),
+    ),
     ("sales", "kg", "amount_vnd"),
 )
 PAYABLES = ReportSpec(
-    "payables", "Công nợ HTX phải trả hộ thành viên theo lứa", "What each co-op owes each household per round",
-    (C("coop_id", "Mã HTX", "Co-op id"), C("coop_name", "Tên HTX", "Co-op"),
-     C("member_id", "Mã thành viên", "Member id"), C("member_name", "Hộ thành viên", "Household"),
-     C("harvest_round", "Lứa hái", "Harvest round"), C("purchases", "Số lần thu mua", "Purchases"),
-     C("kg", "Khối lượng (kg)", "Quantity (kg)"), C("amount_vnd", "Số tiền phải trả (VNĐ)", "Amount owed (VND)")),
+    "payables",
+    "Công nợ HTX phải trả hộ thành viên theo lứa",
+    "What each co-op owes each household per round",
+    (
+        C("coop_id", "Mã HTX", "Co-op id"),
+        C("coop_name", "Tên HTX", "Co-op"),
+        C("member_id", "Mã thành viên", "Member id"),
+        C("member_name", "Hộ thành viên", "Household"),
+        C("harvest_round", "Lứa hái", "Harvest round"),
+        C("purchases", "Số lần thu mua", "Purchases"),
+        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+        C("amount_vnd", "Số tiền phải trả (VNĐ)", "Amount owed (VND)"),
+    ),
     ("purchases", "kg", "amount_vnd"),
 )
 INSPECTIONS = ReportSpec(
-    "inspections", "Kiểm tra, vi phạm và khen thưởng", "Inspections, violations and commendations",
-    (C("coop_id", "Mã HTX", "Co-op id"), C("coop_name", "Tên HTX", "Co-op"),
-     C("inspections", "Số lần kiểm tra", "Inspections"), C("violations", "Số vi phạm", "Violations"),
-     C("resolved", "Đã khắc phục", "Resolved"), C("open", "Chưa khắc phục", "Open"),
-     C("commended", "Số lần khen thưởng", "Commendations")),
+    "inspections",
+    "Kiểm tra, vi phạm và khen thưởng",
+    "Inspections, violations and commendations",
+    (
+        C("coop_id", "Mã HTX", "Co-op id"),
+        C("coop_name", "Tên HTX", "Co-op"),
+        C("inspections", "Số lần kiểm tra", "Inspections"),
+        C("violations", "Số vi phạm", "Violations"),
+        C("resolved", "Đã khắc phục", "Resolved"),
+        C("open", "Chưa khắc phục", "Open"),
+        C("commended", "Số lần khen thưởng", "Commendations"),
+    ),
     ("inspections", "violations", "resolved", "open", "commended"),
 )
 CERTIFIED = ReportSpec(
-    "certified", "Tỷ lệ sản lượng được chứng nhận", "Certified share of harvested volume",
-    (C("coop_id", "Mã HTX", "Co-op id"), C("coop_name", "Tên HTX", "Co-op"),
-     C("harvested_kg", "Sản lượng thu hoạch (kg)", "Harvested (kg)"),
-     C("certified_kg", "Sản lượng có chứng nhận (kg)", "Certified (kg)"),
-     C("certified_share", "Tỷ lệ chứng nhận", "Certified share")),
+    "certified",
+    "Tỷ lệ sản lượng được chứng nhận",
+    "Certified share of harvested volume",
+    (
+        C("coop_id", "Mã HTX", "Co-op id"),
+        C("coop_name", "Tên HTX", "Co-op"),
+        C("harvested_kg", "Sản lượng thu hoạch (kg)", "Harvested (kg)"),
+        C("certified_kg", "Sản lượng có chứng nhận (kg)", "Certified (kg)"),
+        C("certified_share", "Tỷ lệ chứng nhận", "Certified share"),
+    ),
     ("harvested_kg", "certified_kg"),
 )
 SPECS = {spec.name: spec for spec in (PRODUCTION, SALES, PAYABLES, INSPECTIONS, CERTIFIED)}

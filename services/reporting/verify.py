@@ -27,12 +27,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.auth import issue_token
-from shared.clock import VIETNAM
-from shared.db import create_engine, session_factory
 from services.reporting import kpis
 from services.reporting.handlers import not_corrected, registry_totals
 from services.reporting.models import HarvestFact, PurchaseFact, SaleFact
+from shared.auth import issue_token
+from shared.clock import VIETNAM
+from shared.db import create_engine, session_factory
 
 CONCURRENCY = 8
 TOKEN_SUBJECT = "htx-reporting-verify"
@@ -111,7 +111,8 @@ async def periods(session: AsyncSession) -> list[Period]:
     today = datetime.now(VIETNAM).date()
     last = max([today] + [date(year, 12, 31) for year in years])
     return [Period("all time", ALL_TIME_FROM, last)] + [
-        Period(str(year), date(year, 1, 1), date(year, 12, 31)) for year in sorted(years)]
+        Period(str(year), date(year, 1, 1), date(year, 12, 31)) for year in sorted(years)
+    ]
 
 
 async def projected_totals(session: AsyncSession, period: Period) -> dict[str, object]:
@@ -121,8 +122,11 @@ async def projected_totals(session: AsyncSession, period: Period) -> dict[str, o
         paid = hasattr(model, "amount_vnd")  # purchases and sales; harvests carry no money
         columns = [func.count(), func.coalesce(func.sum(model.quantity_g), 0)]
         columns += [func.coalesce(func.sum(model.amount_vnd), 0)] if paid else []
-        row = (await session.exec(select(*columns).where(
-            not_corrected(model), col(on) >= period.first, col(on) <= period.last))).one()
+        row = (
+            await session.exec(
+                select(*columns).where(not_corrected(model), col(on) >= period.first, col(on) <= period.last)
+            )
+        ).one()
         figures[f"{name}.{counted}"] = int(row[0])
         figures[f"{name}.kg"] = str(kpis.kg(int(row[1])))
         if paid:
@@ -174,8 +178,9 @@ async def supplychain_counts(client: httpx.AsyncClient, lots: dict[str, int]) ->
     return {"harvest_lots": len(present), "harvest_kg": str(kpis.kg(sum(present)))}
 
 
-async def _verify_supplychain(result: "Verification", sessions: async_sessionmaker[AsyncSession],
-                              supplychain: httpx.AsyncClient) -> None:
+async def _verify_supplychain(
+    result: Verification, sessions: async_sessionmaker[AsyncSession], supplychain: httpx.AsyncClient
+) -> None:
     async with sessions() as session:
         spans = await periods(session)
         projected = {period.label: await projected_totals(session, period) for period in spans}
@@ -184,16 +189,22 @@ async def _verify_supplychain(result: "Verification", sessions: async_sessionmak
         if producer is None:
             async with sessions() as session:
                 lots = await harvest_lots(session)
-            result.compare("supplychain", await supplychain_counts(supplychain, lots),
-                           {"harvest_lots": len(lots), "harvest_kg": str(kpis.kg(sum(lots.values())))})
-            result.notes.append("supplychain has no /totals: only the harvest lots the read model holds were "
-                                "checked, one by one; lots it never received cannot be detected")
+            result.compare(
+                "supplychain",
+                await supplychain_counts(supplychain, lots),
+                {"harvest_lots": len(lots), "harvest_kg": str(kpis.kg(sum(lots.values())))},
+            )
+            result.notes.append(
+                "supplychain has no /totals: only the harvest lots the read model holds were "
+                "checked, one by one; lots it never received cannot be detected"
+            )
             return
         result.compare(f"supplychain {period.label}", producer, projected[period.label])
 
 
-async def verify(sessions: async_sessionmaker[AsyncSession], registry: httpx.AsyncClient,
-                 supplychain: httpx.AsyncClient | None) -> Verification:
+async def verify(
+    sessions: async_sessionmaker[AsyncSession], registry: httpx.AsyncClient, supplychain: httpx.AsyncClient | None
+) -> Verification:
     """`supplychain` must carry a province token (see `supplychain_client`)."""
     result = Verification()
     async with sessions() as session:
@@ -209,12 +220,12 @@ async def verify(sessions: async_sessionmaker[AsyncSession], registry: httpx.Asy
 def supplychain_client(base_url: str, secret: str, **options) -> httpx.AsyncClient:
     """An HTTP client to the supply chain with a short-lived province token signed with `secret`."""
     token = issue_token(secret, subject=TOKEN_SUBJECT, role="province", ttl=timedelta(minutes=10))
-    return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"},
-                             timeout=30, **options)
+    return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30, **options)
 
 
-async def run(database_url: str, registry_url: str, supplychain_url: str | None,
-              secret: str | None = None) -> Verification:
+async def run(
+    database_url: str, registry_url: str, supplychain_url: str | None, secret: str | None = None
+) -> Verification:
     """The CLI's entry: its own engine and HTTP clients. `secret` signs the supply chain's token."""
     engine = create_engine(database_url)
     try:

@@ -13,16 +13,35 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
+from services.supplychain import handlers, partner_views, public_page, trace
+from services.supplychain.models import (
+    BatchCreate,
+    BatchResult,
+    ChainResult,
+    ChainTotals,
+    CorrectionCreate,
+    CorrectionResult,
+    GradingCreate,
+    HarvestCreate,
+    LotPublic,
+    LotTrace,
+    PackingCreate,
+    PartnerShipments,
+    Payable,
+    ProcessingCreate,
+    PurchaseCreate,
+    ReceiptCreate,
+    Sale,
+    SaleCreate,
+    SalePrivate,
+    ShipmentCreate,
+    TraceDirection,
+    YieldRuleSet,
+)
+from services.supplychain.registry_client import RegistryClient
 from shared.auth import PrincipalDep
 from shared.i18n import page_language_of
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
-from services.supplychain import handlers, partner_views, public_page, trace
-from services.supplychain.models import (
-    BatchCreate, BatchResult, ChainResult, ChainTotals, CorrectionCreate, CorrectionResult, GradingCreate, HarvestCreate,
-    LotPublic, LotTrace, PackingCreate, PartnerShipments, Payable, ProcessingCreate, PurchaseCreate, ReceiptCreate, Sale, SaleCreate,
-    SalePrivate, ShipmentCreate, TraceDirection, YieldRuleSet,
-)
-from services.supplychain.registry_client import RegistryClient
 
 router = APIRouter(tags=["supplychain"])
 
@@ -43,10 +62,15 @@ async def _run(uow, registry: RegistryClient, command, principal) -> ChainResult
 # --- chain commands -----------------------------------------------------------------------------
 
 
-@router.post("/harvests", status_code=status.HTTP_201_CREATED, response_model=LotPublic,
-             summary="Record a household's harvest as a new lot (province, or the co-op itself)")
-async def record_harvest(data: HarvestCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                         registry: RegistryDep) -> LotPublic:
+@router.post(
+    "/harvests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LotPublic,
+    summary="Record a household's harvest as a new lot (province, or the co-op itself)",
+)
+async def record_harvest(
+    data: HarvestCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> LotPublic:
     """The co-op must be active and the household its member on the harvest date.
 
     Without `lot_code` the lot gets `TH-<coop id>-<yyyymmdd>-<n>`.
@@ -55,34 +79,54 @@ async def record_harvest(data: HarvestCreate, uow: UnitOfWorkDep, principal: Pri
     return await trace.get_lot(uow.session, result.lot_codes[0])
 
 
-@router.post("/purchases", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="The co-op buys (part of) a household's harvest lot: kg x price owed to the household")
-async def record_purchase(data: PurchaseCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                          registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/purchases",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="The co-op buys (part of) a household's harvest lot: kg x price owed to the household",
+)
+async def record_purchase(
+    data: PurchaseCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     """Never more than the lot's harvest in total; the household must be a member on the purchase date."""
     return await _run(uow, registry, data, principal)
 
 
-@router.post("/processings", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="A processing batch: input lots and kg in, output lots and kg out; the yield is checked")
-async def record_processing(data: ProcessingCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                            registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/processings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="A processing batch: input lots and kg in, output lots and kg out; the yield is checked",
+)
+async def record_processing(
+    data: ProcessingCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     """Outside the output product's yield range (fresh leaf → `chè khô` 0.18–0.25 by default) the batch is
     flagged (`yield_flagged`); more kg out than in, for a drying step, is refused."""
     return await _run(uow, registry, data, principal)
 
 
-@router.post("/gradings", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="Grading: dry tea sorted into graded lots (móc câu, tôm nõn, đinh...)")
-async def record_grading(data: GradingCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                         registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/gradings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="Grading: dry tea sorted into graded lots (móc câu, tôm nõn, đinh...)",
+)
+async def record_grading(
+    data: GradingCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     return await _run(uow, registry, data, principal)
 
 
-@router.post("/packings", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="Packing: kg of graded lots into numbered units (serial codes), optionally in cartons")
-async def record_packing(data: PackingCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                         registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/packings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="Packing: kg of graded lots into numbered units (serial codes), optionally in cartons",
+)
+async def record_packing(
+    data: PackingCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     """The packed lot counts pieces (`unit="pcs"`); each unit's serial is `<lot code>-0001`..."""
     return await _run(uow, registry, data, principal)
 
@@ -91,37 +135,61 @@ async def record_packing(data: PackingCreate, uow: UnitOfWorkDep, principal: Pri
 async def set_yield_rule(product: str, data: YieldRuleSet, uow: UnitOfWorkDep, principal: PrincipalDep) -> dict:
     rule = await handlers.set_yield_rule(uow.session, product, data, principal)
     await uow.commit()
-    return {"output_product": rule.output_product, "min_ratio": rule.min_ratio, "max_ratio": rule.max_ratio,
-            "loses_mass": rule.loses_mass}
+    return {
+        "output_product": rule.output_product,
+        "min_ratio": rule.min_ratio,
+        "max_ratio": rule.max_ratio,
+        "loses_mass": rule.loses_mass,
+    }
 
 
-@router.post("/shipments", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="Ship lots to a partner under a delivery document number")
-async def record_shipment(data: ShipmentCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                          registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/shipments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="Ship lots to a partner under a delivery document number",
+)
+async def record_shipment(
+    data: ShipmentCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     return await _run(uow, registry, data, principal)
 
 
-@router.post("/receipts", status_code=status.HTTP_201_CREATED, response_model=ChainResult,
-             summary="The buyer confirms a shipment arrived (buyer token of that partner, or province)")
-async def record_receipt(data: ReceiptCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                         registry: RegistryDep) -> ChainResult:
+@router.post(
+    "/receipts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChainResult,
+    summary="The buyer confirms a shipment arrived (buyer token of that partner, or province)",
+)
+async def record_receipt(
+    data: ReceiptCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> ChainResult:
     return await _run(uow, registry, data, principal)
 
 
-@router.post("/sales", status_code=status.HTTP_201_CREATED, response_model=SalePrivate,
-             summary="Record the sale of (part of) a lot, or invoice a shipment (province, or the co-op itself)")
-async def record_sale(data: SaleCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                      registry: RegistryDep) -> SalePrivate:
+@router.post(
+    "/sales",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SalePrivate,
+    summary="Record the sale of (part of) a lot, or invoice a shipment (province, or the co-op itself)",
+)
+async def record_sale(
+    data: SaleCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> SalePrivate:
     """Amount is quantity x price rounded half up to whole VND."""
     result = await _run(uow, registry, data, principal)
     return handlers.sale_private(await uow.session.get(Sale, result.id), data.lot_code, result.event_id)
 
 
-@router.post("/batch", status_code=status.HTTP_201_CREATED, response_model=BatchResult,
-             summary="Many chain commands in one request, in order, all or nothing")
-async def record_batch(data: BatchCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                       registry: RegistryDep) -> BatchResult:
+@router.post(
+    "/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BatchResult,
+    summary="Many chain commands in one request, in order, all or nothing",
+)
+async def record_batch(
+    data: BatchCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> BatchResult:
     """Each command has a `type`: harvest, purchase, processing, grading, packing, shipment, receipt, sale.
     A refusal names the failing command's position in `detail.params.command`; nothing is written."""
     results = await handlers.apply_batch(uow.session, registry, data.commands, principal)
@@ -129,10 +197,15 @@ async def record_batch(data: BatchCreate, uow: UnitOfWorkDep, principal: Princip
     return BatchResult(results=results)
 
 
-@router.post("/corrections", status_code=status.HTTP_201_CREATED, response_model=CorrectionResult,
-             summary="Declare a fact wrong (EPCIS error declaration) and record the corrective fact")
-async def record_correction(data: CorrectionCreate, uow: UnitOfWorkDep, principal: PrincipalDep,
-                            registry: RegistryDep) -> CorrectionResult:
+@router.post(
+    "/corrections",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CorrectionResult,
+    summary="Declare a fact wrong (EPCIS error declaration) and record the corrective fact",
+)
+async def record_correction(
+    data: CorrectionCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> CorrectionResult:
     """Nothing is edited: the wrong fact stays in the history, marked corrected, and its quantities are
     cancelled by correction events; `corrective` is any chain command (with its `type`)."""
     result = await handlers.record_correction(uow.session, registry, data, principal)
@@ -143,31 +216,52 @@ async def record_correction(data: CorrectionCreate, uow: UnitOfWorkDep, principa
 # --- reads ---------------------------------------------------------------------------------------
 
 
-@router.get("/coops/{coop_id}/payables", response_model=list[Payable],
-            summary="What the co-op owes each household per harvest round (province, or the co-op itself)")
-async def payables(coop_id: int, session: SessionDep, principal: PrincipalDep,
-                   harvest_round: Annotated[int | None, Query(alias="round", ge=1)] = None,
-                   date_from: Annotated[date | None, Query(alias="from")] = None,
-                   date_to: Annotated[date | None, Query(alias="to")] = None) -> list[Payable]:
-    return await trace.payables(session, coop_id, principal, harvest_round=harvest_round,
-                                date_from=date_from, date_to=date_to)
+@router.get(
+    "/coops/{coop_id}/payables",
+    response_model=list[Payable],
+    summary="What the co-op owes each household per harvest round (province, or the co-op itself)",
+)
+async def payables(
+    coop_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    harvest_round: Annotated[int | None, Query(alias="round", ge=1)] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> list[Payable]:
+    return await trace.payables(
+        session, coop_id, principal, harvest_round=harvest_round, date_from=date_from, date_to=date_to
+    )
 
 
-@router.get("/partners/{partner_id}/shipments", response_model=PartnerShipments,
-            summary="A buyer's view: shipments to a partner, with lots, documents, receipt and invoices")
-async def partner_shipments(partner_id: int, session: SessionDep, principal: PrincipalDep,
-                            date_from: Annotated[date | None, Query(alias="from")] = None,
-                            date_to: Annotated[date | None, Query(alias="to")] = None) -> PartnerShipments:
+@router.get(
+    "/partners/{partner_id}/shipments",
+    response_model=PartnerShipments,
+    summary="A buyer's view: shipments to a partner, with lots, documents, receipt and invoices",
+)
+async def partner_shipments(
+    partner_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> PartnerShipments:
     """By shipping date, inclusive. The partner's buyer token or the province see every shipment to it;
     a co-op token sees only its own; another partner's buyer token gets 403. No prices."""
     return await partner_views.partner_shipments(session, partner_id, principal, date_from, date_to)
 
 
-@router.get("/totals", response_model=ChainTotals,
-            summary="Harvests, purchases and sales in a date range, corrected facts left out (province)")
-async def totals(session: SessionDep, principal: PrincipalDep,
-                 date_from: Annotated[date, Query(alias="from")], date_to: Annotated[date, Query(alias="to")]
-                 ) -> ChainTotals:
+@router.get(
+    "/totals",
+    response_model=ChainTotals,
+    summary="Harvests, purchases and sales in a date range, corrected facts left out (province)",
+)
+async def totals(
+    session: SessionDep,
+    principal: PrincipalDep,
+    date_from: Annotated[date, Query(alias="from")],
+    date_to: Annotated[date, Query(alias="to")],
+) -> ChainTotals:
     """By fact date (harvested, purchased, sold on), inclusive; for reconciliation with the reporting
     service (`htx reporting verify`). Sales count kilograms, pieces times their net weight for packs."""
     return await partner_views.chain_totals(session, principal, date_from, date_to)
@@ -191,8 +285,9 @@ async def trace_plot(plot_code: str, session: SessionDep) -> LotTrace:
     return await trace.trace_plot(session, plot_code)
 
 
-@router.get("/households/{member_id}/trace", response_model=LotTrace,
-            summary="Everything made from a household's harvests")
+@router.get(
+    "/households/{member_id}/trace", response_model=LotTrace, summary="Everything made from a household's harvests"
+)
 async def trace_household(member_id: int, session: SessionDep) -> LotTrace:
     return await trace.trace_household(session, member_id)
 
@@ -203,23 +298,30 @@ RecallSort = Literal["date", "lot", "event"]
 @router.get("/lots/{code}/recall.csv", summary="Recall list: key data elements of every event on the chain (CSV)")
 async def recall_csv(code: str, session: SessionDep, principal: PrincipalDep, sort: RecallSort = "date") -> Response:
     rows = await trace.recall_rows(session, code, principal, sort)
-    return Response(public_page.recall_csv(rows), media_type="text/csv; charset=utf-8",
-                     headers={"Content-Disposition": f'attachment; filename="recall-{code}.csv"'})
+    return Response(
+        public_page.recall_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="recall-{code}.csv"'},
+    )
 
 
 @router.get("/lots/{code}/recall.xlsx", summary="Recall list as a spreadsheet with filters (XLSX)")
 async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, sort: RecallSort = "date") -> Response:
     rows = await trace.recall_rows(session, code, principal, sort)
-    return Response(public_page.recall_xlsx(rows, code),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="recall-{code}.xlsx"'})
+    return Response(
+        public_page.recall_xlsx(rows, code),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="recall-{code}.xlsx"'},
+    )
 
 
 @router.get("/t/{code}", response_class=HTMLResponse, summary="Public trace page of a lot or unit (what the QR opens)")
 async def trace_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
     """Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no prices, phones or ID numbers."""
     traced = await trace.trace_code(session, code, "both")
-    return HTMLResponse(public_page.render(traced, code, page_language_of(request), str(request.url_for("trace_qr_svg", code=code))))
+    return HTMLResponse(
+        public_page.render(traced, code, page_language_of(request), str(request.url_for("trace_qr_svg", code=code)))
+    )
 
 
 @router.get("/t/{code}/qr.svg", name="trace_qr_svg", summary="QR code of the public trace page (SVG)")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from shared.events import registry as registry_contracts
-from shared.events import supplychain as contracts
-from shared.service import ServiceRuntime, create_service_app
-from shared.settings import Settings
 from services.supplychain.api import router
 from services.supplychain.epcis.api import router as epcis_router
 from services.supplychain.handlers import REGISTRY_HANDLERS
 from services.supplychain.registry_client import registry_http_client
+from shared.events import registry as registry_contracts
+from shared.events import supplychain as contracts
+from shared.service import ServiceRuntime, create_service_app
+from shared.settings import Settings
 
 NAME = "supplychain"
 
@@ -23,10 +23,21 @@ def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncCl
     runtime = ServiceRuntime.build(NAME, settings, publishes=contracts.STREAM)
     runtime.http_clients["registry"] = registry_http or registry_http_client(settings.registry_url)
     runtime.consume(registry_contracts.STREAM, REGISTRY_HANDLERS)
-    runtime.document_publications(contracts.STREAM, [
-        contracts.LotHarvested, contracts.LotPurchased, contracts.LotsTransformed, contracts.LotShipped,
-        contracts.ShipmentReceived, contracts.LotSold, contracts.EventCorrected])
+    runtime.document_publications(
+        contracts.STREAM,
+        [
+            contracts.LotHarvested,
+            contracts.LotPurchased,
+            contracts.LotsTransformed,
+            contracts.LotShipped,
+            contracts.ShipmentReceived,
+            contracts.LotSold,
+            contracts.EventCorrected,
+        ],
+    )
     return create_service_app(
-        runtime, [router, epcis_router], title="HTX Supply chain",
+        runtime,
+        [router, epcis_router],
+        title="HTX Supply chain",
         description="Lots and what happens to them, from harvest to sale; public trace.",
     )

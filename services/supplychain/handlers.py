@@ -18,6 +18,46 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.supplychain import epcis_mapping as epcis
+from services.supplychain import lots
+from services.supplychain.epcis.store import save_epcis_event
+from services.supplychain.models import (
+    ChainCommand,
+    ChainEvent,
+    ChainResult,
+    Correction,
+    CorrectionCreate,
+    CorrectionResult,
+    GradingCreate,
+    HarvestCreate,
+    KnownCertificate,
+    KnownCoop,
+    KnownCoopStatus,
+    KnownMember,
+    KnownPartner,
+    KnownPlot,
+    Lot,
+    LotEvent,
+    LotTake,
+    PackingCreate,
+    PackUnit,
+    ProcessingCreate,
+    Purchase,
+    PurchaseCreate,
+    ReceiptCreate,
+    Sale,
+    SaleCreate,
+    SalePrivate,
+    Shipment,
+    ShipmentCreate,
+    ShipmentLine,
+    ShipmentReceipt,
+    Transformation,
+    TransformationInput,
+    YieldRule,
+    YieldRuleSet,
+)
+from services.supplychain.registry_client import RegistryClient
 from shared.auth import Principal
 from shared.clock import VIETNAM, start_of_local_day, utcnow
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -26,16 +66,6 @@ from shared.events import supplychain as contracts
 from shared.events.envelope import Event
 from shared.messaging.consumer import ConsumedEvent, Handler
 from shared.messaging.outbox import record_event
-from services.supplychain import epcis_mapping as epcis
-from services.supplychain import lots
-from services.supplychain.epcis.store import save_epcis_event
-from services.supplychain.models import (
-    ChainCommand, ChainEvent, ChainResult, Correction, CorrectionCreate, CorrectionResult, GradingCreate,
-    HarvestCreate, KnownCertificate, KnownCoop, KnownCoopStatus, KnownMember, KnownPartner, KnownPlot, Lot, LotEvent, LotTake, PackingCreate,
-    PackUnit, ProcessingCreate, Purchase, PurchaseCreate, ReceiptCreate, Sale, SaleCreate, SalePrivate, Shipment,
-    ShipmentCreate, ShipmentLine, ShipmentReceipt, Transformation, TransformationInput, YieldRule, YieldRuleSet,
-)
-from services.supplychain.registry_client import RegistryClient
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -48,8 +78,12 @@ async def on_coop_registered(session: AsyncSession, event: ConsumedEvent) -> Non
     fact: registry_contracts.CoopRegistered = event.envelope.contract()
     coop = await session.get(KnownCoop, fact.coop_id)
     if coop is None:
-        coop = KnownCoop(id=fact.coop_id, status=fact.status, learnt_from="event",
-                         **fact.model_dump(include={"name", "registration_code", "ward_code", "founded_on"}))
+        coop = KnownCoop(
+            id=fact.coop_id,
+            status=fact.status,
+            learnt_from="event",
+            **fact.model_dump(include={"name", "registration_code", "ward_code", "founded_on"}),
+        )
     else:
         # Cached from the API, whose snapshot is newer than this registration: keep its status;
         # any later status change is still ahead of us on the stream and will be applied in order.
@@ -91,8 +125,6 @@ async def on_member_left(session: AsyncSession, event: ConsumedEvent) -> None:
         raise LookupError(f"member {fact.member_id} left, but this replica never saw them join")
     member.left_on, member.updated_at = fact.left_on, utcnow()
     session.add(member)
-
-
 
 
 async def on_plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
@@ -167,8 +199,6 @@ async def known_member(session: AsyncSession, registry: RegistryClient, coop_id:
     return member
 
 
-
-
 async def known_partner(session: AsyncSession, registry: RegistryClient, partner_id: int) -> KnownPartner:
     """The partner from the replica, or from the registry's API (cached) when the stream is behind."""
     partner = await session.get(KnownPartner, partner_id)
@@ -176,8 +206,9 @@ async def known_partner(session: AsyncSession, registry: RegistryClient, partner
         answer = await registry.partner(partner_id)
         if answer is None:
             raise NotFound("shipment.unknown_partner", partner_id=partner_id)
-        partner = KnownPartner(id=answer.id, name=answer.name, kind=answer.kind, ward_code=answer.ward_code,
-                               learnt_from="registry_api")
+        partner = KnownPartner(
+            id=answer.id, name=answer.name, kind=answer.kind, ward_code=answer.ward_code, learnt_from="registry_api"
+        )
         session.add(partner)
         await session.flush()  # a later command of the same batch finds it without asking again
     return partner
@@ -190,10 +221,18 @@ async def active_coop(session: AsyncSession, registry: RegistryClient, coop_id: 
     (the stream has not caught up) has no history yet, so its current status stands for all days.
     """
     coop = await known_coop(session, registry, coop_id)
-    history = (await session.exec(select(KnownCoopStatus).where(KnownCoopStatus.coop_id == coop.id)
-                                  .order_by(col(KnownCoopStatus.effective_on), col(KnownCoopStatus.id)))).all()
-    status = coop.status if not history else next(
-        (row.status for row in reversed(history) if row.effective_on <= on), "not_founded")
+    history = (
+        await session.exec(
+            select(KnownCoopStatus)
+            .where(KnownCoopStatus.coop_id == coop.id)
+            .order_by(col(KnownCoopStatus.effective_on), col(KnownCoopStatus.id))
+        )
+    ).all()
+    status = (
+        coop.status
+        if not history
+        else next((row.status for row in reversed(history) if row.effective_on <= on), "not_founded")
+    )
     if status != "active" or on < coop.founded_on:
         raise Conflict("coop.not_active", coop_id=coop.id, status=status if on >= coop.founded_on else "not_founded")
     return coop
@@ -216,7 +255,7 @@ async def find_lot(session: AsyncSession, code: str, *, for_update: bool = False
 def chunks(ids: Sequence, size: int = CHUNK) -> Iterable[list]:
     items = list(ids)
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 async def lot_events(session: AsyncSession, lot_ids: Iterable[int]) -> dict[int, list[LotEvent]]:
@@ -246,15 +285,17 @@ async def corrected_event_ids(session: AsyncSession, event_ids: Iterable[str] | 
     return found
 
 
-async def _generated_code(session: AsyncSession, model, column, coop_id: int, day: date, step: str,
-                          taken: set[str]) -> str:
+async def _generated_code(
+    session: AsyncSession, model, column, coop_id: int, day: date, step: str, taken: set[str]
+) -> str:
     prefix = lots.generated_code_prefix(coop_id, day, step)
     codes = list((await session.exec(select(column).where(col(column).startswith(prefix)))).all()) + list(taken)
     return lots.lot_code(coop_id, day, lots.next_sequence(codes, coop_id, day, step), step)
 
 
-async def _new_lot_code(session: AsyncSession, code: str | None, coop_id: int, day: date, step: str,
-                        taken: set[str]) -> str:
+async def _new_lot_code(
+    session: AsyncSession, code: str | None, coop_id: int, day: date, step: str, taken: set[str]
+) -> str:
     code = code or await _generated_code(session, Lot, Lot.code, coop_id, day, step, taken)
     if code in taken or (await session.exec(select(Lot.id).where(Lot.code == code))).first() is not None:
         raise Conflict("lot.duplicate", lot_code=code)
@@ -293,8 +334,17 @@ def _check_own_unit_date(lot: Lot, coop_id: int, unit: str, quantity: Decimal, o
         raise Unprocessable("lot.before_creation", on=on, lot_code=lot.code, created=lot.created_on)
 
 
-async def _record(session: AsyncSession, principal: Principal, *, kind: str, coop: KnownCoop, on: date,
-                  fact: Event, epcis_events, partner_id: int | None = None) -> str:
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    kind: str,
+    coop: KnownCoop,
+    on: date,
+    fact: Event,
+    epcis_events,
+    partner_id: int | None = None,
+) -> str:
     """Outbox row, EPCIS events and the chain-event row of one fact; returns its event id.
 
     `epcis_events(event_id)` builds the EPCIS events once the integration event's id is known,
@@ -304,24 +354,51 @@ async def _record(session: AsyncSession, principal: Principal, *, kind: str, coo
     event_id = str(envelope.event_id)
     events = epcis_events(event_id)
     for event in events:
-        await save_epcis_event(session, {k: v for k, v in event.items() if k != "@context"},
-                               context={"htx": epcis.HTX_NAMESPACE})
-    session.add(ChainEvent(event_id=event_id, kind=kind, coop_id=coop.id, partner_id=partner_id, occurred_on=on,
-                           epcis_events=events, actor=principal.actor))
+        await save_epcis_event(
+            session, {k: v for k, v in event.items() if k != "@context"}, context={"htx": epcis.HTX_NAMESPACE}
+        )
+    session.add(
+        ChainEvent(
+            event_id=event_id,
+            kind=kind,
+            coop_id=coop.id,
+            partner_id=partner_id,
+            occurred_on=on,
+            epcis_events=events,
+            actor=principal.actor,
+        )
+    )
     return event_id
 
 
-def _add_lot_events(session: AsyncSession, rows: Iterable[tuple[int, str, Decimal]], on: date, event_id: str,
-                    principal: Principal, sale_id: int | None = None) -> None:
-    session.add_all(LotEvent(lot_id=lot_id, kind=kind, quantity_delta_kg=delta, occurred_on=on, event_id=event_id,
-                             sale_id=sale_id, actor=principal.actor) for lot_id, kind, delta in rows)
+def _add_lot_events(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, str, Decimal]],
+    on: date,
+    event_id: str,
+    principal: Principal,
+    sale_id: int | None = None,
+) -> None:
+    session.add_all(
+        LotEvent(
+            lot_id=lot_id,
+            kind=kind,
+            quantity_delta_kg=delta,
+            occurred_on=on,
+            event_id=event_id,
+            sale_id=sale_id,
+            actor=principal.actor,
+        )
+        for lot_id, kind, delta in rows
+    )
 
 
 # --- commands ----------------------------------------------------------------------------------
 
 
-async def record_harvest(session: AsyncSession, registry: RegistryClient, data: HarvestCreate,
-                         principal: Principal) -> ChainResult:
+async def record_harvest(
+    session: AsyncSession, registry: RegistryClient, data: HarvestCreate, principal: Principal
+) -> ChainResult:
     """A household's harvest becomes a new lot of its co-op."""
     principal.require_coop_write(data.coop_id)  # province or the co-op itself; never a buyer
     coop = await active_coop(session, registry, data.coop_id, data.harvested_on)
@@ -330,10 +407,20 @@ async def record_harvest(session: AsyncSession, registry: RegistryClient, data: 
         raise Unprocessable("member.not_member_on_date", member_id=member.id, coop_id=coop.id, on=data.harvested_on)
 
     code = await _new_lot_code(session, data.lot_code, coop.id, data.harvested_on, "harvest", set())
-    lot = Lot(code=code, coop_id=coop.id, member_id=member.id, product=data.product, unit="kg",
-              created_on=data.harvested_on, initial_quantity=data.quantity_kg,
-              harvested_quantity_kg=data.quantity_kg, harvested_on=data.harvested_on,
-              harvest_round=data.harvest_round, plot_code=data.plot_code, created_by=principal.actor)
+    lot = Lot(
+        code=code,
+        coop_id=coop.id,
+        member_id=member.id,
+        product=data.product,
+        unit="kg",
+        created_on=data.harvested_on,
+        initial_quantity=data.quantity_kg,
+        harvested_quantity_kg=data.quantity_kg,
+        harvested_on=data.harvested_on,
+        harvest_round=data.harvest_round,
+        plot_code=data.plot_code,
+        created_by=principal.actor,
+    )
     session.add(lot)
     try:
         await session.flush()
@@ -343,23 +430,43 @@ async def record_harvest(session: AsyncSession, registry: RegistryClient, data: 
         raise Conflict("lot.duplicate", lot_code=code) from None
 
     event_id = await _record(
-        session, principal, kind="harvest", coop=coop, on=lot.created_on,
+        session,
+        principal,
+        kind="harvest",
+        coop=coop,
+        on=lot.created_on,
         fact=contracts.LotHarvested(
-            lot_code=lot.code, coop_id=lot.coop_id, member_id=member.id, product=lot.product,
-            quantity_kg=data.quantity_kg, harvested_on=data.harvested_on, harvest_round=data.harvest_round,
-            plot_code=lot.plot_code),
-        epcis_events=lambda event_id: [epcis.harvest_event(
-            event_id, coop.registration_code, lot_code=lot.code, product=lot.product, quantity_kg=data.quantity_kg,
-            harvested_on=data.harvested_on, harvest_round=data.harvest_round, member_id=member.id,
-            plot_code=lot.plot_code)],
+            lot_code=lot.code,
+            coop_id=lot.coop_id,
+            member_id=member.id,
+            product=lot.product,
+            quantity_kg=data.quantity_kg,
+            harvested_on=data.harvested_on,
+            harvest_round=data.harvest_round,
+            plot_code=lot.plot_code,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.harvest_event(
+                event_id,
+                coop.registration_code,
+                lot_code=lot.code,
+                product=lot.product,
+                quantity_kg=data.quantity_kg,
+                harvested_on=data.harvested_on,
+                harvest_round=data.harvest_round,
+                member_id=member.id,
+                plot_code=lot.plot_code,
+            )
+        ],
     )
     _add_lot_events(session, [(lot.id, "harvested", data.quantity_kg)], lot.created_on, event_id, principal)
     await session.flush()
     return ChainResult(type="harvest", event_id=event_id, lot_codes=[lot.code])
 
 
-async def record_purchase(session: AsyncSession, registry: RegistryClient, data: PurchaseCreate,
-                          principal: Principal) -> ChainResult:
+async def record_purchase(
+    session: AsyncSession, registry: RegistryClient, data: PurchaseCreate, principal: Principal
+) -> ChainResult:
     """The co-op buys (part of) a household's harvest lot; it then owes the household kg x price."""
     principal.require_coop_write(data.coop_id)
     coop = await active_coop(session, registry, data.coop_id, data.purchased_on)
@@ -374,30 +481,63 @@ async def record_purchase(session: AsyncSession, registry: RegistryClient, data:
     corrected = await corrected_event_ids(session, [p.event_id for p in earlier])
     bought = sum((p.quantity_kg for p in earlier if p.event_id not in corrected), Decimal("0.000"))
     if bought + data.quantity_kg > lot.harvested_quantity_kg:
-        raise Conflict("purchase.exceeds_harvest", lot_code=lot.code, harvested=lot.harvested_quantity_kg,
-                       bought=bought, requested=data.quantity_kg)
+        raise Conflict(
+            "purchase.exceeds_harvest",
+            lot_code=lot.code,
+            harvested=lot.harvested_quantity_kg,
+            bought=bought,
+            requested=data.quantity_kg,
+        )
 
     amount = lots.sale_amount_vnd(data.quantity_kg, data.price_per_kg_vnd)
-    purchase = Purchase(event_id="", lot_id=lot.id, coop_id=coop.id, member_id=member.id,
-                        harvest_round=lot.harvest_round, quantity_kg=data.quantity_kg,
-                        price_per_kg_vnd=data.price_per_kg_vnd, amount_vnd=amount, purchased_on=data.purchased_on)
+    purchase = Purchase(
+        event_id="",
+        lot_id=lot.id,
+        coop_id=coop.id,
+        member_id=member.id,
+        harvest_round=lot.harvest_round,
+        quantity_kg=data.quantity_kg,
+        price_per_kg_vnd=data.price_per_kg_vnd,
+        amount_vnd=amount,
+        purchased_on=data.purchased_on,
+    )
     session.add(purchase)
     await session.flush()
     purchase.event_id = await _record(
-        session, principal, kind="purchase", coop=coop, on=data.purchased_on,
+        session,
+        principal,
+        kind="purchase",
+        coop=coop,
+        on=data.purchased_on,
         fact=contracts.LotPurchased(
-            purchase_id=purchase.id, lot_code=lot.code, coop_id=coop.id, member_id=member.id,
-            quantity_kg=data.quantity_kg, price_per_kg_vnd=data.price_per_kg_vnd, amount_vnd=amount,
-            purchased_on=data.purchased_on, harvest_round=lot.harvest_round),
-        epcis_events=lambda event_id: [epcis.purchase_event(
-            event_id, coop.registration_code, purchase_id=purchase.id, lot_code=lot.code,
-            quantity_kg=data.quantity_kg, purchased_on=data.purchased_on, member_id=member.id)],
+            purchase_id=purchase.id,
+            lot_code=lot.code,
+            coop_id=coop.id,
+            member_id=member.id,
+            quantity_kg=data.quantity_kg,
+            price_per_kg_vnd=data.price_per_kg_vnd,
+            amount_vnd=amount,
+            purchased_on=data.purchased_on,
+            harvest_round=lot.harvest_round,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.purchase_event(
+                event_id,
+                coop.registration_code,
+                purchase_id=purchase.id,
+                lot_code=lot.code,
+                quantity_kg=data.quantity_kg,
+                purchased_on=data.purchased_on,
+                member_id=member.id,
+            )
+        ],
     )
     session.add(purchase)
     _add_lot_events(session, [(lot.id, "purchased", Decimal("0.000"))], data.purchased_on, purchase.event_id, principal)
     await session.flush()
-    return ChainResult(type="purchase", event_id=purchase.event_id, lot_codes=[lot.code], id=purchase.id,
-                       amount_vnd=amount)
+    return ChainResult(
+        type="purchase", event_id=purchase.event_id, lot_codes=[lot.code], id=purchase.id, amount_vnd=amount
+    )
 
 
 async def yield_rule(session: AsyncSession, products: Iterable[str]) -> tuple[Decimal, Decimal, bool] | None:
@@ -417,15 +557,22 @@ async def set_yield_rule(session: AsyncSession, product: str, data: YieldRuleSet
         raise Unprocessable("yield.range", min_ratio=data.min_ratio, max_ratio=data.max_ratio)
     rule = await session.get(YieldRule, product) or YieldRule(output_product=product, min_ratio=0, max_ratio=0)
     rule.min_ratio, rule.max_ratio, rule.loses_mass, rule.updated_at = (
-        data.min_ratio, data.max_ratio, data.loses_mass, utcnow())
+        data.min_ratio,
+        data.max_ratio,
+        data.loses_mass,
+        utcnow(),
+    )
     session.add(rule)
     await session.flush()
     return rule
 
 
-async def record_transformation(session: AsyncSession, registry: RegistryClient,
-                                data: ProcessingCreate | GradingCreate | PackingCreate,
-                                principal: Principal) -> ChainResult:
+async def record_transformation(
+    session: AsyncSession,
+    registry: RegistryClient,
+    data: ProcessingCreate | GradingCreate | PackingCreate,
+    principal: Principal,
+) -> ChainResult:
     """Processing, grading or packing: input lots lose what the batch took, output lots are made.
 
     Processing is judged against the yield rule of its output product: outside the range the
@@ -442,28 +589,57 @@ async def record_transformation(session: AsyncSession, registry: RegistryClient,
     if isinstance(data, PackingCreate):
         code = await _new_lot_code(session, data.lot_code, coop.id, on, "packing", codes)
         output_kg = (data.net_kg_per_unit * data.units).quantize(Decimal("0.001"))
-        made = [Lot(code=code, coop_id=coop.id, product=data.product, unit="pcs", created_on=on,
-                    initial_quantity=Decimal(data.units), net_kg_per_unit=data.net_kg_per_unit,
-                    created_by=principal.actor)]
+        made = [
+            Lot(
+                code=code,
+                coop_id=coop.id,
+                product=data.product,
+                unit="pcs",
+                created_on=on,
+                initial_quantity=Decimal(data.units),
+                net_kg_per_unit=data.net_kg_per_unit,
+                created_by=principal.actor,
+            )
+        ]
         verdict = lots.judge_yield(input_kg, output_kg, None)
     else:
-        made = [Lot(code=await _new_lot_code(session, o.lot_code, coop.id, on, step, codes), coop_id=coop.id,
-                    product=o.product, grade=o.grade, unit="kg", created_on=on, initial_quantity=o.quantity_kg,
-                    created_by=principal.actor) for o in data.outputs]
+        made = [
+            Lot(
+                code=await _new_lot_code(session, o.lot_code, coop.id, on, step, codes),
+                coop_id=coop.id,
+                product=o.product,
+                grade=o.grade,
+                unit="kg",
+                created_on=on,
+                initial_quantity=o.quantity_kg,
+                created_by=principal.actor,
+            )
+            for o in data.outputs
+        ]
         output_kg = sum((o.quantity_kg for o in data.outputs), Decimal("0.000"))
         rule = await yield_rule(session, [o.product for o in data.outputs]) if step == "processing" else None
         verdict = lots.judge_yield(input_kg, output_kg, rule)
     if verdict.impossible:
         raise Unprocessable("transform.impossible_yield", step=step, input_kg=input_kg, output_kg=output_kg)
 
-    batch_id = data.batch_id or await _generated_code(session, Transformation, Transformation.batch_id, coop.id, on,
-                                                      "batch", set())
+    batch_id = data.batch_id or await _generated_code(
+        session, Transformation, Transformation.batch_id, coop.id, on, "batch", set()
+    )
     if (await session.exec(select(Transformation.id).where(Transformation.batch_id == batch_id))).first():
         raise Conflict("batch.duplicate", batch_id=batch_id)
     flagged = verdict.flagged
-    batch = Transformation(event_id="", batch_id=batch_id, coop_id=coop.id, step=step, process=data.process,
-                           transformed_on=on, input_kg=input_kg, output_kg=output_kg,
-                           yield_ratio=verdict.ratio, yield_flagged=flagged)
+    batch = Transformation(
+        event_id="",
+        batch_id=batch_id,
+        coop_id=coop.id,
+        step=step,
+        process=data.process,
+        transformed_on=on,
+        input_kg=input_kg,
+        output_kg=output_kg,
+        yield_ratio=verdict.ratio,
+        yield_flagged=flagged,
+    )
     session.add(batch)
     await session.flush()
     for lot in made:
@@ -476,89 +652,170 @@ async def record_transformation(session: AsyncSession, registry: RegistryClient,
     if isinstance(data, PackingCreate):
         serials = lots.serials(made[0].code, data.units)
         cartons = lots.cartons(made[0].code, serials, data.units_per_carton)
-        session.add_all(PackUnit(serial=serial, lot_id=made[0].id, carton_code=carton)
-                        for carton, units in cartons.items() for serial in units)
+        session.add_all(
+            PackUnit(serial=serial, lot_id=made[0].id, carton_code=carton)
+            for carton, units in cartons.items()
+            for serial in units
+        )
 
     inputs = [epcis.Line(lot.code, q, lot.unit) for lot, q in taken]
 
     def epcis_events(event_id: str) -> list[dict]:
         if isinstance(data, PackingCreate):
-            return epcis.packing_events(event_id, coop.registration_code, batch_id=batch_id, packed_on=on,
-                                        inputs=inputs, lot_code=made[0].code, product=made[0].product,
-                                        net_kg_per_unit=data.net_kg_per_unit, cartons=cartons)
-        return [epcis.transformation_event(
-            event_id, coop.registration_code, batch_id=batch_id, step=step, transformed_on=on, inputs=inputs,
-            outputs=[epcis.Line(lot.code, lot.initial_quantity) for lot in made],
-            grades={lot.code: lot.grade for lot in made if lot.grade} or None, process=data.process,
-            yield_ratio=verdict.ratio if step == "processing" else None, yield_flagged=flagged)]
+            return epcis.packing_events(
+                event_id,
+                coop.registration_code,
+                batch_id=batch_id,
+                packed_on=on,
+                inputs=inputs,
+                lot_code=made[0].code,
+                product=made[0].product,
+                net_kg_per_unit=data.net_kg_per_unit,
+                cartons=cartons,
+            )
+        return [
+            epcis.transformation_event(
+                event_id,
+                coop.registration_code,
+                batch_id=batch_id,
+                step=step,
+                transformed_on=on,
+                inputs=inputs,
+                outputs=[epcis.Line(lot.code, lot.initial_quantity) for lot in made],
+                grades={lot.code: lot.grade for lot in made if lot.grade} or None,
+                process=data.process,
+                yield_ratio=verdict.ratio if step == "processing" else None,
+                yield_flagged=flagged,
+            )
+        ]
 
     batch.event_id = await _record(
-        session, principal, kind=step, coop=coop, on=on,
+        session,
+        principal,
+        kind=step,
+        coop=coop,
+        on=on,
         fact=contracts.LotsTransformed(
-            batch_id=batch_id, coop_id=coop.id, step=step, transformed_on=on, process=data.process,
+            batch_id=batch_id,
+            coop_id=coop.id,
+            step=step,
+            transformed_on=on,
+            process=data.process,
             inputs=[_contract_quantity(lot, q) for lot, q in taken],
             outputs=[_contract_quantity(lot, lot.initial_quantity) for lot in made],
-            yield_ratio=verdict.ratio if step == "processing" else None, yield_flagged=flagged),
+            yield_ratio=verdict.ratio if step == "processing" else None,
+            yield_flagged=flagged,
+        ),
         epcis_events=epcis_events,
     )
     session.add(batch)
-    _add_lot_events(session, [(lot.id, "consumed", -q) for lot, q in taken]
-                    + [(lot.id, "produced", lot.initial_quantity) for lot in made], on, batch.event_id, principal)
+    _add_lot_events(
+        session,
+        [(lot.id, "consumed", -q) for lot, q in taken] + [(lot.id, "produced", lot.initial_quantity) for lot in made],
+        on,
+        batch.event_id,
+        principal,
+    )
     await session.flush()
-    return ChainResult(type=step, event_id=batch.event_id, lot_codes=[lot.code for lot in made], batch_id=batch_id,
-                       yield_ratio=verdict.ratio if step == "processing" else None, yield_flagged=flagged,
-                       serials=serials or None)
+    return ChainResult(
+        type=step,
+        event_id=batch.event_id,
+        lot_codes=[lot.code for lot in made],
+        batch_id=batch_id,
+        yield_ratio=verdict.ratio if step == "processing" else None,
+        yield_flagged=flagged,
+        serials=serials or None,
+    )
 
 
-async def record_shipment(session: AsyncSession, registry: RegistryClient, data: ShipmentCreate,
-                          principal: Principal) -> ChainResult:
+async def record_shipment(
+    session: AsyncSession, registry: RegistryClient, data: ShipmentCreate, principal: Principal
+) -> ChainResult:
     """Lots leave the co-op for a partner; each lot loses what was shipped."""
     principal.require_coop_write(data.coop_id)
     coop = await active_coop(session, registry, data.coop_id, data.shipped_on)
     partner = await known_partner(session, registry, data.partner_id)
     taken = await _take(session, coop.id, data.lines, data.shipped_on)
     # The registry's name, not the caller's spelling: the buyer's view and the trace name it the same way.
-    shipment = Shipment(event_id="", coop_id=coop.id, partner_id=partner.id, partner_name=partner.name,
-                        document_number=data.document_number, shipped_on=data.shipped_on)
+    shipment = Shipment(
+        event_id="",
+        coop_id=coop.id,
+        partner_id=partner.id,
+        partner_name=partner.name,
+        document_number=data.document_number,
+        shipped_on=data.shipped_on,
+    )
     session.add(shipment)
     await session.flush()
     session.add_all(ShipmentLine(shipment_id=shipment.id, lot_id=lot.id, quantity=q) for lot, q in taken)
     lines = [epcis.Line(lot.code, q, lot.unit) for lot, q in taken]
     shipment.event_id = await _record(
-        session, principal, kind="shipment", coop=coop, on=data.shipped_on, partner_id=data.partner_id,
+        session,
+        principal,
+        kind="shipment",
+        coop=coop,
+        on=data.shipped_on,
+        partner_id=data.partner_id,
         fact=contracts.LotShipped(
-            shipment_id=shipment.id, coop_id=coop.id, partner_id=partner.id, partner_name=partner.name,
-            shipped_on=data.shipped_on, document_number=data.document_number,
-            lots=[_contract_quantity(lot, q) for lot, q in taken]),
-        epcis_events=lambda event_id: [epcis.shipping_event(
-            event_id, coop.registration_code, shipment_id=shipment.id, document_number=data.document_number,
-            shipped_on=data.shipped_on, lines=lines, partner_id=data.partner_id)],
+            shipment_id=shipment.id,
+            coop_id=coop.id,
+            partner_id=partner.id,
+            partner_name=partner.name,
+            shipped_on=data.shipped_on,
+            document_number=data.document_number,
+            lots=[_contract_quantity(lot, q) for lot, q in taken],
+        ),
+        epcis_events=lambda event_id: [
+            epcis.shipping_event(
+                event_id,
+                coop.registration_code,
+                shipment_id=shipment.id,
+                document_number=data.document_number,
+                shipped_on=data.shipped_on,
+                lines=lines,
+                partner_id=data.partner_id,
+            )
+        ],
     )
     session.add(shipment)
-    _add_lot_events(session, [(lot.id, "shipped", -q) for lot, q in taken], data.shipped_on, shipment.event_id,
-                    principal)
+    _add_lot_events(
+        session, [(lot.id, "shipped", -q) for lot, q in taken], data.shipped_on, shipment.event_id, principal
+    )
     await session.flush()
-    return ChainResult(type="shipment", event_id=shipment.event_id, lot_codes=[lot.code for lot, _ in taken],
-                       id=shipment.id)
+    return ChainResult(
+        type="shipment", event_id=shipment.event_id, lot_codes=[lot.code for lot, _ in taken], id=shipment.id
+    )
 
 
 def _contract_quantity(lot: Lot, quantity: Decimal) -> contracts.LotQuantity:
     return contracts.LotQuantity(
-        lot_code=lot.code, quantity_kg=lots.kg_of(quantity, lot.unit, lot.net_kg_per_unit), product=lot.product,
-        grade=lot.grade, unit=lot.unit, quantity_units=int(quantity) if lot.unit == "pcs" else None)
+        lot_code=lot.code,
+        quantity_kg=lots.kg_of(quantity, lot.unit, lot.net_kg_per_unit),
+        product=lot.product,
+        grade=lot.grade,
+        unit=lot.unit,
+        quantity_units=int(quantity) if lot.unit == "pcs" else None,
+    )
 
 
 async def _live_shipment(session: AsyncSession, shipment_id: int) -> tuple[Shipment, list[tuple[Lot, Decimal]]]:
     shipment = await session.get(Shipment, shipment_id)
     if shipment is None or await corrected_event_ids(session, [shipment.event_id]):
         raise NotFound("shipment.not_found", shipment_id=shipment_id)
-    rows = (await session.exec(select(ShipmentLine, Lot).join(Lot, col(Lot.id) == col(ShipmentLine.lot_id))
-                               .where(ShipmentLine.shipment_id == shipment.id).order_by(col(ShipmentLine.id)))).all()
+    rows = (
+        await session.exec(
+            select(ShipmentLine, Lot)
+            .join(Lot, col(Lot.id) == col(ShipmentLine.lot_id))
+            .where(ShipmentLine.shipment_id == shipment.id)
+            .order_by(col(ShipmentLine.id))
+        )
+    ).all()
     return shipment, [(lot, line.quantity) for line, lot in rows]
 
 
-async def record_receipt(session: AsyncSession, registry: RegistryClient, data: ReceiptCreate,
-                         principal: Principal) -> ChainResult:
+async def record_receipt(
+    session: AsyncSession, registry: RegistryClient, data: ReceiptCreate, principal: Principal
+) -> ChainResult:
     """The partner a shipment was sent to confirms it arrived (its buyer token, or the province)."""
     shipment, lines = await _live_shipment(session, data.shipment_id)
     if principal.role == "buyer":
@@ -568,38 +825,60 @@ async def record_receipt(session: AsyncSession, registry: RegistryClient, data: 
         raise Forbidden("auth.role", role=principal.role)
     if data.received_on < shipment.shipped_on:
         raise Unprocessable("shipment.received_before_shipped", received=data.received_on, shipped=shipment.shipped_on)
-    earlier = (await session.exec(select(ShipmentReceipt.event_id)
-                                  .where(ShipmentReceipt.shipment_id == shipment.id))).all()
+    earlier = (
+        await session.exec(select(ShipmentReceipt.event_id).where(ShipmentReceipt.shipment_id == shipment.id))
+    ).all()
     if set(earlier) - await corrected_event_ids(session, earlier):
         raise Conflict("shipment.already_received", shipment_id=shipment.id)
     coop = await known_coop(session, registry, shipment.coop_id)
     receipt = ShipmentReceipt(event_id="", shipment_id=shipment.id, received_on=data.received_on)
     receipt.event_id = await _record(
-        session, principal, kind="receipt", coop=coop, on=data.received_on, partner_id=shipment.partner_id,
-        fact=contracts.ShipmentReceived(shipment_id=shipment.id, partner_id=shipment.partner_id,
-                                        received_on=data.received_on, coop_id=coop.id),
-        epcis_events=lambda event_id: [epcis.receiving_event(
-            event_id, coop.registration_code, shipment_id=shipment.id, document_number=shipment.document_number,
-            received_on=data.received_on, lines=[epcis.Line(lot.code, q, lot.unit) for lot, q in lines],
-            partner_id=shipment.partner_id)],
+        session,
+        principal,
+        kind="receipt",
+        coop=coop,
+        on=data.received_on,
+        partner_id=shipment.partner_id,
+        fact=contracts.ShipmentReceived(
+            shipment_id=shipment.id, partner_id=shipment.partner_id, received_on=data.received_on, coop_id=coop.id
+        ),
+        epcis_events=lambda event_id: [
+            epcis.receiving_event(
+                event_id,
+                coop.registration_code,
+                shipment_id=shipment.id,
+                document_number=shipment.document_number,
+                received_on=data.received_on,
+                lines=[epcis.Line(lot.code, q, lot.unit) for lot, q in lines],
+                partner_id=shipment.partner_id,
+            )
+        ],
     )
     session.add(receipt)
-    _add_lot_events(session, [(lot.id, "received", Decimal("0.000")) for lot, _ in lines], data.received_on,
-                    receipt.event_id, principal)
+    _add_lot_events(
+        session,
+        [(lot.id, "received", Decimal("0.000")) for lot, _ in lines],
+        data.received_on,
+        receipt.event_id,
+        principal,
+    )
     await session.flush()
-    return ChainResult(type="receipt", event_id=receipt.event_id, lot_codes=[lot.code for lot, _ in lines],
-                       id=receipt.id)
+    return ChainResult(
+        type="receipt", event_id=receipt.event_id, lot_codes=[lot.code for lot, _ in lines], id=receipt.id
+    )
 
 
-async def record_sale(session: AsyncSession, registry: RegistryClient, data: SaleCreate,
-                      principal: Principal) -> ChainResult:
+async def record_sale(
+    session: AsyncSession, registry: RegistryClient, data: SaleCreate, principal: Principal
+) -> ChainResult:
     """A co-op sells part or all of one of its lots, or invoices what it shipped to the buyer."""
     principal.require_coop_write(data.coop_id)
     coop = await known_coop(session, registry, data.coop_id)
     buyer_partner_id = data.buyer_partner_id
     if data.shipment_id is None:
-        [(lot, quantity)] = await _take(session, coop.id, [LotTake(lot_code=data.lot_code, quantity=data.quantity_kg,
-                                                                   unit=data.unit)], data.sold_on)
+        [(lot, quantity)] = await _take(
+            session, coop.id, [LotTake(lot_code=data.lot_code, quantity=data.quantity_kg, unit=data.unit)], data.sold_on
+        )
         delta = -quantity
     else:
         shipment, lines = await _live_shipment(session, data.shipment_id)
@@ -613,45 +892,90 @@ async def record_sale(session: AsyncSession, registry: RegistryClient, data: Sal
             raise Unprocessable("sale.other_buyer", shipment_id=shipment.id, partner_id=shipment.partner_id)
         buyer_partner_id = shipment.partner_id
         shipped = sum((q for line_lot, q in lines if line_lot.id == lot.id), Decimal("0.000"))
-        invoiced_rows = (await session.exec(
-            select(Sale.quantity_kg, LotEvent.event_id).join(LotEvent, col(LotEvent.sale_id) == col(Sale.id))
-            .where(Sale.shipment_id == shipment.id, Sale.lot_id == lot.id))).all()
+        invoiced_rows = (
+            await session.exec(
+                select(Sale.quantity_kg, LotEvent.event_id)
+                .join(LotEvent, col(LotEvent.sale_id) == col(Sale.id))
+                .where(Sale.shipment_id == shipment.id, Sale.lot_id == lot.id)
+            )
+        ).all()
         corrected = await corrected_event_ids(session, [e for _, e in invoiced_rows])
         invoiced = sum((q for q, e in invoiced_rows if e not in corrected), Decimal("0.000"))
         if invoiced + data.quantity_kg > shipped:
-            raise Conflict("sale.exceeds_shipment", lot_code=lot.code, shipment_id=shipment.id, shipped=shipped,
-                           invoiced=invoiced, requested=data.quantity_kg)
+            raise Conflict(
+                "sale.exceeds_shipment",
+                lot_code=lot.code,
+                shipment_id=shipment.id,
+                shipped=shipped,
+                invoiced=invoiced,
+                requested=data.quantity_kg,
+            )
         quantity, delta = data.quantity_kg, Decimal("0.000")  # the goods left the lot when shipped
 
     amount = lots.sale_amount_vnd(quantity, data.price_per_kg_vnd)
-    sale = Sale(lot_id=lot.id, coop_id=coop.id, buyer_name=data.buyer_name, buyer_partner_id=buyer_partner_id,
-                quantity_kg=quantity, price_per_kg_vnd=data.price_per_kg_vnd, amount_vnd=amount,
-                sold_on=data.sold_on, invoice_number=data.invoice_number, shipment_id=data.shipment_id)
+    sale = Sale(
+        lot_id=lot.id,
+        coop_id=coop.id,
+        buyer_name=data.buyer_name,
+        buyer_partner_id=buyer_partner_id,
+        quantity_kg=quantity,
+        price_per_kg_vnd=data.price_per_kg_vnd,
+        amount_vnd=amount,
+        sold_on=data.sold_on,
+        invoice_number=data.invoice_number,
+        shipment_id=data.shipment_id,
+    )
     session.add(sale)
     await session.flush()
     kg = lots.kg_of(quantity, lot.unit, lot.net_kg_per_unit)
     pieces = lot.unit == "pcs"
     event_id = await _record(
-        session, principal, kind="sale", coop=coop, on=data.sold_on, partner_id=buyer_partner_id,
+        session,
+        principal,
+        kind="sale",
+        coop=coop,
+        on=data.sold_on,
+        partner_id=buyer_partner_id,
         fact=contracts.LotSold(
-            sale_id=sale.id, lot_code=lot.code, coop_id=coop.id, buyer_name=sale.buyer_name,
-            buyer_partner_id=buyer_partner_id, quantity_kg=kg,
-            price_per_kg_vnd=(int((Decimal(amount) / kg).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-                              if pieces else data.price_per_kg_vnd),
-            amount_vnd=amount, sold_on=data.sold_on, invoice_number=data.invoice_number, unit=lot.unit,
+            sale_id=sale.id,
+            lot_code=lot.code,
+            coop_id=coop.id,
+            buyer_name=sale.buyer_name,
+            buyer_partner_id=buyer_partner_id,
+            quantity_kg=kg,
+            price_per_kg_vnd=(
+                int((Decimal(amount) / kg).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                if pieces
+                else data.price_per_kg_vnd
+            ),
+            amount_vnd=amount,
+            sold_on=data.sold_on,
+            invoice_number=data.invoice_number,
+            unit=lot.unit,
             quantity_units=int(quantity) if pieces else None,
-            price_per_unit_vnd=data.price_per_kg_vnd if pieces else None, shipment_id=data.shipment_id),
-        epcis_events=lambda event_id: [epcis.sale_event(
-            event_id, coop.registration_code, sale_id=sale.id, invoice_number=data.invoice_number,
-            sold_on=data.sold_on, line=epcis.Line(lot.code, quantity, lot.unit), buyer_partner_id=buyer_partner_id)],
+            price_per_unit_vnd=data.price_per_kg_vnd if pieces else None,
+            shipment_id=data.shipment_id,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.sale_event(
+                event_id,
+                coop.registration_code,
+                sale_id=sale.id,
+                invoice_number=data.invoice_number,
+                sold_on=data.sold_on,
+                line=epcis.Line(lot.code, quantity, lot.unit),
+                buyer_partner_id=buyer_partner_id,
+            )
+        ],
     )
     _add_lot_events(session, [(lot.id, "sold", delta)], data.sold_on, event_id, principal, sale_id=sale.id)
     await session.flush()
     return ChainResult(type="sale", event_id=event_id, lot_codes=[lot.code], id=sale.id, amount_vnd=amount)
 
 
-async def apply_command(session: AsyncSession, registry: RegistryClient, command: ChainCommand,
-                        principal: Principal) -> ChainResult:
+async def apply_command(
+    session: AsyncSession, registry: RegistryClient, command: ChainCommand, principal: Principal
+) -> ChainResult:
     """Run any chain command (the body's `type` picks it)."""
     if isinstance(command, HarvestCreate):
         return await record_harvest(session, registry, command, principal)
@@ -666,8 +990,9 @@ async def apply_command(session: AsyncSession, registry: RegistryClient, command
     return await record_sale(session, registry, command, principal)
 
 
-async def apply_batch(session: AsyncSession, registry: RegistryClient, commands: Sequence[ChainCommand],
-                      principal: Principal) -> list[ChainResult]:
+async def apply_batch(
+    session: AsyncSession, registry: RegistryClient, commands: Sequence[ChainCommand], principal: Principal
+) -> list[ChainResult]:
     """Every command in order, in the caller's transaction: one refusal and the caller writes nothing."""
     results = []
     for position, command in enumerate(commands):
@@ -679,8 +1004,9 @@ async def apply_batch(session: AsyncSession, registry: RegistryClient, commands:
     return results
 
 
-async def record_correction(session: AsyncSession, registry: RegistryClient, data: CorrectionCreate,
-                            principal: Principal) -> CorrectionResult:
+async def record_correction(
+    session: AsyncSession, registry: RegistryClient, data: CorrectionCreate, principal: Principal
+) -> CorrectionResult:
     """EPCIS error declaration plus corrective event. Nothing is edited in place.
 
     The wrong fact's lot events are cancelled by `corrected` events, the corrective command
@@ -693,7 +1019,9 @@ async def record_correction(session: AsyncSession, registry: RegistryClient, dat
         raise NotFound("correction.unknown_event", event_id=data.event_id)
     if fact.kind == "receipt" and principal.role == "buyer":  # a buyer corrects its own receipts
         if principal.partner_id != fact.partner_id:
-            receipt = (await session.exec(select(ShipmentReceipt).where(ShipmentReceipt.event_id == fact.event_id))).one()
+            receipt = (
+                await session.exec(select(ShipmentReceipt).where(ShipmentReceipt.event_id == fact.event_id))
+            ).one()
             raise Forbidden("shipment.other_partner", shipment_id=receipt.shipment_id)
     else:
         principal.require_coop_write(fact.coop_id)
@@ -706,13 +1034,21 @@ async def record_correction(session: AsyncSession, registry: RegistryClient, dat
 
     # The declaration goes in first, so the corrective command already sees the wrong fact as gone
     # (a corrective purchase of the same lot, for one); its published id is known at the end.
-    correction = Correction(corrected_event_id=fact.event_id, event_id=str(uuid.uuid4()), reason=data.reason,
-                            explanation=data.explanation, declared_on=declared_on, actor=principal.actor)
+    correction = Correction(
+        corrected_event_id=fact.event_id,
+        event_id=str(uuid.uuid4()),
+        reason=data.reason,
+        explanation=data.explanation,
+        declared_on=declared_on,
+        actor=principal.actor,
+    )
     session.add(correction)
-    wrong = (await session.exec(select(LotEvent).where(LotEvent.event_id == fact.event_id,
-                                                       LotEvent.kind != "corrected"))).all()
-    _add_lot_events(session, [(e.lot_id, "corrected", -e.quantity_delta_kg) for e in wrong], declared_on,
-                    fact.event_id, principal)
+    wrong = (
+        await session.exec(select(LotEvent).where(LotEvent.event_id == fact.event_id, LotEvent.kind != "corrected"))
+    ).all()
+    _add_lot_events(
+        session, [(e.lot_id, "corrected", -e.quantity_delta_kg) for e in wrong], declared_on, fact.event_id, principal
+    )
     await session.flush()
     corrective = await apply_command(session, registry, data.corrective, principal) if data.corrective else None
 
@@ -725,19 +1061,30 @@ async def record_correction(session: AsyncSession, registry: RegistryClient, dat
     corrective_ids = [corrective.event_id] if corrective else []
     corrective_epcis = []
     if corrective:
-        corrective_fact = (await session.exec(select(ChainEvent).where(ChainEvent.event_id == corrective.event_id))).one()
+        corrective_fact = (
+            await session.exec(select(ChainEvent).where(ChainEvent.event_id == corrective.event_id))
+        ).one()
         corrective_epcis = [event["eventID"] for event in corrective_fact.epcis_events]
     declared_at = utcnow()
     for event in fact.epcis_events:
-        declared = epcis.error_declaration(event, declared_at=declared_at, reason=data.reason,
-                                           corrective_event_ids=corrective_epcis)
-        await save_epcis_event(session, {k: v for k, v in declared.items() if k != "@context"},
-                               context={"htx": epcis.HTX_NAMESPACE})
+        declared = epcis.error_declaration(
+            event, declared_at=declared_at, reason=data.reason, corrective_event_ids=corrective_epcis
+        )
+        await save_epcis_event(
+            session, {k: v for k, v in declared.items() if k != "@context"}, context={"htx": epcis.HTX_NAMESPACE}
+        )
     envelope = record_event(
-        session, contracts.STREAM,
-        contracts.EventCorrected(corrected_event_id=fact.event_id, reason=data.reason, declared_on=declared_on,
-                                 corrective_event_ids=corrective_ids),
-        occurred_at=start_of_local_day(declared_on), actor=principal.actor)
+        session,
+        contracts.STREAM,
+        contracts.EventCorrected(
+            corrected_event_id=fact.event_id,
+            reason=data.reason,
+            declared_on=declared_on,
+            corrective_event_ids=corrective_ids,
+        ),
+        occurred_at=start_of_local_day(declared_on),
+        actor=principal.actor,
+    )
     correction.event_id, correction.corrective_event_ids = str(envelope.event_id), corrective_ids
     session.add(correction)
     await session.flush()
@@ -749,15 +1096,25 @@ async def _refuse_live_dependants(session: AsyncSession, fact: ChainEvent) -> No
     dependants: list[str] = []
     if fact.kind == "harvest":
         lot_ids = (await session.exec(select(LotEvent.lot_id).where(LotEvent.event_id == fact.event_id))).all()
-        dependants = list((await session.exec(select(Purchase.event_id)
-                                              .where(col(Purchase.lot_id).in_(lot_ids)))).all())
+        dependants = list(
+            (await session.exec(select(Purchase.event_id).where(col(Purchase.lot_id).in_(lot_ids)))).all()
+        )
     elif fact.kind == "shipment":
         shipment = (await session.exec(select(Shipment).where(Shipment.event_id == fact.event_id))).one()
-        dependants = list((await session.exec(select(ShipmentReceipt.event_id)
-                                              .where(ShipmentReceipt.shipment_id == shipment.id))).all())
-        dependants += list((await session.exec(
-            select(LotEvent.event_id).join(Sale, col(Sale.id) == col(LotEvent.sale_id))
-            .where(Sale.shipment_id == shipment.id))).all())
+        dependants = list(
+            (
+                await session.exec(select(ShipmentReceipt.event_id).where(ShipmentReceipt.shipment_id == shipment.id))
+            ).all()
+        )
+        dependants += list(
+            (
+                await session.exec(
+                    select(LotEvent.event_id)
+                    .join(Sale, col(Sale.id) == col(LotEvent.sale_id))
+                    .where(Sale.shipment_id == shipment.id)
+                )
+            ).all()
+        )
     live = set(dependants) - await corrected_event_ids(session, dependants)
     if live:
         raise Conflict("correction.has_dependants", event_id=fact.event_id, dependants=", ".join(sorted(live)))

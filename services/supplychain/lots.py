@@ -102,5 +102,4 @@ def serials(lot_code: str, units: int) -> list[str]:
 def cartons(lot_code: str, unit_serials: list[str], units_per_carton: int | None) -> dict[str, list[str]]:
     """Units grouped into cartons `<lot code>-C1`, `-C2`...; one carton for all without a carton size."""
     size = units_per_carton or len(unit_serials)
-    return {f"{lot_code}-C{n + 1}": unit_serials[i:i + size]
-            for n, i in enumerate(range(0, len(unit_serials), size))}
+    return {f"{lot_code}-C{n + 1}": unit_serials[i : i + size] for n, i in enumerate(range(0, len(unit_serials), size))}

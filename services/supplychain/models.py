@@ -26,8 +26,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from shared.events.registry import CoopStatus, MemberKind, Membership
 from shared.clock import not_in_future, utcnow
+from shared.events.registry import CoopStatus, MemberKind, Membership
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
@@ -36,14 +36,20 @@ DEFAULT_PRODUCT = "chè búp tươi"
 
 # Kilograms: positive, at most 3 decimals (grams), at most 9 digits before the point; always
 # carried with exactly 3 decimals, so the API, the tables and the events all say "120.500".
-Kilograms = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_places=3),
-                      AfterValidator(lambda kg: kg.quantize(Decimal("0.001")))]
+Kilograms = Annotated[
+    Decimal,
+    pydantic.Field(gt=0, max_digits=12, decimal_places=3),
+    AfterValidator(lambda kg: kg.quantize(Decimal("0.001"))),
+]
 # Lot codes go into URLs (`/lots/{code}`) and later into private URNs: no spaces or slashes.
 LotCode = Annotated[str, pydantic.Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 
 # Positive quantities in a lot's unit: kilograms to the gram, or whole pieces for packed lots.
-Quantity = Annotated[Decimal, pydantic.Field(gt=0, max_digits=12, decimal_places=3),
-                     AfterValidator(lambda q: q.quantize(Decimal("0.001")))]
+Quantity = Annotated[
+    Decimal,
+    pydantic.Field(gt=0, max_digits=12, decimal_places=3),
+    AfterValidator(lambda q: q.quantize(Decimal("0.001"))),
+]
 Unit = Literal["kg", "pcs"]
 LotEventKind = Literal["harvested", "purchased", "consumed", "produced", "shipped", "received", "sold", "corrected"]
 TraceDirection = Literal["backward", "forward", "both"]
@@ -171,8 +177,11 @@ class KnownCertificate(SQLModel, table=True):
     valid_to: date
     revoked_on: date | None = None
     ocop_stars: int | None = None
-    plot_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False),
-                                description="Empty: the certificate covers the whole co-op")
+    plot_ids: list[int] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="Empty: the certificate covers the whole co-op",
+    )
     products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -415,7 +424,8 @@ class HarvestCreate(_Command):
     harvest_round: int = pydantic.Field(ge=1, description="Lứa hái in the year, 1 for the first round")
     plot_code: str | None = pydantic.Field(default=None, max_length=100, description="Mã số vùng trồng")
     lot_code: LotCode | None = pydantic.Field(
-        default=None, description="Omit to get TH-<coop id>-<yyyymmdd of harvest>-<n>")
+        default=None, description="Omit to get TH-<coop id>-<yyyymmdd of harvest>-<n>"
+    )
 
     _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
     _harvested_on = field_validator("harvested_on")(classmethod(lambda cls, value: not_in_future(value)))
@@ -451,7 +461,8 @@ class LotMake(_Command):
     grade: str | None = pydantic.Field(default=None, min_length=1, max_length=100)
 
     _product = field_validator("product", "grade")(
-        classmethod(lambda cls, value: None if value is None else normalise_name(value)))
+        classmethod(lambda cls, value: None if value is None else normalise_name(value))
+    )
 
 
 class _TransformCreate(_Command):
@@ -505,14 +516,18 @@ class ShipmentCreate(_Command):
     coop_id: int
     partner_id: int = pydantic.Field(description="The registry's partner id of the receiver")
     partner_name: str | None = pydantic.Field(
-        default=None, min_length=2, max_length=255,
-        description="Accepted for older clients; the registry's name of the partner is what is stored")
+        default=None,
+        min_length=2,
+        max_length=255,
+        description="Accepted for older clients; the registry's name of the partner is what is stored",
+    )
     document_number: str = pydantic.Field(min_length=1, max_length=50)
     shipped_on: date
     lines: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
 
     _name = field_validator("partner_name")(
-        classmethod(lambda cls, value: None if value is None else normalise_name(value)))
+        classmethod(lambda cls, value: None if value is None else normalise_name(value))
+    )
     _on = field_validator("shipped_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
@@ -550,8 +565,14 @@ class SaleCreate(_Command):
 
 
 ChainCommand = Annotated[
-    HarvestCreate | PurchaseCreate | ProcessingCreate | GradingCreate | PackingCreate | ShipmentCreate
-    | ReceiptCreate | SaleCreate,
+    HarvestCreate
+    | PurchaseCreate
+    | ProcessingCreate
+    | GradingCreate
+    | PackingCreate
+    | ShipmentCreate
+    | ReceiptCreate
+    | SaleCreate,
     pydantic.Field(discriminator="type"),
 ]
 
@@ -812,10 +833,25 @@ class ChainTotals(BaseModel):
 
 
 TABLES = [
-    KnownCoop.__table__, KnownCoopStatus.__table__, KnownMember.__table__, KnownPartner.__table__,
-    KnownPlot.__table__, KnownCertificate.__table__,
-    Lot.__table__, ChainEvent.__table__, Purchase.__table__, Transformation.__table__,
-    TransformationInput.__table__, PackUnit.__table__, YieldRule.__table__, Shipment.__table__,
-    ShipmentLine.__table__, ShipmentReceipt.__table__, Sale.__table__, LotEvent.__table__,
-    Correction.__table__, OutboxMessage.__table__, InboxEntry.__table__,
+    KnownCoop.__table__,
+    KnownCoopStatus.__table__,
+    KnownMember.__table__,
+    KnownPartner.__table__,
+    KnownPlot.__table__,
+    KnownCertificate.__table__,
+    Lot.__table__,
+    ChainEvent.__table__,
+    Purchase.__table__,
+    Transformation.__table__,
+    TransformationInput.__table__,
+    PackUnit.__table__,
+    YieldRule.__table__,
+    Shipment.__table__,
+    ShipmentLine.__table__,
+    ShipmentReceipt.__table__,
+    Sale.__table__,
+    LotEvent.__table__,
+    Correction.__table__,
+    OutboxMessage.__table__,
+    InboxEntry.__table__,
 ]

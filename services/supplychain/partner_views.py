@@ -13,14 +13,26 @@ from decimal import Decimal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.auth import Principal
-from shared.errors import Forbidden, Unprocessable
 from services.supplychain import lots
 from services.supplychain.handlers import chunks, corrected_event_ids
 from services.supplychain.models import (
-    ChainTotals, HarvestTotals, KnownPartner, Lot, LotEvent, MoneyTotals, PartnerShipment, PartnerShipmentLine,
-    PartnerShipments, Purchase, Sale, Shipment, ShipmentLine, ShipmentReceipt,
+    ChainTotals,
+    HarvestTotals,
+    KnownPartner,
+    Lot,
+    LotEvent,
+    MoneyTotals,
+    PartnerShipment,
+    PartnerShipmentLine,
+    PartnerShipments,
+    Purchase,
+    Sale,
+    Shipment,
+    ShipmentLine,
+    ShipmentReceipt,
 )
+from shared.auth import Principal
+from shared.errors import Forbidden, Unprocessable
 
 ZERO_KG = Decimal("0.000")
 
@@ -46,8 +58,9 @@ async def _sale_event_ids(session: AsyncSession, sale_ids) -> dict[int, str]:
 # --- a buyer's view ------------------------------------------------------------------------------
 
 
-async def partner_shipments(session: AsyncSession, partner_id: int, principal: Principal,
-                            date_from: date | None, date_to: date | None) -> PartnerShipments:
+async def partner_shipments(
+    session: AsyncSession, partner_id: int, principal: Principal, date_from: date | None, date_to: date | None
+) -> PartnerShipments:
     """Shipments to a partner shipped in the range, with lots, quantities, documents, receipt and invoices.
 
     The partner's own buyer token and the province see them all; a co-op sees only its own
@@ -68,8 +81,12 @@ async def partner_shipments(session: AsyncSession, partner_id: int, principal: P
     shipments = [s for s in found if s.event_id not in corrected]
     ids = [s.id for s in shipments]
 
-    lines = await _rows_in(session, select(ShipmentLine, Lot).join(Lot, col(Lot.id) == col(ShipmentLine.lot_id)),
-                           ShipmentLine.shipment_id, ids)
+    lines = await _rows_in(
+        session,
+        select(ShipmentLine, Lot).join(Lot, col(Lot.id) == col(ShipmentLine.lot_id)),
+        ShipmentLine.shipment_id,
+        ids,
+    )
     receipts = await _rows_in(session, select(ShipmentReceipt), ShipmentReceipt.shipment_id, ids)
     sales = await _rows_in(session, select(Sale), Sale.shipment_id, ids)
     sale_events = await _sale_event_ids(session, [s.id for s in sales])
@@ -85,14 +102,33 @@ async def partner_shipments(session: AsyncSession, partner_id: int, principal: P
             invoices[sale.shipment_id].append(sale.invoice_number)
     partner = await session.get(KnownPartner, partner_id)
     return PartnerShipments(
-        partner_id=partner_id, partner_name=partner.name if partner else None, date_from=date_from, date_to=date_to,
-        shipments=[PartnerShipment(
-            shipment_id=s.id, coop_id=s.coop_id, document_number=s.document_number, shipped_on=s.shipped_on,
-            received_on=received.get(s.id), invoice_numbers=invoices[s.id],
-            lines=[PartnerShipmentLine(lot_code=lot.code, product=lot.product, grade=lot.grade, quantity=line.quantity,
-                                       unit=lot.unit, quantity_kg=lots.kg_of(line.quantity, lot.unit, lot.net_kg_per_unit))
-                   for line, lot in lines_of[s.id]],
-        ) for s in shipments])
+        partner_id=partner_id,
+        partner_name=partner.name if partner else None,
+        date_from=date_from,
+        date_to=date_to,
+        shipments=[
+            PartnerShipment(
+                shipment_id=s.id,
+                coop_id=s.coop_id,
+                document_number=s.document_number,
+                shipped_on=s.shipped_on,
+                received_on=received.get(s.id),
+                invoice_numbers=invoices[s.id],
+                lines=[
+                    PartnerShipmentLine(
+                        lot_code=lot.code,
+                        product=lot.product,
+                        grade=lot.grade,
+                        quantity=line.quantity,
+                        unit=lot.unit,
+                        quantity_kg=lots.kg_of(line.quantity, lot.unit, lot.net_kg_per_unit),
+                    )
+                    for line, lot in lines_of[s.id]
+                ],
+            )
+            for s in shipments
+        ],
+    )
 
 
 # --- totals for reconciliation -------------------------------------------------------------------
@@ -107,29 +143,49 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
     principal.require_role("province")
     check_range(date_from, date_to)
 
-    harvests = (await session.exec(
-        select(Lot.harvested_quantity_kg, LotEvent.event_id).join(LotEvent, col(LotEvent.lot_id) == col(Lot.id))
-        .where(LotEvent.kind == "harvested", col(Lot.harvested_on) >= date_from, col(Lot.harvested_on) <= date_to))).all()
-    purchases = (await session.exec(
-        select(Purchase.quantity_kg, Purchase.amount_vnd, Purchase.event_id)
-        .where(Purchase.purchased_on >= date_from, Purchase.purchased_on <= date_to))).all()
-    sales = (await session.exec(
-        select(Sale.id, Sale.quantity_kg, Sale.amount_vnd, Lot.unit, Lot.net_kg_per_unit)
-        .join(Lot, col(Lot.id) == col(Sale.lot_id)).where(Sale.sold_on >= date_from, Sale.sold_on <= date_to))).all()
+    harvests = (
+        await session.exec(
+            select(Lot.harvested_quantity_kg, LotEvent.event_id)
+            .join(LotEvent, col(LotEvent.lot_id) == col(Lot.id))
+            .where(LotEvent.kind == "harvested", col(Lot.harvested_on) >= date_from, col(Lot.harvested_on) <= date_to)
+        )
+    ).all()
+    purchases = (
+        await session.exec(
+            select(Purchase.quantity_kg, Purchase.amount_vnd, Purchase.event_id).where(
+                Purchase.purchased_on >= date_from, Purchase.purchased_on <= date_to
+            )
+        )
+    ).all()
+    sales = (
+        await session.exec(
+            select(Sale.id, Sale.quantity_kg, Sale.amount_vnd, Lot.unit, Lot.net_kg_per_unit)
+            .join(Lot, col(Lot.id) == col(Sale.lot_id))
+            .where(Sale.sold_on >= date_from, Sale.sold_on <= date_to)
+        )
+    ).all()
     sale_events = await _sale_event_ids(session, [row[0] for row in sales])
     corrected = await corrected_event_ids(
-        session, [row[1] for row in harvests] + [row[2] for row in purchases] + list(sale_events.values()))
+        session, [row[1] for row in harvests] + [row[2] for row in purchases] + list(sale_events.values())
+    )
 
     harvests = [kg for kg, event_id in harvests if event_id not in corrected]
     purchases = [(kg, amount) for kg, amount, event_id in purchases if event_id not in corrected]
-    sales = [(lots.kg_of(quantity, unit, net), amount) for sale_id, quantity, amount, unit, net in sales
-             if sale_events.get(sale_id) not in corrected]
+    sales = [
+        (lots.kg_of(quantity, unit, net), amount)
+        for sale_id, quantity, amount, unit, net in sales
+        if sale_events.get(sale_id) not in corrected
+    ]
     return ChainTotals(
-        date_from=date_from, date_to=date_to,
+        date_from=date_from,
+        date_to=date_to,
         harvests=HarvestTotals(lots=len(harvests), kg=_kg(harvests)),
-        purchases=MoneyTotals(count=len(purchases), kg=_kg(kg for kg, _ in purchases),
-                              amount_vnd=sum(amount for _, amount in purchases)),
-        sales=MoneyTotals(count=len(sales), kg=_kg(kg for kg, _ in sales), amount_vnd=sum(amount for _, amount in sales)),
+        purchases=MoneyTotals(
+            count=len(purchases), kg=_kg(kg for kg, _ in purchases), amount_vnd=sum(amount for _, amount in purchases)
+        ),
+        sales=MoneyTotals(
+            count=len(sales), kg=_kg(kg for kg, _ in sales), amount_vnd=sum(amount for _, amount in sales)
+        ),
     )
 
 

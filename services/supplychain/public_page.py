@@ -16,31 +16,79 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from shared.places import ward_name
 from services.supplychain.models import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
+from shared.places import ward_name
 
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 LABELS = {
     "vi": {
-        "title": "Truy xuất nguồn gốc", "lot": "Lô", "unit": "Sản phẩm số", "harvest": "Thu hoạch",
-        "processing": "Chế biến", "grading": "Phân loại", "packing": "Đóng gói", "shipping": "Vận chuyển",
-        "sale": "Bán cho", "households": "hộ", "plot": "Vùng trồng", "round": "Lứa", "certificates": "Chứng nhận còn hiệu lực",
-        "batch": "Mẻ", "in": "Đầu vào", "out": "Đầu ra", "yield": "Tỷ lệ thu hồi", "flagged": "cần kiểm tra",
-        "to": "Gửi đến", "received": "Đã nhận ngày", "not_received": "Đang vận chuyển", "none": "Không có",
-        "pcs": "sản phẩm", "kg": "kg", "grade": "Loại", "coop": "Hợp tác xã", "scan": "Quét để xem lại",
-        "english": "English", "vietnamese": "Tiếng Việt",
+        "title": "Truy xuất nguồn gốc",
+        "lot": "Lô",
+        "unit": "Sản phẩm số",
+        "harvest": "Thu hoạch",
+        "processing": "Chế biến",
+        "grading": "Phân loại",
+        "packing": "Đóng gói",
+        "shipping": "Vận chuyển",
+        "sale": "Bán cho",
+        "households": "hộ",
+        "plot": "Vùng trồng",
+        "round": "Lứa",
+        "certificates": "Chứng nhận còn hiệu lực",
+        "batch": "Mẻ",
+        "in": "Đầu vào",
+        "out": "Đầu ra",
+        "yield": "Tỷ lệ thu hồi",
+        "flagged": "cần kiểm tra",
+        "to": "Gửi đến",
+        "received": "Đã nhận ngày",
+        "not_received": "Đang vận chuyển",
+        "none": "Không có",
+        "pcs": "sản phẩm",
+        "kg": "kg",
+        "grade": "Loại",
+        "coop": "Hợp tác xã",
+        "scan": "Quét để xem lại",
+        "english": "English",
+        "vietnamese": "Tiếng Việt",
     },
     "en": {
-        "title": "Traceability", "lot": "Lot", "unit": "Unit serial", "harvest": "Harvest",
-        "processing": "Processing", "grading": "Grading", "packing": "Packing", "shipping": "Shipping",
-        "sale": "Sold to", "households": "households", "plot": "Plot", "round": "Round", "certificates": "Valid certificates",
-        "batch": "Batch", "in": "In", "out": "Out", "yield": "Yield", "flagged": "to be checked",
-        "to": "To", "received": "Received on", "not_received": "In transit", "none": "None",
-        "pcs": "pcs", "kg": "kg", "grade": "Grade", "coop": "Co-operative", "scan": "Scan to open again",
-        "english": "English", "vietnamese": "Tiếng Việt",
+        "title": "Traceability",
+        "lot": "Lot",
+        "unit": "Unit serial",
+        "harvest": "Harvest",
+        "processing": "Processing",
+        "grading": "Grading",
+        "packing": "Packing",
+        "shipping": "Shipping",
+        "sale": "Sold to",
+        "households": "households",
+        "plot": "Plot",
+        "round": "Round",
+        "certificates": "Valid certificates",
+        "batch": "Batch",
+        "in": "In",
+        "out": "Out",
+        "yield": "Yield",
+        "flagged": "to be checked",
+        "to": "To",
+        "received": "Received on",
+        "not_received": "In transit",
+        "none": "None",
+        "pcs": "pcs",
+        "kg": "kg",
+        "grade": "Grade",
+        "coop": "Co-operative",
+        "scan": "Scan to open again",
+        "english": "English",
+        "vietnamese": "Tiếng Việt",
     },
 }
 
@@ -49,7 +97,13 @@ def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
     steps = {name: [s for s in traced.steps if s.step == name] for name in ("processing", "grading", "packing")}
     coops = sorted({(o.coop_name, ward_name(o.ward_code) or o.ward_code) for o in traced.origins})
     return _templates.get_template("trace.html").render(
-        t=LABELS[language], lang=language, code=code, trace=traced, steps=steps, coops=coops, qr_url=qr_url,
+        t=LABELS[language],
+        lang=language,
+        code=code,
+        trace=traced,
+        steps=steps,
+        coops=coops,
+        qr_url=qr_url,
         households=len({o.member_id for o in traced.origins}),
         harvested_kg=sum((o.harvested_quantity_kg for o in traced.origins), 0),
     )

@@ -10,8 +10,8 @@ import logging
 
 import httpx
 
-from shared.errors import Unavailable
 from services.supplychain.models import RegistryCoop, RegistryMember, RegistryPartner
+from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,15 +15,38 @@ from decimal import Decimal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.auth import Principal
-from shared.errors import NotFound
 from services.supplychain import lots
 from services.supplychain.handlers import chunks, corrected_event_ids, find_lot, holdings, lot_events
 from services.supplychain.models import (
-    ChainEvent, KnownCertificate, KnownCoop, KnownMember, KnownPlot, Lot, LotEventPublic, LotPublic, LotTrace,
-    PackUnit, Payable, Purchase, Sale, Shipment, ShipmentLine, ShipmentReceipt, TraceCertificate, TraceLot,
-    TraceOrigin, TraceQuantity, TraceSale, TraceShipment, TraceStep, Transformation, TransformationInput,
+    ChainEvent,
+    KnownCertificate,
+    KnownCoop,
+    KnownMember,
+    KnownPlot,
+    Lot,
+    LotEventPublic,
+    LotPublic,
+    LotTrace,
+    PackUnit,
+    Payable,
+    Purchase,
+    Sale,
+    Shipment,
+    ShipmentLine,
+    ShipmentReceipt,
+    TraceCertificate,
+    TraceLot,
+    TraceOrigin,
+    TraceQuantity,
+    TraceSale,
+    TraceShipment,
+    TraceStep,
+    Transformation,
+    TransformationInput,
 )
+from shared.auth import Principal
+from shared.errors import NotFound
+
 
 async def _in(session: AsyncSession, model, column, values) -> list:
     rows = []
@@ -44,12 +67,22 @@ async def get_lot(session: AsyncSession, code: str) -> LotPublic:
     return LotPublic(
         **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity"}),
         quantity_kg=lots.quantity_held(e.quantity_delta_kg for e in events),
-        batch_id=batch.batch_id if batch else None, step=batch.step if batch else "harvest",
+        batch_id=batch.batch_id if batch else None,
+        step=batch.step if batch else "harvest",
         yield_ratio=batch.yield_ratio if batch and batch.step == "processing" else None,
         yield_flagged=bool(batch and batch.yield_flagged),
-        events=[LotEventPublic(kind=e.kind, quantity_delta_kg=e.quantity_delta_kg, occurred_on=e.occurred_on,
-                               recorded_at=e.recorded_at, sale_id=e.sale_id, event_id=e.event_id,
-                               corrected=e.event_id in corrected and e.kind != "corrected") for e in events],
+        events=[
+            LotEventPublic(
+                kind=e.kind,
+                quantity_delta_kg=e.quantity_delta_kg,
+                occurred_on=e.occurred_on,
+                recorded_at=e.recorded_at,
+                sale_id=e.sale_id,
+                event_id=e.event_id,
+                corrected=e.event_id in corrected and e.kind != "corrected",
+            )
+            for e in events
+        ],
     )
 
 
@@ -67,8 +100,15 @@ async def resolve(session: AsyncSession, code: str) -> tuple[Lot, str | None]:
 # --- payables ----------------------------------------------------------------------------------
 
 
-async def payables(session: AsyncSession, coop_id: int, principal: Principal, *, harvest_round: int | None = None,
-                   date_from: date | None = None, date_to: date | None = None) -> list[Payable]:
+async def payables(
+    session: AsyncSession,
+    coop_id: int,
+    principal: Principal,
+    *,
+    harvest_round: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Payable]:
     """What the co-op owes each household per harvest round, from its purchases (corrections applied)."""
     principal.require_coop_write(coop_id)
     statement = select(Purchase).where(Purchase.coop_id == coop_id)
@@ -89,9 +129,17 @@ async def payables(session: AsyncSession, coop_id: int, principal: Principal, *,
         total[1] += purchase.quantity_kg
         total[2] += purchase.amount_vnd
     names = {m.id: m.name for m in await _in(session, KnownMember, KnownMember.id, [k[0] for k in totals])}
-    return [Payable(member_id=member_id, household_name=names.get(member_id, ""), harvest_round=harvest_round,
-                    purchases=n, quantity_kg=kg, amount_vnd=amount)
-            for (member_id, harvest_round), (n, kg, amount) in sorted(totals.items())]
+    return [
+        Payable(
+            member_id=member_id,
+            household_name=names.get(member_id, ""),
+            harvest_round=harvest_round,
+            purchases=n,
+            quantity_kg=kg,
+            amount_vnd=amount,
+        )
+        for (member_id, harvest_round), (n, kg, amount) in sorted(totals.items())
+    ]
 
 
 # --- trace -------------------------------------------------------------------------------------
@@ -114,13 +162,17 @@ class _Walk:
 
     async def add_batches(self, ids) -> list[Transformation]:
         new = [i for i in set(ids) if i not in self.batches]
-        live = [b for b in await _in(self.session, Transformation, Transformation.id, new)
-                if b.event_id not in self.corrected]
+        live = [
+            b
+            for b in await _in(self.session, Transformation, Transformation.id, new)
+            if b.event_id not in self.corrected
+        ]
         for batch in live:
             self.batches[batch.id] = batch
             self.inputs[batch.id] = []
-        for row in await _in(self.session, TransformationInput, TransformationInput.transformation_id,
-                             [b.id for b in live]):
+        for row in await _in(
+            self.session, TransformationInput, TransformationInput.transformation_id, [b.id for b in live]
+        ):
             self.inputs[row.transformation_id].append(row)
         return live
 
@@ -135,16 +187,24 @@ class _Walk:
         await self.add_lots(start)
         frontier = start
         while frontier:
-            used_in = {row.transformation_id for row in
-                       await _in(self.session, TransformationInput, TransformationInput.lot_id, frontier)}
+            used_in = {
+                row.transformation_id
+                for row in await _in(self.session, TransformationInput, TransformationInput.lot_id, frontier)
+            }
             batches = await self.add_batches(used_in)
             outputs = await _in(self.session, Lot, Lot.transformation_id, [b.id for b in batches])
             frontier = [lot.id for lot in outputs if lot.id not in self.lots]
             await self.add_lots(frontier)
 
 
-async def trace(session: AsyncSession, start: list[Lot], direction: str, *, serial: str | None = None,
-                skip_corrected_origins: bool = False) -> LotTrace:
+async def trace(
+    session: AsyncSession,
+    start: list[Lot],
+    direction: str,
+    *,
+    serial: str | None = None,
+    skip_corrected_origins: bool = False,
+) -> LotTrace:
     """Backward to households, plots, rounds and certificates; forward to lots, shipments, buyers."""
     corrected = await corrected_event_ids(session)
     walk = _Walk(session, corrected)
@@ -165,13 +225,29 @@ async def trace(session: AsyncSession, start: list[Lot], direction: str, *, seri
     step_of = {b.id: b.step for b in walk.batches.values()}
     lot_rows = sorted(walk.lots.values(), key=lambda lot: (lot.created_on, lot.code))
     return LotTrace(
-        direction=direction, start=[lot.code for lot in start], serial=serial,
-        lots=[TraceLot(code=lot.code, product=lot.product, grade=lot.grade, unit=lot.unit, coop_id=lot.coop_id,
-                       created_on=lot.created_on, step=step_of.get(lot.transformation_id, "harvest"),
-                       quantity_held=held[lot.id]) for lot in lot_rows],
+        direction=direction,
+        start=[lot.code for lot in start],
+        serial=serial,
+        lots=[
+            TraceLot(
+                code=lot.code,
+                product=lot.product,
+                grade=lot.grade,
+                unit=lot.unit,
+                coop_id=lot.coop_id,
+                created_on=lot.created_on,
+                step=step_of.get(lot.transformation_id, "harvest"),
+                quantity_held=held[lot.id],
+            )
+            for lot in lot_rows
+        ],
         steps=_steps(walk, outputs, named),
-        origins=await _origins(session, [lot for lot in lot_rows if lot.member_id is not None], corrected,
-                               skip_corrected=skip_corrected_origins),
+        origins=await _origins(
+            session,
+            [lot for lot in lot_rows if lot.member_id is not None],
+            corrected,
+            skip_corrected=skip_corrected_origins,
+        ),
         shipments=await _shipments(session, walk, corrected) if direction != "backward" else [],
         sales=await _sales(session, walk, corrected) if direction != "backward" else [],
     )
@@ -184,15 +260,24 @@ def _steps(walk: _Walk, outputs: list[Lot], named: dict[int, Lot]) -> list[Trace
     steps = []
     for batch in sorted(walk.batches.values(), key=lambda b: (b.transformed_on, b.batch_id)):
         inputs = sorted(walk.inputs[batch.id], key=lambda row: named[row.lot_id].code)
-        steps.append(TraceStep(
-            batch_id=batch.batch_id, step=batch.step, process=batch.process, transformed_on=batch.transformed_on,
-            inputs=[TraceQuantity(lot_code=named[row.lot_id].code, quantity=row.quantity,
-                                  unit=named[row.lot_id].unit) for row in inputs],
-            outputs=[TraceQuantity(lot_code=lot.code, quantity=lot.initial_quantity, unit=lot.unit)
-                     for lot in sorted(made[batch.id], key=lambda lot: lot.code)],
-            yield_ratio=batch.yield_ratio if batch.step == "processing" else None,
-            yield_flagged=batch.yield_flagged,
-        ))
+        steps.append(
+            TraceStep(
+                batch_id=batch.batch_id,
+                step=batch.step,
+                process=batch.process,
+                transformed_on=batch.transformed_on,
+                inputs=[
+                    TraceQuantity(lot_code=named[row.lot_id].code, quantity=row.quantity, unit=named[row.lot_id].unit)
+                    for row in inputs
+                ],
+                outputs=[
+                    TraceQuantity(lot_code=lot.code, quantity=lot.initial_quantity, unit=lot.unit)
+                    for lot in sorted(made[batch.id], key=lambda lot: lot.code)
+                ],
+                yield_ratio=batch.yield_ratio if batch.step == "processing" else None,
+                yield_flagged=batch.yield_flagged,
+            )
+        )
     return steps
 
 
@@ -205,16 +290,24 @@ def certificate_valid_on(certificate: KnownCertificate, day: date, plot_id: int 
     return not certificate.plot_ids or (plot_id is not None and plot_id in certificate.plot_ids)
 
 
-async def _origins(session: AsyncSession, harvests: list[Lot], corrected: set[str], *,
-                   skip_corrected: bool) -> list[TraceOrigin]:
+async def _origins(
+    session: AsyncSession, harvests: list[Lot], corrected: set[str], *, skip_corrected: bool
+) -> list[TraceOrigin]:
     if skip_corrected:
         events = await lot_events(session, [lot.id for lot in harvests])
-        harvests = [lot for lot in harvests
-                    if not any(e.kind == "harvested" and e.event_id in corrected for e in events.get(lot.id, []))]
+        harvests = [
+            lot
+            for lot in harvests
+            if not any(e.kind == "harvested" and e.event_id in corrected for e in events.get(lot.id, []))
+        ]
     coops = {c.id: c for c in await _in(session, KnownCoop, KnownCoop.id, [lot.coop_id for lot in harvests])}
     members = {m.id: m for m in await _in(session, KnownMember, KnownMember.id, [lot.member_id for lot in harvests])}
-    plots = {(p.coop_id, p.planting_area_code): p.id for p in
-             await _in(session, KnownPlot, KnownPlot.planting_area_code, [lot.plot_code for lot in harvests if lot.plot_code])}
+    plots = {
+        (p.coop_id, p.planting_area_code): p.id
+        for p in await _in(
+            session, KnownPlot, KnownPlot.planting_area_code, [lot.plot_code for lot in harvests if lot.plot_code]
+        )
+    }
     certificates: dict[int, list[KnownCertificate]] = defaultdict(list)
     for certificate in await _in(session, KnownCertificate, KnownCertificate.coop_id, list(coops)):
         certificates[certificate.coop_id].append(certificate)
@@ -223,42 +316,82 @@ async def _origins(session: AsyncSession, harvests: list[Lot], corrected: set[st
         coop, member = coops.get(lot.coop_id), members.get(lot.member_id)
         plot_id = plots.get((lot.coop_id, lot.plot_code))
         valid = [c for c in certificates[lot.coop_id] if certificate_valid_on(c, lot.harvested_on, plot_id)]
-        origins.append(TraceOrigin(
-            lot_code=lot.code, coop_id=lot.coop_id, coop_name=coop.name if coop else "",
-            ward_code=coop.ward_code if coop else "", member_id=lot.member_id,
-            household_name=member.name if member else "", plot_code=lot.plot_code, harvested_on=lot.harvested_on,
-            harvest_round=lot.harvest_round, harvested_quantity_kg=lot.harvested_quantity_kg,
-            certificates=[TraceCertificate(kind=c.kind, code=c.code, issuer=c.issuer, valid_from=c.valid_from,
-                                           valid_to=c.valid_to, ocop_stars=c.ocop_stars)
-                          for c in sorted(valid, key=lambda c: (c.kind, c.code))],
-        ))
+        origins.append(
+            TraceOrigin(
+                lot_code=lot.code,
+                coop_id=lot.coop_id,
+                coop_name=coop.name if coop else "",
+                ward_code=coop.ward_code if coop else "",
+                member_id=lot.member_id,
+                household_name=member.name if member else "",
+                plot_code=lot.plot_code,
+                harvested_on=lot.harvested_on,
+                harvest_round=lot.harvest_round,
+                harvested_quantity_kg=lot.harvested_quantity_kg,
+                certificates=[
+                    TraceCertificate(
+                        kind=c.kind,
+                        code=c.code,
+                        issuer=c.issuer,
+                        valid_from=c.valid_from,
+                        valid_to=c.valid_to,
+                        ocop_stars=c.ocop_stars,
+                    )
+                    for c in sorted(valid, key=lambda c: (c.kind, c.code))
+                ],
+            )
+        )
     return origins
 
 
 async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) -> list[TraceShipment]:
     lines = await _in(session, ShipmentLine, ShipmentLine.lot_id, list(walk.lots))
-    shipments = {s.id: s for s in await _in(session, Shipment, Shipment.id, [line.shipment_id for line in lines])
-                 if s.event_id not in corrected}
-    receipts = {r.shipment_id: r for r in await _in(session, ShipmentReceipt, ShipmentReceipt.shipment_id, list(shipments))
-                if r.event_id not in corrected}
+    shipments = {
+        s.id: s
+        for s in await _in(session, Shipment, Shipment.id, [line.shipment_id for line in lines])
+        if s.event_id not in corrected
+    }
+    receipts = {
+        r.shipment_id: r
+        for r in await _in(session, ShipmentReceipt, ShipmentReceipt.shipment_id, list(shipments))
+        if r.event_id not in corrected
+    }
     by_shipment: dict[int, list[ShipmentLine]] = defaultdict(list)
     for line in lines:
         by_shipment[line.shipment_id].append(line)
-    return [TraceShipment(
-        shipment_id=s.id, partner_id=s.partner_id, partner_name=s.partner_name, shipped_on=s.shipped_on,
-        received_on=receipts[s.id].received_on if s.id in receipts else None,
-        lines=[TraceQuantity(lot_code=walk.lots[line.lot_id].code, quantity=line.quantity,
-                             unit=walk.lots[line.lot_id].unit) for line in sorted(by_shipment[s.id], key=lambda l: l.id)],
-    ) for s in sorted(shipments.values(), key=lambda s: (s.shipped_on, s.id))]
+    return [
+        TraceShipment(
+            shipment_id=s.id,
+            partner_id=s.partner_id,
+            partner_name=s.partner_name,
+            shipped_on=s.shipped_on,
+            received_on=receipts[s.id].received_on if s.id in receipts else None,
+            lines=[
+                TraceQuantity(
+                    lot_code=walk.lots[line.lot_id].code, quantity=line.quantity, unit=walk.lots[line.lot_id].unit
+                )
+                for line in sorted(by_shipment[s.id], key=lambda shipped: shipped.id)
+            ],
+        )
+        for s in sorted(shipments.values(), key=lambda s: (s.shipped_on, s.id))
+    ]
 
 
 async def _sales(session: AsyncSession, walk: _Walk, corrected: set[str]) -> list[TraceSale]:
     sales = await _in(session, Sale, Sale.lot_id, list(walk.lots))
     events = await lot_events(session, {s.lot_id for s in sales})
     sale_event = {e.sale_id: e.event_id for rows in events.values() for e in rows if e.sale_id is not None}
-    return [TraceSale(lot_code=walk.lots[s.lot_id].code, buyer_name=s.buyer_name, quantity=s.quantity_kg,
-                      unit=walk.lots[s.lot_id].unit, sold_on=s.sold_on)
-            for s in sorted(sales, key=lambda s: (s.sold_on, s.id)) if sale_event.get(s.id) not in corrected]
+    return [
+        TraceSale(
+            lot_code=walk.lots[s.lot_id].code,
+            buyer_name=s.buyer_name,
+            quantity=s.quantity_kg,
+            unit=walk.lots[s.lot_id].unit,
+            sold_on=s.sold_on,
+        )
+        for s in sorted(sales, key=lambda s: (s.sold_on, s.id))
+        if sale_event.get(s.id) not in corrected
+    ]
 
 
 async def trace_code(session: AsyncSession, code: str, direction: str) -> LotTrace:
@@ -267,8 +400,11 @@ async def trace_code(session: AsyncSession, code: str, direction: str) -> LotTra
 
 
 async def trace_plot(session: AsyncSession, plot_code: str) -> LotTrace:
-    harvests = (await session.exec(select(Lot).where(Lot.plot_code == plot_code, col(Lot.member_id).is_not(None))
-                                   .order_by(col(Lot.id)))).all()
+    harvests = (
+        await session.exec(
+            select(Lot).where(Lot.plot_code == plot_code, col(Lot.member_id).is_not(None)).order_by(col(Lot.id))
+        )
+    ).all()
     if not harvests:
         raise NotFound("plot.no_lots", plot_code=plot_code)
     return await trace(session, list(harvests), "forward", skip_corrected_origins=True)
@@ -283,8 +419,19 @@ async def trace_household(session: AsyncSession, member_id: int) -> LotTrace:
 
 # --- recall ------------------------------------------------------------------------------------
 
-RECALL_COLUMNS = ["event_type", "date", "lot_code", "product", "quantity", "unit", "location", "party",
-                  "reference_document", "event_id", "status"]
+RECALL_COLUMNS = [
+    "event_type",
+    "date",
+    "lot_code",
+    "product",
+    "quantity",
+    "unit",
+    "location",
+    "party",
+    "reference_document",
+    "event_id",
+    "status",
+]
 RECALL_SORTS = {"date": ("date", "lot_code"), "lot": ("lot_code", "date"), "event": ("event_type", "date")}
 
 
@@ -300,15 +447,25 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     facts = {f.event_id: f for f in await _in(session, ChainEvent, ChainEvent.event_id, {e.event_id for e in rows_of})}
     corrected = await corrected_event_ids(session, facts)
     coops = {c.id: c for c in await _in(session, KnownCoop, KnownCoop.id, {lot.coop_id for lot in lots_by_id.values()})}
-    members = {m.id: m for m in await _in(session, KnownMember, KnownMember.id,
-                                          {lot.member_id for lot in lots_by_id.values() if lot.member_id})}
+    members = {
+        m.id: m
+        for m in await _in(
+            session, KnownMember, KnownMember.id, {lot.member_id for lot in lots_by_id.values() if lot.member_id}
+        )
+    }
     batches = {b.event_id: b for b in await _in(session, Transformation, Transformation.event_id, facts)}
     shipments = {s.event_id: s for s in await _in(session, Shipment, Shipment.event_id, facts)}
     receipts = {r.event_id: r for r in await _in(session, ShipmentReceipt, ShipmentReceipt.event_id, facts)}
-    shipment_by_id = {s.id: s for s in await _in(session, Shipment, Shipment.id, {r.shipment_id for r in receipts.values()})}
+    shipment_by_id = {
+        s.id: s for s in await _in(session, Shipment, Shipment.id, {r.shipment_id for r in receipts.values()})
+    }
     shipment_by_id.update({s.id: s for s in shipments.values()})
-    received = {(line.shipment_id, line.lot_id): line.quantity for line in
-                await _in(session, ShipmentLine, ShipmentLine.shipment_id, {r.shipment_id for r in receipts.values()})}
+    received = {
+        (line.shipment_id, line.lot_id): line.quantity
+        for line in await _in(
+            session, ShipmentLine, ShipmentLine.shipment_id, {r.shipment_id for r in receipts.values()}
+        )
+    }
     purchases = {p.event_id: p for p in await _in(session, Purchase, Purchase.event_id, facts)}
     sales = {s.id: s for s in await _in(session, Sale, Sale.id, {e.sale_id for e in rows_of if e.sale_id})}
 
@@ -351,9 +508,20 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
             quantity = received.get((receipts[event.event_id].shipment_id, event.lot_id), quantity)
         elif event.kind == "sold" and event.sale_id in sales and quantity == 0:  # invoiced after shipping
             quantity = sales[event.sale_id].quantity_kg
-        rows.append({"event_type": kind, "date": event.occurred_on.isoformat(), "lot_code": lot.code,
-                     "product": lot.product + (f" ({lot.grade})" if lot.grade else ""), "quantity": str(quantity),
-                     "unit": lot.unit, "location": location, "party": party, "reference_document": reference,
-                     "event_id": event.event_id, "status": status})
+        rows.append(
+            {
+                "event_type": kind,
+                "date": event.occurred_on.isoformat(),
+                "lot_code": lot.code,
+                "product": lot.product + (f" ({lot.grade})" if lot.grade else ""),
+                "quantity": str(quantity),
+                "unit": lot.unit,
+                "location": location,
+                "party": party,
+                "reference_document": reference,
+                "event_id": event.event_id,
+                "status": status,
+            }
+        )
     keys = RECALL_SORTS.get(sort, RECALL_SORTS["date"])
     return sorted(rows, key=lambda row: tuple(row[k] for k in keys) + (row["event_id"],))

@@ -5,6 +5,6 @@ grow: a breaking change is a new `version` plus an upcaster, and the JSON Schema
 in `schemas/` make an accidental change fail the contract tests.
 """
 
-from shared.events.envelope import Event, EventEnvelope, contract_for, all_contracts
+from shared.events.envelope import Event, EventEnvelope, all_contracts, contract_for
 
 __all__ = ["Event", "EventEnvelope", "contract_for", "all_contracts"]

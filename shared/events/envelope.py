@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-_CONTRACTS: dict[tuple[str, int], type["Event"]] = {}
+_CONTRACTS: dict[tuple[str, int], type[Event]] = {}
 
 
 class Event(BaseModel):
@@ -56,7 +56,7 @@ def all_contracts() -> list[type[Event]]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class EventEnvelope(BaseModel):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -73,7 +73,12 @@ def dead_letter_stream(stream: str) -> str:
 
 
 async def apply_once(
-    session: AsyncSession, group: str, stream: str, entry_id: str, envelope: EventEnvelope, handler: Handler,
+    session: AsyncSession,
+    group: str,
+    stream: str,
+    entry_id: str,
+    envelope: EventEnvelope,
+    handler: Handler,
 ) -> bool:
     """The inbox row and the handler's effect, in the caller's transaction; False if already applied.
 
@@ -89,7 +94,7 @@ async def apply_once(
             stream=stream,
             entry_id=entry_id,
             event_type=envelope.event_type,
-            processed_at=datetime.now(timezone.utc),
+            processed_at=datetime.now(UTC),
         )
     )
     await session.flush()
@@ -173,7 +178,12 @@ class StreamConsumer:
                 return  # acknowledged: it lives on in the dead-letter stream
             log.warning(
                 "%s failed on %s %s (delivery %s of %s): %r",
-                self.group, self.stream, entry_id, deliveries, self._max_deliveries, error,
+                self.group,
+                self.stream,
+                entry_id,
+                deliveries,
+                self._max_deliveries,
+                error,
             )
             raise
 
@@ -201,14 +211,10 @@ class StreamConsumer:
             raise
 
     async def _delivery_count(self, entry_id: str) -> int:
-        pending = await self._redis.xpending_range(
-            self.stream, self.group, min=entry_id, max=entry_id, count=1
-        )
+        pending = await self._redis.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
         return int(pending[0]["times_delivered"]) if pending else 1
 
-    async def _dead_letter(
-        self, fields: dict, entry_id: str, error: Exception, deliveries: int
-    ) -> None:
+    async def _dead_letter(self, fields: dict, entry_id: str, error: Exception, deliveries: int) -> None:
         log.error("%s dead-letters %s %s: %r", self.group, self.stream, entry_id, error)
         # The original fields go over unchanged (bytes stay bytes: `str(b"x")` would be
         # "b'x'"), so a replay sees exactly what was published.
@@ -222,7 +228,7 @@ class StreamConsumer:
                 "dlq_entry_id": entry_id,
                 "dlq_deliveries": str(deliveries),
                 "dlq_reason": f"{type(error).__name__}: {error}"[:2000],
-                "dlq_failed_at": datetime.now(timezone.utc).isoformat(),
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
             },
         )
 

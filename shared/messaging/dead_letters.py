@@ -32,10 +32,16 @@ class DeadLetter:
 
     def as_dict(self) -> dict:
         return {
-            "dlq_id": self.dlq_id, "group": self.group, "stream": self.stream,
-            "entry_id": self.entry_id, "deliveries": self.deliveries, "reason": self.reason,
-            "failed_at": self.failed_at, "event_type": self.event_type,
-            "event_id": self.event_id, "fields": self.fields,
+            "dlq_id": self.dlq_id,
+            "group": self.group,
+            "stream": self.stream,
+            "entry_id": self.entry_id,
+            "deliveries": self.deliveries,
+            "reason": self.reason,
+            "failed_at": self.failed_at,
+            "event_type": self.event_type,
+            "event_id": self.event_id,
+            "fields": self.fields,
         }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from sqlalchemy import Column, Text
@@ -49,7 +49,9 @@ def record_event(
 ) -> EventEnvelope:
     """Add an event to the outbox inside the caller's transaction."""
     envelope = EventEnvelope.wrap(
-        event, occurred_at=occurred_at, actor=actor,
+        event,
+        occurred_at=occurred_at,
+        actor=actor,
         correlation_id=correlation_id or current_correlation_id.get(),
     )
     session.add(
@@ -75,7 +77,7 @@ class OutboxRelay:
         redis: aioredis.Redis,
         *,
         producer: str,
-        stream_name: "callable[[str], str]",
+        stream_name: callable[[str], str],
         poll_seconds: float = 0.5,
     ) -> None:
         self._sessions = sessions
@@ -133,7 +135,7 @@ class OutboxRelay:
                         for row in rows:
                             pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
                         await pipe.execute()
-                    now = datetime.now(timezone.utc)
+                    now = datetime.now(UTC)
                     for row in rows:
                         row.published_at = now
                         session.add(row)

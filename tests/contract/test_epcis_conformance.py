@@ -17,15 +17,19 @@ import jsonschema
 import pytest
 
 from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
-from tests.support import bearer, running_app
 from tests.integration._epcis import EXAMPLES, JSON_LD, capture, count, epcis_app, example, gs1_schema, query
+from tests.support import bearer, running_app
 
 SCHEMA_VALIDATOR = jsonschema.Draft7Validator(gs1_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 
 # CBV vocabulary -> (URN prefix, web URI term prefix); written independently of the service.
-CBV = {"bizStep": ("urn:epcglobal:cbv:bizstep:", "BizStep-"), "disposition": ("urn:epcglobal:cbv:disp:", "Disp-"),
-       "btt": ("urn:epcglobal:cbv:btt:", "BTT-"), "sdt": ("urn:epcglobal:cbv:sdt:", "SDT-"),
-       "er": ("urn:epcglobal:cbv:er:", "ER-")}
+CBV = {
+    "bizStep": ("urn:epcglobal:cbv:bizstep:", "BizStep-"),
+    "disposition": ("urn:epcglobal:cbv:disp:", "Disp-"),
+    "btt": ("urn:epcglobal:cbv:btt:", "BTT-"),
+    "sdt": ("urn:epcglobal:cbv:sdt:", "SDT-"),
+    "er": ("urn:epcglobal:cbv:er:", "ER-"),
+}
 
 
 def bare(vocabulary: str, value: str) -> str:
@@ -78,7 +82,9 @@ def test_the_corpus_is_complete():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
-async def test_gs1_example_is_captured_and_queried_back_equivalent(path, database_url_factory, redis_url, stream_prefix):
+async def test_gs1_example_is_captured_and_queried_back_equivalent(
+    path, database_url_factory, redis_url, stream_prefix
+):
     document = example(path.name)
     originals = events_in(document)
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
@@ -97,10 +103,12 @@ async def test_gs1_example_is_captured_and_queried_back_equivalent(path, databas
             assert_equivalent(got, original)
 
         # Extension prefixes the events use are declared again in the answer's @context.
-        declared = {key: value for entry in document["@context"] if isinstance(entry, dict)
-                    for key, value in entry.items()}
-        answered = {key: value for entry in exported["@context"] if isinstance(entry, dict)
-                    for key, value in entry.items()}
+        declared = {
+            key: value for entry in document["@context"] if isinstance(entry, dict) for key, value in entry.items()
+        }
+        answered = {
+            key: value for entry in exported["@context"] if isinstance(entry, dict) for key, value in entry.items()
+        }
         assert answered == declared
 
         for original in originals:
@@ -112,11 +120,14 @@ async def test_gs1_example_is_captured_and_queried_back_equivalent(path, databas
                 assert_equivalent(got, original)
 
 
-async def test_a_captured_document_exported_is_captured_again_elsewhere_unchanged(database_url_factory, redis_url,
-                                                                                   stream_prefix):
+async def test_a_captured_document_exported_is_captured_again_elsewhere_unchanged(
+    database_url_factory, redis_url, stream_prefix
+):
     """Round trip between two repositories: the export of one is a valid capture for the other."""
-    source, target = (await epcis_app(database_url_factory, redis_url, stream_prefix + "a."),
-                      await epcis_app(database_url_factory, redis_url, stream_prefix + "b."))
+    source, target = (
+        await epcis_app(database_url_factory, redis_url, stream_prefix + "a."),
+        await epcis_app(database_url_factory, redis_url, stream_prefix + "b."),
+    )
     document = example("WithFullCombinationOfFields_object_event_all_possible_fields.jsonld")
     async with running_app(source) as first, running_app(target) as second:
         await capture(first, document)
@@ -153,7 +164,9 @@ INVALID = {
     "eventTime without offset": lambda d: _second_event(d).update(eventTime="2005-04-04T20:33:31"),
     "readPoint without id": lambda d: _second_event(d).update(readPoint={"name": "gate 4"}),
     "quantity element without class": lambda d: _second_event(d).update(quantityList=[{"quantity": 5, "uom": "KGM"}]),
-    "bizStep in the EPCIS 1.x URN form": lambda d: _second_event(d).update(bizStep="urn:epcglobal:cbv:bizstep:shipping"),
+    "bizStep in the EPCIS 1.x URN form": lambda d: _second_event(d).update(
+        bizStep="urn:epcglobal:cbv:bizstep:shipping"
+    ),
     "document without schemaVersion": lambda d: d.pop("schemaVersion"),
     "document without @context": lambda d: d.pop("@context"),
     "body without eventList": lambda d: d["epcisBody"].pop("eventList"),
@@ -162,8 +175,9 @@ INVALID = {
 
 
 @pytest.mark.parametrize("mutate", INVALID.values(), ids=INVALID.keys())
-async def test_schema_violation_is_refused_whole_and_nothing_is_stored(mutate, database_url_factory, redis_url,
-                                                                       stream_prefix):
+async def test_schema_violation_is_refused_whole_and_nothing_is_stored(
+    mutate, database_url_factory, redis_url, stream_prefix
+):
     document = _valid()
     mutate(document)
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
@@ -186,8 +200,9 @@ async def test_refusal_is_in_english_on_request(database_url_factory, redis_url,
     _first_event(document)["action"] = "MOVE"
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        answer = await client.post("/epcis/capture", json=document,
-                                   headers={**bearer(), **JSON_LD, "Accept-Language": "en"})
+        answer = await client.post(
+            "/epcis/capture", json=document, headers={**bearer(), **JSON_LD, "Accept-Language": "en"}
+        )
         assert answer.status_code == 400
         assert answer.json()["title"].startswith("The EPCIS document does not conform")
         assert any("epcisBody.eventList[0]" in error and "MOVE" in error for error in answer.json()["errors"])
@@ -196,12 +211,14 @@ async def test_refusal_is_in_english_on_request(database_url_factory, redis_url,
 async def test_body_that_is_not_json_or_not_json_ld(database_url_factory, redis_url, stream_prefix):
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        broken = await client.post("/epcis/capture", content=b'{"type": "EPCISDocument",',
-                                   headers={**bearer(), **JSON_LD})
+        broken = await client.post(
+            "/epcis/capture", content=b'{"type": "EPCISDocument",', headers={**bearer(), **JSON_LD}
+        )
         assert broken.status_code == 400
         assert broken.json()["type"] == "epcisException:ValidationException"
-        xml = await client.post("/epcis/capture", content=b"<epcis:EPCISDocument/>",
-                                headers={**bearer(), "Content-Type": "application/xml"})
+        xml = await client.post(
+            "/epcis/capture", content=b"<epcis:EPCISDocument/>", headers={**bearer(), "Content-Type": "application/xml"}
+        )
         assert xml.status_code == 415
         assert xml.headers["content-type"].startswith("application/problem+json")
     assert await count(app, EpcisEvent) == 0

@@ -49,13 +49,20 @@ def test_catalog_registers_contracts_of_both_producers():
 def test_json_schema_matches_committed_snapshot(contract):
     path = SCHEMA_DIR / snapshot_name(contract)
     if not path.exists():
-        pytest.fail(f"no JSON Schema snapshot for {_id(contract)}: run `{REGENERATE}` and commit {path.name}",
-                    pytrace=False)
+        pytest.fail(
+            f"no JSON Schema snapshot for {_id(contract)}: run `{REGENERATE}` and commit {path.name}", pytrace=False
+        )
     committed = path.read_text(encoding="utf-8")
     current = render(contract)
     if json.loads(committed) != json.loads(current):
-        diff = "".join(difflib.unified_diff(committed.splitlines(keepends=True), current.splitlines(keepends=True),
-                                            fromfile=f"committed {path.name}", tofile="current contract"))
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                current.splitlines(keepends=True),
+                fromfile=f"committed {path.name}",
+                tofile="current contract",
+            )
+        )
         pytest.fail(
             f"contract {contract.__name__} ({_id(contract)}) no longer matches its committed schema.\n"
             f"- A breaking change (field removed, renamed, retyped or made required) needs a new version: "
@@ -100,17 +107,34 @@ def test_event_type_is_an_explicit_wire_name_of_its_producer(contract):
 
 
 def _coop() -> CoopRegistered:
-    return CoopRegistered(coop_id=7, name=VIETNAMESE, form="hop_tac_xa", registration_code="TN-0007",
-                          ward_code="05488", founded_on=date(2010, 5, 1), status="active")
+    return CoopRegistered(
+        coop_id=7,
+        name=VIETNAMESE,
+        form="hop_tac_xa",
+        registration_code="TN-0007",
+        ward_code="05488",
+        founded_on=date(2010, 5, 1),
+        status="active",
+    )
 
 
 def test_envelope_round_trips_through_stream_fields_with_vietnamese_intact():
-    sent = EventEnvelope.wrap(_coop(), occurred_at=datetime(2024, 4, 2, 6, 30, tzinfo=ICT),
-                              actor="coop:7:chủ-nhiệm", correlation_id="req-1")
+    sent = EventEnvelope.wrap(
+        _coop(), occurred_at=datetime(2024, 4, 2, 6, 30, tzinfo=ICT), actor="coop:7:chủ-nhiệm", correlation_id="req-1"
+    )
     fields = sent.to_fields()
 
-    assert set(fields) == {"event_id", "event_type", "version", "occurred_at", "recorded_at", "producer",
-                           "correlation_id", "actor", "payload"}
+    assert set(fields) == {
+        "event_id",
+        "event_type",
+        "version",
+        "occurred_at",
+        "recorded_at",
+        "producer",
+        "correlation_id",
+        "actor",
+        "payload",
+    }
     assert "data" not in fields  # FastStream would read it as its legacy envelope
     assert all(isinstance(value, str) for value in fields.values())
     assert VIETNAMESE in fields["payload"]  # UTF-8 text, not \u escapes

@@ -22,8 +22,11 @@ JSON_LD = {"Content-Type": "application/ld+json"}
 
 async def epcis_app(database_url_factory, redis_url: str, stream_prefix: str):
     url = await database_url_factory("supplychain")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix,
-                                       registry_url=UNREACHABLE_REGISTRY))
+    return create_app(
+        service_settings(
+            database_url=url, redis_url=redis_url, stream_prefix=stream_prefix, registry_url=UNREACHABLE_REGISTRY
+        )
+    )
 
 
 def example(name: str) -> dict:

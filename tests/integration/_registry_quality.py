@@ -8,13 +8,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from tests.support import bearer, running_app, service_settings, unique
 from services.registry.app import create_app
+from tests.support import bearer, running_app, service_settings, unique
 
 PROVINCE = bearer()
 POINT = {"type": "Point", "coordinates": [105.745312, 21.601234]}
-SQUARE = {"type": "Polygon", "coordinates": [[[105.745, 21.601], [105.747, 21.601], [105.747, 21.603],
-                                              [105.745, 21.603], [105.745, 21.601]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[105.745, 21.601], [105.747, 21.601], [105.747, 21.603], [105.745, 21.603], [105.745, 21.601]]],
+}
 
 
 @contextlib.asynccontextmanager
@@ -27,8 +29,13 @@ async def registry(database_url_factory, redis_url: str, stream_prefix: str) -> 
 
 
 async def new_coop(client: httpx.AsyncClient, **fields) -> dict:
-    body = {"name": "HTX Chè Tân Hương", "registration_code": unique("TN-"), "ward_code": "05488",
-            "founded_on": "2010-05-01", **fields}
+    body = {
+        "name": "HTX Chè Tân Hương",
+        "registration_code": unique("TN-"),
+        "ward_code": "05488",
+        "founded_on": "2010-05-01",
+        **fields,
+    }
     response = await client.post("/coops", json=body, headers=PROVINCE)
     assert response.status_code == 201, response.text
     return response.json()

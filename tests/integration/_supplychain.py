@@ -8,13 +8,13 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from services.supplychain.app import create_app
+from services.supplychain.epcis.models import EpcisEvent
+from services.supplychain.models import TABLES
 from shared.events import registry as registry_contracts
 from shared.events.envelope import EventEnvelope
 from shared.messaging.outbox import OutboxMessage
 from tests.support import service_settings, wait_until
-from services.supplychain.epcis.models import EpcisEvent
-from services.supplychain.app import create_app
-from services.supplychain.models import TABLES
 
 # Nothing listens here: a test that must not reach the registry fails loudly (503) if it does.
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
@@ -22,8 +22,9 @@ UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
 
 async def supplychain_app(database_url_factory, redis_url, stream_prefix, *, registry_http=None):
     url = await database_url_factory("supplychain")
-    settings = service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix,
-                                registry_url=UNREACHABLE_REGISTRY)
+    settings = service_settings(
+        database_url=url, redis_url=redis_url, stream_prefix=stream_prefix, registry_url=UNREACHABLE_REGISTRY
+    )
     return create_app(settings, registry_http=registry_http)
 
 
@@ -36,13 +37,20 @@ async def publish(redis, stream_prefix: str, event, envelope: EventEnvelope | No
 
 def coop_registered(coop_id: int, name: str = "HTX Chè Tân Hương", status: str = "active"):
     return registry_contracts.CoopRegistered(
-        coop_id=coop_id, name=name, form="hop_tac_xa", registration_code=f"TN-{coop_id:04d}",
-        ward_code="05488", founded_on=date(2010, 5, 1), status=status)
+        coop_id=coop_id,
+        name=name,
+        form="hop_tac_xa",
+        registration_code=f"TN-{coop_id:04d}",
+        ward_code="05488",
+        founded_on=date(2010, 5, 1),
+        status=status,
+    )
 
 
 def member_joined(member_id: int, coop_id: int, name: str = "Nguyễn Thị Hoa", joined_on: date = date(2015, 3, 1)):
-    return registry_contracts.MemberJoined(member_id=member_id, coop_id=coop_id, name=name, kind="household",
-                                           membership="official", joined_on=joined_on)
+    return registry_contracts.MemberJoined(
+        member_id=member_id, coop_id=coop_id, name=name, kind="household", membership="official", joined_on=joined_on
+    )
 
 
 async def count(app, model) -> int:
@@ -66,8 +74,9 @@ async def group_caught_up(redis, stream: str, group: str = "supplychain") -> boo
 
 def not_found_registry() -> httpx.AsyncClient:
     """A registry that knows nothing: every read is a 404."""
-    return httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(404, json={})),
-                             base_url="http://registry")
+    return httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(404, json={})), base_url="http://registry"
+    )
 
 
 async def table_counts(app, redis, stream_prefix) -> dict:

@@ -30,9 +30,15 @@ SUPPLYCHAIN = "supplychain.events"
 
 
 def coop(coop_id: int, form: str, founded_on: date) -> CoopRegistered:
-    return CoopRegistered(coop_id=coop_id, name=f"HTX Chè số {coop_id}", form=form,
-                          registration_code=f"TN-{coop_id:04d}", ward_code="05488", founded_on=founded_on,
-                          status="active")
+    return CoopRegistered(
+        coop_id=coop_id,
+        name=f"HTX Chè số {coop_id}",
+        form=form,
+        registration_code=f"TN-{coop_id:04d}",
+        ward_code="05488",
+        founded_on=founded_on,
+        status="active",
+    )
 
 
 def status(coop_id: int, value: str, on: date) -> CoopStatusChanged:
@@ -40,8 +46,14 @@ def status(coop_id: int, value: str, on: date) -> CoopStatusChanged:
 
 
 def joined(member_id: int, coop_id: int, membership: str, on: date) -> MemberJoined:
-    return MemberJoined(member_id=member_id, coop_id=coop_id, name=f"Hộ Nguyễn Văn {member_id}",
-                        kind="household", membership=membership, joined_on=on)
+    return MemberJoined(
+        member_id=member_id,
+        coop_id=coop_id,
+        name=f"Hộ Nguyễn Văn {member_id}",
+        kind="household",
+        membership=membership,
+        joined_on=on,
+    )
 
 
 def left(member_id: int, coop_id: int, on: date) -> MemberLeft:
@@ -49,15 +61,31 @@ def left(member_id: int, coop_id: int, on: date) -> MemberLeft:
 
 
 def harvest(lot: str, coop_id: int, member_id: int, kg: str, on: date, round_: int) -> LotHarvested:
-    return LotHarvested(lot_code=lot, coop_id=coop_id, member_id=member_id, product="chè búp tươi",
-                        quantity_kg=Decimal(kg), harvested_on=on, harvest_round=round_, plot_code="VT-05488-01")
+    return LotHarvested(
+        lot_code=lot,
+        coop_id=coop_id,
+        member_id=member_id,
+        product="chè búp tươi",
+        quantity_kg=Decimal(kg),
+        harvested_on=on,
+        harvest_round=round_,
+        plot_code="VT-05488-01",
+    )
 
 
 def sale(sale_id: int, lot: str, coop_id: int, kg: str, price: int, on: date) -> LotSold:
     quantity = Decimal(kg)
-    return LotSold(sale_id=sale_id, lot_code=lot, coop_id=coop_id, buyer_name="Công ty CP Chè Thái Nguyên",
-                   quantity_kg=quantity, price_per_kg_vnd=price, amount_vnd=int(quantity * price), sold_on=on,
-                   invoice_number=f"HD-{sale_id:05d}")
+    return LotSold(
+        sale_id=sale_id,
+        lot_code=lot,
+        coop_id=coop_id,
+        buyer_name="Công ty CP Chè Thái Nguyên",
+        quantity_kg=quantity,
+        price_per_kg_vnd=price,
+        amount_vnd=int(quantity * price),
+        sold_on=on,
+        invoice_number=f"HD-{sale_id:05d}",
+    )
 
 
 def _day(event: Event) -> date:
@@ -131,12 +159,25 @@ EXPECTED_2024 = {
             "lien_hiep": {"total": 1, "active": 0, "suspended": 1, "dissolved": 0},
         },
     },
-    "new_coops": {"value": 2, "target": 30, "comparison": ">=", "met": False, "since": "2024-01-01",
-                  "available": True, "note": None},
-    "new_unions": {"value": 1, "target": 5, "comparison": ">=", "met": False, "since": "2021-01-01",
-                   "available": True, "note": None},
-    "members": {"total": 4, "members": 3, "workers": 1,
-                "by_membership": {"official": 3, "associate": 0, "worker": 1}},
+    "new_coops": {
+        "value": 2,
+        "target": 30,
+        "comparison": ">=",
+        "met": False,
+        "since": "2024-01-01",
+        "available": True,
+        "note": None,
+    },
+    "new_unions": {
+        "value": 1,
+        "target": 5,
+        "comparison": ">=",
+        "met": False,
+        "since": "2021-01-01",
+        "available": True,
+        "note": None,
+    },
+    "members": {"total": 4, "members": 3, "workers": 1, "by_membership": {"official": 3, "associate": 0, "worker": 1}},
     "harvest": {"lots": 2, "kg": "19.750"},
     "sales": {"count": 2, "kg": "3.500", "amount_vnd": 1_350_000},
 }

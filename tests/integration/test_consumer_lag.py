@@ -26,8 +26,9 @@ def lag_redis_url(request, redis_url, tmp_path):
 
 
 async def test_lag_counts_undelivered_entries(lag_redis_url, stream_prefix, tmp_path):
-    settings = service_settings(redis_url=lag_redis_url, stream_prefix=stream_prefix,
-                                database_url=f"sqlite+aiosqlite:///{tmp_path}/lag.db")
+    settings = service_settings(
+        redis_url=lag_redis_url, stream_prefix=stream_prefix, database_url=f"sqlite+aiosqlite:///{tmp_path}/lag.db"
+    )
     runtime = ServiceRuntime.build("lagcheck", settings)
     consumer = runtime.consume("registry.events", {})
     client = aioredis.from_url(lag_redis_url)

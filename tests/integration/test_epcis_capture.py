@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
-from tests.support import bearer, running_app
 from tests.integration._epcis import JSON_LD, capture, count, epcis_app, event_ids, example, query
+from tests.support import bearer, running_app
 
 OBJECT_EVENTS = "Example_9.6.1-ObjectEvent.jsonld"
 
@@ -78,8 +78,9 @@ async def test_twice_in_one_document_rollback_or_proceed(database_url_factory, r
         assert proceeded["captureErrorBehaviour"] == "proceed"
         assert len(proceeded["errors"]) == 1 and "(vị trí 2)" in proceeded["errors"][0]["title"]
         assert await event_ids(client) == [event["eventID"] for event in events[:2]]
-        wrong = await client.post("/epcis/capture", json=document,
-                                  headers={**bearer(), **JSON_LD, "GS1-Capture-Error-Behaviour": "sometimes"})
+        wrong = await client.post(
+            "/epcis/capture", json=document, headers={**bearer(), **JSON_LD, "GS1-Capture-Error-Behaviour": "sometimes"}
+        )
         assert wrong.status_code == 400 and wrong.json()["type"] == "epcisException:ValidationException"
 
 
@@ -89,10 +90,15 @@ async def test_error_declaration_of_a_stored_event(database_url_factory, redis_u
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     original = example(OBJECT_EVENTS)
     wrong = original["epcisBody"]["eventList"][0]
-    declaration = {"declarationTime": "2005-04-05T10:00:00.000+07:00", "reason": "did_not_occur",
-                   "correctiveEventIDs": ["urn:uuid:9b9e0d4e-5c3b-4ad5-9a0f-3a2f0e6b1c11"]}
-    declaring = {**original, "epcisBody": {"eventList": [{**wrong, "bizStep": "receiving",
-                                                          "errorDeclaration": declaration}]}}
+    declaration = {
+        "declarationTime": "2005-04-05T10:00:00.000+07:00",
+        "reason": "did_not_occur",
+        "correctiveEventIDs": ["urn:uuid:9b9e0d4e-5c3b-4ad5-9a0f-3a2f0e6b1c11"],
+    }
+    declaring = {
+        **original,
+        "epcisBody": {"eventList": [{**wrong, "bizStep": "receiving", "errorDeclaration": declaration}]},
+    }
     async with running_app(app) as client:
         await capture(client, original)
         job = await capture(client, declaring, bearer("coop", coop_id=1))
@@ -111,8 +117,10 @@ async def test_error_declaration_of_a_stored_event(database_url_factory, redis_u
 async def test_unknown_event_and_capture_job_are_404_problems(database_url_factory, redis_url, stream_prefix):
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        for url in ("/epcis/events/urn%3Auuid%3A00000000-0000-4000-8000-00000000dead",
-                    "/epcis/capture/00000000-0000-4000-8000-000000000000"):
+        for url in (
+            "/epcis/events/urn%3Auuid%3A00000000-0000-4000-8000-00000000dead",
+            "/epcis/capture/00000000-0000-4000-8000-000000000000",
+        ):
             answer = await client.get(url, headers={**bearer(), "Accept-Language": "en"})
             assert answer.status_code == 404
             assert answer.headers["content-type"].startswith("application/problem+json")
@@ -120,8 +128,9 @@ async def test_unknown_event_and_capture_job_are_404_problems(database_url_facto
             assert answer.json()["title"].startswith("No ")
 
 
-async def test_event_id_with_slashes_and_query_characters_is_addressable(database_url_factory, redis_url,
-                                                                        stream_prefix):
+async def test_event_id_with_slashes_and_query_characters_is_addressable(
+    database_url_factory, redis_url, stream_prefix
+):
     app = await epcis_app(database_url_factory, redis_url, stream_prefix)
     document = example(OBJECT_EVENTS)
     event_id = document["epcisBody"]["eventList"][0]["eventID"]  # ni:///sha-256;...?ver=CBV2.0

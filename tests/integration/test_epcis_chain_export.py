@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import jsonschema
 
-from tests.support import bearer, running_app, wait_until
 from tests.integration._epcis import capture, gs1_schema
 from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, publish, supplychain_app
+from tests.support import bearer, running_app, wait_until
 
 SCHEMA = jsonschema.Draft7Validator(gs1_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 DAY = date.today() - timedelta(days=10)
@@ -40,23 +40,63 @@ async def test_chain_events_are_exported_as_valid_epcis(database_url_factory, re
         await publish(redis, stream_prefix, member_joined(10, 1, name="Đỗ Thị Hằng"))
         await wait_until(lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="replica seeded")
 
-        fresh = await _post(client, "/harvests", {"coop_id": 1, "member_id": 10, "quantity_kg": "100", "harvest_round": 1,
-                                                  "harvested_on": DAY.isoformat(), "plot_code": "VT-19-05488-001",
-                                                  "lot_code": "TH-EPCIS-1"})
-        mistaken = await _post(client, "/harvests", {"coop_id": 1, "member_id": 10, "quantity_kg": "7",
-                                                     "harvest_round": 1, "harvested_on": DAY.isoformat()})
-        await _post(client, "/processings", {
-            "coop_id": 1, "transformed_on": (DAY + timedelta(days=1)).isoformat(), "process": "sao sấy",
-            "inputs": [{"lot_code": "TH-EPCIS-1", "quantity": "100"}],
-            "outputs": [{"lot_code": "CB-EPCIS-1", "product": "chè khô", "quantity_kg": "20"}]})
-        await _post(client, "/packings", {
-            "coop_id": 1, "transformed_on": (DAY + timedelta(days=2)).isoformat(), "lot_code": "GOI-EPCIS-1",
-            "product": "chè Tân Cương hộp 0,5 kg", "units": 40, "net_kg_per_unit": "0.5", "units_per_carton": 20,
-            "inputs": [{"lot_code": "CB-EPCIS-1", "quantity": "20"}]})
-        await _post(client, "/sales", {
-            "coop_id": 1, "lot_code": "GOI-EPCIS-1", "buyer_name": "Công ty TNHH Trà Thái Nguyên", "quantity_kg": "10",
-            "unit": "pcs", "price_per_kg_vnd": 150_000, "sold_on": (DAY + timedelta(days=3)).isoformat(),
-            "invoice_number": "HD-0001"})
+        fresh = await _post(
+            client,
+            "/harvests",
+            {
+                "coop_id": 1,
+                "member_id": 10,
+                "quantity_kg": "100",
+                "harvest_round": 1,
+                "harvested_on": DAY.isoformat(),
+                "plot_code": "VT-19-05488-001",
+                "lot_code": "TH-EPCIS-1",
+            },
+        )
+        mistaken = await _post(
+            client,
+            "/harvests",
+            {"coop_id": 1, "member_id": 10, "quantity_kg": "7", "harvest_round": 1, "harvested_on": DAY.isoformat()},
+        )
+        await _post(
+            client,
+            "/processings",
+            {
+                "coop_id": 1,
+                "transformed_on": (DAY + timedelta(days=1)).isoformat(),
+                "process": "sao sấy",
+                "inputs": [{"lot_code": "TH-EPCIS-1", "quantity": "100"}],
+                "outputs": [{"lot_code": "CB-EPCIS-1", "product": "chè khô", "quantity_kg": "20"}],
+            },
+        )
+        await _post(
+            client,
+            "/packings",
+            {
+                "coop_id": 1,
+                "transformed_on": (DAY + timedelta(days=2)).isoformat(),
+                "lot_code": "GOI-EPCIS-1",
+                "product": "chè Tân Cương hộp 0,5 kg",
+                "units": 40,
+                "net_kg_per_unit": "0.5",
+                "units_per_carton": 20,
+                "inputs": [{"lot_code": "CB-EPCIS-1", "quantity": "20"}],
+            },
+        )
+        await _post(
+            client,
+            "/sales",
+            {
+                "coop_id": 1,
+                "lot_code": "GOI-EPCIS-1",
+                "buyer_name": "Công ty TNHH Trà Thái Nguyên",
+                "quantity_kg": "10",
+                "unit": "pcs",
+                "price_per_kg_vnd": 150_000,
+                "sold_on": (DAY + timedelta(days=3)).isoformat(),
+                "invoice_number": "HD-0001",
+            },
+        )
         await _post(client, "/corrections", {"event_id": mistaken["events"][0]["event_id"], "reason": "did_not_occur"})
 
         answer = await client.get("/epcis/events", params={"perPage": 1000}, headers=bearer("buyer", partner_id=9))
@@ -67,7 +107,9 @@ async def test_chain_events_are_exported_as_valid_epcis(database_url_factory, re
         assert {"ObjectEvent", "TransformationEvent", "AggregationEvent", "TransactionEvent"} <= set(kinds)
         declared = [event for event in events_of(everything) if "errorDeclaration" in event]
         assert len(declared) == 1 and declared[0]["errorDeclaration"]["reason"] in (
-            "did_not_occur", "https://ref.gs1.org/cbv/ER-did_not_occur")
+            "did_not_occur",
+            "https://ref.gs1.org/cbv/ER-did_not_occur",
+        )
 
         packed = await client.get("/lots/GOI-EPCIS-1/epcis", headers=bearer("province"))
         assert packed.status_code == 200, packed.text

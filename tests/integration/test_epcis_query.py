@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import pytest_asyncio
 
-from tests.support import bearer, running_app, unique
 from tests.integration._epcis import capture, epcis_app, event_ids, query
+from tests.support import bearer, running_app, unique
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"htx": "https://htx.example.vn/epcis/"}]
 COOP = "urn:htx:TN-0001:loc:coop"
@@ -26,39 +26,109 @@ DIGITAL_LINK = "https://id.gs1.org/01/09506000134352/21/2018"
 
 
 def _event(number: int, event_type: str, day_time: str, **fields) -> dict:
-    return {"type": event_type, "eventID": f"urn:uuid:00000000-0000-4000-8000-00000000000{number}",
-            "eventTime": f"2025-05-{day_time}+07:00", "eventTimeZoneOffset": "+07:00", **fields}
+    return {
+        "type": event_type,
+        "eventID": f"urn:uuid:00000000-0000-4000-8000-00000000000{number}",
+        "eventTime": f"2025-05-{day_time}+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        **fields,
+    }
 
 
-HARVEST = _event(1, "ObjectEvent", "10T07:00:00", action="ADD", bizStep="commissioning", disposition="active",
-                 quantityList=[{"epcClass": LOT_FRESH, "quantity": 85.5, "uom": "KGM"}],
-                 readPoint={"id": PLOT}, bizLocation={"id": COOP}, ilmd={"htx:harvestRound": 1})
-SHIPPING = _event(2, "ObjectEvent", "12T08:00:00", action="OBSERVE",
-                  bizStep="https://ref.gs1.org/cbv/BizStep-shipping",
-                  disposition="https://ref.gs1.org/cbv/Disp-in_transit",
-                  epcList=[SGTIN, DIGITAL_LINK], bizLocation={"id": COOP})
-RECEIVING = _event(3, "ObjectEvent", "13T09:30:00", action="OBSERVE", bizStep="receiving", disposition="in_progress",
-                   epcList=[SGTIN], bizLocation={"id": BUYER_STORE})
-PACKING = _event(4, "AggregationEvent", "11T16:00:00", action="ADD", bizStep="packing", parentID=CARTON,
-                 childEPCs=["urn:htx:TN-0001:unit:U-1", "urn:htx:TN-0001:unit:U-2"],
-                 childQuantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 10}])
-PROCESSING = _event(5, "TransformationEvent", "11T15:00:00", bizStep="urn:htx:bizstep:withering",
-                    transformationID="urn:htx:TN-0001:batch:B-7",
-                    inputEPCList=["urn:epc:id:sgtin:4012345.011111.987"],
-                    outputEPCList=["urn:epc:id:sgtin:4012345.033333.AGHFG"],
-                    inputQuantityList=[{"epcClass": LOT_FRESH, "quantity": 85.5, "uom": "KGM"}],
-                    outputQuantityList=[{"epcClass": LOT_DRY, "quantity": 17.1, "uom": "KGM"}])
-WRONG = _event(6, "ObjectEvent", "14T10:00:00", action="OBSERVE", bizStep="inspecting", epcList=[SGTIN],
-               errorDeclaration={"declarationTime": "2025-05-20T08:00:00+07:00", "reason": "incorrect_data",
-                                 "correctiveEventIDs": ["urn:uuid:00000000-0000-4000-8000-000000000007"]})
-CORRECTED = _event(7, "ObjectEvent", "15T10:00:00", action="OBSERVE", bizStep="inspecting", epcList=[SGTIN],
-                   persistentDisposition={"set": ["https://ref.gs1.org/cbv/Disp-completeness_verified"]})
-SALE = _event(8, "TransactionEvent", "16T11:00:00", action="ADD", parentID=CARTON,
-              epcList=["urn:htx:TN-0001:unit:U-3"], bizStep="retail_selling", disposition="retail_sold",
-              bizTransactionList=[{"type": "inv", "bizTransaction": "urn:htx:TN-0001:doc:inv:HD-0001"}])
+HARVEST = _event(
+    1,
+    "ObjectEvent",
+    "10T07:00:00",
+    action="ADD",
+    bizStep="commissioning",
+    disposition="active",
+    quantityList=[{"epcClass": LOT_FRESH, "quantity": 85.5, "uom": "KGM"}],
+    readPoint={"id": PLOT},
+    bizLocation={"id": COOP},
+    ilmd={"htx:harvestRound": 1},
+)
+SHIPPING = _event(
+    2,
+    "ObjectEvent",
+    "12T08:00:00",
+    action="OBSERVE",
+    bizStep="https://ref.gs1.org/cbv/BizStep-shipping",
+    disposition="https://ref.gs1.org/cbv/Disp-in_transit",
+    epcList=[SGTIN, DIGITAL_LINK],
+    bizLocation={"id": COOP},
+)
+RECEIVING = _event(
+    3,
+    "ObjectEvent",
+    "13T09:30:00",
+    action="OBSERVE",
+    bizStep="receiving",
+    disposition="in_progress",
+    epcList=[SGTIN],
+    bizLocation={"id": BUYER_STORE},
+)
+PACKING = _event(
+    4,
+    "AggregationEvent",
+    "11T16:00:00",
+    action="ADD",
+    bizStep="packing",
+    parentID=CARTON,
+    childEPCs=["urn:htx:TN-0001:unit:U-1", "urn:htx:TN-0001:unit:U-2"],
+    childQuantityList=[{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 10}],
+)
+PROCESSING = _event(
+    5,
+    "TransformationEvent",
+    "11T15:00:00",
+    bizStep="urn:htx:bizstep:withering",
+    transformationID="urn:htx:TN-0001:batch:B-7",
+    inputEPCList=["urn:epc:id:sgtin:4012345.011111.987"],
+    outputEPCList=["urn:epc:id:sgtin:4012345.033333.AGHFG"],
+    inputQuantityList=[{"epcClass": LOT_FRESH, "quantity": 85.5, "uom": "KGM"}],
+    outputQuantityList=[{"epcClass": LOT_DRY, "quantity": 17.1, "uom": "KGM"}],
+)
+WRONG = _event(
+    6,
+    "ObjectEvent",
+    "14T10:00:00",
+    action="OBSERVE",
+    bizStep="inspecting",
+    epcList=[SGTIN],
+    errorDeclaration={
+        "declarationTime": "2025-05-20T08:00:00+07:00",
+        "reason": "incorrect_data",
+        "correctiveEventIDs": ["urn:uuid:00000000-0000-4000-8000-000000000007"],
+    },
+)
+CORRECTED = _event(
+    7,
+    "ObjectEvent",
+    "15T10:00:00",
+    action="OBSERVE",
+    bizStep="inspecting",
+    epcList=[SGTIN],
+    persistentDisposition={"set": ["https://ref.gs1.org/cbv/Disp-completeness_verified"]},
+)
+SALE = _event(
+    8,
+    "TransactionEvent",
+    "16T11:00:00",
+    action="ADD",
+    parentID=CARTON,
+    epcList=["urn:htx:TN-0001:unit:U-3"],
+    bizStep="retail_selling",
+    disposition="retail_sold",
+    bizTransactionList=[{"type": "inv", "bizTransaction": "urn:htx:TN-0001:doc:inv:HD-0001"}],
+)
 EVENTS = [HARVEST, SHIPPING, RECEIVING, PACKING, PROCESSING, WRONG, CORRECTED, SALE]
-DOCUMENT = {"@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0",
-            "creationDate": "2025-05-21T00:00:00Z", "epcisBody": {"eventList": EVENTS}}
+DOCUMENT = {
+    "@context": CONTEXT,
+    "type": "EPCISDocument",
+    "schemaVersion": "2.0",
+    "creationDate": "2025-05-21T00:00:00Z",
+    "epcisBody": {"eventList": EVENTS},
+}
 
 
 def ids(*events: dict) -> list[str]:
@@ -93,12 +163,17 @@ FILTERS = {
     "GE_eventTime": ({"GE_eventTime": "2025-05-13T09:30:00+07:00"}, ids(RECEIVING, WRONG, CORRECTED, SALE)),
     "GE_eventTime in UTC": ({"GE_eventTime": "2025-05-13T02:30:00Z"}, ids(RECEIVING, WRONG, CORRECTED, SALE)),
     "LT_eventTime": ({"LT_eventTime": "2025-05-12T08:00:00+07:00"}, ids(HARVEST, PACKING, PROCESSING)),
-    "GE and LT_eventTime": ({"GE_eventTime": "2025-05-11T00:00:00+07:00", "LT_eventTime": "2025-05-12T00:00:00+07:00"},
-                            ids(PACKING, PROCESSING)),
+    "GE and LT_eventTime": (
+        {"GE_eventTime": "2025-05-11T00:00:00+07:00", "LT_eventTime": "2025-05-12T00:00:00+07:00"},
+        ids(PACKING, PROCESSING),
+    ),
     "EQ_action": ({"EQ_action": "ADD"}, ids(HARVEST, PACKING, SALE)),
     "EQ_bizStep bare, captured as URI": ({"EQ_bizStep": "shipping"}, ids(SHIPPING)),
     "EQ_bizStep URN, captured bare": ({"EQ_bizStep": "urn:epcglobal:cbv:bizstep:receiving"}, ids(RECEIVING)),
-    "EQ_bizStep web URI, captured bare": ({"EQ_bizStep": "https://ref.gs1.org/cbv/BizStep-commissioning"}, ids(HARVEST)),
+    "EQ_bizStep web URI, captured bare": (
+        {"EQ_bizStep": "https://ref.gs1.org/cbv/BizStep-commissioning"},
+        ids(HARVEST),
+    ),
     "EQ_bizStep list": ({"EQ_bizStep": "shipping|receiving"}, ids(SHIPPING, RECEIVING)),
     "EQ_bizStep custom URI": ({"EQ_bizStep": "urn:htx:bizstep:withering"}, ids(PROCESSING)),
     "EQ_disposition bare, captured as URI": ({"EQ_disposition": "in_transit"}, ids(SHIPPING)),
@@ -108,13 +183,19 @@ FILTERS = {
     "EQ_bizLocation non-GS1 URL": ({"EQ_bizLocation": BUYER_STORE}, ids(RECEIVING)),
     "MATCH_epc": ({"MATCH_epc": SGTIN}, ids(SHIPPING, RECEIVING, WRONG, CORRECTED)),
     "MATCH_epc Digital Link": ({"MATCH_epc": DIGITAL_LINK}, ids(SHIPPING)),
-    "MATCH_epc pattern": ({"MATCH_epc": "urn:epc:idpat:sgtin:0614141.107346.*"}, ids(SHIPPING, RECEIVING, WRONG, CORRECTED)),
+    "MATCH_epc pattern": (
+        {"MATCH_epc": "urn:epc:idpat:sgtin:0614141.107346.*"},
+        ids(SHIPPING, RECEIVING, WRONG, CORRECTED),
+    ),
     "MATCH_epc child EPCs": ({"MATCH_epc": "urn:htx:TN-0001:unit:U-2"}, ids(PACKING)),
     "MATCH_epc is not parentID": ({"MATCH_epc": CARTON}, []),
     "MATCH_parentID": ({"MATCH_parentID": CARTON}, ids(PACKING, SALE)),
     "MATCH_inputEPC": ({"MATCH_inputEPC": "urn:epc:id:sgtin:4012345.011111.987"}, ids(PROCESSING)),
     "MATCH_outputEPC": ({"MATCH_outputEPC": "urn:epc:idpat:sgtin:4012345.033333.*"}, ids(PROCESSING)),
-    "MATCH_anyEPC": ({"MATCH_anyEPC": f"{CARTON}|urn:epc:id:sgtin:4012345.033333.AGHFG"}, ids(PACKING, PROCESSING, SALE)),
+    "MATCH_anyEPC": (
+        {"MATCH_anyEPC": f"{CARTON}|urn:epc:id:sgtin:4012345.033333.AGHFG"},
+        ids(PACKING, PROCESSING, SALE),
+    ),
     "MATCH_epcClass": ({"MATCH_epcClass": LOT_FRESH}, ids(HARVEST)),
     "MATCH_epcClass pattern on lgtin": ({"MATCH_epcClass": "urn:epc:idpat:sgtin:4012345.012345.*"}, ids(PACKING)),
     "MATCH_inputEPCClass": ({"MATCH_inputEPCClass": LOT_FRESH}, ids(PROCESSING)),
@@ -192,7 +273,7 @@ async def test_pages_follow_link_next_until_done(client, order):
             url = None
             continue
         assert link.startswith("<") and link.endswith('>; rel="next"')
-        next_url = urlsplit(link[1:-len('>; rel="next"')])
+        next_url = urlsplit(link[1 : -len('>; rel="next"')])
         query_string = parse_qs(next_url.query)
         assert query_string["perPage"] == ["3"] and "nextPageToken" in query_string
         url, params = f"{next_url.path}?{next_url.query}", None
@@ -201,11 +282,12 @@ async def test_pages_follow_link_next_until_done(client, order):
 
 
 async def test_pages_with_event_count_limit_stop_at_the_limit(client):
-    answer = await client.get("/epcis/events", params={"orderBy": "eventTime", "eventCountLimit": 4, "perPage": 3},
-                              headers=bearer())
+    answer = await client.get(
+        "/epcis/events", params={"orderBy": "eventTime", "eventCountLimit": 4, "perPage": 3}, headers=bearer()
+    )
     first = [event["eventID"] for event in answer.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
     link = answer.headers["Link"]
-    second_page = await client.get(link[1:link.index(">")], headers=bearer())
+    second_page = await client.get(link[1 : link.index(">")], headers=bearer())
     second = [event["eventID"] for event in second_page.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
     assert "Link" not in second_page.headers
     assert first + second == await event_ids(client, {"orderBy": "eventTime", "eventCountLimit": 4})
@@ -232,8 +314,11 @@ BAD = {
     "action outside ADD/OBSERVE/DELETE": ({"EQ_action": "MOVE"}, 400, "QueryParameterException"),
     "perPage zero": ({"perPage": "0"}, 400, "QueryParameterException"),
     "eventCountLimit without orderBy": ({"eventCountLimit": "2"}, 400, "QueryParameterException"),
-    "both limits": ({"orderBy": "eventTime", "eventCountLimit": "2", "maxEventCount": "3"}, 400,
-                    "QueryParameterException"),
+    "both limits": (
+        {"orderBy": "eventTime", "eventCountLimit": "2", "maxEventCount": "3"},
+        400,
+        "QueryParameterException",
+    ),
     "garbage page token": ({"nextPageToken": "not-a-token"}, 400, "QueryParameterException"),
     "empty list": ({"EQ_bizStep": "|"}, 400, "QueryParameterException"),
     "quantity filters are not implemented": ({"GE_quantity": "5"}, 501, "ImplementationException"),
@@ -255,9 +340,10 @@ async def test_bad_query_is_refused_with_a_problem(client, params, status, excep
 
 async def test_page_token_of_another_order_is_refused(client):
     answer = await client.get("/epcis/events", params={"perPage": 2}, headers=bearer())
-    token = parse_qs(urlsplit(answer.headers["Link"][1:answer.headers["Link"].index(">")]).query)["nextPageToken"][0]
-    other = await client.get("/epcis/events", params={"perPage": 2, "orderBy": "eventTime", "nextPageToken": token},
-                             headers=bearer())
+    token = parse_qs(urlsplit(answer.headers["Link"][1 : answer.headers["Link"].index(">")]).query)["nextPageToken"][0]
+    other = await client.get(
+        "/epcis/events", params={"perPage": 2, "orderBy": "eventTime", "nextPageToken": token}, headers=bearer()
+    )
     assert other.status_code == 400
     assert "nextPageToken" in other.json()["title"]
 

@@ -3,7 +3,7 @@ the caller's transaction, and the documents built from what was stored. Both bac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import jsonschema
 import pytest
@@ -22,10 +22,16 @@ LOT = "urn:htx:TN-0001:lot:TH-1-20250510-1"
 
 
 def harvest(**fields) -> dict:
-    return {"type": "ObjectEvent", "action": "ADD", "bizStep": "commissioning",
-            "eventTime": "2025-05-10T07:00:00+07:00", "eventTimeZoneOffset": "+07:00",
-            "quantityList": [{"epcClass": LOT, "quantity": 85.5, "uom": "KGM"}],
-            "ilmd": {"htx:harvestRound": 1, "htx:plot": "VT-19-05488-001"}, **fields}
+    return {
+        "type": "ObjectEvent",
+        "action": "ADD",
+        "bizStep": "commissioning",
+        "eventTime": "2025-05-10T07:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "quantityList": [{"epcClass": LOT, "quantity": 85.5, "uom": "KGM"}],
+        "ilmd": {"htx:harvestRound": 1, "htx:plot": "VT-19-05488-001"},
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -48,8 +54,9 @@ async def test_event_is_stored_with_the_callers_commit_only(sessions):
     assert await _count(sessions, EpcisEvent) == 0
     assert await _count(sessions, EpcisEventIdentifier) == 0
     async with sessions() as session:
-        event_id = await save_epcis_event(session, harvest(eventID="urn:uuid:6f0f2c1e-1d7e-4c55-8c1a-0b5e7d9a0001"),
-                                          context=HTX)
+        event_id = await save_epcis_event(
+            session, harvest(eventID="urn:uuid:6f0f2c1e-1d7e-4c55-8c1a-0b5e7d9a0001"), context=HTX
+        )
         await session.commit()
     assert event_id == "urn:uuid:6f0f2c1e-1d7e-4c55-8c1a-0b5e7d9a0001"
     async with sessions() as session:
@@ -73,8 +80,9 @@ async def test_export_declares_the_prefixes_and_validates(sessions):
     other = {"htx": "https://elsewhere.example.com/ns/"}  # same prefix, another namespace
     async with sessions() as session:
         first = await save_epcis_event(session, harvest(), context=HTX)
-        second = await save_epcis_event(session, harvest(quantityList=[{"epcClass": LOT, "quantity": 2}]),
-                                        context=[other])
+        second = await save_epcis_event(
+            session, harvest(quantityList=[{"epcClass": LOT, "quantity": 2}]), context=[other]
+        )
         await session.commit()
         events = await querying.events_naming(session, [LOT])
     document = querying.epcis_document(events, document_id="urn:htx:export:1")
@@ -90,21 +98,33 @@ async def test_declare_error_once_and_find_it(sessions):
         wrong = await save_epcis_event(session, harvest(), context=HTX)
         corrective = await save_epcis_event(session, harvest(quantityList=[{"epcClass": LOT, "quantity": 58.5}]))
         with pytest.raises(LookupError):
-            await declare_epcis_error(session, "urn:uuid:00000000-0000-4000-8000-000000000000",
-                                      declaration_time=datetime.now(timezone.utc))
+            await declare_epcis_error(
+                session, "urn:uuid:00000000-0000-4000-8000-000000000000", declaration_time=datetime.now(UTC)
+            )
         declared_at = datetime(2025, 5, 11, 9, 0, tzinfo=timezone(timedelta(hours=7)))
-        await declare_epcis_error(session, wrong, declaration_time=declared_at, reason="incorrect_data",
-                                  corrective_event_ids=[corrective], extensions={"htx:explanation": "cân sai"})
+        await declare_epcis_error(
+            session,
+            wrong,
+            declaration_time=declared_at,
+            reason="incorrect_data",
+            corrective_event_ids=[corrective],
+            extensions={"htx:explanation": "cân sai"},
+        )
         with pytest.raises(AlreadyDeclared):
             await declare_epcis_error(session, wrong, declaration_time=declared_at)
         await session.commit()
-        query = querying.EventQuery.from_parameters([("EQ_errorReason", "https://ref.gs1.org/cbv/ER-incorrect_data"),
-                                                     ("EQ_correctiveEventID", corrective)])
+        query = querying.EventQuery.from_parameters(
+            [("EQ_errorReason", "https://ref.gs1.org/cbv/ER-incorrect_data"), ("EQ_correctiveEventID", corrective)]
+        )
         page = await querying.find_events(session, query)
     [event] = page.events
     assert event["eventID"] == wrong
-    assert event["errorDeclaration"] == {"declarationTime": "2025-05-11T09:00:00+07:00", "reason": "incorrect_data",
-                                         "correctiveEventIDs": [corrective], "htx:explanation": "cân sai"}
+    assert event["errorDeclaration"] == {
+        "declarationTime": "2025-05-11T09:00:00+07:00",
+        "reason": "incorrect_data",
+        "correctiveEventIDs": [corrective],
+        "htx:explanation": "cân sai",
+    }
     assert not list(SCHEMA.iter_errors(querying.query_document(page.events)))
 
 

@@ -29,8 +29,17 @@ from tests.support import temporary_postgres_database, unique, wait_until
 GROUP = "messaging-test"
 CLAIM_IDLE_MS = 300
 MAX_DELIVERIES = 3
-ENVELOPE_FIELDS = {"event_id", "event_type", "version", "occurred_at", "recorded_at", "producer",
-                   "correlation_id", "actor", "payload"}
+ENVELOPE_FIELDS = {
+    "event_id",
+    "event_type",
+    "version",
+    "occurred_at",
+    "recorded_at",
+    "producer",
+    "correlation_id",
+    "actor",
+    "payload",
+}
 
 
 class MessagingTestEffect(SQLModel, table=True):
@@ -48,8 +57,15 @@ TABLES = [MessagingTestEffect.__table__, InboxEntry.__table__, OutboxMessage.__t
 
 
 def coop_registered(name: str, coop_id: int = 1) -> CoopRegistered:
-    return CoopRegistered(coop_id=coop_id, name=name, form="hop_tac_xa", registration_code=f"TN-{coop_id:04d}",
-                          ward_code="05488", founded_on=date(2010, 5, 1), status="active")
+    return CoopRegistered(
+        coop_id=coop_id,
+        name=name,
+        form="hop_tac_xa",
+        registration_code=f"TN-{coop_id:04d}",
+        ward_code="05488",
+        founded_on=date(2010, 5, 1),
+        status="active",
+    )
 
 
 def envelope(name: str, coop_id: int = 1) -> EventEnvelope:
@@ -91,9 +107,13 @@ class Harness:
         self.failing: set[str] = set()  # coop names whose handler raises (the "cause")
         self.attempts: list[tuple[str, str]] = []  # (name, "ok" | "failed") in handler order
         self.consumer = StreamConsumer(
-            stream=stream, group=GROUP, consumer_name=unique("live-"),
+            stream=stream,
+            group=GROUP,
+            consumer_name=unique("live-"),
             handlers={CoopRegistered.event_type: self.on_coop_registered},
-            sessions=sessions, redis=self.redis, claim_idle_ms=CLAIM_IDLE_MS,
+            sessions=sessions,
+            redis=self.redis,
+            claim_idle_ms=CLAIM_IDLE_MS,
             max_deliveries=MAX_DELIVERIES,
         )
         self.broker = redis_broker(redis_url, description="messaging test")
@@ -141,6 +161,7 @@ class Harness:
 
     async def effects_when_settled(self, expected: int) -> list[str]:
         """Wait for `expected` effects and an idle group, then return every effect."""
+
         async def probe() -> list[str] | None:
             effects = await self.effects()
             return effects if len(effects) >= expected and await self.settled() else None
@@ -278,10 +299,14 @@ async def test_malformed_entries_go_to_the_dead_letter_stream_at_once(harness: H
     await harness.publish(envelope("HTX Chè Tân Hương"))
 
     letters = await wait_until(
-        lambda: _at_least(harness.dead_letters(), 3), message="three malformed entries dead-lettered")
+        lambda: _at_least(harness.dead_letters(), 3), message="three malformed entries dead-lettered"
+    )
     assert await harness.effects_when_settled(1) == ["HTX Chè Tân Hương"]
     assert [letter.fields for letter in letters] == [
-        {"hello": "xin chào"}, {"data": "không phải JSON"}, {"event_id": "\ufffd\ufffd not UTF-8"}]
+        {"hello": "xin chào"},
+        {"data": "không phải JSON"},
+        {"event_id": "\ufffd\ufffd not UTF-8"},
+    ]
     raw = await harness.redis.xrange(dead_letter_stream(harness.stream))
     assert raw[2][1][b"event_id"] == b"\xff\xfe not UTF-8"  # copied byte for byte
     for letter in letters:
@@ -319,8 +344,13 @@ async def _at_least(probe, count: int):
 
 
 def _relay(harness: Harness, stream_prefix: str) -> OutboxRelay:
-    return OutboxRelay(harness.sessions, harness.redis, producer="registry",
-                       stream_name=lambda name: f"{stream_prefix}{name}", poll_seconds=5)
+    return OutboxRelay(
+        harness.sessions,
+        harness.redis,
+        producer="registry",
+        stream_name=lambda name: f"{stream_prefix}{name}",
+        poll_seconds=5,
+    )
 
 
 async def _record(harness: Harness, *names: str) -> list[EventEnvelope]:
@@ -328,8 +358,15 @@ async def _record(harness: Harness, *names: str) -> list[EventEnvelope]:
     envelopes = []
     for coop_id, name in enumerate(names, start=1):
         async with harness.sessions() as session:
-            envelopes.append(record_event(session, "registry.events", coop_registered(name, coop_id),
-                                          actor="province:test", correlation_id=f"req-{coop_id}"))
+            envelopes.append(
+                record_event(
+                    session,
+                    "registry.events",
+                    coop_registered(name, coop_id),
+                    actor="province:test",
+                    correlation_id=f"req-{coop_id}",
+                )
+            )
             await session.commit()
     return envelopes
 
@@ -381,7 +418,9 @@ async def test_running_relay_publishes_after_wake_and_stops_cleanly(harness: Har
                 record_event(session, "registry.events", coop_registered(name, index))
                 await session.commit()
             relay.wake()
-            await wait_until(lambda: _xlen_is(harness, index), timeout=3, message=f"entry {index} after wake()")
+            await wait_until(
+                lambda index=index: _xlen_is(harness, index), timeout=3, message=f"entry {index} after wake()"
+            )
     finally:
         relay.stop()
         await asyncio.wait_for(task, timeout=5)
@@ -399,7 +438,7 @@ async def test_stream_entries_are_flat_plain_json_readable_by_any_client(harness
     (recorded,) = await _record(harness, "HTX Chè Tân Hương")
     await _relay(harness, stream_prefix).publish_pending()
 
-    (entry_id, raw), = await harness.redis.xrange(harness.stream)
+    ((entry_id, raw),) = await harness.redis.xrange(harness.stream)
     fields = text_fields(raw)
     assert set(fields) == ENVELOPE_FIELDS
     assert "data" not in fields

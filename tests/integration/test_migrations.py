@@ -36,7 +36,8 @@ async def test_migrations_match_models(service, database_url_factory):
     try:
         async with engine.connect() as connection:
             differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata))
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
     finally:
         await engine.dispose()
     assert differences == [], f"models and migrations of {service} differ: write a migration"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app
+from tests.support import bearer, running_app, service_settings, wait_until
 
 COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488", "founded_on": "2010-05-01"}
 
@@ -27,8 +27,17 @@ async def test_register_coop_publishes_plain_json_entry(database_url_factory, re
         entries = await wait_until(lambda: redis.xrange(stream), message="the event on the stream")
         _, fields = entries[0]
         fields = {k.decode(): v.decode() for k, v in fields.items()}
-        assert set(fields) == {"event_id", "event_type", "version", "occurred_at", "recorded_at",
-                               "producer", "correlation_id", "actor", "payload"}
+        assert set(fields) == {
+            "event_id",
+            "event_type",
+            "version",
+            "occurred_at",
+            "recorded_at",
+            "producer",
+            "correlation_id",
+            "actor",
+            "payload",
+        }
         assert fields["event_type"] == "registry.coop_registered"
         assert fields["producer"] == "registry"
         assert fields["correlation_id"]
@@ -39,18 +48,24 @@ async def test_search_forgives_missing_diacritics(database_url_factory, redis_ur
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
         await client.post("/coops", json=COOP, headers=bearer())
-        await client.post("/coops", json={**COOP, "name": "HTX Chè Tân Cương", "registration_code": "TN-2",
-                                          "ward_code": "05503"}, headers=bearer())
+        await client.post(
+            "/coops",
+            json={**COOP, "name": "HTX Chè Tân Cương", "registration_code": "TN-2", "ward_code": "05503"},
+            headers=bearer(),
+        )
         found = (await client.get("/coops", params={"q": "tan huong"})).json()
         assert [c["name"] for c in found["items"]] == ["HTX Chè Tân Hương"]
         assert found["total"] == 1
 
 
-async def test_invalid_body_is_422_with_fields_and_writes_nothing(database_url_factory, redis_url, redis, stream_prefix):
+async def test_invalid_body_is_422_with_fields_and_writes_nothing(
+    database_url_factory, redis_url, redis, stream_prefix
+):
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        bad = await client.post("/coops", json={**COOP, "ward_code": "99999", "founded_on": "not a date"},
-                                headers=bearer())
+        bad = await client.post(
+            "/coops", json={**COOP, "ward_code": "99999", "founded_on": "not a date"}, headers=bearer()
+        )
         assert bad.status_code == 422
         fields = {tuple(error["loc"]) for error in bad.json()["detail"]}
         assert ("body", "ward_code") in fields and ("body", "founded_on") in fields
@@ -66,14 +81,20 @@ async def test_auth_no_token_401_other_coop_403(database_url_factory, redis_url,
         first = (await client.post("/coops", json=COOP, headers=bearer())).json()
         second = (await client.post("/coops", json={**COOP, "registration_code": "TN-9"}, headers=bearer())).json()
         member = {"name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912 345 678"}
-        denied = await client.post(f"/coops/{second['id']}/members", json=member,
-                                   headers=bearer("coop", coop_id=first["id"]))
+        denied = await client.post(
+            f"/coops/{second['id']}/members", json=member, headers=bearer("coop", coop_id=first["id"])
+        )
         assert denied.status_code == 403
         assert "HTX" in denied.json()["detail"]["message"]  # Vietnamese by default
-        english = await client.post(f"/coops/{second['id']}/members", json=member,
-                                    headers={**bearer("coop", coop_id=first["id"]), "Accept-Language": "en"})
+        english = await client.post(
+            f"/coops/{second['id']}/members",
+            json=member,
+            headers={**bearer("coop", coop_id=first["id"]), "Accept-Language": "en"},
+        )
         assert english.json()["detail"]["message"].startswith("This token may only write")
-        own = await client.post(f"/coops/{first['id']}/members", json=member, headers=bearer("coop", coop_id=first["id"]))
+        own = await client.post(
+            f"/coops/{first['id']}/members", json=member, headers=bearer("coop", coop_id=first["id"])
+        )
         assert own.status_code == 201
 
 
@@ -81,11 +102,17 @@ async def test_personal_data_hidden_from_public(database_url_factory, redis_url,
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
-        member = {"name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912345678", "id_number": "019123456789"}
+        member = {
+            "name": "Nguyễn Thị Hoa",
+            "joined_on": "2015-03-01",
+            "phone": "0912345678",
+            "id_number": "019123456789",
+        }
         created = (await client.post(f"/coops/{coop['id']}/members", json=member, headers=bearer())).json()
         public = (await client.get(f"/coops/{coop['id']}/members/{created['id']}")).json()
         assert "phone" not in public and "id_number" not in public
         assert public["name"] == "Nguyễn Thị Hoa"
-        private = (await client.get(f"/coops/{coop['id']}/members/{created['id']}",
-                                    headers=bearer("coop", coop_id=coop["id"]))).json()
+        private = (
+            await client.get(f"/coops/{coop['id']}/members/{created['id']}", headers=bearer("coop", coop_id=coop["id"]))
+        ).json()
         assert private["phone"] == "0912345678"

@@ -16,15 +16,19 @@ async def _upgrade_with_existing_coop(url: str) -> tuple[list, str]:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(sa.text(
-                "INSERT INTO coop (name, name_search, form, registration_code, ward_code, founded_on, main_products, "
-                "status, created_at) VALUES ('HTX Chè Tân Hương', 'htx che tan huong', 'hop_tac_xa', 'OLD-1', "
-                "'05488', '2009-04-15', :products, 'suspended', '2024-01-01 00:00:00')"),
-                {"products": "Chè búp khô\nChè xanh"})
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO coop (name, name_search, form, registration_code, ward_code, founded_on, main_products, "
+                    "status, created_at) VALUES ('HTX Chè Tân Hương', 'htx che tan huong', 'hop_tac_xa', 'OLD-1', "
+                    "'05488', '2009-04-15', :products, 'suspended', '2024-01-01 00:00:00')"
+                ),
+                {"products": "Chè búp khô\nChè xanh"},
+            )
         await asyncio.to_thread(upgrade, "registry", url)
         async with engine.connect() as connection:
-            history = (await connection.execute(sa.text(
-                "SELECT status, effective_on, reason FROM coop_status_history"))).all()
+            history = (
+                await connection.execute(sa.text("SELECT status, effective_on, reason FROM coop_status_history"))
+            ).all()
             products = (await connection.execute(sa.text("SELECT products_search FROM coop"))).scalar_one()
     finally:
         await engine.dispose()

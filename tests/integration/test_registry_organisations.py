@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app
+from tests.support import bearer, running_app, service_settings, wait_until
 
-COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488", "founded_on": "2010-05-01",
-        "main_products": ["Chè búp khô", "chè xanh"], "sectors": ["trồng trọt"], "contact_name": "Trần Văn Minh",
-        "contact_phone": "0912000111"}
+COOP = {
+    "name": "HTX Chè Tân Hương",
+    "registration_code": "TN-0001",
+    "ward_code": "05488",
+    "founded_on": "2010-05-01",
+    "main_products": ["Chè búp khô", "chè xanh"],
+    "sectors": ["trồng trọt"],
+    "contact_name": "Trần Văn Minh",
+    "contact_phone": "0912000111",
+}
 MEMBER = {"name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912345678", "id_number": "019123456789"}
 
 
@@ -35,65 +42,113 @@ async def test_status_history_is_appended_and_published(database_url_factory, re
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         path = f"/coops/{coop['id']}"
-        suspended = await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "suspended", "effective_on": "2020-01-15", "reason": "Ngừng sản xuất do thiếu vốn"})
+        suspended = await client.post(
+            f"{path}/status",
+            headers=bearer(),
+            json={"status": "suspended", "effective_on": "2020-01-15", "reason": "Ngừng sản xuất do thiếu vốn"},
+        )
         assert suspended.status_code == 201, suspended.text
-        assert (await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "active", "effective_on": "2021-03-01", "reason": "Hoạt động trở lại"})).status_code == 201
+        assert (
+            await client.post(
+                f"{path}/status",
+                headers=bearer(),
+                json={"status": "active", "effective_on": "2021-03-01", "reason": "Hoạt động trở lại"},
+            )
+        ).status_code == 201
         assert (await client.get(path)).json()["status"] == "active"
 
         # out of order, unchanged, by a co-op: refused, nothing written
-        early = await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "suspended", "effective_on": "2020-06-01", "reason": "trễ hạn"})
+        early = await client.post(
+            f"{path}/status",
+            headers=bearer(),
+            json={"status": "suspended", "effective_on": "2020-06-01", "reason": "trễ hạn"},
+        )
         assert early.status_code == 422 and early.json()["detail"]["code"] == "coop.status_out_of_order"
-        same = await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "active", "effective_on": "2022-01-01", "reason": "không đổi"})
+        same = await client.post(
+            f"{path}/status",
+            headers=bearer(),
+            json={"status": "active", "effective_on": "2022-01-01", "reason": "không đổi"},
+        )
         assert same.status_code == 409
-        own = await client.post(f"{path}/status", headers=bearer("coop", coop_id=coop["id"]), json={
-            "status": "dissolved", "effective_on": "2022-01-01", "reason": "tự giải thể"})
+        own = await client.post(
+            f"{path}/status",
+            headers=bearer("coop", coop_id=coop["id"]),
+            json={"status": "dissolved", "effective_on": "2022-01-01", "reason": "tự giải thể"},
+        )
         assert own.status_code == 403
 
-        assert (await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "dissolved", "effective_on": "2023-12-31", "reason": "Giải thể theo nghị quyết đại hội"})).status_code == 201
-        after = await client.post(f"{path}/status", headers=bearer(), json={
-            "status": "active", "effective_on": "2024-01-02", "reason": "mở lại"})
+        assert (
+            await client.post(
+                f"{path}/status",
+                headers=bearer(),
+                json={
+                    "status": "dissolved",
+                    "effective_on": "2023-12-31",
+                    "reason": "Giải thể theo nghị quyết đại hội",
+                },
+            )
+        ).status_code == 201
+        after = await client.post(
+            f"{path}/status",
+            headers=bearer(),
+            json={"status": "active", "effective_on": "2024-01-02", "reason": "mở lại"},
+        )
         assert after.status_code == 409 and after.json()["detail"]["code"] == "coop.dissolved"
 
         history = (await client.get(f"{path}/history")).json()
         assert [(h["status"], h["effective_on"]) for h in history["status_history"]] == [
-            ("active", "2010-05-01"), ("suspended", "2020-01-15"), ("active", "2021-03-01"), ("dissolved", "2023-12-31")]
+            ("active", "2010-05-01"),
+            ("suspended", "2020-01-15"),
+            ("active", "2021-03-01"),
+            ("dissolved", "2023-12-31"),
+        ]
         assert history["status_history"][1]["reason"] == "Ngừng sản xuất do thiếu vốn"
-        assert [e["event_type"] for e in history["events"]] == [
-            "registry.coop_registered"] + ["registry.coop_status_changed"] * 3
+        assert [e["event_type"] for e in history["events"]] == ["registry.coop_registered"] + [
+            "registry.coop_status_changed"
+        ] * 3
 
         published = await _events(redis, stream_prefix, 4)
         changes = [json.loads(f["payload"]) for f in published if f["event_type"] == "registry.coop_status_changed"]
         assert [(c["status"], c["effective_on"]) for c in changes] == [
-            ("suspended", "2020-01-15"), ("active", "2021-03-01"), ("dissolved", "2023-12-31")]
+            ("suspended", "2020-01-15"),
+            ("active", "2021-03-01"),
+            ("dissolved", "2023-12-31"),
+        ]
         assert changes[0]["reason"] == "Ngừng sản xuất do thiếu vốn"
 
 
-async def test_patch_details_publishes_change_and_keeps_vietnamese(database_url_factory, redis_url, redis, stream_prefix):
+async def test_patch_details_publishes_change_and_keeps_vietnamese(
+    database_url_factory, redis_url, redis, stream_prefix
+):
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         decomposed = unicodedata.normalize("NFD", "HTX  Chè Tân Cương ")  # as some keyboards send it
         assert decomposed != "HTX  Chè Tân Cương "
-        patched = await client.patch(f"/coops/{coop['id']}", headers=bearer("coop", coop_id=coop["id"]),
-                                     json={"name": decomposed, "address": "Xóm Khuôn Gà", "changed_on": "2024-02-01"})
+        patched = await client.patch(
+            f"/coops/{coop['id']}",
+            headers=bearer("coop", coop_id=coop["id"]),
+            json={"name": decomposed, "address": "Xóm Khuôn Gà", "changed_on": "2024-02-01"},
+        )
         assert patched.status_code == 200, patched.text
         assert patched.json()["name"] == "HTX Chè Tân Cương"
         assert patched.json()["address"] == "Xóm Khuôn Gà"
         assert (await client.get("/coops", params={"q": "tan cuong"})).json()["total"] == 1
-        assert (await client.patch(f"/coops/{coop['id']}", headers=bearer("coop", coop_id=coop["id"] + 1),
-                                   json={"address": "x"})).status_code == 403
-        assert (await client.patch(f"/coops/{coop['id']}", headers=bearer(),
-                                   json={"ward_code": "00000"})).status_code == 422
+        assert (
+            await client.patch(
+                f"/coops/{coop['id']}", headers=bearer("coop", coop_id=coop["id"] + 1), json={"address": "x"}
+            )
+        ).status_code == 403
+        assert (
+            await client.patch(f"/coops/{coop['id']}", headers=bearer(), json={"ward_code": "00000"})
+        ).status_code == 422
         assert (await client.patch(f"/coops/{coop['id']}", headers=bearer(), json={"name": None})).status_code == 422
         unchanged = await client.patch(f"/coops/{coop['id']}", headers=bearer(), json={"address": "Xóm Khuôn Gà"})
         assert unchanged.status_code == 200  # no change: no event
         assert [e["event_type"] for e in (await client.get(f"/coops/{coop['id']}/history")).json()["events"]] == [
-            "registry.coop_registered", "registry.coop_details_changed"]
+            "registry.coop_registered",
+            "registry.coop_details_changed",
+        ]
         published = await _events(redis, stream_prefix, 2)
         change = json.loads(published[1]["payload"])
         assert published[1]["event_type"] == "registry.coop_details_changed"
@@ -105,22 +160,35 @@ async def test_patch_details_publishes_change_and_keeps_vietnamese(database_url_
 async def test_legacy_ward_codes_are_mapped_and_kept(database_url_factory, redis_url, redis, stream_prefix):
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        old = await client.post("/coops", headers=bearer(), json={
-            **COOP, "ward_code": None, "legacy_ward_code": "05488", "founded_on": "2009-04-15"})
+        old = await client.post(
+            "/coops",
+            headers=bearer(),
+            json={**COOP, "ward_code": None, "legacy_ward_code": "05488", "founded_on": "2009-04-15"},
+        )
         assert old.status_code == 201, old.text
         assert (old.json()["ward_code"], old.json()["legacy_ward_code"], old.json()["ward_name"]) == (
-            "05488", "05488", "Xã Đại Phúc")
+            "05488",
+            "05488",
+            "Xã Đại Phúc",
+        )
         # a retired code (Xã Phúc Hà) given as the ward code is recognised and mapped
-        retired = await client.post("/coops", headers=bearer(), json={
-            **COOP, "registration_code": "TN-PH", "ward_code": "5485"})
+        retired = await client.post(
+            "/coops", headers=bearer(), json={**COOP, "registration_code": "TN-PH", "ward_code": "5485"}
+        )
         assert retired.status_code == 201, retired.text
         assert (retired.json()["ward_code"], retired.json()["legacy_ward_code"]) == ("05455", "05485")
         assert retired.json()["ward_name"] == "Phường Quyết Thắng"
-        mismatch = await client.post("/coops", headers=bearer(), json={
-            **COOP, "registration_code": "TN-X", "ward_code": "05503", "legacy_ward_code": "05488"})
+        mismatch = await client.post(
+            "/coops",
+            headers=bearer(),
+            json={**COOP, "registration_code": "TN-X", "ward_code": "05503", "legacy_ward_code": "05488"},
+        )
         assert mismatch.status_code == 422
-        unknown = await client.post("/coops", headers=bearer(), json={
-            **COOP, "registration_code": "TN-Y", "ward_code": None, "legacy_ward_code": "99998"})
+        unknown = await client.post(
+            "/coops",
+            headers=bearer(),
+            json={**COOP, "registration_code": "TN-Y", "ward_code": None, "legacy_ward_code": "99998"},
+        )
         assert unknown.status_code == 422
         assert [e["loc"] for e in unknown.json()["detail"]] == [["body", "legacy_ward_code"]]
         # filtering by the legacy code finds it under the commune that absorbed it
@@ -136,23 +204,47 @@ async def test_members_leave_and_search_hide_personal_data(database_url_factory,
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         base = f"/coops/{coop['id']}/members"
         hoa = (await client.post(base, json=MEMBER, headers=bearer())).json()
-        worker = (await client.post(base, headers=bearer(), json={
-            "name": "Lê Văn Hùng", "joined_on": "2016-01-01", "membership": "worker", "kind": "individual",
-            "phone": "0987654321"})).json()
-        await client.post(base, headers=bearer(), json={"name": "Công ty TNHH Chè Xanh", "kind": "legal_entity",
-                                                        "membership": "associate", "joined_on": "2018-01-01",
-                                                        "capital_vnd": 50_000_000})
+        worker = (
+            await client.post(
+                base,
+                headers=bearer(),
+                json={
+                    "name": "Lê Văn Hùng",
+                    "joined_on": "2016-01-01",
+                    "membership": "worker",
+                    "kind": "individual",
+                    "phone": "0987654321",
+                },
+            )
+        ).json()
+        await client.post(
+            base,
+            headers=bearer(),
+            json={
+                "name": "Công ty TNHH Chè Xanh",
+                "kind": "legal_entity",
+                "membership": "associate",
+                "joined_on": "2018-01-01",
+                "capital_vnd": 50_000_000,
+            },
+        )
         assert (await client.post(base, json=MEMBER, headers=bearer())).status_code == 409  # same ID number
-        assert (await client.post(base, json={**MEMBER, "joined_on": "2001-01-01", "id_number": None},
-                                  headers=bearer())).status_code == 422  # before the co-op was founded
+        assert (
+            await client.post(base, json={**MEMBER, "joined_on": "2001-01-01", "id_number": None}, headers=bearer())
+        ).status_code == 422  # before the co-op was founded
 
-        left = await client.post(f"{base}/{hoa['id']}/leave", headers=bearer("coop", coop_id=coop["id"]),
-                                 json={"left_on": "2023-06-30", "reason": "Chuyển nơi ở"})
+        left = await client.post(
+            f"{base}/{hoa['id']}/leave",
+            headers=bearer("coop", coop_id=coop["id"]),
+            json={"left_on": "2023-06-30", "reason": "Chuyển nơi ở"},
+        )
         assert left.status_code == 200 and left.json()["left_on"] == "2023-06-30"
-        assert (await client.post(f"{base}/{hoa['id']}/leave", headers=bearer(),
-                                  json={"left_on": "2023-07-01"})).status_code == 409
-        assert (await client.post(f"{base}/{worker['id']}/leave", headers=bearer(),
-                                  json={"left_on": "2010-01-01"})).status_code == 422
+        assert (
+            await client.post(f"{base}/{hoa['id']}/leave", headers=bearer(), json={"left_on": "2023-07-01"})
+        ).status_code == 409
+        assert (
+            await client.post(f"{base}/{worker['id']}/leave", headers=bearer(), json={"left_on": "2010-01-01"})
+        ).status_code == 422
         assert (await client.post(f"{base}/{worker['id']}/leave", json={"left_on": "2024-01-01"})).status_code == 401
 
         public = (await client.get(base, params={"q": "hoa"})).json()
@@ -172,8 +264,11 @@ async def test_members_leave_and_search_hide_personal_data(database_url_factory,
         assert (await client.get(f"{base}/999999/history")).status_code == 404
         published = await _events(redis, stream_prefix, 5)
         left_event = [f for f in published if f["event_type"] == "registry.member_left"]
-        assert json.loads(left_event[0]["payload"]) == {"member_id": hoa["id"], "coop_id": coop["id"],
-                                                        "left_on": "2023-06-30"}
+        assert json.loads(left_event[0]["payload"]) == {
+            "member_id": hoa["id"],
+            "coop_id": coop["id"],
+            "left_on": "2023-06-30",
+        }
 
 
 async def test_coop_contacts_only_for_itself_and_province(database_url_factory, redis_url, stream_prefix):
@@ -182,37 +277,67 @@ async def test_coop_contacts_only_for_itself_and_province(database_url_factory, 
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         assert coop["contact_phone"] == "0912000111"
         assert "contact_phone" not in (await client.get(f"/coops/{coop['id']}")).json()
-        assert "contact_phone" not in (await client.get(f"/coops/{coop['id']}",
-                                                        headers=bearer("buyer", partner_id=1))).json()
+        assert (
+            "contact_phone"
+            not in (await client.get(f"/coops/{coop['id']}", headers=bearer("buyer", partner_id=1))).json()
+        )
         assert (await client.get(f"/coops/{coop['id']}", headers=bearer("coop", coop_id=coop["id"]))).json()[
-            "contact_name"] == "Trần Văn Minh"
+            "contact_name"
+        ] == "Trần Văn Minh"
         assert all("contact_phone" not in c for c in (await client.get("/coops", headers=bearer())).json()["items"])
 
 
 async def test_unions_take_only_coops_over_time(database_url_factory, redis_url, redis, stream_prefix):
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        union = (await client.post("/coops", headers=bearer(), json={
-            **COOP, "name": "Liên hiệp HTX Chè Thái Nguyên", "registration_code": "LH-1", "form": "lien_hiep",
-            "founded_on": "2018-01-01"})).json()
+        union = (
+            await client.post(
+                "/coops",
+                headers=bearer(),
+                json={
+                    **COOP,
+                    "name": "Liên hiệp HTX Chè Thái Nguyên",
+                    "registration_code": "LH-1",
+                    "form": "lien_hiep",
+                    "founded_on": "2018-01-01",
+                },
+            )
+        ).json()
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
-        group = (await client.post("/coops", headers=bearer(), json={
-            **COOP, "name": "Tổ hợp tác chè Khuôn Gà", "registration_code": "THT-1", "form": "to_hop_tac"})).json()
+        group = (
+            await client.post(
+                "/coops",
+                headers=bearer(),
+                json={**COOP, "name": "Tổ hợp tác chè Khuôn Gà", "registration_code": "THT-1", "form": "to_hop_tac"},
+            )
+        ).json()
         path = f"/unions/{union['id']}/members"
         joined = await client.post(path, json={"coop_id": coop["id"], "joined_on": "2019-01-01"}, headers=bearer())
         assert joined.status_code == 201, joined.text
         refused = await client.post(path, json={"coop_id": group["id"], "joined_on": "2019-01-01"}, headers=bearer())
         assert refused.status_code == 422 and refused.json()["detail"]["code"] == "union.member_not_coop"
-        assert (await client.post(f"/unions/{coop['id']}/members", headers=bearer(),
-                                  json={"coop_id": union["id"], "joined_on": "2019-01-01"})).status_code == 422
-        assert (await client.post(path, json={"coop_id": coop["id"], "joined_on": "2019-02-01"},
-                                  headers=bearer())).status_code == 409
-        assert (await client.post(path, json={"coop_id": coop["id"], "joined_on": "2019-02-01"},
-                                  headers=bearer("coop", coop_id=coop["id"]))).status_code == 403
+        assert (
+            await client.post(
+                f"/unions/{coop['id']}/members",
+                headers=bearer(),
+                json={"coop_id": union["id"], "joined_on": "2019-01-01"},
+            )
+        ).status_code == 422
+        assert (
+            await client.post(path, json={"coop_id": coop["id"], "joined_on": "2019-02-01"}, headers=bearer())
+        ).status_code == 409
+        assert (
+            await client.post(
+                path,
+                json={"coop_id": coop["id"], "joined_on": "2019-02-01"},
+                headers=bearer("coop", coop_id=coop["id"]),
+            )
+        ).status_code == 403
         left = await client.post(f"{path}/{coop['id']}/leave", json={"left_on": "2022-12-31"}, headers=bearer())
         assert left.status_code == 200
         assert [m["coop_name"] for m in (await client.get(path, params={"on": "2020-06-01"})).json()] == [
-            "HTX Chè Tân Hương"]
+            "HTX Chè Tân Hương"
+        ]
         assert (await client.get(path, params={"on": "2023-06-01"})).json() == []
         published = await _events(redis, stream_prefix, 5)
         types = [f["event_type"] for f in published]
@@ -226,61 +351,98 @@ async def test_partners_and_value_chain_contracts(database_url_factory, redis_ur
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         partner = {"name": "Công ty TNHH Trà Thái Nguyên", "kind": "enterprise", "ward_code": "05503"}
-        assert (await client.post("/partners", json=partner, headers=bearer("coop", coop_id=coop["id"]))).status_code == 403
+        assert (
+            await client.post("/partners", json=partner, headers=bearer("coop", coop_id=coop["id"]))
+        ).status_code == 403
         assert (await client.post("/partners", json={**partner, "kind": "alien"}, headers=bearer())).status_code == 422
         created = (await client.post("/partners", json=partner, headers=bearer())).json()
-        village = (await client.post("/partners", headers=bearer(),
-                                     json={"name": "Làng nghề chè Tân Cương", "kind": "craft_village"})).json()
+        village = (
+            await client.post(
+                "/partners", headers=bearer(), json={"name": "Làng nghề chè Tân Cương", "kind": "craft_village"}
+            )
+        ).json()
         assert (await client.get("/partners", params={"q": "lang nghe"})).json()["items"][0]["id"] == village["id"]
         assert (await client.get("/partners", params={"kind": "enterprise"})).json()["total"] == 1
 
-        contract = {"partner_id": created["id"], "product": "Chè búp khô", "valid_from": "2024-01-01",
-                    "valid_to": "2024-12-31", "volume_kg": "12000.5"}
-        signed = await client.post(f"/coops/{coop['id']}/contracts", json=contract,
-                                   headers=bearer("coop", coop_id=coop["id"]))
+        contract = {
+            "partner_id": created["id"],
+            "product": "Chè búp khô",
+            "valid_from": "2024-01-01",
+            "valid_to": "2024-12-31",
+            "volume_kg": "12000.5",
+        }
+        signed = await client.post(
+            f"/coops/{coop['id']}/contracts", json=contract, headers=bearer("coop", coop_id=coop["id"])
+        )
         assert signed.status_code == 201, signed.text
         assert signed.json()["volume_kg"] == "12000.500"
-        assert (await client.post(f"/coops/{coop['id']}/contracts", headers=bearer(),
-                                  json={**contract, "valid_to": "2023-01-01"})).status_code == 422
-        assert (await client.post(f"/coops/{coop['id']}/contracts", headers=bearer(),
-                                  json={**contract, "partner_id": 9999})).status_code == 404
+        assert (
+            await client.post(
+                f"/coops/{coop['id']}/contracts", headers=bearer(), json={**contract, "valid_to": "2023-01-01"}
+            )
+        ).status_code == 422
+        assert (
+            await client.post(f"/coops/{coop['id']}/contracts", headers=bearer(), json={**contract, "partner_id": 9999})
+        ).status_code == 404
         listed = (await client.get(f"/partners/{created['id']}/contracts")).json()
         assert [(c["product"], c["partner_name"]) for c in listed] == [("Chè búp khô", "Công ty TNHH Trà Thái Nguyên")]
         published = await _events(redis, stream_prefix, 4)
         assert [f["event_type"] for f in published] == [
-            "registry.coop_registered", "registry.partner_registered", "registry.partner_registered",
-            "registry.chain_contract_signed"]
+            "registry.coop_registered",
+            "registry.partner_registered",
+            "registry.partner_registered",
+            "registry.chain_contract_signed",
+        ]
         assert json.loads(published[3]["payload"])["volume_kg"] == "12000.500"
 
 
 async def test_search_filters_sorting_and_pagination(database_url_factory, redis_url, stream_prefix):
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
-        rows = [("HTX Chè Tân Hương", "hop_tac_xa", "05488", "2010-05-01", ["Chè búp khô"]),
-                ("HTX Chè Hảo Đạt", "hop_tac_xa", "05503", "2015-06-01", ["Chè xanh"]),
-                ("Tổ hợp tác Chè Tân Thái", "to_hop_tac", "05488", "2019-01-01", ["Chè móc câu"]),
-                ("HTX Gạo Bao Thai Định Hóa", "hop_tac_xa", "05569", "2012-01-01", ["Gạo bao thai"])]
+        rows = [
+            ("HTX Chè Tân Hương", "hop_tac_xa", "05488", "2010-05-01", ["Chè búp khô"]),
+            ("HTX Chè Hảo Đạt", "hop_tac_xa", "05503", "2015-06-01", ["Chè xanh"]),
+            ("Tổ hợp tác Chè Tân Thái", "to_hop_tac", "05488", "2019-01-01", ["Chè móc câu"]),
+            ("HTX Gạo Bao Thai Định Hóa", "hop_tac_xa", "05569", "2012-01-01", ["Gạo bao thai"]),
+        ]
         ids = {}
         for index, (name, form, ward, founded, products) in enumerate(rows):
-            created = await client.post("/coops", headers=bearer(), json={
-                "name": name, "form": form, "ward_code": ward, "founded_on": founded, "main_products": products,
-                "registration_code": f"S-{index}"})
+            created = await client.post(
+                "/coops",
+                headers=bearer(),
+                json={
+                    "name": name,
+                    "form": form,
+                    "ward_code": ward,
+                    "founded_on": founded,
+                    "main_products": products,
+                    "registration_code": f"S-{index}",
+                },
+            )
             ids[name] = created.json()["id"]
-        await client.post(f"/coops/{ids['HTX Chè Hảo Đạt']}/status", headers=bearer(),
-                          json={"status": "suspended", "effective_on": "2020-01-01", "reason": "tạm ngừng"})
+        await client.post(
+            f"/coops/{ids['HTX Chè Hảo Đạt']}/status",
+            headers=bearer(),
+            json={"status": "suspended", "effective_on": "2020-01-01", "reason": "tạm ngừng"},
+        )
 
         def names(page):
             return [c["name"] for c in page["items"]]
 
         assert names((await client.get("/coops", params={"q": "che tan"})).json()) == [
-            "HTX Chè Tân Hương", "Tổ hợp tác Chè Tân Thái"]
+            "HTX Chè Tân Hương",
+            "Tổ hợp tác Chè Tân Thái",
+        ]
         assert names((await client.get("/coops", params={"q": "TÂN HƯƠNG"})).json()) == ["HTX Chè Tân Hương"]
         assert names((await client.get("/coops", params={"form": "to_hop_tac"})).json()) == ["Tổ hợp tác Chè Tân Thái"]
         assert names((await client.get("/coops", params={"status": "suspended"})).json()) == ["HTX Chè Hảo Đạt"]
         assert (await client.get("/coops", params={"ward_code": "05488"})).json()["total"] == 2
         assert names((await client.get("/coops", params={"product": "gao"})).json()) == ["HTX Gạo Bao Thai Định Hóa"]
         assert names((await client.get("/coops", params={"product": "che", "sort": "-founded_on"})).json()) == [
-            "Tổ hợp tác Chè Tân Thái", "HTX Chè Hảo Đạt", "HTX Chè Tân Hương"]
+            "Tổ hợp tác Chè Tân Thái",
+            "HTX Chè Hảo Đạt",
+            "HTX Chè Tân Hương",
+        ]
         page = (await client.get("/coops", params={"sort": "founded_on", "limit": 2, "offset": 2})).json()
         assert page["total"] == 4 and names(page) == ["HTX Chè Hảo Đạt", "Tổ hợp tác Chè Tân Thái"]
         assert (await client.get("/coops", params={"sort": "size"})).status_code == 422
@@ -292,14 +454,23 @@ async def test_writes_need_a_token_and_the_right_scope(database_url_factory, red
     app = await _registry(database_url_factory, redis_url, stream_prefix)
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
-        assert (await client.post(f"/coops/{coop['id']}/status",
-                                  json={"status": "suspended", "effective_on": "2020-01-01", "reason": "abc"})
-                ).status_code == 401
-        assert (await client.patch(f"/coops/{coop['id']}", json={"address": "x"},
-                                   headers={"Authorization": "Bearer not-a-token"})).status_code == 401
+        assert (
+            await client.post(
+                f"/coops/{coop['id']}/status",
+                json={"status": "suspended", "effective_on": "2020-01-01", "reason": "abc"},
+            )
+        ).status_code == 401
+        assert (
+            await client.patch(
+                f"/coops/{coop['id']}", json={"address": "x"}, headers={"Authorization": "Bearer not-a-token"}
+            )
+        ).status_code == 401
         assert (await client.post("/partners", json={"name": "Thương lái A", "kind": "trader"})).status_code == 401
-        bad = await client.post(f"/coops/{coop['id']}/status", headers={**bearer(), "Accept-Language": "en"},
-                                json={"status": "closed", "effective_on": "2999-01-01", "reason": ""})
+        bad = await client.post(
+            f"/coops/{coop['id']}/status",
+            headers={**bearer(), "Accept-Language": "en"},
+            json={"status": "closed", "effective_on": "2999-01-01", "reason": ""},
+        )
         assert bad.status_code == 422
         assert {e["loc"][-1] for e in bad.json()["detail"]} == {"status", "effective_on", "reason"}
         assert (await client.get("/coops/999999/history")).status_code == 404
@@ -320,11 +491,17 @@ async def test_history_lists_events_recorded_by_any_registry_handler(database_ur
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         other = (await client.post("/coops", json={**COOP, "registration_code": "TN-2"}, headers=bearer())).json()
         async with app.state.runtime.sessions() as session:
-            record_event(session, contracts.STREAM, contracts.CoopGraded(
-                grading_id=7, coop_id=coop["id"], year=2024, scheme="TT01/2020", total_score=82, grade="tot"))
+            record_event(
+                session,
+                contracts.STREAM,
+                contracts.CoopGraded(
+                    grading_id=7, coop_id=coop["id"], year=2024, scheme="TT01/2020", total_score=82, grade="tot"
+                ),
+            )
             await session.commit()
         history = (await client.get(f"/coops/{coop['id']}/history")).json()
         assert [e["event_type"] for e in history["events"]] == ["registry.coop_registered", "registry.coop_graded"]
         assert history["events"][1]["payload"]["grade"] == "tot"
         assert [e["event_type"] for e in (await client.get(f"/coops/{other['id']}/history")).json()["events"]] == [
-            "registry.coop_registered"]
+            "registry.coop_registered"
+        ]

@@ -3,10 +3,16 @@ certificate validity on a date, revocation, OCOP stars, and the events they publ
 
 from __future__ import annotations
 
-from tests.support import bearer, wait_until
 from tests.integration._registry_quality import (
-    POINT, PROVINCE, SQUARE, events_of, new_coop, new_member, registry,
+    POINT,
+    PROVINCE,
+    SQUARE,
+    events_of,
+    new_coop,
+    new_member,
+    registry,
 )
+from tests.support import bearer, wait_until
 
 EN = {"Accept-Language": "en"}
 
@@ -15,9 +21,14 @@ async def test_coop_registers_its_plot_and_publishes_it(database_url_factory, re
     async with registry(database_url_factory, redis_url, stream_prefix) as client:
         coop = await new_coop(client)
         member = await new_member(client, coop["id"])
-        body = {"planting_area_code": "VN-TNDP-0001", "member_id": member["id"], "area_ha": "0.75",
-                "crop": "Chè", "cultivar": "Trung du",
-                "geometry": {"type": "Point", "coordinates": [105.74531249, 21.60123456]}}
+        body = {
+            "planting_area_code": "VN-TNDP-0001",
+            "member_id": member["id"],
+            "area_ha": "0.75",
+            "crop": "Chè",
+            "cultivar": "Trung du",
+            "geometry": {"type": "Point", "coordinates": [105.74531249, 21.60123456]},
+        }
         created = await client.post(f"/coops/{coop['id']}/plots", json=body, headers=bearer("coop", coop_id=coop["id"]))
         assert created.status_code == 201, created.text
         plot = created.json()
@@ -30,8 +41,9 @@ async def test_coop_registers_its_plot_and_publishes_it(database_url_factory, re
         assert (await client.get("/plots", params={"planting_area_code": "VN-TNDP-0001"})).json() == [plot]
         assert (await client.get("/plots", params={"planting_area_code": "VN-TNDP-9999"})).json() == []
 
-        published = await wait_until(lambda: events_of(redis, stream_prefix, "registry.plot_registered"),
-                                     message="PlotRegistered")
+        published = await wait_until(
+            lambda: events_of(redis, stream_prefix, "registry.plot_registered"), message="PlotRegistered"
+        )
         assert published[0]["plot_id"] == plot["id"] and published[0]["member_id"] == member["id"]
         assert published[0]["geometry"]["coordinates"] == [105.745312, 21.601235]
         assert published[0]["planting_area_code"] == "VN-TNDP-0001"
@@ -56,7 +68,11 @@ async def test_plot_refusals_write_nothing(database_url_factory, redis_url, redi
         open_ring = {"type": "Polygon", "coordinates": [SQUARE["coordinates"][0][:-1] + [[105.8, 21.7]]]}
         refusals = {
             "plot.geometry_ring_open": {**base, "geometry": open_ring},
-            "plot.geometry_out_of_range": {**base, "area_ha": "1", "geometry": {"type": "Point", "coordinates": [21.6, 105.7]}},
+            "plot.geometry_out_of_range": {
+                **base,
+                "area_ha": "1",
+                "geometry": {"type": "Point", "coordinates": [21.6, 105.7]},
+            },
             "plot.geometry_type": {**base, "geometry": {"type": "MultiPoint", "coordinates": [[105.7, 21.6]]}},
         }
         for key, body in refusals.items():
@@ -81,8 +97,15 @@ async def test_plot_refusals_write_nothing(database_url_factory, redis_url, redi
         assert len(await events_of(redis, stream_prefix, "registry.plot_registered")) == 1
 
 
-VIETGAP = {"kind": "vietgap", "code": "VG-TN-2024-017", "issuer": "Trung tâm Chứng nhận Phù hợp QUACERT",
-           "valid_from": "2024-03-01", "valid_to": "2027-02-28", "products": ["Chè búp khô"], "area_ha": "12.5"}
+VIETGAP = {
+    "kind": "vietgap",
+    "code": "VG-TN-2024-017",
+    "issuer": "Trung tâm Chứng nhận Phù hợp QUACERT",
+    "valid_from": "2024-03-01",
+    "valid_to": "2027-02-28",
+    "products": ["Chè búp khô"],
+    "area_ha": "12.5",
+}
 
 
 async def _valid_ids(client, coop_id: int, day: str, *, nested: bool = False) -> list[int]:
@@ -95,15 +118,26 @@ async def _valid_ids(client, coop_id: int, day: str, *, nested: bool = False) ->
 
 
 async def test_certificate_valid_on_first_and_last_day_not_after_nor_once_revoked(
-        database_url_factory, redis_url, redis, stream_prefix):
+    database_url_factory, redis_url, redis, stream_prefix
+):
     async with registry(database_url_factory, redis_url, stream_prefix) as client:
         coop = await new_coop(client)
         member = await new_member(client, coop["id"])
-        plot = (await client.post(f"/coops/{coop['id']}/plots", headers=PROVINCE, json={
-            "planting_area_code": "VN-TNDP-0003", "member_id": member["id"], "area_ha": "0.5", "geometry": POINT,
-        })).json()
-        issued = await client.post(f"/coops/{coop['id']}/certificates", json={**VIETGAP, "plot_ids": [plot["id"]]},
-                                   headers=PROVINCE)
+        plot = (
+            await client.post(
+                f"/coops/{coop['id']}/plots",
+                headers=PROVINCE,
+                json={
+                    "planting_area_code": "VN-TNDP-0003",
+                    "member_id": member["id"],
+                    "area_ha": "0.5",
+                    "geometry": POINT,
+                },
+            )
+        ).json()
+        issued = await client.post(
+            f"/coops/{coop['id']}/certificates", json={**VIETGAP, "plot_ids": [plot["id"]]}, headers=PROVINCE
+        )
         assert issued.status_code == 201, issued.text
         certificate = issued.json()
         assert certificate["plot_ids"] == [plot["id"]] and certificate["products"] == ["Chè búp khô"]
@@ -115,8 +149,11 @@ async def test_certificate_valid_on_first_and_last_day_not_after_nor_once_revoke
             assert await _valid_ids(client, coop["id"], "2027-02-28", nested=nested) == [cid]
             assert await _valid_ids(client, coop["id"], "2027-03-01", nested=nested) == []
 
-        revoked = await client.post(f"/certificates/{cid}/revocation", headers=PROVINCE,
-                                    json={"revoked_on": "2025-06-10", "reason": "Vi phạm dư lượng thuốc BVTV"})
+        revoked = await client.post(
+            f"/certificates/{cid}/revocation",
+            headers=PROVINCE,
+            json={"revoked_on": "2025-06-10", "reason": "Vi phạm dư lượng thuốc BVTV"},
+        )
         assert revoked.status_code == 200, revoked.text
         assert revoked.json()["revoked_on"] == "2025-06-10" and revoked.json()["status"] == "revoked"
         assert await _valid_ids(client, coop["id"], "2025-06-09") == [cid]
@@ -125,14 +162,22 @@ async def test_certificate_valid_on_first_and_last_day_not_after_nor_once_revoke
         as_of = (await client.get(f"/certificates/{cid}", params={"valid_on": "2025-06-09"})).json()
         assert as_of["status"] == "valid" and as_of["status_on"] == "2025-06-09"
 
-        again = await client.post(f"/certificates/{cid}/revocation", headers=PROVINCE,
-                                  json={"revoked_on": "2025-07-01", "reason": "lần hai"})
+        again = await client.post(
+            f"/certificates/{cid}/revocation", headers=PROVINCE, json={"revoked_on": "2025-07-01", "reason": "lần hai"}
+        )
         assert (again.status_code, again.json()["detail"]["code"]) == (409, "certificate.already_revoked")
 
-        published = await wait_until(lambda: events_of(redis, stream_prefix, "registry.certificate_revoked"),
-                                     message="CertificateRevoked")
-        assert published == [{"certificate_id": cid, "coop_id": coop["id"], "revoked_on": "2025-06-10",
-                              "reason": "Vi phạm dư lượng thuốc BVTV"}]
+        published = await wait_until(
+            lambda: events_of(redis, stream_prefix, "registry.certificate_revoked"), message="CertificateRevoked"
+        )
+        assert published == [
+            {
+                "certificate_id": cid,
+                "coop_id": coop["id"],
+                "revoked_on": "2025-06-10",
+                "reason": "Vi phạm dư lượng thuốc BVTV",
+            }
+        ]
         issued_events = await events_of(redis, stream_prefix, "registry.certificate_issued")
         assert len(issued_events) == 1
         assert issued_events[0]["plot_ids"] == [plot["id"]] and issued_events[0]["valid_to"] == "2027-02-28"
@@ -143,8 +188,13 @@ async def test_certificate_access_and_refusals(database_url_factory, redis_url, 
         coop = await new_coop(client)
         other = await new_coop(client, name="HTX Chè La Bằng")
         member = await new_member(client, other["id"])
-        foreign_plot = (await client.post(f"/coops/{other['id']}/plots", headers=PROVINCE, json={
-            "planting_area_code": "VN-TNLB-0001", "member_id": member["id"], "area_ha": "0.3"})).json()
+        foreign_plot = (
+            await client.post(
+                f"/coops/{other['id']}/plots",
+                headers=PROVINCE,
+                json={"planting_area_code": "VN-TNLB-0001", "member_id": member["id"], "area_ha": "0.3"},
+            )
+        ).json()
         url = f"/coops/{coop['id']}/certificates"
         assert (await client.post(url, json=VIETGAP, headers=bearer("coop", coop_id=coop["id"]))).status_code == 403
         assert (await client.post(url, json=VIETGAP)).status_code == 401
@@ -155,8 +205,9 @@ async def test_certificate_access_and_refusals(database_url_factory, redis_url, 
         assert (await client.post(url, json=VIETGAP, headers=PROVINCE)).status_code == 201
         duplicate = await client.post(url, json=VIETGAP, headers=PROVINCE)
         assert (duplicate.status_code, duplicate.json()["detail"]["code"]) == (409, "certificate.duplicate")
-        future = await client.post("/certificates/1/revocation", headers=PROVINCE,
-                                   json={"revoked_on": "2099-01-01", "reason": "chưa xảy ra"})
+        future = await client.post(
+            "/certificates/1/revocation", headers=PROVINCE, json={"revoked_on": "2099-01-01", "reason": "chưa xảy ra"}
+        )
         assert future.json()["detail"]["code"] == "certificate.revoked_in_future"
         assert (await client.get("/certificates", params={"code": VIETGAP["code"]})).json()["total"] == 1
         assert (await client.get("/certificates/999")).status_code == 404
@@ -167,12 +218,18 @@ async def test_ocop_stars_from_score_or_given(database_url_factory, redis_url, r
     async with registry(database_url_factory, redis_url, stream_prefix) as client:
         coop = await new_coop(client)
         url = f"/coops/{coop['id']}/certificates"
-        ocop = {"kind": "ocop", "issuer": "UBND tỉnh Thái Nguyên", "valid_from": "2024-01-15",
-                "valid_to": "2027-01-14", "products": ["Chè Tân Hương"]}
+        ocop = {
+            "kind": "ocop",
+            "issuer": "UBND tỉnh Thái Nguyên",
+            "valid_from": "2024-01-15",
+            "valid_to": "2027-01-14",
+            "products": ["Chè Tân Hương"],
+        }
         expected = {"69": 3, "70": 4, "89": 4, "90": 5}
         for score, stars in expected.items():
-            created = await client.post(url, json={**ocop, "code": f"OCOP-{score}", "ocop_score": int(score)},
-                                        headers=PROVINCE)
+            created = await client.post(
+                url, json={**ocop, "code": f"OCOP-{score}", "ocop_score": int(score)}, headers=PROVINCE
+            )
             assert created.status_code == 201, created.text
             assert (created.json()["ocop_stars"], created.json()["ocop_score"]) == (stars, int(score))
         given = await client.post(url, json={**ocop, "code": "OCOP-5S", "ocop_stars": 5}, headers=PROVINCE)
@@ -192,7 +249,8 @@ async def test_ocop_stars_from_score_or_given(database_url_factory, redis_url, r
         assert sorted(c["ocop_stars"] for c in listed["items"]) == [3, 4, 4, 5, 5]
 
         published = await wait_until(
-            lambda: _count_at_least(redis, stream_prefix, "registry.certificate_issued", 5), message="5 issued")
+            lambda: _count_at_least(redis, stream_prefix, "registry.certificate_issued", 5), message="5 issued"
+        )
         assert sorted(e["ocop_stars"] for e in published) == [3, 4, 4, 5, 5]
 
 

@@ -45,14 +45,14 @@ from decimal import Decimal
 import httpx
 from openpyxl import load_workbook
 
-from shared.events.envelope import Event, EventEnvelope
+from services.reporting.app import create_app
 from shared.events import registry as R
 from shared.events import supplychain as S
-from tests.support import bearer, running_app, service_settings
-from services.reporting.app import create_app
+from shared.events.envelope import Event, EventEnvelope
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, publish
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import snapshot
+from tests.support import bearer, running_app, service_settings
 
 TEA, DRY = "chè búp tươi", "chè búp khô"
 P1_NAME = "Công ty CP Chè Thái Nguyên"
@@ -63,18 +63,38 @@ def env(event: Event) -> EventEnvelope:
 
 
 def coop(coop_id, form, founded_on, ward):
-    return R.CoopRegistered(coop_id=coop_id, name=f"HTX số {coop_id}", form=form, registration_code=f"TN-{coop_id}",
-                            ward_code=ward, founded_on=founded_on, status="active")
+    return R.CoopRegistered(
+        coop_id=coop_id,
+        name=f"HTX số {coop_id}",
+        form=form,
+        registration_code=f"TN-{coop_id}",
+        ward_code=ward,
+        founded_on=founded_on,
+        status="active",
+    )
 
 
 def member(member_id, coop_id, membership, joined_on):
-    return R.MemberJoined(member_id=member_id, coop_id=coop_id, name=f"Hộ Đỗ Thị {member_id}", kind="household",
-                          membership=membership, joined_on=joined_on)
+    return R.MemberJoined(
+        member_id=member_id,
+        coop_id=coop_id,
+        name=f"Hộ Đỗ Thị {member_id}",
+        kind="household",
+        membership=membership,
+        joined_on=joined_on,
+    )
 
 
 def graded(grading_id, coop_id, year, grade, revision=1):
-    return R.CoopGraded(grading_id=grading_id, coop_id=coop_id, year=year, scheme="TT01/2020",
-                        total_score=None if grade == "not_graded" else 70, grade=grade, revision=revision)
+    return R.CoopGraded(
+        grading_id=grading_id,
+        coop_id=coop_id,
+        year=year,
+        scheme="TT01/2020",
+        total_score=None if grade == "not_graded" else 70,
+        grade=grade,
+        revision=revision,
+    )
 
 
 def registry_events() -> list[EventEnvelope]:
@@ -93,107 +113,199 @@ def registry_events() -> list[EventEnvelope]:
         member(4, 2, "official", date(2024, 4, 1)),
         member(5, 4, "official", date(2021, 1, 1)),
         R.MemberLeft(member_id=5, coop_id=4, left_on=date(2024, 11, 30)),
-        graded(1, 1, 2024, "tot"), graded(2, 2, 2024, "trung_binh"), graded(3, 4, 2024, "yeu"),
-        graded(4, 3, 2024, "not_graded"), graded(5, 1, 2023, "kha"),
+        graded(1, 1, 2024, "tot"),
+        graded(2, 2, 2024, "trung_binh"),
+        graded(3, 4, 2024, "yeu"),
+        graded(4, 3, 2024, "not_graded"),
+        graded(5, 1, 2023, "kha"),
         graded(6, 2, 2024, "kha", revision=2),  # the regrade replaces C2's first grading
         R.PartnerRegistered(partner_id=1, name=P1_NAME, kind="enterprise", ward_code="05488"),
-        R.ChainContractSigned(contract_id=1, coop_id=1, partner_id=1, product=TEA, valid_from=date(2023, 1, 1),
-                              valid_to=date(2024, 1, 1)),
+        R.ChainContractSigned(
+            contract_id=1, coop_id=1, partner_id=1, product=TEA, valid_from=date(2023, 1, 1), valid_to=date(2024, 1, 1)
+        ),
         R.ChainContractSigned(contract_id=2, coop_id=2, partner_id=1, product=TEA, valid_from=date(2025, 1, 1)),
         R.ChainContractSigned(contract_id=3, coop_id=4, partner_id=1, product=TEA, valid_from=date(2024, 1, 1)),
-        R.PlotRegistered(plot_id=1, coop_id=1, member_id=1, planting_area_code="VT-05488-001",
-                         area_ha=Decimal("0.5"), crop="chè"),
-        R.PlotRegistered(plot_id=2, coop_id=1, member_id=2, planting_area_code="VT-05488-002",
-                         area_ha=Decimal("0.3"), crop="chè"),
-        R.PlotRegistered(plot_id=3, coop_id=2, member_id=4, planting_area_code="VT-05503-001",
-                         area_ha=Decimal("0.4"), crop="chè"),
-        R.CertificateIssued(certificate_id=1, coop_id=1, kind="vietgap", code="VG-1", issuer="Trung tâm KN",
-                            valid_from=date(2023, 6, 1), valid_to=date(2024, 8, 31), plot_ids=[1]),
-        R.CertificateIssued(certificate_id=2, coop_id=1, kind="organic", code="HC-2", issuer="TQC",
-                            valid_from=date(2024, 1, 1), valid_to=date(2026, 12, 31), plot_ids=[2]),
+        R.PlotRegistered(
+            plot_id=1, coop_id=1, member_id=1, planting_area_code="VT-05488-001", area_ha=Decimal("0.5"), crop="chè"
+        ),
+        R.PlotRegistered(
+            plot_id=2, coop_id=1, member_id=2, planting_area_code="VT-05488-002", area_ha=Decimal("0.3"), crop="chè"
+        ),
+        R.PlotRegistered(
+            plot_id=3, coop_id=2, member_id=4, planting_area_code="VT-05503-001", area_ha=Decimal("0.4"), crop="chè"
+        ),
+        R.CertificateIssued(
+            certificate_id=1,
+            coop_id=1,
+            kind="vietgap",
+            code="VG-1",
+            issuer="Trung tâm KN",
+            valid_from=date(2023, 6, 1),
+            valid_to=date(2024, 8, 31),
+            plot_ids=[1],
+        ),
+        R.CertificateIssued(
+            certificate_id=2,
+            coop_id=1,
+            kind="organic",
+            code="HC-2",
+            issuer="TQC",
+            valid_from=date(2024, 1, 1),
+            valid_to=date(2026, 12, 31),
+            plot_ids=[2],
+        ),
         R.CertificateRevoked(certificate_id=2, coop_id=1, revoked_on=date(2024, 7, 1), reason="vi phạm"),
-        R.CertificateIssued(certificate_id=3, coop_id=2, kind="vietgap", code="VG-3", issuer="Trung tâm KN",
-                            valid_from=date(2025, 1, 1), valid_to=date(2027, 12, 31), plot_ids=[3]),
-        R.InspectionRecorded(inspection_id=1, coop_id=1, inspected_on=date(2024, 3, 1), body="Sở NN",
-                             kind="định kỳ", violations=2),
+        R.CertificateIssued(
+            certificate_id=3,
+            coop_id=2,
+            kind="vietgap",
+            code="VG-3",
+            issuer="Trung tâm KN",
+            valid_from=date(2025, 1, 1),
+            valid_to=date(2027, 12, 31),
+            plot_ids=[3],
+        ),
+        R.InspectionRecorded(
+            inspection_id=1, coop_id=1, inspected_on=date(2024, 3, 1), body="Sở NN", kind="định kỳ", violations=2
+        ),
         R.ViolationResolved(inspection_id=1, violation_id=1, coop_id=1, resolved_on=date(2024, 4, 1)),
         R.ViolationResolved(inspection_id=1, violation_id=2, coop_id=1, resolved_on=date(2025, 1, 15)),
-        R.InspectionRecorded(inspection_id=2, coop_id=1, inspected_on=date(2024, 10, 1), body="Sở NN",
-                             kind="định kỳ", commended=True),
-        R.InspectionRecorded(inspection_id=3, coop_id=2, inspected_on=date(2024, 5, 5), body="UBND xã",
-                             kind="đột xuất", violations=1),
+        R.InspectionRecorded(
+            inspection_id=2, coop_id=1, inspected_on=date(2024, 10, 1), body="Sở NN", kind="định kỳ", commended=True
+        ),
+        R.InspectionRecorded(
+            inspection_id=3, coop_id=2, inspected_on=date(2024, 5, 5), body="UBND xã", kind="đột xuất", violations=1
+        ),
         R.ViolationResolved(inspection_id=3, violation_id=1, coop_id=2, resolved_on=date(2024, 5, 20)),
-        R.InspectionRecorded(inspection_id=4, coop_id=2, inspected_on=date(2023, 5, 5), body="UBND xã",
-                             kind="đột xuất", violations=3),
+        R.InspectionRecorded(
+            inspection_id=4, coop_id=2, inspected_on=date(2023, 5, 5), body="UBND xã", kind="đột xuất", violations=3
+        ),
     ]
     return [env(e) for e in events]
 
 
 def harvest(lot, coop_id, member_id, kg, on, round_, plot=None, product=TEA):
-    return S.LotHarvested(lot_code=lot, coop_id=coop_id, member_id=member_id, product=product,
-                          quantity_kg=Decimal(kg), harvested_on=on, harvest_round=round_, plot_code=plot)
+    return S.LotHarvested(
+        lot_code=lot,
+        coop_id=coop_id,
+        member_id=member_id,
+        product=product,
+        quantity_kg=Decimal(kg),
+        harvested_on=on,
+        harvest_round=round_,
+        plot_code=plot,
+    )
 
 
 def purchase(purchase_id, lot, coop_id, member_id, kg, price, on, round_):
-    return S.LotPurchased(purchase_id=purchase_id, lot_code=lot, coop_id=coop_id, member_id=member_id,
-                          quantity_kg=Decimal(kg), price_per_kg_vnd=price, amount_vnd=int(Decimal(kg) * price),
-                          purchased_on=on, harvest_round=round_)
+    return S.LotPurchased(
+        purchase_id=purchase_id,
+        lot_code=lot,
+        coop_id=coop_id,
+        member_id=member_id,
+        quantity_kg=Decimal(kg),
+        price_per_kg_vnd=price,
+        amount_vnd=int(Decimal(kg) * price),
+        purchased_on=on,
+        harvest_round=round_,
+    )
 
 
 def sale(sale_id, lot, coop_id, kg, price, on, buyer, partner=None):
-    return S.LotSold(sale_id=sale_id, lot_code=lot, coop_id=coop_id, buyer_name=buyer, buyer_partner_id=partner,
-                     quantity_kg=Decimal(kg), price_per_kg_vnd=price, amount_vnd=int(Decimal(kg) * price),
-                     sold_on=on, invoice_number=f"HD-{sale_id}")
+    return S.LotSold(
+        sale_id=sale_id,
+        lot_code=lot,
+        coop_id=coop_id,
+        buyer_name=buyer,
+        buyer_partner_id=partner,
+        quantity_kg=Decimal(kg),
+        price_per_kg_vnd=price,
+        amount_vnd=int(Decimal(kg) * price),
+        sold_on=on,
+        invoice_number=f"HD-{sale_id}",
+    )
 
 
 def supplychain_events() -> tuple[list[EventEnvelope], list[EventEnvelope], list[EventEnvelope]]:
     """(facts, wrong facts, corrections with their corrective facts)."""
-    facts = [env(e) for e in [
-        harvest("L0", 1, 1, "10", date(2023, 6, 1), 3, "VT-05488-001"),
-        purchase(1, "L0", 1, 1, "10", 50_000, date(2023, 6, 2), 3),
-        purchase(2, "LX", 1, 2, "65", 20_000, date(2023, 7, 2), 4),
-        harvest("L1", 1, 1, "100", date(2024, 5, 10), 1, "VT-05488-001"),
-        harvest("L2", 1, 2, "50.5", date(2024, 6, 15), 2, "VT-05488-002"),
-        harvest("L3", 1, 2, "40", date(2024, 7, 1), 3, "VT-05488-002"),
-        harvest("L4", 1, 1, "30", date(2024, 9, 1), 4, "VT-05488-001"),
-        harvest("L5", 2, 4, "20.25", date(2024, 6, 20), 2, "VT-05503-001"),
-        harvest("L8", 2, 4, "5", date(2024, 6, 25), 2, None, DRY),
-        purchase(3, "L1", 1, 1, "100", 12_000, date(2024, 5, 11), 1),
-        purchase(4, "L2", 1, 2, "50.5", 12_000, date(2024, 6, 16), 2),
-        purchase(5, "L3", 1, 2, "40", 15_000, date(2024, 7, 2), 3),
-        purchase(6, "L4", 1, 1, "30", 10_000, date(2024, 9, 2), 4),
-        purchase(7, "L5", 2, 4, "20.25", 20_000, date(2024, 6, 21), 2),
-        S.LotsTransformed(batch_id="B1", coop_id=1, step="processing", transformed_on=date(2024, 5, 12),
-                          inputs=[S.LotQuantity(lot_code="L1", quantity_kg=Decimal("100"))],
-                          outputs=[S.LotQuantity(lot_code="D1", quantity_kg=Decimal("18"), product="chè xanh",
-                                                 grade="móc câu"),
-                                   S.LotQuantity(lot_code="D2", quantity_kg=Decimal("2"), product="chè xanh",
-                                                 grade="tôm nõn")]),
-        sale(1, "D1", 1, "10", 300_000, date(2024, 5, 20), "Cty Chè TN", partner=1),
-        sale(2, "D2", 1, "2", 700_000, date(2024, 5, 25), "Chị Lan (thương lái)"),
-        sale(3, "D1", 1, "5", 320_000, date(2024, 6, 3), "Cty Chè TN", partner=1),
-        sale(4, "L5", 2, "20.25", 25_000, date(2024, 6, 22), "Chợ Tân Cương"),
-        S.LotsTransformed(batch_id="B2", coop_id=1, step="packing", transformed_on=date(2024, 6, 10),
-                          inputs=[S.LotQuantity(lot_code="D1", quantity_kg=Decimal("3"))],
-                          outputs=[S.LotQuantity(lot_code="K1", quantity_kg=Decimal("3"), product="chè xanh hộp")]),
-        sale(6, "K1", 1, "3", 350_000, date(2024, 6, 12), "Cty Chè TN", partner=1),
-        S.LotShipped(shipment_id=1, coop_id=1, partner_id=1, shipped_on=date(2024, 6, 3), document_number="PX-1",
-                     lots=[S.LotQuantity(lot_code="D1", quantity_kg=Decimal("5"))]),
-        S.ShipmentReceived(shipment_id=1, partner_id=1, received_on=date(2024, 6, 4)),
-    ]]
-    wrong = [env(e) for e in [
-        harvest("L6", 1, 1, "999", date(2024, 6, 1), 2, "VT-05488-001"),
-        purchase(8, "L6", 1, 1, "999", 12_000, date(2024, 6, 2), 2),
-        sale(5, "L9", 3, "1", 100_000, date(2024, 12, 31), "Chợ Đại Phúc"),
-    ]]
-    corrective = [env(e) for e in [
-        harvest("L6b", 1, 1, "9.99", date(2024, 6, 1), 2, "VT-05488-001"),
-        purchase(9, "L6b", 1, 1, "9.99", 12_000, date(2024, 6, 2), 2),
-    ]]
-    corrections = [env(S.EventCorrected(corrected_event_id=str(w.event_id), reason="nhập sai",
-                                        declared_on=date(2024, 12, 31),
-                                        corrective_event_ids=[str(c.event_id)] if c else []))
-                   for w, c in zip(wrong, [*corrective, None])]
+    facts = [
+        env(e)
+        for e in [
+            harvest("L0", 1, 1, "10", date(2023, 6, 1), 3, "VT-05488-001"),
+            purchase(1, "L0", 1, 1, "10", 50_000, date(2023, 6, 2), 3),
+            purchase(2, "LX", 1, 2, "65", 20_000, date(2023, 7, 2), 4),
+            harvest("L1", 1, 1, "100", date(2024, 5, 10), 1, "VT-05488-001"),
+            harvest("L2", 1, 2, "50.5", date(2024, 6, 15), 2, "VT-05488-002"),
+            harvest("L3", 1, 2, "40", date(2024, 7, 1), 3, "VT-05488-002"),
+            harvest("L4", 1, 1, "30", date(2024, 9, 1), 4, "VT-05488-001"),
+            harvest("L5", 2, 4, "20.25", date(2024, 6, 20), 2, "VT-05503-001"),
+            harvest("L8", 2, 4, "5", date(2024, 6, 25), 2, None, DRY),
+            purchase(3, "L1", 1, 1, "100", 12_000, date(2024, 5, 11), 1),
+            purchase(4, "L2", 1, 2, "50.5", 12_000, date(2024, 6, 16), 2),
+            purchase(5, "L3", 1, 2, "40", 15_000, date(2024, 7, 2), 3),
+            purchase(6, "L4", 1, 1, "30", 10_000, date(2024, 9, 2), 4),
+            purchase(7, "L5", 2, 4, "20.25", 20_000, date(2024, 6, 21), 2),
+            S.LotsTransformed(
+                batch_id="B1",
+                coop_id=1,
+                step="processing",
+                transformed_on=date(2024, 5, 12),
+                inputs=[S.LotQuantity(lot_code="L1", quantity_kg=Decimal("100"))],
+                outputs=[
+                    S.LotQuantity(lot_code="D1", quantity_kg=Decimal("18"), product="chè xanh", grade="móc câu"),
+                    S.LotQuantity(lot_code="D2", quantity_kg=Decimal("2"), product="chè xanh", grade="tôm nõn"),
+                ],
+            ),
+            sale(1, "D1", 1, "10", 300_000, date(2024, 5, 20), "Cty Chè TN", partner=1),
+            sale(2, "D2", 1, "2", 700_000, date(2024, 5, 25), "Chị Lan (thương lái)"),
+            sale(3, "D1", 1, "5", 320_000, date(2024, 6, 3), "Cty Chè TN", partner=1),
+            sale(4, "L5", 2, "20.25", 25_000, date(2024, 6, 22), "Chợ Tân Cương"),
+            S.LotsTransformed(
+                batch_id="B2",
+                coop_id=1,
+                step="packing",
+                transformed_on=date(2024, 6, 10),
+                inputs=[S.LotQuantity(lot_code="D1", quantity_kg=Decimal("3"))],
+                outputs=[S.LotQuantity(lot_code="K1", quantity_kg=Decimal("3"), product="chè xanh hộp")],
+            ),
+            sale(6, "K1", 1, "3", 350_000, date(2024, 6, 12), "Cty Chè TN", partner=1),
+            S.LotShipped(
+                shipment_id=1,
+                coop_id=1,
+                partner_id=1,
+                shipped_on=date(2024, 6, 3),
+                document_number="PX-1",
+                lots=[S.LotQuantity(lot_code="D1", quantity_kg=Decimal("5"))],
+            ),
+            S.ShipmentReceived(shipment_id=1, partner_id=1, received_on=date(2024, 6, 4)),
+        ]
+    ]
+    wrong = [
+        env(e)
+        for e in [
+            harvest("L6", 1, 1, "999", date(2024, 6, 1), 2, "VT-05488-001"),
+            purchase(8, "L6", 1, 1, "999", 12_000, date(2024, 6, 2), 2),
+            sale(5, "L9", 3, "1", 100_000, date(2024, 12, 31), "Chợ Đại Phúc"),
+        ]
+    ]
+    corrective = [
+        env(e)
+        for e in [
+            harvest("L6b", 1, 1, "9.99", date(2024, 6, 1), 2, "VT-05488-001"),
+            purchase(9, "L6b", 1, 1, "9.99", 12_000, date(2024, 6, 2), 2),
+        ]
+    ]
+    corrections = [
+        env(
+            S.EventCorrected(
+                corrected_event_id=str(w.event_id),
+                reason="nhập sai",
+                declared_on=date(2024, 12, 31),
+                corrective_event_ids=[str(c.event_id)] if c else [],
+            )
+        )
+        for w, c in zip(wrong, [*corrective, None])
+    ]
     return facts, wrong, corrections + corrective
 
 
@@ -203,54 +315,178 @@ def kg(value: str) -> str:
 
 EXPECTED_REPORTS = {
     "production": [
-        {"product": DRY, "commune_code": "05503", "commune_name": "Xã Tân Cương", "month": "2024-06",
-         "harvest_round": 2, "lots": 1, "kg": kg("5")},
-        {"product": TEA, "commune_code": "05455", "commune_name": "Phường Quyết Thắng", "month": "2024-05",
-         "harvest_round": 1, "lots": 1, "kg": kg("100")},
-        {"product": TEA, "commune_code": "05455", "commune_name": "Phường Quyết Thắng", "month": "2024-06",
-         "harvest_round": 2, "lots": 2, "kg": kg("60.49")},
-        {"product": TEA, "commune_code": "05455", "commune_name": "Phường Quyết Thắng", "month": "2024-07",
-         "harvest_round": 3, "lots": 1, "kg": kg("40")},
-        {"product": TEA, "commune_code": "05455", "commune_name": "Phường Quyết Thắng", "month": "2024-09",
-         "harvest_round": 4, "lots": 1, "kg": kg("30")},
-        {"product": TEA, "commune_code": "05503", "commune_name": "Xã Tân Cương", "month": "2024-06",
-         "harvest_round": 2, "lots": 1, "kg": kg("20.25")},
+        {
+            "product": DRY,
+            "commune_code": "05503",
+            "commune_name": "Xã Tân Cương",
+            "month": "2024-06",
+            "harvest_round": 2,
+            "lots": 1,
+            "kg": kg("5"),
+        },
+        {
+            "product": TEA,
+            "commune_code": "05455",
+            "commune_name": "Phường Quyết Thắng",
+            "month": "2024-05",
+            "harvest_round": 1,
+            "lots": 1,
+            "kg": kg("100"),
+        },
+        {
+            "product": TEA,
+            "commune_code": "05455",
+            "commune_name": "Phường Quyết Thắng",
+            "month": "2024-06",
+            "harvest_round": 2,
+            "lots": 2,
+            "kg": kg("60.49"),
+        },
+        {
+            "product": TEA,
+            "commune_code": "05455",
+            "commune_name": "Phường Quyết Thắng",
+            "month": "2024-07",
+            "harvest_round": 3,
+            "lots": 1,
+            "kg": kg("40"),
+        },
+        {
+            "product": TEA,
+            "commune_code": "05455",
+            "commune_name": "Phường Quyết Thắng",
+            "month": "2024-09",
+            "harvest_round": 4,
+            "lots": 1,
+            "kg": kg("30"),
+        },
+        {
+            "product": TEA,
+            "commune_code": "05503",
+            "commune_name": "Xã Tân Cương",
+            "month": "2024-06",
+            "harvest_round": 2,
+            "lots": 1,
+            "kg": kg("20.25"),
+        },
     ],
     "sales": [
-        {"grade": "chưa phân loại", "buyer": "Chợ Tân Cương", "month": "2024-06", "sales": 1, "kg": kg("20.25"),
-         "amount_vnd": 506_250},
-        {"grade": "móc câu", "buyer": P1_NAME, "month": "2024-05", "sales": 1, "kg": kg("10"),
-         "amount_vnd": 3_000_000},
-        {"grade": "móc câu", "buyer": P1_NAME, "month": "2024-06", "sales": 2, "kg": kg("8"),
-         "amount_vnd": 2_650_000},
-        {"grade": "tôm nõn", "buyer": "Chị Lan (thương lái)", "month": "2024-05", "sales": 1, "kg": kg("2"),
-         "amount_vnd": 1_400_000},
+        {
+            "grade": "chưa phân loại",
+            "buyer": "Chợ Tân Cương",
+            "month": "2024-06",
+            "sales": 1,
+            "kg": kg("20.25"),
+            "amount_vnd": 506_250,
+        },
+        {"grade": "móc câu", "buyer": P1_NAME, "month": "2024-05", "sales": 1, "kg": kg("10"), "amount_vnd": 3_000_000},
+        {"grade": "móc câu", "buyer": P1_NAME, "month": "2024-06", "sales": 2, "kg": kg("8"), "amount_vnd": 2_650_000},
+        {
+            "grade": "tôm nõn",
+            "buyer": "Chị Lan (thương lái)",
+            "month": "2024-05",
+            "sales": 1,
+            "kg": kg("2"),
+            "amount_vnd": 1_400_000,
+        },
     ],
     "payables": [
-        {"coop_id": 1, "coop_name": "HTX số 1", "member_id": 1, "member_name": "Hộ Đỗ Thị 1", "harvest_round": 1,
-         "purchases": 1, "kg": kg("100"), "amount_vnd": 1_200_000},
-        {"coop_id": 1, "coop_name": "HTX số 1", "member_id": 1, "member_name": "Hộ Đỗ Thị 1", "harvest_round": 2,
-         "purchases": 1, "kg": kg("9.99"), "amount_vnd": 119_880},
-        {"coop_id": 1, "coop_name": "HTX số 1", "member_id": 1, "member_name": "Hộ Đỗ Thị 1", "harvest_round": 4,
-         "purchases": 1, "kg": kg("30"), "amount_vnd": 300_000},
-        {"coop_id": 1, "coop_name": "HTX số 1", "member_id": 2, "member_name": "Hộ Đỗ Thị 2", "harvest_round": 2,
-         "purchases": 1, "kg": kg("50.5"), "amount_vnd": 606_000},
-        {"coop_id": 1, "coop_name": "HTX số 1", "member_id": 2, "member_name": "Hộ Đỗ Thị 2", "harvest_round": 3,
-         "purchases": 1, "kg": kg("40"), "amount_vnd": 600_000},
-        {"coop_id": 2, "coop_name": "HTX số 2", "member_id": 4, "member_name": "Hộ Đỗ Thị 4", "harvest_round": 2,
-         "purchases": 1, "kg": kg("20.25"), "amount_vnd": 405_000},
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "member_id": 1,
+            "member_name": "Hộ Đỗ Thị 1",
+            "harvest_round": 1,
+            "purchases": 1,
+            "kg": kg("100"),
+            "amount_vnd": 1_200_000,
+        },
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "member_id": 1,
+            "member_name": "Hộ Đỗ Thị 1",
+            "harvest_round": 2,
+            "purchases": 1,
+            "kg": kg("9.99"),
+            "amount_vnd": 119_880,
+        },
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "member_id": 1,
+            "member_name": "Hộ Đỗ Thị 1",
+            "harvest_round": 4,
+            "purchases": 1,
+            "kg": kg("30"),
+            "amount_vnd": 300_000,
+        },
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "member_id": 2,
+            "member_name": "Hộ Đỗ Thị 2",
+            "harvest_round": 2,
+            "purchases": 1,
+            "kg": kg("50.5"),
+            "amount_vnd": 606_000,
+        },
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "member_id": 2,
+            "member_name": "Hộ Đỗ Thị 2",
+            "harvest_round": 3,
+            "purchases": 1,
+            "kg": kg("40"),
+            "amount_vnd": 600_000,
+        },
+        {
+            "coop_id": 2,
+            "coop_name": "HTX số 2",
+            "member_id": 4,
+            "member_name": "Hộ Đỗ Thị 4",
+            "harvest_round": 2,
+            "purchases": 1,
+            "kg": kg("20.25"),
+            "amount_vnd": 405_000,
+        },
     ],
     "inspections": [
-        {"coop_id": 1, "coop_name": "HTX số 1", "inspections": 2, "violations": 2, "resolved": 1, "open": 1,
-         "commended": 1},
-        {"coop_id": 2, "coop_name": "HTX số 2", "inspections": 1, "violations": 1, "resolved": 1, "open": 0,
-         "commended": 0},
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "inspections": 2,
+            "violations": 2,
+            "resolved": 1,
+            "open": 1,
+            "commended": 1,
+        },
+        {
+            "coop_id": 2,
+            "coop_name": "HTX số 2",
+            "inspections": 1,
+            "violations": 1,
+            "resolved": 1,
+            "open": 0,
+            "commended": 0,
+        },
     ],
     "certified": [
-        {"coop_id": 1, "coop_name": "HTX số 1", "harvested_kg": kg("230.49"), "certified_kg": kg("160.49"),
-         "certified_share": 0.6963},
-        {"coop_id": 2, "coop_name": "HTX số 2", "harvested_kg": kg("25.25"), "certified_kg": kg("0"),
-         "certified_share": 0.0},
+        {
+            "coop_id": 1,
+            "coop_name": "HTX số 1",
+            "harvested_kg": kg("230.49"),
+            "certified_kg": kg("160.49"),
+            "certified_share": 0.6963,
+        },
+        {
+            "coop_id": 2,
+            "coop_name": "HTX số 2",
+            "harvested_kg": kg("25.25"),
+            "certified_kg": kg("0"),
+            "certified_share": 0.0,
+        },
     ],
 }
 EXPECTED_TOTALS = {
@@ -263,34 +499,74 @@ EXPECTED_TOTALS = {
 
 
 def scorecard(report: dict) -> dict:
-    keys = ("coops", "new_coops", "new_unions", "effective_share", "grading", "members", "harvest", "sales",
-            "member_income", "member_income_growth", "chain", "contract_share", "traced_sales_share")
+    keys = (
+        "coops",
+        "new_coops",
+        "new_unions",
+        "effective_share",
+        "grading",
+        "members",
+        "harvest",
+        "sales",
+        "member_income",
+        "member_income_growth",
+        "chain",
+        "contract_share",
+        "traced_sales_share",
+    )
     return {key: report[key] for key in keys}
 
 
 def figure(value, target=None, comparison=None, met=None, since=None, note=None):
-    return {"value": value, "target": target, "comparison": comparison, "met": met, "since": since,
-            "available": value is not None, "note": note}
+    return {
+        "value": value,
+        "target": target,
+        "comparison": comparison,
+        "met": met,
+        "since": since,
+        "available": value is not None,
+        "note": note,
+    }
 
 
 EXPECTED_KPIS_2024 = {
-    "coops": {"total": 5, "by_status": {"active": 4, "suspended": 0, "dissolved": 1},
-              "by_form": {"to_hop_tac": {"total": 0, "active": 0, "suspended": 0, "dissolved": 0},
-                          "hop_tac_xa": {"total": 4, "active": 3, "suspended": 0, "dissolved": 1},
-                          "lien_hiep": {"total": 1, "active": 1, "suspended": 0, "dissolved": 0}}},
+    "coops": {
+        "total": 5,
+        "by_status": {"active": 4, "suspended": 0, "dissolved": 1},
+        "by_form": {
+            "to_hop_tac": {"total": 0, "active": 0, "suspended": 0, "dissolved": 0},
+            "hop_tac_xa": {"total": 4, "active": 3, "suspended": 0, "dissolved": 1},
+            "lien_hiep": {"total": 1, "active": 1, "suspended": 0, "dissolved": 0},
+        },
+    },
     "new_coops": figure(2, 30, ">=", False, "2024-01-01"),
     "new_unions": figure(1, 5, ">=", False, "2021-01-01"),
     "effective_share": figure(0.6667, 0.65, ">", True),
-    "grading": {"graded": 3, "effective": 2, "not_graded": 1, "share": 0.6667,
-                "by_grade": {"tot": 1, "kha": 1, "trung_binh": 0, "yeu": 1, "not_graded": 1}},
+    "grading": {
+        "graded": 3,
+        "effective": 2,
+        "not_graded": 1,
+        "share": 0.6667,
+        "by_grade": {"tot": 1, "kha": 1, "trung_binh": 0, "yeu": 1, "not_graded": 1},
+    },
     "members": {"total": 4, "members": 3, "workers": 1, "by_membership": {"official": 3, "associate": 0, "worker": 1}},
     "harvest": {"lots": 7, "kg": kg("255.74")},
     "sales": {"count": 5, "kg": kg("40.25"), "amount_vnd": 7_556_250},
-    "member_income": {"members_selling": 3, "total_vnd": 3_230_880, "average_vnd": 1_076_960,
-                      "previous_average_vnd": 900_000, "growth": 0.1966},
+    "member_income": {
+        "members_selling": 3,
+        "total_vnd": 3_230_880,
+        "average_vnd": 1_076_960,
+        "previous_average_vnd": 900_000,
+        "growth": 0.1966,
+    },
     "member_income_growth": figure(0.1966, 0.10, ">=", True),
-    "chain": {"coops": 3, "with_contract": 1, "with_traced_sales": 2, "contract_share": 0.3333,
-              "traced_sales_share": 0.6667},
+    "chain": {
+        "coops": 3,
+        "with_contract": 1,
+        "with_traced_sales": 2,
+        "contract_share": 0.3333,
+        "traced_sales_share": 0.6667,
+    },
     "contract_share": figure(0.3333),
     "traced_sales_share": figure(0.6667),
 }
@@ -311,7 +587,10 @@ async def all_reports(client: httpx.AsyncClient, **params) -> dict[str, dict]:
 
 
 async def test_every_kpi_and_report_matches_the_hand_computed_figures_and_rebuild_equals_live(
-    database_url_factory, redis_url, redis, stream_prefix,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
 ):
     url, app = await reporting(database_url_factory, redis_url, stream_prefix)
     facts, wrong, corrections = supplychain_events()
@@ -372,21 +651,29 @@ async def test_filters_access_and_exports(database_url_factory, redis_url, redis
         # Product and period.
         dry = await client.get("/reports/production", params={"year": 2024, "product": DRY}, headers=bearer())
         assert dry.json()["rows"] == [production[0]]
-        june = await client.get("/reports/sales", params={"from": "2024-06-01", "to": "2024-06-30"},
-                                headers=bearer())
+        june = await client.get("/reports/sales", params={"from": "2024-06-01", "to": "2024-06-30"}, headers=bearer())
         assert june.json()["rows"] == [r for r in EXPECTED_REPORTS["sales"] if r["month"] == "2024-06"]
-        assert june.json()["filters"] == {"first": "2024-06-01", "last": "2024-06-30", "commune": None,
-                                          "coop_id": None, "product": None}
+        assert june.json()["filters"] == {
+            "first": "2024-06-01",
+            "last": "2024-06-30",
+            "commune": None,
+            "coop_id": None,
+            "product": None,
+        }
 
         # Access: a co-op sees its own figures only; the public sees the scorecard only.
         own = await client.get("/reports/payables", params={"year": 2024}, headers=bearer("coop", coop_id=2))
         assert own.status_code == 200 and own.json()["rows"] == EXPECTED_REPORTS["payables"][5:]
-        other = await client.get("/reports/payables", params={"year": 2024, "coop_id": 1},
-                                 headers=bearer("coop", coop_id=2) | {"Accept-Language": "en"})
+        other = await client.get(
+            "/reports/payables",
+            params={"year": 2024, "coop_id": 1},
+            headers=bearer("coop", coop_id=2) | {"Accept-Language": "en"},
+        )
         assert other.status_code == 403 and "co-op 2" in other.json()["detail"]["message"]
         assert (await client.get("/reports/payables", params={"year": 2024})).status_code == 401
-        assert (await client.get("/reports/sales", params={"year": 2024},
-                                 headers=bearer("buyer", partner_id=1))).status_code == 403
+        assert (
+            await client.get("/reports/sales", params={"year": 2024}, headers=bearer("buyer", partner_id=1))
+        ).status_code == 403
         province_c1 = await client.get("/reports/payables", params={"year": 2024, "coop_id": 1}, headers=bearer())
         assert province_c1.json()["rows"] == EXPECTED_REPORTS["payables"][:5]
         assert (await client.get("/kpis", params={"year": 2024})).status_code == 200
@@ -416,8 +703,9 @@ async def test_filters_access_and_exports(database_url_factory, redis_url, redis
 
             as_xlsx = await client.get(f"/reports/{name}", params={"year": 2024, "format": "xlsx"}, headers=bearer())
             assert as_xlsx.status_code == 200
-            assert as_xlsx.headers["content-type"] == \
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            assert (
+                as_xlsx.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
             assert f'filename="bao-cao-{name}_2024-01-01_2024-12-31.xlsx"' in as_xlsx.headers["content-disposition"]
             sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
             table = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -461,15 +749,20 @@ def _normal(value) -> str:
 
 
 async def test_a_correction_applied_before_the_event_it_corrects_still_undoes_it(
-    database_url_factory, redis_url, redis, stream_prefix,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
 ):
     """As when the wrong fact sat in the dead-letter stream and was replayed after its correction."""
     _, app = await reporting(database_url_factory, redis_url, stream_prefix)
     wrong_harvest = env(harvest("W1", 1, 1, "999", date(2024, 6, 1), 2))
     wrong_purchase = env(purchase(1, "W1", 1, 1, "999", 12_000, date(2024, 6, 2), 2))
     kept = env(harvest("K1", 1, 1, "10", date(2024, 6, 1), 2))
-    corrections = [env(S.EventCorrected(corrected_event_id=str(w.event_id), reason="nhập sai",
-                                        declared_on=date(2024, 6, 3))) for w in (wrong_harvest, wrong_purchase)]
+    corrections = [
+        env(S.EventCorrected(corrected_event_id=str(w.event_id), reason="nhập sai", declared_on=date(2024, 6, 3)))
+        for w in (wrong_harvest, wrong_purchase)
+    ]
     await publish(redis, stream_prefix + SUPPLYCHAIN, *corrections, *corrections, wrong_harvest, wrong_purchase, kept)
     async with running_app(app) as client:
         await consumed(client, {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN})

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import httpx
 
-from shared.messaging.connection import ensure_group
-from tests.support import running_app, service_settings, wait_until
 from services.reporting.app import create_app
+from shared.messaging.connection import ensure_group
 from tests.integration.reporting_events import (
-    EXPECTED_2024, REGISTRY, SUPPLYCHAIN, publish, registry_dataset, supplychain_dataset,
+    EXPECTED_2024,
+    REGISTRY,
+    SUPPLYCHAIN,
+    publish,
+    registry_dataset,
+    supplychain_dataset,
 )
+from tests.support import running_app, service_settings, wait_until
 
 
 async def reporting_app(database_url_factory, redis_url, stream_prefix):
@@ -36,7 +41,10 @@ def figures(report: dict) -> dict:
 
 
 async def test_kpis_from_events_before_first_start_and_live_with_duplicates(
-    database_url_factory, redis_url, redis, stream_prefix,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
 ):
     registry_before, registry_after = registry_dataset()
     supply_before, supply_after = supplychain_dataset()
@@ -64,8 +72,10 @@ async def test_kpis_from_events_before_first_start_and_live_with_duplicates(
         assert report["effective_share"]["value"] is None and report["effective_share"]["target"] == 0.65
         assert report["member_income_growth"]["available"] is False
         # The position is stored with the rows: the last entry of each stream.
-        assert report["positions"] == {stream_prefix + REGISTRY: registry_ids[-1],
-                                       stream_prefix + SUPPLYCHAIN: supply_ids[-1]}
+        assert report["positions"] == {
+            stream_prefix + REGISTRY: registry_ids[-1],
+            stream_prefix + SUPPLYCHAIN: supply_ids[-1],
+        }
 
         previous = (await client.get("/kpis", params={"year": 2023})).json()
         assert previous["coops"]["total"] == 2 and previous["coops"]["by_status"]["active"] == 2

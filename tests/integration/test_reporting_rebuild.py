@@ -8,16 +8,23 @@ from datetime import date
 
 from sqlmodel import select
 
-from shared.db import create_engine, session_factory
-from shared.events.envelope import EventEnvelope
-from tests.support import bearer, running_app, service_settings
 from services.reporting.app import create_app
 from services.reporting.models import TABLES
 from services.reporting.projections import rebuild
+from shared.db import create_engine, session_factory
+from shared.events.envelope import EventEnvelope
 from tests.integration.reporting_events import (
-    EXPECTED_2024, REGISTRY, SUPPLYCHAIN, envelope, harvest, publish, registry_dataset, supplychain_dataset,
+    EXPECTED_2024,
+    REGISTRY,
+    SUPPLYCHAIN,
+    envelope,
+    harvest,
+    publish,
+    registry_dataset,
+    supplychain_dataset,
 )
 from tests.integration.test_reporting_projections import consumed, figures
+from tests.support import bearer, running_app, service_settings
 
 VOLATILE = {"updated_at", "processed_at"}  # wall-clock times of applying, not facts
 
@@ -42,16 +49,24 @@ async def publish_dataset(redis, stream_prefix: str) -> None:
     await publish(redis, stream_prefix + REGISTRY, *registry_before, *registry_after)
     await publish(redis, stream_prefix + SUPPLYCHAIN, *supply_before, *supply_after)
     # Another producer's business on the same stream: acknowledged, never applied.
-    foreign = EventEnvelope(event_type="registry.partner_added", occurred_at=envelope(harvest(
-        "X", 1, 1, "1", date(2024, 1, 1), 1)).occurred_at, producer="registry", payload={"partner_id": 1})
+    foreign = EventEnvelope(
+        event_type="registry.partner_added",
+        occurred_at=envelope(harvest("X", 1, 1, "1", date(2024, 1, 1), 1)).occurred_at,
+        producer="registry",
+        payload={"partner_id": 1},
+    )
     await redis.xadd(stream_prefix + REGISTRY, foreign.to_fields())
 
 
 async def publish_poison(redis, stream_prefix: str) -> None:
     """A harvest whose payload breaks its contract: live dead-letters it, rebuild leaves it out."""
     good = envelope(harvest("P1", 1, 1, "1", date(2024, 2, 2), 1))
-    poison = EventEnvelope(event_type=good.event_type, occurred_at=good.occurred_at, producer="supplychain",
-                           payload={**good.payload, "quantity_kg": "nhiều lắm"})
+    poison = EventEnvelope(
+        event_type=good.event_type,
+        occurred_at=good.occurred_at,
+        producer="supplychain",
+        payload={**good.payload, "quantity_kg": "nhiều lắm"},
+    )
     await redis.xadd(stream_prefix + SUPPLYCHAIN, poison.to_fields())
 
 
@@ -75,10 +90,22 @@ async def test_rebuild_equals_live(database_url_factory, redis_url, redis, strea
         response = await client.post("/admin/rebuild", headers=bearer())
         assert response.status_code == 200, response.text
         assert response.json() == {
-            stream_prefix + REGISTRY: {"entries": 18, "applied": 16, "duplicates": 1, "ignored": 1, "failed": 0,
-                                       "malformed": 0},
-            stream_prefix + SUPPLYCHAIN: {"entries": 9, "applied": 7, "duplicates": 1, "ignored": 0, "failed": 1,
-                                          "malformed": 0},
+            stream_prefix + REGISTRY: {
+                "entries": 18,
+                "applied": 16,
+                "duplicates": 1,
+                "ignored": 1,
+                "failed": 0,
+                "malformed": 0,
+            },
+            stream_prefix + SUPPLYCHAIN: {
+                "entries": 9,
+                "applied": 7,
+                "duplicates": 1,
+                "ignored": 0,
+                "failed": 1,
+                "malformed": 0,
+            },
         }
         assert await snapshot(live_url) == live_rows
         assert [(await client.get("/kpis", params={"year": year})).json() for year in (2023, 2024, 2025)] == live_kpis
@@ -91,7 +118,10 @@ async def test_rebuild_equals_live(database_url_factory, redis_url, redis, strea
 
 
 async def test_rebuild_beside_live_consumer_neither_double_counts_nor_loses(
-    database_url_factory, redis_url, redis, stream_prefix,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
 ):
     await publish_dataset(redis, stream_prefix)
     url = await database_url_factory("reporting")
@@ -102,8 +132,9 @@ async def test_rebuild_beside_live_consumer_neither_double_counts_nor_loses(
 
     async def keep_publishing() -> None:
         for number in range(extra):
-            await publish(redis, stream_prefix + SUPPLYCHAIN,
-                          envelope(harvest(f"R{number}", 1, 1, "1", date(2024, 7, 1), 4)))
+            await publish(
+                redis, stream_prefix + SUPPLYCHAIN, envelope(harvest(f"R{number}", 1, 1, "1", date(2024, 7, 1), 4))
+            )
 
     async with running_app(app) as client:
 

@@ -26,16 +26,16 @@ from typer.testing import CliRunner
 
 from htx.cli import app as cli
 from htx.runner import free_port
+from services.registry.app import create_app as create_registry
+from services.reporting.app import create_app as create_reporting
+from services.reporting.verify import Difference, supplychain_client, verify
 from shared.auth import decode_token
 from shared.clock import start_of_local_day
 from shared.events.envelope import EventEnvelope
 from shared.events.supplychain import EventCorrected, LotPurchased
-from tests.support import TEST_SECRET, bearer, running_app, service_settings, wait_until
-from services.registry.app import create_app as create_registry
-from services.reporting.app import create_app as create_reporting
-from services.reporting.verify import Difference, supplychain_client, verify
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, coop, envelope, harvest, publish, sale
 from tests.integration.test_reporting_projections import consumed
+from tests.support import TEST_SECRET, bearer, running_app, service_settings, wait_until
 
 COOPS = [
     {"name": "HTX Chè Tân Hương", "registration_code": "TN-V1", "ward_code": "05488", "founded_on": "2010-05-01"},
@@ -66,17 +66,35 @@ FACTS = [
 
 AGREED = {
     "supplychain all time": {
-        "harvests.lots": 3, "harvests.kg": "29.750",
-        "purchases.count": 2, "purchases.kg": "20.500", "purchases.amount_vnd": 1_150_000,
-        "sales.count": 2, "sales.kg": "3.500", "sales.amount_vnd": 1_350_000},
+        "harvests.lots": 3,
+        "harvests.kg": "29.750",
+        "purchases.count": 2,
+        "purchases.kg": "20.500",
+        "purchases.amount_vnd": 1_150_000,
+        "sales.count": 2,
+        "sales.kg": "3.500",
+        "sales.amount_vnd": 1_350_000,
+    },
     "supplychain 2023": {
-        "harvests.lots": 1, "harvests.kg": "10.000",
-        "purchases.count": 1, "purchases.kg": "8.000", "purchases.amount_vnd": 400_000,
-        "sales.count": 0, "sales.kg": "0.000", "sales.amount_vnd": 0},
+        "harvests.lots": 1,
+        "harvests.kg": "10.000",
+        "purchases.count": 1,
+        "purchases.kg": "8.000",
+        "purchases.amount_vnd": 400_000,
+        "sales.count": 0,
+        "sales.kg": "0.000",
+        "sales.amount_vnd": 0,
+    },
     "supplychain 2024": {
-        "harvests.lots": 2, "harvests.kg": "19.750",
-        "purchases.count": 1, "purchases.kg": "12.500", "purchases.amount_vnd": 750_000,
-        "sales.count": 2, "sales.kg": "3.500", "sales.amount_vnd": 1_350_000},
+        "harvests.lots": 2,
+        "harvests.kg": "19.750",
+        "purchases.count": 1,
+        "purchases.kg": "12.500",
+        "purchases.amount_vnd": 750_000,
+        "sales.count": 2,
+        "sales.kg": "3.500",
+        "sales.amount_vnd": 1_350_000,
+    },
 }
 
 
@@ -85,8 +103,9 @@ def supplychain_standin(facts: list[Fact]) -> FastAPI:
     app = FastAPI()
 
     @app.get("/totals")
-    def totals(from_: Annotated[date, Query(alias="from")], to: date,
-               authorization: Annotated[str, Header()] = "") -> dict:
+    def totals(
+        from_: Annotated[date, Query(alias="from")], to: date, authorization: Annotated[str, Header()] = ""
+    ) -> dict:
         try:
             principal = decode_token(TEST_SECRET, authorization.removeprefix("Bearer "))
         except Exception:
@@ -129,16 +148,38 @@ def supplychain_events() -> list[EventEnvelope]:
         envelope(harvest("H2", 1, 1, "12.500", date(2024, 5, 1), 1)),
         envelope(harvest("H3", 1, 2, "7.250", date(2024, 12, 31), 3)),
         wrong,
-        _wrap(LotPurchased(purchase_id=1, lot_code="H1", coop_id=1, member_id=1, quantity_kg=Decimal("8.000"),
-                           price_per_kg_vnd=50_000, amount_vnd=400_000, purchased_on=date(2023, 9, 12)),
-              date(2023, 9, 12)),
-        _wrap(LotPurchased(purchase_id=2, lot_code="H2", coop_id=1, member_id=1, quantity_kg=Decimal("12.500"),
-                           price_per_kg_vnd=60_000, amount_vnd=750_000, purchased_on=date(2024, 5, 2)),
-              date(2024, 5, 2)),
+        _wrap(
+            LotPurchased(
+                purchase_id=1,
+                lot_code="H1",
+                coop_id=1,
+                member_id=1,
+                quantity_kg=Decimal("8.000"),
+                price_per_kg_vnd=50_000,
+                amount_vnd=400_000,
+                purchased_on=date(2023, 9, 12),
+            ),
+            date(2023, 9, 12),
+        ),
+        _wrap(
+            LotPurchased(
+                purchase_id=2,
+                lot_code="H2",
+                coop_id=1,
+                member_id=1,
+                quantity_kg=Decimal("12.500"),
+                price_per_kg_vnd=60_000,
+                amount_vnd=750_000,
+                purchased_on=date(2024, 5, 2),
+            ),
+            date(2024, 5, 2),
+        ),
         envelope(sale(1, "H2", 1, "2.000", 300_000, date(2024, 1, 1))),
         envelope(sale(2, "H2", 1, "1.500", 500_000, date(2024, 6, 30))),
-        _wrap(EventCorrected(corrected_event_id=str(wrong.event_id), reason="cân nhầm", declared_on=date(2024, 6, 2)),
-              date(2024, 6, 2)),
+        _wrap(
+            EventCorrected(corrected_event_id=str(wrong.event_id), reason="cân nhầm", declared_on=date(2024, 6, 2)),
+            date(2024, 6, 2),
+        ),
     ]
 
 
@@ -156,31 +197,46 @@ async def fed_reporting(database_url_factory, redis_url, redis, stream_prefix) -
             created = await registry_client.post("/coops", json=body, headers=bearer())
             assert created.status_code == 201, created.text
             ids.append(created.json()["id"])
-        suspended = await registry_client.post(f"/coops/{ids[1]}/status", headers=bearer(), json={
-            "status": "suspended", "effective_on": "2024-03-01", "reason": "tạm ngừng kinh doanh"})
+        suspended = await registry_client.post(
+            f"/coops/{ids[1]}/status",
+            headers=bearer(),
+            json={"status": "suspended", "effective_on": "2024-03-01", "reason": "tạm ngừng kinh doanh"},
+        )
         assert suspended.status_code == 201, suspended.text
 
         async def caught_up():
             report = (await reporting_client.get("/kpis", params={"year": 2026})).json()
             return report["coops"]["by_status"]["suspended"] == 1 and report["coops"]["total"] == 3
+
         await consumed(reporting_client, {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN})
         await wait_until(caught_up, message="reporting to see the registry's events")
         yield registry, registry_client, reporting, reporting_client, reporting_url
 
 
 async def test_verify_compares_totals_for_all_time_and_each_year_then_names_each_difference(
-    database_url_factory, redis_url, redis, stream_prefix,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
 ):
     async with fed_reporting(database_url_factory, redis_url, redis, stream_prefix) as (
-            _, registry_client, reporting, reporting_client, _):
+        _,
+        registry_client,
+        reporting,
+        reporting_client,
+        _,
+    ):
         sessions = reporting.state.runtime.sessions
 
-        async with supplychain_client("http://supplychain", TEST_SECRET,
-                                      transport=httpx.ASGITransport(supplychain_standin(FACTS))) as supplychain:
+        async with supplychain_client(
+            "http://supplychain", TEST_SECRET, transport=httpx.ASGITransport(supplychain_standin(FACTS))
+        ) as supplychain:
             agreed = await verify(sessions, registry_client, supplychain)
         assert agreed.ok, agreed.render()
         assert agreed.compared == {
-            "registry": {"total": 3, "status.active": 2, "status.suspended": 1, "status.dissolved": 0}, **AGREED}
+            "registry": {"total": 3, "status.active": 2, "status.suspended": 1, "status.dissolved": 0},
+            **AGREED,
+        }
         assert "no difference" in agreed.render()
 
         # The supply chain has a sale the read model never received; an organisation the registry never
@@ -188,31 +244,43 @@ async def test_verify_compares_totals_for_all_time_and_each_year_then_names_each
         await publish(redis, stream_prefix + REGISTRY, envelope(coop(999, "hop_tac_xa", date(2020, 1, 1))))
         await consumed(reporting_client, {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN})
         extra_sale = Fact("sales", date(2024, 11, 20), "3.000", 900_000)
-        async with supplychain_client("http://supplychain", TEST_SECRET, transport=httpx.ASGITransport(
-                supplychain_standin([*FACTS, extra_sale]))) as supplychain:
+        async with supplychain_client(
+            "http://supplychain", TEST_SECRET, transport=httpx.ASGITransport(supplychain_standin([*FACTS, extra_sale]))
+        ) as supplychain:
             differs = await verify(sessions, registry_client, supplychain)
         assert not differs.ok
         assert differs.differences == [
             Difference("registry", "status.active", 2, 3),
             Difference("registry", "total", 3, 4),
-            *[Difference(f"supplychain {period}", figure, producer, read_model)
-              for period in ("all time", "2024")
-              for figure, producer, read_model in (("sales.amount_vnd", 2_250_000, 1_350_000),
-                                                   ("sales.count", 3, 2), ("sales.kg", "6.500", "3.500"))],
+            *[
+                Difference(f"supplychain {period}", figure, producer, read_model)
+                for period in ("all time", "2024")
+                for figure, producer, read_model in (
+                    ("sales.amount_vnd", 2_250_000, 1_350_000),
+                    ("sales.count", 3, 2),
+                    ("sales.kg", "6.500", "3.500"),
+                )
+            ],
         ]
         assert "DIFFERENCE supplychain 2024 sales.count: producer 3, read model 2" in differs.render()
 
         # a supply chain without /totals: the per-lot check, for the lots the read model holds (HX left out)
-        async with supplychain_client("http://supplychain", TEST_SECRET, transport=httpx.ASGITransport(
-                lots_only_supplychain({"H1": "10.000", "H2": "12.500"}))) as supplychain:
+        async with supplychain_client(
+            "http://supplychain",
+            TEST_SECRET,
+            transport=httpx.ASGITransport(lots_only_supplychain({"H1": "10.000", "H2": "12.500"})),
+        ) as supplychain:
             fallback = await verify(sessions, registry_client, supplychain)
         assert fallback.compared["supplychain"] == {"harvest_lots": 2, "harvest_kg": "22.500"}
         assert Difference("supplychain", "harvest_lots", 2, 3) in fallback.differences
         assert "no /totals" in fallback.render()
 
         # /totals is the province's: a token signed with another secret is refused, and verify says so
-        async with supplychain_client("http://supplychain", "another-secret-0123456789abcdef0123456789",
-                                      transport=httpx.ASGITransport(supplychain_standin(FACTS))) as supplychain:
+        async with supplychain_client(
+            "http://supplychain",
+            "another-secret-0123456789abcdef0123456789",
+            transport=httpx.ASGITransport(supplychain_standin(FACTS)),
+        ) as supplychain:
             try:
                 await verify(sessions, registry_client, supplychain)
             except httpx.HTTPStatusError as error:
@@ -233,6 +301,7 @@ async def served(app) -> AsyncIterator[str]:
 
     async def started():
         return server.started or task.done()
+
     await wait_until(started, message=f"a server on port {port}")
     assert not task.done(), "the server stopped at once"
     try:
@@ -243,10 +312,20 @@ async def served(app) -> AsyncIterator[str]:
 
 
 async def test_cli_prints_each_difference_and_exits_1_or_0_when_all_agree(
-    database_url_factory, redis_url, redis, stream_prefix, monkeypatch, tmp_path,
+    database_url_factory,
+    redis_url,
+    redis,
+    stream_prefix,
+    monkeypatch,
+    tmp_path,
 ):
     async with fed_reporting(database_url_factory, redis_url, redis, stream_prefix) as (
-            registry, _, _, _, reporting_url):
+        registry,
+        _,
+        _,
+        _,
+        reporting_url,
+    ):
         monkeypatch.setenv("REPORTING_DATABASE_URL", reporting_url)
         monkeypatch.setenv("HTX_SECRET_KEY", TEST_SECRET)
 
@@ -255,8 +334,9 @@ async def test_cli_prints_each_difference_and_exits_1_or_0_when_all_agree(
             async with served(registry) as registry_url, served(supplychain_standin(facts)) as supplychain_url:
                 monkeypatch.setenv("HTX_REGISTRY_URL", registry_url)
                 monkeypatch.setenv("HTX_SUPPLYCHAIN_URL", supplychain_url)
-                return await asyncio.to_thread(CliRunner().invoke, cli,
-                                               ["reporting", "verify", "--data-dir", str(tmp_path)])
+                return await asyncio.to_thread(
+                    CliRunner().invoke, cli, ["reporting", "verify", "--data-dir", str(tmp_path)]
+                )
 
         agreed = await run_cli(FACTS)
         assert agreed.exit_code == 0, agreed.output

@@ -29,8 +29,10 @@ def test_redis_server_runs_with_aof_and_keeps_streams_across_a_restart(redis_ser
         assert client.config_get("appendfsync") == {"appendfsync": "everysec"}
         assert client.config_get("dir")["dir"] == str(tmp_path / "redis")
         client.xgroup_create(stream, "reporting", id="0", mkstream=True)
-        entry_id = client.xadd(stream, {"event_id": "e-1", "event_type": "registry.coop_registered",
-                                        "payload": '{"name": "HTX Chè Tân Hương"}'})
+        entry_id = client.xadd(
+            stream,
+            {"event_id": "e-1", "event_type": "registry.coop_registered", "payload": '{"name": "HTX Chè Tân Hương"}'},
+        )
         client.xreadgroup("reporting", "c1", {stream: ">"}, count=1)  # leaves it pending
     finally:
         client.close()
@@ -55,15 +57,22 @@ def test_redis_server_runs_with_aof_and_keeps_streams_across_a_restart(redis_ser
 def _registry_env(tmp_path, redis_url: str, **overrides: str) -> dict[str, str]:
     database_url = sqlite_url(tmp_path / "registry.db")
     upgrade("registry", database_url)
-    env = service_env("registry", database_url=database_url, redis_url=redis_url, secret_key=TEST_SECRET,
-                      env="test", stream_prefix=unique("runner.") + ".")
+    env = service_env(
+        "registry",
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=TEST_SECRET,
+        env="test",
+        stream_prefix=unique("runner.") + ".",
+    )
     env.update(overrides)
     return env
 
 
 def test_registry_process_becomes_healthy_and_dies_on_sigkill(redis_server, tmp_path):
-    process = ServiceProcess("registry", free_port(), _registry_env(tmp_path, redis_server.url),
-                             tmp_path / "logs" / "registry.log")
+    process = ServiceProcess(
+        "registry", free_port(), _registry_env(tmp_path, redis_server.url), tmp_path / "logs" / "registry.log"
+    )
     process.start()
     try:
         health = process.wait_healthy(timeout=60)

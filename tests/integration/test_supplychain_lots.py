@@ -8,19 +8,39 @@ from datetime import date, timedelta
 import httpx
 from sqlmodel import col, select
 
-from shared.events import registry as registry_contracts
-from shared.messaging.outbox import OutboxMessage
-from tests.support import bearer, running_app, service_settings, wait_until
 from services.registry.app import create_app as create_registry_app
 from services.supplychain.models import KnownCoop, KnownMember, Lot, LotEvent, Sale
+from shared.events import registry as registry_contracts
+from shared.messaging.outbox import OutboxMessage
 from tests.integration._supplychain import (
-    coop_registered, count, group_caught_up, member_joined, not_found_registry, publish, row, supplychain_app,
+    coop_registered,
+    count,
+    group_caught_up,
+    member_joined,
+    not_found_registry,
+    publish,
+    row,
+    supplychain_app,
 )
+from tests.support import bearer, running_app, service_settings, wait_until
 
-HARVEST = {"coop_id": 1, "member_id": 10, "quantity_kg": "120.5", "harvested_on": "2025-06-01",
-           "harvest_round": 3, "plot_code": "VT-19-05488-001"}
-SALE = {"coop_id": 1, "buyer_name": "Công ty TNHH Chè Thái", "buyer_partner_id": 501, "quantity_kg": "100.125",
-        "price_per_kg_vnd": 15_500, "sold_on": "2025-06-02", "invoice_number": "HD-0001"}
+HARVEST = {
+    "coop_id": 1,
+    "member_id": 10,
+    "quantity_kg": "120.5",
+    "harvested_on": "2025-06-01",
+    "harvest_round": 3,
+    "plot_code": "VT-19-05488-001",
+}
+SALE = {
+    "coop_id": 1,
+    "buyer_name": "Công ty TNHH Chè Thái",
+    "buyer_partner_id": 501,
+    "quantity_kg": "100.125",
+    "price_per_kg_vnd": 15_500,
+    "sold_on": "2025-06-02",
+    "invoice_number": "HD-0001",
+}
 
 
 async def _seed_replica(redis, stream_prefix):
@@ -60,24 +80,47 @@ async def test_harvest_sale_lot_and_trace(database_url_factory, redis_url, redis
         shown = (await client.get(f"/lots/{lot['code']}")).json()
         assert shown["quantity_kg"] == "20.375"
         assert [(e["kind"], e["quantity_delta_kg"]) for e in shown["events"]] == [
-            ("harvested", "120.500"), ("sold", "-100.125")]
+            ("harvested", "120.500"),
+            ("sold", "-100.125"),
+        ]
         assert "15500" not in json.dumps(shown) and "price" not in json.dumps(shown)
 
         trace = await client.get(f"/lots/{lot['code']}/trace")
         assert trace.status_code == 200
         body = trace.json()
-        assert body["origins"] == [{
-            "lot_code": lot["code"], "coop_id": 1, "coop_name": "HTX Chè Tân Hương", "ward_code": "05488",
-            "member_id": 10, "household_name": "Nguyễn Thị Hoa", "plot_code": "VT-19-05488-001",
-            "harvested_on": "2025-06-01", "harvest_round": 3, "harvested_quantity_kg": "120.500", "certificates": []}]
-        assert body["sales"] == [{"lot_code": lot["code"], "buyer_name": "Công ty TNHH Chè Thái",
-                                  "quantity": "100.125", "unit": "kg", "sold_on": "2025-06-02"}]
+        assert body["origins"] == [
+            {
+                "lot_code": lot["code"],
+                "coop_id": 1,
+                "coop_name": "HTX Chè Tân Hương",
+                "ward_code": "05488",
+                "member_id": 10,
+                "household_name": "Nguyễn Thị Hoa",
+                "plot_code": "VT-19-05488-001",
+                "harvested_on": "2025-06-01",
+                "harvest_round": 3,
+                "harvested_quantity_kg": "120.500",
+                "certificates": [],
+            }
+        ]
+        assert body["sales"] == [
+            {
+                "lot_code": lot["code"],
+                "buyer_name": "Công ty TNHH Chè Thái",
+                "quantity": "100.125",
+                "unit": "kg",
+                "sold_on": "2025-06-02",
+            }
+        ]
         text = json.dumps(body)
         assert "price" not in text and "amount" not in text and "HD-0001" not in text
 
         entries = await wait_until(lambda: _n_entries(redis, stream_prefix, 3), message="three events published")
         assert [e["event_type"] for e in entries] == [
-            "supplychain.lot_harvested", "supplychain.lot_harvested", "supplychain.lot_sold"]
+            "supplychain.lot_harvested",
+            "supplychain.lot_harvested",
+            "supplychain.lot_sold",
+        ]
         harvested, sold = json.loads(entries[0]["payload"]), json.loads(entries[2]["payload"])
         assert harvested["quantity_kg"] == "120.500" and harvested["lot_code"] == lot["code"]
         assert entries[0]["occurred_at"].startswith("2025-06-01T00:00:00+07:00")
@@ -85,8 +128,11 @@ async def test_harvest_sale_lot_and_trace(database_url_factory, redis_url, redis
         assert (sold["amount_vnd"], sold["price_per_kg_vnd"], sold["sale_id"]) == (1_551_938, 15_500, sale.json()["id"])
 
         # Selling exactly what is left empties the lot; a gram more is refused.
-        rest = await client.post("/sales", json={**SALE, "lot_code": lot["code"], "quantity_kg": "20.375",
-                                                 "invoice_number": "HD-0002"}, headers=coop_token)
+        rest = await client.post(
+            "/sales",
+            json={**SALE, "lot_code": lot["code"], "quantity_kg": "20.375", "invoice_number": "HD-0002"},
+            headers=coop_token,
+        )
         assert rest.status_code == 201
         assert (await client.get(f"/lots/{lot['code']}")).json()["quantity_kg"] == "0.000"
 
@@ -96,28 +142,52 @@ async def _n_entries(redis, stream_prefix, n):
     return entries if len(entries) >= n else None
 
 
-async def test_harvest_asks_the_registry_when_the_replica_is_behind(database_url_factory, redis_url, redis, stream_prefix):
+async def test_harvest_asks_the_registry_when_the_replica_is_behind(
+    database_url_factory, redis_url, redis, stream_prefix
+):
     registry_url = await database_url_factory("registry")
     # The registry publishes under another prefix: this supplychain never sees its events.
-    registry = create_registry_app(service_settings(database_url=registry_url, redis_url=redis_url,
-                                                    stream_prefix=f"{stream_prefix}elsewhere."))
+    registry = create_registry_app(
+        service_settings(database_url=registry_url, redis_url=redis_url, stream_prefix=f"{stream_prefix}elsewhere.")
+    )
     async with running_app(registry) as registry_client:
-        coop = (await registry_client.post("/coops", json={
-            "name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488",
-            "founded_on": "2010-05-01"}, headers=bearer())).json()
-        member = (await registry_client.post(f"/coops/{coop['id']}/members", json={
-            "name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912345678"}, headers=bearer())).json()
+        coop = (
+            await registry_client.post(
+                "/coops",
+                json={
+                    "name": "HTX Chè Tân Hương",
+                    "registration_code": "TN-0001",
+                    "ward_code": "05488",
+                    "founded_on": "2010-05-01",
+                },
+                headers=bearer(),
+            )
+        ).json()
+        member = (
+            await registry_client.post(
+                f"/coops/{coop['id']}/members",
+                json={"name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912345678"},
+                headers=bearer(),
+            )
+        ).json()
 
         to_registry = httpx.AsyncClient(transport=httpx.ASGITransport(app=registry), base_url="http://registry")
         app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=to_registry)
         async with running_app(app) as client:
             assert await row(app, KnownCoop, coop["id"]) is None
-            created = await client.post("/harvests", json={**HARVEST, "coop_id": coop["id"], "member_id": member["id"]},
-                                        headers=bearer())
+            created = await client.post(
+                "/harvests", json={**HARVEST, "coop_id": coop["id"], "member_id": member["id"]}, headers=bearer()
+            )
             assert created.status_code == 201, created.text
-            cached_coop, cached_member = await row(app, KnownCoop, coop["id"]), await row(app, KnownMember, member["id"])
+            cached_coop, cached_member = (
+                await row(app, KnownCoop, coop["id"]),
+                await row(app, KnownMember, member["id"]),
+            )
             assert (cached_coop.name, cached_coop.registration_code, cached_coop.learnt_from) == (
-                "HTX Chè Tân Hương", "TN-0001", "registry_api")
+                "HTX Chè Tân Hương",
+                "TN-0001",
+                "registry_api",
+            )
             assert (cached_member.name, cached_member.learnt_from) == ("Nguyễn Thị Hoa", "registry_api")
             trace = (await client.get(f"/lots/{created.json()['code']}/trace")).json()
             assert trace["origins"][0]["household_name"] == "Nguyễn Thị Hoa"
@@ -126,15 +196,28 @@ async def test_harvest_asks_the_registry_when_the_replica_is_behind(database_url
             # The registry's own 404s come through as ours.
             unknown = await client.post("/harvests", json={**HARVEST, "coop_id": coop["id"] + 100}, headers=bearer())
             assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "coop.not_found"
-            stranger = await client.post("/harvests", json={**HARVEST, "coop_id": coop["id"],
-                                                             "member_id": member["id"] + 100}, headers=bearer())
+            stranger = await client.post(
+                "/harvests", json={**HARVEST, "coop_id": coop["id"], "member_id": member["id"] + 100}, headers=bearer()
+            )
             assert stranger.status_code == 404 and stranger.json()["detail"]["code"] == "member.not_found"
 
             # The event arriving late upserts the cached row instead of failing on it.
-            await publish(redis, stream_prefix, registry_contracts.CoopRegistered(
-                coop_id=coop["id"], name="HTX Chè Tân Hương", form="hop_tac_xa", registration_code="TN-0001",
-                ward_code="05488", founded_on=date(2010, 5, 1), status="active"))
-            await wait_until(lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="late event applied")
+            await publish(
+                redis,
+                stream_prefix,
+                registry_contracts.CoopRegistered(
+                    coop_id=coop["id"],
+                    name="HTX Chè Tân Hương",
+                    form="hop_tac_xa",
+                    registration_code="TN-0001",
+                    ward_code="05488",
+                    founded_on=date(2010, 5, 1),
+                    status="active",
+                ),
+            )
+            await wait_until(
+                lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="late event applied"
+            )
             assert (await row(app, KnownCoop, coop["id"])).status == "active"
             assert await count(app, KnownCoop) == 1
 
@@ -155,16 +238,25 @@ async def test_every_refusal_is_a_clear_4xx_and_writes_nothing(database_url_fact
         await _seed_replica(redis, stream_prefix)
         await publish(redis, stream_prefix, coop_registered(3, name="HTX Chè Đã Tạm Ngừng"))
         await publish(redis, stream_prefix, member_joined(30, 3))
-        await publish(redis, stream_prefix, registry_contracts.CoopStatusChanged(
-            coop_id=3, status="suspended", effective_on=date(2025, 1, 1), reason="tạm ngừng"))
-        await publish(redis, stream_prefix, registry_contracts.MemberLeft(member_id=20, coop_id=2,
-                                                                          left_on=date(2025, 5, 31)))
+        await publish(
+            redis,
+            stream_prefix,
+            registry_contracts.CoopStatusChanged(
+                coop_id=3, status="suspended", effective_on=date(2025, 1, 1), reason="tạm ngừng"
+            ),
+        )
+        await publish(
+            redis, stream_prefix, registry_contracts.MemberLeft(member_id=20, coop_id=2, left_on=date(2025, 5, 31))
+        )
         await wait_until(lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="replica seeded")
 
         lot = (await client.post("/harvests", json={**HARVEST, "lot_code": "LOT-A"}, headers=bearer())).json()
         assert lot["code"] == "LOT-A"
-        lot_b = await client.post("/harvests", json={**HARVEST, "coop_id": 2, "member_id": 20,
-                                                      "harvested_on": "2025-05-31", "lot_code": "LOT-B"}, headers=bearer())
+        lot_b = await client.post(
+            "/harvests",
+            json={**HARVEST, "coop_id": 2, "member_id": 20, "harvested_on": "2025-05-31", "lot_code": "LOT-B"},
+            headers=bearer(),
+        )
         assert lot_b.status_code == 201  # the leaving day itself is still a member's day
         tomorrow = (date.today() + timedelta(days=2)).isoformat()
 
@@ -196,8 +288,11 @@ async def test_every_refusal_is_a_clear_4xx_and_writes_nothing(database_url_fact
                 assert answer.json()["detail"]["code"] == code, (body, answer.text)
                 assert answer.json()["detail"]["message"]
 
-        insufficient = await client.post("/sales", json={**SALE, "lot_code": "LOT-A", "quantity_kg": "200"},
-                                         headers={**bearer(), "Accept-Language": "en"})
+        insufficient = await client.post(
+            "/sales",
+            json={**SALE, "lot_code": "LOT-A", "quantity_kg": "200"},
+            headers={**bearer(), "Accept-Language": "en"},
+        )
         assert insufficient.json()["detail"]["message"] == "Lot LOT-A holds only 120.500 kg; cannot take 200.000 kg."
 
         # Only the two accepted harvests left a trace, in the tables and on the stream.

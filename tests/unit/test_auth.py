@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
@@ -61,15 +61,17 @@ def test_token_signed_with_another_secret_is_refused():
 
 def test_tampered_token_is_refused():
     header, payload, signature = issue_token(SECRET, subject="x", role="coop", coop_id=1).split(".")
-    forged_claims = jwt.encode({"sub": "x", "role": "province", "iss": ISSUER,
-                                "exp": datetime.now(timezone.utc) + timedelta(hours=1)}, OTHER_SECRET,
-                               algorithm=ALGORITHM).split(".")[1]
+    forged_claims = jwt.encode(
+        {"sub": "x", "role": "province", "iss": ISSUER, "exp": datetime.now(UTC) + timedelta(hours=1)},
+        OTHER_SECRET,
+        algorithm=ALGORITHM,
+    ).split(".")[1]
     with pytest.raises(Unauthorized):
         decode_token(SECRET, f"{header}.{forged_claims}.{signature}")
 
 
 def _in_an_hour() -> datetime:
-    return datetime.now(timezone.utc) + timedelta(hours=1)
+    return datetime.now(UTC) + timedelta(hours=1)
 
 
 @pytest.mark.parametrize(
@@ -166,11 +168,14 @@ async def test_dependency_answers_401_with_challenge_or_the_principal(headers, s
         assert response.json() == {"actor": "coop:3:x"}
 
 
-@pytest.mark.parametrize("actor, shown", [
-    ("province:so-nong-nghiep", "province"),
-    ("coop:12:nguyen.van.a", "coop:12"),
-    ("buyer:7:tra-thai-nguyen", "buyer:7"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "actor, shown",
+    [
+        ("province:so-nong-nghiep", "province"),
+        ("coop:12:nguyen.van.a", "coop:12"),
+        ("buyer:7:tra-thai-nguyen", "buyer:7"),
+        ("", ""),
+    ],
+)
 def test_public_views_show_role_and_scope_not_the_login(actor, shown):
     assert public_actor(actor) == shown

@@ -21,9 +21,15 @@ SECRET = "unit-test-secret-0123456789abcdef0123456789"
 
 
 def test_service_env_sets_every_setting_explicitly():
-    env = service_env("supplychain", database_url="sqlite+aiosqlite:////x/supplychain.db",
-                      redis_url="redis://127.0.0.1:6390/0", secret_key=SECRET, env="dev",
-                      registry_url="http://127.0.0.1:9001", stream_prefix="t1.")
+    env = service_env(
+        "supplychain",
+        database_url="sqlite+aiosqlite:////x/supplychain.db",
+        redis_url="redis://127.0.0.1:6390/0",
+        secret_key=SECRET,
+        env="dev",
+        registry_url="http://127.0.0.1:9001",
+        stream_prefix="t1.",
+    )
     assert env["HTX_DATABASE_URL"] == "sqlite+aiosqlite:////x/supplychain.db"
     assert env["HTX_REDIS_URL"] == "redis://127.0.0.1:6390/0"
     assert env["HTX_SECRET_KEY"] == SECRET
@@ -52,7 +58,10 @@ def test_database_url_prefers_the_service_variable():
     assert operator.database_url("registry", tmp_path, environ) == "postgresql+asyncpg://htx@db/registry"
     assert operator.database_url("reporting", tmp_path, environ) == sqlite_url(tmp_path / "reporting.db")
     assert [operator.database_env_var(name) for name in SERVICES] == [
-        "REGISTRY_DATABASE_URL", "SUPPLYCHAIN_DATABASE_URL", "REPORTING_DATABASE_URL"]
+        "REGISTRY_DATABASE_URL",
+        "SUPPLYCHAIN_DATABASE_URL",
+        "REPORTING_DATABASE_URL",
+    ]
 
 
 def test_service_url_from_environment(tmp_path):
@@ -61,12 +70,17 @@ def test_service_url_from_environment(tmp_path):
     assert operator.service_url("registry", tmp_path / "absent", environ) == "http://127.0.0.1:8001"
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--role", "province"], {"role": "province", "coop_id": None, "partner_id": None}),
-    (["--role", "coop", "--coop-id", "7", "--subject", "Chủ nhiệm HTX"],
-     {"role": "coop", "coop_id": 7, "subject": "Chủ nhiệm HTX"}),
-    (["--role", "buyer", "--partner-id", "3", "--ttl-hours", "2"], {"role": "buyer", "partner_id": 3}),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--role", "province"], {"role": "province", "coop_id": None, "partner_id": None}),
+        (
+            ["--role", "coop", "--coop-id", "7", "--subject", "Chủ nhiệm HTX"],
+            {"role": "coop", "coop_id": 7, "subject": "Chủ nhiệm HTX"},
+        ),
+        (["--role", "buyer", "--partner-id", "3", "--ttl-hours", "2"], {"role": "buyer", "partner_id": 3}),
+    ],
+)
 def test_token_issue_prints_a_token_signed_with_the_secret(args, expected):
     result = CliRunner().invoke(app, ["token", "issue", *args], env={"HTX_SECRET_KEY": SECRET})
     assert result.exit_code == 0, result.output
@@ -75,20 +89,38 @@ def test_token_issue_prints_a_token_signed_with_the_secret(args, expected):
         assert getattr(principal, key) == value
 
 
-@pytest.mark.parametrize("args", [["--role", "coop"], ["--role", "buyer"], ["--role", "admin"],
-                                  ["--role", "province", "--ttl-hours", "0"]])
+@pytest.mark.parametrize(
+    "args", [["--role", "coop"], ["--role", "buyer"], ["--role", "admin"], ["--role", "province", "--ttl-hours", "0"]]
+)
 def test_token_issue_refuses_incomplete_requests(args):
     result = CliRunner().invoke(app, ["token", "issue", *args], env={"HTX_SECRET_KEY": SECRET})
     assert result.exit_code == 2
 
 
 def test_dead_letter_table_has_one_row_per_letter():
-    letters = [{"dlq_id": "1-0", "stream": "registry.events", "group": "supplychain",
-                "event_type": "registry.member_joined", "event_id": "e1", "deliveries": 5,
-                "failed_at": "2026-06-01T08:00:00+07:00", "reason": "ValueError: bad\nsecond line"}]
+    letters = [
+        {
+            "dlq_id": "1-0",
+            "stream": "registry.events",
+            "group": "supplychain",
+            "event_type": "registry.member_joined",
+            "event_id": "e1",
+            "deliveries": 5,
+            "failed_at": "2026-06-01T08:00:00+07:00",
+            "reason": "ValueError: bad\nsecond line",
+        }
+    ]
     lines = format_dead_letters(letters).splitlines()
-    assert lines[0].split() == ["DLQ_ID", "STREAM", "GROUP", "EVENT_TYPE", "EVENT_ID", "DELIVERIES", "FAILED_AT",
-                                "REASON"]
+    assert lines[0].split() == [
+        "DLQ_ID",
+        "STREAM",
+        "GROUP",
+        "EVENT_TYPE",
+        "EVENT_ID",
+        "DELIVERIES",
+        "FAILED_AT",
+        "REASON",
+    ]
     assert lines[1].split()[:6] == ["1-0", "registry.events", "supplychain", "registry.member_joined", "e1", "5"]
     assert lines[1].endswith("ValueError: bad second line")
 
@@ -108,8 +140,15 @@ def test_demo_dataset_is_valid_for_the_registry():
     for coop in demo.DATASET:
         CoopCreate.model_validate(coop.registration())
         for member in coop.members:
-            MemberCreate.model_validate({"name": member.name, "kind": member.kind, "membership": member.membership,
-                                         "joined_on": member.joined_on, "phone": member.phone})
+            MemberCreate.model_validate(
+                {
+                    "name": member.name,
+                    "kind": member.kind,
+                    "membership": member.membership,
+                    "joined_on": member.joined_on,
+                    "phone": member.phone,
+                }
+            )
             assert member.joined_on >= coop.founded_on
 
 

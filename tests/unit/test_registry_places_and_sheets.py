@@ -79,8 +79,12 @@ def test_cells_are_read_as_the_province_writes_them():
 
 
 def test_headers_match_the_template_without_case_or_diacritics():
-    sheet = importing._Sheet(["TEN HTX", "ma so dang ky", "Ngày thành lập", "Mã xã", "Ghi chú"],
-                             importing.COOP_COLUMNS, importing.COOP_REQUIRED, "vi")
+    sheet = importing._Sheet(
+        ["TEN HTX", "ma so dang ky", "Ngày thành lập", "Mã xã", "Ghi chú"],
+        importing.COOP_COLUMNS,
+        importing.COOP_REQUIRED,
+        "vi",
+    )
     assert sheet.errors == []
     assert sheet.header_of["name"] == "TEN HTX"  # errors name the column as the file wrote it
     assert [w.column for w in sheet.warnings] == ["Ghi chú"]

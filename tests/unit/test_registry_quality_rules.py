@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from services.registry import quality_rules as rules
 from shared.errors import Unprocessable
 from shared.i18n import MESSAGES
-from services.registry import quality_rules as rules
 
 SQUARE = [[105.745312, 21.601234], [105.746312, 21.601234], [105.746312, 21.602234], [105.745312, 21.601234]]
 
@@ -24,6 +24,7 @@ def refusal(call, *args) -> str:
 
 # --------------------------------------------------------------------------- plots
 
+
 def test_point_is_rounded_to_six_decimals_and_altitude_dropped():
     shape = rules.normalise_geometry({"type": "Point", "coordinates": [105.74531249, 21.6012345678, 120]})
     assert shape == {"type": "Point", "coordinates": [105.745312, 21.601235]}
@@ -36,22 +37,27 @@ def test_polygon_kept_closed_and_rounded():
     assert shape["type"] == "Polygon"
 
 
-@pytest.mark.parametrize(("geometry", "key"), [
-    ({"type": "LineString", "coordinates": SQUARE}, "plot.geometry_type"),
-    ("105.7,21.6", "plot.geometry_type"),
-    ({"type": "Point", "coordinates": [105.7]}, "plot.geometry_position"),
-    ({"type": "Point", "coordinates": ["105.7", 21.6]}, "plot.geometry_coordinate"),
-    ({"type": "Point", "coordinates": [True, 21.6]}, "plot.geometry_coordinate"),
-    ({"type": "Point", "coordinates": [float("nan"), 21.6]}, "plot.geometry_coordinate"),
-    ({"type": "Point", "coordinates": [21.6, 105.7]}, "plot.geometry_out_of_range"),  # lat/lon swapped
-    ({"type": "Point", "coordinates": [180.000001, 0]}, "plot.geometry_out_of_range"),
-    ({"type": "Point", "coordinates": [0, -90.000001]}, "plot.geometry_out_of_range"),
-    ({"type": "Polygon", "coordinates": []}, "plot.geometry_rings"),
-    ({"type": "Polygon", "coordinates": [SQUARE[:3]]}, "plot.geometry_ring_short"),
-    ({"type": "Polygon", "coordinates": [[*SQUARE[:3], [105.7, 21.7]]]}, "plot.geometry_ring_open"),
-    ({"type": "Polygon", "coordinates": [[[105.0, 21.0], [105.1, 21.1], [105.2, 21.2], [105.0, 21.0]]]},
-     "plot.geometry_ring_flat"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "key"),
+    [
+        ({"type": "LineString", "coordinates": SQUARE}, "plot.geometry_type"),
+        ("105.7,21.6", "plot.geometry_type"),
+        ({"type": "Point", "coordinates": [105.7]}, "plot.geometry_position"),
+        ({"type": "Point", "coordinates": ["105.7", 21.6]}, "plot.geometry_coordinate"),
+        ({"type": "Point", "coordinates": [True, 21.6]}, "plot.geometry_coordinate"),
+        ({"type": "Point", "coordinates": [float("nan"), 21.6]}, "plot.geometry_coordinate"),
+        ({"type": "Point", "coordinates": [21.6, 105.7]}, "plot.geometry_out_of_range"),  # lat/lon swapped
+        ({"type": "Point", "coordinates": [180.000001, 0]}, "plot.geometry_out_of_range"),
+        ({"type": "Point", "coordinates": [0, -90.000001]}, "plot.geometry_out_of_range"),
+        ({"type": "Polygon", "coordinates": []}, "plot.geometry_rings"),
+        ({"type": "Polygon", "coordinates": [SQUARE[:3]]}, "plot.geometry_ring_short"),
+        ({"type": "Polygon", "coordinates": [[*SQUARE[:3], [105.7, 21.7]]]}, "plot.geometry_ring_open"),
+        (
+            {"type": "Polygon", "coordinates": [[[105.0, 21.0], [105.1, 21.1], [105.2, 21.2], [105.0, 21.0]]]},
+            "plot.geometry_ring_flat",
+        ),
+    ],
+)
 def test_bad_geometry_is_refused_with_its_reason(geometry, key):
     assert refusal(rules.normalise_geometry, geometry) == key
 
@@ -70,6 +76,7 @@ def test_point_refused_from_four_hectares_polygon_accepted():
 
 
 # --------------------------------------------------------------------------- certificates
+
 
 @pytest.mark.parametrize(("score", "stars"), [(50, 3), (69, 3), (70, 4), (89, 4), (90, 5), (100, 5)])
 def test_ocop_stars_from_score_at_band_edges(score, stars):
@@ -117,10 +124,14 @@ def test_window_and_revocation_refusals():
     assert refusal(rules.check_validity_window, TO, FROM) == "certificate.window"
     rules.check_validity_window(FROM, FROM)  # a one-day certificate is a window
     today = date(2025, 7, 1)
-    assert refusal(rules.check_revocation, today + timedelta(days=1), FROM, TO, None, today) == \
-        "certificate.revoked_in_future"
-    assert refusal(rules.check_revocation, date(2024, 5, 1), FROM, date(2024, 4, 30), None, today) == \
-        "certificate.revoked_after_end"
+    assert (
+        refusal(rules.check_revocation, today + timedelta(days=1), FROM, TO, None, today)
+        == "certificate.revoked_in_future"
+    )
+    assert (
+        refusal(rules.check_revocation, date(2024, 5, 1), FROM, date(2024, 4, 30), None, today)
+        == "certificate.revoked_after_end"
+    )
     assert refusal(rules.check_revocation, today, FROM, TO, date(2025, 1, 1), today) == "certificate.already_revoked"
     rules.check_revocation(today, FROM, TO, None, today)
 
@@ -130,52 +141,77 @@ def test_window_and_revocation_refusals():
 SCHEME = rules.TT01_2020
 
 
-@pytest.mark.parametrize(("total", "grade"), [
-    (0, "yeu"), (49, "yeu"), (50, "trung_binh"), (64, "trung_binh"), (65, "kha"), (79, "kha"),
-    (80, "tot"), (100, "tot"),
-])
+@pytest.mark.parametrize(
+    ("total", "grade"),
+    [
+        (0, "yeu"),
+        (49, "yeu"),
+        (50, "trung_binh"),
+        (64, "trung_binh"),
+        (65, "kha"),
+        (79, "kha"),
+        (80, "tot"),
+        (100, "tot"),
+    ],
+)
 def test_circular_01_2020_thresholds_at_their_edges(total, grade):
     assert rules.grade_for_total(total, SCHEME) == grade
 
 
 def test_total_is_the_sum_within_limits():
     assert rules.total_score({"finance": 30, "governance": 25, "members": 15, "community": 9}, SCHEME) == 79
-    assert refusal(rules.total_score, {"finance": 60, "governance": 30, "members": 10, "community": 1}, SCHEME) == \
-        "grading.total_too_high"
-    assert refusal(rules.total_score, {"finance": -1, "governance": 0, "members": 0, "community": 0}, SCHEME) == \
-        "grading.score_range"
-    assert refusal(rules.total_score, {"finance": 1, "governance": 1, "members": 1}, SCHEME) == \
-        "grading.scheme_criteria"
+    assert (
+        refusal(rules.total_score, {"finance": 60, "governance": 30, "members": 10, "community": 1}, SCHEME)
+        == "grading.total_too_high"
+    )
+    assert (
+        refusal(rules.total_score, {"finance": -1, "governance": 0, "members": 0, "community": 0}, SCHEME)
+        == "grading.score_range"
+    )
+    assert (
+        refusal(rules.total_score, {"finance": 1, "governance": 1, "members": 1}, SCHEME) == "grading.scheme_criteria"
+    )
 
 
 def test_a_scheme_is_data_with_its_own_caps_and_thresholds():
     capped = rules.GradingScheme(
-        code="X-2030", title="x", thresholds=((85, "tot"), (70, "kha"), (55, "trung_binh"), (0, "yeu")),
+        code="X-2030",
+        title="x",
+        thresholds=((85, "tot"), (70, "kha"), (55, "trung_binh"), (0, "yeu")),
         criteria_max={"finance": 40, "governance": 20, "members": 20, "community": 20},
     )
     rules.check_scheme(capped)
     assert rules.grade_for_total(84, capped) == "kha"
     assert rules.grade_for_total(85, capped) == "tot"
-    assert refusal(rules.total_score, {"finance": 41, "governance": 0, "members": 0, "community": 0}, capped) == \
-        "grading.score_range"
+    assert (
+        refusal(rules.total_score, {"finance": 41, "governance": 0, "members": 0, "community": 0}, capped)
+        == "grading.score_range"
+    )
 
 
-@pytest.mark.parametrize("thresholds", [
-    ((80, "tot"), (65, "kha")),                      # does not reach 0
-    ((65, "tot"), (80, "kha"), (0, "yeu")),          # not descending
-    ((101, "tot"), (0, "yeu")),                      # above the total
-])
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        ((80, "tot"), (65, "kha")),  # does not reach 0
+        ((65, "tot"), (80, "kha"), (0, "yeu")),  # not descending
+        ((101, "tot"), (0, "yeu")),  # above the total
+    ],
+)
 def test_bad_schemes_are_refused(thresholds):
-    assert refusal(rules.check_scheme, rules.GradingScheme(code="b", title="b", thresholds=thresholds)) == \
-        "grading.scheme_thresholds"
+    assert (
+        refusal(rules.check_scheme, rules.GradingScheme(code="b", title="b", thresholds=thresholds))
+        == "grading.scheme_thresholds"
+    )
 
 
 def test_not_graded_when_operating_under_12_months_of_the_year():
     assert rules.not_graded_reason(2024, date(2024, 1, 1), [], SCHEME) is None
     assert rules.not_graded_reason(2024, date(2024, 1, 2), [], SCHEME) == "operating_under_12_months"
     assert rules.not_graded_reason(2024, date(2010, 5, 1), [], SCHEME) is None
-    assert rules.not_graded_reason(2024, date(2010, 5, 1), [], SCHEME, dissolved_on=date(2024, 12, 31)) == \
-        "operating_under_12_months"
+    assert (
+        rules.not_graded_reason(2024, date(2010, 5, 1), [], SCHEME, dissolved_on=date(2024, 12, 31))
+        == "operating_under_12_months"
+    )
     assert rules.not_graded_reason(2024, date(2010, 5, 1), [], SCHEME, dissolved_on=date(2025, 1, 1)) is None
 
 
@@ -193,11 +229,18 @@ def test_not_graded_when_suspended_more_than_90_days_in_the_year():
 
 
 def test_status_history_becomes_periods():
-    changes = [(date(2010, 5, 1), "active"), (date(2024, 3, 1), "suspended"), (date(2024, 6, 1), "active"),
-               (date(2024, 10, 1), "suspended"), (date(2025, 2, 1), "dissolved")]
+    changes = [
+        (date(2010, 5, 1), "active"),
+        (date(2024, 3, 1), "suspended"),
+        (date(2024, 6, 1), "active"),
+        (date(2024, 10, 1), "suspended"),
+        (date(2025, 2, 1), "dissolved"),
+    ]
     suspensions, dissolved_on = rules.periods_from_statuses(changes)
-    assert suspensions == [rules.Period(date(2024, 3, 1), date(2024, 5, 31)),
-                           rules.Period(date(2024, 10, 1), date(2025, 1, 31))]
+    assert suspensions == [
+        rules.Period(date(2024, 3, 1), date(2024, 5, 31)),
+        rules.Period(date(2024, 10, 1), date(2025, 1, 31)),
+    ]
     assert dissolved_on == date(2025, 2, 1)
     still = rules.periods_from_statuses([(date(2010, 5, 1), "active"), (date(2024, 3, 1), "suspended")])
     assert still == ([rules.Period(date(2024, 3, 1), None)], None)
@@ -212,9 +255,12 @@ def test_grading_year_must_be_finished_and_after_founding():
 
 # --------------------------------------------------------------------------- compliance
 
+
 def test_members_below_minimum_since_the_last_drop():
     founded = date(2015, 1, 1)
-    five = [rules.Membership(date(2015, 1, 1)) for _ in range(4)] + [rules.Membership(date(2016, 1, 1), date(2024, 4, 1))]
+    five = [rules.Membership(date(2015, 1, 1)) for _ in range(4)] + [
+        rules.Membership(date(2016, 1, 1), date(2024, 4, 1))
+    ]
     assert rules.below_minimum_since(five, 5, founded, date(2024, 3, 31)) is None
     assert rules.below_minimum_since(five, 5, founded, date(2024, 4, 1)) == date(2024, 4, 1)
     assert rules.count_on(date(2024, 4, 1), five) == 4
@@ -258,13 +304,23 @@ async def test_without_status_history_the_current_status_is_assumed_for_the_whol
     from services.registry.quality_handlers import OperatingHistory, history_from_current_status
 
     def coop(status: str) -> Coop:
-        return Coop(id=1, name="HTX", name_search="htx", form="hop_tac_xa", registration_code="R",
-                    ward_code="05488", founded_on=date(2010, 1, 1), status=status)
+        return Coop(
+            id=1,
+            name="HTX",
+            name_search="htx",
+            form="hop_tac_xa",
+            registration_code="R",
+            ward_code="05488",
+            founded_on=date(2010, 1, 1),
+            status=status,
+        )
 
     assert await history_from_current_status(None, coop("active"), 2024) == OperatingHistory()
     suspended = await history_from_current_status(None, coop("suspended"), 2024)
     assert suspended.suspensions == [rules.Period(date(2024, 1, 1), date(2024, 12, 31))]
     assert rules.not_graded_reason(2024, date(2010, 1, 1), suspended.suspensions, SCHEME) == "suspended_over_3_months"
     dissolved = await history_from_current_status(None, coop("dissolved"), 2024)
-    assert rules.not_graded_reason(2024, date(2010, 1, 1), [], SCHEME, dissolved.dissolved_on) == \
-        "operating_under_12_months"
+    assert (
+        rules.not_graded_reason(2024, date(2010, 1, 1), [], SCHEME, dissolved.dissolved_on)
+        == "operating_under_12_months"
+    )

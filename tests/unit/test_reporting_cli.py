@@ -26,13 +26,18 @@ def _run(monkeypatch, result: Verification, *args: str):
 
 
 def test_verify_exits_1_and_prints_each_difference(monkeypatch):
-    result = Verification(compared={"registry": {"total": 3}},
-                          differences=[Difference("registry", "total", 3, 4)])
+    result = Verification(compared={"registry": {"total": 3}}, differences=[Difference("registry", "total", 3, 4)])
     outcome, calls = _run(monkeypatch, result)
     assert outcome.exit_code == 1
     assert "DIFFERENCE registry total: producer 3, read model 4" in outcome.output
-    assert calls == [("sqlite+aiosqlite:////tmp/nowhere.db", "http://registry.test:8001",
-                      "http://supplychain.test:8002", "the-platform-secret")]
+    assert calls == [
+        (
+            "sqlite+aiosqlite:////tmp/nowhere.db",
+            "http://registry.test:8001",
+            "http://supplychain.test:8002",
+            "the-platform-secret",
+        )
+    ]
 
 
 def test_verify_exits_0_when_all_agree_and_can_skip_supplychain(monkeypatch):

@@ -25,15 +25,35 @@ def test_ward_map_reads_legacy_codes_as_the_commune_that_absorbed_them():
 
 def test_ward_map_from_a_file(tmp_path):
     path = tmp_path / "wards.json"
-    path.write_text(json.dumps({"legacy": {"99991": {"current": "05488"}, "05503": {"current": "05488"}}}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"legacy": {"99991": {"current": "05488"}, "05503": {"current": "05488"}}}), encoding="utf-8"
+    )
     assert load_ward_map(path) == WardMap({"99991": "05488"})  # a current code stays current
 
 
 def _report():
-    rows = [{"coop_id": 1, "coop_name": "HTX Chè Tân Hương", "member_id": 7, "member_name": "Hộ Đỗ Thị Hằng",
-             "harvest_round": 2, "purchases": 2, "kg": Decimal("12.345"), "amount_vnd": 1_234_500},
-            {"coop_id": 1, "coop_name": "HTX Chè Tân Hương", "member_id": 8, "member_name": "Hộ Lê Văn Bình",
-             "harvest_round": None, "purchases": 1, "kg": Decimal("0.005"), "amount_vnd": 100}]
+    rows = [
+        {
+            "coop_id": 1,
+            "coop_name": "HTX Chè Tân Hương",
+            "member_id": 7,
+            "member_name": "Hộ Đỗ Thị Hằng",
+            "harvest_round": 2,
+            "purchases": 2,
+            "kg": Decimal("12.345"),
+            "amount_vnd": 1_234_500,
+        },
+        {
+            "coop_id": 1,
+            "coop_name": "HTX Chè Tân Hương",
+            "member_id": 8,
+            "member_name": "Hộ Lê Văn Bình",
+            "harvest_round": None,
+            "purchases": 1,
+            "kg": Decimal("0.005"),
+            "amount_vnd": 100,
+        },
+    ]
     return PAYABLES.build(ReportFilters(first=date(2024, 1, 1), last=date(2024, 12, 31), coop_id=1), rows)
 
 

@@ -10,11 +10,16 @@ import pytest
 from services.reporting import kpis
 from services.reporting.kpis import CertifiedWindow, CoopRecord, Facts, Grading, Plan, StatusChange, Target
 
-PLAN = Plan(name="2021–2025", first_year=2021, last_year=2025, targets={
-    "new_coops": Target(30, ">=", "year"),
-    "new_unions": Target(5, ">=", "plan"),
-    "effective_share": Target(0.65, ">", "year"),
-})
+PLAN = Plan(
+    name="2021–2025",
+    first_year=2021,
+    last_year=2025,
+    targets={
+        "new_coops": Target(30, ">=", "year"),
+        "new_unions": Target(5, ">=", "plan"),
+        "effective_share": Target(0.65, ">", "year"),
+    },
+)
 
 
 @pytest.mark.parametrize("raw", [None, "", "  "])
@@ -109,8 +114,13 @@ def test_plans_are_data_and_cover_their_period():
     assert plan.targets["member_income_growth"] == Target(0.10, ">=", "year")
     assert kpis.plan_for(2026, plans) is None
     with pytest.raises(ValueError):
-        kpis.parse_plans({"plans": [{"name": "x", "first_year": 1, "last_year": 2,
-                                     "targets": {"t": {"value": 1, "comparison": "=="}}}]})
+        kpis.parse_plans(
+            {
+                "plans": [
+                    {"name": "x", "first_year": 1, "last_year": 2, "targets": {"t": {"value": 1, "comparison": "=="}}}
+                ]
+            }
+        )
 
 
 def test_member_figures_split_members_and_workers():
@@ -120,9 +130,17 @@ def test_member_figures_split_members_and_workers():
 
 
 def _facts(coops: list[CoopRecord]) -> Facts:
-    return Facts(coops=coops, changes=[StatusChange(c.coop_id, "active", c.founded_on, f"{c.coop_id}-0") for c in coops],
-                 members_by_membership={"official": 3}, harvest_lots=2, harvest_g=1500, sales_count=1,
-                 sales_g=1000, sales_vnd=250_000, positions={"registry.events": "1-0"})
+    return Facts(
+        coops=coops,
+        changes=[StatusChange(c.coop_id, "active", c.founded_on, f"{c.coop_id}-0") for c in coops],
+        members_by_membership={"official": 3},
+        harvest_lots=2,
+        harvest_g=1500,
+        sales_count=1,
+        sales_g=1000,
+        sales_vnd=250_000,
+        positions={"registry.events": "1-0"},
+    )
 
 
 def test_scorecard_against_plan_targets():
@@ -152,8 +170,13 @@ def test_scorecard_one_short_of_target_and_without_plan():
 
 
 def test_effective_share_leaves_not_graded_out_and_a_regrade_replaces():
-    gradings = [Grading(1, "tot", "1-0"), Grading(2, "trung_binh", "2-0"), Grading(3, "not_graded", "3-0"),
-                Grading(2, "kha", "10-0"), Grading(4, "yeu", "9-0")]
+    gradings = [
+        Grading(1, "tot", "1-0"),
+        Grading(2, "trung_binh", "2-0"),
+        Grading(3, "not_graded", "3-0"),
+        Grading(2, "kha", "10-0"),
+        Grading(4, "yeu", "9-0"),
+    ]
     figures = kpis.grading_figures(gradings)
     assert (figures.graded, figures.effective, figures.not_graded) == (3, 2, 1)
     assert figures.share == 0.6667 and figures.by_grade["trung_binh"] == 0
@@ -163,8 +186,14 @@ def test_effective_share_leaves_not_graded_out_and_a_regrade_replaces():
 
 
 def test_lot_grades_follow_packing_and_leave_mixed_lots_out():
-    outputs = [("D1", "móc câu", ["L1"]), ("D2", "tôm nõn", ["L1"]), ("K1", None, ["D1"]),
-               ("K2", None, ["K1"]), ("M1", None, ["D1", "D2"]), ("X", None, ["unknown"])]
+    outputs = [
+        ("D1", "móc câu", ["L1"]),
+        ("D2", "tôm nõn", ["L1"]),
+        ("K1", None, ["D1"]),
+        ("K2", None, ["K1"]),
+        ("M1", None, ["D1", "D2"]),
+        ("X", None, ["unknown"]),
+    ]
     assert kpis.lot_grades(outputs) == {"D1": "móc câu", "D2": "tôm nõn", "K1": "móc câu", "K2": "móc câu"}
 
 
@@ -178,9 +207,13 @@ def test_member_income_averages_over_members_who_sold_and_grows_against_last_yea
 
 
 def test_chain_shares_count_only_active_coops():
-    coops = [CoopRecord(1, "hop_tac_xa", date(2010, 1, 1)), CoopRecord(2, "hop_tac_xa", date(2024, 12, 31)),
-             CoopRecord(3, "hop_tac_xa", date(2020, 1, 1)), CoopRecord(4, "lien_hiep", date(2020, 1, 1)),
-             CoopRecord(5, "hop_tac_xa", date(2025, 1, 1))]
+    coops = [
+        CoopRecord(1, "hop_tac_xa", date(2010, 1, 1)),
+        CoopRecord(2, "hop_tac_xa", date(2024, 12, 31)),
+        CoopRecord(3, "hop_tac_xa", date(2020, 1, 1)),
+        CoopRecord(4, "lien_hiep", date(2020, 1, 1)),
+        CoopRecord(5, "hop_tac_xa", date(2025, 1, 1)),
+    ]
     changes = [StatusChange(3, "dissolved", date(2024, 11, 30), "5-0")]
     active = kpis.active_coops(coops, changes, date(2024, 12, 31))
     assert active == {1, 2}
@@ -202,9 +235,15 @@ def test_certificate_covers_its_plots_inside_its_window_until_revoked():
 
 def test_scorecard_reports_the_new_figures_against_targets():
     facts = _facts([CoopRecord(1, "hop_tac_xa", date(2020, 1, 1))])
-    facts = Facts(**{**facts.__dict__, "gradings": [Grading(1, "kha", "1-0")],
-                     "income_by_member": {1: 1_100_000}, "income_by_member_last_year": {1: 1_000_000},
-                     "coops_with_contract": {1}})
+    facts = Facts(
+        **{
+            **facts.__dict__,
+            "gradings": [Grading(1, "kha", "1-0")],
+            "income_by_member": {1: 1_100_000},
+            "income_by_member_last_year": {1: 1_000_000},
+            "coops_with_contract": {1},
+        }
+    )
     report = kpis.scorecard(2024, _with_income_target(), facts)
     assert (report.effective_share.value, report.effective_share.met) == (1.0, True)
     assert (report.member_income_growth.value, report.member_income_growth.met) == (0.1, True)
@@ -213,5 +252,9 @@ def test_scorecard_reports_the_new_figures_against_targets():
 
 
 def _with_income_target() -> Plan:
-    return Plan(name=PLAN.name, first_year=PLAN.first_year, last_year=PLAN.last_year,
-                targets={**PLAN.targets, "member_income_growth": Target(0.10, ">=", "year")})
+    return Plan(
+        name=PLAN.name,
+        first_year=PLAN.first_year,
+        last_year=PLAN.last_year,
+        targets={**PLAN.targets, "member_income_growth": Target(0.10, ">=", "year")},
+    )

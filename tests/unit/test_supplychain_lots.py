@@ -21,8 +21,14 @@ def test_generated_code_is_readable_and_keyed_on_coop_and_day():
 
 
 def test_next_sequence_follows_the_highest_generated_code_of_that_coop_and_day():
-    codes = ["TH-12-20250601-1", "TH-12-20250601-7", "TH-12-20250602-9", "TH-1-20250601-8",
-             "TH-12-20250601-2x", "MY-OWN-CODE"]
+    codes = [
+        "TH-12-20250601-1",
+        "TH-12-20250601-7",
+        "TH-12-20250602-9",
+        "TH-1-20250601-8",
+        "TH-12-20250601-2x",
+        "MY-OWN-CODE",
+    ]
     assert lots.next_sequence(codes, 12, DAY) == 8
     assert lots.next_sequence([], 12, DAY) == 1
     assert lots.next_sequence(["TH-12-20250601-10"], 1, DAY) == 1  # "TH-1-" is not a prefix of it
@@ -34,14 +40,17 @@ def test_quantity_held_is_exact_decimal_arithmetic():
     assert lots.quantity_held([]) == Decimal("0")
 
 
-@pytest.mark.parametrize(("quantity", "price", "amount"), [
-    ("10", 12_000, 120_000),
-    ("0.001", 500, 1),          # 0.5 đồng rounds up
-    ("0.001", 499, 0),
-    ("2.5", 3, 8),              # 7.5 -> 8
-    ("0.5", 5, 3),              # 2.5 -> 3, where round() would give 2
-    ("12345.678", 4_500_000, 55_555_551_000),
-])
+@pytest.mark.parametrize(
+    ("quantity", "price", "amount"),
+    [
+        ("10", 12_000, 120_000),
+        ("0.001", 500, 1),  # 0.5 đồng rounds up
+        ("0.001", 499, 0),
+        ("2.5", 3, 8),  # 7.5 -> 8
+        ("0.5", 5, 3),  # 2.5 -> 3, where round() would give 2
+        ("12345.678", 4_500_000, 55_555_551_000),
+    ],
+)
 def test_sale_amount_is_whole_vnd_rounded_half_up(quantity, price, amount):
     assert lots.sale_amount_vnd(Decimal(quantity), price) == amount
 
@@ -59,19 +68,39 @@ def test_harvest_input_rules():
     harvest = HarvestCreate.model_validate(base)
     assert harvest.product == "chè búp tươi" and harvest.lot_code is None
     assert harvest.quantity_kg == Decimal("12.345")
-    for bad in ({"quantity_kg": "0"}, {"quantity_kg": "-1"}, {"quantity_kg": "1.2345"}, {"harvest_round": 0},
-                {"harvested_on": (date.today() + timedelta(days=2)).isoformat()},
-                {"lot_code": "has space"}, {"lot_code": "a/b"}):
+    for bad in (
+        {"quantity_kg": "0"},
+        {"quantity_kg": "-1"},
+        {"quantity_kg": "1.2345"},
+        {"harvest_round": 0},
+        {"harvested_on": (date.today() + timedelta(days=2)).isoformat()},
+        {"lot_code": "has space"},
+        {"lot_code": "a/b"},
+    ):
         with pytest.raises(ValidationError):
             HarvestCreate.model_validate({**base, **bad})
-    assert HarvestCreate.model_validate({**base, "lot_code": "urn:htx:TN-0001:lot.7"}).lot_code == "urn:htx:TN-0001:lot.7"
+    assert (
+        HarvestCreate.model_validate({**base, "lot_code": "urn:htx:TN-0001:lot.7"}).lot_code == "urn:htx:TN-0001:lot.7"
+    )
 
 
 def test_sale_input_rules():
-    base = {"coop_id": 1, "lot_code": "TH-1-20250601-1", "buyer_name": "Công ty Chè Việt", "quantity_kg": "5",
-            "price_per_kg_vnd": 15000, "sold_on": "2025-06-02", "invoice_number": "HD-001"}
+    base = {
+        "coop_id": 1,
+        "lot_code": "TH-1-20250601-1",
+        "buyer_name": "Công ty Chè Việt",
+        "quantity_kg": "5",
+        "price_per_kg_vnd": 15000,
+        "sold_on": "2025-06-02",
+        "invoice_number": "HD-001",
+    }
     assert SaleCreate.model_validate(base).price_per_kg_vnd == 15000
-    for bad in ({"price_per_kg_vnd": 0}, {"price_per_kg_vnd": 1.5}, {"quantity_kg": "0"},
-                {"sold_on": (date.today() + timedelta(days=2)).isoformat()}, {"invoice_number": ""}):
+    for bad in (
+        {"price_per_kg_vnd": 0},
+        {"price_per_kg_vnd": 1.5},
+        {"quantity_kg": "0"},
+        {"sold_on": (date.today() + timedelta(days=2)).isoformat()},
+        {"invoice_number": ""},
+    ):
         with pytest.raises(ValidationError):
             SaleCreate.model_validate({**base, **bad})

@@ -1,4 +1,4 @@
-from shared.migrations import run_env
 from services.reporting.models import TABLES
+from shared.migrations import run_env
 
 run_env(TABLES)

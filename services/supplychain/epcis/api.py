@@ -40,9 +40,15 @@ from shared.service import SessionDep, UnitOfWorkDep
 
 VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 PROBLEM = "application/problem+json"
-_EXCEPTION_TYPES = {401: "SecurityException", 403: "SecurityException", 404: "NoSuchResourceException",
-                    409: "ValidationException", 413: "CaptureLimitExceededException",
-                    415: "ValidationException", 422: "ValidationException"}
+_EXCEPTION_TYPES = {
+    401: "SecurityException",
+    403: "SecurityException",
+    404: "NoSuchResourceException",
+    409: "ValidationException",
+    413: "CaptureLimitExceededException",
+    415: "ValidationException",
+    422: "ValidationException",
+}
 
 
 class EpcisProblem(Exception):
@@ -53,8 +59,12 @@ class EpcisProblem(Exception):
         self.status, self.exception, self.key, self.values, self.extra = status, exception, key, values, extra or {}
 
     def response(self, request: Request) -> JSONResponse:
-        body = {"type": f"epcisException:{self.exception}", "title": translate(self.key, language_of(request), **self.values),
-                "status": self.status, **self.extra}
+        body = {
+            "type": f"epcisException:{self.exception}",
+            "title": translate(self.key, language_of(request), **self.values),
+            "status": self.status,
+            **self.extra,
+        }
         return JSONResponse(body, status_code=self.status, media_type=PROBLEM, headers=VERSION_HEADERS)
 
 
@@ -74,7 +84,9 @@ class EpcisRoute(APIRoute):
                 return EpcisProblem(error.status_code, exception, error.key, **error.values).response(request)
             except RequestValidationError as error:
                 name = ".".join(str(part) for part in error.errors()[0]["loc"][1:])
-                return EpcisProblem(400, "QueryParameterException", "epcis.parameter.number", name=name).response(request)
+                return EpcisProblem(400, "QueryParameterException", "epcis.parameter.number", name=name).response(
+                    request
+                )
 
         return problem_aware
 
@@ -88,20 +100,36 @@ def _require_capture_rights(principal: Principal) -> None:
 
 @router.options("/epcis/capture", status_code=204, summary="Discover the capture interface's limits")
 async def capture_options() -> Response:
-    return Response(status_code=204, headers={
-        **VERSION_HEADERS, "Allow": "OPTIONS, GET, POST",
-        "GS1-EPCIS-Capture-Limit": str(capturing.CAPTURE_LIMIT),
-        "GS1-EPCIS-Capture-File-Size-Limit": str(capturing.CAPTURE_FILE_SIZE_LIMIT),
-        "GS1-Capture-Error-Behaviour": "rollback, proceed",
-    })
+    return Response(
+        status_code=204,
+        headers={
+            **VERSION_HEADERS,
+            "Allow": "OPTIONS, GET, POST",
+            "GS1-EPCIS-Capture-Limit": str(capturing.CAPTURE_LIMIT),
+            "GS1-EPCIS-Capture-File-Size-Limit": str(capturing.CAPTURE_FILE_SIZE_LIMIT),
+            "GS1-Capture-Error-Behaviour": "rollback, proceed",
+        },
+    )
 
 
-@router.post("/epcis/capture", status_code=202, summary="Capture an EPCISDocument (or EPCISQueryDocument)",
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/ld+json": {"schema": {"type": "object"}},
-                 "application/json": {"schema": {"type": "object"}}}}},
-             responses={202: {"description": "Accepted; Location names the capture job"},
-                        400: {"description": "Not a valid EPCIS 2.0 document; nothing stored"}})
+@router.post(
+    "/epcis/capture",
+    status_code=202,
+    summary="Capture an EPCISDocument (or EPCISQueryDocument)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/ld+json": {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+    responses={
+        202: {"description": "Accepted; Location names the capture job"},
+        400: {"description": "Not a valid EPCIS 2.0 document; nothing stored"},
+    },
+)
 async def capture(
     request: Request,
     uow: UnitOfWorkDep,
@@ -121,22 +149,30 @@ async def capture(
     document = await _read_document(request)
     errors = schema_errors(document)
     if errors:
-        raise EpcisProblem(400, "ValidationException", "epcis.invalid_document", count=len(errors),
-                           extra={"errors": errors})
+        raise EpcisProblem(
+            400, "ValidationException", "epcis.invalid_document", count=len(errors), extra={"errors": errors}
+        )
     events = capturing.events_of(document)
     if len(events) > capturing.CAPTURE_LIMIT:
-        raise EpcisProblem(413, "CaptureLimitExceededException", "epcis.too_many_events",
-                           count=len(events), limit=capturing.CAPTURE_LIMIT)
+        raise EpcisProblem(
+            413,
+            "CaptureLimitExceededException",
+            "epcis.too_many_events",
+            count=len(events),
+            limit=capturing.CAPTURE_LIMIT,
+        )
     language = language_of(request)
     try:
-        job = await capturing.capture_document(uow.session, document, actor=principal.actor,
-                                               error_behaviour=error_behaviour, language=language)  # type: ignore[arg-type]
+        job = await capturing.capture_document(
+            uow.session, document, actor=principal.actor, error_behaviour=error_behaviour, language=language
+        )  # type: ignore[arg-type]
         await uow.commit()
     except IntegrityError:
         # Another capture stored one of these eventIDs between our check and our commit.
         await uow.session.rollback()
-        job = capturing.failed_job(principal.actor, capturing.capture_problem("epcis.concurrent_duplicate", language),
-                                   error_behaviour)  # type: ignore[arg-type]
+        job = capturing.failed_job(
+            principal.actor, capturing.capture_problem("epcis.concurrent_duplicate", language), error_behaviour
+        )  # type: ignore[arg-type]
         uow.session.add(job)
         await uow.commit()
     return Response(status_code=202, headers={**VERSION_HEADERS, "Location": f"/epcis/capture/{job.id}"})
@@ -148,12 +184,22 @@ async def _read_document(request: Request) -> dict:
         raise EpcisProblem(415, "ValidationException", "epcis.unsupported_media_type", content_type=content_type)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > capturing.CAPTURE_FILE_SIZE_LIMIT:
-        raise EpcisProblem(413, "CaptureLimitExceededException", "epcis.too_large",
-                           size=declared, limit=capturing.CAPTURE_FILE_SIZE_LIMIT)
+        raise EpcisProblem(
+            413,
+            "CaptureLimitExceededException",
+            "epcis.too_large",
+            size=declared,
+            limit=capturing.CAPTURE_FILE_SIZE_LIMIT,
+        )
     raw = await request.body()
     if len(raw) > capturing.CAPTURE_FILE_SIZE_LIMIT:
-        raise EpcisProblem(413, "CaptureLimitExceededException", "epcis.too_large",
-                           size=len(raw), limit=capturing.CAPTURE_FILE_SIZE_LIMIT)
+        raise EpcisProblem(
+            413,
+            "CaptureLimitExceededException",
+            "epcis.too_large",
+            size=len(raw),
+            limit=capturing.CAPTURE_FILE_SIZE_LIMIT,
+        )
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
@@ -185,14 +231,18 @@ async def capture_jobs(session: SessionDep, principal: PrincipalDep, perPage: in
     """The most recent capture jobs first, at most `perPage` (up to 1000)."""
     _require_capture_rights(principal)
     per_page = max(1, min(perPage, querying.MAX_PER_PAGE))
-    jobs = (await session.exec(_visible_jobs(principal)
-                               .order_by(col(EpcisCapture.created_at).desc()).limit(per_page))).all()
+    jobs = (
+        await session.exec(_visible_jobs(principal).order_by(col(EpcisCapture.created_at).desc()).limit(per_page))
+    ).all()
     return JSONResponse([_job_json(job) for job in jobs], headers=VERSION_HEADERS)
 
 
 @router.get("/epcis/capture/{captureID}", summary="A capture job: running, success, errors")
-async def capture_job(captureID: Annotated[str, Path(max_length=36)],  # noqa: N803
-                      session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+async def capture_job(
+    captureID: Annotated[str, Path(max_length=36)],  # noqa: N803
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
     _require_capture_rights(principal)
     job = (await session.exec(_visible_jobs(principal).where(EpcisCapture.id == captureID))).first()
     if job is None:
@@ -200,8 +250,11 @@ async def capture_job(captureID: Annotated[str, Path(max_length=36)],  # noqa: N
     return JSONResponse(_job_json(job), headers=VERSION_HEADERS)
 
 
-@router.get("/epcis/events", summary="Query events (EPCIS SimpleEventQuery parameters)",
-            response_description="An EPCISQueryDocument; `Link: <...>; rel=\"next\"` while more pages remain")
+@router.get(
+    "/epcis/events",
+    summary="Query events (EPCIS SimpleEventQuery parameters)",
+    response_description='An EPCISQueryDocument; `Link: <...>; rel="next"` while more pages remain',
+)
 async def events(request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
     """Filters (pipe-delimited lists, e.g. `EQ_bizStep=shipping|receiving`): eventType,
     GE_/LT_eventTime, GE_/LT_recordTime, EQ_action, EQ_bizStep, EQ_disposition (bare CBV word

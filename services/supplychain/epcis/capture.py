@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlmodel import col, select
@@ -57,13 +57,18 @@ async def capture_document(
     stored = 0
     if not failures or error_behaviour == "proceed":
         accepted = [event for index, event in enumerate(events) if index not in failures]
-        await save_epcis_events(session, accepted, context=document.get("@context"), capture_id=capture_id,
-                                validate=False)
+        await save_epcis_events(
+            session, accepted, context=document.get("@context"), capture_id=capture_id, validate=False
+        )
         stored = len(accepted)
     job = EpcisCapture(
-        id=capture_id, success=not failures, error_behaviour=error_behaviour, event_count=stored, actor=actor,
+        id=capture_id,
+        success=not failures,
+        error_behaviour=error_behaviour,
+        event_count=stored,
+        actor=actor,
         errors=json.dumps(list(failures.values()), ensure_ascii=False) if failures else None,
-        finished_at=datetime.now(timezone.utc),
+        finished_at=datetime.now(UTC),
     )
     session.add(job)
     return job
@@ -71,15 +76,26 @@ async def capture_document(
 
 def failed_job(actor: str, problem: dict, error_behaviour: ErrorBehaviour) -> EpcisCapture:
     """The job of a capture that failed as a whole while storing (e.g. a concurrent duplicate)."""
-    now = datetime.now(timezone.utc)
-    return EpcisCapture(id=str(uuid.uuid4()), success=False, error_behaviour=error_behaviour, event_count=0, actor=actor,
-                        errors=json.dumps([problem], ensure_ascii=False), created_at=now, finished_at=now)
+    now = datetime.now(UTC)
+    return EpcisCapture(
+        id=str(uuid.uuid4()),
+        success=False,
+        error_behaviour=error_behaviour,
+        event_count=0,
+        actor=actor,
+        errors=json.dumps([problem], ensure_ascii=False),
+        created_at=now,
+        finished_at=now,
+    )
 
 
 def capture_problem(key: str, language: Language, **values: object) -> dict:
     """One entry of a capture job's `errors` (RFC 7807, as the binding's CaptureJob says)."""
-    return {"type": "epcisException:ValidationException", "title": translate(key, language, **values),
-            "status": 409 if key.startswith("epcis.duplicate") else 400}
+    return {
+        "type": "epcisException:ValidationException",
+        "title": translate(key, language, **values),
+        "status": 409 if key.startswith("epcis.duplicate") else 400,
+    }
 
 
 async def _failures(session: AsyncSession, events: list[dict], language: Language) -> dict[int, dict]:
@@ -108,11 +124,12 @@ async def _stored_state(session: AsyncSession, event_ids: Sequence[str]) -> dict
     state: dict[str, str] = {}
     unique_ids = list(dict.fromkeys(event_ids))
     for start in range(0, len(unique_ids), _LOOKUP_CHUNK):
-        chunk = unique_ids[start:start + _LOOKUP_CHUNK]
+        chunk = unique_ids[start : start + _LOOKUP_CHUNK]
         rows = await session.exec(
             select(EpcisEvent.event_id, EpcisErrorDeclaration.id)
             .join(EpcisErrorDeclaration, EpcisErrorDeclaration.event_pk == EpcisEvent.id, isouter=True)
-            .where(col(EpcisEvent.event_id).in_(chunk)))
+            .where(col(EpcisEvent.event_id).in_(chunk))
+        )
         for event_id, declaration_id in rows:
             state[event_id] = "stored" if declaration_id is None else "declared"
     return state

@@ -36,16 +36,19 @@ class EpcisEvent(SQLModel, table=True):
     event_time: datetime = Field(index=True, description="eventTime in UTC")
     record_time: datetime = Field(default_factory=utcnow, index=True)
     action: str | None = Field(default=None, max_length=10)
-    biz_step: str | None = Field(default=None, max_length=URI_LENGTH, index=True,
-                                 description="CBV values in their bare form ('shipping')")
+    biz_step: str | None = Field(
+        default=None, max_length=URI_LENGTH, index=True, description="CBV values in their bare form ('shipping')"
+    )
     disposition: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     read_point: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     biz_location: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     capture_id: str | None = Field(default=None, max_length=36, index=True)
     body: str = Field(sa_column=Column(Text, nullable=False))
-    context: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
-                                description="JSON list: the JSON-LD @context entries (beyond EPCIS's own) "
-                                            "the event's extension fields need")
+    context: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="JSON list: the JSON-LD @context entries (beyond EPCIS's own) the event's extension fields need",
+    )
 
 
 class EpcisEventIdentifier(SQLModel, table=True):
@@ -84,10 +87,17 @@ class EpcisCapture(SQLModel, table=True):
     success: bool
     error_behaviour: str = Field(default="rollback", max_length=10, description="GS1-Capture-Error-Behaviour")
     event_count: int = 0
-    errors: str | None = Field(default=None, sa_column=Column(Text, nullable=True),
-                               description="JSON list of problem details when the capture failed")
+    errors: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="JSON list of problem details when the capture failed",
+    )
     actor: str = Field(max_length=200)
 
 
-EPCIS_TABLES = [EpcisEvent.__table__, EpcisEventIdentifier.__table__, EpcisErrorDeclaration.__table__,
-                EpcisCapture.__table__]
+EPCIS_TABLES = [
+    EpcisEvent.__table__,
+    EpcisEventIdentifier.__table__,
+    EpcisErrorDeclaration.__table__,
+    EpcisCapture.__table__,
+]

@@ -31,7 +31,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
@@ -62,26 +62,72 @@ IDENTIFIER_PARAMETERS: dict[str, tuple[tuple[str, ...], bool]] = {
     "EQ_persistentDisposition_set": (("persistentDisposition.set",), False),
     "EQ_persistentDisposition_unset": (("persistentDisposition.unset",), False),
 }
-_LIST_PARAMETERS = {"eventType", "EQ_action", "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
-                    "EQ_eventID", "EQ_errorReason", *IDENTIFIER_PARAMETERS}
-_TIME_PARAMETERS = {"GE_eventTime", "LT_eventTime", "GE_recordTime", "LT_recordTime",
-                    "GE_errorDeclarationTime", "LT_errorDeclarationTime"}
-_OTHER_PARAMETERS = {"EXISTS_errorDeclaration", "orderBy", "orderDirection", "eventCountLimit", "maxEventCount",
-                     "perPage", "nextPageToken"}
+_LIST_PARAMETERS = {
+    "eventType",
+    "EQ_action",
+    "EQ_bizStep",
+    "EQ_disposition",
+    "EQ_readPoint",
+    "EQ_bizLocation",
+    "EQ_eventID",
+    "EQ_errorReason",
+    *IDENTIFIER_PARAMETERS,
+}
+_TIME_PARAMETERS = {
+    "GE_eventTime",
+    "LT_eventTime",
+    "GE_recordTime",
+    "LT_recordTime",
+    "GE_errorDeclarationTime",
+    "LT_errorDeclarationTime",
+}
+_OTHER_PARAMETERS = {
+    "EXISTS_errorDeclaration",
+    "orderBy",
+    "orderDirection",
+    "eventCountLimit",
+    "maxEventCount",
+    "perPage",
+    "nextPageToken",
+}
 # Standard names this repository does not answer (501), told apart from misspellings (400).
 _UNSUPPORTED_NAMES = {
-    "EQ_quantity", "GT_quantity", "GE_quantity", "LT_quantity", "LE_quantity", "WD_readPoint", "WD_bizLocation",
-    "GE_startTime", "LT_startTime", "GE_endTime", "LT_endTime", "EQ_type", "EQ_deviceID", "EQ_dataProcessingMethod",
-    "EQ_microorganism", "EQ_chemicalSubstance", "EQ_bizRules", "EQ_stringValue", "EQ_hexBinaryValue", "EQ_uriValue",
-    "EQ_booleanValue", "EXISTS_sensorElementList",
+    "EQ_quantity",
+    "GT_quantity",
+    "GE_quantity",
+    "LT_quantity",
+    "LE_quantity",
+    "WD_readPoint",
+    "WD_bizLocation",
+    "GE_startTime",
+    "LT_startTime",
+    "GE_endTime",
+    "LT_endTime",
+    "EQ_type",
+    "EQ_deviceID",
+    "EQ_dataProcessingMethod",
+    "EQ_microorganism",
+    "EQ_chemicalSubstance",
+    "EQ_bizRules",
+    "EQ_stringValue",
+    "EQ_hexBinaryValue",
+    "EQ_uriValue",
+    "EQ_booleanValue",
+    "EXISTS_sensorElementList",
 }
 _UNSUPPORTED_FAMILIES = re.compile(
     r"^(?:(?:EQ|GT|GE|LT|LE)_(?:value|minValue|maxValue|meanValue|sDev|percValue|percRank)(?:_.+)?"  # sensor values
     r"|(?:EQ|GT|GE|LT|LE|EXISTS)_(?:ILMD_|INNER_|SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_|ERROR_DECLARATION_)*"
     r"[^_:]+:.+"  # extension fields, written as qualified names (prefix:name)
-    r"|(?:EQATTR|HASATTR)_.+)$")
-_CBV_PARAMETERS = {"EQ_bizStep": "bizStep", "EQ_disposition": "disposition", "EQ_errorReason": "errorReason",
-                   "EQ_persistentDisposition_set": "disposition", "EQ_persistentDisposition_unset": "disposition"}
+    r"|(?:EQATTR|HASATTR)_.+)$"
+)
+_CBV_PARAMETERS = {
+    "EQ_bizStep": "bizStep",
+    "EQ_disposition": "disposition",
+    "EQ_errorReason": "errorReason",
+    "EQ_persistentDisposition_set": "disposition",
+    "EQ_persistentDisposition_unset": "disposition",
+}
 
 
 class QueryParameterError(ValueError):
@@ -126,7 +172,7 @@ class EventQuery:
     page_token: str | None = None
 
     @classmethod
-    def from_parameters(cls, parameters: list[tuple[str, str]]) -> "EventQuery":
+    def from_parameters(cls, parameters: list[tuple[str, str]]) -> EventQuery:
         query = cls()
         for name, raw in parameters:
             if name in _LIST_PARAMETERS:
@@ -180,15 +226,24 @@ class EventQuery:
     def conditions(self) -> list:
         """The SQL conditions on EpcisEvent (and its identifiers / declaration) the filters mean."""
         where = []
-        columns = {"eventType": EpcisEvent.event_type, "EQ_action": EpcisEvent.action,
-                   "EQ_bizStep": EpcisEvent.biz_step, "EQ_disposition": EpcisEvent.disposition,
-                   "EQ_readPoint": EpcisEvent.read_point, "EQ_bizLocation": EpcisEvent.biz_location,
-                   "EQ_eventID": EpcisEvent.event_id}
+        columns = {
+            "eventType": EpcisEvent.event_type,
+            "EQ_action": EpcisEvent.action,
+            "EQ_bizStep": EpcisEvent.biz_step,
+            "EQ_disposition": EpcisEvent.disposition,
+            "EQ_readPoint": EpcisEvent.read_point,
+            "EQ_bizLocation": EpcisEvent.biz_location,
+            "EQ_eventID": EpcisEvent.event_id,
+        }
         for name, column in columns.items():
             if name in self.lists:
                 where.append(col(column).in_(self.lists[name]))
-        bounds = {"GE_eventTime": (EpcisEvent.event_time, True), "LT_eventTime": (EpcisEvent.event_time, False),
-                  "GE_recordTime": (EpcisEvent.record_time, True), "LT_recordTime": (EpcisEvent.record_time, False)}
+        bounds = {
+            "GE_eventTime": (EpcisEvent.event_time, True),
+            "LT_eventTime": (EpcisEvent.event_time, False),
+            "GE_recordTime": (EpcisEvent.record_time, True),
+            "LT_recordTime": (EpcisEvent.record_time, False),
+        }
         for name, (column, lower) in bounds.items():
             if name in self.times:
                 where.append(col(column) >= self.times[name] if lower else col(column) < self.times[name])
@@ -235,13 +290,15 @@ def _positive(name: str, raw: str) -> int:
 def _names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool):
     """The event has an identifier row in one of `fields` equal to, or matching, one of `values`."""
     # Patterns match literally too: quantity lists may name a class by its pattern URI.
-    likes = [like for value in values if patterns and value.startswith("urn:epc:idpat:")
-             for like in _pattern_likes(value)]
+    likes = [
+        like for value in values if patterns and value.startswith("urn:epc:idpat:") for like in _pattern_likes(value)
+    ]
     value_matches = [col(EpcisEventIdentifier.value).in_(values)]
     value_matches += [col(EpcisEventIdentifier.value).like(like, escape="\\") for like in likes]
     # IN (subquery), not a correlated EXISTS: the planner starts from the value index.
-    return col(EpcisEvent.id).in_(select(EpcisEventIdentifier.event_pk).where(
-        col(EpcisEventIdentifier.field).in_(fields), or_(*value_matches)))
+    return col(EpcisEvent.id).in_(
+        select(EpcisEventIdentifier.event_pk).where(col(EpcisEventIdentifier.field).in_(fields), or_(*value_matches))
+    )
 
 
 def _pattern_likes(pattern: str) -> list[str]:
@@ -250,9 +307,11 @@ def _pattern_likes(pattern: str) -> list[str]:
     `urn:epc:idpat:sgtin:0614141.107346.*` matches the EPCs `urn:epc:id:sgtin:0614141.107346.<serial>`,
     the classes `urn:epc:class:lgtin:0614141.107346.<lot>` and narrower class patterns.
     """
-    scheme, _, components = pattern[len("urn:epc:idpat:"):].partition(":")
-    escaped = ".".join("%" if part == "*" else part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                       for part in components.split("."))
+    scheme, _, components = pattern[len("urn:epc:idpat:") :].partition(":")
+    escaped = ".".join(
+        "%" if part == "*" else part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        for part in components.split(".")
+    )
     likes = [f"urn:epc:id:{scheme}:{escaped}", f"urn:epc:idpat:{scheme}:{escaped}"]
     if scheme == "sgtin":
         likes.append(f"urn:epc:class:lgtin:{escaped}")
@@ -317,8 +376,9 @@ async def find_events(session: AsyncSession, query: EventQuery) -> EventPage:
     if more:
         last = rows[-1]
         value = None if key is None else getattr(last, key.key).isoformat()
-        token = _encode_token({"o": query.order_by, "d": query.descending, "v": value, "i": last.id,
-                               "n": served + len(rows)})
+        token = _encode_token(
+            {"o": query.order_by, "d": query.descending, "v": value, "i": last.id, "n": served + len(rows)}
+        )
     return EventPage(await as_json_ld(session, rows), token)
 
 
@@ -344,9 +404,13 @@ async def events_naming(session: AsyncSession, identifiers: list[str]) -> list[d
     if not identifiers:
         return []
     fields = ("parentID", *INSTANCE_FIELDS, *CLASS_FIELDS)
-    rows = (await session.exec(
-        select(EpcisEvent).where(_names_identifier(fields, identifiers, False))
-        .order_by(col(EpcisEvent.event_time), col(EpcisEvent.id)))).all()
+    rows = (
+        await session.exec(
+            select(EpcisEvent)
+            .where(_names_identifier(fields, identifiers, False))
+            .order_by(col(EpcisEvent.event_time), col(EpcisEvent.id))
+        )
+    ).all()
     return await as_json_ld(session, list(rows))
 
 
@@ -358,8 +422,9 @@ async def as_json_ld(session: AsyncSession, rows: list[EpcisEvent]) -> list[dict
     error declaration if any; `_context` holds the extra @context entries (see `document`)."""
     declarations = {}
     if rows:
-        found = await session.exec(select(EpcisErrorDeclaration)
-                                   .where(col(EpcisErrorDeclaration.event_pk).in_([row.id for row in rows])))
+        found = await session.exec(
+            select(EpcisErrorDeclaration).where(col(EpcisErrorDeclaration.event_pk).in_([row.id for row in rows]))
+        )
         declarations = {declaration.event_pk: json.loads(declaration.body) for declaration in found}
     events = []
     for row in rows:
@@ -374,7 +439,7 @@ async def as_json_ld(session: AsyncSession, rows: list[EpcisEvent]) -> list[dict
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def with_contexts(events: list[dict]) -> tuple[list, list[dict]]:
@@ -415,7 +480,7 @@ def query_document(events: list[dict]) -> dict:
         "@context": context,
         "type": "EPCISQueryDocument",
         "schemaVersion": "2.0",
-        "creationDate": timestamp(datetime.now(timezone.utc)),
+        "creationDate": timestamp(datetime.now(UTC)),
         "epcisBody": {"queryResults": {"queryName": QUERY_NAME, "resultsBody": {"eventList": ready}}},
     }
 
@@ -423,8 +488,13 @@ def query_document(events: list[dict]) -> dict:
 def epcis_document(events: list[dict], *, document_id: str | None = None) -> dict:
     """An EPCISDocument holding `events` (an export another repository can capture as is)."""
     context, ready = with_contexts(events)
-    document = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
-                "creationDate": timestamp(datetime.now(timezone.utc)), "epcisBody": {"eventList": ready}}
+    document = {
+        "@context": context,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": timestamp(datetime.now(UTC)),
+        "epcisBody": {"eventList": ready},
+    }
     if document_id:
         document = {"id": document_id, **document}
     return document

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 from sqlmodel import col, select
@@ -79,20 +79,23 @@ async def save_epcis_events(
 ) -> list[str]:
     """`save_epcis_event` for many events at once, in order: one INSERT per table instead of
     one per event (what capture uses). Returns the eventIDs."""
-    bodies = [{key: value for key, value in event.items() if key not in ("recordTime", "errorDeclaration")}
-              for event in events]
+    bodies = [
+        {key: value for key, value in event.items() if key not in ("recordTime", "errorDeclaration")}
+        for event in events
+    ]
     for body in bodies:
         body.setdefault("eventID", new_event_id())
     if validate:
-        errors = schema_errors(document_of([{**event, "eventID": body["eventID"]}
-                                            for event, body in zip(events, bodies)]))
+        errors = schema_errors(
+            document_of([{**event, "eventID": body["eventID"]} for event, body in zip(events, bodies)])
+        )
         if errors:
             raise InvalidEpcisEvent(errors)
     # EPCIS 2.0 §7.4.1.4: an error declaration repeats the erroneous event (same eventID).
     repeated = [body["eventID"] for event, body in zip(events, bodies) if "errorDeclaration" in event]
     stored = await _stored_ids(session, repeated)
     context_json = _context_json(context)
-    recorded_at = datetime.now(timezone.utc)
+    recorded_at = datetime.now(UTC)
     new: dict[str, int] = {}  # eventID -> position in `inserted`
     inserted: list[tuple[dict, dict | None]] = []
     declarations: list[tuple[str, dict]] = []
@@ -110,10 +113,14 @@ async def save_epcis_events(
         table = EpcisEvent.__table__
         result = await session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [_row(body, context_json, capture_id, recorded_at) for body, _ in inserted])
+            [_row(body, context_json, capture_id, recorded_at) for body, _ in inserted],
+        )
         pks = [pk for (pk,) in result.all()]
-        index_rows = [{"event_pk": pk, "field": field, "value": value}
-                      for pk, (body, _) in zip(pks, inserted) for field, value in identifiers(body)]
+        index_rows = [
+            {"event_pk": pk, "field": field, "value": value}
+            for pk, (body, _) in zip(pks, inserted)
+            for field, value in identifiers(body)
+        ]
         if index_rows:
             await session.execute(insert(EpcisEventIdentifier.__table__), index_rows)
     for pk, (_, declaration) in zip(pks, inserted):
@@ -149,8 +156,11 @@ async def _stored_ids(session: AsyncSession, event_ids: Sequence[str]) -> dict[s
     found: dict[str, int] = {}
     unique_ids = list(dict.fromkeys(event_ids))
     for start in range(0, len(unique_ids), 500):
-        rows = await session.exec(select(EpcisEvent.event_id, EpcisEvent.id)
-                                  .where(col(EpcisEvent.event_id).in_(unique_ids[start:start + 500])))
+        rows = await session.exec(
+            select(EpcisEvent.event_id, EpcisEvent.id).where(
+                col(EpcisEvent.event_id).in_(unique_ids[start : start + 500])
+            )
+        )
         found.update(dict(rows.all()))
     return found
 
@@ -180,8 +190,9 @@ async def declare_epcis_error(
     await attach_declaration(session, event_id, declaration, capture_id=capture_id)
 
 
-async def attach_declaration(session: AsyncSession, event_id: str, declaration: dict, *,
-                             capture_id: str | None = None) -> None:
+async def attach_declaration(
+    session: AsyncSession, event_id: str, declaration: dict, *, capture_id: str | None = None
+) -> None:
     """Record an `errorDeclaration` object (EPCIS JSON form) for the stored event `event_id`."""
     event_pk = (await session.exec(select(EpcisEvent.id).where(EpcisEvent.event_id == event_id))).first()
     if event_pk is None:
@@ -197,15 +208,19 @@ async def _declare_once(session: AsyncSession, event_pk: int, declaration: dict,
 
 
 def _add_declaration(session: AsyncSession, event_pk: int, declaration: dict, capture_id: str | None) -> None:
-    session.add(EpcisErrorDeclaration(
-        event_pk=event_pk,
-        declaration_time=parse_timestamp(declaration["declarationTime"]),
-        reason=cbv_short("errorReason", declaration.get("reason")),
-        body=json.dumps(declaration, ensure_ascii=False),
-        capture_id=capture_id,
-    ))
-    session.add_all(EpcisEventIdentifier(event_pk=event_pk, field="correctiveEventID", value=corrective)
-                    for corrective in dict.fromkeys(declaration.get("correctiveEventIDs") or ()))
+    session.add(
+        EpcisErrorDeclaration(
+            event_pk=event_pk,
+            declaration_time=parse_timestamp(declaration["declarationTime"]),
+            reason=cbv_short("errorReason", declaration.get("reason")),
+            body=json.dumps(declaration, ensure_ascii=False),
+            capture_id=capture_id,
+        )
+    )
+    session.add_all(
+        EpcisEventIdentifier(event_pk=event_pk, field="correctiveEventID", value=corrective)
+        for corrective in dict.fromkeys(declaration.get("correctiveEventIDs") or ())
+    )
 
 
 def identifiers(event: dict) -> Iterable[tuple[str, str]]:

@@ -8,7 +8,7 @@ is any absolute URI, a date-time must carry its offset.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,8 +20,11 @@ from services.supplychain.epcis.vocabulary import is_uri, parse_timestamp
 SCHEMA_PATH = Path(__file__).parent / "schema" / "EPCIS-JSON-Schema.json"
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 # Spellings of the standard context seen in the wild; documents name one of them.
-EPCIS_CONTEXTS = (EPCIS_CONTEXT, "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
-                  "https://gs1.github.io/EPCIS/epcis-context.jsonld")
+EPCIS_CONTEXTS = (
+    EPCIS_CONTEXT,
+    "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+    "https://gs1.github.io/EPCIS/epcis-context.jsonld",
+)
 
 _formats = FormatChecker([])
 
@@ -57,7 +60,7 @@ def _inline_references(schema: dict) -> dict:
         if isinstance(node, dict):
             reference = node.get("$ref")
             if len(node) == 1 and isinstance(reference, str) and reference.startswith("#/definitions/"):
-                name = unquote(reference[len("#/definitions/"):])
+                name = unquote(reference[len("#/definitions/") :])
                 if name in seen:  # recursive: leave this one to the resolver
                     return node
                 return inline(definitions[name], (*seen, name))
@@ -66,8 +69,10 @@ def _inline_references(schema: dict) -> dict:
             return [inline(item, seen) for item in node]
         return node
 
-    return {**{key: inline(value, ()) for key, value in schema.items() if key != "definitions"},
-            "definitions": definitions}
+    return {
+        **{key: inline(value, ()) for key, value in schema.items() if key != "definitions"},
+        "definitions": definitions,
+    }
 
 
 def schema_errors(document: object, *, limit: int = 20) -> list[str]:
@@ -93,6 +98,6 @@ def document_of(events: list[dict], context: list | None = None) -> dict:
         "@context": context or [EPCIS_CONTEXT],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "creationDate": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "epcisBody": {"eventList": events},
     }

@@ -9,7 +9,7 @@ way, so either spelling matches either. Events themselves are kept as captured.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # (URN prefix, web-vocabulary term prefix) per CBV vocabulary.
 _CBV_PREFIXES: dict[str, tuple[str, str]] = {
@@ -19,8 +19,14 @@ _CBV_PREFIXES: dict[str, tuple[str, str]] = {
     "sourceDestType": ("urn:epcglobal:cbv:sdt:", "SDT-"),
     "errorReason": ("urn:epcglobal:cbv:er:", "ER-"),
 }
-_WEB_VOCABULARIES = ("https://ref.gs1.org/cbv/", "http://ref.gs1.org/cbv/", "https://gs1.org/voc/",
-                     "http://gs1.org/voc/", "https://ns.gs1.org/cbv/", "http://ns.gs1.org/cbv/")
+_WEB_VOCABULARIES = (
+    "https://ref.gs1.org/cbv/",
+    "http://ref.gs1.org/cbv/",
+    "https://gs1.org/voc/",
+    "http://gs1.org/voc/",
+    "https://ns.gs1.org/cbv/",
+    "http://ns.gs1.org/cbv/",
+)
 
 
 def cbv_short(vocabulary: str, value: str | None) -> str | None:
@@ -29,15 +35,14 @@ def cbv_short(vocabulary: str, value: str | None) -> str | None:
         return None
     urn, term = _CBV_PREFIXES[vocabulary]
     if value.startswith(urn):
-        return value[len(urn):]
+        return value[len(urn) :]
     for base in _WEB_VOCABULARIES:
         if value.startswith(base + term):
-            return value[len(base + term):]
+            return value[len(base + term) :]
     return value
 
 
-_TIMESTAMP = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -52,7 +57,7 @@ def parse_timestamp(value: str) -> datetime:
     day, clock, fraction, offset = match.groups()
     fraction = (fraction or ".0")[:7]
     offset = "+00:00" if offset in ("Z", "z") else offset
-    return datetime.fromisoformat(f"{day}T{clock}{fraction}{offset}").astimezone(timezone.utc)
+    return datetime.fromisoformat(f"{day}T{clock}{fraction}{offset}").astimezone(UTC)
 
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")

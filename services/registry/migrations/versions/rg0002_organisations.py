@@ -4,6 +4,7 @@ Revision ID: rg0002_organisations
 Revises: 59a020f02f33
 Create Date: 2026-11-29 16:20:00
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -107,14 +108,17 @@ def upgrade() -> None:
     # Organisations registered before this revision: their registration opens their status history,
     # and their products become searchable.
     connection = op.get_bind()
-    connection.execute(sa.text(
-        "INSERT INTO coop_status_history (coop_id, status, effective_on, reason, actor, recorded_at) "
-        "SELECT id, status, founded_on, 'registered', '', created_at FROM coop"
-    ))
+    connection.execute(
+        sa.text(
+            "INSERT INTO coop_status_history (coop_id, status, effective_on, reason, actor, recorded_at) "
+            "SELECT id, status, founded_on, 'registered', '', created_at FROM coop"
+        )
+    )
     for coop_id, products in connection.execute(sa.text("SELECT id, main_products FROM coop")).all():
         keys = "\n".join(search_key(p) for p in products.split("\n") if p)
-        connection.execute(sa.text("UPDATE coop SET products_search = :keys WHERE id = :id"),
-                           {"keys": keys, "id": coop_id})
+        connection.execute(
+            sa.text("UPDATE coop SET products_search = :keys WHERE id = :id"), {"keys": keys, "id": coop_id}
+        )
 
 
 def downgrade() -> None:
@@ -126,6 +130,12 @@ def downgrade() -> None:
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.drop_column("left_reason")
     with op.batch_alter_table("coop", schema=None) as batch_op:
-        for column in ("contact_email", "contact_phone", "contact_name", "sectors", "products_search",
-                       "legacy_ward_code"):
+        for column in (
+            "contact_email",
+            "contact_phone",
+            "contact_name",
+            "sectors",
+            "products_search",
+            "legacy_ward_code",
+        ):
             batch_op.drop_column(column)

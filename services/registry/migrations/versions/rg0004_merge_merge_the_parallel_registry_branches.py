@@ -4,15 +4,12 @@ Revision ID: rg0004_merge
 Revises: rg0002_organisations, rg0003_quality
 Create Date: 2026-11-29 16:26:03.398153
 """
+
 from typing import Sequence, Union
 
-from alembic import op
-import sqlalchemy as sa
-import sqlmodel
 
-
-revision: str = 'rg0004_merge'
-down_revision: Union[str, None] = ('rg0002_organisations', 'rg0003_quality')
+revision: str = "rg0004_merge"
+down_revision: Union[str, None] = ("rg0002_organisations", "rg0003_quality")
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,6 +4,7 @@ Revision ID: rg0005_partner_history
 Revises: rg0004_merge
 Create Date: 2026-11-29 16:40:00
 """
+
 import json
 from typing import Sequence, Union
 
@@ -31,10 +32,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_partner_event_partner_id"), ["partner_id"], unique=False)
 
     # Backfill: partners registered and contracts signed before this revision get their history too.
-    outbox = sa.table("outbox", sa.column("event_id", sa.String), sa.column("stream", sa.String),
-                      sa.column("fields_json", sa.Text))
-    rows = op.get_bind().execute(sa.select(outbox.c.event_id, outbox.c.fields_json)
-                                 .where(outbox.c.stream == _STREAM)).all()
+    outbox = sa.table(
+        "outbox", sa.column("event_id", sa.String), sa.column("stream", sa.String), sa.column("fields_json", sa.Text)
+    )
+    rows = (
+        op.get_bind()
+        .execute(sa.select(outbox.c.event_id, outbox.c.fields_json).where(outbox.c.stream == _STREAM))
+        .all()
+    )
     index = []
     for event_id, fields_json in rows:
         partner_id = json.loads(json.loads(fields_json)["payload"]).get("partner_id")

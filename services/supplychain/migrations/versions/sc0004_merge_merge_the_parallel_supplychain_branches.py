@@ -4,15 +4,12 @@ Revision ID: sc0004_merge
 Revises: sc0002_chain, sc0003_epcis
 Create Date: 2026-11-29 16:26:04.412986
 """
+
 from typing import Sequence, Union
 
-from alembic import op
-import sqlalchemy as sa
-import sqlmodel
 
-
-revision: str = 'sc0004_merge'
-down_revision: Union[str, None] = ('sc0002_chain', 'sc0003_epcis')
+revision: str = "sc0004_merge"
+down_revision: Union[str, None] = ("sc0002_chain", "sc0003_epcis")
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
