@@ -1,0 +1,306 @@
+"""Vietnamese and English texts of the registry's refusals, registered with shared.i18n."""
+
+from __future__ import annotations
+
+from shared.i18n import register
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "coop.duplicate_code": {
+        "vi": "Mã đăng ký {code} đã được dùng cho HTX khác.",
+        "en": "Registration code {code} is already used by another co-op.",
+    },
+    "coop.dissolved": {
+        "vi": "HTX {coop_id} đã giải thể; không thể đổi trạng thái nữa.",
+        "en": "Co-op {coop_id} is dissolved; its status can no longer change.",
+    },
+    "coop.status_unchanged": {
+        "vi": "HTX {coop_id} đang ở trạng thái {status} rồi.",
+        "en": "Co-op {coop_id} already has the status {status}.",
+    },
+    "coop.status_before_founding": {
+        "vi": "Ngày hiệu lực {on} trước ngày thành lập {founded}.",
+        "en": "The effective date {on} is before the founding date {founded}.",
+    },
+    "coop.status_out_of_order": {
+        "vi": "Ngày hiệu lực {on} trước lần đổi trạng thái gần nhất ({last}).",
+        "en": "The effective date {on} is before the latest status change ({last}).",
+    },
+    "member.joined_before_founding": {
+        "vi": "Ngày vào {on} trước ngày thành lập HTX ({founded}).",
+        "en": "The joining date {on} is before the co-op was founded ({founded}).",
+    },
+    "member.duplicate_id_number": {
+        "vi": "Số giấy tờ tùy thân này đã có trong danh sách thành viên của HTX {coop_id}.",
+        "en": "This ID number is already on co-op {coop_id}'s member list.",
+    },
+    "member.already_left": {
+        "vi": "Thành viên {member_id} đã ra khỏi HTX ngày {on}.",
+        "en": "Member {member_id} already left on {on}.",
+    },
+    "member.left_before_joined": {
+        "vi": "Ngày ra {on} trước ngày vào {joined}.",
+        "en": "The leaving date {on} is before the joining date {joined}.",
+    },
+    "union.not_union": {
+        "vi": "Tổ chức {coop_id} không phải liên hiệp hợp tác xã.",
+        "en": "Organisation {coop_id} is not a co-op union.",
+    },
+    "union.member_not_coop": {
+        "vi": "Thành viên của liên hiệp phải là hợp tác xã; tổ chức {coop_id} không phải hợp tác xã.",
+        "en": "A union's members must be co-ops; organisation {coop_id} is not a co-op.",
+    },
+    "union.already_member": {
+        "vi": "HTX {coop_id} đang là thành viên của liên hiệp {union_id}.",
+        "en": "Co-op {coop_id} is already a member of union {union_id}.",
+    },
+    "union.not_member": {
+        "vi": "HTX {coop_id} hiện không phải thành viên của liên hiệp {union_id}.",
+        "en": "Co-op {coop_id} is not currently a member of union {union_id}.",
+    },
+    "union.joined_before_founding": {
+        "vi": "Ngày gia nhập {on} trước ngày thành lập của liên hiệp hoặc HTX.",
+        "en": "The joining date {on} is before the union or the co-op was founded.",
+    },
+    "union.left_before_joined": {
+        "vi": "Ngày rời {on} trước ngày gia nhập {joined}.",
+        "en": "The leaving date {on} is before the joining date {joined}.",
+    },
+    "partner.not_found": {
+        "vi": "Không tìm thấy đối tác có mã {partner_id}.",
+        "en": "No partner with id {partner_id}.",
+    },
+    "import.unreadable": {
+        "vi": "Không đọc được tệp {file}: cần tệp CSV (UTF-8) hoặc XLSX có dòng tiêu đề. ({reason})",
+        "en": "Cannot read {file}: send a CSV (UTF-8) or XLSX file with a header row. ({reason})",
+    },
+    "import.too_large": {
+        "vi": "Tệp quá lớn ({size} byte); giới hạn là {limit} byte.",
+        "en": "The file is too large ({size} bytes); the limit is {limit} bytes.",
+    },
+    "import.has_errors": {
+        "vi": "Tệp có {count} lỗi; chưa nhập dòng nào. Sửa các lỗi trong báo cáo, hoặc gửi lại với accept_valid_rows=true để chỉ nhập các dòng hợp lệ.",
+        "en": "The file has {count} errors; nothing was imported. Fix the errors in the report, or send it again with accept_valid_rows=true to import only the valid rows.",
+    },
+    "import.conflict": {
+        "vi": "Sổ đăng ký vừa thay đổi trong lúc nhập (mã trùng); chưa nhập dòng nào. Hãy gửi lại tệp.",
+        "en": "The register changed during the import (a code was taken); nothing was imported. Send the file again.",
+    },
+    "import.missing_column": {
+        "vi": 'Thiếu cột bắt buộc "{column}".',
+        "en": 'The required column "{column}" is missing.',
+    },
+    "import.unknown_column": {
+        "vi": 'Cột "{column}" không có trong mẫu; bị bỏ qua.',
+        "en": 'The column "{column}" is not in the template; it was ignored.',
+    },
+    "import.required": {
+        "vi": "Ô này không được để trống.",
+        "en": "This cell must not be empty.",
+    },
+    "import.bad_date": {
+        "vi": '"{value}" không phải ngày hợp lệ; ghi theo dạng dd/mm/yyyy, ví dụ 15/04/2009.',
+        "en": '"{value}" is not a valid date; write it as dd/mm/yyyy, e.g. 15/04/2009.',
+    },
+    "import.bad_number": {
+        "vi": '"{value}" không phải số nguyên không âm (đồng).',
+        "en": '"{value}" is not a whole non-negative number (VND).',
+    },
+    "import.bad_choice": {
+        "vi": '"{value}" không hợp lệ; chọn một trong: {choices}.',
+        "en": '"{value}" is not valid; choose one of: {choices}.',
+    },
+    "import.invalid": {
+        "vi": "Giá trị không hợp lệ: {reason}.",
+        "en": "Invalid value: {reason}.",
+    },
+    "import.duplicate_in_file": {
+        "vi": "Trùng với dòng {row} trong cùng tệp.",
+        "en": "Repeats row {row} of the same file.",
+    },
+    "import.unknown_coop": {
+        "vi": "Không có HTX nào với mã số đăng ký {code}.",
+        "en": "No co-op with registration code {code}.",
+    },
+    "plot.geometry_type": {
+        "vi": "Toạ độ thửa phải là GeoJSON kiểu Point hoặc Polygon (nhận được: {kind}).",
+        "en": "Plot geometry must be a GeoJSON Point or Polygon (got: {kind}).",
+    },
+    "plot.geometry_position": {
+        "vi": "Vị trí {where} phải là [kinh độ, vĩ độ].",
+        "en": "Position {where} must be [longitude, latitude].",
+    },
+    "plot.geometry_coordinate": {
+        "vi": "Toạ độ tại {where} phải là số (nhận được: {value}).",
+        "en": "Coordinate at {where} must be a number (got: {value}).",
+    },
+    "plot.geometry_out_of_range": {
+        "vi": "Toạ độ {where} ngoài phạm vi WGS 84 (kinh độ {lon}, vĩ độ {lat}); GeoJSON ghi [kinh độ, vĩ độ], kinh độ -180..180, vĩ độ -90..90.",
+        "en": "Position {where} is outside WGS 84 (lon {lon}, lat {lat}); GeoJSON order is [longitude, latitude], longitude -180..180, latitude -90..90.",
+    },
+    "plot.geometry_rings": {
+        "vi": "Polygon phải có ít nhất một vòng toạ độ.",
+        "en": "A Polygon needs at least one ring.",
+    },
+    "plot.geometry_ring_short": {
+        "vi": "Vòng {ring} của Polygon cần ít nhất 4 điểm (điểm cuối trùng điểm đầu).",
+        "en": "Ring {ring} of the Polygon needs at least 4 positions (the last equal to the first).",
+    },
+    "plot.geometry_ring_open": {
+        "vi": "Vòng {ring} của Polygon chưa khép kín: điểm cuối phải trùng điểm đầu.",
+        "en": "Ring {ring} of the Polygon is not closed: the last position must equal the first.",
+    },
+    "plot.geometry_ring_flat": {
+        "vi": "Vòng {ring} của Polygon không bao diện tích nào (các điểm thẳng hàng).",
+        "en": "Ring {ring} of the Polygon encloses no area (its positions are collinear).",
+    },
+    "plot.polygon_required": {
+        "vi": "Thửa {area_ha} ha: từ {threshold} ha trở lên phải khai ranh giới Polygon, không chỉ một điểm (quy định chống phá rừng của EU).",
+        "en": "Plot of {area_ha} ha: from {threshold} ha up a Polygon boundary is required, not a single Point (EU deforestation rules).",
+    },
+    "plot.duplicate_code": {
+        "vi": "Mã số vùng trồng {code} đã được đăng ký.",
+        "en": "Planting-area code {code} is already registered.",
+    },
+    "plot.not_found": {
+        "vi": "Không tìm thấy thửa {plot_id}.",
+        "en": "No plot {plot_id}.",
+    },
+    "plot.member_left": {
+        "vi": "Hộ {member_id} đã rời HTX ngày {left_on}; không thể đăng ký thửa mới cho hộ này.",
+        "en": "Household {member_id} left the co-op on {left_on}; no new plot can be registered for it.",
+    },
+    "plot.other_coop": {
+        "vi": "Thửa {plot_id} không thuộc HTX {coop_id}.",
+        "en": "Plot {plot_id} does not belong to co-op {coop_id}.",
+    },
+    "certificate.not_found": {
+        "vi": "Không tìm thấy chứng nhận {certificate_id}.",
+        "en": "No certificate {certificate_id}.",
+    },
+    "certificate.duplicate": {
+        "vi": "Chứng nhận {kind} số {code} của {issuer} đã được ghi nhận.",
+        "en": "Certificate {kind} number {code} from {issuer} is already recorded.",
+    },
+    "certificate.window": {
+        "vi": "Ngày hết hiệu lực {valid_to} trước ngày bắt đầu {valid_from}.",
+        "en": "The end date {valid_to} is before the start date {valid_from}.",
+    },
+    "certificate.stars_not_ocop": {
+        "vi": "Chỉ chứng nhận OCOP mới có số sao hoặc điểm (đây là {kind}).",
+        "en": "Only OCOP certificates carry stars or a score (this one is {kind}).",
+    },
+    "certificate.ocop_needs_stars": {
+        "vi": "Chứng nhận OCOP cần số sao (3-5) hoặc điểm đánh giá (trên 100).",
+        "en": "An OCOP certificate needs its stars (3-5) or its score (out of 100).",
+    },
+    "certificate.ocop_stars_range": {
+        "vi": "Sản phẩm OCOP được xếp 3, 4 hoặc 5 sao (nhận được: {stars}).",
+        "en": "OCOP products are rated 3, 4 or 5 stars (got: {stars}).",
+    },
+    "certificate.ocop_score_too_low": {
+        "vi": "{score} điểm chưa đạt hạng sao OCOP (tối thiểu {minimum} điểm cho 3 sao).",
+        "en": "{score} points earn no OCOP star ({minimum} points at least for 3 stars).",
+    },
+    "certificate.ocop_stars_mismatch": {
+        "vi": "{score} điểm tương ứng {expected} sao, không phải {stars} sao.",
+        "en": "{score} points means {expected} stars, not {stars}.",
+    },
+    "certificate.already_revoked": {
+        "vi": "Chứng nhận đã bị thu hồi ngày {revoked_on}.",
+        "en": "The certificate was already revoked on {revoked_on}.",
+    },
+    "certificate.revoked_in_future": {
+        "vi": "Ngày thu hồi {revoked_on} ở tương lai; chỉ ghi nhận việc thu hồi đã xảy ra.",
+        "en": "Revocation date {revoked_on} is in the future; record a revocation once it has happened.",
+    },
+    "certificate.revoked_after_end": {
+        "vi": "Ngày thu hồi {revoked_on} sau ngày hết hiệu lực {valid_to}: chứng nhận đã hết hạn.",
+        "en": "Revocation date {revoked_on} is after the end date {valid_to}: the certificate had already expired.",
+    },
+    "grading.scheme_unknown": {
+        "vi": "Không có bộ tiêu chí xếp loại {scheme}.",
+        "en": "No grading scheme {scheme}.",
+    },
+    "grading.scheme_exists": {
+        "vi": "Bộ tiêu chí {scheme} đã có; phiên bản mới cần mã mới.",
+        "en": "Grading scheme {scheme} exists; a new version needs a new code.",
+    },
+    "grading.scheme_thresholds": {
+        "vi": "Ngưỡng xếp loại phải giảm dần, hạng cuối bắt đầu từ 0 điểm và không vượt tổng điểm.",
+        "en": "Grade thresholds must decrease, the last starting at 0 points, none above the total.",
+    },
+    "grading.scheme_criteria": {
+        "vi": "Cần điểm cho đúng các nhóm tiêu chí: {criteria}.",
+        "en": "Scores are needed for exactly these criteria: {criteria}.",
+    },
+    "grading.score_range": {
+        "vi": "Điểm {criterion} = {score} ngoài khoảng 0..{maximum}.",
+        "en": "Score {criterion} = {score} is outside 0..{maximum}.",
+    },
+    "grading.total_too_high": {
+        "vi": "Tổng điểm {total} vượt quá {maximum}.",
+        "en": "The total {total} is above {maximum}.",
+    },
+    "grading.scores_required": {
+        "vi": "HTX {coop_id} thuộc diện xếp loại năm {year}: cần điểm các nhóm tiêu chí.",
+        "en": "Co-op {coop_id} is to be graded for {year}: the criteria scores are needed.",
+    },
+    "grading.year_not_finished": {
+        "vi": "Năm {year} chưa kết thúc; chỉ xếp loại năm đã qua.",
+        "en": "The year {year} has not ended; only finished years are graded.",
+    },
+    "grading.before_founding": {
+        "vi": "HTX thành lập ngày {founded_on}, chưa tồn tại trong năm {year}.",
+        "en": "The co-op was founded on {founded_on} and did not exist in {year}.",
+    },
+    "grading.duplicate": {
+        "vi": "HTX {coop_id} đã được xếp loại năm {year}; muốn sửa thì gửi xếp loại lại kèm lý do.",
+        "en": "Co-op {coop_id} is already graded for {year}; to correct it, send a regrade with a reason.",
+    },
+    "grading.not_found": {
+        "vi": "HTX {coop_id} chưa được xếp loại năm {year}.",
+        "en": "Co-op {coop_id} has no grading for {year}.",
+    },
+    "inspection.not_found": {
+        "vi": "Không tìm thấy đợt kiểm tra {inspection_id} của HTX {coop_id}.",
+        "en": "No inspection {inspection_id} of co-op {coop_id}.",
+    },
+    "inspection.in_future": {
+        "vi": "Ngày kiểm tra {inspected_on} ở tương lai.",
+        "en": "Inspection date {inspected_on} is in the future.",
+    },
+    "inspection.deadline_before": {
+        "vi": "Hạn khắc phục {deadline} trước ngày kiểm tra {inspected_on}.",
+        "en": "Correction deadline {deadline} is before the inspection date {inspected_on}.",
+    },
+    "violation.not_found": {
+        "vi": "Không tìm thấy vi phạm {violation_id} trong đợt kiểm tra {inspection_id}.",
+        "en": "No violation {violation_id} in inspection {inspection_id}.",
+    },
+    "violation.already_resolved": {
+        "vi": "Vi phạm {violation_id} đã được khắc phục ngày {resolved_on}.",
+        "en": "Violation {violation_id} was already resolved on {resolved_on}.",
+    },
+    "violation.resolved_date": {
+        "vi": "Ngày khắc phục {resolved_on} phải trong khoảng từ ngày kiểm tra {inspected_on} đến hôm nay.",
+        "en": "Resolution date {resolved_on} must be between the inspection date {inspected_on} and today.",
+    },
+    "flag.coop_below_min_members": {
+        "vi": "HTX có {count} thành viên chính thức, dưới mức tối thiểu {minimum}.",
+        "en": "The co-op has {count} official members, below the minimum of {minimum}.",
+    },
+    "flag.union_below_min_coops": {
+        "vi": "Liên hiệp HTX có {count} HTX thành viên, dưới mức tối thiểu {minimum}.",
+        "en": "The union has {count} member co-ops, below the minimum of {minimum}.",
+    },
+    "flag.certificate_expired_unreplaced": {
+        "vi": "Chứng nhận {kind} số {code} hết hạn ngày {valid_to} và chưa có chứng nhận thay thế cho cùng phạm vi.",
+        "en": "Certificate {kind} number {code} expired on {valid_to} and nothing replaces it for the same scope.",
+    },
+    "flag.violation_overdue": {
+        "vi": 'Vi phạm "{description}" (kiểm tra {inspection_id}) quá hạn khắc phục {deadline}, vẫn chưa khắc phục.',
+        "en": 'Violation "{description}" (inspection {inspection_id}) passed its correction deadline {deadline} and is still open.',
+    },
+}
+
+register(MESSAGES)

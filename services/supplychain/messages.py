@@ -1,0 +1,218 @@
+"""Vietnamese and English texts of the supply chain (lots, trace, EPCIS)'s refusals, registered with shared.i18n."""
+
+from __future__ import annotations
+
+from shared.i18n import register
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "epcis.invalid_document": {
+        "vi": "Tài liệu EPCIS không đúng JSON Schema EPCIS 2.0 của GS1 ({count} lỗi, xem errors); không sự kiện nào được lưu.",
+        "en": "The EPCIS document does not conform to GS1's EPCIS 2.0 JSON Schema ({count} errors, see errors); no event was stored.",
+    },
+    "epcis.not_json": {
+        "vi": "Nội dung gửi lên không phải JSON hợp lệ ({reason}).",
+        "en": "The body is not valid JSON ({reason}).",
+    },
+    "epcis.unsupported_media_type": {
+        "vi": "Chỉ nhận tài liệu EPCIS dạng JSON-LD (application/json hoặc application/ld+json), không nhận {content_type}.",
+        "en": "Only JSON-LD EPCIS documents are accepted (application/json or application/ld+json), not {content_type}.",
+    },
+    "epcis.too_many_events": {
+        "vi": "Tài liệu có {count} sự kiện; mỗi lần gửi tối đa {limit} sự kiện, hãy chia nhỏ.",
+        "en": "The document has {count} events; at most {limit} per capture, split it.",
+    },
+    "epcis.too_large": {
+        "vi": "Tài liệu quá lớn ({size} byte); giới hạn là {limit} byte, hãy chia nhỏ.",
+        "en": "The document is too large ({size} bytes); the limit is {limit} bytes, split it.",
+    },
+    "epcis.error_behaviour": {
+        "vi": 'GS1-Capture-Error-Behaviour phải là rollback hoặc proceed, không phải "{value}".',
+        "en": 'GS1-Capture-Error-Behaviour must be rollback or proceed, not "{value}".',
+    },
+    "epcis.duplicate_event": {
+        "vi": "Sự kiện {event_id} (vị trí {index}) đã có trong kho; mỗi eventID chỉ lưu một lần.",
+        "en": "Event {event_id} (position {index}) is already stored; an eventID is stored once.",
+    },
+    "epcis.already_declared": {
+        "vi": "Sự kiện {event_id} (vị trí {index}) đã có khai báo lỗi; mỗi sự kiện chỉ khai báo lỗi một lần.",
+        "en": "Event {event_id} (position {index}) already has an error declaration; an event is declared wrong once.",
+    },
+    "epcis.concurrent_duplicate": {
+        "vi": "Một sự kiện trong tài liệu vừa được lưu bởi lần gửi khác cùng lúc; không sự kiện nào được lưu.",
+        "en": "An event of the document was just stored by another capture at the same time; no event was stored.",
+    },
+    "epcis.event_not_found": {
+        "vi": "Không có sự kiện EPCIS {event_id}.",
+        "en": "No EPCIS event {event_id}.",
+    },
+    "epcis.capture_not_found": {
+        "vi": "Không có phiên ghi nhận (capture) {capture_id}.",
+        "en": "No capture job {capture_id}.",
+    },
+    "epcis.parameter.unknown": {
+        "vi": "Tham số truy vấn {name} không có trong EPCIS 2.0.",
+        "en": "{name} is not an EPCIS 2.0 query parameter.",
+    },
+    "epcis.parameter.unsupported": {
+        "vi": "Kho EPCIS này chưa hỗ trợ tham số truy vấn {name}.",
+        "en": "This EPCIS repository does not support the query parameter {name}.",
+    },
+    "epcis.parameter.empty": {
+        "vi": "Tham số {name} không có giá trị.",
+        "en": "The parameter {name} has no value.",
+    },
+    "epcis.parameter.timestamp": {
+        "vi": "Tham số {name} phải là thời điểm có múi giờ, ví dụ 2025-05-10T07:30:00+07:00.",
+        "en": "The parameter {name} must be a date-time with a time zone, e.g. 2025-05-10T07:30:00+07:00.",
+    },
+    "epcis.parameter.boolean": {
+        "vi": "Tham số {name} phải là true hoặc false.",
+        "en": "The parameter {name} must be true or false.",
+    },
+    "epcis.parameter.number": {
+        "vi": "Tham số {name} phải là số nguyên từ 1 trở lên.",
+        "en": "The parameter {name} must be a whole number, at least 1.",
+    },
+    "epcis.parameter.choice": {
+        "vi": "Tham số {name} chỉ nhận: {choices}.",
+        "en": "The parameter {name} accepts only: {choices}.",
+    },
+    "epcis.parameter.exclusive": {
+        "vi": "Không dùng cùng lúc eventCountLimit và maxEventCount.",
+        "en": "eventCountLimit and maxEventCount cannot be used together.",
+    },
+    "epcis.parameter.needs_order": {
+        "vi": "eventCountLimit cần kèm orderBy.",
+        "en": "eventCountLimit needs orderBy.",
+    },
+    "epcis.parameter.token": {
+        "vi": 'nextPageToken không hợp lệ hoặc thuộc truy vấn có thứ tự khác; hãy dùng đúng liên kết rel="next".',
+        "en": 'nextPageToken is invalid or belongs to a query with another order; follow the rel="next" link as given.',
+    },
+    "epcis.query_too_large": {
+        "vi": "Có hơn {limit} sự kiện khớp truy vấn (maxEventCount); hãy thu hẹp điều kiện.",
+        "en": "More than {limit} events match the query (maxEventCount); narrow it down.",
+    },
+    "member.not_member_on_date": {
+        "vi": "Hộ {member_id} không phải thành viên của HTX {coop_id} vào ngày {on}.",
+        "en": "Household {member_id} was not a member of co-op {coop_id} on {on}.",
+    },
+    "lot.not_found": {
+        "vi": "Không tìm thấy lô {lot_code}.",
+        "en": "No lot {lot_code}.",
+    },
+    "lot.duplicate": {
+        "vi": "Lô {lot_code} đã tồn tại.",
+        "en": "Lot {lot_code} already exists.",
+    },
+    "lot.insufficient": {
+        "vi": "Lô {lot_code} chỉ còn {available} kg, không thể xuất {requested} kg.",
+        "en": "Lot {lot_code} holds only {available} kg; cannot take {requested} kg.",
+    },
+    "lot.other_coop": {
+        "vi": "Lô {lot_code} không thuộc HTX {coop_id}.",
+        "en": "Lot {lot_code} does not belong to co-op {coop_id}.",
+    },
+    "lot.before_creation": {
+        "vi": "Ngày {on} trước ngày tạo lô {lot_code} ({created}).",
+        "en": "{on} is before lot {lot_code} was created ({created}).",
+    },
+    "registry.unavailable": {
+        "vi": "Chưa kiểm tra được HTX với dịch vụ đăng ký; hãy thử lại sau giây lát.",
+        "en": "The registry could not be reached to check the co-op; try again shortly.",
+    },
+    "lot.unit_mismatch": {
+        "vi": "Lô {lot_code} tính theo đơn vị {unit}, không phải {given}.",
+        "en": "Lot {lot_code} is counted in {unit}, not {given}.",
+    },
+    "lot.whole_units": {
+        "vi": "Lô {lot_code} tính theo sản phẩm: số lượng {quantity} phải là số nguyên.",
+        "en": "Lot {lot_code} is counted in pieces: {quantity} must be a whole number.",
+    },
+    "purchase.not_harvest": {
+        "vi": "Lô {lot_code} không phải lô thu hoạch của hộ thành viên; chỉ mua được lô thu hoạch.",
+        "en": "Lot {lot_code} is not a household's harvest lot; only harvest lots can be purchased.",
+    },
+    "purchase.exceeds_harvest": {
+        "vi": "Lô {lot_code} thu hoạch {harvested} kg, đã mua {bought} kg; không thể mua thêm {requested} kg.",
+        "en": "Lot {lot_code} was harvested at {harvested} kg and {bought} kg is already bought; cannot buy {requested} kg more.",
+    },
+    "yield.range": {
+        "vi": "Tỷ lệ thu hồi tối thiểu {min_ratio} lớn hơn tối đa {max_ratio}.",
+        "en": "The minimum yield {min_ratio} is above the maximum {max_ratio}.",
+    },
+    "transform.impossible_yield": {
+        "vi": "Không thể có: công đoạn {step} nhận {input_kg} kg mà ra {output_kg} kg.",
+        "en": "Impossible: the {step} step took {input_kg} kg and gave {output_kg} kg.",
+    },
+    "batch.duplicate": {
+        "vi": "Mẻ {batch_id} đã tồn tại.",
+        "en": "Batch {batch_id} already exists.",
+    },
+    "shipment.not_found": {
+        "vi": "Không tìm thấy chuyến hàng {shipment_id}.",
+        "en": "No shipment {shipment_id}.",
+    },
+    "shipment.other_partner": {
+        "vi": "Chuyến hàng {shipment_id} không gửi cho đối tác của mã truy cập này.",
+        "en": "Shipment {shipment_id} was not sent to this token's partner.",
+    },
+    "shipment.received_before_shipped": {
+        "vi": "Ngày nhận {received} trước ngày gửi hàng {shipped}.",
+        "en": "Received on {received}, before it was shipped on {shipped}.",
+    },
+    "shipment.already_received": {
+        "vi": "Chuyến hàng {shipment_id} đã được xác nhận nhận hàng.",
+        "en": "Shipment {shipment_id} was already received.",
+    },
+    "shipment.unknown_partner": {
+        "vi": "Đối tác {partner_id} chưa có trong sổ đăng ký; hãy đăng ký đối tác trước khi gửi hàng.",
+        "en": "Partner {partner_id} is not in the registry; register the partner before shipping to it.",
+    },
+    "registry.unavailable_partner": {
+        "vi": "Chưa kiểm tra được đối tác với dịch vụ đăng ký; hãy thử lại sau giây lát.",
+        "en": "The registry could not be reached to check the partner; try again shortly.",
+    },
+    "partner.other_buyer": {
+        "vi": "Mã truy cập này chỉ xem được hàng gửi cho đối tác {own}, không phải đối tác {target}.",
+        "en": "This token may only see shipments to partner {own}, not partner {target}.",
+    },
+    "dates.range": {
+        "vi": "Ngày bắt đầu {date_from} sau ngày kết thúc {date_to}.",
+        "en": "The start date {date_from} is after the end date {date_to}.",
+    },
+    "sale.other_buyer": {
+        "vi": "Chuyến hàng {shipment_id} gửi cho đối tác {partner_id}, không phải người mua này.",
+        "en": "Shipment {shipment_id} went to partner {partner_id}, not to this buyer.",
+    },
+    "sale.exceeds_shipment": {
+        "vi": "Chuyến hàng {shipment_id} chở {shipped} của lô {lot_code}, đã lập hoá đơn {invoiced}; không thể bán thêm {requested}.",
+        "en": "Shipment {shipment_id} carried {shipped} of lot {lot_code} and {invoiced} is invoiced; cannot sell {requested} more.",
+    },
+    "correction.unknown_event": {
+        "vi": "Không có sự kiện chuỗi {event_id} để đính chính.",
+        "en": "No chain event {event_id} to correct.",
+    },
+    "correction.already": {
+        "vi": "Sự kiện {event_id} đã được khai báo sai trước đó.",
+        "en": "Event {event_id} was already declared in error.",
+    },
+    "correction.consumed": {
+        "vi": "Không thể đính chính: lô {lot_code} sẽ còn {held}; hãy đính chính các công đoạn dùng lô này trước.",
+        "en": "Cannot correct: lot {lot_code} would hold {held}; correct the steps that used it first.",
+    },
+    "correction.has_dependants": {
+        "vi": "Hãy đính chính trước các sự kiện dựa trên sự kiện {event_id}: {dependants}.",
+        "en": "First correct the events that build on {event_id}: {dependants}.",
+    },
+    "plot.no_lots": {
+        "vi": "Chưa có lô thu hoạch nào từ vùng trồng {plot_code}.",
+        "en": "No harvest lot comes from plot {plot_code}.",
+    },
+    "member.no_lots": {
+        "vi": "Hộ {member_id} chưa có lô thu hoạch nào.",
+        "en": "Household {member_id} has no harvest lots.",
+    },
+}
+
+register(MESSAGES)
