@@ -13,6 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as aioredis
 
+from tests.fixtures.registry import *  # noqa: F403 - each service's app fixtures, for every tier
+from tests.fixtures.reporting import *  # noqa: F403
+from tests.fixtures.supplychain import *  # noqa: F403
 from tests.support import DatabaseTemplates, unique
 
 REDIS_URL = os.environ.get("HTX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
