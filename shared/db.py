@@ -6,12 +6,15 @@ embedded mode behaves like a real database under the relay and consumers' concur
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -28,7 +31,7 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - driver hook
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - driver hook
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -39,10 +42,44 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class (for multi-row INSERTs); SQLModel does not type it."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with factory() as session:
-        yield session
+class UnitOfWork:
+    """One transaction of a request, a consumed event or a command-line task.
+
+    Opened with `unit_of_work()`: it commits when the block succeeds and rolls back when it
+    raises. `commit()` may also be called inside the block (to hand out ids before the end);
+    after every commit the `after_commit` callbacks run (the outbox relay's wake-up).
+    """
+
+    def __init__(self, session: AsyncSession, after_commit: Sequence[Callable[[], None]] = ()) -> None:
+        self.session = session
+        self._after_commit = tuple(after_commit)
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        for callback in self._after_commit:
+            callback()
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], *, after_commit: Sequence[Callable[[], None]] = ()
+) -> AsyncIterator[UnitOfWork]:
+    """A session whose work is committed on success and rolled back on any error."""
+    async with sessions() as session:
+        work = UnitOfWork(session, after_commit)
+        try:
+            yield work
+        except BaseException:
+            await session.rollback()
+            raise
+        if session.in_transaction():
+            await work.commit()

@@ -49,6 +49,8 @@ def run_env(tables: Iterable[Table]) -> None:
     """Body of every service's `env.py`."""
     metadata = service_metadata(tables)
     url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: pass one through alembic_config() or sqlalchemy.url")
     render_as_batch = is_sqlite(url)  # SQLite alters tables by copying them
 
     if context.is_offline_mode():

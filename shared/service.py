@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -29,11 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.auth import PrincipalDep
 from shared.correlation import HEADER as CORRELATION_HEADER
 from shared.correlation import current_correlation_id, new_correlation_id
-from shared.db import create_engine, session_factory
+from shared.db import UnitOfWork, create_engine, session_factory, unit_of_work
 from shared.errors import NotFound, install_error_handlers
-from shared.events.envelope import Event
-from shared.messaging.connection import redis_broker, redis_client
-from shared.messaging.consumer import StreamConsumer
+from shared.events.envelope import Event, contract_for
+from shared.messaging.connection import read_range, redis_broker, redis_client
+from shared.messaging.consumer import EventHandlers, StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxRelay
 from shared.settings import Settings
@@ -82,8 +82,10 @@ class ServiceRuntime:
             )
         return runtime
 
-    def consume(self, stream: str, handlers: dict) -> StreamConsumer:
+    def consume(self, stream: str, handlers: EventHandlers) -> StreamConsumer:
         """Declare that this service's group applies `handlers` to a producer's stream."""
+        if not isinstance(handlers, EventHandlers):  # TRANSITION: {event_type: handler}, until services convert
+            handlers = EventHandlers({contract_for(name, 1): handler for name, handler in handlers.items()})
         consumer = StreamConsumer(
             stream=self.settings.stream(stream),
             group=self.name,
@@ -98,6 +100,10 @@ class ServiceRuntime:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction; committing it wakes the outbox relay so events leave at once."""
+        return unit_of_work(self.sessions, after_commit=[self.relay.wake] if self.relay else [])
 
     def document_publications(self, stream: str, contracts: Sequence[type[Event]]) -> None:
         """Put what this service publishes into its AsyncAPI document (the relay does the publishing)."""
@@ -134,31 +140,18 @@ class ServiceRuntime:
     async def _count_after(self, stream: str, last_delivered: bytes | str, cap: int = LAG_COUNT_CAP) -> int:
         """Entries after `last_delivered`, counted up to `cap` (a lower bound past it)."""
         start = last_delivered.decode() if isinstance(last_delivered, bytes) else last_delivered
-        entries = await self.redis.xrange(stream, min=f"({start}", max="+", count=cap)
+        entries = await read_range(self.redis, stream, min=f"({start}", max="+", count=cap)
         return len(entries)
 
 
-class UnitOfWork:
-    """A request's database session; `commit()` also nudges the outbox relay."""
-
-    def __init__(self, session: AsyncSession, relay: OutboxRelay | None) -> None:
-        self.session = session
-        self._relay = relay
-
-    async def commit(self) -> None:
-        await self.session.commit()
-        if self._relay is not None:
-            self._relay.wake()
-
-
 def runtime_of(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    runtime = runtime_of(request)
-    async with runtime.sessions() as session:
-        yield UnitOfWork(session, runtime.relay)
+    async with runtime_of(request).unit_of_work() as work:
+        yield work
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -166,7 +159,9 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+# scope="function": the transaction ends when the route returns, before the answer is sent,
+# so a client never sees a success that was not committed.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]
 
@@ -191,7 +186,7 @@ def create_service_app(
         try:
             yield
         finally:
-            if relay_task is not None:
+            if relay_task is not None and runtime.relay is not None:
                 runtime.relay.stop()
                 try:
                     await asyncio.wait_for(relay_task, timeout=10)
@@ -231,7 +226,7 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
     )
 
     @app.middleware("http")
-    async def _count(request: Request, call_next):
+    async def _count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         correlation_id = new_correlation_id(request.headers.get(CORRELATION_HEADER))
         token = current_correlation_id.set(correlation_id)
@@ -291,7 +286,7 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
         return get_asyncapi_html(asyncapi().to_specification())
 
     @router.get("/admin/dead-letters", summary="Dead letters of this service's groups (province)")
-    async def dead_letters(principal: PrincipalDep) -> list[dict]:
+    async def dead_letters(principal: PrincipalDep) -> list[dict[str, Any]]:
         principal.require_role("province")
         letters = []
         for consumer in runtime.consumers:
@@ -301,7 +296,7 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
         return letters
 
     @router.post("/admin/dead-letters/{stream}/{dlq_id}/replay", summary="Apply a dead letter once (province)")
-    async def replay(stream: str, dlq_id: str, principal: PrincipalDep) -> dict:
+    async def replay(stream: str, dlq_id: str, principal: PrincipalDep) -> dict[str, Any]:
         principal.require_role("province")
         consumer = runtime.consumer_for(stream)
         try:

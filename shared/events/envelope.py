@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
@@ -108,7 +109,7 @@ class EventEnvelope(BaseModel):
         }
 
     @classmethod
-    def from_fields(cls, fields: dict[str | bytes, str | bytes]) -> Self:
+    def from_fields(cls, fields: Mapping[Any, Any]) -> Self:
         """Parse a stream entry, as given by redis-py or by FastStream."""
         text = {
             (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from shared.events.envelope import Event
 
@@ -143,7 +143,7 @@ class PlotRegistered(RegistryEvent):
     area_ha: Decimal
     crop: str
     cultivar: str | None = None
-    geometry: dict | None = None  # GeoJSON Point or Polygon, WGS 84
+    geometry: dict[str, Any] | None = None  # GeoJSON Point or Polygon, WGS 84
 
 
 class CertificateIssued(RegistryEvent):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
@@ -44,3 +45,16 @@ async def ensure_group(client: aioredis.Redis, stream: str, group: str) -> None:
     except ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
+
+
+# An entry's fields as redis-py returns them: bytes, or str with decode_responses, and str when
+# a test builds them. Its stubs type them loosely; Mapping[Any, Any] says "either" honestly.
+RawFields = Mapping[Any, Any]
+StreamEntry = tuple[bytes | str, RawFields]
+
+
+async def read_range(
+    redis: aioredis.Redis, stream: str, *, min: str = "-", max: str = "+", count: int | None = None
+) -> list[StreamEntry]:
+    """XRANGE with the entry type redis-py does not state."""
+    return cast(list[StreamEntry], await redis.xrange(stream, min=min, max=max, count=count))

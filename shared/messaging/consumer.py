@@ -17,10 +17,10 @@ dead-lettered, never left to be reclaimed forever.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
@@ -29,10 +29,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared.events.envelope import EventEnvelope
-from shared.messaging.connection import ensure_group
+from shared.db import unit_of_work
+from shared.events.envelope import Event, EventEnvelope, contract_for
+from shared.messaging.connection import RawFields, ensure_group
 
 log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
 
 
 class InboxEntry(SQLModel, table=True):
@@ -49,15 +52,59 @@ class InboxEntry(SQLModel, table=True):
 
 
 @dataclass(frozen=True)
-class ConsumedEvent:
-    """One stream entry as a handler sees it."""
+class ConsumedEvent(Generic[E]):
+    """One stream entry as a handler sees it: the typed event and where it came from."""
 
     stream: str
     entry_id: str
     envelope: EventEnvelope
+    event: E
 
 
-Handler = Callable[[AsyncSession, ConsumedEvent], Awaitable[None]]
+Handler = Callable[[AsyncSession, ConsumedEvent[Any]], Awaitable[None]]
+
+
+def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
+    """The payload as `contract`, read tolerantly (DESIGN trap 15).
+
+    Producers forbid unknown fields; a consumer ignores them, so an additive change to a
+    contract never turns an older consumer's entries into dead letters.
+    """
+    known = {name: value for name, value in envelope.payload.items() if name in contract.model_fields}
+    return contract.model_validate(known)
+
+
+class EventHandlers:
+    """What one service does with one stream's events: a handler per contract.
+
+    Handlers receive the event already validated against its contract. `after_each` runs in
+    the same transaction after every applied event (reporting records its stream position
+    there), so no handler has to remember it.
+    """
+
+    def __init__(self, handlers: Mapping[type[Event], Handler], *, after_each: Handler | None = None) -> None:
+        self._by_type: dict[str, tuple[type[Event], Handler]] = {}
+        for contract, handler in handlers.items():
+            if contract.event_type in self._by_type:
+                raise ValueError(f"two handlers for {contract.event_type}")
+            self._by_type[contract.event_type] = (contract, handler)
+        self.after_each = after_each
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self._by_type
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self._by_type)
+
+    async def apply(self, session: AsyncSession, stream: str, entry_id: str, envelope: EventEnvelope) -> None:
+        contract, handler = self._by_type[envelope.event_type]
+        if envelope.version != contract.version:
+            raise LookupError(f"{envelope.event_type} v{envelope.version} has no handler here (v{contract.version})")
+        consumed = ConsumedEvent(stream, entry_id, envelope, read_contract(contract, envelope))
+        await handler(session, consumed)
+        if self.after_each is not None:
+            await self.after_each(session, consumed)
 
 
 class MalformedEntry(ValueError):
@@ -73,18 +120,16 @@ def dead_letter_stream(stream: str) -> str:
 
 
 async def apply_once(
-    session: AsyncSession,
-    group: str,
-    stream: str,
-    entry_id: str,
-    envelope: EventEnvelope,
-    handler: Handler,
+    session: AsyncSession, group: str, stream: str, entry_id: str, envelope: EventEnvelope, handlers: EventHandlers
 ) -> bool:
     """The inbox row and the handler's effect, in the caller's transaction; False if already applied.
 
     The one place that decides "exactly once in effect": live consumption, dead-letter replay
-    and reporting's rebuild all come through here.
+    and reporting's rebuild all come through here. The caller checks `handlers.handles()`.
     """
+    if not isinstance(handlers, EventHandlers):  # TRANSITION: a bare handler, until services are converted
+        contract = contract_for(envelope.event_type, envelope.version)
+        handlers = EventHandlers({contract: handlers})
     if await session.get(InboxEntry, (group, str(envelope.event_id))):
         return False
     session.add(
@@ -98,7 +143,7 @@ async def apply_once(
         )
     )
     await session.flush()
-    await handler(session, ConsumedEvent(stream=stream, entry_id=entry_id, envelope=envelope))
+    await handlers.apply(session, stream, entry_id, envelope)
     return True
 
 
@@ -111,7 +156,7 @@ class StreamConsumer:
         stream: str,
         group: str,
         consumer_name: str,
-        handlers: dict[str, Handler],
+        handlers: EventHandlers,
         sessions: async_sessionmaker[AsyncSession],
         redis: aioredis.Redis,
         claim_idle_ms: int,
@@ -167,7 +212,7 @@ class StreamConsumer:
         async def claim(msg: RedisStreamMessage) -> None:
             await self._deliver(*_raw_entry(msg))
 
-    async def _deliver(self, fields: dict, entry_id: str) -> None:
+    async def _deliver(self, fields: RawFields, entry_id: str) -> None:
         """Apply an entry; on failure leave it pending, or dead-letter it when out of tries."""
         try:
             await self.apply(fields, entry_id)
@@ -187,7 +232,7 @@ class StreamConsumer:
             )
             raise
 
-    async def apply(self, fields: dict, entry_id: str) -> bool:
+    async def apply(self, fields: RawFields, entry_id: str) -> bool:
         """Run the handler and record the inbox row in one transaction.
 
         Returns False when the event was already applied (or has no handler here).
@@ -196,13 +241,11 @@ class StreamConsumer:
             envelope = EventEnvelope.from_fields(fields)
         except Exception as error:
             raise MalformedEntry(f"not an event envelope: {error}") from error
-        handler = self.handlers.get(envelope.event_type)
-        if handler is None:
+        if not self.handlers.handles(envelope.event_type):
             return False  # another consumer's business; acknowledged
         try:
-            async with self._sessions() as session:
-                async with session.begin():
-                    return await apply_once(session, self.group, self.stream, entry_id, envelope, handler)
+            async with unit_of_work(self._sessions) as work:
+                return await apply_once(work.session, self.group, self.stream, entry_id, envelope, self.handlers)
         except IntegrityError:
             # Another replica applied the same event at the same moment: ours rolled back.
             async with self._sessions() as session:
@@ -214,7 +257,7 @@ class StreamConsumer:
         pending = await self._redis.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
         return int(pending[0]["times_delivered"]) if pending else 1
 
-    async def _dead_letter(self, fields: dict, entry_id: str, error: Exception, deliveries: int) -> None:
+    async def _dead_letter(self, fields: RawFields, entry_id: str, error: Exception, deliveries: int) -> None:
         log.error("%s dead-letters %s %s: %r", self.group, self.stream, entry_id, error)
         # The original fields go over unchanged (bytes stay bytes: `str(b"x")` would be
         # "b'x'"), so a replay sees exactly what was published.

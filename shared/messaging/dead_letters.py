@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis.asyncio as aioredis
 
+from shared.messaging.connection import RawFields, read_range
 from shared.messaging.consumer import DLQ_FIELDS, StreamConsumer, dead_letter_stream
 
 __all__ = ["DLQ_FIELDS", "DeadLetter", "list_dead_letters", "get_dead_letter", "replay_dead_letter"]
@@ -30,7 +32,7 @@ class DeadLetter:
     def event_id(self) -> str:
         return self.fields.get("event_id", "?")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "dlq_id": self.dlq_id,
             "group": self.group,
@@ -50,7 +52,7 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
 
 
-def _parse(dlq_id: bytes | str, raw: dict) -> DeadLetter:
+def _parse(dlq_id: bytes | str, raw: RawFields) -> DeadLetter:
     fields = {_text(k): _text(v) for k, v in raw.items()}
     return DeadLetter(
         dlq_id=_text(dlq_id),
@@ -65,13 +67,13 @@ def _parse(dlq_id: bytes | str, raw: dict) -> DeadLetter:
 
 
 async def list_dead_letters(redis: aioredis.Redis, stream: str, group: str | None = None) -> list[DeadLetter]:
-    entries = await redis.xrange(dead_letter_stream(stream))
+    entries = await read_range(redis, dead_letter_stream(stream))
     letters = [_parse(entry_id, raw) for entry_id, raw in entries]
     return [letter for letter in letters if group is None or letter.group == group]
 
 
 async def get_dead_letter(redis: aioredis.Redis, stream: str, dlq_id: str) -> DeadLetter | None:
-    entries = await redis.xrange(dead_letter_stream(stream), min=dlq_id, max=dlq_id)
+    entries = await read_range(redis, dead_letter_stream(stream), min=dlq_id, max=dlq_id)
     return _parse(*entries[0]) if entries else None
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis.asyncio as aioredis
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.correlation import current_correlation_id
+from shared.db import table_of
 from shared.events.envelope import Event, EventEnvelope
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,33 @@ class OutboxMessage(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, index=True)
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to record, with when it happened and who did it."""
+
+    event: Event
+    occurred_at: datetime | None = None
+    actor: str = ""
+
+
+def _row(stream: str, pending: PendingEvent, correlation_id: str) -> tuple[EventEnvelope, dict[str, Any]]:
+    envelope = EventEnvelope.wrap(
+        pending.event,
+        occurred_at=pending.occurred_at,
+        actor=pending.actor,
+        correlation_id=correlation_id or current_correlation_id.get(),
+    )
+    row = {
+        "event_id": str(envelope.event_id),
+        "stream": stream,
+        "event_type": envelope.event_type,
+        "fields_json": json.dumps(envelope.to_fields(), ensure_ascii=False),
+        "created_at": envelope.recorded_at,
+        "published_at": None,
+    }
+    return envelope, row
+
+
 def record_event(
     session: AsyncSession,
     stream: str,
@@ -48,22 +79,24 @@ def record_event(
     correlation_id: str = "",
 ) -> EventEnvelope:
     """Add an event to the outbox inside the caller's transaction."""
-    envelope = EventEnvelope.wrap(
-        event,
-        occurred_at=occurred_at,
-        actor=actor,
-        correlation_id=correlation_id or current_correlation_id.get(),
-    )
-    session.add(
-        OutboxMessage(
-            event_id=str(envelope.event_id),
-            stream=stream,
-            event_type=envelope.event_type,
-            fields_json=json.dumps(envelope.to_fields(), ensure_ascii=False),
-            created_at=envelope.recorded_at,
-        )
-    )
+    envelope, row = _row(stream, PendingEvent(event, occurred_at, actor), correlation_id)
+    session.add(OutboxMessage(**row))
     return envelope
+
+
+async def record_events(
+    session: AsyncSession, stream: str, events: Sequence[PendingEvent], *, batch: int = 1000
+) -> list[EventEnvelope]:
+    """Many events at once (imports), as multi-row INSERTs in the caller's transaction.
+
+    The same rows as `record_event`, in order; the ORM is bypassed because adding tens of
+    thousands of objects one by one costs more than the import itself.
+    """
+    made = [_row(stream, pending, "") for pending in events]
+    connection = await session.connection()
+    for start in range(0, len(made), batch):
+        await connection.execute(insert(table_of(OutboxMessage)), [row for _, row in made[start : start + batch]])
+    return [envelope for envelope, _ in made]
 
 
 class OutboxRelay:
@@ -77,7 +110,7 @@ class OutboxRelay:
         redis: aioredis.Redis,
         *,
         producer: str,
-        stream_name: callable[[str], str],
+        stream_name: Callable[[str], str],
         poll_seconds: float = 0.5,
     ) -> None:
         self._sessions = sessions

@@ -21,7 +21,7 @@ from shared.db import create_engine, session_factory
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import CoopRegistered
 from shared.messaging.connection import redis_broker, redis_client
-from shared.messaging.consumer import ConsumedEvent, InboxEntry, StreamConsumer, dead_letter_stream
+from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer, dead_letter_stream
 from shared.messaging.dead_letters import get_dead_letter, list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
 from tests.support import temporary_postgres_database, unique, wait_until
@@ -110,7 +110,7 @@ class Harness:
             stream=stream,
             group=GROUP,
             consumer_name=unique("live-"),
-            handlers={CoopRegistered.event_type: self.on_coop_registered},
+            handlers=EventHandlers({CoopRegistered: self.on_coop_registered}),
             sessions=sessions,
             redis=self.redis,
             claim_idle_ms=CLAIM_IDLE_MS,
@@ -120,8 +120,8 @@ class Harness:
         self.consumer.subscribe(self.broker)
         self.started = False
 
-    async def on_coop_registered(self, session: AsyncSession, event: ConsumedEvent) -> None:
-        name = event.envelope.payload["name"]
+    async def on_coop_registered(self, session: AsyncSession, event: ConsumedEvent[CoopRegistered]) -> None:
+        name = event.event.name
         if name in self.failing:
             self.attempts.append((name, "failed"))
             raise RuntimeError(f"kho lạnh chưa sẵn sàng for {name}")
