@@ -9,13 +9,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Sources, then an editable install: each service's Alembic scripts (services/*/migrations)
+# Sources, then an editable install pinned by requirements.lock: each service's Alembic scripts (services/*/migrations)
 # are plain directories, not packages, so they must stay beside the code.
-COPY pyproject.toml README.md* ./
+COPY pyproject.toml requirements.lock README.md* ./
 COPY shared ./shared
 COPY services ./services
 COPY htx ./htx
-RUN pip install -e . \
+RUN pip install -c requirements.lock -e . \
     && useradd --create-home --uid 10001 htx \
     && mkdir -p /app/data && chown htx /app/data
 
