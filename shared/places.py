@@ -12,7 +12,7 @@ Sources of `LEGACY_WARDS`:
 - legacy codes and names: `vietnam-provinces` 0.6.0, the last release with the GSO list
   before the reform (three tiers);
 - which new commune absorbed them: Resolution 1683/NQ-UBTVQH15 of 16 June 2025 on
-  Thái Nguyên's commune-level units, as stated in the project's DOMAIN.md ("Phúc Xuân merged
+  Thái Nguyên's commune-level units, as stated in docs/domain-brief.md ("Phúc Xuân merged
   into Xã Đại Phúc (05488)") and in public look-ups of that resolution.
 
 A new commune took the code of one of the communes merged into it, so an old code can also

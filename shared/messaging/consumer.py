@@ -1,6 +1,6 @@
 """A service's consumer of one stream: FastStream subscribers plus exactly-once effects.
 
-Two subscribers share the group (see DESIGN.md, FastStream traps 1-3):
+Two subscribers share the group (see docs/design-brief.md, FastStream traps 1-3):
 - the reader takes new entries (`>`);
 - the claimer (`min_idle_time`) takes entries left pending by a failed handler or a dead
   process, retries them, and moves one to `<stream>.dlq` with the reason once it has been
@@ -65,7 +65,7 @@ Handler = Callable[[AsyncSession, ConsumedEvent[Any]], Awaitable[None]]
 
 
 def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
-    """The payload as `contract`, read tolerantly (DESIGN trap 15).
+    """The payload as `contract`, read tolerantly (docs/design-brief.md, trap 15).
 
     Producers forbid unknown fields; a consumer ignores them, so an additive change to a
     contract never turns an older consumer's entries into dead letters.
@@ -299,7 +299,7 @@ def _raw_entry(msg: RedisStreamMessage) -> tuple[dict[bytes, bytes], str]:
     """The entry's own fields and id, as Redis returned them (never FastStream's body).
 
     FastStream's body of an entry with a field named `data` is that field alone (every
-    other field dropped, DESIGN trap 11); and a body that is not a JSON object failed
+    other field dropped, docs/design-brief.md trap 11); and a body that is not a JSON object failed
     FastStream's argument validation before any code of ours ran.
     """
     raw = msg.raw_message
