@@ -194,10 +194,10 @@ def _value(annotation: Any, name: str) -> Any:
     if origin in (list, set, frozenset, tuple):
         (item, *_) = get_args(annotation) or (str,)
         return origin([_value(item, name)]) if origin is not tuple else (_value(item, name),)
+    if annotation is dict or (origin is dict and get_args(annotation)[1] is Any):  # free-form JSON such as GeoJSON
+        return {"type": "Point", "coordinates": [105.7798, 21.6223]}
     if origin is dict:
         return {"khóa": _value(get_args(annotation)[1], name)}
-    if annotation is dict:  # free-form JSON such as GeoJSON
-        return {"type": "Point", "coordinates": [105.7798, 21.6223]}
     if isinstance(annotation, type):
         if issubclass(annotation, bool):
             return True
