@@ -24,8 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.reporting import exports, handlers, kpis, projections  # noqa: E402
-from services.reporting.reports import ReportFilters  # noqa: E402
+from services.reporting import consumers as projections  # noqa: E402
+from services.reporting import exports, kpis  # noqa: E402
+from services.reporting import queries as handlers  # noqa: E402
+from services.reporting.schemas import ReportFilters  # noqa: E402
 from services.reporting.wards import load_ward_map  # noqa: E402
 from shared.db import create_engine, session_factory  # noqa: E402
 from shared.events import registry as R  # noqa: E402

@@ -6,14 +6,14 @@ import os
 
 from fastapi import FastAPI
 
-from services.reporting import kpis, projections, wards
+from services.reporting import consumers, kpis, wards
 from services.reporting.api import router
 from shared.events import registry, supplychain
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 
 NAME = "reporting"
-assert NAME == projections.GROUP  # the CLI's rebuild names the group without building the app
+assert NAME == consumers.GROUP  # the CLI's rebuild names the group without building the app
 
 # A new plan period brings new targets: point this at another file instead of editing code.
 TARGETS_ENV = "HTX_REPORTING_TARGETS"
@@ -23,8 +23,8 @@ def create_app(
     settings: Settings | None = None, plans: list[kpis.Plan] | None = None, ward_map: wards.WardMap | None = None
 ) -> FastAPI:
     runtime = ServiceRuntime.build(NAME, settings or Settings())  # publishes nothing
-    runtime.consume(registry.STREAM, projections.REGISTRY_HANDLERS)
-    runtime.consume(supplychain.STREAM, projections.SUPPLYCHAIN_HANDLERS)
+    runtime.consume(registry.STREAM, consumers.REGISTRY_HANDLERS)
+    runtime.consume(supplychain.STREAM, consumers.SUPPLYCHAIN_HANDLERS)
     app = create_service_app(
         runtime,
         [router],

@@ -12,10 +12,11 @@ import io
 from decimal import Decimal
 from urllib.parse import quote
 
+from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.reporting.reports import Report
+from services.reporting.schemas import Report
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,3 +81,13 @@ def to_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def file_response(report: Report, extension: str) -> Response:
+    """The report as a download (`csv` or `xlsx`), named after the report and its filters."""
+    body, media_type = (to_csv(report), CSV_TYPE) if extension == "csv" else (to_xlsx(report), XLSX_TYPE)
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": content_disposition(filename(report, extension))},
+    )

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from services.reporting.models import (
+from services.reporting.schemas import (
     ChainFigures,
     CoopFigures,
     Figure,
@@ -330,7 +330,7 @@ class Plan:
         return self.first_year <= year <= self.last_year
 
 
-def parse_plans(document: Mapping) -> list[Plan]:
+def parse_plans(document: Mapping[str, Any]) -> list[Plan]:
     plans = [
         Plan(
             name=item["name"],

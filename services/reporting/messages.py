@@ -1,4 +1,5 @@
-"""Vietnamese and English texts of reporting's refusals, registered with shared.i18n."""
+"""Vietnamese and English texts of reporting: its refusals, registered with shared.i18n, and the
+words of the public dashboard page."""
 
 from __future__ import annotations
 
@@ -52,3 +53,73 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 register(MESSAGES)
+
+# The dashboard page's words, per language (the template picks them by key; not refusals, so not registered).
+DASHBOARD: dict[str, dict] = {
+    "vi": {
+        "title": "Bảng chỉ tiêu kinh tế tập thể tỉnh Thái Nguyên",
+        "year": "Năm",
+        "figure": "Chỉ tiêu",
+        "value": "Thực hiện",
+        "target": "Mục tiêu",
+        "met": "Đạt",
+        "yes": "Đạt",
+        "no": "Chưa đạt",
+        "na": "Chưa có số liệu",
+        "no_target": "Không có mục tiêu",
+        "coops": "Tổ chức kinh tế tập thể",
+        "form": "Loại hình",
+        "total": "Tổng",
+        "active": "Đang hoạt động",
+        "suspended": "Tạm ngừng",
+        "dissolved": "Giải thể",
+        "members": "Thành viên",
+        "workers": "Người lao động",
+        "plan": "Kế hoạch",
+        "as_of": "Số liệu đến ngày",
+        "other_language": "English",
+        "labels": {
+            "new_coops": "HTX thành lập mới trong năm",
+            "new_unions": "Liên hiệp HTX mới từ đầu kỳ kế hoạch",
+            "effective_share": "Tỷ lệ HTX xếp loại Tốt, Khá",
+            "member_income_growth": "Tăng thu nhập bình quân của thành viên",
+            "contract_share": "Tỷ lệ HTX có hợp đồng liên kết chuỗi",
+            "traced_sales_share": "Tỷ lệ HTX có bán hàng truy xuất được",
+        },
+        "forms": {"to_hop_tac": "Tổ hợp tác", "hop_tac_xa": "Hợp tác xã", "lien_hiep": "Liên hiệp HTX"},
+        "income": "Thu nhập bình quân thành viên từ chuỗi (VNĐ)",
+    },
+    "en": {
+        "title": "Thái Nguyên co-operative economy scorecard",
+        "year": "Year",
+        "figure": "Figure",
+        "value": "Actual",
+        "target": "Target",
+        "met": "Met",
+        "yes": "Met",
+        "no": "Not met",
+        "na": "No data yet",
+        "no_target": "No target",
+        "coops": "Co-operative organisations",
+        "form": "Form",
+        "total": "Total",
+        "active": "Active",
+        "suspended": "Suspended",
+        "dissolved": "Dissolved",
+        "members": "Members",
+        "workers": "Workers",
+        "plan": "Plan",
+        "as_of": "Figures as of",
+        "other_language": "Tiếng Việt",
+        "labels": {
+            "new_coops": "New co-ops founded in the year",
+            "new_unions": "New co-op unions since the plan began",
+            "effective_share": "Share of co-ops graded Good or Fair",
+            "member_income_growth": "Growth of members' average income",
+            "contract_share": "Share of co-ops with a chain contract",
+            "traced_sales_share": "Share of co-ops with traced sales",
+        },
+        "forms": {"to_hop_tac": "Co-operative group", "hop_tac_xa": "Co-operative", "lien_hiep": "Co-op union"},
+        "income": "Members' average income from the chain (VND)",
+    },
+}

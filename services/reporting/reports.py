@@ -1,16 +1,15 @@
-"""Report shapes: the filters every report takes, its columns (Vietnamese and English
-headers) and rows. The JSON answer, the CSV and the XLSX of a report are built from the same
+"""The reports there are: each one's title, columns (Vietnamese and English headers) and
+which columns it sums. The JSON answer, the CSV and the XLSX of a report are built from the same
 `Report`, so an export always holds the numbers the API shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from services.reporting.schemas import Report, ReportFilters
 
 
 @dataclass(frozen=True)
@@ -18,27 +17,6 @@ class Column:
     key: str
     vi: str
     en: str
-
-
-class ReportFilters(BaseModel):
-    """What a report was narrowed to: a period (inclusive), and optionally a commune, co-op, product."""
-
-    first: date
-    last: date
-    commune: str | None = None
-    coop_id: int | None = None
-    product: str | None = None
-
-
-class Report(BaseModel):
-    """A report: its filters, its columns in order, one dict per row, and totals of the summable columns."""
-
-    report: str
-    title: str
-    filters: ReportFilters
-    columns: list[dict[str, str]]
-    rows: list[dict[str, Any]]
-    totals: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -139,4 +117,3 @@ CERTIFIED = ReportSpec(
     ),
     ("harvested_kg", "certified_kg"),
 )
-SPECS = {spec.name: spec for spec in (PRODUCTION, SALES, PAYABLES, INSPECTIONS, CERTIFIED)}

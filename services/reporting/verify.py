@@ -28,8 +28,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
-from services.reporting.handlers import not_corrected, registry_totals
-from services.reporting.models import HarvestFact, PurchaseFact, SaleFact
+from services.reporting.queries import not_corrected, registry_totals
+from services.reporting.tables import HarvestFact, PurchaseFact, SaleFact
 from shared.auth import issue_token
 from shared.clock import VIETNAM
 from shared.db import create_engine, session_factory

@@ -45,14 +45,13 @@ from decimal import Decimal
 import httpx
 from openpyxl import load_workbook
 
-from services.reporting.app import create_app
 from shared.events import registry as R
 from shared.events import supplychain as S
 from shared.events.envelope import Event, EventEnvelope
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, publish
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import snapshot
-from tests.support import bearer, running_app, service_settings
+from tests.support import bearer, running_app
 
 TEA, DRY = "chè búp tươi", "chè búp khô"
 P1_NAME = "Công ty CP Chè Thái Nguyên"
@@ -572,11 +571,6 @@ EXPECTED_KPIS_2024 = {
 }
 
 
-async def reporting(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("reporting")
-    return url, create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-
-
 async def all_reports(client: httpx.AsyncClient, **params) -> dict[str, dict]:
     answers = {}
     for name in EXPECTED_REPORTS:
@@ -587,17 +581,16 @@ async def all_reports(client: httpx.AsyncClient, **params) -> dict[str, dict]:
 
 
 async def test_every_kpi_and_report_matches_the_hand_computed_figures_and_rebuild_equals_live(
-    database_url_factory,
-    redis_url,
+    reporting_app,
     redis,
     stream_prefix,
 ):
-    url, app = await reporting(database_url_factory, redis_url, stream_prefix)
+    url = reporting_app.state.settings.database_url
     facts, wrong, corrections = supplychain_events()
     streams = {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN}
     await publish(redis, stream_prefix + REGISTRY, *registry_events())
     await publish(redis, stream_prefix + SUPPLYCHAIN, *facts, *wrong)
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         await consumed(client, streams)
         # Before the corrections, the wrong facts count.
         before = (await client.get("/kpis", params={"year": 2024})).json()
@@ -627,12 +620,11 @@ async def test_every_kpi_and_report_matches_the_hand_computed_figures_and_rebuil
         assert await all_reports(client) == live
 
 
-async def test_filters_access_and_exports(database_url_factory, redis_url, redis, stream_prefix):
-    _, app = await reporting(database_url_factory, redis_url, stream_prefix)
+async def test_filters_access_and_exports(reporting_app, redis, stream_prefix):
     facts, wrong, corrections = supplychain_events()
     await publish(redis, stream_prefix + REGISTRY, *registry_events())
     await publish(redis, stream_prefix + SUPPLYCHAIN, *facts, *wrong, *corrections)
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         await consumed(client, {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN})
         production = EXPECTED_REPORTS["production"]
 
@@ -749,13 +741,11 @@ def _normal(value) -> str:
 
 
 async def test_a_correction_applied_before_the_event_it_corrects_still_undoes_it(
-    database_url_factory,
-    redis_url,
+    reporting_app,
     redis,
     stream_prefix,
 ):
     """As when the wrong fact sat in the dead-letter stream and was replayed after its correction."""
-    _, app = await reporting(database_url_factory, redis_url, stream_prefix)
     wrong_harvest = env(harvest("W1", 1, 1, "999", date(2024, 6, 1), 2))
     wrong_purchase = env(purchase(1, "W1", 1, 1, "999", 12_000, date(2024, 6, 2), 2))
     kept = env(harvest("K1", 1, 1, "10", date(2024, 6, 1), 2))
@@ -764,7 +754,7 @@ async def test_a_correction_applied_before_the_event_it_corrects_still_undoes_it
         for w in (wrong_harvest, wrong_purchase)
     ]
     await publish(redis, stream_prefix + SUPPLYCHAIN, *corrections, *corrections, wrong_harvest, wrong_purchase, kept)
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         await consumed(client, {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN})
         report = (await client.get("/kpis", params={"year": 2024})).json()
         assert report["harvest"] == {"lots": 1, "kg": kg("10")}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import httpx
 
-from services.reporting.app import create_app
 from shared.messaging.connection import ensure_group
 from tests.integration.reporting_events import (
     EXPECTED_2024,
@@ -17,12 +16,7 @@ from tests.integration.reporting_events import (
     registry_dataset,
     supplychain_dataset,
 )
-from tests.support import running_app, service_settings, wait_until
-
-
-async def reporting_app(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("reporting")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
+from tests.support import running_app, wait_until
 
 
 async def consumed(client: httpx.AsyncClient, streams: set[str]) -> list[dict]:
@@ -40,20 +34,14 @@ def figures(report: dict) -> dict:
     return {key: report[key] for key in EXPECTED_2024}
 
 
-async def test_kpis_from_events_before_first_start_and_live_with_duplicates(
-    database_url_factory,
-    redis_url,
-    redis,
-    stream_prefix,
-):
+async def test_kpis_from_events_before_first_start_and_live_with_duplicates(reporting_app, redis, stream_prefix):
     registry_before, registry_after = registry_dataset()
     supply_before, supply_after = supplychain_dataset()
     # Published before the service ever started: its group must still see them (created at 0).
     await publish(redis, stream_prefix + REGISTRY, *registry_before)
     await publish(redis, stream_prefix + SUPPLYCHAIN, *supply_before)
-    app = await reporting_app(database_url_factory, redis_url, stream_prefix)
     streams = {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN}
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         await consumed(client, streams)
         early = (await client.get("/kpis", params={"year": 2024})).json()
         assert early["coops"]["total"] == 5 and early["harvest"]["lots"] == 1
@@ -90,9 +78,8 @@ async def test_kpis_from_events_before_first_start_and_live_with_duplicates(
         assert following["sales"]["amount_vnd"] == 625_000
 
 
-async def test_kpis_year_is_required_and_must_be_a_year(database_url_factory, redis_url, stream_prefix):
-    app = await reporting_app(database_url_factory, redis_url, stream_prefix)
-    async with running_app(app) as client:
+async def test_kpis_year_is_required_and_must_be_a_year(reporting_app):
+    async with running_app(reporting_app) as client:
         missing = await client.get("/kpis", headers={"Accept-Language": "en"})
         assert missing.status_code == 422
         [error] = missing.json()["detail"]
@@ -106,18 +93,19 @@ async def test_kpis_year_is_required_and_must_be_a_year(database_url_factory, re
         assert empty.status_code == 200 and empty.json()["coops"]["total"] == 0
 
 
-async def test_health_and_metrics_show_lag_of_both_groups(database_url_factory, redis_url, redis, stream_prefix):
+async def test_health_and_metrics_show_lag_of_both_groups(reporting_app, redis, stream_prefix):
     registry_before, _ = registry_dataset()
     supply_before, _ = supplychain_dataset()
     await publish(redis, stream_prefix + REGISTRY, *registry_before)
     await publish(redis, stream_prefix + SUPPLYCHAIN, *supply_before)
-    app = await reporting_app(database_url_factory, redis_url, stream_prefix)
     streams = {stream_prefix + REGISTRY: len(registry_before), stream_prefix + SUPPLYCHAIN: len(supply_before)}
 
     # Groups created as the lifespan would create them, but nothing consuming yet: the lag is all of it.
     for stream in streams:
         await ensure_group(redis, stream, "reporting")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as idle:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=reporting_app), base_url="http://testserver"
+    ) as idle:
         health = (await idle.get("/health")).json()
         assert {(c["stream"], c["group"], c["lag"], c["pending"]) for c in health["consumers"]} == {
             (stream, "reporting", count, 0) for stream, count in streams.items()
@@ -126,7 +114,7 @@ async def test_health_and_metrics_show_lag_of_both_groups(database_url_factory, 
         for stream, count in streams.items():
             assert f'htx_consumer_lag{{group="reporting",stream="{stream}"}} {float(count)}' in metrics
 
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         consumers = await consumed(client, set(streams))
         assert {c["group"] for c in consumers} == {"reporting"} and len(consumers) == 2
         metrics = (await client.get("/metrics")).text

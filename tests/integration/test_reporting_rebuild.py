@@ -8,9 +8,8 @@ from datetime import date
 
 from sqlmodel import select
 
-from services.reporting.app import create_app
-from services.reporting.models import TABLES
-from services.reporting.projections import rebuild
+from services.reporting.consumers import rebuild
+from services.reporting.tables import TABLES
 from shared.db import create_engine, session_factory
 from shared.events.envelope import EventEnvelope
 from tests.integration.reporting_events import (
@@ -70,14 +69,12 @@ async def publish_poison(redis, stream_prefix: str) -> None:
     await redis.xadd(stream_prefix + SUPPLYCHAIN, poison.to_fields())
 
 
-async def test_rebuild_equals_live(database_url_factory, redis_url, redis, stream_prefix):
+async def test_rebuild_equals_live(reporting_app, database_url_factory, redis_url, redis, stream_prefix):
     await publish_dataset(redis, stream_prefix)
     await publish_poison(redis, stream_prefix)
-    live_url = await database_url_factory("reporting")
-    settings = service_settings(database_url=live_url, redis_url=redis_url, stream_prefix=stream_prefix)
-    app = create_app(settings)
+    live_url = reporting_app.state.settings.database_url
     streams = {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN}
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
         await consumed(client, streams)
         live_kpis = [(await client.get("/kpis", params={"year": year})).json() for year in (2023, 2024, 2025)]
         assert figures(live_kpis[1]) == EXPECTED_2024
@@ -117,16 +114,10 @@ async def test_rebuild_equals_live(database_url_factory, redis_url, redis, strea
     assert await snapshot(cold_url) == live_rows
 
 
-async def test_rebuild_beside_live_consumer_neither_double_counts_nor_loses(
-    database_url_factory,
-    redis_url,
-    redis,
-    stream_prefix,
-):
+async def test_rebuild_beside_live_consumer_neither_double_counts_nor_loses(reporting_app, redis, stream_prefix):
     await publish_dataset(redis, stream_prefix)
-    url = await database_url_factory("reporting")
-    settings = service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix)
-    app = create_app(settings)
+    settings = reporting_app.state.settings
+    url = settings.database_url
     streams = {stream_prefix + REGISTRY, stream_prefix + SUPPLYCHAIN}
     extra = 40  # 1 kg lots harvested in 2024, published while rebuilds run
 
@@ -136,7 +127,7 @@ async def test_rebuild_beside_live_consumer_neither_double_counts_nor_loses(
                 redis, stream_prefix + SUPPLYCHAIN, envelope(harvest(f"R{number}", 1, 1, "1", date(2024, 7, 1), 4))
             )
 
-    async with running_app(app) as client:
+    async with running_app(reporting_app) as client:
 
         async def keep_rebuilding() -> list[dict]:
             results = []

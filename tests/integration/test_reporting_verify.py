@@ -27,7 +27,6 @@ from typer.testing import CliRunner
 from htx.cli import app as cli
 from htx.runner import free_port
 from services.registry.app import create_app as create_registry
-from services.reporting.app import create_app as create_reporting
 from services.reporting.verify import Difference, supplychain_client, verify
 from shared.auth import decode_token
 from shared.clock import start_of_local_day
@@ -184,12 +183,11 @@ def supplychain_events() -> list[EventEnvelope]:
 
 
 @contextlib.asynccontextmanager
-async def fed_reporting(database_url_factory, redis_url, redis, stream_prefix) -> AsyncIterator[tuple]:
-    """A registry with three co-ops (one suspended) and reporting that has consumed them and the facts."""
+async def fed_reporting(reporting, database_url_factory, redis_url, redis, stream_prefix) -> AsyncIterator[tuple]:
+    """A registry with three co-ops (one suspended) and `reporting` once it has consumed them and the facts."""
     settings = dict(redis_url=redis_url, stream_prefix=stream_prefix)
     registry = create_registry(service_settings(database_url=await database_url_factory("registry"), **settings))
-    reporting_url = await database_url_factory("reporting")
-    reporting = create_reporting(service_settings(database_url=reporting_url, **settings))
+    reporting_url = reporting.state.settings.database_url
     await publish(redis, stream_prefix + SUPPLYCHAIN, *supplychain_events())
     async with running_app(registry) as registry_client, running_app(reporting) as reporting_client:
         ids = []
@@ -214,12 +212,13 @@ async def fed_reporting(database_url_factory, redis_url, redis, stream_prefix) -
 
 
 async def test_verify_compares_totals_for_all_time_and_each_year_then_names_each_difference(
+    reporting_app,
     database_url_factory,
     redis_url,
     redis,
     stream_prefix,
 ):
-    async with fed_reporting(database_url_factory, redis_url, redis, stream_prefix) as (
+    async with fed_reporting(reporting_app, database_url_factory, redis_url, redis, stream_prefix) as (
         _,
         registry_client,
         reporting,
@@ -312,6 +311,7 @@ async def served(app) -> AsyncIterator[str]:
 
 
 async def test_cli_prints_each_difference_and_exits_1_or_0_when_all_agree(
+    reporting_app,
     database_url_factory,
     redis_url,
     redis,
@@ -319,7 +319,7 @@ async def test_cli_prints_each_difference_and_exits_1_or_0_when_all_agree(
     monkeypatch,
     tmp_path,
 ):
-    async with fed_reporting(database_url_factory, redis_url, redis, stream_prefix) as (
+    async with fed_reporting(reporting_app, database_url_factory, redis_url, redis, stream_prefix) as (
         registry,
         _,
         _,

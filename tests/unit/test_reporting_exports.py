@@ -11,7 +11,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from services.reporting import exports
-from services.reporting.reports import PAYABLES, ReportFilters
+from services.reporting.reports import PAYABLES
+from services.reporting.schemas import ReportFilters
 from services.reporting.wards import WardMap, load_ward_map, ward_name
 
 

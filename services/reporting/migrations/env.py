@@ -1,4 +1,4 @@
-from services.reporting.models import TABLES
+from services.reporting.tables import TABLES
 from shared.migrations import run_env
 
 run_env(TABLES)

@@ -1,4 +1,5 @@
-"""Projections: events from `registry.events` and `supplychain.events` into the read model.
+"""Reporting's stream consumers: events from `registry.events` and `supplychain.events` into
+the read model, and the rebuild that replays both streams through the same handlers.
 
 Live, each handler runs in the consumer's transaction together with the inbox row
 (`shared.messaging.consumer`), and advances `projection_position` in that same
@@ -30,11 +31,11 @@ import redis.asyncio as aioredis
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.kpis import entry_key, grams
-from services.reporting.models import (
+from services.reporting.tables import (
     READ_MODEL,
     CertificateRevocation,
     CertificateView,
@@ -536,8 +537,3 @@ async def rebuild(settings: Settings) -> dict[str, dict[str, int]]:
     finally:
         await redis.aclose()
         await engine.dispose()
-
-
-async def positions(session: AsyncSession) -> dict[str, str]:
-    rows = await session.exec(select(ProjectionPosition))
-    return {row.stream: row.last_entry_id for row in rows.all()}

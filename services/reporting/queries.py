@@ -1,4 +1,5 @@
-"""Reporting queries: plain functions over a session, no HTTP here.
+"""Reporting's reads: the scorecard, the reports and the totals `verify` compares, as plain
+functions over a session, no HTTP here.
 
 The database narrows and sums (harvests, sales, memberships can be many rows); the rules
 that need history (status on a day, grades in force, plan targets) are applied by
@@ -17,7 +18,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
-from services.reporting.models import (
+from services.reporting.reports import CERTIFIED, INSPECTIONS, PAYABLES, PRODUCTION, SALES
+from services.reporting.schemas import KpiReport, Report, ReportFilters
+from services.reporting.tables import (
     CertificateRevocation,
     CertificateView,
     ContractFact,
@@ -28,24 +31,14 @@ from services.reporting.models import (
     GradingFact,
     HarvestFact,
     InspectionFact,
-    KpiReport,
     LotOutputFact,
     MemberView,
     PartnerView,
     PlotView,
+    ProjectionPosition,
     PurchaseFact,
     SaleFact,
     ViolationResolutionFact,
-)
-from services.reporting.projections import positions
-from services.reporting.reports import (
-    CERTIFIED,
-    INSPECTIONS,
-    PAYABLES,
-    PRODUCTION,
-    SALES,
-    Report,
-    ReportFilters,
 )
 from services.reporting.wards import WardMap, ward_name
 
@@ -125,6 +118,12 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
         coops_with_sales=set(selling.all()),
     )
     return kpis.scorecard(year, kpis.plan_for(year, plans), facts)
+
+
+async def positions(session: AsyncSession) -> dict[str, str]:
+    """The last entry of each stream applied to the read model."""
+    rows = await session.exec(select(ProjectionPosition))
+    return {row.stream: row.last_entry_id for row in rows.all()}
 
 
 async def income_by_member(session: AsyncSession, year: int) -> dict[int, int]:

@@ -1,7 +1,7 @@
-"""Reporting read model: projections of `registry.events` and `supplychain.events`.
+"""Reporting's read-model tables, built from `registry.events` and `supplychain.events`.
 
 Every row here is derived from events and can be thrown away and rebuilt from the streams
-(`services.reporting.projections.rebuild`). Nothing else writes these tables.
+(`services.reporting.consumers.rebuild`). Nothing else writes these tables.
 
 Weights are stored as whole grams (`*_g`): SUM over integers is exact on SQLite and
 PostgreSQL alike, where SQLite would sum a NUMERIC column as floats. The API shows kg.
@@ -10,9 +10,7 @@ PostgreSQL alike, where SQLite would sum a NUMERIC column as floats. The API sho
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
-from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
@@ -340,116 +338,6 @@ READ_MODEL = [
     ShipmentReceiptFact,
     CorrectionFact,
 ]
-# Supply-chain facts an `EventCorrected` can undo (each row keyed by the event that produced it).
-CORRECTABLE = [HarvestFact, SaleFact, PurchaseFact, LotOutputFact, ShipmentFact, ShipmentReceiptFact]
 
+# What migrations/env.py hands to Alembic: the read model and the consumer's inbox.
 TABLES = [model.__table__ for model in READ_MODEL] + [InboxEntry.__table__]
-
-
-# ---- API shapes ---------------------------------------------------------------------------
-
-
-class Figure(BaseModel):
-    """A target-bearing figure. `target`/`met` are null when no plan covers the year;
-    `value`/`met` are null while the data behind the figure does not flow yet."""
-
-    value: int | float | None
-    target: int | float | None
-    comparison: str | None = None  # ">=" or ">": how value must compare with target
-    met: bool | None
-    since: date | None = None  # counted from this day through the year end
-    available: bool = True
-    note: str | None = None
-
-
-class StatusCounts(BaseModel):
-    total: int = 0
-    active: int = 0
-    suspended: int = 0
-    dissolved: int = 0
-
-
-class CoopFigures(BaseModel):
-    """Organisations founded on or before the year end, with their status on that day."""
-
-    total: int
-    by_status: dict[str, int]
-    by_form: dict[str, StatusCounts]
-
-
-class MemberFigures(BaseModel):
-    """Memberships current on 31 December (joined on or before, not left before)."""
-
-    total: int
-    members: int
-    workers: int
-    by_membership: dict[str, int]
-
-
-class HarvestFigures(BaseModel):
-    lots: int
-    kg: Decimal
-
-
-class SalesFigures(BaseModel):
-    count: int
-    kg: Decimal
-    amount_vnd: int
-
-
-class GradingFigures(BaseModel):
-    """Grades in force for the year; `share` = (Tốt + Khá) / graded, `not_graded` left out."""
-
-    graded: int
-    effective: int
-    not_graded: int
-    by_grade: dict[str, int]
-    share: float | None
-
-
-class IncomeFigures(BaseModel):
-    """Member income from the chain: co-op purchases from member households in the year."""
-
-    members_selling: int
-    total_vnd: int
-    average_vnd: int | None
-    previous_average_vnd: int | None
-    growth: float | None
-
-
-class ChainFigures(BaseModel):
-    """Hợp tác xã active on 31 December, with a chain contract valid in the year, with traced sales."""
-
-    coops: int
-    with_contract: int
-    with_traced_sales: int
-    contract_share: float | None
-    traced_sales_share: float | None
-
-
-class PlanRef(BaseModel):
-    name: str
-    first_year: int
-    last_year: int
-
-
-class KpiReport(BaseModel):
-    """The provincial scorecard for one calendar year (dates are Vietnam's calendar dates)."""
-
-    year: int
-    as_of: date
-    plan: PlanRef | None
-    coops: CoopFigures
-    new_coops: Figure
-    new_unions: Figure
-    effective_share: Figure
-    grading: GradingFigures
-    members: MemberFigures
-    harvest: HarvestFigures
-    sales: SalesFigures
-    member_income: IncomeFigures
-    member_income_growth: Figure
-    chain: ChainFigures
-    contract_share: Figure
-    traced_sales_share: Figure
-    positions: dict[str, str]

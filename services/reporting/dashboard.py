@@ -1,0 +1,27 @@
+"""The public scorecard as an HTML page (`templates/dashboard.html`), in Vietnamese or English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.reporting.messages import DASHBOARD
+from services.reporting.schemas import KpiReport
+
+PERCENT_FIGURES = {"effective_share", "member_income_growth", "contract_share", "traced_sales_share"}
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
+)
+
+
+def render(report: KpiReport, language: str) -> str:
+    """The page of `report` in `language` ("vi" or "en"), with a link to the other one."""
+    return _templates.get_template("dashboard.html").render(
+        report=report,
+        t=DASHBOARD[language],
+        language=language,
+        percent=PERCENT_FIGURES,
+        other=("en" if language == "vi" else "vi"),
+    )

@@ -1,0 +1,138 @@
+"""Reporting's query parameters and access, as typed FastAPI dependencies.
+
+Each parses what a route was asked for and refuses a bad value before the route runs: a
+translated 422 in FastAPI's own shape (so clients parse one format), 404 for a report that
+does not exist, 403 for a co-op the token may not see. The province sees every co-op; a
+co-op token only its own; a buyer token no report.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from services.reporting import kpis, queries
+from services.reporting.schemas import REPORT_FORMATS, ReportFilters, ReportPeriod, ReportRequest
+from services.reporting.wards import normalise, ward_name
+from shared.auth import Principal, PrincipalDep
+from shared.clock import VIETNAM, utcnow
+from shared.errors import Forbidden, NotFound
+from shared.i18n import language_of, translate
+
+
+def invalid(request: Request, field: str, key: str, raw: Any = None, **values: Any) -> RequestValidationError:
+    """FastAPI's own 422 shape for the query parameter `field`, with a translated message."""
+    message = translate(
+        f"report.{key}", language_of(request), raw=raw, year_min=kpis.YEAR_MIN, year_max=kpis.YEAR_MAX, **values
+    )
+    return RequestValidationError([{"type": key, "loc": ("query", field), "msg": message, "input": raw}])
+
+
+def year_of(request: Request, raw: str | None) -> int:
+    try:
+        return kpis.parse_year(raw)
+    except kpis.InvalidYear as error:
+        raise invalid(request, "year", f"year_{error.key}", error.raw) from None
+
+
+def date_of(request: Request, field: str, raw: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise invalid(request, field, "date_invalid", raw) from None
+
+
+def period_of(request: Request, year: str | None, first: str | None, last: str | None) -> ReportPeriod:
+    """A calendar year, or `from` .. `to`: one of the two, never both."""
+    if year is not None and (first or last):
+        raise invalid(request, "year", "period_both", year)
+    if year is not None:
+        window = kpis.YearWindow(year_of(request, year))
+        return ReportPeriod(first=window.first, last=window.last)
+    if not first or not last:
+        raise invalid(request, "from" if not first else "to", "period_missing")
+    start, end = date_of(request, "from", first), date_of(request, "to", last)
+    if start > end:
+        raise invalid(request, "from", "period_order", first, first=start, last=end)
+    return ReportPeriod(first=start, last=end)
+
+
+def commune_of(request: Request, raw: str | None) -> str | None:
+    """A commune code, current or legacy, as five digits; refused when the ward map does not know it."""
+    if raw is None:
+        return None
+    if not raw.strip().isdigit():
+        raise invalid(request, "commune", "commune_invalid", raw)
+    if not ward_name(request.app.state.wards.current(raw)):
+        raise invalid(request, "commune", "commune_unknown", normalise(raw))
+    return normalise(raw)
+
+
+def coop_scope(principal: Principal, coop_id: int | None) -> int | None:
+    """The co-op a caller's report is narrowed to: a co-op token sees only its own."""
+    if principal.role == "province":
+        return coop_id
+    if principal.role == "coop":
+        if coop_id is not None and coop_id != principal.coop_id:
+            raise Forbidden("report.other_coop", own=principal.coop_id, target=coop_id)
+        return principal.coop_id
+    raise Forbidden("auth.role", role=principal.role)
+
+
+async def kpi_year(
+    request: Request,
+    year: Annotated[str | None, Query(description="Calendar year, e.g. 2024; figures are as of 31 December")] = None,
+) -> int:
+    return year_of(request, year)
+
+
+async def dashboard_year(
+    request: Request,
+    year: Annotated[str | None, Query(description="Calendar year; default the current one")] = None,
+) -> int:
+    return year_of(request, year) if year is not None else utcnow().astimezone(VIETNAM).year
+
+
+# One dependency for all of a report's parameters, not one each: FastAPI calls every
+# dependency even after another one's parameters failed, so only this keeps the checks in
+# order: FastAPI's own (coop_id a number, product's length), then name (404), format,
+# commune, period (422), co-op scope (403).
+async def report_request(
+    name: str,
+    request: Request,
+    principal: PrincipalDep,
+    year: Annotated[str | None, Query(description="Calendar year; or give from and to")] = None,
+    first: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
+    last: Annotated[str | None, Query(alias="to", description="Last day, YYYY-MM-DD (inclusive)")] = None,
+    commune: Annotated[str | None, Query(description="Commune/ward code, current (05488) or legacy")] = None,
+    coop_id: Annotated[int | None, Query(description="Only this co-op")] = None,
+    product: Annotated[str | None, Query(max_length=100, description="Only this product, e.g. chè búp tươi")] = None,
+    format: Annotated[str, Query(description="json, csv or xlsx")] = "json",
+) -> ReportRequest:
+    if name not in queries.REPORTS:
+        raise NotFound("report.unknown", name=name, known=", ".join(queries.REPORTS))
+    if format not in REPORT_FORMATS:
+        raise invalid(request, "format", "format_invalid", format)
+    commune = commune_of(request, commune)
+    period = period_of(request, year, first, last)
+    filters = ReportFilters(
+        first=period.first,
+        last=period.last,
+        commune=commune,
+        coop_id=coop_scope(principal, coop_id),
+        product=product.strip() if product else None,
+    )
+    return ReportRequest(name=name, format=format, filters=filters)
+
+
+async def province_only(principal: PrincipalDep) -> None:
+    """The province's operations (rebuild): any other token is refused with 403."""
+    principal.require_role("province")
+
+
+KpiYearDep = Annotated[int, Depends(kpi_year)]
+DashboardYearDep = Annotated[int, Depends(dashboard_year)]
+ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]

@@ -1,0 +1,159 @@
+"""Reporting's request and response shapes: the scorecard (`GET /kpis`), a report and what
+it was narrowed to, and the typed parameters the routes' dependencies parse a request into.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel
+
+# ---- the scorecard ------------------------------------------------------------------------
+
+
+class Figure(BaseModel):
+    """A target-bearing figure. `target`/`met` are null when no plan covers the year;
+    `value`/`met` are null while the data behind the figure does not flow yet."""
+
+    value: int | float | None
+    target: int | float | None
+    comparison: str | None = None  # ">=" or ">": how value must compare with target
+    met: bool | None
+    since: date | None = None  # counted from this day through the year end
+    available: bool = True
+    note: str | None = None
+
+
+class StatusCounts(BaseModel):
+    total: int = 0
+    active: int = 0
+    suspended: int = 0
+    dissolved: int = 0
+
+
+class CoopFigures(BaseModel):
+    """Organisations founded on or before the year end, with their status on that day."""
+
+    total: int
+    by_status: dict[str, int]
+    by_form: dict[str, StatusCounts]
+
+
+class MemberFigures(BaseModel):
+    """Memberships current on 31 December (joined on or before, not left before)."""
+
+    total: int
+    members: int
+    workers: int
+    by_membership: dict[str, int]
+
+
+class HarvestFigures(BaseModel):
+    lots: int
+    kg: Decimal
+
+
+class SalesFigures(BaseModel):
+    count: int
+    kg: Decimal
+    amount_vnd: int
+
+
+class GradingFigures(BaseModel):
+    """Grades in force for the year; `share` = (Tốt + Khá) / graded, `not_graded` left out."""
+
+    graded: int
+    effective: int
+    not_graded: int
+    by_grade: dict[str, int]
+    share: float | None
+
+
+class IncomeFigures(BaseModel):
+    """Member income from the chain: co-op purchases from member households in the year."""
+
+    members_selling: int
+    total_vnd: int
+    average_vnd: int | None
+    previous_average_vnd: int | None
+    growth: float | None
+
+
+class ChainFigures(BaseModel):
+    """Hợp tác xã active on 31 December, with a chain contract valid in the year, with traced sales."""
+
+    coops: int
+    with_contract: int
+    with_traced_sales: int
+    contract_share: float | None
+    traced_sales_share: float | None
+
+
+class PlanRef(BaseModel):
+    name: str
+    first_year: int
+    last_year: int
+
+
+class KpiReport(BaseModel):
+    """The provincial scorecard for one calendar year (dates are Vietnam's calendar dates)."""
+
+    year: int
+    as_of: date
+    plan: PlanRef | None
+    coops: CoopFigures
+    new_coops: Figure
+    new_unions: Figure
+    effective_share: Figure
+    grading: GradingFigures
+    members: MemberFigures
+    harvest: HarvestFigures
+    sales: SalesFigures
+    member_income: IncomeFigures
+    member_income_growth: Figure
+    chain: ChainFigures
+    contract_share: Figure
+    traced_sales_share: Figure
+    positions: dict[str, str]
+
+
+# ---- reports ------------------------------------------------------------------------------
+
+ReportFormat = Literal["json", "csv", "xlsx"]
+REPORT_FORMATS: tuple[str, ...] = get_args(ReportFormat)
+
+
+class ReportPeriod(BaseModel):
+    """The days a report covers, both ends included: a calendar year, or `from` .. `to`."""
+
+    first: date
+    last: date
+
+
+class ReportFilters(ReportPeriod):
+    """What a report was narrowed to: a period (inclusive), and optionally a commune, co-op, product."""
+
+    commune: str | None = None
+    coop_id: int | None = None
+    product: str | None = None
+
+
+class ReportRequest(BaseModel):
+    """A report asked for, parsed and checked: which one, in which format, narrowed to what."""
+
+    name: str
+    format: ReportFormat
+    filters: ReportFilters
+
+
+class Report(BaseModel):
+    """A report: its filters, its columns in order, one dict per row, and totals of the summable columns."""
+
+    report: str
+    title: str
+    filters: ReportFilters
+    columns: list[dict[str, str]]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
