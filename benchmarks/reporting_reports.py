@@ -24,16 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.reporting import consumers as projections  # noqa: E402
-from services.reporting import exports, kpis  # noqa: E402
-from services.reporting import queries as handlers  # noqa: E402
+from services.reporting import consumers, exports, kpis, queries  # noqa: E402
 from services.reporting.schemas import ReportFilters  # noqa: E402
 from services.reporting.wards import load_ward_map  # noqa: E402
 from shared.db import create_engine, session_factory  # noqa: E402
 from shared.events import registry as R  # noqa: E402
 from shared.events import supplychain as S
 from shared.events.envelope import EventEnvelope  # noqa: E402
-from shared.messaging.consumer import ConsumedEvent  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import temporary_postgres_database  # noqa: E402
 
@@ -171,9 +168,8 @@ async def apply_all(sessions, stream: str, events: list) -> float:
             async with session.begin():
                 for offset, event in enumerate(events[start : start + BATCH]):
                     envelope = EventEnvelope.wrap(event)
-                    await projections.HANDLERS[stream][event.event_type](
-                        session, ConsumedEvent(stream=stream, entry_id=f"{start + offset + 1}-0", envelope=envelope)
-                    )
+                    entry_id = f"{start + offset + 1}-0"
+                    await consumers.HANDLERS[stream].apply(session, stream, entry_id, envelope)
     return time.perf_counter() - started
 
 
@@ -201,10 +197,10 @@ async def run(url: str, label: str, coops: int, harvests: int) -> None:
 
     async def scorecard():
         async with sessions() as session:
-            return await handlers.kpi_report(session, 2024, plans)
+            return await queries.kpi_report(session, 2024, plans)
 
     await timed("GET /kpis?year=2024", scorecard)
-    for name, query in handlers.REPORTS.items():
+    for name, query in queries.REPORTS.items():
 
         async def report(query=query):
             async with sessions() as session:

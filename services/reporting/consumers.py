@@ -2,8 +2,8 @@
 the read model, and the rebuild that replays both streams through the same handlers.
 
 Live, each handler runs in the consumer's transaction together with the inbox row
-(`shared.messaging.consumer`), and advances `projection_position` in that same
-transaction, so rows and position can never disagree.
+(`shared.messaging.consumer`); `after_each` then advances `projection_position` in that
+same transaction, so rows and position can never disagree.
 
 `rebuild` throws the read model away and replays both streams from id 0, through the very
 same handlers and inbox rows, in one database transaction:
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import redis.asyncio as aioredis
 from sqlalchemy import delete, text
@@ -62,8 +63,8 @@ from services.reporting.tables import (
 from shared.db import create_engine, session_factory
 from shared.events import registry, supplychain
 from shared.events.envelope import EventEnvelope
-from shared.messaging.connection import redis_client
-from shared.messaging.consumer import ConsumedEvent, Handler, InboxEntry, apply_once
+from shared.messaging.connection import RawFields, redis_client
+from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, apply_once
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ GROUP = "reporting"  # the consumer group is named after the service
 PAGE = 500
 
 
-async def advance_position(session: AsyncSession, event: ConsumedEvent) -> None:
+async def advance_position(session: AsyncSession, event: ConsumedEvent[Any]) -> None:
     """Record the entry as applied. Keeps the highest id: a retried entry may land after later ones."""
     # Already locked and loaded earlier in this transaction (a rebuild applies thousands in one):
     # no second round trip.
@@ -87,11 +88,20 @@ async def advance_position(session: AsyncSession, event: ConsumedEvent) -> None:
         session.add(position)
 
 
-async def coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CoopRegistered = event.envelope.contract()
-    coop = await session.get(CoopView, fact.coop_id) or CoopView(coop_id=fact.coop_id)
-    coop.name, coop.form, coop.registration_code = fact.name, fact.form, fact.registration_code
-    coop.ward_code, coop.founded_on = fact.ward_code, fact.founded_on
+async def coop_registered(session: AsyncSession, event: ConsumedEvent[registry.CoopRegistered]) -> None:
+    fact = event.event
+    details = dict(
+        name=fact.name,
+        form=fact.form,
+        registration_code=fact.registration_code,
+        ward_code=fact.ward_code,
+        founded_on=fact.founded_on,
+    )
+    coop = await session.get(CoopView, fact.coop_id)
+    if coop is None:
+        coop = CoopView(coop_id=fact.coop_id, **details)
+    else:
+        coop.sqlmodel_update(details)
     session.add(coop)
     session.add(
         CoopStatusView(
@@ -102,11 +112,10 @@ async def coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
             entry_id=event.entry_id,
         )
     )
-    await advance_position(session, event)
 
 
-async def coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CoopStatusChanged = event.envelope.contract()
+async def coop_status_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopStatusChanged]) -> None:
+    fact = event.event
     session.add(
         CoopStatusView(
             event_id=str(event.envelope.event_id),
@@ -116,11 +125,10 @@ async def coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> No
             entry_id=event.entry_id,
         )
     )
-    await advance_position(session, event)
 
 
-async def member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.MemberJoined = event.envelope.contract()
+async def member_joined(session: AsyncSession, event: ConsumedEvent[registry.MemberJoined]) -> None:
+    fact = event.event
     member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
     member.coop_id, member.kind, member.membership, member.joined_on = (
         fact.coop_id,
@@ -130,19 +138,17 @@ async def member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
     )
     member.name = fact.name
     session.add(member)
-    await advance_position(session, event)
 
 
-async def member_left(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.MemberLeft = event.envelope.contract()
+async def member_left(session: AsyncSession, event: ConsumedEvent[registry.MemberLeft]) -> None:
+    fact = event.event
     member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
     member.left_on = fact.left_on
     session.add(member)
-    await advance_position(session, event)
 
 
-async def lot_harvested(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.LotHarvested = event.envelope.contract()
+async def lot_harvested(session: AsyncSession, event: ConsumedEvent[supplychain.LotHarvested]) -> None:
+    fact = event.event
     session.add(
         HarvestFact(
             event_id=str(event.envelope.event_id),
@@ -156,11 +162,10 @@ async def lot_harvested(session: AsyncSession, event: ConsumedEvent) -> None:
             plot_code=getattr(fact, "plot_code", None),
         )
     )
-    await advance_position(session, event)
 
 
-async def lot_sold(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.LotSold = event.envelope.contract()
+async def lot_sold(session: AsyncSession, event: ConsumedEvent[supplychain.LotSold]) -> None:
+    fact = event.event
     session.add(
         SaleFact(
             event_id=str(event.envelope.event_id),
@@ -175,15 +180,14 @@ async def lot_sold(session: AsyncSession, event: ConsumedEvent) -> None:
             invoice_number=fact.invoice_number,
         )
     )
-    await advance_position(session, event)
 
 
-def _event_id(event: ConsumedEvent) -> str:
+def _event_id(event: ConsumedEvent[Any]) -> str:
     return str(event.envelope.event_id)
 
 
-async def coop_details_changed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CoopDetailsChanged = event.envelope.contract()
+async def coop_details_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopDetailsChanged]) -> None:
+    fact = event.event
     session.add(
         CoopDetailsView(
             event_id=_event_id(event),
@@ -194,11 +198,10 @@ async def coop_details_changed(session: AsyncSession, event: ConsumedEvent) -> N
             entry_id=event.entry_id,
         )
     )
-    await advance_position(session, event)
 
 
-async def union_member_added(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.UnionMemberAdded = event.envelope.contract()
+async def union_member_added(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberAdded]) -> None:
+    fact = event.event
     session.add(
         UnionMembershipFact(
             event_id=_event_id(event),
@@ -208,11 +211,10 @@ async def union_member_added(session: AsyncSession, event: ConsumedEvent) -> Non
             effective_on=fact.joined_on,
         )
     )
-    await advance_position(session, event)
 
 
-async def union_member_removed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.UnionMemberRemoved = event.envelope.contract()
+async def union_member_removed(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberRemoved]) -> None:
+    fact = event.event
     session.add(
         UnionMembershipFact(
             event_id=_event_id(event),
@@ -222,19 +224,17 @@ async def union_member_removed(session: AsyncSession, event: ConsumedEvent) -> N
             effective_on=fact.left_on,
         )
     )
-    await advance_position(session, event)
 
 
-async def partner_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.PartnerRegistered = event.envelope.contract()
+async def partner_registered(session: AsyncSession, event: ConsumedEvent[registry.PartnerRegistered]) -> None:
+    fact = event.event
     await session.merge(
         PartnerView(partner_id=fact.partner_id, name=fact.name, kind=fact.kind, ward_code=fact.ward_code)
     )
-    await advance_position(session, event)
 
 
-async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.ChainContractSigned = event.envelope.contract()
+async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent[registry.ChainContractSigned]) -> None:
+    fact = event.event
     session.add(
         ContractFact(
             event_id=_event_id(event),
@@ -246,11 +246,10 @@ async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent) -> 
             valid_to=fact.valid_to,
         )
     )
-    await advance_position(session, event)
 
 
-async def plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.PlotRegistered = event.envelope.contract()
+async def plot_registered(session: AsyncSession, event: ConsumedEvent[registry.PlotRegistered]) -> None:
+    fact = event.event
     await session.merge(
         PlotView(
             plot_id=fact.plot_id,
@@ -260,11 +259,10 @@ async def plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
             crop=fact.crop,
         )
     )
-    await advance_position(session, event)
 
 
-async def certificate_issued(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CertificateIssued = event.envelope.contract()
+async def certificate_issued(session: AsyncSession, event: ConsumedEvent[registry.CertificateIssued]) -> None:
+    fact = event.event
     await session.merge(
         CertificateView(
             certificate_id=fact.certificate_id,
@@ -276,20 +274,18 @@ async def certificate_issued(session: AsyncSession, event: ConsumedEvent) -> Non
             plot_ids=sorted(fact.plot_ids),
         )
     )
-    await advance_position(session, event)
 
 
-async def certificate_revoked(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CertificateRevoked = event.envelope.contract()
+async def certificate_revoked(session: AsyncSession, event: ConsumedEvent[registry.CertificateRevoked]) -> None:
+    fact = event.event
     # Its own row, so a revocation applied before its issue (a replayed dead letter) still holds.
     await session.merge(
         CertificateRevocation(certificate_id=fact.certificate_id, coop_id=fact.coop_id, revoked_on=fact.revoked_on)
     )
-    await advance_position(session, event)
 
 
-async def coop_graded(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.CoopGraded = event.envelope.contract()
+async def coop_graded(session: AsyncSession, event: ConsumedEvent[registry.CoopGraded]) -> None:
+    fact = event.event
     session.add(
         GradingFact(
             event_id=_event_id(event),
@@ -302,11 +298,10 @@ async def coop_graded(session: AsyncSession, event: ConsumedEvent) -> None:
             entry_id=event.entry_id,
         )
     )
-    await advance_position(session, event)
 
 
-async def inspection_recorded(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.InspectionRecorded = event.envelope.contract()
+async def inspection_recorded(session: AsyncSession, event: ConsumedEvent[registry.InspectionRecorded]) -> None:
+    fact = event.event
     await session.merge(
         InspectionFact(
             inspection_id=fact.inspection_id,
@@ -318,11 +313,10 @@ async def inspection_recorded(session: AsyncSession, event: ConsumedEvent) -> No
             commended=fact.commended,
         )
     )
-    await advance_position(session, event)
 
 
-async def violation_resolved(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry.ViolationResolved = event.envelope.contract()
+async def violation_resolved(session: AsyncSession, event: ConsumedEvent[registry.ViolationResolved]) -> None:
+    fact = event.event
     session.add(
         ViolationResolutionFact(
             event_id=_event_id(event),
@@ -332,11 +326,10 @@ async def violation_resolved(session: AsyncSession, event: ConsumedEvent) -> Non
             resolved_on=fact.resolved_on,
         )
     )
-    await advance_position(session, event)
 
 
-async def lot_purchased(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.LotPurchased = event.envelope.contract()
+async def lot_purchased(session: AsyncSession, event: ConsumedEvent[supplychain.LotPurchased]) -> None:
+    fact = event.event
     session.add(
         PurchaseFact(
             event_id=_event_id(event),
@@ -351,11 +344,10 @@ async def lot_purchased(session: AsyncSession, event: ConsumedEvent) -> None:
             harvest_round=fact.harvest_round,
         )
     )
-    await advance_position(session, event)
 
 
-async def lots_transformed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.LotsTransformed = event.envelope.contract()
+async def lots_transformed(session: AsyncSession, event: ConsumedEvent[supplychain.LotsTransformed]) -> None:
+    fact = event.event
     inputs = sorted({lot.lot_code for lot in fact.inputs})
     for position, output in enumerate(fact.outputs):
         session.add(
@@ -373,11 +365,10 @@ async def lots_transformed(session: AsyncSession, event: ConsumedEvent) -> None:
                 input_lots=inputs,
             )
         )
-    await advance_position(session, event)
 
 
-async def lot_shipped(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.LotShipped = event.envelope.contract()
+async def lot_shipped(session: AsyncSession, event: ConsumedEvent[supplychain.LotShipped]) -> None:
+    fact = event.event
     for position, lot in enumerate(fact.lots):
         session.add(
             ShipmentFact(
@@ -392,23 +383,21 @@ async def lot_shipped(session: AsyncSession, event: ConsumedEvent) -> None:
                 document_number=fact.document_number,
             )
         )
-    await advance_position(session, event)
 
 
-async def shipment_received(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: supplychain.ShipmentReceived = event.envelope.contract()
+async def shipment_received(session: AsyncSession, event: ConsumedEvent[supplychain.ShipmentReceived]) -> None:
+    fact = event.event
     session.add(
         ShipmentReceiptFact(event_id=_event_id(event), shipment_id=fact.shipment_id, received_on=fact.received_on)
     )
-    await advance_position(session, event)
 
 
-async def event_corrected(session: AsyncSession, event: ConsumedEvent) -> None:
+async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychain.EventCorrected]) -> None:
     """Undo a supply-chain fact: its rows stay, keyed by its event id, and every query leaves them out.
 
     The corrective events arrive as ordinary events of their own and are applied as such.
     """
-    fact: supplychain.EventCorrected = event.envelope.contract()
+    fact = event.event
     if await session.get(CorrectionFact, fact.corrected_event_id) is None:  # a second declaration changes nothing
         session.add(
             CorrectionFact(
@@ -418,36 +407,42 @@ async def event_corrected(session: AsyncSession, event: ConsumedEvent) -> None:
                 declared_on=fact.declared_on,
             )
         )
-    await advance_position(session, event)
 
 
-REGISTRY_HANDLERS: dict[str, Handler] = {
-    registry.CoopRegistered.event_type: coop_registered,
-    registry.CoopStatusChanged.event_type: coop_status_changed,
-    registry.MemberJoined.event_type: member_joined,
-    registry.MemberLeft.event_type: member_left,
-    registry.CoopDetailsChanged.event_type: coop_details_changed,
-    registry.UnionMemberAdded.event_type: union_member_added,
-    registry.UnionMemberRemoved.event_type: union_member_removed,
-    registry.PartnerRegistered.event_type: partner_registered,
-    registry.ChainContractSigned.event_type: chain_contract_signed,
-    registry.PlotRegistered.event_type: plot_registered,
-    registry.CertificateIssued.event_type: certificate_issued,
-    registry.CertificateRevoked.event_type: certificate_revoked,
-    registry.CoopGraded.event_type: coop_graded,
-    registry.InspectionRecorded.event_type: inspection_recorded,
-    registry.ViolationResolved.event_type: violation_resolved,
-}
-SUPPLYCHAIN_HANDLERS: dict[str, Handler] = {
-    supplychain.LotHarvested.event_type: lot_harvested,
-    supplychain.LotSold.event_type: lot_sold,
-    supplychain.LotPurchased.event_type: lot_purchased,
-    supplychain.LotsTransformed.event_type: lots_transformed,
-    supplychain.LotShipped.event_type: lot_shipped,
-    supplychain.ShipmentReceived.event_type: shipment_received,
-    supplychain.EventCorrected.event_type: event_corrected,
-}
-HANDLERS: dict[str, dict[str, Handler]] = {
+# Every applied event also moves the stream's position, in the same transaction.
+REGISTRY_HANDLERS = EventHandlers(
+    {
+        registry.CoopRegistered: coop_registered,
+        registry.CoopStatusChanged: coop_status_changed,
+        registry.MemberJoined: member_joined,
+        registry.MemberLeft: member_left,
+        registry.CoopDetailsChanged: coop_details_changed,
+        registry.UnionMemberAdded: union_member_added,
+        registry.UnionMemberRemoved: union_member_removed,
+        registry.PartnerRegistered: partner_registered,
+        registry.ChainContractSigned: chain_contract_signed,
+        registry.PlotRegistered: plot_registered,
+        registry.CertificateIssued: certificate_issued,
+        registry.CertificateRevoked: certificate_revoked,
+        registry.CoopGraded: coop_graded,
+        registry.InspectionRecorded: inspection_recorded,
+        registry.ViolationResolved: violation_resolved,
+    },
+    after_each=advance_position,
+)
+SUPPLYCHAIN_HANDLERS = EventHandlers(
+    {
+        supplychain.LotHarvested: lot_harvested,
+        supplychain.LotSold: lot_sold,
+        supplychain.LotPurchased: lot_purchased,
+        supplychain.LotsTransformed: lots_transformed,
+        supplychain.LotShipped: lot_shipped,
+        supplychain.ShipmentReceived: shipment_received,
+        supplychain.EventCorrected: event_corrected,
+    },
+    after_each=advance_position,
+)
+HANDLERS: dict[str, EventHandlers] = {
     registry.STREAM: REGISTRY_HANDLERS,
     supplychain.STREAM: SUPPLYCHAIN_HANDLERS,
 }
@@ -471,21 +466,20 @@ async def _replay_entry(
     session: AsyncSession,
     stream: str,
     group: str,
-    handlers: dict[str, Handler],
+    handlers: EventHandlers,
     entry_id: str,
-    fields: dict,
+    fields: RawFields,
 ) -> str:
     """Apply one entry exactly as the live consumer would; returns what happened to it."""
     try:
         envelope = EventEnvelope.from_fields(fields)
     except Exception:
         return "malformed"  # the live consumer dead-letters these
-    handler = handlers.get(envelope.event_type)
-    if handler is None:
+    if not handlers.handles(envelope.event_type):
         return "ignored"
     try:
         async with session.begin_nested():  # a failing handler loses only its own effect
-            applied = await apply_once(session, group, stream, entry_id, envelope, handler)
+            applied = await apply_once(session, group, stream, entry_id, envelope, handlers)
     except Exception as error:
         log.warning("rebuild leaves out %s %s: %r", stream, entry_id, error)
         return "failed"
