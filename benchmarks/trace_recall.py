@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert  # noqa: E402
 
 from services.supplychain import public_page, trace  # noqa: E402
-from services.supplychain.models import (  # noqa: E402
+from services.supplychain.tables import (  # noqa: E402
     ChainEvent,
     KnownCoop,
     KnownMember,

@@ -1,4 +1,4 @@
-"""Supplychain HTTP routes: turn a request into a handler call, and the result into JSON (or CSV, XLSX, HTML).
+"""Supplychain HTTP routes: turn a request into a command or a query, and the result into JSON (or CSV, XLSX, HTML).
 
 Writes take a token (province, the co-op itself, or for a receipt the buyer it was shipped
 to) and answer with the fact's `event_id`, which `/corrections` names. Reads of lots and
@@ -13,8 +13,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from services.supplychain import handlers, partner_views, public_page, trace
-from services.supplychain.models import (
+from services.supplychain import commands, corrections, public_page, queries, trace, transformations
+from services.supplychain.registry_client import RegistryClient
+from services.supplychain.schemas import (
     BatchCreate,
     BatchResult,
     ChainResult,
@@ -31,14 +32,12 @@ from services.supplychain.models import (
     ProcessingCreate,
     PurchaseCreate,
     ReceiptCreate,
-    Sale,
     SaleCreate,
     SalePrivate,
     ShipmentCreate,
     TraceDirection,
     YieldRuleSet,
 )
-from services.supplychain.registry_client import RegistryClient
 from shared.auth import PrincipalDep
 from shared.i18n import page_language_of
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
@@ -54,7 +53,7 @@ RegistryDep = Annotated[RegistryClient, Depends(_registry)]
 
 
 async def _run(uow, registry: RegistryClient, command, principal) -> ChainResult:
-    result = await handlers.apply_command(uow.session, registry, command, principal)
+    result = await commands.apply_command(uow.session, registry, command, principal)
     await uow.commit()
     return result
 
@@ -76,7 +75,7 @@ async def record_harvest(
     Without `lot_code` the lot gets `TH-<coop id>-<yyyymmdd>-<n>`.
     """
     result = await _run(uow, registry, data, principal)
-    return await trace.get_lot(uow.session, result.lot_codes[0])
+    return await queries.get_lot(uow.session, result.lot_codes[0])
 
 
 @router.post(
@@ -133,7 +132,7 @@ async def record_packing(
 
 @router.put("/yield-rules/{product}", summary="Set the plausible yield range of processing into a product (province)")
 async def set_yield_rule(product: str, data: YieldRuleSet, uow: UnitOfWorkDep, principal: PrincipalDep) -> dict:
-    rule = await handlers.set_yield_rule(uow.session, product, data, principal)
+    rule = await transformations.set_yield_rule(uow.session, product, data, principal)
     await uow.commit()
     return {
         "output_product": rule.output_product,
@@ -178,7 +177,7 @@ async def record_sale(
 ) -> SalePrivate:
     """Amount is quantity x price rounded half up to whole VND."""
     result = await _run(uow, registry, data, principal)
-    return handlers.sale_private(await uow.session.get(Sale, result.id), data.lot_code, result.event_id)
+    return await queries.sale_private(uow.session, result.id, data.lot_code, result.event_id)
 
 
 @router.post(
@@ -192,7 +191,7 @@ async def record_batch(
 ) -> BatchResult:
     """Each command has a `type`: harvest, purchase, processing, grading, packing, shipment, receipt, sale.
     A refusal names the failing command's position in `detail.params.command`; nothing is written."""
-    results = await handlers.apply_batch(uow.session, registry, data.commands, principal)
+    results = await commands.apply_batch(uow.session, registry, data.commands, principal)
     await uow.commit()
     return BatchResult(results=results)
 
@@ -208,7 +207,7 @@ async def record_correction(
 ) -> CorrectionResult:
     """Nothing is edited: the wrong fact stays in the history, marked corrected, and its quantities are
     cancelled by correction events; `corrective` is any chain command (with its `type`)."""
-    result = await handlers.record_correction(uow.session, registry, data, principal)
+    result = await corrections.record_correction(uow.session, registry, data, principal)
     await uow.commit()
     return result
 
@@ -229,7 +228,7 @@ async def payables(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> list[Payable]:
-    return await trace.payables(
+    return await queries.payables(
         session, coop_id, principal, harvest_round=harvest_round, date_from=date_from, date_to=date_to
     )
 
@@ -248,7 +247,7 @@ async def partner_shipments(
 ) -> PartnerShipments:
     """By shipping date, inclusive. The partner's buyer token or the province see every shipment to it;
     a co-op token sees only its own; another partner's buyer token gets 403. No prices."""
-    return await partner_views.partner_shipments(session, partner_id, principal, date_from, date_to)
+    return await queries.partner_shipments(session, partner_id, principal, date_from, date_to)
 
 
 @router.get(
@@ -264,13 +263,13 @@ async def totals(
 ) -> ChainTotals:
     """By fact date (harvested, purchased, sold on), inclusive; for reconciliation with the reporting
     service (`htx reporting verify`). Sales count kilograms, pieces times their net weight for packs."""
-    return await partner_views.chain_totals(session, principal, date_from, date_to)
+    return await queries.chain_totals(session, principal, date_from, date_to)
 
 
 @router.get("/lots/{code}", response_model=LotPublic, summary="A lot, what it holds now, and its events")
 async def get_lot(code: str, session: SessionDep) -> LotPublic:
     """Public; shows quantities and dates, never prices. Corrected facts are marked, never removed."""
-    return await trace.get_lot(session, code)
+    return await queries.get_lot(session, code)
 
 
 @router.get("/lots/{code}/trace", response_model=LotTrace, summary="Where a lot (or unit serial) came from and went")
@@ -326,11 +325,11 @@ async def trace_page(code: str, request: Request, session: SessionDep) -> HTMLRe
 
 @router.get("/t/{code}/qr.svg", name="trace_qr_svg", summary="QR code of the public trace page (SVG)")
 async def trace_qr_svg(code: str, request: Request, session: SessionDep) -> Response:
-    await trace.resolve(session, code)
+    await queries.resolve(session, code)
     return Response(public_page.qr(str(request.url_for("trace_page", code=code)), "svg"), media_type="image/svg+xml")
 
 
 @router.get("/t/{code}/qr.png", summary="QR code of the public trace page (PNG)")
 async def trace_qr_png(code: str, request: Request, session: SessionDep) -> Response:
-    await trace.resolve(session, code)
+    await queries.resolve(session, code)
     return Response(public_page.qr(str(request.url_for("trace_page", code=code)), "png"), media_type="image/png")

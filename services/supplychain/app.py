@@ -6,8 +6,8 @@ import httpx
 from fastapi import FastAPI
 
 from services.supplychain.api import router
+from services.supplychain.consumers import REGISTRY_HANDLERS
 from services.supplychain.epcis.api import router as epcis_router
-from services.supplychain.handlers import REGISTRY_HANDLERS
 from services.supplychain.registry_client import registry_http_client
 from shared.events import registry as registry_contracts
 from shared.events import supplychain as contracts

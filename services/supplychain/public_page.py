@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.supplychain.models import LotTrace
+from services.supplychain.schemas import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
 from shared.places import ward_name
 

@@ -10,7 +10,7 @@ import logging
 
 import httpx
 
-from services.supplychain.models import RegistryCoop, RegistryMember, RegistryPartner
+from services.supplychain.schemas import RegistryCoop, RegistryMember, RegistryPartner
 from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)

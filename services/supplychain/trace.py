@@ -1,4 +1,4 @@
-"""Supplychain queries: a lot's history, payables, trace (backward and forward) and recall rows.
+"""Supplychain trace: where lots came from and went (backward and forward), and the recall rows.
 
 EPCIS has no genealogy query (DOMAIN.md): the trace walks this service's own tables one
 level at a time, with one `IN (...)` query per level and table, so a lot with hundreds of
@@ -10,30 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain import lots
-from services.supplychain.handlers import chunks, corrected_event_ids, find_lot, holdings, lot_events
-from services.supplychain.models import (
-    ChainEvent,
-    KnownCertificate,
-    KnownCoop,
-    KnownMember,
-    KnownPlot,
-    Lot,
-    LotEventPublic,
-    LotPublic,
+from services.supplychain.queries import corrected_event_ids, holdings, lot_events, resolve, rows_in
+from services.supplychain.schemas import (
     LotTrace,
-    PackUnit,
-    Payable,
-    Purchase,
-    Sale,
-    Shipment,
-    ShipmentLine,
-    ShipmentReceipt,
     TraceCertificate,
     TraceLot,
     TraceOrigin,
@@ -41,6 +24,19 @@ from services.supplychain.models import (
     TraceSale,
     TraceShipment,
     TraceStep,
+)
+from services.supplychain.tables import (
+    ChainEvent,
+    KnownCertificate,
+    KnownCoop,
+    KnownMember,
+    KnownPlot,
+    Lot,
+    Purchase,
+    Sale,
+    Shipment,
+    ShipmentLine,
+    ShipmentReceipt,
     Transformation,
     TransformationInput,
 )
@@ -49,97 +45,7 @@ from shared.errors import NotFound
 
 
 async def _in(session: AsyncSession, model, column, values) -> list:
-    rows = []
-    for part in chunks(sorted(set(values))):
-        rows += (await session.exec(select(model).where(col(column).in_(part)))).all()
-    return rows
-
-
-# --- a lot -------------------------------------------------------------------------------------
-
-
-async def get_lot(session: AsyncSession, code: str) -> LotPublic:
-    """A lot, what it holds, its history (corrected facts marked) and the batch that made it."""
-    lot = await find_lot(session, code)
-    events = (await lot_events(session, [lot.id])).get(lot.id, [])
-    corrected = await corrected_event_ids(session, [e.event_id for e in events])
-    batch = await session.get(Transformation, lot.transformation_id) if lot.transformation_id else None
-    return LotPublic(
-        **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity"}),
-        quantity_kg=lots.quantity_held(e.quantity_delta_kg for e in events),
-        batch_id=batch.batch_id if batch else None,
-        step=batch.step if batch else "harvest",
-        yield_ratio=batch.yield_ratio if batch and batch.step == "processing" else None,
-        yield_flagged=bool(batch and batch.yield_flagged),
-        events=[
-            LotEventPublic(
-                kind=e.kind,
-                quantity_delta_kg=e.quantity_delta_kg,
-                occurred_on=e.occurred_on,
-                recorded_at=e.recorded_at,
-                sale_id=e.sale_id,
-                event_id=e.event_id,
-                corrected=e.event_id in corrected and e.kind != "corrected",
-            )
-            for e in events
-        ],
-    )
-
-
-async def resolve(session: AsyncSession, code: str) -> tuple[Lot, str | None]:
-    """A lot by its code, or the packed lot of a unit by its serial (what a pack's QR names)."""
-    lot = (await session.exec(select(Lot).where(Lot.code == code))).first()
-    if lot is not None:
-        return lot, None
-    unit = (await session.exec(select(PackUnit).where(PackUnit.serial == code))).first()
-    if unit is None:
-        raise NotFound("lot.not_found", lot_code=code)
-    return await session.get(Lot, unit.lot_id), code
-
-
-# --- payables ----------------------------------------------------------------------------------
-
-
-async def payables(
-    session: AsyncSession,
-    coop_id: int,
-    principal: Principal,
-    *,
-    harvest_round: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> list[Payable]:
-    """What the co-op owes each household per harvest round, from its purchases (corrections applied)."""
-    principal.require_coop_write(coop_id)
-    statement = select(Purchase).where(Purchase.coop_id == coop_id)
-    if harvest_round is not None:
-        statement = statement.where(Purchase.harvest_round == harvest_round)
-    if date_from is not None:
-        statement = statement.where(Purchase.purchased_on >= date_from)
-    if date_to is not None:
-        statement = statement.where(Purchase.purchased_on <= date_to)
-    purchases = (await session.exec(statement)).all()
-    corrected = await corrected_event_ids(session, [p.event_id for p in purchases])
-    totals: dict[tuple[int, int], list] = defaultdict(lambda: [0, Decimal("0.000"), 0])
-    for purchase in purchases:
-        if purchase.event_id in corrected:
-            continue
-        total = totals[(purchase.member_id, purchase.harvest_round)]
-        total[0] += 1
-        total[1] += purchase.quantity_kg
-        total[2] += purchase.amount_vnd
-    names = {m.id: m.name for m in await _in(session, KnownMember, KnownMember.id, [k[0] for k in totals])}
-    return [
-        Payable(
-            member_id=member_id,
-            household_name=names.get(member_id, ""),
-            harvest_round=harvest_round,
-            purchases=n,
-            quantity_kg=kg,
-            amount_vnd=amount,
-        )
-        for (member_id, harvest_round), (n, kg, amount) in sorted(totals.items())
-    ]
+    return await rows_in(session, select(model), column, values)
 
 
 # --- trace -------------------------------------------------------------------------------------

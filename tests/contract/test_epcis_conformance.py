@@ -16,8 +16,9 @@ from urllib.parse import quote
 import jsonschema
 import pytest
 
-from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
-from tests.integration._epcis import EXAMPLES, JSON_LD, capture, count, epcis_app, example, gs1_schema, query
+from services.supplychain.epcis.tables import EpcisCapture, EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
+from tests.integration._epcis import EXAMPLES, JSON_LD, capture, example, gs1_schema, query
+from tests.integration._supplychain import count
 from tests.support import bearer, running_app
 
 SCHEMA_VALIDATOR = jsonschema.Draft7Validator(gs1_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
@@ -82,12 +83,10 @@ def test_the_corpus_is_complete():
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
-async def test_gs1_example_is_captured_and_queried_back_equivalent(
-    path, database_url_factory, redis_url, stream_prefix
-):
+async def test_gs1_example_is_captured_and_queried_back_equivalent(path, supplychain_app_factory):
     document = example(path.name)
     originals = events_in(document)
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         job = await capture(client, document)
         assert job["success"] is True, job
@@ -121,12 +120,12 @@ async def test_gs1_example_is_captured_and_queried_back_equivalent(
 
 
 async def test_a_captured_document_exported_is_captured_again_elsewhere_unchanged(
-    database_url_factory, redis_url, stream_prefix
+    supplychain_app_factory, stream_prefix
 ):
     """Round trip between two repositories: the export of one is a valid capture for the other."""
     source, target = (
-        await epcis_app(database_url_factory, redis_url, stream_prefix + "a."),
-        await epcis_app(database_url_factory, redis_url, stream_prefix + "b."),
+        await supplychain_app_factory(stream_prefix=stream_prefix + "a."),
+        await supplychain_app_factory(stream_prefix=stream_prefix + "b."),
     )
     document = example("WithFullCombinationOfFields_object_event_all_possible_fields.jsonld")
     async with running_app(source) as first, running_app(target) as second:
@@ -175,12 +174,10 @@ INVALID = {
 
 
 @pytest.mark.parametrize("mutate", INVALID.values(), ids=INVALID.keys())
-async def test_schema_violation_is_refused_whole_and_nothing_is_stored(
-    mutate, database_url_factory, redis_url, stream_prefix
-):
+async def test_schema_violation_is_refused_whole_and_nothing_is_stored(mutate, supplychain_app_factory):
     document = _valid()
     mutate(document)
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         answer = await client.post("/epcis/capture", json=document, headers={**bearer(), **JSON_LD})
         assert answer.status_code == 400, answer.text
@@ -195,10 +192,10 @@ async def test_schema_violation_is_refused_whole_and_nothing_is_stored(
         assert await count(app, model) == 0
 
 
-async def test_refusal_is_in_english_on_request(database_url_factory, redis_url, stream_prefix):
+async def test_refusal_is_in_english_on_request(supplychain_app_factory):
     document = _valid()
     _first_event(document)["action"] = "MOVE"
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         answer = await client.post(
             "/epcis/capture", json=document, headers={**bearer(), **JSON_LD, "Accept-Language": "en"}
@@ -208,8 +205,8 @@ async def test_refusal_is_in_english_on_request(database_url_factory, redis_url,
         assert any("epcisBody.eventList[0]" in error and "MOVE" in error for error in answer.json()["errors"])
 
 
-async def test_body_that_is_not_json_or_not_json_ld(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_body_that_is_not_json_or_not_json_ld(supplychain_app_factory):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         broken = await client.post(
             "/epcis/capture", content=b'{"type": "EPCISDocument",', headers={**bearer(), **JSON_LD}

@@ -1,4 +1,7 @@
-"""Helpers for the EPCIS tests: an app on a migrated database, capture, rows, schema checks."""
+"""Helpers for the EPCIS tests: capture, query, the GS1 examples and schema.
+
+The app itself comes from the `supplychain_app_factory` fixture (tests/fixtures/supplychain.py).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +10,13 @@ import re
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func
-from sqlmodel import select
 
-from services.supplychain.app import create_app
 from services.supplychain.epcis.validation import SCHEMA_PATH
-from tests.support import bearer, service_settings
+from tests.support import bearer
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "contract" / "epcis_examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.jsonld"))
-UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
 JSON_LD = {"Content-Type": "application/ld+json"}
-
-
-async def epcis_app(database_url_factory, redis_url: str, stream_prefix: str):
-    url = await database_url_factory("supplychain")
-    return create_app(
-        service_settings(
-            database_url=url, redis_url=redis_url, stream_prefix=stream_prefix, registry_url=UNREACHABLE_REGISTRY
-        )
-    )
 
 
 def example(name: str) -> dict:
@@ -59,11 +49,6 @@ async def query(client: httpx.AsyncClient, params=None, headers: dict | None = N
 
 async def event_ids(client: httpx.AsyncClient, params=None) -> list[str]:
     return [event["eventID"] for event in await query(client, params)]
-
-
-async def count(app, model) -> int:
-    async with app.state.runtime.sessions() as session:
-        return (await session.exec(select(func.count()).select_from(model))).one()
 
 
 def gs1_schema() -> dict:

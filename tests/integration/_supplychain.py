@@ -1,4 +1,7 @@
-"""Helpers for the supplychain integration tests: an app, registry events by XADD, row counts."""
+"""Helpers for the supplychain integration tests: registry events by XADD, row counts, a stand-in registry.
+
+The app itself comes from the `supplychain_app_factory` fixture (tests/fixtures/supplychain.py).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,12 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from services.supplychain.app import create_app
-from services.supplychain.epcis.models import EpcisEvent
-from services.supplychain.models import TABLES
+from services.supplychain.epcis.tables import EpcisEvent
+from services.supplychain.tables import TABLES
 from shared.events import registry as registry_contracts
 from shared.events.envelope import EventEnvelope
 from shared.messaging.outbox import OutboxMessage
-from tests.support import service_settings, wait_until
-
-# Nothing listens here: a test that must not reach the registry fails loudly (503) if it does.
-UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
-
-
-async def supplychain_app(database_url_factory, redis_url, stream_prefix, *, registry_http=None):
-    url = await database_url_factory("supplychain")
-    settings = service_settings(
-        database_url=url, redis_url=redis_url, stream_prefix=stream_prefix, registry_url=UNREACHABLE_REGISTRY
-    )
-    return create_app(settings, registry_http=registry_http)
+from tests.support import wait_until
 
 
 async def publish(redis, stream_prefix: str, event, envelope: EventEnvelope | None = None) -> EventEnvelope:

@@ -7,8 +7,9 @@ import copy
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
-from tests.integration._epcis import JSON_LD, capture, count, epcis_app, event_ids, example, query
+from services.supplychain.epcis.tables import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
+from tests.integration._epcis import JSON_LD, capture, event_ids, example, query
+from tests.integration._supplychain import count
 from tests.support import bearer, running_app
 
 OBJECT_EVENTS = "Example_9.6.1-ObjectEvent.jsonld"
@@ -21,8 +22,8 @@ def _without_event_ids(document: dict) -> dict:
     return document
 
 
-async def test_capture_options_announce_limits(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_capture_options_announce_limits(supplychain_app_factory):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         answer = await client.options("/epcis/capture")
         assert answer.status_code == 204
@@ -31,8 +32,8 @@ async def test_capture_options_announce_limits(database_url_factory, redis_url, 
         assert answer.headers["GS1-EPCIS-Version"] == "2.0.0"
 
 
-async def test_events_without_event_id_get_a_uuid_urn_and_record_time(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_events_without_event_id_get_a_uuid_urn_and_record_time(supplychain_app_factory):
+    app = await supplychain_app_factory()
     document = _without_event_ids(example(OBJECT_EVENTS))
     document["epcisBody"]["eventList"][0]["recordTime"] = "1999-01-01T00:00:00Z"  # the repository sets it
     async with running_app(app) as client:
@@ -46,8 +47,8 @@ async def test_events_without_event_id_get_a_uuid_urn_and_record_time(database_u
         assert abs(datetime.fromisoformat(event["recordTime"]) - captured_at) < timedelta(minutes=1)
 
 
-async def test_same_event_id_again_fails_the_job_and_stores_nothing(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_same_event_id_again_fails_the_job_and_stores_nothing(supplychain_app_factory):
+    app = await supplychain_app_factory()
     first = example(OBJECT_EVENTS)
     second = example("Example_9.6.2-ObjectEvent.jsonld")
     second["epcisBody"]["eventList"].append(first["epcisBody"]["eventList"][1])
@@ -64,8 +65,8 @@ async def test_same_event_id_again_fails_the_job_and_stores_nothing(database_url
     assert await count(app, EpcisEvent) == before == 2
 
 
-async def test_twice_in_one_document_rollback_or_proceed(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_twice_in_one_document_rollback_or_proceed(supplychain_app_factory):
+    app = await supplychain_app_factory()
     document = example(OBJECT_EVENTS)
     events = document["epcisBody"]["eventList"]
     events.append(copy.deepcopy(events[0]))
@@ -84,10 +85,10 @@ async def test_twice_in_one_document_rollback_or_proceed(database_url_factory, r
         assert wrong.status_code == 400 and wrong.json()["type"] == "epcisException:ValidationException"
 
 
-async def test_error_declaration_of_a_stored_event(database_url_factory, redis_url, stream_prefix):
+async def test_error_declaration_of_a_stored_event(supplychain_app_factory):
     """EPCIS §7.4.1.4: the declaration repeats the wrong event (same eventID) with errorDeclaration;
     the event stays as first recorded and is returned with the declaration."""
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     original = example(OBJECT_EVENTS)
     wrong = original["epcisBody"]["eventList"][0]
     declaration = {
@@ -114,8 +115,8 @@ async def test_error_declaration_of_a_stored_event(database_url_factory, redis_u
     assert await count(app, EpcisErrorDeclaration) == 1
 
 
-async def test_unknown_event_and_capture_job_are_404_problems(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_unknown_event_and_capture_job_are_404_problems(supplychain_app_factory):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         for url in (
             "/epcis/events/urn%3Auuid%3A00000000-0000-4000-8000-00000000dead",
@@ -128,10 +129,8 @@ async def test_unknown_event_and_capture_job_are_404_problems(database_url_facto
             assert answer.json()["title"].startswith("No ")
 
 
-async def test_event_id_with_slashes_and_query_characters_is_addressable(
-    database_url_factory, redis_url, stream_prefix
-):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_event_id_with_slashes_and_query_characters_is_addressable(supplychain_app_factory):
+    app = await supplychain_app_factory()
     document = example(OBJECT_EVENTS)
     event_id = document["epcisBody"]["eventList"][0]["eventID"]  # ni:///sha-256;...?ver=CBV2.0
     async with running_app(app) as client:
@@ -142,8 +141,8 @@ async def test_event_id_with_slashes_and_query_characters_is_addressable(
         assert event["eventID"] == event_id
 
 
-async def test_who_may_capture_and_query(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_who_may_capture_and_query(supplychain_app_factory):
+    app = await supplychain_app_factory()
     document = example(OBJECT_EVENTS)
     async with running_app(app) as client:
         anonymous = await client.post("/epcis/capture", json=document, headers=JSON_LD)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import jsonschema
 
 from tests.integration._epcis import capture, gs1_schema
-from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, publish, supplychain_app
+from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, publish
 from tests.support import bearer, running_app, wait_until
 
 SCHEMA = jsonschema.Draft7Validator(gs1_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
@@ -33,8 +33,8 @@ async def _post(client, path: str, body: dict) -> dict:
     return answer.json()
 
 
-async def test_chain_events_are_exported_as_valid_epcis(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_chain_events_are_exported_as_valid_epcis(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await publish(redis, stream_prefix, coop_registered(1))
         await publish(redis, stream_prefix, member_joined(10, 1, name="Đỗ Thị Hằng"))
@@ -132,7 +132,7 @@ async def test_chain_events_are_exported_as_valid_epcis(database_url_factory, re
         exported = packed.json()
 
     # Another repository captures the lot's document as it is.
-    other = await supplychain_app(database_url_factory, redis_url, stream_prefix + "other.")
+    other = await supplychain_app_factory(stream_prefix=stream_prefix + "other.")
     async with running_app(other) as client:
         job = await capture(client, exported)
         assert job["success"] is True and job["eventCount"] == len(packed_events)

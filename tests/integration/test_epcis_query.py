@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import pytest_asyncio
 
-from tests.integration._epcis import capture, epcis_app, event_ids, query
+from tests.fixtures.supplychain import supplychain_app
+from tests.integration._epcis import capture, event_ids, query
 from tests.support import bearer, running_app, unique
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"htx": "https://htx.example.vn/epcis/"}]
@@ -150,7 +151,7 @@ def backend(request) -> str:
 async def client(backend, database_templates, redis_url, tmp_path_factory):
     directory = tmp_path_factory.mktemp("epcis-query")
     async with database_templates.copies(backend, directory) as make_database:
-        app = await epcis_app(make_database, redis_url, unique("test.") + ".")
+        app = await supplychain_app(make_database, redis_url, unique("test.") + ".")
         async with running_app(app) as client:
             job = await capture(client, DOCUMENT)
             assert job["success"] and job["eventCount"] == len(EVENTS)
@@ -295,8 +296,8 @@ async def test_pages_with_event_count_limit_stop_at_the_limit(client):
 
 
 @pytest.mark.asyncio(loop_scope="function")  # a dataset of its own
-async def test_record_time_filters(database_url_factory, redis_url, stream_prefix):
-    app = await epcis_app(database_url_factory, redis_url, stream_prefix)
+async def test_record_time_filters(supplychain_app_factory):
+    app = await supplychain_app_factory()
     early = {**DOCUMENT, "epcisBody": {"eventList": EVENTS[:3]}}
     late = {**DOCUMENT, "epcisBody": {"eventList": EVENTS[3:]}}
     async with running_app(app) as client:

@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from services.supplychain.epcis import query as querying
-from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.store import AlreadyDeclared, InvalidEpcisEvent, declare_epcis_error, save_epcis_event
+from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from shared.db import create_engine, session_factory
 from tests.integration._epcis import gs1_schema
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlmodel import select
 
-from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent
+from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent
 from shared.events import registry as registry_contracts
 from tests.integration._supplychain import (
     coop_registered,
@@ -20,7 +20,6 @@ from tests.integration._supplychain import (
     member_joined,
     not_found_registry,
     publish,
-    supplychain_app,
     table_counts,
 )
 from tests.support import bearer, running_app, wait_until
@@ -78,10 +77,8 @@ def processing(inputs, outputs, on="2025-06-05", batch=None):
     return body
 
 
-async def test_every_invariant_violation_is_refused_and_writes_nothing(
-    database_url_factory, redis_url, redis, stream_prefix
-):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=not_found_registry())
+async def test_every_invariant_violation_is_refused_and_writes_nothing(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
     coop = bearer("coop", coop_id=COOP)
     async with running_app(app) as client:
         await _seed(redis, stream_prefix)
@@ -337,10 +334,8 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(
         assert (await client.get("/lots/CK-3")).json()["yield_flagged"] is True
 
 
-async def test_correction_declares_the_error_and_quantities_follow(
-    database_url_factory, redis_url, redis, stream_prefix
-):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=not_found_registry())
+async def test_correction_declares_the_error_and_quantities_follow(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
     coop = bearer("coop", coop_id=COOP)
     async with running_app(app) as client:
         await _seed(redis, stream_prefix)

@@ -16,9 +16,9 @@ from decimal import Decimal
 import openpyxl
 from sqlmodel import select
 
-from services.supplychain.epcis.models import EpcisEvent
+from services.supplychain.epcis.tables import EpcisEvent
 from shared.events import registry as registry_contracts
-from tests.integration._supplychain import coop_registered, count, group_caught_up, publish, supplychain_app
+from tests.integration._supplychain import coop_registered, count, group_caught_up, publish
 from tests.support import bearer, running_app, wait_until
 
 COOP = 1
@@ -170,8 +170,8 @@ ROUND_1_KG = sum(harvest_kg(m, 1) for m in MEMBERS)  # 2225
 ROUND_2_KG = sum(harvest_kg(m, 2) for m in MEMBERS)  # 2750
 
 
-async def test_tan_huong_chain_traces_exactly(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     coop = bearer("coop", coop_id=COOP)
     async with running_app(app) as client:
         await seed_registry(redis, stream_prefix)

@@ -9,7 +9,7 @@ import httpx
 from sqlmodel import col, select
 
 from services.registry.app import create_app as create_registry_app
-from services.supplychain.models import KnownCoop, KnownMember, Lot, LotEvent, Sale
+from services.supplychain.tables import KnownCoop, KnownMember, Lot, LotEvent, Sale
 from shared.events import registry as registry_contracts
 from shared.messaging.outbox import OutboxMessage
 from tests.integration._supplychain import (
@@ -20,7 +20,6 @@ from tests.integration._supplychain import (
     not_found_registry,
     publish,
     row,
-    supplychain_app,
 )
 from tests.support import bearer, running_app, service_settings, wait_until
 
@@ -57,8 +56,8 @@ async def _stream_entries(redis, stream_prefix):
     return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
 
 
-async def test_harvest_sale_lot_and_trace(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_harvest_sale_lot_and_trace(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await _seed_replica(redis, stream_prefix)
         coop_token = bearer("coop", coop_id=1)
@@ -143,7 +142,7 @@ async def _n_entries(redis, stream_prefix, n):
 
 
 async def test_harvest_asks_the_registry_when_the_replica_is_behind(
-    database_url_factory, redis_url, redis, stream_prefix
+    database_url_factory, redis_url, redis, stream_prefix, supplychain_app_factory
 ):
     registry_url = await database_url_factory("registry")
     # The registry publishes under another prefix: this supplychain never sees its events.
@@ -172,7 +171,7 @@ async def test_harvest_asks_the_registry_when_the_replica_is_behind(
         ).json()
 
         to_registry = httpx.AsyncClient(transport=httpx.ASGITransport(app=registry), base_url="http://registry")
-        app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=to_registry)
+        app = await supplychain_app_factory(registry_http=to_registry)
         async with running_app(app) as client:
             assert await row(app, KnownCoop, coop["id"]) is None
             created = await client.post(
@@ -222,8 +221,8 @@ async def test_harvest_asks_the_registry_when_the_replica_is_behind(
             assert await count(app, KnownCoop) == 1
 
 
-async def test_registry_unreachable_is_503_and_writes_nothing(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)  # registry on a dead port
+async def test_registry_unreachable_is_503_and_writes_nothing(supplychain_app_factory, redis):
+    app = await supplychain_app_factory()  # registry on a dead port
     async with running_app(app) as client:
         answer = await client.post("/harvests", json=HARVEST, headers={**bearer(), "Accept-Language": "en"})
         assert answer.status_code == 503
@@ -232,8 +231,8 @@ async def test_registry_unreachable_is_503_and_writes_nothing(database_url_facto
         assert await count(app, Lot) == 0 and await count(app, KnownCoop) == 0 and await count(app, OutboxMessage) == 0
 
 
-async def test_every_refusal_is_a_clear_4xx_and_writes_nothing(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=not_found_registry())
+async def test_every_refusal_is_a_clear_4xx_and_writes_nothing(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
     async with running_app(app) as client:
         await _seed_replica(redis, stream_prefix)
         await publish(redis, stream_prefix, coop_registered(3, name="HTX Chè Đã Tạm Ngừng"))
@@ -310,8 +309,8 @@ async def _all_published(app) -> bool:
         return not rows
 
 
-async def test_unknown_lot_reads_are_404(database_url_factory, redis_url, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_unknown_lot_reads_are_404(supplychain_app_factory):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         for path in ("/lots/NOPE", "/lots/NOPE/trace"):
             answer = await client.get(path)

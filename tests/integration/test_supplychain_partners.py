@@ -14,7 +14,7 @@ from decimal import Decimal
 import httpx
 
 from services.registry.app import create_app as create_registry_app
-from services.supplychain.models import KnownPartner, Shipment
+from services.supplychain.tables import KnownPartner, Shipment
 from shared.events import registry as registry_contracts
 from shared.messaging.consumer import InboxEntry
 from tests.integration._supplychain import (
@@ -25,7 +25,6 @@ from tests.integration._supplychain import (
     member_joined,
     publish,
     row,
-    supplychain_app,
     table_counts,
 )
 from tests.support import bearer, running_app, service_settings, wait_until
@@ -83,9 +82,9 @@ async def _published_shipments(redis, stream_prefix) -> list[dict]:
 # --- the replica -------------------------------------------------------------------------------
 
 
-async def test_partner_learnt_from_the_stream_names_shipments(database_url_factory, redis_url, redis, stream_prefix):
+async def test_partner_learnt_from_the_stream_names_shipments(supplychain_app_factory, redis, stream_prefix):
     # The registry is unreachable here: the partner can only come from the stream.
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         registered = await publish(redis, stream_prefix, partner(BUYER))
         await _seed(redis, stream_prefix)
@@ -134,10 +133,8 @@ async def test_partner_learnt_from_the_stream_names_shipments(database_url_facto
         assert [s["partner_name"] for s in trace["shipments"]] == [BUYER_NAME]
 
 
-async def test_registry_unreachable_and_partner_not_in_replica_is_503(
-    database_url_factory, redis_url, redis, stream_prefix
-):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_registry_unreachable_and_partner_not_in_replica_is_503(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await _seed(redis, stream_prefix)
         coop = bearer("coop", coop_id=COOP)
@@ -155,7 +152,7 @@ async def test_registry_unreachable_and_partner_not_in_replica_is_503(
 
 
 async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
-    database_url_factory, redis_url, redis, stream_prefix
+    database_url_factory, redis_url, redis, stream_prefix, supplychain_app_factory
 ):
     registry_url = await database_url_factory("registry")
     # The registry publishes under another prefix: this supplychain never sees its partners' events.
@@ -172,7 +169,7 @@ async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
         unknown_id = max(p["id"] for p in registered) + 1000
 
         to_registry = httpx.AsyncClient(transport=httpx.ASGITransport(app=registry), base_url="http://registry")
-        app = await supplychain_app(database_url_factory, redis_url, stream_prefix, registry_http=to_registry)
+        app = await supplychain_app_factory(registry_http=to_registry)
         async with running_app(app) as client:
             await _seed(redis, stream_prefix)
             coop = bearer("coop", coop_id=COOP)
@@ -235,9 +232,9 @@ async def test_partner_unknown_to_the_replica_is_asked_of_the_registry(
 
 
 async def test_buyer_sees_its_shipments_with_documents_receipts_and_invoices(
-    database_url_factory, redis_url, redis, stream_prefix
+    supplychain_app_factory, redis, stream_prefix
 ):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await _seed(redis, stream_prefix, partner(BUYER), partner(OTHER_BUYER, "Công ty Chè Khác"))
         coop, other_coop = bearer("coop", coop_id=COOP), bearer("coop", coop_id=OTHER_COOP)
@@ -401,8 +398,8 @@ async def test_buyer_sees_its_shipments_with_documents_receipts_and_invoices(
 # --- totals for reconciliation -----------------------------------------------------------------------
 
 
-async def test_totals_by_fact_date_leave_corrected_facts_out(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_totals_by_fact_date_leave_corrected_facts_out(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await _seed(redis, stream_prefix, partner(BUYER))
         coop = bearer("coop", coop_id=COOP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.registry.app import create_app as create_registry_app
-from services.supplychain.models import KnownCoop, KnownMember
+from services.supplychain.tables import KnownCoop, KnownMember
 from shared.events import registry as registry_contracts
 from shared.messaging.consumer import InboxEntry
 from tests.integration._supplychain import (
@@ -15,7 +15,6 @@ from tests.integration._supplychain import (
     member_joined,
     publish,
     row,
-    supplychain_app,
 )
 from tests.support import bearer, running_app, service_settings, wait_until
 
@@ -23,9 +22,9 @@ HARVEST = {"quantity_kg": "25.5", "harvested_on": "2025-06-01", "harvest_round":
 
 
 async def test_replica_learns_every_registry_event_and_serves_harvests_from_it(
-    database_url_factory, redis_url, redis, stream_prefix
+    supplychain_app_factory, redis, stream_prefix
 ):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+    app = await supplychain_app_factory()
     async with running_app(app) as client:
         await publish(redis, stream_prefix, coop_registered(7))
         await publish(redis, stream_prefix, member_joined(70, 7))
@@ -80,8 +79,8 @@ async def _status_is(app, coop_id: int, status: str) -> bool:
     return coop is not None and coop.status == status
 
 
-async def test_redelivered_registry_event_changes_nothing(database_url_factory, redis_url, redis, stream_prefix):
-    app = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+async def test_redelivered_registry_event_changes_nothing(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory()
     stream = f"{stream_prefix}registry.events"
     async with running_app(app):
         await publish(redis, stream_prefix, coop_registered(5))
@@ -114,12 +113,14 @@ async def test_redelivered_registry_event_changes_nothing(database_url_factory, 
         assert await app.state.runtime.consumers[0].apply(suspended.to_fields(), "0-1") is False
 
 
-async def test_replica_learns_from_the_real_registry(database_url_factory, redis_url, redis, stream_prefix):
+async def test_replica_learns_from_the_real_registry(
+    database_url_factory, redis_url, redis, stream_prefix, supplychain_app_factory
+):
     registry_url = await database_url_factory("registry")
     registry = create_registry_app(
         service_settings(database_url=registry_url, redis_url=redis_url, stream_prefix=stream_prefix)
     )
-    supplychain = await supplychain_app(database_url_factory, redis_url, stream_prefix)
+    supplychain = await supplychain_app_factory()
     async with running_app(registry) as registry_client, running_app(supplychain):
         coop = (
             await registry_client.post(

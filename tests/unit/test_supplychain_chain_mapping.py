@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from services.supplychain import epcis_mapping as epcis
 from services.supplychain import lots
-from services.supplychain.models import BatchCreate, CorrectionCreate, PackingCreate
+from services.supplychain.epcis import chain_mapping as epcis
+from services.supplychain.schemas import BatchCreate, CorrectionCreate, PackingCreate
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "services/supplychain/epcis/schema/EPCIS-JSON-Schema.json").read_text()

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.supplychain import lots
-from services.supplychain.models import HarvestCreate, SaleCreate
+from services.supplychain.schemas import HarvestCreate, SaleCreate
 
 DAY = date(2025, 6, 1)
 

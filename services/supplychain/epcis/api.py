@@ -31,7 +31,7 @@ from sqlmodel import col, select
 from services.supplychain.epcis import capture as capturing
 from services.supplychain.epcis import export
 from services.supplychain.epcis import query as querying
-from services.supplychain.epcis.models import EpcisCapture
+from services.supplychain.epcis.tables import EpcisCapture
 from services.supplychain.epcis.validation import schema_errors
 from shared.auth import Principal, PrincipalDep
 from shared.errors import DomainError

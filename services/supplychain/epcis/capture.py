@@ -24,8 +24,8 @@ from typing import Literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.epcis.models import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
 from services.supplychain.epcis.store import save_epcis_events
+from services.supplychain.epcis.tables import EpcisCapture, EpcisErrorDeclaration, EpcisEvent
 from shared.i18n import Language, translate
 
 ErrorBehaviour = Literal["rollback", "proceed"]

@@ -2,7 +2,7 @@
 cartons, in eventTime order, as an EPCISDocument another repository can capture as is.
 
 Reads the chain's tables (lot, co-op replica, packed units) only to learn the identifiers;
-the URIs are the chain's own (`epcis_mapping`).
+the URIs are the chain's own (`chain_mapping`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain import epcis_mapping
+from services.supplychain.epcis import chain_mapping
 from services.supplychain.epcis.query import epcis_document, events_naming
-from services.supplychain.models import KnownCoop, Lot, PackUnit
+from services.supplychain.tables import KnownCoop, Lot, PackUnit
 
 
 async def lot_identifiers(session: AsyncSession, code: str) -> list[str] | None:
@@ -22,11 +22,11 @@ async def lot_identifiers(session: AsyncSession, code: str) -> list[str] | None:
         return None
     coop = await session.get(KnownCoop, lot.coop_id)
     registration_code = coop.registration_code if coop else str(lot.coop_id)
-    identifiers = [epcis_mapping.lot_uri(registration_code, lot.code)]
+    identifiers = [chain_mapping.lot_uri(registration_code, lot.code)]
     for unit in (await session.exec(select(PackUnit).where(PackUnit.lot_id == lot.id))).all():
-        identifiers.append(epcis_mapping.unit_uri(registration_code, unit.serial))
+        identifiers.append(chain_mapping.unit_uri(registration_code, unit.serial))
         if unit.carton_code:
-            identifiers.append(epcis_mapping.carton_uri(registration_code, unit.carton_code))
+            identifiers.append(chain_mapping.carton_uri(registration_code, unit.carton_code))
     return list(dict.fromkeys(identifiers))
 
 

@@ -37,8 +37,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
+from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXT
 from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
 
@@ -80,15 +80,6 @@ _TIME_PARAMETERS = {
     "LT_recordTime",
     "GE_errorDeclarationTime",
     "LT_errorDeclarationTime",
-}
-_OTHER_PARAMETERS = {
-    "EXISTS_errorDeclaration",
-    "orderBy",
-    "orderDirection",
-    "eventCountLimit",
-    "maxEventCount",
-    "perPage",
-    "nextPageToken",
 }
 # Standard names this repository does not answer (501), told apart from misspellings (400).
 _UNSUPPORTED_NAMES = {

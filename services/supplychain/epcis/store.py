@@ -1,6 +1,6 @@
 """The EPCIS event store: one way in for every event, whoever produced it.
 
-`save_epcis_event` is called by the co-op chain handlers (one event per fact, in the same
+`save_epcis_event` is called by the co-op chain commands (one event per fact, in the same
 transaction as the fact) and by the capture interface (every event of a document);
 `declare_epcis_error` records that a stored event was wrong (EPCIS error declaration; the
 chain pairs it with a corrective event). Neither commits: the caller's unit of work does,
@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.epcis.models import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
+from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXTS, document_of, schema_errors
 from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
 

@@ -1,5 +1,5 @@
-from services.supplychain.epcis.models import EPCIS_TABLES
-from services.supplychain.models import TABLES
+from services.supplychain.epcis.tables import EPCIS_TABLES
+from services.supplychain.tables import TABLES
 from shared.migrations import run_env
 
 run_env(TABLES + EPCIS_TABLES)

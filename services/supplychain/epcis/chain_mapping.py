@@ -31,9 +31,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from services.supplychain.epcis.validation import EPCIS_CONTEXT
 from shared.clock import start_of_local_day
 
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 HTX_NAMESPACE = "https://htx.thainguyen.gov.vn/epcis/"  # our ILMD and extension fields: "htx:..."
 KILOGRAM = "KGM"  # UN/CEFACT Rec. 20
 

@@ -1,18 +1,8 @@
-"""Supplychain tables and the request/response shapes around them.
+"""Supplychain request and response shapes: the commands' bodies and the answers.
 
-Two families of tables:
-- the registry replica (`known_coop`, `known_member`, `known_partner`): what this service
-  has learnt about co-ops, members and partners from `registry.events`, or from the registry's public API when the
-  stream had not caught up yet. The registry owns these facts; rows here are a cache.
-  Plots and certificates come the same way, for the trace.
-- chain facts, append-only: `lot` (the identity and origin of a lot, written once),
-  `lot_event` (every change to what a lot holds, never updated or deleted), the details of
-  each kind of fact (`purchase`, `transformation` + inputs, `pack_unit`, `shipment` + lines
-  + receipts, `sale`), `chain_event` (every accepted fact with its EPCIS events) and
-  `correction` (error declarations). The quantity a lot holds is the sum of its events'
-  `quantity_delta_kg`, in the lot's unit.
-
-Kilograms are NUMERIC(12, 3) and travel as `Decimal`; money is whole VND in BIGINT.
+Commands carry a `type`, so `/batch` and `/corrections` take any of them (`ChainCommand`).
+The public answers (lots, traces) hold no prices or personal data. `Registry*` are the
+parts of the registry's API answers this service keeps.
 """
 
 from __future__ import annotations
@@ -23,13 +13,9 @@ from typing import Annotated, Literal
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
-from sqlalchemy import JSON, BigInteger, Column
-from sqlmodel import Field, SQLModel
 
-from shared.clock import not_in_future, utcnow
+from shared.clock import not_in_future
 from shared.events.registry import CoopStatus, MemberKind, Membership
-from shared.messaging.consumer import InboxEntry
-from shared.messaging.outbox import OutboxMessage
 from shared.text import normalise_name
 
 DEFAULT_PRODUCT = "chè búp tươi"
@@ -55,50 +41,7 @@ LotEventKind = Literal["harvested", "purchased", "consumed", "produced", "shippe
 TraceDirection = Literal["backward", "forward", "both"]
 
 
-# --- registry replica -------------------------------------------------------------------
-
-
-class KnownCoop(SQLModel, table=True):
-    """A co-op as the registry last told us (id is the registry's id)."""
-
-    __tablename__ = "known_coop"
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    name: str = Field(max_length=255)
-    registration_code: str = Field(max_length=50)
-    status: str = Field(max_length=20)
-    ward_code: str = Field(max_length=10)
-    founded_on: date
-    learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class KnownCoopStatus(SQLModel, table=True):
-    """A co-op's status from a day on (registration, then each change), so commands check the event date."""
-
-    __tablename__ = "known_coop_status"
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(index=True)
-    status: str = Field(max_length=20)
-    effective_on: date
-    learnt_at: datetime = Field(default_factory=utcnow)
-
-
-class KnownMember(SQLModel, table=True):
-    """A member of a co-op as the registry last told us (id is the registry's id)."""
-
-    __tablename__ = "known_member"
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    coop_id: int = Field(index=True)
-    name: str = Field(max_length=255)
-    kind: str = Field(max_length=20)
-    membership: str = Field(max_length=20)
-    joined_on: date
-    left_on: date | None = None
-    learnt_from: str = Field(max_length=20)
-    updated_at: datetime = Field(default_factory=utcnow)
+# --- the registry's API answers ------------------------------------------------------------
 
 
 class RegistryCoop(BaseModel):
@@ -124,19 +67,6 @@ class RegistryMember(BaseModel):
     left_on: date | None = None
 
 
-class KnownPartner(SQLModel, table=True):
-    """A partner (buyer, enterprise, trader...) as the registry last told us (id is the registry's id)."""
-
-    __tablename__ = "known_partner"
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    name: str = Field(max_length=255)
-    kind: str = Field(max_length=20)
-    ward_code: str | None = Field(default=None, max_length=10)
-    learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
 class RegistryPartner(BaseModel):
     """The part of the registry's `PartnerPublic` this service keeps."""
 
@@ -144,265 +74,6 @@ class RegistryPartner(BaseModel):
     name: str
     kind: str  # not the contract's Literal: a kind the registry adds later must not break shipments
     ward_code: str | None = None
-
-
-# --- more of the registry replica: plots and certificates, for the trace -------------------
-
-
-class KnownPlot(SQLModel, table=True):
-    """A member household's plot as the registry announced it (`registry.plot_registered`)."""
-
-    __tablename__ = "known_plot"
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    coop_id: int = Field(index=True)
-    member_id: int = Field(index=True)
-    planting_area_code: str = Field(max_length=100, index=True)
-    area_ha: Decimal = Field(max_digits=12, decimal_places=4)
-    crop: str = Field(max_length=100)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class KnownCertificate(SQLModel, table=True):
-    """A certificate and its validity window; `revoked_on` ends it early (`registry.certificate_*`)."""
-
-    __tablename__ = "known_certificate"
-
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    coop_id: int = Field(index=True)
-    kind: str = Field(max_length=20)
-    code: str = Field(max_length=100)
-    issuer: str = Field(max_length=255)
-    valid_from: date
-    valid_to: date
-    revoked_on: date | None = None
-    ocop_stars: int | None = None
-    plot_ids: list[int] = Field(
-        default_factory=list,
-        sa_column=Column(JSON, nullable=False),
-        description="Empty: the certificate covers the whole co-op",
-    )
-    products: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-# --- lot facts (tables) -------------------------------------------------------------------
-
-
-class Lot(SQLModel, table=True):
-    """A lot's identity and origin; written once, never updated.
-
-    A harvest lot names its household, plot and round; a lot made by processing, grading or
-    packing names the transformation that made it. Packed lots count pieces (`unit="pcs"`),
-    each of `net_kg_per_unit`; every other lot counts kilograms.
-    """
-
-    __tablename__ = "lot"
-
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=100, unique=True)
-    coop_id: int = Field(index=True)
-    product: str = Field(max_length=255)
-    unit: str = Field(default="kg", max_length=10)
-    created_on: date
-    grade: str | None = Field(default=None, max_length=100)
-    net_kg_per_unit: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
-    initial_quantity: Decimal = Field(max_digits=12, decimal_places=3, description="What it was made with, in its unit")
-    transformation_id: int | None = Field(default=None, foreign_key="transformation.id", index=True)
-    member_id: int | None = Field(default=None, index=True)
-    harvested_quantity_kg: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
-    harvested_on: date | None = None
-    harvest_round: int | None = None
-    plot_code: str | None = Field(default=None, max_length=100, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    created_by: str = Field(max_length=200)
-
-
-class ChainEvent(SQLModel, table=True):
-    """One recorded fact of the chain (a command that was accepted), with its EPCIS events.
-
-    `event_id` is the integration event published for it; corrections name it. The EPCIS
-    events are kept as recorded so an error declaration can repeat them (EPCIS 2.0 §7.4.1).
-    """
-
-    __tablename__ = "chain_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    kind: str = Field(max_length=30)
-    coop_id: int = Field(index=True)
-    partner_id: int | None = Field(default=None)
-    occurred_on: date
-    epcis_events: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=utcnow)
-
-
-class Purchase(SQLModel, table=True):
-    """The co-op bought (part of) a household's harvest lot: what it owes the household."""
-
-    __tablename__ = "purchase"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    coop_id: int = Field(index=True)
-    member_id: int = Field(index=True)
-    harvest_round: int
-    quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
-    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
-    purchased_on: date
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Transformation(SQLModel, table=True):
-    """A processing, grading or packing batch: inputs consumed, output lots made."""
-
-    __tablename__ = "transformation"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    batch_id: str = Field(max_length=100, unique=True)
-    coop_id: int = Field(index=True)
-    step: str = Field(max_length=20)
-    process: str | None = Field(default=None, max_length=255)
-    transformed_on: date
-    input_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    output_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    yield_ratio: Decimal | None = Field(default=None, max_digits=8, decimal_places=4)
-    yield_flagged: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class TransformationInput(SQLModel, table=True):
-    """How much of an input lot a batch consumed (in the input lot's unit)."""
-
-    __tablename__ = "transformation_input"
-
-    id: int | None = Field(default=None, primary_key=True)
-    transformation_id: int = Field(foreign_key="transformation.id", index=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    quantity: Decimal = Field(max_digits=12, decimal_places=3)
-
-
-class PackUnit(SQLModel, table=True):
-    """One packed unit with its serial code (what a pack's QR code names), maybe in a carton."""
-
-    __tablename__ = "pack_unit"
-
-    id: int | None = Field(default=None, primary_key=True)
-    serial: str = Field(max_length=120, unique=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    carton_code: str | None = Field(default=None, max_length=120, index=True)
-
-
-class YieldRule(SQLModel, table=True):
-    """The plausible dry-out ratio of a processing step, by output product; configurable."""
-
-    __tablename__ = "yield_rule"
-
-    output_product: str = Field(primary_key=True, max_length=255)
-    min_ratio: Decimal = Field(max_digits=6, decimal_places=4)
-    max_ratio: Decimal = Field(max_digits=6, decimal_places=4)
-    loses_mass: bool = Field(default=True, description="Drying: output kg above input kg is impossible")
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class Shipment(SQLModel, table=True):
-    """Lots dispatched by a co-op to a partner, under a delivery document number."""
-
-    __tablename__ = "shipment"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    coop_id: int = Field(index=True)
-    partner_id: int = Field(index=True)
-    partner_name: str = Field(max_length=255)
-    document_number: str = Field(max_length=50)
-    shipped_on: date
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class ShipmentLine(SQLModel, table=True):
-    __tablename__ = "shipment_line"
-
-    id: int | None = Field(default=None, primary_key=True)
-    shipment_id: int = Field(foreign_key="shipment.id", index=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    quantity: Decimal = Field(max_digits=12, decimal_places=3, description="In the lot's unit")
-
-
-class ShipmentReceipt(SQLModel, table=True):
-    """The partner confirmed it received a shipment."""
-
-    __tablename__ = "shipment_receipt"
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=36, unique=True)
-    shipment_id: int = Field(foreign_key="shipment.id", index=True)
-    received_on: date
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Sale(SQLModel, table=True):
-    """The commercial side of a sale event: buyer, price, invoice.
-
-    `quantity_kg` is in the lot's unit (pieces for a packed lot); `shipment_id` names the
-    shipment whose goods this invoices (they left the lot when shipped).
-    """
-
-    __tablename__ = "sale"
-
-    id: int | None = Field(default=None, primary_key=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    coop_id: int = Field(index=True)
-    buyer_name: str = Field(max_length=255)
-    buyer_partner_id: int | None = Field(default=None, index=True)
-    quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
-    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
-    sold_on: date
-    invoice_number: str = Field(max_length=50)
-    shipment_id: int | None = Field(default=None, foreign_key="shipment.id")
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class LotEvent(SQLModel, table=True):
-    """One change to what a lot holds, in the lot's unit. Append-only.
-
-    `event_id` is the fact's integration event; a fact touching several lots writes one row
-    per lot. A correction writes `kind="corrected"` rows that cancel the wrong fact's rows
-    (same `event_id`), never an UPDATE.
-    """
-
-    __tablename__ = "lot_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    lot_id: int = Field(foreign_key="lot.id", index=True)
-    kind: str = Field(max_length=30)
-    quantity_delta_kg: Decimal = Field(max_digits=12, decimal_places=3, description="+ in, - out (lot's unit)")
-    occurred_on: date
-    sale_id: int | None = Field(default=None, foreign_key="sale.id")
-    event_id: str = Field(max_length=36, index=True, description="The integration event published for the fact")
-    actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=utcnow)
-
-
-class Correction(SQLModel, table=True):
-    """An EPCIS error declaration: the fact `corrected_event_id` is wrong; corrective facts replace it."""
-
-    __tablename__ = "correction"
-
-    id: int | None = Field(default=None, primary_key=True)
-    corrected_event_id: str = Field(max_length=36, unique=True)
-    event_id: str = Field(max_length=36, unique=True, description="The EventCorrected published")
-    reason: str = Field(max_length=30)
-    explanation: str | None = Field(default=None, max_length=1000)
-    declared_on: date
-    corrective_event_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    actor: str = Field(max_length=200)
-    recorded_at: datetime = Field(default_factory=utcnow)
 
 
 # --- commands (request bodies) ------------------------------------------------------------
@@ -830,28 +501,3 @@ class ChainTotals(BaseModel):
     harvests: HarvestTotals
     purchases: MoneyTotals
     sales: MoneyTotals
-
-
-TABLES = [
-    KnownCoop.__table__,
-    KnownCoopStatus.__table__,
-    KnownMember.__table__,
-    KnownPartner.__table__,
-    KnownPlot.__table__,
-    KnownCertificate.__table__,
-    Lot.__table__,
-    ChainEvent.__table__,
-    Purchase.__table__,
-    Transformation.__table__,
-    TransformationInput.__table__,
-    PackUnit.__table__,
-    YieldRule.__table__,
-    Shipment.__table__,
-    ShipmentLine.__table__,
-    ShipmentReceipt.__table__,
-    Sale.__table__,
-    LotEvent.__table__,
-    Correction.__table__,
-    OutboxMessage.__table__,
-    InboxEntry.__table__,
-]

@@ -1,0 +1,461 @@
+"""Supplychain chain commands: harvest, purchase, shipment, receipt and sale; any chain command by its `type`.
+
+Every chain command checks everything before it writes, then records its fact
+(`recording`: lot rows, outbox row, EPCIS events) in the caller's transaction, so a refusal
+leaves nothing behind. `apply_command` runs any command, processing, grading and packing
+(`transformations`) included; `/batch` runs many in one transaction (`apply_batch`) and
+`corrections` runs one as the corrective event of an error declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.supplychain import lots
+from services.supplychain.epcis import chain_mapping as epcis
+from services.supplychain.queries import corrected_event_ids, find_lot
+from services.supplychain.recording import (
+    active_coop,
+    add_lot_events,
+    check_own_unit_date,
+    contract_quantity,
+    known_coop,
+    known_member,
+    known_partner,
+    new_lot_code,
+    record_fact,
+    take_from_lots,
+)
+from services.supplychain.registry_client import RegistryClient
+from services.supplychain.schemas import (
+    ChainCommand,
+    ChainResult,
+    GradingCreate,
+    HarvestCreate,
+    LotTake,
+    PackingCreate,
+    ProcessingCreate,
+    PurchaseCreate,
+    ReceiptCreate,
+    SaleCreate,
+    ShipmentCreate,
+)
+from services.supplychain.tables import Lot, LotEvent, Purchase, Sale, Shipment, ShipmentLine, ShipmentReceipt
+from services.supplychain.transformations import record_transformation
+from shared.auth import Principal
+from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+from shared.events import supplychain as contracts
+
+
+async def record_harvest(
+    session: AsyncSession, registry: RegistryClient, data: HarvestCreate, principal: Principal
+) -> ChainResult:
+    """A household's harvest becomes a new lot of its co-op."""
+    principal.require_coop_write(data.coop_id)  # province or the co-op itself; never a buyer
+    coop = await active_coop(session, registry, data.coop_id, data.harvested_on)
+    member = await known_member(session, registry, data.coop_id, data.member_id)
+    if not lots.was_member_on(member.joined_on, member.left_on, data.harvested_on):
+        raise Unprocessable("member.not_member_on_date", member_id=member.id, coop_id=coop.id, on=data.harvested_on)
+
+    code = await new_lot_code(session, data.lot_code, coop.id, data.harvested_on, "harvest", set())
+    lot = Lot(
+        code=code,
+        coop_id=coop.id,
+        member_id=member.id,
+        product=data.product,
+        unit="kg",
+        created_on=data.harvested_on,
+        initial_quantity=data.quantity_kg,
+        harvested_quantity_kg=data.quantity_kg,
+        harvested_on=data.harvested_on,
+        harvest_round=data.harvest_round,
+        plot_code=data.plot_code,
+        created_by=principal.actor,
+    )
+    session.add(lot)
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Two requests took the same code at the same moment and the other one won.
+        await session.rollback()
+        raise Conflict("lot.duplicate", lot_code=code) from None
+
+    event_id = await record_fact(
+        session,
+        principal,
+        kind="harvest",
+        coop=coop,
+        on=lot.created_on,
+        fact=contracts.LotHarvested(
+            lot_code=lot.code,
+            coop_id=lot.coop_id,
+            member_id=member.id,
+            product=lot.product,
+            quantity_kg=data.quantity_kg,
+            harvested_on=data.harvested_on,
+            harvest_round=data.harvest_round,
+            plot_code=lot.plot_code,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.harvest_event(
+                event_id,
+                coop.registration_code,
+                lot_code=lot.code,
+                product=lot.product,
+                quantity_kg=data.quantity_kg,
+                harvested_on=data.harvested_on,
+                harvest_round=data.harvest_round,
+                member_id=member.id,
+                plot_code=lot.plot_code,
+            )
+        ],
+    )
+    add_lot_events(session, [(lot.id, "harvested", data.quantity_kg)], lot.created_on, event_id, principal)
+    await session.flush()
+    return ChainResult(type="harvest", event_id=event_id, lot_codes=[lot.code])
+
+
+async def record_purchase(
+    session: AsyncSession, registry: RegistryClient, data: PurchaseCreate, principal: Principal
+) -> ChainResult:
+    """The co-op buys (part of) a household's harvest lot; it then owes the household kg x price."""
+    principal.require_coop_write(data.coop_id)
+    coop = await active_coop(session, registry, data.coop_id, data.purchased_on)
+    lot = await find_lot(session, data.lot_code, for_update=True)
+    check_own_unit_date(lot, coop.id, "kg", data.quantity_kg, data.purchased_on)
+    if lot.member_id is None:
+        raise Unprocessable("purchase.not_harvest", lot_code=lot.code)
+    member = await known_member(session, registry, coop.id, lot.member_id)
+    if not lots.was_member_on(member.joined_on, member.left_on, data.purchased_on):
+        raise Unprocessable("member.not_member_on_date", member_id=member.id, coop_id=coop.id, on=data.purchased_on)
+    earlier = (await session.exec(select(Purchase).where(Purchase.lot_id == lot.id))).all()
+    corrected = await corrected_event_ids(session, [p.event_id for p in earlier])
+    bought = sum((p.quantity_kg for p in earlier if p.event_id not in corrected), Decimal("0.000"))
+    if bought + data.quantity_kg > lot.harvested_quantity_kg:
+        raise Conflict(
+            "purchase.exceeds_harvest",
+            lot_code=lot.code,
+            harvested=lot.harvested_quantity_kg,
+            bought=bought,
+            requested=data.quantity_kg,
+        )
+
+    amount = lots.sale_amount_vnd(data.quantity_kg, data.price_per_kg_vnd)
+    purchase = Purchase(
+        event_id="",
+        lot_id=lot.id,
+        coop_id=coop.id,
+        member_id=member.id,
+        harvest_round=lot.harvest_round,
+        quantity_kg=data.quantity_kg,
+        price_per_kg_vnd=data.price_per_kg_vnd,
+        amount_vnd=amount,
+        purchased_on=data.purchased_on,
+    )
+    session.add(purchase)
+    await session.flush()
+    purchase.event_id = await record_fact(
+        session,
+        principal,
+        kind="purchase",
+        coop=coop,
+        on=data.purchased_on,
+        fact=contracts.LotPurchased(
+            purchase_id=purchase.id,
+            lot_code=lot.code,
+            coop_id=coop.id,
+            member_id=member.id,
+            quantity_kg=data.quantity_kg,
+            price_per_kg_vnd=data.price_per_kg_vnd,
+            amount_vnd=amount,
+            purchased_on=data.purchased_on,
+            harvest_round=lot.harvest_round,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.purchase_event(
+                event_id,
+                coop.registration_code,
+                purchase_id=purchase.id,
+                lot_code=lot.code,
+                quantity_kg=data.quantity_kg,
+                purchased_on=data.purchased_on,
+                member_id=member.id,
+            )
+        ],
+    )
+    session.add(purchase)
+    add_lot_events(session, [(lot.id, "purchased", Decimal("0.000"))], data.purchased_on, purchase.event_id, principal)
+    await session.flush()
+    return ChainResult(
+        type="purchase", event_id=purchase.event_id, lot_codes=[lot.code], id=purchase.id, amount_vnd=amount
+    )
+
+
+async def record_shipment(
+    session: AsyncSession, registry: RegistryClient, data: ShipmentCreate, principal: Principal
+) -> ChainResult:
+    """Lots leave the co-op for a partner; each lot loses what was shipped."""
+    principal.require_coop_write(data.coop_id)
+    coop = await active_coop(session, registry, data.coop_id, data.shipped_on)
+    partner = await known_partner(session, registry, data.partner_id)
+    taken = await take_from_lots(session, coop.id, data.lines, data.shipped_on)
+    # The registry's name, not the caller's spelling: the buyer's view and the trace name it the same way.
+    shipment = Shipment(
+        event_id="",
+        coop_id=coop.id,
+        partner_id=partner.id,
+        partner_name=partner.name,
+        document_number=data.document_number,
+        shipped_on=data.shipped_on,
+    )
+    session.add(shipment)
+    await session.flush()
+    session.add_all(ShipmentLine(shipment_id=shipment.id, lot_id=lot.id, quantity=q) for lot, q in taken)
+    lines = [epcis.Line(lot.code, q, lot.unit) for lot, q in taken]
+    shipment.event_id = await record_fact(
+        session,
+        principal,
+        kind="shipment",
+        coop=coop,
+        on=data.shipped_on,
+        partner_id=data.partner_id,
+        fact=contracts.LotShipped(
+            shipment_id=shipment.id,
+            coop_id=coop.id,
+            partner_id=partner.id,
+            partner_name=partner.name,
+            shipped_on=data.shipped_on,
+            document_number=data.document_number,
+            lots=[contract_quantity(lot, q) for lot, q in taken],
+        ),
+        epcis_events=lambda event_id: [
+            epcis.shipping_event(
+                event_id,
+                coop.registration_code,
+                shipment_id=shipment.id,
+                document_number=data.document_number,
+                shipped_on=data.shipped_on,
+                lines=lines,
+                partner_id=data.partner_id,
+            )
+        ],
+    )
+    session.add(shipment)
+    add_lot_events(
+        session, [(lot.id, "shipped", -q) for lot, q in taken], data.shipped_on, shipment.event_id, principal
+    )
+    await session.flush()
+    return ChainResult(
+        type="shipment", event_id=shipment.event_id, lot_codes=[lot.code for lot, _ in taken], id=shipment.id
+    )
+
+
+async def _live_shipment(session: AsyncSession, shipment_id: int) -> tuple[Shipment, list[tuple[Lot, Decimal]]]:
+    shipment = await session.get(Shipment, shipment_id)
+    if shipment is None or await corrected_event_ids(session, [shipment.event_id]):
+        raise NotFound("shipment.not_found", shipment_id=shipment_id)
+    rows = (
+        await session.exec(
+            select(ShipmentLine, Lot)
+            .join(Lot, col(Lot.id) == col(ShipmentLine.lot_id))
+            .where(ShipmentLine.shipment_id == shipment.id)
+            .order_by(col(ShipmentLine.id))
+        )
+    ).all()
+    return shipment, [(lot, line.quantity) for line, lot in rows]
+
+
+async def record_receipt(
+    session: AsyncSession, registry: RegistryClient, data: ReceiptCreate, principal: Principal
+) -> ChainResult:
+    """The partner a shipment was sent to confirms it arrived (its buyer token, or the province)."""
+    shipment, lines = await _live_shipment(session, data.shipment_id)
+    if principal.role == "buyer":
+        if principal.partner_id != shipment.partner_id:
+            raise Forbidden("shipment.other_partner", shipment_id=shipment.id)
+    elif principal.role != "province":
+        raise Forbidden("auth.role", role=principal.role)
+    if data.received_on < shipment.shipped_on:
+        raise Unprocessable("shipment.received_before_shipped", received=data.received_on, shipped=shipment.shipped_on)
+    earlier = (
+        await session.exec(select(ShipmentReceipt.event_id).where(ShipmentReceipt.shipment_id == shipment.id))
+    ).all()
+    if set(earlier) - await corrected_event_ids(session, earlier):
+        raise Conflict("shipment.already_received", shipment_id=shipment.id)
+    coop = await known_coop(session, registry, shipment.coop_id)
+    receipt = ShipmentReceipt(event_id="", shipment_id=shipment.id, received_on=data.received_on)
+    receipt.event_id = await record_fact(
+        session,
+        principal,
+        kind="receipt",
+        coop=coop,
+        on=data.received_on,
+        partner_id=shipment.partner_id,
+        fact=contracts.ShipmentReceived(
+            shipment_id=shipment.id, partner_id=shipment.partner_id, received_on=data.received_on, coop_id=coop.id
+        ),
+        epcis_events=lambda event_id: [
+            epcis.receiving_event(
+                event_id,
+                coop.registration_code,
+                shipment_id=shipment.id,
+                document_number=shipment.document_number,
+                received_on=data.received_on,
+                lines=[epcis.Line(lot.code, q, lot.unit) for lot, q in lines],
+                partner_id=shipment.partner_id,
+            )
+        ],
+    )
+    session.add(receipt)
+    add_lot_events(
+        session,
+        [(lot.id, "received", Decimal("0.000")) for lot, _ in lines],
+        data.received_on,
+        receipt.event_id,
+        principal,
+    )
+    await session.flush()
+    return ChainResult(
+        type="receipt", event_id=receipt.event_id, lot_codes=[lot.code for lot, _ in lines], id=receipt.id
+    )
+
+
+async def record_sale(
+    session: AsyncSession, registry: RegistryClient, data: SaleCreate, principal: Principal
+) -> ChainResult:
+    """A co-op sells part or all of one of its lots, or invoices what it shipped to the buyer."""
+    principal.require_coop_write(data.coop_id)
+    coop = await known_coop(session, registry, data.coop_id)
+    buyer_partner_id = data.buyer_partner_id
+    if data.shipment_id is None:
+        [(lot, quantity)] = await take_from_lots(
+            session, coop.id, [LotTake(lot_code=data.lot_code, quantity=data.quantity_kg, unit=data.unit)], data.sold_on
+        )
+        delta = -quantity
+    else:
+        shipment, lines = await _live_shipment(session, data.shipment_id)
+        lot = await find_lot(session, data.lot_code, for_update=True)
+        check_own_unit_date(lot, coop.id, data.unit, data.quantity_kg, max(data.sold_on, lot.created_on))
+        if shipment.coop_id != coop.id:
+            raise NotFound("shipment.not_found", shipment_id=shipment.id)
+        if data.sold_on < shipment.shipped_on:
+            raise Unprocessable("lot.before_creation", on=data.sold_on, lot_code=lot.code, created=shipment.shipped_on)
+        if buyer_partner_id is not None and buyer_partner_id != shipment.partner_id:
+            raise Unprocessable("sale.other_buyer", shipment_id=shipment.id, partner_id=shipment.partner_id)
+        buyer_partner_id = shipment.partner_id
+        shipped = sum((q for line_lot, q in lines if line_lot.id == lot.id), Decimal("0.000"))
+        invoiced_rows = (
+            await session.exec(
+                select(Sale.quantity_kg, LotEvent.event_id)
+                .join(LotEvent, col(LotEvent.sale_id) == col(Sale.id))
+                .where(Sale.shipment_id == shipment.id, Sale.lot_id == lot.id)
+            )
+        ).all()
+        corrected = await corrected_event_ids(session, [e for _, e in invoiced_rows])
+        invoiced = sum((q for q, e in invoiced_rows if e not in corrected), Decimal("0.000"))
+        if invoiced + data.quantity_kg > shipped:
+            raise Conflict(
+                "sale.exceeds_shipment",
+                lot_code=lot.code,
+                shipment_id=shipment.id,
+                shipped=shipped,
+                invoiced=invoiced,
+                requested=data.quantity_kg,
+            )
+        quantity, delta = data.quantity_kg, Decimal("0.000")  # the goods left the lot when shipped
+
+    amount = lots.sale_amount_vnd(quantity, data.price_per_kg_vnd)
+    sale = Sale(
+        lot_id=lot.id,
+        coop_id=coop.id,
+        buyer_name=data.buyer_name,
+        buyer_partner_id=buyer_partner_id,
+        quantity_kg=quantity,
+        price_per_kg_vnd=data.price_per_kg_vnd,
+        amount_vnd=amount,
+        sold_on=data.sold_on,
+        invoice_number=data.invoice_number,
+        shipment_id=data.shipment_id,
+    )
+    session.add(sale)
+    await session.flush()
+    kg = lots.kg_of(quantity, lot.unit, lot.net_kg_per_unit)
+    pieces = lot.unit == "pcs"
+    event_id = await record_fact(
+        session,
+        principal,
+        kind="sale",
+        coop=coop,
+        on=data.sold_on,
+        partner_id=buyer_partner_id,
+        fact=contracts.LotSold(
+            sale_id=sale.id,
+            lot_code=lot.code,
+            coop_id=coop.id,
+            buyer_name=sale.buyer_name,
+            buyer_partner_id=buyer_partner_id,
+            quantity_kg=kg,
+            price_per_kg_vnd=(
+                int((Decimal(amount) / kg).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                if pieces
+                else data.price_per_kg_vnd
+            ),
+            amount_vnd=amount,
+            sold_on=data.sold_on,
+            invoice_number=data.invoice_number,
+            unit=lot.unit,
+            quantity_units=int(quantity) if pieces else None,
+            price_per_unit_vnd=data.price_per_kg_vnd if pieces else None,
+            shipment_id=data.shipment_id,
+        ),
+        epcis_events=lambda event_id: [
+            epcis.sale_event(
+                event_id,
+                coop.registration_code,
+                sale_id=sale.id,
+                invoice_number=data.invoice_number,
+                sold_on=data.sold_on,
+                line=epcis.Line(lot.code, quantity, lot.unit),
+                buyer_partner_id=buyer_partner_id,
+            )
+        ],
+    )
+    add_lot_events(session, [(lot.id, "sold", delta)], data.sold_on, event_id, principal, sale_id=sale.id)
+    await session.flush()
+    return ChainResult(type="sale", event_id=event_id, lot_codes=[lot.code], id=sale.id, amount_vnd=amount)
+
+
+async def apply_command(
+    session: AsyncSession, registry: RegistryClient, command: ChainCommand, principal: Principal
+) -> ChainResult:
+    """Run any chain command (the body's `type` picks it)."""
+    if isinstance(command, HarvestCreate):
+        return await record_harvest(session, registry, command, principal)
+    if isinstance(command, PurchaseCreate):
+        return await record_purchase(session, registry, command, principal)
+    if isinstance(command, ProcessingCreate | GradingCreate | PackingCreate):
+        return await record_transformation(session, registry, command, principal)
+    if isinstance(command, ShipmentCreate):
+        return await record_shipment(session, registry, command, principal)
+    if isinstance(command, ReceiptCreate):
+        return await record_receipt(session, registry, command, principal)
+    return await record_sale(session, registry, command, principal)
+
+
+async def apply_batch(
+    session: AsyncSession, registry: RegistryClient, commands: Sequence[ChainCommand], principal: Principal
+) -> list[ChainResult]:
+    """Every command in order, in the caller's transaction: one refusal and the caller writes nothing."""
+    results = []
+    for position, command in enumerate(commands):
+        try:
+            results.append(await apply_command(session, registry, command, principal))
+        except (Conflict, Unprocessable, NotFound, Forbidden) as error:
+            error.values["command"] = position  # which one, so the caller can fix it
+            raise
+    return results

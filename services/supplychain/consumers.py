@@ -1,0 +1,121 @@
+"""Consumers of `registry.events`: the registry replica this service keeps, one handler per event type.
+
+Each handler runs inside the consumer's inbox transaction (`app` wires `REGISTRY_HANDLERS`
+with `runtime.consume`). They are upserts because the registry API fallback of the commands
+(`commands.known_coop`...) may have cached the row before the event arrived.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.supplychain.tables import (
+    KnownCertificate,
+    KnownCoop,
+    KnownCoopStatus,
+    KnownMember,
+    KnownPartner,
+    KnownPlot,
+)
+from shared.clock import utcnow
+from shared.events import registry as registry_contracts
+from shared.messaging.consumer import ConsumedEvent, Handler
+
+
+async def on_coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.CoopRegistered = event.envelope.contract()
+    coop = await session.get(KnownCoop, fact.coop_id)
+    if coop is None:
+        coop = KnownCoop(
+            id=fact.coop_id,
+            status=fact.status,
+            learnt_from="event",
+            **fact.model_dump(include={"name", "registration_code", "ward_code", "founded_on"}),
+        )
+    else:
+        # Cached from the API, whose snapshot is newer than this registration: keep its status;
+        # any later status change is still ahead of us on the stream and will be applied in order.
+        coop.name, coop.registration_code = fact.name, fact.registration_code
+        coop.ward_code, coop.founded_on, coop.updated_at = fact.ward_code, fact.founded_on, utcnow()
+    session.add(coop)
+    session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.founded_on))
+
+
+async def on_coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.CoopStatusChanged = event.envelope.contract()
+    coop = await session.get(KnownCoop, fact.coop_id)
+    if coop is None:
+        # The stream is ordered, so registration came first; a gap means lost history: retry,
+        # then dead-letter for an operator rather than invent a co-op.
+        raise LookupError(f"status change for co-op {fact.coop_id}, which this replica never saw")
+    coop.status, coop.updated_at = fact.status, utcnow()
+    session.add(coop)
+    session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.effective_on))
+
+
+async def on_member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.MemberJoined = event.envelope.contract()
+    member = await session.get(KnownMember, fact.member_id)
+    fields = fact.model_dump(include={"coop_id", "name", "kind", "membership", "joined_on"})
+    if member is None:
+        member = KnownMember(id=fact.member_id, learnt_from="event", **fields)
+    else:
+        for name, value in fields.items():  # left_on stays: it comes from a later event or the API
+            setattr(member, name, value)
+        member.updated_at = utcnow()
+    session.add(member)
+
+
+async def on_member_left(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.MemberLeft = event.envelope.contract()
+    member = await session.get(KnownMember, fact.member_id)
+    if member is None:
+        raise LookupError(f"member {fact.member_id} left, but this replica never saw them join")
+    member.left_on, member.updated_at = fact.left_on, utcnow()
+    session.add(member)
+
+
+async def on_plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.PlotRegistered = event.envelope.contract()
+    plot = await session.get(KnownPlot, fact.plot_id) or KnownPlot(id=fact.plot_id)
+    plot.coop_id, plot.member_id, plot.planting_area_code = fact.coop_id, fact.member_id, fact.planting_area_code
+    plot.area_ha, plot.crop, plot.updated_at = fact.area_ha, fact.crop, utcnow()
+    session.add(plot)
+
+
+async def on_certificate_issued(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.CertificateIssued = event.envelope.contract()
+    certificate = await session.get(KnownCertificate, fact.certificate_id) or KnownCertificate(id=fact.certificate_id)
+    for name in ("coop_id", "kind", "code", "issuer", "valid_from", "valid_to", "ocop_stars"):
+        setattr(certificate, name, getattr(fact, name))
+    certificate.plot_ids, certificate.products = list(fact.plot_ids), list(fact.products)
+    certificate.updated_at = utcnow()
+    session.add(certificate)
+
+
+async def on_certificate_revoked(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.CertificateRevoked = event.envelope.contract()
+    certificate = await session.get(KnownCertificate, fact.certificate_id)
+    if certificate is None:
+        raise LookupError(f"certificate {fact.certificate_id} revoked, but this replica never saw it issued")
+    certificate.revoked_on, certificate.updated_at = fact.revoked_on, utcnow()
+    session.add(certificate)
+
+
+async def on_partner_registered(session: AsyncSession, event: ConsumedEvent) -> None:
+    fact: registry_contracts.PartnerRegistered = event.envelope.contract()
+    partner = await session.get(KnownPartner, fact.partner_id) or KnownPartner(id=fact.partner_id, learnt_from="event")
+    partner.name, partner.kind, partner.ward_code, partner.updated_at = fact.name, fact.kind, fact.ward_code, utcnow()
+    session.add(partner)
+
+
+REGISTRY_HANDLERS: dict[str, Handler] = {
+    registry_contracts.CoopRegistered.event_type: on_coop_registered,
+    registry_contracts.CoopStatusChanged.event_type: on_coop_status_changed,
+    registry_contracts.MemberJoined.event_type: on_member_joined,
+    registry_contracts.MemberLeft.event_type: on_member_left,
+    registry_contracts.PlotRegistered.event_type: on_plot_registered,
+    registry_contracts.CertificateIssued.event_type: on_certificate_issued,
+    registry_contracts.CertificateRevoked.event_type: on_certificate_revoked,
+    registry_contracts.PartnerRegistered.event_type: on_partner_registered,
+}

@@ -1,0 +1,347 @@
+"""Supplychain reads: lots and what they hold, payables, a sale, a buyer's view of its shipments, chain totals.
+
+Every read leaves out facts declared wrong, as the trace (`trace`) does: a corrected
+harvest, purchase, shipment, receipt or sale is not shown and not counted; its rows stay.
+The helpers at the top (lots by code, their events and holdings, which facts were
+corrected, `IN (...)` reads in chunks) serve the commands and the trace as well.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.supplychain import lots
+from services.supplychain.schemas import (
+    ChainTotals,
+    HarvestTotals,
+    LotEventPublic,
+    LotPublic,
+    MoneyTotals,
+    PartnerShipment,
+    PartnerShipmentLine,
+    PartnerShipments,
+    Payable,
+    SalePrivate,
+)
+from services.supplychain.tables import (
+    Correction,
+    KnownMember,
+    KnownPartner,
+    Lot,
+    LotEvent,
+    PackUnit,
+    Purchase,
+    Sale,
+    Shipment,
+    ShipmentLine,
+    ShipmentReceipt,
+    Transformation,
+)
+from shared.auth import Principal
+from shared.errors import Forbidden, NotFound, Unprocessable
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+ZERO_KG = Decimal("0.000")
+
+# --- reading lots and facts ----------------------------------------------------------------------
+
+
+async def find_lot(session: AsyncSession, code: str, *, for_update: bool = False) -> Lot:
+    statement = select(Lot).where(Lot.code == code)
+    if for_update:
+        # PostgreSQL serialises commands on one lot here; SQLite has one writer at a time anyway.
+        statement = statement.with_for_update()
+    lot = (await session.exec(statement)).first()
+    if lot is None:
+        raise NotFound("lot.not_found", lot_code=code)
+    return lot
+
+
+def chunks(ids: Sequence, size: int = CHUNK) -> Iterable[list]:
+    items = list(ids)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def lot_events(session: AsyncSession, lot_ids: Iterable[int]) -> dict[int, list[LotEvent]]:
+    events: dict[int, list[LotEvent]] = defaultdict(list)
+    for part in chunks(sorted(set(lot_ids))):
+        rows = await session.exec(select(LotEvent).where(col(LotEvent.lot_id).in_(part)).order_by(col(LotEvent.id)))
+        for row in rows:
+            events[row.lot_id].append(row)
+    return events
+
+
+async def holdings(session: AsyncSession, lot_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What each lot holds now, in its unit (summed in Python: SQLite has no exact decimals)."""
+    ids = list(lot_ids)
+    events = await lot_events(session, ids)
+    return {lot_id: lots.quantity_held(e.quantity_delta_kg for e in events.get(lot_id, [])) for lot_id in ids}
+
+
+async def corrected_event_ids(session: AsyncSession, event_ids: Iterable[str] | None = None) -> set[str]:
+    """Which of these facts (all, without a list) were declared wrong."""
+    statement = select(Correction.corrected_event_id)
+    if event_ids is None:
+        return set((await session.exec(statement)).all())
+    found: set[str] = set()
+    for part in chunks(sorted(set(event_ids))):
+        found |= set((await session.exec(statement.where(col(Correction.corrected_event_id).in_(part)))).all())
+    return found
+
+
+async def rows_in(session: AsyncSession, statement, column, values) -> list:
+    """`statement` restricted to rows whose `column` is one of `values`, one query per chunk."""
+    rows: list = []
+    for part in chunks(sorted(set(values))):
+        rows += (await session.exec(statement.where(col(column).in_(part)))).all()
+    return rows
+
+
+def check_range(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise Unprocessable("dates.range", date_from=date_from, date_to=date_to)
+
+
+async def _sale_event_ids(session: AsyncSession, sale_ids) -> dict[int, str]:
+    """The fact (integration event) of each sale: its `sold` lot event carries the sale id."""
+    statement = select(LotEvent.sale_id, LotEvent.event_id).where(LotEvent.kind == "sold")
+    return dict(await rows_in(session, statement, LotEvent.sale_id, sale_ids))
+
+
+# --- a lot ---------------------------------------------------------------------------------------
+
+
+async def get_lot(session: AsyncSession, code: str) -> LotPublic:
+    """A lot, what it holds, its history (corrected facts marked) and the batch that made it."""
+    lot = await find_lot(session, code)
+    events = (await lot_events(session, [lot.id])).get(lot.id, [])
+    corrected = await corrected_event_ids(session, [e.event_id for e in events])
+    batch = await session.get(Transformation, lot.transformation_id) if lot.transformation_id else None
+    return LotPublic(
+        **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity"}),
+        quantity_kg=lots.quantity_held(e.quantity_delta_kg for e in events),
+        batch_id=batch.batch_id if batch else None,
+        step=batch.step if batch else "harvest",
+        yield_ratio=batch.yield_ratio if batch and batch.step == "processing" else None,
+        yield_flagged=bool(batch and batch.yield_flagged),
+        events=[
+            LotEventPublic(
+                kind=e.kind,
+                quantity_delta_kg=e.quantity_delta_kg,
+                occurred_on=e.occurred_on,
+                recorded_at=e.recorded_at,
+                sale_id=e.sale_id,
+                event_id=e.event_id,
+                corrected=e.event_id in corrected and e.kind != "corrected",
+            )
+            for e in events
+        ],
+    )
+
+
+async def resolve(session: AsyncSession, code: str) -> tuple[Lot, str | None]:
+    """A lot by its code, or the packed lot of a unit by its serial (what a pack's QR names)."""
+    lot = (await session.exec(select(Lot).where(Lot.code == code))).first()
+    if lot is not None:
+        return lot, None
+    unit = (await session.exec(select(PackUnit).where(PackUnit.serial == code))).first()
+    if unit is None:
+        raise NotFound("lot.not_found", lot_code=code)
+    return await session.get(Lot, unit.lot_id), code
+
+
+# --- payables and sales ----------------------------------------------------------------------------
+
+
+async def payables(
+    session: AsyncSession,
+    coop_id: int,
+    principal: Principal,
+    *,
+    harvest_round: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Payable]:
+    """What the co-op owes each household per harvest round, from its purchases (corrections applied)."""
+    principal.require_coop_write(coop_id)
+    statement = select(Purchase).where(Purchase.coop_id == coop_id)
+    if harvest_round is not None:
+        statement = statement.where(Purchase.harvest_round == harvest_round)
+    if date_from is not None:
+        statement = statement.where(Purchase.purchased_on >= date_from)
+    if date_to is not None:
+        statement = statement.where(Purchase.purchased_on <= date_to)
+    purchases = (await session.exec(statement)).all()
+    corrected = await corrected_event_ids(session, [p.event_id for p in purchases])
+    totals: dict[tuple[int, int], list] = defaultdict(lambda: [0, Decimal("0.000"), 0])
+    for purchase in purchases:
+        if purchase.event_id in corrected:
+            continue
+        total = totals[(purchase.member_id, purchase.harvest_round)]
+        total[0] += 1
+        total[1] += purchase.quantity_kg
+        total[2] += purchase.amount_vnd
+    names = {m.id: m.name for m in await rows_in(session, select(KnownMember), KnownMember.id, [k[0] for k in totals])}
+    return [
+        Payable(
+            member_id=member_id,
+            household_name=names.get(member_id, ""),
+            harvest_round=harvest_round,
+            purchases=n,
+            quantity_kg=kg,
+            amount_vnd=amount,
+        )
+        for (member_id, harvest_round), (n, kg, amount) in sorted(totals.items())
+    ]
+
+
+async def sale_private(session: AsyncSession, sale_id: int, lot_code: str, event_id: str | None = None) -> SalePrivate:
+    """A sale as the selling co-op and the province see it, prices included."""
+    sale = await session.get(Sale, sale_id)
+    return SalePrivate.model_validate({**sale.model_dump(), "lot_code": lot_code, "event_id": event_id})
+
+
+# --- a buyer's view ------------------------------------------------------------------------------
+
+
+async def partner_shipments(
+    session: AsyncSession, partner_id: int, principal: Principal, date_from: date | None, date_to: date | None
+) -> PartnerShipments:
+    """Shipments to a partner shipped in the range, with lots, quantities, documents, receipt and invoices.
+
+    The partner's own buyer token and the province see them all; a co-op sees only its own
+    shipments to that partner; another partner's buyer token is refused.
+    """
+    if principal.role == "buyer" and principal.partner_id != partner_id:
+        raise Forbidden("partner.other_buyer", own=principal.partner_id, target=partner_id)
+    check_range(date_from, date_to)
+    statement = select(Shipment).where(Shipment.partner_id == partner_id)
+    if principal.role == "coop":
+        statement = statement.where(Shipment.coop_id == principal.coop_id)
+    if date_from is not None:
+        statement = statement.where(Shipment.shipped_on >= date_from)
+    if date_to is not None:
+        statement = statement.where(Shipment.shipped_on <= date_to)
+    found = (await session.exec(statement.order_by(col(Shipment.shipped_on), col(Shipment.id)))).all()
+    corrected = await corrected_event_ids(session, [s.event_id for s in found])
+    shipments = [s for s in found if s.event_id not in corrected]
+    ids = [s.id for s in shipments]
+
+    lines = await rows_in(
+        session,
+        select(ShipmentLine, Lot).join(Lot, col(Lot.id) == col(ShipmentLine.lot_id)),
+        ShipmentLine.shipment_id,
+        ids,
+    )
+    receipts = await rows_in(session, select(ShipmentReceipt), ShipmentReceipt.shipment_id, ids)
+    sales = await rows_in(session, select(Sale), Sale.shipment_id, ids)
+    sale_events = await _sale_event_ids(session, [s.id for s in sales])
+    corrected = await corrected_event_ids(session, [r.event_id for r in receipts] + list(sale_events.values()))
+
+    lines_of: dict[int, list[tuple[ShipmentLine, Lot]]] = defaultdict(list)
+    for line, lot in sorted(lines, key=lambda pair: pair[0].id):
+        lines_of[line.shipment_id].append((line, lot))
+    received = {r.shipment_id: r.received_on for r in receipts if r.event_id not in corrected}
+    invoices: dict[int, list[str]] = defaultdict(list)
+    for sale in sorted(sales, key=lambda s: (s.sold_on, s.id)):
+        if sale_events.get(sale.id) not in corrected and sale.invoice_number not in invoices[sale.shipment_id]:
+            invoices[sale.shipment_id].append(sale.invoice_number)
+    partner = await session.get(KnownPartner, partner_id)
+    return PartnerShipments(
+        partner_id=partner_id,
+        partner_name=partner.name if partner else None,
+        date_from=date_from,
+        date_to=date_to,
+        shipments=[
+            PartnerShipment(
+                shipment_id=s.id,
+                coop_id=s.coop_id,
+                document_number=s.document_number,
+                shipped_on=s.shipped_on,
+                received_on=received.get(s.id),
+                invoice_numbers=invoices[s.id],
+                lines=[
+                    PartnerShipmentLine(
+                        lot_code=lot.code,
+                        product=lot.product,
+                        grade=lot.grade,
+                        quantity=line.quantity,
+                        unit=lot.unit,
+                        quantity_kg=lots.kg_of(line.quantity, lot.unit, lot.net_kg_per_unit),
+                    )
+                    for line, lot in lines_of[s.id]
+                ],
+            )
+            for s in shipments
+        ],
+    )
+
+
+# --- totals for reconciliation -------------------------------------------------------------------
+
+
+async def chain_totals(session: AsyncSession, principal: Principal, date_from: date, date_to: date) -> ChainTotals:
+    """Harvests, purchases and sales by fact date, inclusive, corrected facts left out (province).
+
+    Sales count kilograms (pieces of a packed lot times their net weight), as `LotSold` does,
+    so these figures can be checked against the reporting read model.
+    """
+    principal.require_role("province")
+    check_range(date_from, date_to)
+
+    harvests = (
+        await session.exec(
+            select(Lot.harvested_quantity_kg, LotEvent.event_id)
+            .join(LotEvent, col(LotEvent.lot_id) == col(Lot.id))
+            .where(LotEvent.kind == "harvested", col(Lot.harvested_on) >= date_from, col(Lot.harvested_on) <= date_to)
+        )
+    ).all()
+    purchases = (
+        await session.exec(
+            select(Purchase.quantity_kg, Purchase.amount_vnd, Purchase.event_id).where(
+                Purchase.purchased_on >= date_from, Purchase.purchased_on <= date_to
+            )
+        )
+    ).all()
+    sales = (
+        await session.exec(
+            select(Sale.id, Sale.quantity_kg, Sale.amount_vnd, Lot.unit, Lot.net_kg_per_unit)
+            .join(Lot, col(Lot.id) == col(Sale.lot_id))
+            .where(Sale.sold_on >= date_from, Sale.sold_on <= date_to)
+        )
+    ).all()
+    sale_events = await _sale_event_ids(session, [row[0] for row in sales])
+    corrected = await corrected_event_ids(
+        session, [row[1] for row in harvests] + [row[2] for row in purchases] + list(sale_events.values())
+    )
+
+    harvests = [kg for kg, event_id in harvests if event_id not in corrected]
+    purchases = [(kg, amount) for kg, amount, event_id in purchases if event_id not in corrected]
+    sales = [
+        (lots.kg_of(quantity, unit, net), amount)
+        for sale_id, quantity, amount, unit, net in sales
+        if sale_events.get(sale_id) not in corrected
+    ]
+    return ChainTotals(
+        date_from=date_from,
+        date_to=date_to,
+        harvests=HarvestTotals(lots=len(harvests), kg=_kg(harvests)),
+        purchases=MoneyTotals(
+            count=len(purchases), kg=_kg(kg for kg, _ in purchases), amount_vnd=sum(amount for _, amount in purchases)
+        ),
+        sales=MoneyTotals(
+            count=len(sales), kg=_kg(kg for kg, _ in sales), amount_vnd=sum(amount for _, amount in sales)
+        ),
+    )
+
+
+def _kg(values) -> Decimal:
+    # Summed in Python (SQLite has no exact decimals), always with 3 decimals: "0.000", "1250.500".
+    return sum((Decimal(v) for v in values), ZERO_KG).quantize(Decimal("0.001"))
