@@ -1,8 +1,9 @@
-"""Registry HTTP routes: turn a request into a handler call, and the result into JSON.
+"""Registry HTTP routes: parse the request, call a command or a query, shape the answer.
 
 Writes need a token (401 without one; 403 for a role or a co-op it does not cover). Reads
 are public, but personal data (members' phones and ID numbers, a co-op's contact person)
-is shown only to the co-op itself and the province, in every view and in search results.
+is shown only to the co-op itself and the province, in every view and in search results
+(`visibility`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.registry import handlers, importing
-from services.registry.models import (
+from services.registry import commands, importing, queries
+from services.registry.schemas import (
     ContractCreate,
     ContractPublic,
     CoopCreate,
@@ -25,6 +25,8 @@ from services.registry.models import (
     CoopPublic,
     CoopSort,
     CoopUpdate,
+    ImportKind,
+    ImportReport,
     MemberCreate,
     MemberLeave,
     MemberPage,
@@ -40,24 +42,19 @@ from services.registry.models import (
     UnionMemberAdd,
     UnionMemberRemove,
     UnionMembershipPublic,
+    coop_public,
+    partner_public,
+    union_membership_public,
+    ward_filter,
 )
+from services.registry.visibility import coop_view, member_view
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from shared.db import UnitOfWork
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.i18n import language_of
-from shared.places import resolve_ward
 from shared.service import SessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["registry"])
-
-
-def _member_view(member, principal: Principal | None) -> MemberPublic:
-    """Phone and ID number only for the member's own co-op and the province."""
-    model = MemberPrivate if handlers.sees_private(principal, member.coop_id) else MemberPublic
-    return model.model_validate(member, from_attributes=True)
-
-
-def _coop_view(coop, principal: Principal | None) -> CoopPublic:
-    return handlers.coop_public(coop, private=handlers.sees_private(principal, coop.id))
 
 
 # --- organisations ---------------------------------------------------------------------------
@@ -70,9 +67,9 @@ def _coop_view(coop, principal: Principal | None) -> CoopPublic:
     summary="Register a co-operative group, co-op or union (province)",
 )
 async def register_coop(data: CoopCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
-    coop = await handlers.register_coop(uow.session, data, principal)
+    coop = await commands.register_coop(uow.session, data, principal)
     await uow.commit()
-    return handlers.coop_public(coop, private=True)
+    return coop_public(coop, private=True)
 
 
 @router.get("/coops", response_model=CoopPage, summary="Search organisations; diacritics optional")
@@ -87,18 +84,11 @@ async def list_coops(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CoopPage:
-    ward = None
-    if ward_code:
-        try:
-            ward = resolve_ward(ward_code).code
-        except ValueError as error:
-            raise RequestValidationError(
-                [{"loc": ("query", "ward_code"), "msg": str(error), "type": "value_error", "input": ward_code}]
-            ) from None
-    coops, total = await handlers.search_coops(
+    ward = ward_filter(ward_code)
+    coops, total = await queries.search_coops(
         session, q, limit, offset, form=form, status=status_, ward_code=ward, product=product, sort=sort
     )
-    return CoopPage(items=[handlers.coop_public(c) for c in coops], total=total, limit=limit, offset=offset)
+    return CoopPage(items=[coop_public(c) for c in coops], total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -107,7 +97,7 @@ async def list_coops(
     summary="One organisation; its contact person only for itself and the province",
 )
 async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> CoopPublic:
-    return _coop_view(await handlers.get_coop(session, coop_id), principal)
+    return coop_view(await queries.get_coop(session, coop_id), principal)
 
 
 @router.patch(
@@ -116,9 +106,9 @@ async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincip
     summary="Change an organisation's details (province, or the co-op itself)",
 )
 async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
-    coop = await handlers.update_coop(uow.session, coop_id, data, principal)
+    coop = await commands.update_coop(uow.session, coop_id, data, principal)
     await uow.commit()
-    return handlers.coop_public(coop, private=True)
+    return coop_public(coop, private=True)
 
 
 @router.post(
@@ -130,7 +120,7 @@ async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, princi
 async def change_status(
     coop_id: int, data: StatusChange, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> StatusHistoryPublic:
-    row = await handlers.change_status(uow.session, coop_id, data, principal)
+    row = await commands.change_status(uow.session, coop_id, data, principal)
     await uow.commit()
     return StatusHistoryPublic.model_validate(row, from_attributes=True)
 
@@ -142,7 +132,7 @@ async def change_status(
 )
 async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
     # Public: event payloads carry names and dates, never phones, ID numbers or contacts.
-    return await handlers.coop_history(session, coop_id)
+    return await queries.coop_history(session, coop_id)
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -155,7 +145,7 @@ async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
     summary="Add a member or worker (province, or the co-op itself)",
 )
 async def add_member(coop_id: int, data: MemberCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> MemberPrivate:
-    member = await handlers.add_member(uow.session, coop_id, data, principal)
+    member = await commands.add_member(uow.session, coop_id, data, principal)
     await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
@@ -176,10 +166,10 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> MemberPage:
-    members, total = await handlers.search_members(
+    members, total = await queries.search_members(
         session, coop_id, q, limit, offset, membership=membership, kind=kind, active_on=active_on
     )
-    return MemberPage(items=[_member_view(m, principal) for m in members], total=total, limit=limit, offset=offset)
+    return MemberPage(items=[member_view(m, principal) for m in members], total=total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -190,7 +180,7 @@ async def list_members(
 async def get_member(
     coop_id: int, member_id: int, session: SessionDep, principal: OptionalPrincipalDep
 ) -> MemberPublic:
-    return _member_view(await handlers.get_member(session, coop_id, member_id), principal)
+    return member_view(await queries.get_member(session, coop_id, member_id), principal)
 
 
 @router.get(
@@ -199,7 +189,7 @@ async def get_member(
     summary="Events about one member (joined, left, plots...)",
 )
 async def member_history(coop_id: int, member_id: int, session: SessionDep) -> list[RecordedEvent]:
-    return await handlers.member_history(session, coop_id, member_id)
+    return await queries.member_history(session, coop_id, member_id)
 
 
 @router.post(
@@ -210,7 +200,7 @@ async def member_history(coop_id: int, member_id: int, session: SessionDep) -> l
 async def leave_member(
     coop_id: int, member_id: int, data: MemberLeave, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> MemberPrivate:
-    member = await handlers.leave_member(uow.session, coop_id, member_id, data, principal)
+    member = await commands.leave_member(uow.session, coop_id, member_id, data, principal)
     await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
@@ -229,12 +219,9 @@ async def leave_member(
 async def add_union_member(
     union_id: int, data: UnionMemberAdd, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> UnionMembershipPublic:
-    row = await handlers.add_union_member(uow.session, union_id, data, principal)
+    row = await commands.add_union_member(uow.session, union_id, data, principal)
     await uow.commit()
-    coop = await handlers.get_coop(uow.session, row.coop_id)
-    return UnionMembershipPublic(
-        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name, joined_on=row.joined_on, left_on=row.left_on
-    )
+    return union_membership_public(row, (await queries.get_coop(uow.session, row.coop_id)).name)
 
 
 @router.post(
@@ -245,12 +232,9 @@ async def add_union_member(
 async def remove_union_member(
     union_id: int, coop_id: int, data: UnionMemberRemove, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> UnionMembershipPublic:
-    row = await handlers.remove_union_member(uow.session, union_id, coop_id, data, principal)
+    row = await commands.remove_union_member(uow.session, union_id, coop_id, data, principal)
     await uow.commit()
-    coop = await handlers.get_coop(uow.session, coop_id)
-    return UnionMembershipPublic(
-        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop.name, joined_on=row.joined_on, left_on=row.left_on
-    )
+    return union_membership_public(row, (await queries.get_coop(uow.session, coop_id)).name)
 
 
 @router.get(
@@ -263,7 +247,7 @@ async def union_members(
     session: SessionDep,
     on: Annotated[date | None, Query(description="Members on this day")] = None,
 ) -> list[UnionMembershipPublic]:
-    return await handlers.union_members(session, union_id, on)
+    return await queries.union_members(session, union_id, on)
 
 
 # --- partners and value-chain contracts ------------------------------------------------------
@@ -276,9 +260,9 @@ async def union_members(
     summary="Register an enterprise, buyer, trader or craft village (province)",
 )
 async def register_partner(data: PartnerCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PartnerPublic:
-    partner = await handlers.register_partner(uow.session, data, principal)
+    partner = await commands.register_partner(uow.session, data, principal)
     await uow.commit()
-    return handlers.partner_public(partner)
+    return partner_public(partner)
 
 
 @router.get("/partners", response_model=PartnerPage, summary="Search partners; diacritics optional")
@@ -289,13 +273,13 @@ async def list_partners(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PartnerPage:
-    partners, total = await handlers.search_partners(session, q, kind, limit, offset)
-    return PartnerPage(items=[handlers.partner_public(p) for p in partners], total=total, limit=limit, offset=offset)
+    partners, total = await queries.search_partners(session, q, kind, limit, offset)
+    return PartnerPage(items=[partner_public(p) for p in partners], total=total, limit=limit, offset=offset)
 
 
 @router.get("/partners/{partner_id}", response_model=PartnerPublic, summary="One partner")
 async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
-    return handlers.partner_public(await handlers.get_partner(session, partner_id))
+    return partner_public(await queries.get_partner(session, partner_id))
 
 
 @router.get(
@@ -306,14 +290,14 @@ async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
 async def partner_history(partner_id: int, session: SessionDep) -> PartnerHistory:
     """Public like the co-op history: the payloads carry names, kinds, wards, products and dates,
     never a tax code, an address or anyone's phone or ID number."""
-    return await handlers.partner_history(session, partner_id)
+    return await queries.partner_history(session, partner_id)
 
 
 @router.get(
     "/partners/{partner_id}/contracts", response_model=list[ContractPublic], summary="A partner's value-chain contracts"
 )
 async def partner_contracts(partner_id: int, session: SessionDep) -> list[ContractPublic]:
-    return await handlers.list_contracts(session, partner_id=partner_id)
+    return await queries.list_contracts(session, partner_id=partner_id)
 
 
 @router.post(
@@ -325,7 +309,7 @@ async def partner_contracts(partner_id: int, session: SessionDep) -> list[Contra
 async def sign_contract(
     coop_id: int, data: ContractCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> ContractPublic:
-    contract = await handlers.sign_contract(uow.session, coop_id, data, principal)
+    contract = await commands.sign_contract(uow.session, coop_id, data, principal)
     await uow.commit()
     return contract
 
@@ -334,7 +318,7 @@ async def sign_contract(
     "/coops/{coop_id}/contracts", response_model=list[ContractPublic], summary="A co-op's value-chain contracts"
 )
 async def coop_contracts(coop_id: int, session: SessionDep) -> list[ContractPublic]:
-    return await handlers.list_contracts(session, coop_id=coop_id)
+    return await queries.list_contracts(session, coop_id=coop_id)
 
 
 # --- bulk import -----------------------------------------------------------------------------
@@ -347,33 +331,29 @@ _IMPORT_DOC = (
 
 
 async def _import(
-    kind: str, request: Request, file: UploadFile, accept_valid_rows: bool, uow, principal: Principal
+    kind: ImportKind,
+    request: Request,
+    file: UploadFile,
+    accept_valid_rows: bool,
+    uow: UnitOfWork,
+    principal: Principal,
 ) -> JSONResponse:
-    principal.require_role("province")
-    content = await importing.read_upload(file)
-    report = await importing.run_import(
-        uow.session,
-        kind,
-        file.filename or "upload",
-        content,
-        accept_valid_rows=accept_valid_rows,
-        principal=principal,
-        language=language_of(request),
+    report = await importing.import_upload(
+        uow.session, kind, file, accept_valid_rows=accept_valid_rows, principal=principal, language=language_of(request)
     )
     if report.imported:
         await uow.commit()
     else:
         await uow.session.rollback()
-    code = 422 if report.errors and not accept_valid_rows else 201 if report.imported else 200
-    return JSONResponse(status_code=code, content=report.model_dump(mode="json"))
+    return JSONResponse(status_code=report.status_code(accept_valid_rows), content=report.model_dump(mode="json"))
 
 
 @router.post(
     "/imports/coops",
-    response_model=importing.ImportReport,
+    response_model=ImportReport,
     description=_IMPORT_DOC,
     summary="Import organisations from the province's spreadsheet (province)",
-    responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}},
+    responses={422: {"model": ImportReport, "description": "Errors; nothing imported"}},
 )
 async def import_coops(
     request: Request,
@@ -387,10 +367,10 @@ async def import_coops(
 
 @router.post(
     "/imports/members",
-    response_model=importing.ImportReport,
+    response_model=ImportReport,
     description=_IMPORT_DOC,
     summary="Import members from the province's spreadsheet (province)",
-    responses={422: {"model": importing.ImportReport, "description": "Errors; nothing imported"}},
+    responses={422: {"model": ImportReport, "description": "Errors; nothing imported"}},
 )
 async def import_members(
     request: Request,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.registry.api import router
-from services.registry.handlers import use_registry_sessions
-from services.registry.quality_api import QUALITY_EVENTS
-from services.registry.quality_api import router as quality_router
+from services.registry.event_index import use_registry_sessions
+from services.registry.quality.api import QUALITY_EVENTS
+from services.registry.quality.api import router as quality_router
 from shared.events import registry as contracts
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings

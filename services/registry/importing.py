@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import UploadFile
 from pydantic import BaseModel, ValidationError
@@ -31,8 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registry import handlers
-from services.registry.models import Coop, CoopCreate, CoopEvent, CoopStatusHistory, Member, MemberCreate
+from services.registry.commands import new_coop, registration_facts
+from services.registry.schemas import CoopCreate, ImportKind, ImportReport, MemberCreate, RowError
+from services.registry.tables import Coop, CoopEvent, CoopStatusHistory, Member
 from shared.auth import Principal
 from shared.clock import start_of_local_day
 from shared.correlation import current_correlation_id
@@ -45,26 +46,6 @@ from shared.text import search_key
 
 MAX_BYTES = 25 * 1024 * 1024
 BATCH = 2000  # rows per multi-row INSERT batch
-Kind = Literal["coops", "members"]
-
-
-class RowError(BaseModel):
-    row: int
-    column: str
-    message: str
-
-
-class ImportReport(BaseModel):
-    """What a file held, what was wrong with it (by row and column) and what was imported."""
-
-    file: str
-    kind: Kind
-    rows: int
-    valid_rows: int
-    imported: int
-    errors: list[RowError]
-    warnings: list[RowError] = []
-    message: str | None = None
 
 
 # --- the template: accepted headers per field, compared without case or diacritics ------------
@@ -137,8 +118,6 @@ CHOICE_LABELS = {
     "kind": "Hộ gia đình, Cá nhân, Pháp nhân",
     "membership": "Chính thức, Liên kết, Người lao động",
 }
-LIST_FIELDS = ("sectors", "main_products")
-DATE_FIELDS = ("founded_on", "joined_on")
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -394,9 +373,32 @@ def _message_of(problem: dict) -> tuple[str, dict]:
 # --- the two imports -------------------------------------------------------------------------
 
 
+async def import_upload(
+    session: AsyncSession,
+    kind: ImportKind,
+    file: UploadFile,
+    *,
+    accept_valid_rows: bool,
+    principal: Principal,
+    language: Language,
+) -> ImportReport:
+    """The province's upload, checked and (unless refused) imported in the caller's transaction."""
+    principal.require_role("province")
+    content = await read_upload(file)
+    return await run_import(
+        session,
+        kind,
+        file.filename or "upload",
+        content,
+        accept_valid_rows=accept_valid_rows,
+        principal=principal,
+        language=language,
+    )
+
+
 async def run_import(
     session: AsyncSession,
-    kind: Kind,
+    kind: ImportKind,
     filename: str,
     content: bytes,
     *,
@@ -595,12 +597,12 @@ def _row_of(model: SQLModel, table) -> dict[str, Any]:
 
 
 async def _insert_coops(session: AsyncSession, valid: list[CoopCreate], actor: str) -> int:
-    coops = [handlers.new_coop(data) for data in valid]  # 600 rows: the API's own constructor is cheap enough
+    coops = [new_coop(data) for data in valid]  # 600 rows: the API's own constructor is cheap enough
     ids = await _insert_with_ids(session, Coop.__table__, [_row_of(coop, Coop.__table__) for coop in coops])
     histories, links, outbox = [], [], []
     for coop, coop_id in zip(coops, ids):
         coop.id = coop_id
-        history, event = handlers.registration_facts(coop, actor)
+        history, event = registration_facts(coop, actor)
         histories.append(_row_of(history, CoopStatusHistory.__table__))
         row = _outbox_row(event, start_of_local_day(coop.founded_on), actor)
         outbox.append(row)

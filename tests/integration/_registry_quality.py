@@ -1,15 +1,12 @@
-"""Helpers for the registry part B tests: a running registry, co-ops, members, stream events."""
+"""Helpers for the registry quality tests: co-ops, members, geometries, stream events."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 
-from services.registry.app import create_app
-from tests.support import bearer, running_app, service_settings, unique
+from tests.support import bearer, unique
 
 PROVINCE = bearer()
 POINT = {"type": "Point", "coordinates": [105.745312, 21.601234]}
@@ -17,15 +14,6 @@ SQUARE = {
     "type": "Polygon",
     "coordinates": [[[105.745, 21.601], [105.747, 21.601], [105.747, 21.603], [105.745, 21.603], [105.745, 21.601]]],
 }
-
-
-@contextlib.asynccontextmanager
-async def registry(database_url_factory, redis_url: str, stream_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    url = await database_url_factory("registry")
-    app = create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-    async with running_app(app) as client:
-        client.app = app  # tests feed the injectable readers through app.dependency_overrides
-        yield client
 
 
 async def new_coop(client: httpx.AsyncClient, **fields) -> dict:

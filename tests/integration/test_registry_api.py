@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 
-from services.registry.app import create_app
-from tests.support import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, wait_until
 
 COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488", "founded_on": "2010-05-01"}
 
 
-async def _registry(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("registry")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-
-
-async def test_register_coop_publishes_plain_json_entry(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_register_coop_publishes_plain_json_entry(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         created = await client.post("/coops", json=COOP, headers=bearer())
         assert created.status_code == 201, created.text
@@ -44,8 +38,8 @@ async def test_register_coop_publishes_plain_json_entry(database_url_factory, re
         assert json.loads(fields["payload"])["name"] == "HTX Chè Tân Hương"
 
 
-async def test_search_forgives_missing_diacritics(database_url_factory, redis_url, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_search_forgives_missing_diacritics(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         await client.post("/coops", json=COOP, headers=bearer())
         await client.post(
@@ -58,10 +52,8 @@ async def test_search_forgives_missing_diacritics(database_url_factory, redis_ur
         assert found["total"] == 1
 
 
-async def test_invalid_body_is_422_with_fields_and_writes_nothing(
-    database_url_factory, redis_url, redis, stream_prefix
-):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_invalid_body_is_422_with_fields_and_writes_nothing(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         bad = await client.post(
             "/coops", json={**COOP, "ward_code": "99999", "founded_on": "not a date"}, headers=bearer()
@@ -73,8 +65,8 @@ async def test_invalid_body_is_422_with_fields_and_writes_nothing(
         assert await redis.xlen(f"{stream_prefix}registry.events") == 0
 
 
-async def test_auth_no_token_401_other_coop_403(database_url_factory, redis_url, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_auth_no_token_401_other_coop_403(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         assert (await client.post("/coops", json=COOP)).status_code == 401
         assert (await client.post("/coops", json=COOP, headers=bearer("coop", coop_id=1))).status_code == 403
@@ -98,8 +90,8 @@ async def test_auth_no_token_401_other_coop_403(database_url_factory, redis_url,
         assert own.status_code == 201
 
 
-async def test_personal_data_hidden_from_public(database_url_factory, redis_url, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_personal_data_hidden_from_public(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         member = {

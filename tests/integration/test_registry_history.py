@@ -8,12 +8,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from services.registry.app import create_app
 from shared.db import create_engine
 from shared.events import registry as contracts
 from shared.events.envelope import EventEnvelope
 from shared.migrations import upgrade
-from tests.support import bearer, running_app, service_settings, temporary_postgres_database
+from tests.support import bearer, running_app, temporary_postgres_database
 
 COOP = {
     "name": "HTX Chè Tân Hương",
@@ -32,17 +31,8 @@ PARTNER = {
 }
 
 
-async def _registry(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("registry")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-
-
-async def test_partner_history_lists_its_registration_and_contracts_in_order(
-    database_url_factory,
-    redis_url,
-    stream_prefix,
-):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_partner_history_lists_its_registration_and_contracts_in_order(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         partner = (await client.post("/partners", json=PARTNER, headers=bearer())).json()
@@ -101,9 +91,9 @@ async def test_partner_history_lists_its_registration_and_contracts_in_order(
         assert missing.status_code == 404 and missing.json()["detail"]["code"] == "partner.not_found"
 
 
-async def test_a_union_history_is_its_organisation_history(database_url_factory, redis_url, stream_prefix):
+async def test_a_union_history_is_its_organisation_history(registry_app_factory):
     """Unions are organisations: their member changes are in GET /coops/{union_id}/history."""
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+    app = await registry_app_factory()
     async with running_app(app) as client:
         union = (
             await client.post(
@@ -191,7 +181,7 @@ async def _write_before_rg0005(url: str) -> list[str]:
     return [row["event_id"] for row in rows]
 
 
-async def test_rg0005_backfills_the_partner_index_from_the_outbox(redis_url, stream_prefix, backend, tmp_path):
+async def test_rg0005_backfills_the_partner_index_from_the_outbox(registry_app_factory, backend, tmp_path):
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path}/registry-old.db"
     else:
@@ -199,7 +189,7 @@ async def test_rg0005_backfills_the_partner_index_from_the_outbox(redis_url, str
         url = await manager.__aenter__()
     try:
         event_ids = await _write_before_rg0005(url)
-        app = create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
+        app = await registry_app_factory(database_url=url)
         async with running_app(app) as client:
             first = (await client.get("/partners/1/history")).json()["events"]
             second = (await client.get("/partners/2/history")).json()["events"]

@@ -8,8 +8,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 
-from services.registry.app import create_app
-from tests.support import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, wait_until
 
 COOP_HEADER = ["Tên HTX", "Mã số đăng ký", "Mã số thuế", "Mã xã", "Ngày thành lập", "Loại hình", "Sản phẩm chính"]
 GOOD_COOPS = [
@@ -35,19 +34,14 @@ def _xlsx(header, rows) -> bytes:
     return buffer.getvalue()
 
 
-async def _registry(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("registry")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-
-
 async def _upload(client, path, name, content, **params):
     return await client.post(path, files={"file": (name, content)}, params=params, headers=bearer())
 
 
 async def test_coops_file_with_bad_rows_imports_nothing_and_reports_precisely(
-    database_url_factory, redis_url, redis, stream_prefix
+    registry_app_factory, redis, stream_prefix
 ):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+    app = await registry_app_factory()
     bad_rows = GOOD_COOPS + [
         ["HTX Rau Sạch", "TN-004", "", "99999", "01/01/2020", "Hợp tác xã", ""],  # row 5: ward
         ["HTX Gạo", "TN-005", "", "05569", "31/02/2020", "Hợp tác xã", ""],  # row 6: date
@@ -117,8 +111,8 @@ async def _at_least(redis, stream, count):
     return entries if len(entries) >= count else None
 
 
-async def test_members_from_xlsx_with_vietnamese_headers(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_members_from_xlsx_with_vietnamese_headers(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     header = [
         "Mã số đăng ký HTX",
         "Họ và tên",
@@ -199,8 +193,8 @@ async def test_members_from_xlsx_with_vietnamese_headers(database_url_factory, r
             assert (member["name"], member["joined_on"]) == (event["name"], event["joined_on"])
 
 
-async def test_import_refusals(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_import_refusals(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         content = _csv(COOP_HEADER, GOOD_COOPS)
         assert (await client.post("/imports/coops", files={"file": ("a.csv", content)})).status_code == 401

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from services.registry.app import create_app
-from tests.support import bearer, running_app, service_settings, wait_until
+from tests.support import bearer, running_app, wait_until
 
 COOP = {
     "name": "HTX Chè Tân Hương",
@@ -21,11 +20,6 @@ COOP = {
 MEMBER = {"name": "Nguyễn Thị Hoa", "joined_on": "2015-03-01", "phone": "0912345678", "id_number": "019123456789"}
 
 
-async def _registry(database_url_factory, redis_url, stream_prefix):
-    url = await database_url_factory("registry")
-    return create_app(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
-
-
 async def _events(redis, stream_prefix, count):
     stream = f"{stream_prefix}registry.events"
 
@@ -37,8 +31,8 @@ async def _events(redis, stream_prefix, count):
     return [({k.decode(): v.decode() for k, v in fields.items()}) for _, fields in entries]
 
 
-async def test_status_history_is_appended_and_published(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_status_history_is_appended_and_published(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         path = f"/coops/{coop['id']}"
@@ -117,10 +111,8 @@ async def test_status_history_is_appended_and_published(database_url_factory, re
         assert changes[0]["reason"] == "Ngừng sản xuất do thiếu vốn"
 
 
-async def test_patch_details_publishes_change_and_keeps_vietnamese(
-    database_url_factory, redis_url, redis, stream_prefix
-):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_patch_details_publishes_change_and_keeps_vietnamese(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         decomposed = unicodedata.normalize("NFD", "HTX  Chè Tân Cương ")  # as some keyboards send it
@@ -157,8 +149,8 @@ async def test_patch_details_publishes_change_and_keeps_vietnamese(
         assert published[1]["occurred_at"].startswith("2024-02-01T00:00:00+07:00")
 
 
-async def test_legacy_ward_codes_are_mapped_and_kept(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_legacy_ward_codes_are_mapped_and_kept(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         old = await client.post(
             "/coops",
@@ -198,8 +190,8 @@ async def test_legacy_ward_codes_are_mapped_and_kept(database_url_factory, redis
         assert json.loads(published[1]["payload"])["legacy_ward_code"] == "05485"
 
 
-async def test_members_leave_and_search_hide_personal_data(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_members_leave_and_search_hide_personal_data(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         base = f"/coops/{coop['id']}/members"
@@ -271,8 +263,8 @@ async def test_members_leave_and_search_hide_personal_data(database_url_factory,
         }
 
 
-async def test_coop_contacts_only_for_itself_and_province(database_url_factory, redis_url, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_coop_contacts_only_for_itself_and_province(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         assert coop["contact_phone"] == "0912000111"
@@ -287,8 +279,8 @@ async def test_coop_contacts_only_for_itself_and_province(database_url_factory, 
         assert all("contact_phone" not in c for c in (await client.get("/coops", headers=bearer())).json()["items"])
 
 
-async def test_unions_take_only_coops_over_time(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_unions_take_only_coops_over_time(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         union = (
             await client.post(
@@ -346,8 +338,8 @@ async def test_unions_take_only_coops_over_time(database_url_factory, redis_url,
         assert [e["event_type"] for e in history["events"]][-2:] == types[-2:]
 
 
-async def test_partners_and_value_chain_contracts(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_partners_and_value_chain_contracts(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         partner = {"name": "Công ty TNHH Trà Thái Nguyên", "kind": "enterprise", "ward_code": "05503"}
@@ -396,8 +388,8 @@ async def test_partners_and_value_chain_contracts(database_url_factory, redis_ur
         assert json.loads(published[3]["payload"])["volume_kg"] == "12000.500"
 
 
-async def test_search_filters_sorting_and_pagination(database_url_factory, redis_url, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_search_filters_sorting_and_pagination(registry_app_factory):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         rows = [
             ("HTX Chè Tân Hương", "hop_tac_xa", "05488", "2010-05-01", ["Chè búp khô"]),
@@ -450,8 +442,8 @@ async def test_search_filters_sorting_and_pagination(database_url_factory, redis
         assert (await client.get("/coops", params={"q": "100%_"})).json()["total"] == 0
 
 
-async def test_writes_need_a_token_and_the_right_scope(database_url_factory, redis_url, redis, stream_prefix):
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+async def test_writes_need_a_token_and_the_right_scope(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         assert (
@@ -480,13 +472,13 @@ async def test_writes_need_a_token_and_the_right_scope(database_url_factory, red
         assert await redis.xlen(f"{stream_prefix}registry.events") == 1
 
 
-async def test_history_lists_events_recorded_by_any_registry_handler(database_url_factory, redis_url, stream_prefix):
+async def test_history_lists_events_recorded_by_any_registry_handler(registry_app_factory):
     """Plots, certificates, gradings... record their events with plain `record_event`: the
     registry's sessions index them by organisation, so they appear in its history too."""
     from shared.events import registry as contracts
     from shared.messaging.outbox import record_event
 
-    app = await _registry(database_url_factory, redis_url, stream_prefix)
+    app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         other = (await client.post("/coops", json={**COOP, "registration_code": "TN-2"}, headers=bearer())).json()

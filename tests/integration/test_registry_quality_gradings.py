@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.registry import quality_handlers
-from services.registry.quality_api import operating_history_reader
-from services.registry.quality_rules import Period
-from tests.integration._registry_quality import PROVINCE, events_of, new_coop, registry
-from tests.support import bearer, wait_until
+from services.registry.quality import queries
+from services.registry.quality.api import operating_history_reader
+from services.registry.quality.grading_rules import Period
+from tests.integration._registry_quality import PROVINCE, events_of, new_coop
+from tests.support import bearer, running_app, wait_until
 
 
 def scores(total: int) -> dict[str, int]:
@@ -26,8 +26,9 @@ def scores(total: int) -> dict[str, int]:
     }
 
 
-async def test_thresholds_at_their_edges(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_thresholds_at_their_edges(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client, founded_on="2010-05-01")
         edges = {49: "yeu", 50: "trung_binh", 64: "trung_binh", 65: "kha", 79: "kha", 80: "tot"}
         for year, (total, grade) in zip(range(2018, 2024), edges.items()):
@@ -49,8 +50,9 @@ async def _at_least(redis, stream_prefix, event_type, count):
     return found if len(found) >= count else None
 
 
-async def test_one_grading_per_year_regrade_is_a_new_revision(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_one_grading_per_year_regrade_is_a_new_revision(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         url = f"/coops/{coop['id']}/gradings"
         missing = await client.post(url, headers=PROVINCE, json={"year": 2024})
@@ -106,8 +108,9 @@ async def test_one_grading_per_year_regrade_is_a_new_revision(database_url_facto
         ]
 
 
-async def test_grading_access(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_grading_access(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         other = await new_coop(client, name="HTX Chè Hảo Đạt")
         url = f"/coops/{coop['id']}/gradings"
@@ -121,8 +124,9 @@ async def test_grading_access(database_url_factory, redis_url, stream_prefix):
         assert len((await client.get(url, headers=PROVINCE)).json()) == 1
 
 
-async def test_not_graded_under_12_months_or_suspended_over_3_months(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_not_graded_under_12_months_or_suspended_over_3_months(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
 
         async def grade(coop: dict, year: int = 2024) -> dict:
             response = await client.post(
@@ -161,15 +165,16 @@ async def test_not_graded_under_12_months_or_suspended_over_3_months(database_ur
         assert (await grade(ninety_one, 2023))["grade"] == "tot"  # the suspension was in 2024 only
 
 
-async def test_suspensions_come_from_a_reader_that_can_be_fed(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_suspensions_come_from_a_reader_that_can_be_fed(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         fed: dict[int, list[Period]] = {coop["id"]: [Period(date(2024, 7, 1), date(2024, 10, 15))]}
 
         async def reader(session, found, year):
-            return quality_handlers.OperatingHistory(suspensions=fed.get(found.id, []))
+            return queries.OperatingHistory(suspensions=fed.get(found.id, []))
 
-        client.app.dependency_overrides[operating_history_reader] = lambda: reader
+        app.dependency_overrides[operating_history_reader] = lambda: reader
         result = (
             await client.post(
                 f"/coops/{coop['id']}/gradings", headers=PROVINCE, json={"year": 2024, "scores": scores(90)}
@@ -187,8 +192,9 @@ async def test_suspensions_come_from_a_reader_that_can_be_fed(database_url_facto
         assert (regraded["grade"], regraded["revision"]) == ("tot", 2)
 
 
-async def test_a_new_scheme_is_a_new_version(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_a_new_scheme_is_a_new_version(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         scheme = {
             "code": "TT-2030",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.integration._registry_quality import PROVINCE, events_of, new_coop, new_member, registry
-from tests.support import bearer, wait_until
+from tests.integration._registry_quality import PROVINCE, events_of, new_coop, new_member
+from tests.support import bearer, running_app, wait_until
 
 INSPECTION = {
     "inspected_on": "2025-01-10",
@@ -21,8 +21,9 @@ INSPECTION = {
 }
 
 
-async def test_inspection_with_violations_resolution_and_access(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_inspection_with_violations_resolution_and_access(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         other = await new_coop(client, name="HTX Chè Khe Cốc")
         url = f"/coops/{coop['id']}/inspections"
@@ -95,8 +96,9 @@ async def _flags(client, **params) -> set[tuple[str, int, str]]:
     return {(f["kind"], f["coop_id"], f["since"]) for f in response.json()["flags"]}
 
 
-async def test_compliance_flags_with_since_and_filters(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_compliance_flags_with_since_and_filters(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         shrinking = await new_coop(client, name="HTX Chè Minh Lập", founded_on="2015-01-01")
         members = [
             await new_member(client, shrinking["id"], name=f"Hộ thứ {n}", joined_on="2015-01-01") for n in range(5)

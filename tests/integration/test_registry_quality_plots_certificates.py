@@ -10,15 +10,15 @@ from tests.integration._registry_quality import (
     events_of,
     new_coop,
     new_member,
-    registry,
 )
-from tests.support import bearer, wait_until
+from tests.support import bearer, running_app, wait_until
 
 EN = {"Accept-Language": "en"}
 
 
-async def test_coop_registers_its_plot_and_publishes_it(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_coop_registers_its_plot_and_publishes_it(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         member = await new_member(client, coop["id"])
         body = {
@@ -49,8 +49,9 @@ async def test_coop_registers_its_plot_and_publishes_it(database_url_factory, re
         assert published[0]["planting_area_code"] == "VN-TNDP-0001"
 
 
-async def test_plot_refusals_write_nothing(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_plot_refusals_write_nothing(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         other = await new_coop(client, name="HTX Chè Tân Cương", ward_code="05503")
         member = await new_member(client, coop["id"])
@@ -118,9 +119,10 @@ async def _valid_ids(client, coop_id: int, day: str, *, nested: bool = False) ->
 
 
 async def test_certificate_valid_on_first_and_last_day_not_after_nor_once_revoked(
-    database_url_factory, redis_url, redis, stream_prefix
+    registry_app_factory, redis, stream_prefix
 ):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         member = await new_member(client, coop["id"])
         plot = (
@@ -183,8 +185,9 @@ async def test_certificate_valid_on_first_and_last_day_not_after_nor_once_revoke
         assert issued_events[0]["plot_ids"] == [plot["id"]] and issued_events[0]["valid_to"] == "2027-02-28"
 
 
-async def test_certificate_access_and_refusals(database_url_factory, redis_url, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_certificate_access_and_refusals(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         other = await new_coop(client, name="HTX Chè La Bằng")
         member = await new_member(client, other["id"])
@@ -214,8 +217,9 @@ async def test_certificate_access_and_refusals(database_url_factory, redis_url, 
         assert (await client.get("/coops/999/certificates")).status_code == 404
 
 
-async def test_ocop_stars_from_score_or_given(database_url_factory, redis_url, redis, stream_prefix):
-    async with registry(database_url_factory, redis_url, stream_prefix) as client:
+async def test_ocop_stars_from_score_or_given(registry_app_factory, redis, stream_prefix):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
         coop = await new_coop(client)
         url = f"/coops/{coop['id']}/certificates"
         ocop = {

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from htx import demo, operator
 from htx.cli import app, format_dead_letters
 from htx.runner import SERVICES, ServiceProcess, service_env, sqlite_url
-from services.registry.models import CoopCreate, MemberCreate
+from services.registry.schemas import CoopCreate, MemberCreate
 from shared.auth import decode_token
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789"

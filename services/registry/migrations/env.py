@@ -1,5 +1,5 @@
-from services.registry.models import TABLES
-from services.registry.quality_models import QUALITY_TABLES
+from services.registry.quality.tables import TABLES as QUALITY_TABLES
+from services.registry.tables import TABLES
 from shared.migrations import run_env
 
 run_env(TABLES + QUALITY_TABLES)

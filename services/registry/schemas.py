@@ -1,7 +1,7 @@
-"""Registry tables and the request/response shapes around them.
+"""Registry request and response shapes, and the public shapes built from table rows.
 
-SQLModel family per resource: `XCreate` (validated input), `X` (table), `XPublic` (output).
-Table models skip validation, so input is always validated through `XCreate` first.
+Per resource: `XCreate` (validated input) and `XPublic` (output). Table models skip validation,
+so input is always validated through one of these shapes first.
 
 Personal data (a member's phone and ID number, a co-op's contact person) is only ever put
 into the `...Private` shapes, which the routes give to the co-op itself and the province.
@@ -14,17 +14,17 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import pydantic
+from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
-from sqlalchemy import Column, Numeric, UniqueConstraint
-from sqlmodel import Field, SQLModel
 
+from services.registry.tables import ChainContract, Coop, Partner, UnionMembership, split_lines
 from shared.auth import public_actor
-from shared.clock import not_in_future, utcnow
+from shared.clock import not_in_future
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
-from shared.messaging.consumer import InboxEntry
-from shared.messaging.outbox import OutboxMessage
-from shared.places import resolve_ward
+from shared.places import resolve_ward, ward_name
 from shared.text import normalise_name
+
+KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
 
 
 def _clean_list(values: list[str]) -> list[str]:
@@ -37,18 +37,24 @@ def _clean_list(values: list[str]) -> list[str]:
     return seen
 
 
-def _check_ward_field(value: str | None, field_name: str) -> str | None:
-    """Field-level check, so a bad code is reported against its own field."""
-    if value is None:
-        return None
-    if field_name == "legacy_ward_code":
-        return resolve_ward(None, value).legacy_code
-    resolve_ward(value)
-    return value.strip().zfill(5)
-
-
 Name = pydantic.constr(min_length=2, max_length=255, strip_whitespace=True)
 Phone = pydantic.constr(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")
+
+
+# --- wards -----------------------------------------------------------------------------------
+
+
+def ward_filter(ward_code: str | None) -> str | None:
+    """A search's `ward_code` as the current code (a legacy code finds the commune that absorbed
+    it), or a 422 against the query parameter, in the shape FastAPI gives its own checks."""
+    if not ward_code:
+        return None
+    try:
+        return resolve_ward(ward_code).code
+    except ValueError as error:
+        raise RequestValidationError(
+            [{"loc": ("query", "ward_code"), "msg": str(error), "type": "value_error", "input": ward_code}]
+        ) from None
 
 
 # --- organisations ---------------------------------------------------------------------------
@@ -64,7 +70,27 @@ class CoopContact(BaseModel):
     contact_email: str | None = pydantic.Field(default=None, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class CoopCreate(CoopContact):
+class _CoopWards(CoopContact):
+    """The ward rules `CoopCreate` and `CoopUpdate` share; each declares its own ward fields."""
+
+    @field_validator("ward_code", "legacy_ward_code", check_fields=False)
+    @classmethod
+    def _ward_known(cls, value: str | None, info) -> str | None:
+        """Field-level check, so a bad code is reported against its own field."""
+        if value is None:
+            return None
+        if info.field_name == "legacy_ward_code":
+            return resolve_ward(None, value).legacy_code
+        resolve_ward(value)
+        return value.strip().zfill(5)
+
+    def _resolve_wards(self) -> None:
+        """The pair as stored: the current code, and the legacy code it was given as (if any)."""
+        resolved = resolve_ward(self.ward_code, self.legacy_ward_code)
+        self.ward_code, self.legacy_ward_code = resolved.code, resolved.legacy_code
+
+
+class CoopCreate(_CoopWards):
     """A co-operative group, co-op or union to enter in the register."""
 
     name: Name = pydantic.Field(description="Exactly as written, in Vietnamese")
@@ -97,19 +123,13 @@ class CoopCreate(CoopContact):
     def _lists(cls, values: list[str]) -> list[str]:
         return _clean_list(values)
 
-    @field_validator("ward_code", "legacy_ward_code")
-    @classmethod
-    def _ward_known(cls, value: str | None, info) -> str | None:
-        return _check_ward_field(value, info.field_name)
-
     @model_validator(mode="after")
     def _ward(self) -> CoopCreate:
-        resolved = resolve_ward(self.ward_code, self.legacy_ward_code)
-        self.ward_code, self.legacy_ward_code = resolved.code, resolved.legacy_code
+        self._resolve_wards()  # a ward is required: neither code given is refused here
         return self
 
 
-class CoopUpdate(CoopContact):
+class CoopUpdate(_CoopWards):
     """Details to change; omitted fields stay. Status has its own route and history."""
 
     name: Name | None = None
@@ -136,11 +156,6 @@ class CoopUpdate(CoopContact):
     def _changed(cls, value: date | None) -> date | None:
         return not_in_future(value)
 
-    @field_validator("ward_code", "legacy_ward_code")
-    @classmethod
-    def _ward_known(cls, value: str | None, info) -> str | None:
-        return _check_ward_field(value, info.field_name)
-
     @model_validator(mode="after")
     def _ward(self) -> CoopUpdate:
         emptied = [
@@ -151,32 +166,8 @@ class CoopUpdate(CoopContact):
         if emptied and not (emptied == ["ward_code"] and self.legacy_ward_code):
             raise ValueError(f"{', '.join(emptied)} cannot be null; send a value or leave the field out")
         if self.ward_code is not None or self.legacy_ward_code is not None:
-            resolved = resolve_ward(self.ward_code, self.legacy_ward_code)
-            self.ward_code, self.legacy_ward_code = resolved.code, resolved.legacy_code
+            self._resolve_wards()
         return self
-
-
-class Coop(SQLModel, table=True):
-    __tablename__ = "coop"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=255)
-    name_search: str = Field(max_length=255, index=True)
-    form: str = Field(max_length=20)
-    registration_code: str = Field(max_length=50, unique=True)
-    tax_code: str | None = Field(default=None, max_length=20)
-    ward_code: str = Field(max_length=10, index=True)
-    legacy_ward_code: str | None = Field(default=None, max_length=10)
-    founded_on: date
-    address: str | None = Field(default=None, max_length=500)
-    main_products: str = Field(default="", max_length=1000)
-    products_search: str = Field(default="", max_length=1000)
-    sectors: str = Field(default="", max_length=1000)
-    contact_name: str | None = Field(default=None, max_length=255)
-    contact_phone: str | None = Field(default=None, max_length=20)
-    contact_email: str | None = Field(default=None, max_length=255)
-    status: str = Field(default="active", max_length=20)
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class CoopPublic(BaseModel):
@@ -203,6 +194,31 @@ class CoopPrivate(CoopPublic):
     contact_email: str | None = None
 
 
+def coop_public(coop: Coop, *, private: bool = False) -> CoopPublic:
+    model = CoopPrivate if private else CoopPublic
+    extra = (
+        dict(contact_name=coop.contact_name, contact_phone=coop.contact_phone, contact_email=coop.contact_email)
+        if private
+        else {}
+    )
+    return model(
+        id=coop.id,
+        name=coop.name,
+        form=coop.form,
+        registration_code=coop.registration_code,
+        tax_code=coop.tax_code,
+        ward_code=coop.ward_code,
+        ward_name=ward_name(coop.ward_code),
+        legacy_ward_code=coop.legacy_ward_code,
+        founded_on=coop.founded_on,
+        address=coop.address,
+        sectors=split_lines(coop.sectors),
+        main_products=split_lines(coop.main_products),
+        status=coop.status,
+        **extra,
+    )
+
+
 class StatusChange(BaseModel):
     """Suspend, reactivate or dissolve an organisation, from a date, for a reason."""
 
@@ -218,35 +234,12 @@ class StatusChange(BaseModel):
         return not_in_future(value)
 
 
-class CoopStatusHistory(SQLModel, table=True):
-    """Every status an organisation has had; rows are only ever added."""
-
-    __tablename__ = "coop_status_history"
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    status: str = Field(max_length=20)
-    effective_on: date
-    reason: str = Field(max_length=1000)
-    actor: str = Field(default="", max_length=200)
-    recorded_at: datetime = Field(default_factory=utcnow)
-
-
 class StatusHistoryPublic(BaseModel):
     status: CoopStatus
     effective_on: date
     reason: str
     actor: Annotated[str, AfterValidator(public_actor)]
     recorded_at: datetime
-
-
-class CoopEvent(SQLModel, table=True):
-    """Which outbox events are about which organisation: the index of its history view."""
-
-    __tablename__ = "coop_event"
-
-    event_id: str = Field(primary_key=True, max_length=36)
-    coop_id: int = Field(primary_key=True, index=True)
 
 
 class RecordedEvent(BaseModel):
@@ -307,25 +300,6 @@ class MemberLeave(BaseModel):
         return not_in_future(value)
 
 
-class Member(SQLModel, table=True):
-    __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("coop_id", "id_number", name="uq_member_id_number"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    name: str = Field(max_length=255)
-    name_search: str = Field(max_length=255, index=True)
-    kind: str = Field(max_length=20)
-    membership: str = Field(max_length=20)
-    joined_on: date
-    left_on: date | None = None
-    left_reason: str | None = Field(default=None, max_length=1000)
-    capital_vnd: int = 0
-    phone: str | None = Field(default=None, max_length=20)
-    id_number: str | None = Field(default=None, max_length=20)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class MemberPublic(BaseModel):
     """A member as anyone may see them: no phone, no ID number."""
 
@@ -373,25 +347,18 @@ class UnionMemberRemove(BaseModel):
         return not_in_future(value)
 
 
-class UnionMembership(SQLModel, table=True):
-    """A co-op's membership of a union (liên hiệp HTX) from `joined_on` through `left_on`."""
-
-    __tablename__ = "union_membership"
-
-    id: int | None = Field(default=None, primary_key=True)
-    union_id: int = Field(foreign_key="coop.id", index=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    joined_on: date
-    left_on: date | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class UnionMembershipPublic(BaseModel):
     union_id: int
     coop_id: int
     coop_name: str
     joined_on: date
     left_on: date | None
+
+
+def union_membership_public(row: UnionMembership, coop_name: str) -> UnionMembershipPublic:
+    return UnionMembershipPublic(
+        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop_name, joined_on=row.joined_on, left_on=row.left_on
+    )
 
 
 # --- partners and value-chain contracts -------------------------------------------------------
@@ -419,19 +386,6 @@ class PartnerCreate(BaseModel):
         return None if value is None else resolve_ward(value).code
 
 
-class Partner(SQLModel, table=True):
-    __tablename__ = "partner"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=255)
-    name_search: str = Field(max_length=255, index=True)
-    kind: str = Field(max_length=20)
-    tax_code: str | None = Field(default=None, max_length=20)
-    ward_code: str | None = Field(default=None, max_length=10)
-    address: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class PartnerPublic(BaseModel):
     id: int
     name: str
@@ -442,13 +396,16 @@ class PartnerPublic(BaseModel):
     address: str | None
 
 
-class PartnerEvent(SQLModel, table=True):
-    """Which outbox events are about which partner: the index of its history view."""
-
-    __tablename__ = "partner_event"
-
-    event_id: str = Field(primary_key=True, max_length=36)
-    partner_id: int = Field(primary_key=True, index=True)
+def partner_public(partner: Partner) -> PartnerPublic:
+    return PartnerPublic(
+        id=partner.id,
+        name=partner.name,
+        kind=partner.kind,
+        tax_code=partner.tax_code,
+        ward_code=partner.ward_code,
+        ward_name=ward_name(partner.ward_code) if partner.ward_code else None,
+        address=partner.address,
+    )
 
 
 class PartnerHistory(BaseModel):
@@ -481,19 +438,6 @@ class ContractCreate(BaseModel):
         return self
 
 
-class ChainContract(SQLModel, table=True):
-    __tablename__ = "chain_contract"
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    partner_id: int = Field(foreign_key="partner.id", index=True)
-    product: str = Field(max_length=255)
-    valid_from: date
-    valid_to: date | None = None
-    volume_kg: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 3), nullable=True))
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class ContractPublic(BaseModel):
     id: int
     coop_id: int
@@ -503,6 +447,20 @@ class ContractPublic(BaseModel):
     valid_from: date
     valid_to: date | None
     volume_kg: Decimal | None
+
+
+def contract_public(contract: ChainContract, partner_name: str) -> ContractPublic:
+    volume = None if contract.volume_kg is None else contract.volume_kg.quantize(KG)
+    return ContractPublic(
+        id=contract.id,
+        coop_id=contract.coop_id,
+        partner_id=contract.partner_id,
+        partner_name=partner_name,
+        product=contract.product,
+        valid_from=contract.valid_from,
+        valid_to=contract.valid_to,
+        volume_kg=volume,
+    )
 
 
 # --- pages -----------------------------------------------------------------------------------
@@ -526,15 +484,29 @@ class PartnerPage(Page):
     items: list[PartnerPublic]
 
 
-TABLES = [
-    Coop.__table__,
-    Member.__table__,
-    CoopStatusHistory.__table__,
-    CoopEvent.__table__,
-    UnionMembership.__table__,
-    Partner.__table__,
-    PartnerEvent.__table__,
-    ChainContract.__table__,
-    OutboxMessage.__table__,
-    InboxEntry.__table__,
-]
+# --- bulk import -----------------------------------------------------------------------------
+
+ImportKind = Literal["coops", "members"]
+
+
+class RowError(BaseModel):
+    row: int
+    column: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    """What a file held, what was wrong with it (by row and column) and what was imported."""
+
+    file: str
+    kind: ImportKind
+    rows: int
+    valid_rows: int
+    imported: int
+    errors: list[RowError]
+    warnings: list[RowError] = []
+    message: str | None = None
+
+    def status_code(self, accept_valid_rows: bool) -> int:
+        """422 when errors refused the file, 201 when rows went in, 200 when there was nothing to import."""
+        return 422 if self.errors and not accept_valid_rows else 201 if self.imported else 200

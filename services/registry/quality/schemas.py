@@ -1,23 +1,20 @@
-"""Registry part B tables and shapes: plots, certificates, grading schemes and gradings,
-inspections with their violations. `QUALITY_TABLES` goes to the migrations' env.py.
-
-JSON values (geometry, products, scores, scheme thresholds) are stored as text and never edited
-in place: a row is written once, and later facts (a revocation, a resolution, a regrade) are
-new columns set once or new rows.
+"""Registry quality request and response shapes, and the public shapes built from table rows:
+plots, certificates, grading schemes and gradings, inspections with their violations, and
+compliance flags.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict
-from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
 
-from shared.clock import utcnow
+from services.registry.quality import certificate_rules, grading_rules
+from services.registry.quality.tables import Certificate, Grading, Inspection, Plot, Violation, certificate_products
 from shared.events.registry import CertificateKind, Grade
 from shared.text import normalise_name
 
@@ -56,20 +53,6 @@ class PlotCreate(_Input):
     )
 
 
-class Plot(SQLModel, table=True):
-    __tablename__ = "plot"
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    member_id: int = Field(foreign_key="member.id", index=True)
-    planting_area_code: str = Field(max_length=50, unique=True)
-    area_ha: Decimal = Field(max_digits=12, decimal_places=4)
-    crop: str = Field(max_length=255)
-    cultivar: str | None = Field(default=None, max_length=255)
-    geometry_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class PlotPublic(BaseModel):
     id: int
     coop_id: int
@@ -79,6 +62,19 @@ class PlotPublic(BaseModel):
     crop: str
     cultivar: str | None
     geometry: dict | None
+
+
+def plot_public(plot: Plot) -> PlotPublic:
+    return PlotPublic(
+        id=plot.id,
+        coop_id=plot.coop_id,
+        member_id=plot.member_id,
+        planting_area_code=plot.planting_area_code,
+        area_ha=plot.area_ha,
+        crop=plot.crop,
+        cultivar=plot.cultivar,
+        geometry=json.loads(plot.geometry_json) if plot.geometry_json else None,
+    )
 
 
 # --------------------------------------------------------------------------- certificates
@@ -97,35 +93,6 @@ class CertificateCreate(_Input):
     plot_ids: list[int] = pydantic.Field(default_factory=list, max_length=5000)
     products: list[Text255] = pydantic.Field(default_factory=list, max_length=100)
     area_ha: Hectares | None = None
-
-
-class Certificate(SQLModel, table=True):
-    __tablename__ = "certificate"
-    __table_args__ = (UniqueConstraint("kind", "issuer", "code", name="uq_certificate_code"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    kind: str = Field(max_length=20)
-    code: str = Field(max_length=100)
-    issuer: str = Field(max_length=255)
-    valid_from: date = Field(index=True)
-    valid_to: date = Field(index=True)
-    ocop_stars: int | None = None
-    ocop_score: int | None = None
-    products_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    area_ha: Decimal | None = Field(default=None, max_digits=12, decimal_places=4)
-    revoked_on: date | None = None
-    revocation_reason: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class CertificatePlot(SQLModel, table=True):
-    """A plot inside a certificate's scope."""
-
-    __tablename__ = "certificate_plot"
-
-    certificate_id: int = Field(foreign_key="certificate.id", primary_key=True)
-    plot_id: int = Field(foreign_key="plot.id", primary_key=True, index=True)
 
 
 class RevocationCreate(_Input):
@@ -152,6 +119,36 @@ class CertificatePublic(BaseModel):
     revocation_reason: str | None
     status: CertificateStatus
     status_on: date
+
+
+def certificate_public(certificate: Certificate, plot_ids: list[int], status_on: date) -> CertificatePublic:
+    return CertificatePublic(
+        id=certificate.id,
+        coop_id=certificate.coop_id,
+        kind=certificate.kind,
+        code=certificate.code,
+        issuer=certificate.issuer,
+        valid_from=certificate.valid_from,
+        valid_to=certificate.valid_to,
+        ocop_stars=certificate.ocop_stars,
+        ocop_score=certificate.ocop_score,
+        plot_ids=plot_ids,
+        products=certificate_products(certificate),
+        area_ha=certificate.area_ha,
+        revoked_on=certificate.revoked_on,
+        revocation_reason=certificate.revocation_reason,
+        status=certificate_rules.certificate_status(
+            status_on, certificate.valid_from, certificate.valid_to, certificate.revoked_on
+        ),
+        status_on=status_on,
+    )
+
+
+class CertificatePage(BaseModel):
+    items: list[CertificatePublic]
+    total: int
+    limit: int
+    offset: int
 
 
 # --------------------------------------------------------------------------- grading
@@ -185,17 +182,6 @@ class GradingSchemeCreate(_Input):
     max_suspended_days: int = pydantic.Field(default=90, ge=0, le=366)
 
 
-class GradingSchemeRow(SQLModel, table=True):
-    """A grading scheme defined at run time; the built-in ones live in quality_rules."""
-
-    __tablename__ = "grading_scheme"
-
-    code: str = Field(primary_key=True, max_length=40)
-    title: str = Field(max_length=255)
-    definition_json: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class GradingSchemePublic(BaseModel):
     code: str
     title: str
@@ -205,6 +191,19 @@ class GradingSchemePublic(BaseModel):
     min_operating_months: int
     max_suspended_days: int
     builtin: bool
+
+
+def scheme_public(scheme: grading_rules.GradingScheme) -> GradingSchemePublic:
+    return GradingSchemePublic(
+        code=scheme.code,
+        title=scheme.title,
+        thresholds=list(scheme.thresholds),
+        criteria_max=scheme.criteria_max,
+        total_max=scheme.total_max,
+        min_operating_months=scheme.min_operating_months,
+        max_suspended_days=scheme.max_suspended_days,
+        builtin=scheme.code in grading_rules.BUILTIN_SCHEMES,
+    )
 
 
 class GradingCreate(_Input):
@@ -225,27 +224,6 @@ class RegradeCreate(_Input):
     reason: str = pydantic.Field(min_length=3, max_length=500)
 
 
-class Grading(SQLModel, table=True):
-    """One revision of a co-op's grade for a year; the highest revision is the current one."""
-
-    __tablename__ = "grading"
-    __table_args__ = (UniqueConstraint("coop_id", "year", "revision", name="uq_grading_revision"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    year: int = Field(index=True)
-    revision: int = 1
-    scheme: str = Field(max_length=40)
-    scores_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    total_score: int | None = None
-    grade: str = Field(max_length=20)
-    not_graded_reason: str | None = Field(default=None, max_length=50)
-    note: str | None = Field(default=None, max_length=1000)
-    supersedes_id: int | None = Field(default=None, foreign_key="grading.id")
-    regrade_reason: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
-
-
 class GradingPublic(BaseModel):
     id: int
     coop_id: int
@@ -260,6 +238,24 @@ class GradingPublic(BaseModel):
     note: str | None
     supersedes_id: int | None
     regrade_reason: str | None
+
+
+def grading_public(grading: Grading, current: bool) -> GradingPublic:
+    return GradingPublic(
+        id=grading.id,
+        coop_id=grading.coop_id,
+        year=grading.year,
+        revision=grading.revision,
+        current=current,
+        scheme=grading.scheme,
+        scores=json.loads(grading.scores_json) if grading.scores_json else None,
+        total_score=grading.total_score,
+        grade=grading.grade,
+        not_graded_reason=grading.not_graded_reason,
+        note=grading.note,
+        supersedes_id=grading.supersedes_id,
+        regrade_reason=grading.regrade_reason,
+    )
 
 
 # --------------------------------------------------------------------------- inspections
@@ -281,31 +277,6 @@ class InspectionCreate(_Input):
     commendations: list[Annotated[str, pydantic.Field(min_length=3, max_length=1000)]] = pydantic.Field(
         default_factory=list, max_length=50
     )
-
-
-class Inspection(SQLModel, table=True):
-    __tablename__ = "inspection"
-
-    id: int | None = Field(default=None, primary_key=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    inspected_on: date
-    body: str = Field(max_length=255)
-    kind: str = Field(max_length=20)
-    findings: str = Field(default="", sa_column=Column(Text, nullable=False))
-    commendations_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Violation(SQLModel, table=True):
-    __tablename__ = "violation"
-
-    id: int | None = Field(default=None, primary_key=True)
-    inspection_id: int = Field(foreign_key="inspection.id", index=True)
-    coop_id: int = Field(foreign_key="coop.id", index=True)
-    description: str = Field(max_length=1000)
-    correction_deadline: date
-    resolved_on: date | None = None
-    resolution_note: str | None = Field(default=None, max_length=1000)
 
 
 class ResolutionCreate(_Input):
@@ -334,6 +305,31 @@ class InspectionPublic(BaseModel):
     violations: list[ViolationPublic]
 
 
+def _violation_public(violation: Violation) -> ViolationPublic:
+    return ViolationPublic(
+        id=violation.id,
+        inspection_id=violation.inspection_id,
+        description=violation.description,
+        correction_deadline=violation.correction_deadline,
+        status="open" if violation.resolved_on is None else "resolved",
+        resolved_on=violation.resolved_on,
+        resolution_note=violation.resolution_note,
+    )
+
+
+def inspection_public(inspection: Inspection, violations: list[Violation]) -> InspectionPublic:
+    return InspectionPublic(
+        id=inspection.id,
+        coop_id=inspection.coop_id,
+        inspected_on=inspection.inspected_on,
+        body=inspection.body,
+        kind=inspection.kind,
+        findings=inspection.findings,
+        commendations=json.loads(inspection.commendations_json),
+        violations=[_violation_public(v) for v in sorted(violations, key=lambda v: v.id)],
+    )
+
+
 # --------------------------------------------------------------------------- compliance
 
 FlagKind = Literal[
@@ -356,14 +352,3 @@ class ComplianceFlag(BaseModel):
 class ComplianceReport(BaseModel):
     as_of: date
     flags: list[ComplianceFlag]
-
-
-QUALITY_TABLES = [
-    Plot.__table__,
-    Certificate.__table__,
-    CertificatePlot.__table__,
-    GradingSchemeRow.__table__,
-    Grading.__table__,
-    Inspection.__table__,
-    Violation.__table__,
-]

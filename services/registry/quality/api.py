@@ -1,5 +1,5 @@
-"""Registry part B routes: plots, certificates, grading schemes, gradings, inspections and
-compliance flags. Thin: request -> quality_handlers -> response.
+"""Registry quality routes: plots, certificates, grading schemes, gradings, inspections and
+compliance flags. Thin: parse the request, call a command or a query, shape the answer.
 
 Access: the province writes everything; a co-op token may register its own plots; gradings
 and inspections are written by the province and read by the province and the co-op itself;
@@ -12,12 +12,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
 
-from services.registry import quality_handlers as handlers
-from services.registry.handlers import get_coop
-from services.registry.quality_models import (
+from services.registry.quality import commands, queries
+from services.registry.quality.schemas import (
     CertificateCreate,
+    CertificatePage,
     CertificatePublic,
     ComplianceReport,
     GradingCreate,
@@ -31,7 +30,12 @@ from services.registry.quality_models import (
     RegradeCreate,
     ResolutionCreate,
     RevocationCreate,
+    certificate_public,
+    grading_public,
+    plot_public,
+    scheme_public,
 )
+from services.registry.queries import get_coop
 from shared.auth import PrincipalDep
 from shared.clock import today_in_vietnam
 from shared.events import registry as contracts
@@ -50,26 +54,19 @@ QUALITY_EVENTS = [
 ]
 
 
-def operating_history_reader() -> handlers.OperatingHistoryReader:
+def operating_history_reader() -> queries.OperatingHistoryReader:
     """Where the not-graded rules read suspensions from (tests and other sources override this)."""
-    return handlers.history_from_status_rows
+    return queries.history_from_status_rows
 
 
-def union_members_reader() -> handlers.UnionMembersReader:
+def union_members_reader() -> queries.UnionMembersReader:
     """Where the union check reads member co-ops from (the rule itself only takes memberships)."""
-    return handlers.union_memberships
+    return queries.union_memberships
 
 
-OperatingHistoryDep = Annotated[handlers.OperatingHistoryReader, Depends(operating_history_reader)]
-UnionMembersDep = Annotated[handlers.UnionMembersReader, Depends(union_members_reader)]
+OperatingHistoryDep = Annotated[queries.OperatingHistoryReader, Depends(operating_history_reader)]
+UnionMembersDep = Annotated[queries.UnionMembersReader, Depends(union_members_reader)]
 WardQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune/ward code, e.g. 05488")]
-
-
-class CertificatePage(BaseModel):
-    items: list[CertificatePublic]
-    total: int
-    limit: int
-    offset: int
 
 
 # --------------------------------------------------------------------------- plots
@@ -83,9 +80,9 @@ class CertificatePage(BaseModel):
 )
 async def register_plot(coop_id: int, data: PlotCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PlotPublic:
     """GeoJSON [longitude, latitude] in WGS 84, kept to 6 decimals; 4 ha and above need a Polygon."""
-    plot = await handlers.register_plot(uow.session, coop_id, data, principal)
+    plot = await commands.register_plot(uow.session, coop_id, data, principal)
     await uow.commit()
-    return handlers.plot_public(plot)
+    return plot_public(plot)
 
 
 @router.get("/coops/{coop_id}/plots", response_model=list[PlotPublic], summary="A co-op's plots")
@@ -94,7 +91,7 @@ async def list_plots(
     session: SessionDep,
     member_id: Annotated[int | None, Query(description="Only this household's plots")] = None,
 ) -> list[PlotPublic]:
-    return [handlers.plot_public(p) for p in await handlers.list_plots(session, coop_id, member_id)]
+    return [plot_public(p) for p in await queries.list_plots(session, coop_id, member_id)]
 
 
 @router.get("/plots", response_model=list[PlotPublic], summary="The plot with a planting-area code")
@@ -102,12 +99,12 @@ async def find_plot(
     session: SessionDep, planting_area_code: Annotated[str, Query(min_length=1, max_length=50)]
 ) -> list[PlotPublic]:
     """Harvests name plots by their planting-area code (mã số vùng trồng); this finds the plot, if any."""
-    return [handlers.plot_public(p) for p in await handlers.find_plots(session, planting_area_code)]
+    return [plot_public(p) for p in await queries.find_plots(session, planting_area_code)]
 
 
 @router.get("/plots/{plot_id}", response_model=PlotPublic, summary="One plot")
 async def get_plot(plot_id: int, session: SessionDep) -> PlotPublic:
-    return handlers.plot_public(await handlers.get_plot(session, plot_id))
+    return plot_public(await queries.get_plot(session, plot_id))
 
 
 # --------------------------------------------------------------------------- certificates
@@ -123,9 +120,9 @@ async def issue_certificate(
     coop_id: int, data: CertificateCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> CertificatePublic:
     """OCOP: give `ocop_stars` (3-5) or `ocop_score` (3★ 50-69, 4★ 70-89, 5★ 90-100), or both if they agree."""
-    certificate, plot_ids = await handlers.issue_certificate(uow.session, coop_id, data, principal)
+    certificate, plot_ids = await commands.issue_certificate(uow.session, coop_id, data, principal)
     await uow.commit()
-    return handlers.certificate_public(certificate, plot_ids, today_in_vietnam())
+    return certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
 @router.post(
@@ -137,19 +134,9 @@ async def revoke_certificate(
     certificate_id: int, data: RevocationCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> CertificatePublic:
     """From `revoked_on` on, the certificate is no longer valid."""
-    certificate, plot_ids = await handlers.revoke_certificate(uow.session, certificate_id, data, principal)
+    certificate, plot_ids = await commands.revoke_certificate(uow.session, certificate_id, data, principal)
     await uow.commit()
-    return handlers.certificate_public(certificate, plot_ids, today_in_vietnam())
-
-
-async def _certificate_page(session, *, coop_id, valid_on, kind, code, limit, offset) -> CertificatePage:
-    found, total = await handlers.list_certificates(
-        session, coop_id=coop_id, valid_on=valid_on, kind=kind, code=code, limit=limit, offset=offset
-    )
-    status_on = valid_on or today_in_vietnam()
-    return CertificatePage(
-        items=[handlers.certificate_public(c, p, status_on) for c, p in found], total=total, limit=limit, offset=offset
-    )
+    return certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
 ValidOn = Annotated[
@@ -174,7 +161,7 @@ async def list_certificates(
     offset: Offset = 0,
 ) -> CertificatePage:
     """Public: a buyer checks whether a co-op's certificates were valid on an event's date."""
-    return await _certificate_page(
+    return await queries.certificate_page(
         session, coop_id=coop_id, valid_on=valid_on, kind=kind, code=code, limit=limit, offset=offset
     )
 
@@ -189,7 +176,7 @@ async def coop_certificates(
     offset: Offset = 0,
 ) -> CertificatePage:
     await get_coop(session, coop_id)
-    return await _certificate_page(
+    return await queries.certificate_page(
         session, coop_id=coop_id, valid_on=valid_on, kind=kind, code=None, limit=limit, offset=offset
     )
 
@@ -197,8 +184,8 @@ async def coop_certificates(
 @router.get("/certificates/{certificate_id}", response_model=CertificatePublic, summary="One certificate")
 async def get_certificate(certificate_id: int, session: SessionDep, valid_on: ValidOn = None) -> CertificatePublic:
     """`status` (valid, revoked, expired, not_yet_valid) is as of `valid_on`, or today."""
-    certificate, plot_ids = await handlers.get_certificate(session, certificate_id)
-    return handlers.certificate_public(certificate, plot_ids, valid_on or today_in_vietnam())
+    certificate, plot_ids = await queries.get_certificate(session, certificate_id)
+    return certificate_public(certificate, plot_ids, valid_on or today_in_vietnam())
 
 
 # --------------------------------------------------------------------------- grading
@@ -206,7 +193,7 @@ async def get_certificate(certificate_id: int, session: SessionDep, valid_on: Va
 
 @router.get("/grading-schemes", response_model=list[GradingSchemePublic], summary="Grading schemes, by version")
 async def list_schemes(session: SessionDep) -> list[GradingSchemePublic]:
-    return [handlers.scheme_public(s) for s in await handlers.list_schemes(session)]
+    return [scheme_public(s) for s in await queries.list_schemes(session)]
 
 
 @router.post(
@@ -216,9 +203,9 @@ async def list_schemes(session: SessionDep) -> list[GradingSchemePublic]:
     summary="Define a new grading scheme version (province)",
 )
 async def define_scheme(data: GradingSchemeCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> GradingSchemePublic:
-    scheme = await handlers.define_scheme(uow.session, data, principal)
+    scheme = await commands.define_scheme(uow.session, data, principal)
     await uow.commit()
-    return handlers.scheme_public(scheme)
+    return scheme_public(scheme)
 
 
 @router.post(
@@ -232,9 +219,9 @@ async def grade_coop(
 ) -> GradingPublic:
     """One grading per co-op and year (409 on a second one: send a regrade). A co-op that operated
     under 12 months of the year, or was suspended more than 3 months of it, is recorded as not graded."""
-    grading = await handlers.grade_coop(uow.session, coop_id, data, principal, history)
+    grading = await commands.grade_coop(uow.session, coop_id, data, principal, history)
     await uow.commit()
-    return handlers.grading_public(grading, current=True)
+    return grading_public(grading, current=True)
 
 
 @router.post(
@@ -252,9 +239,9 @@ async def regrade_coop(
     history: OperatingHistoryDep,
 ) -> GradingPublic:
     """A new revision supersedes the current one; the history keeps both."""
-    grading = await handlers.regrade_coop(uow.session, coop_id, year, data, principal, history)
+    grading = await commands.regrade_coop(uow.session, coop_id, year, data, principal, history)
     await uow.commit()
-    return handlers.grading_public(grading, current=True)
+    return grading_public(grading, current=True)
 
 
 @router.get(
@@ -263,7 +250,7 @@ async def regrade_coop(
     summary="A co-op's grading history (province, or the co-op itself)",
 )
 async def grading_history(coop_id: int, session: SessionDep, principal: PrincipalDep) -> list[GradingPublic]:
-    return await handlers.grading_history(session, coop_id, principal)
+    return await queries.grading_history(session, coop_id, principal)
 
 
 # --------------------------------------------------------------------------- inspections
@@ -278,7 +265,7 @@ async def grading_history(coop_id: int, session: SessionDep, principal: Principa
 async def record_inspection(
     coop_id: int, data: InspectionCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> InspectionPublic:
-    inspection = await handlers.record_inspection(uow.session, coop_id, data, principal)
+    inspection = await commands.record_inspection(uow.session, coop_id, data, principal)
     await uow.commit()
     return inspection
 
@@ -289,7 +276,7 @@ async def record_inspection(
     summary="A co-op's inspections (province, or the co-op itself)",
 )
 async def list_inspections(coop_id: int, session: SessionDep, principal: PrincipalDep) -> list[InspectionPublic]:
-    return await handlers.list_inspections(session, coop_id, principal)
+    return await queries.list_inspections(session, coop_id, principal)
 
 
 @router.get(
@@ -300,7 +287,7 @@ async def list_inspections(coop_id: int, session: SessionDep, principal: Princip
 async def get_inspection(
     coop_id: int, inspection_id: int, session: SessionDep, principal: PrincipalDep
 ) -> InspectionPublic:
-    return await handlers.get_inspection(session, coop_id, inspection_id, principal)
+    return await queries.get_inspection(session, coop_id, inspection_id, principal)
 
 
 @router.post(
@@ -316,7 +303,7 @@ async def resolve_violation(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
 ) -> InspectionPublic:
-    inspection = await handlers.resolve_violation(uow.session, coop_id, inspection_id, violation_id, data, principal)
+    inspection = await commands.resolve_violation(uow.session, coop_id, inspection_id, violation_id, data, principal)
     await uow.commit()
     return inspection
 
@@ -338,7 +325,7 @@ async def compliance_flags(
     and not replaced for the same scope, a violation past its correction deadline and still open.
     Each flag says since when it has been true."""
     day = as_of or today_in_vietnam()
-    flags = await handlers.compliance_flags(
+    flags = await queries.compliance_flags(
         session,
         principal,
         day=day,

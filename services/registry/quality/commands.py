@@ -1,0 +1,438 @@
+"""Registry quality writes: plots, certificates and their revocation, grading schemes, gradings
+and regrades, inspections and the resolution of their violations. Plain async functions over a
+session; no HTTP. The rules they apply are the pure `*_rules` modules.
+
+Every write checks the caller's rights, validates, adds its rows and records its event in
+the caller's transaction; the route commits. A refusal raises before anything is flushed
+that the route would commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.registry.quality import certificate_rules, grading_rules, plot_rules
+from services.registry.quality.queries import (
+    OperatingHistoryReader,
+    history_from_status_rows,
+    load_inspection,
+    load_scheme,
+    plot_ids_of,
+    violations_of,
+)
+from services.registry.quality.schemas import (
+    CertificateCreate,
+    GradingCreate,
+    GradingSchemeCreate,
+    InspectionCreate,
+    InspectionPublic,
+    PlotCreate,
+    RegradeCreate,
+    ResolutionCreate,
+    RevocationCreate,
+    inspection_public,
+)
+from services.registry.quality.tables import (
+    Certificate,
+    CertificatePlot,
+    Grading,
+    GradingSchemeRow,
+    Inspection,
+    Plot,
+    Violation,
+)
+from services.registry.queries import get_coop, get_member
+from services.registry.tables import Coop
+from shared.auth import Principal
+from shared.clock import start_of_local_day, today_in_vietnam
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import registry as contracts
+from shared.messaging.outbox import record_event
+
+
+async def _flush_or_conflict(session: AsyncSession, key: str, **values: object) -> None:
+    """A unique constraint lost to a concurrent request becomes the same 409 the pre-check gives."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        await session.rollback()
+        raise Conflict(key, **values) from error
+
+
+# --------------------------------------------------------------------------- plots
+
+
+async def register_plot(
+    session: AsyncSession, coop_id: int, data: PlotCreate, principal: Principal, today: date | None = None
+) -> Plot:
+    principal.require_coop_write(coop_id)
+    today = today or today_in_vietnam()
+    coop = await get_coop(session, coop_id)
+    if coop.status == "dissolved":
+        raise Unprocessable("coop.not_active", coop_id=coop_id, status=coop.status)
+    member = await get_member(session, coop_id, data.member_id)
+    if member.left_on is not None and member.left_on <= today:
+        raise Unprocessable("plot.member_left", member_id=member.id, left_on=member.left_on)
+    geometry = plot_rules.check_plot_geometry(data.area_ha, data.geometry)
+    taken = await session.exec(select(Plot.id).where(Plot.planting_area_code == data.planting_area_code))
+    if taken.first() is not None:
+        raise Conflict("plot.duplicate_code", code=data.planting_area_code)
+    plot = Plot(
+        coop_id=coop_id,
+        member_id=member.id,
+        planting_area_code=data.planting_area_code,
+        area_ha=data.area_ha,
+        crop=data.crop,
+        cultivar=data.cultivar,
+        geometry_json=json.dumps(geometry, separators=(",", ":")) if geometry else None,
+    )
+    session.add(plot)
+    await _flush_or_conflict(session, "plot.duplicate_code", code=data.planting_area_code)
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.PlotRegistered(
+            plot_id=plot.id,
+            coop_id=coop_id,
+            member_id=member.id,
+            planting_area_code=plot.planting_area_code,
+            area_ha=plot.area_ha,
+            crop=plot.crop,
+            cultivar=plot.cultivar,
+            geometry=geometry,
+        ),
+        actor=principal.actor,
+    )
+    return plot
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+async def issue_certificate(
+    session: AsyncSession, coop_id: int, data: CertificateCreate, principal: Principal
+) -> tuple[Certificate, list[int]]:
+    principal.require_role("province")
+    await get_coop(session, coop_id)
+    certificate_rules.check_validity_window(data.valid_from, data.valid_to)
+    stars = certificate_rules.check_ocop(data.kind, data.ocop_stars, data.ocop_score)
+    plot_ids = sorted(set(data.plot_ids))
+    if plot_ids:
+        owners = dict((await session.exec(select(Plot.id, Plot.coop_id).where(col(Plot.id).in_(plot_ids)))).all())
+        for plot_id in plot_ids:
+            if owners.get(plot_id) != coop_id:
+                raise Unprocessable("plot.other_coop", plot_id=plot_id, coop_id=coop_id)
+    products = list(dict.fromkeys(data.products))
+    taken = await session.exec(
+        select(Certificate.id).where(
+            Certificate.kind == data.kind, Certificate.issuer == data.issuer, Certificate.code == data.code
+        )
+    )
+    duplicate = {"kind": data.kind, "code": data.code, "issuer": data.issuer}
+    if taken.first() is not None:
+        raise Conflict("certificate.duplicate", **duplicate)
+    certificate = Certificate(
+        coop_id=coop_id,
+        kind=data.kind,
+        code=data.code,
+        issuer=data.issuer,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        ocop_stars=stars,
+        ocop_score=data.ocop_score,
+        products_json=json.dumps(products, ensure_ascii=False),
+        area_ha=data.area_ha,
+    )
+    session.add(certificate)
+    await _flush_or_conflict(session, "certificate.duplicate", **duplicate)
+    session.add_all(CertificatePlot(certificate_id=certificate.id, plot_id=p) for p in plot_ids)
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.CertificateIssued(
+            certificate_id=certificate.id,
+            coop_id=coop_id,
+            kind=certificate.kind,
+            code=certificate.code,
+            issuer=certificate.issuer,
+            valid_from=certificate.valid_from,
+            valid_to=certificate.valid_to,
+            ocop_stars=stars,
+            plot_ids=plot_ids,
+            products=products,
+            area_ha=certificate.area_ha,
+        ),
+        occurred_at=start_of_local_day(certificate.valid_from),
+        actor=principal.actor,
+    )
+    return certificate, plot_ids
+
+
+async def revoke_certificate(
+    session: AsyncSession, certificate_id: int, data: RevocationCreate, principal: Principal, today: date | None = None
+) -> tuple[Certificate, list[int]]:
+    principal.require_role("province")
+    locked = await session.exec(select(Certificate).where(Certificate.id == certificate_id).with_for_update())
+    certificate = locked.first()
+    if certificate is None:
+        raise NotFound("certificate.not_found", certificate_id=certificate_id)
+    if certificate.revoked_on is not None:
+        raise Conflict("certificate.already_revoked", revoked_on=certificate.revoked_on)
+    certificate_rules.check_revocation(
+        data.revoked_on, certificate.valid_from, certificate.valid_to, None, today or today_in_vietnam()
+    )
+    certificate.revoked_on, certificate.revocation_reason = data.revoked_on, data.reason
+    session.add(certificate)
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.CertificateRevoked(
+            certificate_id=certificate.id, coop_id=certificate.coop_id, revoked_on=data.revoked_on, reason=data.reason
+        ),
+        occurred_at=start_of_local_day(data.revoked_on),
+        actor=principal.actor,
+    )
+    return certificate, (await plot_ids_of(session, [certificate_id]))[certificate_id]
+
+
+# --------------------------------------------------------------------------- grading schemes
+
+
+async def define_scheme(
+    session: AsyncSession, data: GradingSchemeCreate, principal: Principal
+) -> grading_rules.GradingScheme:
+    """A new scheme version. Schemes are never edited: gradings keep pointing at what they used."""
+    principal.require_role("province")
+    scheme = grading_rules.GradingScheme(
+        code=data.code,
+        title=data.title,
+        thresholds=tuple((m, g) for m, g in data.thresholds),
+        criteria_max=dict(data.criteria_max),
+        total_max=data.total_max,
+        min_operating_months=data.min_operating_months,
+        max_suspended_days=data.max_suspended_days,
+    )
+    grading_rules.check_scheme(scheme)
+    if data.code in grading_rules.BUILTIN_SCHEMES or await session.get(GradingSchemeRow, data.code) is not None:
+        raise Conflict("grading.scheme_exists", scheme=data.code)
+    definition = {k: v for k, v in asdict(scheme).items() if k not in ("code", "title")}
+    session.add(GradingSchemeRow(code=scheme.code, title=scheme.title, definition_json=json.dumps(definition)))
+    await _flush_or_conflict(session, "grading.scheme_exists", scheme=data.code)
+    return scheme
+
+
+# --------------------------------------------------------------------------- gradings
+
+
+async def _current_grading(session: AsyncSession, coop_id: int, year: int) -> Grading | None:
+    rows = await session.exec(
+        select(Grading)
+        .where(Grading.coop_id == coop_id, Grading.year == year)
+        .order_by(col(Grading.revision).desc())
+        .limit(1)
+    )
+    return rows.first()
+
+
+async def _grade(
+    session: AsyncSession,
+    coop: Coop,
+    year: int,
+    scheme_code: str,
+    scores: dict[str, int] | None,
+    reader: OperatingHistoryReader,
+    today: date,
+) -> dict:
+    """The grading's computed fields: scheme, scores, total and grade, or not graded with the reason."""
+    grading_rules.check_grading_year(year, coop.founded_on, today)
+    scheme = await load_scheme(session, scheme_code)
+    history = await reader(session, coop, year)
+    reason = grading_rules.not_graded_reason(year, coop.founded_on, history.suspensions, scheme, history.dissolved_on)
+    if reason is not None:
+        return {
+            "scheme": scheme.code,
+            "scores_json": None,
+            "total_score": None,
+            "grade": "not_graded",
+            "not_graded_reason": reason,
+        }
+    if scores is None:
+        raise Unprocessable("grading.scores_required", coop_id=coop.id, year=year)
+    total = grading_rules.total_score(scores, scheme)
+    return {
+        "scheme": scheme.code,
+        "scores_json": json.dumps(scores),
+        "total_score": total,
+        "grade": grading_rules.grade_for_total(total, scheme),
+        "not_graded_reason": None,
+    }
+
+
+def _record_graded(session: AsyncSession, grading: Grading, principal: Principal) -> None:
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.CoopGraded(
+            grading_id=grading.id,
+            coop_id=grading.coop_id,
+            year=grading.year,
+            scheme=grading.scheme,
+            total_score=grading.total_score,
+            grade=grading.grade,
+            not_graded_reason=grading.not_graded_reason,
+            revision=grading.revision,
+            supersedes_grading_id=grading.supersedes_id,
+        ),
+        actor=principal.actor,
+    )
+
+
+async def grade_coop(
+    session: AsyncSession,
+    coop_id: int,
+    data: GradingCreate,
+    principal: Principal,
+    reader: OperatingHistoryReader = history_from_status_rows,
+    today: date | None = None,
+) -> Grading:
+    """The first grading of a co-op for a year; a second one is 409 (use a regrade)."""
+    principal.require_role("province")
+    coop = await get_coop(session, coop_id)
+    if await _current_grading(session, coop_id, data.year) is not None:
+        raise Conflict("grading.duplicate", coop_id=coop_id, year=data.year)
+    scores = data.scores.model_dump() if data.scores else None
+    computed = await _grade(session, coop, data.year, data.scheme, scores, reader, today or today_in_vietnam())
+    grading = Grading(coop_id=coop_id, year=data.year, revision=1, note=data.note, **computed)
+    session.add(grading)
+    await _flush_or_conflict(session, "grading.duplicate", coop_id=coop_id, year=data.year)
+    _record_graded(session, grading, principal)
+    return grading
+
+
+async def regrade_coop(
+    session: AsyncSession,
+    coop_id: int,
+    year: int,
+    data: RegradeCreate,
+    principal: Principal,
+    reader: OperatingHistoryReader = history_from_status_rows,
+    today: date | None = None,
+) -> Grading:
+    """A correction: a new revision that supersedes the current one; the old one stays in the history."""
+    principal.require_role("province")
+    coop = await get_coop(session, coop_id)
+    current = await _current_grading(session, coop_id, year)
+    if current is None:
+        raise NotFound("grading.not_found", coop_id=coop_id, year=year)
+    scores = data.scores.model_dump() if data.scores else None
+    computed = await _grade(session, coop, year, data.scheme, scores, reader, today or today_in_vietnam())
+    grading = Grading(
+        coop_id=coop_id,
+        year=year,
+        revision=current.revision + 1,
+        note=data.note,
+        supersedes_id=current.id,
+        regrade_reason=data.reason,
+        **computed,
+    )
+    session.add(grading)
+    # Two regrades at once both draw the same revision; the loser is told to look again.
+    await _flush_or_conflict(session, "grading.duplicate", coop_id=coop_id, year=year)
+    _record_graded(session, grading, principal)
+    return grading
+
+
+# --------------------------------------------------------------------------- inspections
+
+
+async def record_inspection(
+    session: AsyncSession, coop_id: int, data: InspectionCreate, principal: Principal, today: date | None = None
+) -> InspectionPublic:
+    principal.require_role("province")
+    await get_coop(session, coop_id)
+    if data.inspected_on > (today or today_in_vietnam()):
+        raise Unprocessable("inspection.in_future", inspected_on=data.inspected_on)
+    for violation in data.violations:
+        if violation.correction_deadline < data.inspected_on:
+            raise Unprocessable(
+                "inspection.deadline_before", deadline=violation.correction_deadline, inspected_on=data.inspected_on
+            )
+    inspection = Inspection(
+        coop_id=coop_id,
+        inspected_on=data.inspected_on,
+        body=data.body,
+        kind=data.kind,
+        findings=data.findings,
+        commendations_json=json.dumps(data.commendations, ensure_ascii=False),
+    )
+    session.add(inspection)
+    await session.flush()
+    violations = [
+        Violation(
+            inspection_id=inspection.id,
+            coop_id=coop_id,
+            description=v.description,
+            correction_deadline=v.correction_deadline,
+        )
+        for v in data.violations
+    ]
+    session.add_all(violations)
+    await session.flush()
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.InspectionRecorded(
+            inspection_id=inspection.id,
+            coop_id=coop_id,
+            inspected_on=inspection.inspected_on,
+            body=inspection.body,
+            kind=inspection.kind,
+            violations=len(violations),
+            commended=bool(data.commendations),
+        ),
+        occurred_at=start_of_local_day(inspection.inspected_on),
+        actor=principal.actor,
+    )
+    return inspection_public(inspection, violations)
+
+
+async def resolve_violation(
+    session: AsyncSession,
+    coop_id: int,
+    inspection_id: int,
+    violation_id: int,
+    data: ResolutionCreate,
+    principal: Principal,
+    today: date | None = None,
+) -> InspectionPublic:
+    principal.require_role("province")
+    inspection = await load_inspection(session, coop_id, inspection_id)
+    locked = await session.exec(select(Violation).where(Violation.id == violation_id).with_for_update())
+    violation = locked.first()
+    if violation is None or violation.inspection_id != inspection_id:
+        raise NotFound("violation.not_found", violation_id=violation_id, inspection_id=inspection_id)
+    if violation.resolved_on is not None:
+        raise Conflict("violation.already_resolved", violation_id=violation_id, resolved_on=violation.resolved_on)
+    if not inspection.inspected_on <= data.resolved_on <= (today or today_in_vietnam()):
+        raise Unprocessable(
+            "violation.resolved_date", resolved_on=data.resolved_on, inspected_on=inspection.inspected_on
+        )
+    violation.resolved_on, violation.resolution_note = data.resolved_on, data.note
+    session.add(violation)
+    record_event(
+        session,
+        contracts.STREAM,
+        contracts.ViolationResolved(
+            inspection_id=inspection_id, violation_id=violation_id, coop_id=coop_id, resolved_on=data.resolved_on
+        ),
+        occurred_at=start_of_local_day(data.resolved_on),
+        actor=principal.actor,
+    )
+    await session.flush()
+    return inspection_public(inspection, (await violations_of(session, [inspection_id]))[inspection_id])
