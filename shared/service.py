@@ -31,7 +31,7 @@ from shared.correlation import HEADER as CORRELATION_HEADER
 from shared.correlation import current_correlation_id, new_correlation_id
 from shared.db import UnitOfWork, create_engine, session_factory, unit_of_work
 from shared.errors import NotFound, install_error_handlers
-from shared.events.envelope import Event, contract_for
+from shared.events.envelope import Event
 from shared.messaging.connection import read_range, redis_broker, redis_client
 from shared.messaging.consumer import EventHandlers, StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
@@ -84,8 +84,6 @@ class ServiceRuntime:
 
     def consume(self, stream: str, handlers: EventHandlers) -> StreamConsumer:
         """Declare that this service's group applies `handlers` to a producer's stream."""
-        if not isinstance(handlers, EventHandlers):  # TRANSITION: {event_type: handler}, until services convert
-            handlers = EventHandlers({contract_for(name, 1): handler for name, handler in handlers.items()})
         consumer = StreamConsumer(
             stream=self.settings.stream(stream),
             group=self.name,

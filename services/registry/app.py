@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.registry.api import router
-from services.registry.event_index import use_registry_sessions
 from services.registry.quality.api import QUALITY_EVENTS
 from services.registry.quality.api import router as quality_router
 from shared.events import registry as contracts
@@ -17,7 +16,6 @@ NAME = "registry"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime.build(NAME, settings or Settings(), publishes=contracts.STREAM)
-    use_registry_sessions(runtime.sessions)
     runtime.document_publications(
         contracts.STREAM,
         [

@@ -2,8 +2,8 @@
 value-chain contracts. Plain functions over a session, no HTTP here.
 
 Commands check everything before they write, then add their rows and the outbox event in
-the caller's transaction, so a refusal leaves nothing behind and publishes nothing. The
-session indexes each event for the history views (`event_index`).
+the caller's transaction, so a refusal leaves nothing behind and publishes nothing. Events go
+through `publishing.publish`, which also indexes them for the history views.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.registry.publishing import publish
 from services.registry.queries import get_coop, get_member, get_partner, get_union
 from services.registry.schemas import (
     KG,
@@ -44,15 +45,7 @@ from shared.auth import Principal
 from shared.clock import VIETNAM, start_of_local_day
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
-from shared.events.envelope import Event, EventEnvelope
-from shared.messaging.outbox import record_event
 from shared.text import search_key
-
-
-def _publish(session: AsyncSession, event: Event, *, occurred_at: datetime, actor: str) -> EventEnvelope:
-    """Outbox row, published after commit; `RegistrySession` indexes it for the history views."""
-    return record_event(session, contracts.STREAM, event, occurred_at=occurred_at, actor=actor)
-
 
 # --- organisations ---------------------------------------------------------------------------
 
@@ -108,7 +101,7 @@ async def register_coop(session: AsyncSession, data: CoopCreate, principal: Prin
         raise Conflict("coop.duplicate_code", code=data.registration_code) from None
     history, event = registration_facts(coop, principal.actor)
     session.add(history)
-    _publish(session, event, occurred_at=start_of_local_day(coop.founded_on), actor=principal.actor)
+    publish(session, event, occurred_at=start_of_local_day(coop.founded_on), actor=principal.actor)
     return coop
 
 
@@ -131,7 +124,7 @@ async def update_coop(session: AsyncSession, coop_id: int, data: CoopUpdate, pri
     coop.products_search = join_lines([search_key(p) for p in split_lines(coop.main_products)])
     session.add(coop)
     changed_on = data.changed_on or datetime.now(VIETNAM).date()
-    _publish(
+    publish(
         session,
         contracts.CoopDetailsChanged(
             coop_id=coop.id, name=coop.name, ward_code=coop.ward_code, changed_on=changed_on, changed=changed
@@ -164,7 +157,7 @@ async def change_status(
     )
     coop.status = data.status
     session.add_all([row, coop])
-    _publish(
+    publish(
         session,
         contracts.CoopStatusChanged(
             coop_id=coop_id, status=data.status, effective_on=data.effective_on, reason=data.reason
@@ -222,7 +215,7 @@ async def add_member(session: AsyncSession, coop_id: int, data: MemberCreate, pr
         await session.flush()
     except IntegrityError:  # the same ID number added by a concurrent request since the check above
         raise Conflict("member.duplicate_id_number", coop_id=coop_id) from None
-    _publish(session, member_joined(member), occurred_at=start_of_local_day(member.joined_on), actor=principal.actor)
+    publish(session, member_joined(member), occurred_at=start_of_local_day(member.joined_on), actor=principal.actor)
     return member
 
 
@@ -237,7 +230,7 @@ async def leave_member(
         raise Unprocessable("member.left_before_joined", on=data.left_on, joined=member.joined_on)
     member.left_on, member.left_reason = data.left_on, data.reason
     session.add(member)
-    _publish(
+    publish(
         session,
         contracts.MemberLeft(member_id=member_id, coop_id=coop_id, left_on=data.left_on),
         occurred_at=start_of_local_day(data.left_on),
@@ -278,7 +271,7 @@ async def add_union_member(
     row = UnionMembership(union_id=union_id, coop_id=coop.id, joined_on=data.joined_on)
     session.add(row)
     await session.flush()
-    _publish(
+    publish(
         session,
         contracts.UnionMemberAdded(union_id=union_id, coop_id=coop.id, joined_on=data.joined_on),
         occurred_at=start_of_local_day(data.joined_on),
@@ -307,7 +300,7 @@ async def remove_union_member(
         raise Unprocessable("union.left_before_joined", on=data.left_on, joined=row.joined_on)
     row.left_on = data.left_on
     session.add(row)
-    _publish(
+    publish(
         session,
         contracts.UnionMemberRemoved(union_id=union_id, coop_id=coop_id, left_on=data.left_on),
         occurred_at=start_of_local_day(data.left_on),
@@ -331,9 +324,8 @@ async def register_partner(session: AsyncSession, data: PartnerCreate, principal
     )
     session.add(partner)
     await session.flush()
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.PartnerRegistered(
             partner_id=partner.id, name=partner.name, kind=partner.kind, ward_code=partner.ward_code
         ),
@@ -361,7 +353,7 @@ async def sign_contract(
     )
     session.add(contract)
     await session.flush()
-    _publish(
+    publish(
         session,
         contracts.ChainContractSigned(
             contract_id=contract.id,

@@ -8,16 +8,15 @@ and a message in the caller's language. A file with any error imports nothing, u
 caller asks `accept_valid_rows`, which imports the valid rows only.
 
 Importing writes the same rows and publishes the same events as the API, one event per row,
-in the caller's transaction. Rows go in with multi-row INSERTs (Core, so they bypass the ORM's
-flush hooks: the history index rows are written here too); events go to the outbox only (no
-Redis round trip here: the relay publishes after commit). Template: docs/registry-import.md.
+in the caller's transaction. Rows go in with multi-row INSERTs; events go through
+`publishing.publish_many`, the bulk form of the API's `publish` (outbox rows plus their history
+index rows; no Redis round trip here: the relay publishes after commit). Template: docs/registry-import.md.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -32,16 +31,15 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registry.commands import new_coop, registration_facts
+from services.registry.publishing import publish_many
 from services.registry.schemas import CoopCreate, ImportKind, ImportReport, MemberCreate, RowError
-from services.registry.tables import Coop, CoopEvent, CoopStatusHistory, Member
+from services.registry.tables import Coop, CoopStatusHistory, Member
 from shared.auth import Principal
 from shared.clock import start_of_local_day
-from shared.correlation import current_correlation_id
 from shared.errors import Conflict, Unprocessable
 from shared.events import registry as contracts
-from shared.events.envelope import Event, EventEnvelope
 from shared.i18n import Language, translate
-from shared.messaging.outbox import OutboxMessage
+from shared.messaging.outbox import PendingEvent
 from shared.text import search_key
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -537,21 +535,6 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
 # --- writing in bulk -------------------------------------------------------------------------
 
 
-def _outbox_row(event: Event, occurred_at: datetime, actor: str) -> dict[str, Any]:
-    """The row `record_event` would add, as a plain dict for a multi-row INSERT."""
-    envelope = EventEnvelope.wrap(
-        event, occurred_at=occurred_at, actor=actor, correlation_id=current_correlation_id.get()
-    )
-    return {
-        "event_id": str(envelope.event_id),
-        "stream": contracts.STREAM,
-        "event_type": envelope.event_type,
-        "fields_json": json.dumps(envelope.to_fields(), ensure_ascii=False),
-        "created_at": envelope.recorded_at,
-        "published_at": None,
-    }
-
-
 async def _insert_with_ids(session: AsyncSession, table, rows: list[dict[str, Any]]) -> list[int]:
     """INSERT the rows in multi-row batches; returns their ids in row order.
 
@@ -599,17 +582,14 @@ def _row_of(model: SQLModel, table) -> dict[str, Any]:
 async def _insert_coops(session: AsyncSession, valid: list[CoopCreate], actor: str) -> int:
     coops = [new_coop(data) for data in valid]  # 600 rows: the API's own constructor is cheap enough
     ids = await _insert_with_ids(session, Coop.__table__, [_row_of(coop, Coop.__table__) for coop in coops])
-    histories, links, outbox = [], [], []
+    histories, events = [], []
     for coop, coop_id in zip(coops, ids):
         coop.id = coop_id
         history, event = registration_facts(coop, actor)
         histories.append(_row_of(history, CoopStatusHistory.__table__))
-        row = _outbox_row(event, start_of_local_day(coop.founded_on), actor)
-        outbox.append(row)
-        links.append({"event_id": row["event_id"], "coop_id": coop_id})  # what RegistrySession would index
+        events.append(PendingEvent(event, start_of_local_day(coop.founded_on), actor))
     await _insert_plain(session, CoopStatusHistory.__table__, histories)
-    await _insert_plain(session, OutboxMessage.__table__, outbox)
-    await _insert_plain(session, CoopEvent.__table__, links)
+    await publish_many(session, events)
     return len(coops)
 
 
@@ -634,19 +614,20 @@ async def _insert_members(session: AsyncSession, valid: list[tuple[int, MemberCr
         for coop_id, data in valid
     ]
     ids = await _insert_with_ids(session, Member.__table__, rows)
-    links, outbox = [], []
-    for row, member_id in zip(rows, ids):
-        event = contracts.MemberJoined(
-            member_id=member_id,
-            coop_id=row["coop_id"],
-            name=row["name"],
-            kind=row["kind"],
-            membership=row["membership"],
-            joined_on=row["joined_on"],
+    events = [
+        PendingEvent(
+            contracts.MemberJoined(
+                member_id=member_id,
+                coop_id=row["coop_id"],
+                name=row["name"],
+                kind=row["kind"],
+                membership=row["membership"],
+                joined_on=row["joined_on"],
+            ),
+            start_of_local_day(row["joined_on"]),
+            actor,
         )
-        entry = _outbox_row(event, start_of_local_day(row["joined_on"]), actor)
-        outbox.append(entry)
-        links.append({"event_id": entry["event_id"], "coop_id": row["coop_id"]})  # what RegistrySession would index
-    await _insert_plain(session, OutboxMessage.__table__, outbox)
-    await _insert_plain(session, CoopEvent.__table__, links)
+        for row, member_id in zip(rows, ids)
+    ]
+    await publish_many(session, events)
     return len(rows)

@@ -1,7 +1,7 @@
 """Registry reads: organisations, members, unions, partners and contracts, their searches and
 their history views. Plain functions over a session; no HTTP here, and nothing written.
 
-The history views read back the outbox through the indexes `event_index` keeps.
+The history views read back the outbox through the indexes `publishing` writes with each event.
 """
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ from services.supplychain.tables import (
 )
 from shared.clock import utcnow
 from shared.events import registry as registry_contracts
-from shared.messaging.consumer import ConsumedEvent, Handler
+from shared.messaging.consumer import ConsumedEvent, EventHandlers
 
 
-async def on_coop_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.CoopRegistered = event.envelope.contract()
+async def on_coop_registered(session: AsyncSession, event: ConsumedEvent[registry_contracts.CoopRegistered]) -> None:
+    fact = event.event
     coop = await session.get(KnownCoop, fact.coop_id)
     if coop is None:
         coop = KnownCoop(
@@ -41,8 +41,10 @@ async def on_coop_registered(session: AsyncSession, event: ConsumedEvent) -> Non
     session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.founded_on))
 
 
-async def on_coop_status_changed(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.CoopStatusChanged = event.envelope.contract()
+async def on_coop_status_changed(
+    session: AsyncSession, event: ConsumedEvent[registry_contracts.CoopStatusChanged]
+) -> None:
+    fact = event.event
     coop = await session.get(KnownCoop, fact.coop_id)
     if coop is None:
         # The stream is ordered, so registration came first; a gap means lost history: retry,
@@ -53,8 +55,8 @@ async def on_coop_status_changed(session: AsyncSession, event: ConsumedEvent) ->
     session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.effective_on))
 
 
-async def on_member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.MemberJoined = event.envelope.contract()
+async def on_member_joined(session: AsyncSession, event: ConsumedEvent[registry_contracts.MemberJoined]) -> None:
+    fact = event.event
     member = await session.get(KnownMember, fact.member_id)
     fields = fact.model_dump(include={"coop_id", "name", "kind", "membership", "joined_on"})
     if member is None:
@@ -66,8 +68,8 @@ async def on_member_joined(session: AsyncSession, event: ConsumedEvent) -> None:
     session.add(member)
 
 
-async def on_member_left(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.MemberLeft = event.envelope.contract()
+async def on_member_left(session: AsyncSession, event: ConsumedEvent[registry_contracts.MemberLeft]) -> None:
+    fact = event.event
     member = await session.get(KnownMember, fact.member_id)
     if member is None:
         raise LookupError(f"member {fact.member_id} left, but this replica never saw them join")
@@ -75,16 +77,18 @@ async def on_member_left(session: AsyncSession, event: ConsumedEvent) -> None:
     session.add(member)
 
 
-async def on_plot_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.PlotRegistered = event.envelope.contract()
+async def on_plot_registered(session: AsyncSession, event: ConsumedEvent[registry_contracts.PlotRegistered]) -> None:
+    fact = event.event
     plot = await session.get(KnownPlot, fact.plot_id) or KnownPlot(id=fact.plot_id)
     plot.coop_id, plot.member_id, plot.planting_area_code = fact.coop_id, fact.member_id, fact.planting_area_code
     plot.area_ha, plot.crop, plot.updated_at = fact.area_ha, fact.crop, utcnow()
     session.add(plot)
 
 
-async def on_certificate_issued(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.CertificateIssued = event.envelope.contract()
+async def on_certificate_issued(
+    session: AsyncSession, event: ConsumedEvent[registry_contracts.CertificateIssued]
+) -> None:
+    fact = event.event
     certificate = await session.get(KnownCertificate, fact.certificate_id) or KnownCertificate(id=fact.certificate_id)
     for name in ("coop_id", "kind", "code", "issuer", "valid_from", "valid_to", "ocop_stars"):
         setattr(certificate, name, getattr(fact, name))
@@ -93,8 +97,10 @@ async def on_certificate_issued(session: AsyncSession, event: ConsumedEvent) -> 
     session.add(certificate)
 
 
-async def on_certificate_revoked(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.CertificateRevoked = event.envelope.contract()
+async def on_certificate_revoked(
+    session: AsyncSession, event: ConsumedEvent[registry_contracts.CertificateRevoked]
+) -> None:
+    fact = event.event
     certificate = await session.get(KnownCertificate, fact.certificate_id)
     if certificate is None:
         raise LookupError(f"certificate {fact.certificate_id} revoked, but this replica never saw it issued")
@@ -102,20 +108,24 @@ async def on_certificate_revoked(session: AsyncSession, event: ConsumedEvent) ->
     session.add(certificate)
 
 
-async def on_partner_registered(session: AsyncSession, event: ConsumedEvent) -> None:
-    fact: registry_contracts.PartnerRegistered = event.envelope.contract()
+async def on_partner_registered(
+    session: AsyncSession, event: ConsumedEvent[registry_contracts.PartnerRegistered]
+) -> None:
+    fact = event.event
     partner = await session.get(KnownPartner, fact.partner_id) or KnownPartner(id=fact.partner_id, learnt_from="event")
     partner.name, partner.kind, partner.ward_code, partner.updated_at = fact.name, fact.kind, fact.ward_code, utcnow()
     session.add(partner)
 
 
-REGISTRY_HANDLERS: dict[str, Handler] = {
-    registry_contracts.CoopRegistered.event_type: on_coop_registered,
-    registry_contracts.CoopStatusChanged.event_type: on_coop_status_changed,
-    registry_contracts.MemberJoined.event_type: on_member_joined,
-    registry_contracts.MemberLeft.event_type: on_member_left,
-    registry_contracts.PlotRegistered.event_type: on_plot_registered,
-    registry_contracts.CertificateIssued.event_type: on_certificate_issued,
-    registry_contracts.CertificateRevoked.event_type: on_certificate_revoked,
-    registry_contracts.PartnerRegistered.event_type: on_partner_registered,
-}
+REGISTRY_HANDLERS = EventHandlers(
+    {
+        registry_contracts.CoopRegistered: on_coop_registered,
+        registry_contracts.CoopStatusChanged: on_coop_status_changed,
+        registry_contracts.MemberJoined: on_member_joined,
+        registry_contracts.MemberLeft: on_member_left,
+        registry_contracts.PlotRegistered: on_plot_registered,
+        registry_contracts.CertificateIssued: on_certificate_issued,
+        registry_contracts.CertificateRevoked: on_certificate_revoked,
+        registry_contracts.PartnerRegistered: on_partner_registered,
+    }
+)

@@ -30,7 +30,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import unit_of_work
-from shared.events.envelope import Event, EventEnvelope, contract_for
+from shared.events.envelope import Event, EventEnvelope
 from shared.messaging.connection import RawFields, ensure_group
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,6 @@ async def apply_once(
     The one place that decides "exactly once in effect": live consumption, dead-letter replay
     and reporting's rebuild all come through here. The caller checks `handlers.handles()`.
     """
-    if not isinstance(handlers, EventHandlers):  # TRANSITION: a bare handler, until services are converted
-        contract = contract_for(envelope.event_type, envelope.version)
-        handlers = EventHandlers({contract: handlers})
     if await session.get(InboxEntry, (group, str(envelope.event_id))):
         return False
     session.add(

@@ -473,19 +473,18 @@ async def test_writes_need_a_token_and_the_right_scope(registry_app_factory, red
 
 
 async def test_history_lists_events_recorded_by_any_registry_handler(registry_app_factory):
-    """Plots, certificates, gradings... record their events with plain `record_event`: the
-    registry's sessions index them by organisation, so they appear in its history too."""
+    """Plots, certificates, gradings... record their events through `publishing.publish`, which
+    indexes them by organisation, so they appear in its history too."""
+    from services.registry.publishing import publish
     from shared.events import registry as contracts
-    from shared.messaging.outbox import record_event
 
     app = await registry_app_factory()
     async with running_app(app) as client:
         coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
         other = (await client.post("/coops", json={**COOP, "registration_code": "TN-2"}, headers=bearer())).json()
         async with app.state.runtime.sessions() as session:
-            record_event(
+            publish(
                 session,
-                contracts.STREAM,
                 contracts.CoopGraded(
                     grading_id=7, coop_id=coop["id"], year=2024, scheme="TT01/2020", total_score=82, grade="tot"
                 ),
@@ -497,3 +496,4 @@ async def test_history_lists_events_recorded_by_any_registry_handler(registry_ap
         assert [e["event_type"] for e in (await client.get(f"/coops/{other['id']}/history")).json()["events"]] == [
             "registry.coop_registered"
         ]
+

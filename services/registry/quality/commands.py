@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.registry.publishing import publish
 from services.registry.quality import certificate_rules, grading_rules, plot_rules
 from services.registry.quality.queries import (
     OperatingHistoryReader,
@@ -53,7 +54,6 @@ from shared.auth import Principal
 from shared.clock import start_of_local_day, today_in_vietnam
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
-from shared.messaging.outbox import record_event
 
 
 async def _flush_or_conflict(session: AsyncSession, key: str, **values: object) -> None:
@@ -94,9 +94,8 @@ async def register_plot(
     )
     session.add(plot)
     await _flush_or_conflict(session, "plot.duplicate_code", code=data.planting_area_code)
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.PlotRegistered(
             plot_id=plot.id,
             coop_id=coop_id,
@@ -152,9 +151,8 @@ async def issue_certificate(
     session.add(certificate)
     await _flush_or_conflict(session, "certificate.duplicate", **duplicate)
     session.add_all(CertificatePlot(certificate_id=certificate.id, plot_id=p) for p in plot_ids)
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.CertificateIssued(
             certificate_id=certificate.id,
             coop_id=coop_id,
@@ -189,9 +187,8 @@ async def revoke_certificate(
     )
     certificate.revoked_on, certificate.revocation_reason = data.revoked_on, data.reason
     session.add(certificate)
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.CertificateRevoked(
             certificate_id=certificate.id, coop_id=certificate.coop_id, revoked_on=data.revoked_on, reason=data.reason
         ),
@@ -275,9 +272,8 @@ async def _grade(
 
 
 def _record_graded(session: AsyncSession, grading: Grading, principal: Principal) -> None:
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.CoopGraded(
             grading_id=grading.id,
             coop_id=grading.coop_id,
@@ -384,9 +380,8 @@ async def record_inspection(
     ]
     session.add_all(violations)
     await session.flush()
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.InspectionRecorded(
             inspection_id=inspection.id,
             coop_id=coop_id,
@@ -425,9 +420,8 @@ async def resolve_violation(
         )
     violation.resolved_on, violation.resolution_note = data.resolved_on, data.note
     session.add(violation)
-    record_event(
+    publish(
         session,
-        contracts.STREAM,
         contracts.ViolationResolved(
             inspection_id=inspection_id, violation_id=violation_id, coop_id=coop_id, resolved_on=data.resolved_on
         ),
