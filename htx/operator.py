@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -35,12 +36,12 @@ def service_url_env_var(service: str) -> str:
     return f"HTX_{service.upper()}_URL"
 
 
-def database_url(service: str, data_dir: Path, environ: dict[str, str] | None = None) -> str:
+def database_url(service: str, data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get(database_env_var(service)) or sqlite_url(Path(data_dir) / f"{service}.db")
 
 
-def load_or_create_secret(data_dir: Path, environ: dict[str, str] | None = None) -> str:
+def load_or_create_secret(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """`HTX_SECRET_KEY`, else a random secret kept in `<data-dir>/secret` so tokens survive restarts."""
     environ = os.environ if environ is None else environ
     if environ.get("HTX_SECRET_KEY"):
@@ -56,7 +57,7 @@ def load_or_create_secret(data_dir: Path, environ: dict[str, str] | None = None)
     return secret
 
 
-def read_secret(data_dir: Path, environ: dict[str, str] | None = None) -> str:
+def read_secret(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """Like `load_or_create_secret`, but never invents one (a token signed with a new secret is useless)."""
     environ = os.environ if environ is None else environ
     if environ.get("HTX_SECRET_KEY"):
@@ -114,7 +115,7 @@ class RuntimeInfo:
         (Path(data_dir) / RUNTIME_FILE).unlink(missing_ok=True)
 
 
-def redis_url(data_dir: Path, environ: dict[str, str] | None = None) -> str:
+def redis_url(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     for name in ("HTX_REDIS_URL", "REDIS_URL"):
         if environ.get(name):
@@ -125,7 +126,7 @@ def redis_url(data_dir: Path, environ: dict[str, str] | None = None) -> str:
     return "redis://127.0.0.1:6379/0"
 
 
-def service_url(service: str, data_dir: Path, environ: dict[str, str] | None = None) -> str:
+def service_url(service: str, data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     if environ.get(service_url_env_var(service)):
         return environ[service_url_env_var(service)].rstrip("/")
@@ -135,7 +136,7 @@ def service_url(service: str, data_dir: Path, environ: dict[str, str] | None = N
     return f"http://{LOCALHOST}:{DEFAULT_PORTS[service]}"
 
 
-def stream_prefix(environ: dict[str, str] | None = None) -> str:
+def stream_prefix(environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     return environ.get("HTX_STREAM_PREFIX", "")
 

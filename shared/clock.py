@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -32,7 +33,10 @@ class FutureDateError(ValueError):
         self.values = {"value": value.isoformat()}
 
 
-def not_in_future(value: date | None) -> date | None:
+OptionalDate = TypeVar("OptionalDate", bound=date | None)
+
+
+def not_in_future(value: OptionalDate) -> OptionalDate:
     """Validator for dates of facts: today at the latest."""
     if value is not None and value > today_in_vietnam():
         raise FutureDateError(value)

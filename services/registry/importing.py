@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from fastapi import UploadFile
 from pydantic import BaseModel, ValidationError
@@ -405,6 +405,7 @@ async def run_import(
     language: Language = "vi",
 ) -> ImportReport:
     header, rows = read_table(filename, content)
+    valid: list[CoopCreate] | list[tuple[int, MemberCreate]]
     if kind == "coops":
         sheet = _Sheet(header, COOP_COLUMNS, COOP_REQUIRED, language)
         valid = await _check_coops(session, sheet, rows) if not sheet.errors else []
@@ -507,10 +508,11 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
     first_row_of: dict[tuple[int, str], int] = {}
     valid = []
     for number, code, data in parsed:
-        coop = coops.get(code)
-        if coop is None:
+        found = coops.get(code)
+        if found is None:
             sheet.error(number, "coop_registration_code", "import.unknown_coop", code=code)
             continue
+        coop = found
         if coop.status == "dissolved":
             sheet.error(number, "coop_registration_code", "coop.not_active", coop_id=coop.id, status=coop.status)
             continue
@@ -528,7 +530,7 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
                 sheet.error(number, "id_number", "import.duplicate_in_file", row=first_row_of[key])
                 continue
             first_row_of[key] = number
-        valid.append((coop.id, data))
+        valid.append((cast(int, coop.id), data))  # a loaded row always has its id
     return valid
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import pydantic
 from fastapi.exceptions import RequestValidationError
@@ -37,8 +37,8 @@ def _clean_list(values: list[str]) -> list[str]:
     return seen
 
 
-Name = pydantic.constr(min_length=2, max_length=255, strip_whitespace=True)
-Phone = pydantic.constr(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")
+Name = Annotated[str, pydantic.StringConstraints(min_length=2, max_length=255, strip_whitespace=True)]
+Phone = Annotated[str, pydantic.StringConstraints(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")]
 
 
 # --- wards -----------------------------------------------------------------------------------
@@ -72,6 +72,10 @@ class CoopContact(BaseModel):
 
 class _CoopWards(CoopContact):
     """The ward rules `CoopCreate` and `CoopUpdate` share; each declares its own ward fields."""
+
+    if TYPE_CHECKING:  # declared by each subclass, with its own defaults and descriptions
+        ward_code: str | None
+        legacy_ward_code: str | None
 
     @field_validator("ward_code", "legacy_ward_code", check_fields=False)
     @classmethod

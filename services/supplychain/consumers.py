@@ -79,22 +79,31 @@ async def on_member_left(session: AsyncSession, event: ConsumedEvent[registry_co
 
 async def on_plot_registered(session: AsyncSession, event: ConsumedEvent[registry_contracts.PlotRegistered]) -> None:
     fact = event.event
-    plot = await session.get(KnownPlot, fact.plot_id) or KnownPlot(id=fact.plot_id)
-    plot.coop_id, plot.member_id, plot.planting_area_code = fact.coop_id, fact.member_id, fact.planting_area_code
-    plot.area_ha, plot.crop, plot.updated_at = fact.area_ha, fact.crop, utcnow()
-    session.add(plot)
+    values = {
+        **fact.model_dump(include={"coop_id", "member_id", "planting_area_code", "area_ha", "crop"}),
+        "updated_at": utcnow(),
+    }
+    plot = await session.get(KnownPlot, fact.plot_id)
+    session.add(plot.sqlmodel_update(values) if plot else KnownPlot(id=fact.plot_id, **values))
 
 
 async def on_certificate_issued(
     session: AsyncSession, event: ConsumedEvent[registry_contracts.CertificateIssued]
 ) -> None:
     fact = event.event
-    certificate = await session.get(KnownCertificate, fact.certificate_id) or KnownCertificate(id=fact.certificate_id)
-    for name in ("coop_id", "kind", "code", "issuer", "valid_from", "valid_to", "ocop_stars"):
-        setattr(certificate, name, getattr(fact, name))
-    certificate.plot_ids, certificate.products = list(fact.plot_ids), list(fact.products)
-    certificate.updated_at = utcnow()
-    session.add(certificate)
+    values = {
+        **{
+            name: getattr(fact, name)
+            for name in ("coop_id", "kind", "code", "issuer", "valid_from", "valid_to", "ocop_stars")
+        },
+        "plot_ids": list(fact.plot_ids),
+        "products": list(fact.products),
+        "updated_at": utcnow(),
+    }
+    certificate = await session.get(KnownCertificate, fact.certificate_id)
+    session.add(
+        certificate.sqlmodel_update(values) if certificate else KnownCertificate(id=fact.certificate_id, **values)
+    )
 
 
 async def on_certificate_revoked(
@@ -112,9 +121,11 @@ async def on_partner_registered(
     session: AsyncSession, event: ConsumedEvent[registry_contracts.PartnerRegistered]
 ) -> None:
     fact = event.event
-    partner = await session.get(KnownPartner, fact.partner_id) or KnownPartner(id=fact.partner_id, learnt_from="event")
-    partner.name, partner.kind, partner.ward_code, partner.updated_at = fact.name, fact.kind, fact.ward_code, utcnow()
-    session.add(partner)
+    values = {**fact.model_dump(include={"name", "kind", "ward_code"}), "updated_at": utcnow()}
+    partner = await session.get(KnownPartner, fact.partner_id)
+    session.add(
+        partner.sqlmodel_update(values) if partner else KnownPartner(id=fact.partner_id, learnt_from="event", **values)
+    )
 
 
 REGISTRY_HANDLERS = EventHandlers(

@@ -36,7 +36,7 @@ def below_minimum_since(memberships: Sequence[Membership], minimum: int, founded
     changes = sorted(
         {founded_on, *(m.joined_on for m in memberships), *(m.left_on for m in memberships if m.left_on is not None)}
     )
-    since = founded_on
+    since: date | None = founded_on
     for change in changes:
         if change > day:
             break

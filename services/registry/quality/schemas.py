@@ -326,7 +326,7 @@ def inspection_public(inspection: Inspection, violations: list[Violation]) -> In
         kind=inspection.kind,
         findings=inspection.findings,
         commendations=json.loads(inspection.commendations_json),
-        violations=[_violation_public(v) for v in sorted(violations, key=lambda v: v.id)],
+        violations=[_violation_public(v) for v in sorted(violations, key=lambda v: v.id or 0)],
     )
 
 
