@@ -68,7 +68,6 @@ router = APIRouter(tags=["registry"])
 )
 async def register_coop(data: CoopCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await commands.register_coop(uow.session, data, principal)
-    await uow.commit()
     return coop_public(coop, private=True)
 
 
@@ -107,7 +106,6 @@ async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincip
 )
 async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await commands.update_coop(uow.session, coop_id, data, principal)
-    await uow.commit()
     return coop_public(coop, private=True)
 
 
@@ -121,7 +119,6 @@ async def change_status(
     coop_id: int, data: StatusChange, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> StatusHistoryPublic:
     row = await commands.change_status(uow.session, coop_id, data, principal)
-    await uow.commit()
     return StatusHistoryPublic.model_validate(row, from_attributes=True)
 
 
@@ -146,7 +143,6 @@ async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
 )
 async def add_member(coop_id: int, data: MemberCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> MemberPrivate:
     member = await commands.add_member(uow.session, coop_id, data, principal)
-    await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
 
@@ -201,7 +197,6 @@ async def leave_member(
     coop_id: int, member_id: int, data: MemberLeave, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> MemberPrivate:
     member = await commands.leave_member(uow.session, coop_id, member_id, data, principal)
-    await uow.commit()
     return MemberPrivate.model_validate(member, from_attributes=True)
 
 
@@ -220,7 +215,6 @@ async def add_union_member(
     union_id: int, data: UnionMemberAdd, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> UnionMembershipPublic:
     row = await commands.add_union_member(uow.session, union_id, data, principal)
-    await uow.commit()
     return union_membership_public(row, (await queries.get_coop(uow.session, row.coop_id)).name)
 
 
@@ -233,7 +227,6 @@ async def remove_union_member(
     union_id: int, coop_id: int, data: UnionMemberRemove, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> UnionMembershipPublic:
     row = await commands.remove_union_member(uow.session, union_id, coop_id, data, principal)
-    await uow.commit()
     return union_membership_public(row, (await queries.get_coop(uow.session, coop_id)).name)
 
 
@@ -261,7 +254,6 @@ async def union_members(
 )
 async def register_partner(data: PartnerCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PartnerPublic:
     partner = await commands.register_partner(uow.session, data, principal)
-    await uow.commit()
     return partner_public(partner)
 
 
@@ -310,7 +302,6 @@ async def sign_contract(
     coop_id: int, data: ContractCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> ContractPublic:
     contract = await commands.sign_contract(uow.session, coop_id, data, principal)
-    await uow.commit()
     return contract
 
 

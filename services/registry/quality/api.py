@@ -81,7 +81,6 @@ WardQuery = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune
 async def register_plot(coop_id: int, data: PlotCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PlotPublic:
     """GeoJSON [longitude, latitude] in WGS 84, kept to 6 decimals; 4 ha and above need a Polygon."""
     plot = await commands.register_plot(uow.session, coop_id, data, principal)
-    await uow.commit()
     return plot_public(plot)
 
 
@@ -121,7 +120,6 @@ async def issue_certificate(
 ) -> CertificatePublic:
     """OCOP: give `ocop_stars` (3-5) or `ocop_score` (3★ 50-69, 4★ 70-89, 5★ 90-100), or both if they agree."""
     certificate, plot_ids = await commands.issue_certificate(uow.session, coop_id, data, principal)
-    await uow.commit()
     return certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
@@ -135,7 +133,6 @@ async def revoke_certificate(
 ) -> CertificatePublic:
     """From `revoked_on` on, the certificate is no longer valid."""
     certificate, plot_ids = await commands.revoke_certificate(uow.session, certificate_id, data, principal)
-    await uow.commit()
     return certificate_public(certificate, plot_ids, today_in_vietnam())
 
 
@@ -204,7 +201,6 @@ async def list_schemes(session: SessionDep) -> list[GradingSchemePublic]:
 )
 async def define_scheme(data: GradingSchemeCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> GradingSchemePublic:
     scheme = await commands.define_scheme(uow.session, data, principal)
-    await uow.commit()
     return scheme_public(scheme)
 
 
@@ -220,7 +216,6 @@ async def grade_coop(
     """One grading per co-op and year (409 on a second one: send a regrade). A co-op that operated
     under 12 months of the year, or was suspended more than 3 months of it, is recorded as not graded."""
     grading = await commands.grade_coop(uow.session, coop_id, data, principal, history)
-    await uow.commit()
     return grading_public(grading, current=True)
 
 
@@ -240,7 +235,6 @@ async def regrade_coop(
 ) -> GradingPublic:
     """A new revision supersedes the current one; the history keeps both."""
     grading = await commands.regrade_coop(uow.session, coop_id, year, data, principal, history)
-    await uow.commit()
     return grading_public(grading, current=True)
 
 
@@ -266,7 +260,6 @@ async def record_inspection(
     coop_id: int, data: InspectionCreate, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> InspectionPublic:
     inspection = await commands.record_inspection(uow.session, coop_id, data, principal)
-    await uow.commit()
     return inspection
 
 
@@ -304,7 +297,6 @@ async def resolve_violation(
     principal: PrincipalDep,
 ) -> InspectionPublic:
     inspection = await commands.resolve_violation(uow.session, coop_id, inspection_id, violation_id, data, principal)
-    await uow.commit()
     return inspection
 
 
