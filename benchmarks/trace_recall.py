@@ -94,7 +94,7 @@ def build_chain(chain: int, ids: Ids, rows: dict[str, list[dict]]) -> None:
                 "id": ids("lot_event"),
                 "lot_id": lot_id,
                 "kind": kind,
-                "quantity_delta_kg": delta,
+                "quantity_delta": delta,
                 "occurred_on": on,
                 "sale_id": None,
                 "event_id": event_id,

@@ -7,6 +7,7 @@ members as other services see them) and the lookup. Each service keeps its own t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Request
@@ -114,5 +115,23 @@ def page_language_of(request: Request) -> Language:
     return "en" if request.query_params.get("lang") == "en" else "vi"
 
 
+@dataclass(frozen=True)
+class Localized:
+    """A value that reads differently per language inside a message (a unit, say).
+
+    `str()` gives `code`, which is what the machine-readable `params` of a refusal show.
+    """
+
+    code: str
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
 def translate(key: str, language: Language, **values: object) -> str:
-    return MESSAGES[key][language].format(**values)
+    shown = {
+        name: getattr(value, language) if isinstance(value, Localized) else value for name, value in values.items()
+    }
+    return MESSAGES[key][language].format(**shown)

@@ -52,12 +52,6 @@ def _registry(runtime: RuntimeDep) -> RegistryClient:
 RegistryDep = Annotated[RegistryClient, Depends(_registry)]
 
 
-async def _run(uow, registry: RegistryClient, command, principal) -> ChainResult:
-    result = await commands.apply_command(uow.session, registry, command, principal)
-    await uow.commit()
-    return result
-
-
 # --- chain commands -----------------------------------------------------------------------------
 
 
@@ -74,7 +68,7 @@ async def record_harvest(
 
     Without `lot_code` the lot gets `TH-<coop id>-<yyyymmdd>-<n>`.
     """
-    result = await _run(uow, registry, data, principal)
+    result = await commands.apply_command(uow.session, registry, data, principal)
     return await queries.get_lot(uow.session, result.lot_codes[0])
 
 
@@ -88,7 +82,7 @@ async def record_purchase(
     data: PurchaseCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> ChainResult:
     """Never more than the lot's harvest in total; the household must be a member on the purchase date."""
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.post(
@@ -102,7 +96,7 @@ async def record_processing(
 ) -> ChainResult:
     """Outside the output product's yield range (fresh leaf → `chè khô` 0.18–0.25 by default) the batch is
     flagged (`yield_flagged`); more kg out than in, for a drying step, is refused."""
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.post(
@@ -114,7 +108,7 @@ async def record_processing(
 async def record_grading(
     data: GradingCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> ChainResult:
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.post(
@@ -127,13 +121,12 @@ async def record_packing(
     data: PackingCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> ChainResult:
     """The packed lot counts pieces (`unit="pcs"`); each unit's serial is `<lot code>-0001`..."""
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.put("/yield-rules/{product}", summary="Set the plausible yield range of processing into a product (province)")
 async def set_yield_rule(product: str, data: YieldRuleSet, uow: UnitOfWorkDep, principal: PrincipalDep) -> dict:
     rule = await transformations.set_yield_rule(uow.session, product, data, principal)
-    await uow.commit()
     return {
         "output_product": rule.output_product,
         "min_ratio": rule.min_ratio,
@@ -151,7 +144,7 @@ async def set_yield_rule(product: str, data: YieldRuleSet, uow: UnitOfWorkDep, p
 async def record_shipment(
     data: ShipmentCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> ChainResult:
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.post(
@@ -163,7 +156,7 @@ async def record_shipment(
 async def record_receipt(
     data: ReceiptCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> ChainResult:
-    return await _run(uow, registry, data, principal)
+    return await commands.apply_command(uow.session, registry, data, principal)
 
 
 @router.post(
@@ -176,7 +169,7 @@ async def record_sale(
     data: SaleCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> SalePrivate:
     """Amount is quantity x price rounded half up to whole VND."""
-    result = await _run(uow, registry, data, principal)
+    result = await commands.apply_command(uow.session, registry, data, principal)
     return await queries.sale_private(uow.session, result.id, data.lot_code, result.event_id)
 
 
@@ -192,7 +185,6 @@ async def record_batch(
     """Each command has a `type`: harvest, purchase, processing, grading, packing, shipment, receipt, sale.
     A refusal names the failing command's position in `detail.params.command`; nothing is written."""
     results = await commands.apply_batch(uow.session, registry, data.commands, principal)
-    await uow.commit()
     return BatchResult(results=results)
 
 
@@ -207,9 +199,7 @@ async def record_correction(
 ) -> CorrectionResult:
     """Nothing is edited: the wrong fact stays in the history, marked corrected, and its quantities are
     cancelled by correction events; `corrective` is any chain command (with its `type`)."""
-    result = await corrections.record_correction(uow.session, registry, data, principal)
-    await uow.commit()
-    return result
+    return await corrections.record_correction(uow.session, registry, data, principal)
 
 
 # --- reads ---------------------------------------------------------------------------------------

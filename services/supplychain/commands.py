@@ -136,7 +136,7 @@ async def record_purchase(
     earlier = (await session.exec(select(Purchase).where(Purchase.lot_id == lot.id))).all()
     corrected = await corrected_event_ids(session, [p.event_id for p in earlier])
     bought = sum((p.quantity_kg for p in earlier if p.event_id not in corrected), Decimal("0.000"))
-    if bought + data.quantity_kg > lot.harvested_quantity_kg:
+    if bought + data.quantity_kg > (lot.harvested_quantity_kg or Decimal(0)):
         raise Conflict(
             "purchase.exceeds_harvest",
             lot_code=lot.code,
@@ -334,49 +334,55 @@ async def record_sale(
     buyer_partner_id = data.buyer_partner_id
     if data.shipment_id is None:
         [(lot, quantity)] = await take_from_lots(
-            session, coop.id, [LotTake(lot_code=data.lot_code, quantity=data.quantity_kg, unit=data.unit)], data.sold_on
+            session, coop.id, [LotTake(lot_code=data.lot_code, quantity=data.quantity, unit=data.unit)], data.sold_on
         )
         delta = -quantity
     else:
         shipment, lines = await _live_shipment(session, data.shipment_id)
         lot = await find_lot(session, data.lot_code, for_update=True)
-        check_own_unit_date(lot, coop.id, data.unit, data.quantity_kg, max(data.sold_on, lot.created_on))
+        check_own_unit_date(lot, coop.id, data.unit, data.quantity, max(data.sold_on, lot.created_on))
         if shipment.coop_id != coop.id:
             raise NotFound("shipment.not_found", shipment_id=shipment.id)
         if data.sold_on < shipment.shipped_on:
-            raise Unprocessable("lot.before_creation", on=data.sold_on, lot_code=lot.code, created=shipment.shipped_on)
+            raise Unprocessable(
+                "sale.before_shipment",
+                on=data.sold_on,
+                lot_code=lot.code,
+                shipment_id=shipment.id,
+                shipped=shipment.shipped_on,
+            )
         if buyer_partner_id is not None and buyer_partner_id != shipment.partner_id:
             raise Unprocessable("sale.other_buyer", shipment_id=shipment.id, partner_id=shipment.partner_id)
         buyer_partner_id = shipment.partner_id
         shipped = sum((q for line_lot, q in lines if line_lot.id == lot.id), Decimal("0.000"))
         invoiced_rows = (
             await session.exec(
-                select(Sale.quantity_kg, LotEvent.event_id)
+                select(Sale.quantity, LotEvent.event_id)
                 .join(LotEvent, col(LotEvent.sale_id) == col(Sale.id))
                 .where(Sale.shipment_id == shipment.id, Sale.lot_id == lot.id)
             )
         ).all()
         corrected = await corrected_event_ids(session, [e for _, e in invoiced_rows])
         invoiced = sum((q for q, e in invoiced_rows if e not in corrected), Decimal("0.000"))
-        if invoiced + data.quantity_kg > shipped:
+        if invoiced + data.quantity > shipped:
             raise Conflict(
                 "sale.exceeds_shipment",
                 lot_code=lot.code,
                 shipment_id=shipment.id,
                 shipped=shipped,
                 invoiced=invoiced,
-                requested=data.quantity_kg,
+                requested=data.quantity,
             )
-        quantity, delta = data.quantity_kg, Decimal("0.000")  # the goods left the lot when shipped
+        quantity, delta = data.quantity, Decimal("0.000")  # the goods left the lot when shipped
 
-    amount = lots.sale_amount_vnd(quantity, data.price_per_kg_vnd)
+    amount = lots.sale_amount_vnd(quantity, data.unit_price_vnd)
     sale = Sale(
         lot_id=lot.id,
         coop_id=coop.id,
         buyer_name=data.buyer_name,
         buyer_partner_id=buyer_partner_id,
-        quantity_kg=quantity,
-        price_per_kg_vnd=data.price_per_kg_vnd,
+        quantity=quantity,
+        unit_price_vnd=data.unit_price_vnd,
         amount_vnd=amount,
         sold_on=data.sold_on,
         invoice_number=data.invoice_number,
@@ -399,18 +405,19 @@ async def record_sale(
             coop_id=coop.id,
             buyer_name=sale.buyer_name,
             buyer_partner_id=buyer_partner_id,
+            # The contract counts kilograms even for packs: net weight, and the price per kg it works out to.
             quantity_kg=kg,
             price_per_kg_vnd=(
                 int((Decimal(amount) / kg).quantize(Decimal(1), rounding=ROUND_HALF_UP))
                 if pieces
-                else data.price_per_kg_vnd
+                else data.unit_price_vnd
             ),
             amount_vnd=amount,
             sold_on=data.sold_on,
             invoice_number=data.invoice_number,
             unit=lot.unit,
             quantity_units=int(quantity) if pieces else None,
-            price_per_unit_vnd=data.price_per_kg_vnd if pieces else None,
+            price_per_unit_vnd=data.unit_price_vnd if pieces else None,
             shipment_id=data.shipment_id,
         ),
         epcis_events=lambda event_id: [

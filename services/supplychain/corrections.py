@@ -47,7 +47,7 @@ async def record_correction(
     await _refuse_live_dependants(session, fact)
     declared_on = data.declared_on or utcnow().astimezone(VIETNAM).date()
     if declared_on < fact.occurred_on:
-        raise Unprocessable("lot.before_creation", on=declared_on, lot_code=fact.kind, created=fact.occurred_on)
+        raise Unprocessable("correction.before_fact", on=declared_on, event_id=fact.event_id, occurred=fact.occurred_on)
 
     # The declaration goes in first, so the corrective command already sees the wrong fact as gone
     # (a corrective purchase of the same lot, for one); its published id is known at the end.
@@ -64,7 +64,7 @@ async def record_correction(
         await session.exec(select(LotEvent).where(LotEvent.event_id == fact.event_id, LotEvent.kind != "corrected"))
     ).all()
     add_lot_events(
-        session, [(e.lot_id, "corrected", -e.quantity_delta_kg) for e in wrong], declared_on, fact.event_id, principal
+        session, [(e.lot_id, "corrected", -e.quantity_delta) for e in wrong], declared_on, fact.event_id, principal
     )
     await session.flush()
     corrective = await apply_command(session, registry, data.corrective, principal) if data.corrective else None

@@ -46,13 +46,14 @@ def next_sequence(existing_codes: Iterable[str], coop_id: int, day: date, step: 
 
 
 def quantity_held(deltas: Iterable[Decimal]) -> Decimal:
-    """What a lot holds: the sum of its events' signed quantity changes, in kg."""
+    """What a lot holds: the sum of its events' signed quantity changes, in the lot's unit."""
     return sum(deltas, Decimal("0.000")).quantize(Decimal("0.001"))
 
 
-def sale_amount_vnd(quantity_kg: Decimal, price_per_kg_vnd: int) -> int:
-    """Whole VND, rounded half up (0.5 đồng goes up, as on a paper invoice)."""
-    return int((quantity_kg * price_per_kg_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def sale_amount_vnd(quantity: Decimal, unit_price_vnd: int) -> int:
+    """Quantity times unit price (kg x price per kg, or pieces x price per piece) in whole VND,
+    rounded half up (0.5 đồng goes up, as on a paper invoice)."""
+    return int((quantity * unit_price_vnd).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def was_member_on(joined_on: date, left_on: date | None, day: date) -> bool:

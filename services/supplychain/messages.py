@@ -106,8 +106,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Lot {lot_code} already exists.",
     },
     "lot.insufficient": {
-        "vi": "Lô {lot_code} chỉ còn {available} kg, không thể xuất {requested} kg.",
-        "en": "Lot {lot_code} holds only {available} kg; cannot take {requested} kg.",
+        "vi": "Lô {lot_code} chỉ còn {available} {unit}, không thể xuất {requested} {unit}.",
+        "en": "Lot {lot_code} holds only {available} {unit}; cannot take {requested} {unit}.",
     },
     "lot.other_coop": {
         "vi": "Lô {lot_code} không thuộc HTX {coop_id}.",
@@ -188,6 +188,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sale.exceeds_shipment": {
         "vi": "Chuyến hàng {shipment_id} chở {shipped} của lô {lot_code}, đã lập hoá đơn {invoiced}; không thể bán thêm {requested}.",
         "en": "Shipment {shipment_id} carried {shipped} of lot {lot_code} and {invoiced} is invoiced; cannot sell {requested} more.",
+    },
+    "sale.before_shipment": {
+        "vi": "Ngày bán {on} trước ngày gửi chuyến hàng {shipment_id} ({shipped}); không thể lập hoá đơn lô {lot_code} cho hàng chưa gửi.",
+        "en": "Sold on {on}, before shipment {shipment_id} left ({shipped}); lot {lot_code} cannot be invoiced before it is shipped.",
+    },
+    "correction.before_fact": {
+        "vi": "Ngày khai báo đính chính {on} trước ngày xảy ra sự kiện {event_id} ({occurred}).",
+        "en": "The correction is declared on {on}, before event {event_id} took place ({occurred}).",
     },
     "correction.unknown_event": {
         "vi": "Không có sự kiện chuỗi {event_id} để đính chính.",

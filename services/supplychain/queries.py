@@ -82,7 +82,7 @@ async def holdings(session: AsyncSession, lot_ids: Iterable[int]) -> dict[int, D
     """What each lot holds now, in its unit (summed in Python: SQLite has no exact decimals)."""
     ids = list(lot_ids)
     events = await lot_events(session, ids)
-    return {lot_id: lots.quantity_held(e.quantity_delta_kg for e in events.get(lot_id, [])) for lot_id in ids}
+    return {lot_id: lots.quantity_held(e.quantity_delta for e in events.get(lot_id, [])) for lot_id in ids}
 
 
 async def corrected_event_ids(session: AsyncSession, event_ids: Iterable[str] | None = None) -> set[str]:
@@ -126,7 +126,7 @@ async def get_lot(session: AsyncSession, code: str) -> LotPublic:
     batch = await session.get(Transformation, lot.transformation_id) if lot.transformation_id else None
     return LotPublic(
         **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity"}),
-        quantity_kg=lots.quantity_held(e.quantity_delta_kg for e in events),
+        quantity=lots.quantity_held(e.quantity_delta for e in events),
         batch_id=batch.batch_id if batch else None,
         step=batch.step if batch else "harvest",
         yield_ratio=batch.yield_ratio if batch and batch.step == "processing" else None,
@@ -134,7 +134,7 @@ async def get_lot(session: AsyncSession, code: str) -> LotPublic:
         events=[
             LotEventPublic(
                 kind=e.kind,
-                quantity_delta_kg=e.quantity_delta_kg,
+                quantity_delta=e.quantity_delta,
                 occurred_on=e.occurred_on,
                 recorded_at=e.recorded_at,
                 sale_id=e.sale_id,
@@ -154,7 +154,10 @@ async def resolve(session: AsyncSession, code: str) -> tuple[Lot, str | None]:
     unit = (await session.exec(select(PackUnit).where(PackUnit.serial == code))).first()
     if unit is None:
         raise NotFound("lot.not_found", lot_code=code)
-    return await session.get(Lot, unit.lot_id), code
+    lot = await session.get(Lot, unit.lot_id)
+    if lot is None:  # a unit always belongs to a lot (foreign key); kept for the type checker's sake
+        raise NotFound("lot.not_found", lot_code=code)
+    return lot, code
 
 
 # --- payables and sales ----------------------------------------------------------------------------
@@ -205,7 +208,10 @@ async def payables(
 async def sale_private(session: AsyncSession, sale_id: int, lot_code: str, event_id: str | None = None) -> SalePrivate:
     """A sale as the selling co-op and the province see it, prices included."""
     sale = await session.get(Sale, sale_id)
-    return SalePrivate.model_validate({**sale.model_dump(), "lot_code": lot_code, "event_id": event_id})
+    lot = await session.get(Lot, sale.lot_id)
+    return SalePrivate.model_validate(
+        {**sale.model_dump(), "lot_code": lot_code, "unit": lot.unit, "event_id": event_id}
+    )
 
 
 # --- a buyer's view ------------------------------------------------------------------------------
@@ -312,7 +318,7 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
     ).all()
     sales = (
         await session.exec(
-            select(Sale.id, Sale.quantity_kg, Sale.amount_vnd, Lot.unit, Lot.net_kg_per_unit)
+            select(Sale.id, Sale.quantity, Sale.amount_vnd, Lot.unit, Lot.net_kg_per_unit)
             .join(Lot, col(Lot.id) == col(Sale.lot_id))
             .where(Sale.sold_on >= date_from, Sale.sold_on <= date_to)
         )

@@ -30,7 +30,11 @@ from shared.clock import start_of_local_day
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import supplychain as contracts
 from shared.events.envelope import Event
+from shared.i18n import Localized
 from shared.messaging.outbox import record_event
+
+# A lot's unit as a reader sees it in a refusal.
+UNITS = {"kg": Localized("kg", vi="kg", en="kg"), "pcs": Localized("pcs", vi="sản phẩm", en="pieces")}
 
 # --- the registry replica, with the registry's API as fallback ---------------------------------
 
@@ -141,7 +145,9 @@ async def take_from_lots(
     held = await holdings(session, [lot.id for lot, _ in taken])
     for lot, quantity in taken:
         if quantity > held[lot.id]:
-            raise Conflict("lot.insufficient", lot_code=lot.code, available=held[lot.id], requested=quantity)
+            raise Conflict(
+                "lot.insufficient", lot_code=lot.code, available=held[lot.id], requested=quantity, unit=UNITS[lot.unit]
+            )
     return taken
 
 
@@ -214,7 +220,7 @@ def add_lot_events(
         LotEvent(
             lot_id=lot_id,
             kind=kind,
-            quantity_delta_kg=delta,
+            quantity_delta=delta,
             occurred_on=on,
             event_id=event_id,
             sale_id=sale_id,

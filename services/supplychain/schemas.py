@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, computed_field, field_validator
 
 from shared.clock import not_in_future
 from shared.events.registry import CoopStatus, MemberKind, Membership
@@ -213,10 +213,12 @@ class ReceiptCreate(_Command):
 
 
 class SaleCreate(_Command):
-    """A co-op selling (part of) one of its lots; `quantity_kg` is in the lot's unit (pieces for packs).
+    """A co-op selling (part of) one of its lots: `quantity` in the lot's unit, at `unit_price_vnd` per kg or piece.
 
     With `shipment_id` the sale invoices goods already shipped to that buyer: the lot does not
-    lose them a second time.
+    lose them a second time. `quantity_kg` and `price_per_kg_vnd`, the names of older clients,
+    are still accepted for `quantity` and `unit_price_vnd` (deprecated: for a packed lot they
+    were pieces and price per piece all along); a body may not give both.
     """
 
     type: Literal["sale"] = "sale"
@@ -224,9 +226,17 @@ class SaleCreate(_Command):
     lot_code: LotCode
     buyer_name: str = pydantic.Field(min_length=2, max_length=255)
     buyer_partner_id: int | None = None
-    quantity_kg: Kilograms
+    quantity: Quantity = pydantic.Field(
+        validation_alias=AliasChoices("quantity", "quantity_kg"),
+        description="In the lot's unit: kg, or whole pieces for a packed lot (deprecated alias: quantity_kg)",
+    )
     unit: Unit = "kg"
-    price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**12, description="Per kg, or per piece for packs")
+    unit_price_vnd: int = pydantic.Field(
+        gt=0,
+        le=10**12,
+        validation_alias=AliasChoices("unit_price_vnd", "price_per_kg_vnd"),
+        description="Per kg, or per piece for a packed lot (deprecated alias: price_per_kg_vnd)",
+    )
     sold_on: date
     invoice_number: str = pydantic.Field(min_length=1, max_length=50)
     shipment_id: int | None = None
@@ -274,6 +284,9 @@ class YieldRuleSet(_Command):
 
 # --- answers ------------------------------------------------------------------------------
 
+# Answers still carry the old `..._kg` names of fields in the lot's unit, for older clients.
+_DEPRECATED = "Deprecated: the same as `{name}`, in the lot's unit (pieces for a packed lot) despite its name"
+
 
 class ChainResult(BaseModel):
     """What an accepted chain command made: its event id (for corrections) and the lots it touched."""
@@ -307,13 +320,24 @@ class SalePrivate(BaseModel):
     coop_id: int
     buyer_name: str
     buyer_partner_id: int | None
-    quantity_kg: Decimal
-    price_per_kg_vnd: int
+    quantity: Decimal = pydantic.Field(description="In the lot's unit")
+    unit: Unit
+    unit_price_vnd: int = pydantic.Field(description="Per kg, or per piece for a packed lot")
     amount_vnd: int
     sold_on: date
     invoice_number: str
     shipment_id: int | None = None
     event_id: str | None = None
+
+    @computed_field(description=_DEPRECATED.format(name="quantity"), json_schema_extra={"deprecated": True})
+    @property
+    def quantity_kg(self) -> Decimal:
+        return self.quantity
+
+    @computed_field(description=_DEPRECATED.format(name="unit_price_vnd"), json_schema_extra={"deprecated": True})
+    @property
+    def price_per_kg_vnd(self) -> int:
+        return self.unit_price_vnd
 
 
 class Payable(BaseModel):
@@ -329,12 +353,17 @@ class Payable(BaseModel):
 
 class LotEventPublic(BaseModel):
     kind: LotEventKind
-    quantity_delta_kg: Decimal
+    quantity_delta: Decimal = pydantic.Field(description="+ in, - out, in the lot's unit")
     occurred_on: date
     recorded_at: datetime
     sale_id: int | None
     event_id: str
     corrected: bool = False
+
+    @computed_field(description=_DEPRECATED.format(name="quantity_delta"), json_schema_extra={"deprecated": True})
+    @property
+    def quantity_delta_kg(self) -> Decimal:
+        return self.quantity_delta
 
 
 class LotPublic(BaseModel):
@@ -349,7 +378,7 @@ class LotPublic(BaseModel):
     net_kg_per_unit: Decimal | None
     created_on: date
     harvested_quantity_kg: Decimal | None
-    quantity_kg: Decimal = pydantic.Field(description="What the lot holds now, in its unit")
+    quantity: Decimal = pydantic.Field(description="What the lot holds now, in its unit")
     harvested_on: date | None
     harvest_round: int | None
     plot_code: str | None
@@ -359,6 +388,11 @@ class LotPublic(BaseModel):
     yield_ratio: Decimal | None = None
     yield_flagged: bool = False
     events: list[LotEventPublic]
+
+    @computed_field(description=_DEPRECATED.format(name="quantity"), json_schema_extra={"deprecated": True})
+    @property
+    def quantity_kg(self) -> Decimal:
+        return self.quantity
 
 
 class TraceCertificate(BaseModel):

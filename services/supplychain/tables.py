@@ -11,9 +11,11 @@ Two families:
   each kind of fact (`purchase`, `transformation` + inputs, `pack_unit`, `shipment` + lines
   + receipts, `sale`), `yield_rule`, `chain_event` (every accepted fact with its EPCIS
   events) and `correction` (error declarations). The quantity a lot holds is the sum of its
-  events' `quantity_delta_kg`, in the lot's unit.
+  events' `quantity_delta`, in the lot's unit.
 
-Kilograms are NUMERIC(12, 3) and travel as `Decimal`; money is whole VND in BIGINT.
+Quantities are NUMERIC(12, 3) and travel as `Decimal`: a column named `..._kg` holds
+kilograms, a plain `quantity` is in its lot's `unit` (kilograms, or pieces for a packed lot).
+Money is whole VND in BIGINT.
 The EPCIS event store's tables are `epcis.tables`.
 """
 
@@ -181,7 +183,10 @@ class ChainEvent(SQLModel, table=True):
 
 
 class Purchase(SQLModel, table=True):
-    """The co-op bought (part of) a household's harvest lot: what it owes the household."""
+    """The co-op bought (part of) a household's harvest lot: what it owes the household.
+
+    Harvest lots always count kilograms, so here `quantity_kg` and `price_per_kg_vnd` mean what they say.
+    """
 
     __tablename__ = "purchase"
 
@@ -290,8 +295,9 @@ class ShipmentReceipt(SQLModel, table=True):
 class Sale(SQLModel, table=True):
     """The commercial side of a sale event: buyer, price, invoice.
 
-    `quantity_kg` is in the lot's unit (pieces for a packed lot); `shipment_id` names the
-    shipment whose goods this invoices (they left the lot when shipped).
+    `quantity` is in the lot's unit and `unit_price_vnd` is per kilogram or per piece
+    accordingly; `shipment_id` names the shipment whose goods this invoices (they left the
+    lot when shipped).
     """
 
     __tablename__ = "sale"
@@ -301,8 +307,8 @@ class Sale(SQLModel, table=True):
     coop_id: int = Field(index=True)
     buyer_name: str = Field(max_length=255)
     buyer_partner_id: int | None = Field(default=None, index=True)
-    quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
-    price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    quantity: Decimal = Field(max_digits=12, decimal_places=3, description="In the lot's unit")
+    unit_price_vnd: int = Field(sa_column=Column(BigInteger, nullable=False), description="Per kg, or per piece")
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     sold_on: date
     invoice_number: str = Field(max_length=50)
@@ -323,7 +329,7 @@ class LotEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     lot_id: int = Field(foreign_key="lot.id", index=True)
     kind: str = Field(max_length=30)
-    quantity_delta_kg: Decimal = Field(max_digits=12, decimal_places=3, description="+ in, - out (lot's unit)")
+    quantity_delta: Decimal = Field(max_digits=12, decimal_places=3, description="+ in, - out (lot's unit)")
     occurred_on: date
     sale_id: int | None = Field(default=None, foreign_key="sale.id")
     event_id: str = Field(max_length=36, index=True, description="The integration event published for the fact")

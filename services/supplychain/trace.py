@@ -276,7 +276,7 @@ async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) ->
                 TraceQuantity(
                     lot_code=walk.lots[line.lot_id].code, quantity=line.quantity, unit=walk.lots[line.lot_id].unit
                 )
-                for line in sorted(by_shipment[s.id], key=lambda shipped: shipped.id)
+                for line in sorted(by_shipment[s.id], key=lambda shipped: shipped.id or 0)
             ],
         )
         for s in sorted(shipments.values(), key=lambda s: (s.shipped_on, s.id))
@@ -291,7 +291,7 @@ async def _sales(session: AsyncSession, walk: _Walk, corrected: set[str]) -> lis
         TraceSale(
             lot_code=walk.lots[s.lot_id].code,
             buyer_name=s.buyer_name,
-            quantity=s.quantity_kg,
+            quantity=s.quantity,
             unit=walk.lots[s.lot_id].unit,
             sold_on=s.sold_on,
         )
@@ -407,13 +407,13 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
             kind, status = f"{kind} (correction)", "correction"
         else:
             status = "corrected" if event.event_id in corrected else "valid"
-        quantity = event.quantity_delta_kg
+        quantity = event.quantity_delta
         if event.kind == "purchased" and event.event_id in purchases:
             quantity = purchases[event.event_id].quantity_kg
         elif event.kind == "received" and event.event_id in receipts:
             quantity = received.get((receipts[event.event_id].shipment_id, event.lot_id), quantity)
         elif event.kind == "sold" and event.sale_id in sales and quantity == 0:  # invoiced after shipping
-            quantity = sales[event.sale_id].quantity_kg
+            quantity = sales[event.sale_id].quantity
         rows.append(
             {
                 "event_type": kind,

@@ -77,6 +77,20 @@ def processing(inputs, outputs, on="2025-06-05", batch=None):
     return body
 
 
+def packing_hop():
+    """20 kg of CK into lot HOP: 40 packs of 0.5 kg, on 06-06."""
+    return {
+        "type": "packing",
+        "coop_id": COOP,
+        "transformed_on": "2025-06-06",
+        "lot_code": "HOP",
+        "product": "Chè hộp",
+        "units": 40,
+        "net_kg_per_unit": "0.5",
+        "inputs": [{"lot_code": "CK", "quantity": "20"}],
+    }
+
+
 async def test_every_invariant_violation_is_refused_and_writes_nothing(supplychain_app_factory, redis, stream_prefix):
     app = await supplychain_app_factory(registry_http=not_found_registry())
     coop = bearer("coop", coop_id=COOP)
@@ -91,16 +105,7 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(supplycha
                     harvest("B", kg="100"),
                     harvest("X", member_id=20, coop_id=OTHER_COOP),
                     processing([("A", "200")], [("CK", "44")], batch="ME-1"),
-                    {
-                        "type": "packing",
-                        "coop_id": COOP,
-                        "transformed_on": "2025-06-06",
-                        "lot_code": "HOP",
-                        "product": "Chè hộp",
-                        "units": 40,
-                        "net_kg_per_unit": "0.5",
-                        "inputs": [{"lot_code": "CK", "quantity": "20"}],
-                    },
+                    packing_hop(),
                     {
                         "type": "shipment",
                         "coop_id": COOP,
@@ -115,6 +120,19 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(supplycha
         )
         assert setup.status_code == 201, setup.text
         shipment_id = setup.json()["results"][-1]["id"]
+        harvest_a = setup.json()["results"][0]["event_id"]
+        # HOP was packed on 06-06 and shipped on 06-07: invoicing that shipment on 06-06 is too early.
+        early_invoice = {
+            "coop_id": COOP,
+            "lot_code": "HOP",
+            "quantity": "1",
+            "unit": "pcs",
+            "shipment_id": shipment_id,
+            "buyer_name": "Công ty Trà",
+            "unit_price_vnd": 100_000,
+            "sold_on": "2025-06-06",
+            "invoice_number": "HD-8",
+        }
         before = await table_counts(app, redis, stream_prefix)
         assert before["lot"] == 5 and before["stream"] == 6
 
@@ -287,6 +305,8 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(supplycha
                 422,
                 "sale.other_buyer",
             ),
+            ("/sales", early_invoice, coop, 422, "sale.before_shipment"),
+            ("/corrections", {"event_id": harvest_a, "declared_on": "2025-05-31"}, coop, 422, "correction.before_fact"),
             # A batch is all or nothing: the first two commands are fine, the third is not.
             (
                 "/batch",
@@ -310,6 +330,19 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(supplycha
             assert answer.json()["detail"]["message"]
         batch = await client.post("/batch", headers=coop, json=refusals[-2][1])
         assert batch.json()["detail"]["params"]["command"] == "2"
+        # A sale before its shipment is told so, not that the lot did not exist yet.
+        messages = [
+            (await client.post("/sales", json=early_invoice, headers={**coop, "Accept-Language": language})).json()[
+                "detail"
+            ]["message"]
+            for language in ("vi", "en")
+        ]
+        assert messages == [
+            f"Ngày bán 2025-06-06 trước ngày gửi chuyến hàng {shipment_id} (2025-06-07); "
+            "không thể lập hoá đơn lô HOP cho hàng chưa gửi.",
+            f"Sold on 2025-06-06, before shipment {shipment_id} left (2025-06-07); "
+            "lot HOP cannot be invoiced before it is shipped.",
+        ]
         assert await table_counts(app, redis, stream_prefix) == before
 
         # The yield rule is data: the province may change it, then the same batch is no longer flagged.
@@ -470,3 +503,59 @@ async def _typed(redis, stream_prefix, event_type, n):
     entries = [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in raw]
     entries = [e for e in entries if e["event_type"] == event_type]
     return entries if len(entries) >= n else None
+
+
+async def test_a_sale_of_packs_counts_pieces_and_publishes_kilograms(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    coop = bearer("coop", coop_id=COOP)
+    async with running_app(app) as client:
+        await _seed(redis, stream_prefix)
+        made = await client.post(
+            "/batch",
+            headers=coop,
+            json={"commands": [harvest("A"), processing([("A", "200")], [("CK", "44")]), packing_hop()]},
+        )
+        assert made.status_code == 201, made.text
+
+        sold = await client.post(
+            "/sales",
+            headers=coop,
+            json={
+                "coop_id": COOP,
+                "lot_code": "HOP",
+                "quantity": "12",
+                "unit": "pcs",
+                "unit_price_vnd": 60_000,
+                "buyer_name": "Công ty Trà",
+                "sold_on": "2025-06-07",
+                "invoice_number": "HD-1",
+            },
+        )
+        assert sold.status_code == 201, sold.text
+        answer = sold.json()
+        assert (answer["quantity"], answer["unit"], answer["unit_price_vnd"], answer["amount_vnd"]) == (
+            "12.000",
+            "pcs",
+            60_000,
+            720_000,
+        )
+        assert answer["quantity_kg"] == "12.000"  # deprecated, kept for older clients: pieces, as it always was
+        assert answer["price_per_kg_vnd"] == 60_000  # deprecated, kept for older clients: per piece, as it always was
+        lot = (await client.get("/lots/HOP")).json()
+        assert (lot["quantity"], lot["quantity_kg"]) == ("28.000", "28.000")
+        assert [(e["kind"], e["quantity_delta"], e["quantity_delta_kg"]) for e in lot["events"]] == [
+            ("produced", "40.000", "40.000"),
+            ("sold", "-12.000", "-12.000"),
+        ]
+
+        # The event contract counts kilograms: 12 packs of 0.5 kg are 6 kg, at 120 000 VND a kg.
+        [event] = await wait_until(
+            lambda: _typed(redis, stream_prefix, "supplychain.lot_sold", 1), message="LotSold published"
+        )
+        payload = json.loads(event["payload"])
+        assert (payload["quantity_kg"], payload["price_per_kg_vnd"], payload["amount_vnd"]) == (
+            "6.000",
+            120_000,
+            720_000,
+        )
+        assert (payload["unit"], payload["quantity_units"], payload["price_per_unit_vnd"]) == ("pcs", 12, 60_000)

@@ -94,7 +94,7 @@ def test_sale_input_rules():
         "sold_on": "2025-06-02",
         "invoice_number": "HD-001",
     }
-    assert SaleCreate.model_validate(base).price_per_kg_vnd == 15000
+    assert SaleCreate.model_validate(base).unit_price_vnd == 15000
     for bad in (
         {"price_per_kg_vnd": 0},
         {"price_per_kg_vnd": 1.5},
@@ -104,3 +104,26 @@ def test_sale_input_rules():
     ):
         with pytest.raises(ValidationError):
             SaleCreate.model_validate({**base, **bad})
+
+
+def test_a_sale_takes_the_honest_names_and_still_the_old_ones():
+    base = {
+        "coop_id": 1,
+        "lot_code": "DG-1-20250606-1",
+        "buyer_name": "Công ty Chè Việt",
+        "unit": "pcs",
+        "sold_on": "2025-06-07",
+        "invoice_number": "HD-002",
+    }
+    honest = SaleCreate.model_validate({**base, "quantity": "12", "unit_price_vnd": 60_000})
+    old = SaleCreate.model_validate({**base, "quantity_kg": "12", "price_per_kg_vnd": 60_000})
+    assert honest == old
+    assert (honest.quantity, honest.unit, honest.unit_price_vnd) == (Decimal("12.000"), "pcs", 60_000)
+    # One value per field: a body naming both the new and the deprecated name is refused.
+    for both in ({"quantity": "12", "quantity_kg": "12"}, {"unit_price_vnd": 60_000, "price_per_kg_vnd": 60_000}):
+        with pytest.raises(ValidationError):
+            SaleCreate.model_validate({**base, "quantity": "12", "unit_price_vnd": 60_000, **both})
+    # The schema clients read names the honest fields.
+    properties = SaleCreate.model_json_schema()["properties"]
+    assert {"quantity", "unit_price_vnd"} <= set(properties) and "quantity_kg" not in properties
+    assert "deprecated alias: quantity_kg" in properties["quantity"]["description"]

@@ -165,14 +165,14 @@ async def capture(
     try:
         job = await capturing.capture_document(
             uow.session, document, actor=principal.actor, error_behaviour=error_behaviour, language=language
-        )  # type: ignore[arg-type]
-        await uow.commit()
+        )
+        await uow.commit()  # here, not at the end of the route: a concurrent duplicate must be caught
     except IntegrityError:
         # Another capture stored one of these eventIDs between our check and our commit.
         await uow.session.rollback()
         job = capturing.failed_job(
             principal.actor, capturing.capture_problem("epcis.concurrent_duplicate", language), error_behaviour
-        )  # type: ignore[arg-type]
+        )
         uow.session.add(job)
         await uow.commit()
     return Response(status_code=202, headers={**VERSION_HEADERS, "Location": f"/epcis/capture/{job.id}"})

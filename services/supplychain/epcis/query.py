@@ -235,9 +235,10 @@ class EventQuery:
             "GE_recordTime": (EpcisEvent.record_time, True),
             "LT_recordTime": (EpcisEvent.record_time, False),
         }
-        for name, (column, lower) in bounds.items():
+        for name, (time_column, lower) in bounds.items():
             if name in self.times:
-                where.append(col(column) >= self.times[name] if lower else col(column) < self.times[name])
+                bound = self.times[name]
+                where.append(col(time_column) >= bound if lower else col(time_column) < bound)
         for name, (fields, patterns) in IDENTIFIER_PARAMETERS.items():
             if name in self.lists:
                 where.append(_names_identifier(fields, self.lists[name], patterns))
@@ -377,7 +378,7 @@ def _after(key, value: str | None, last_id: int, descending: bool):
     if key is None:
         return col(EpcisEvent.id) > last_id
     try:
-        boundary = datetime.fromisoformat(value)  # type: ignore[arg-type]
+        boundary = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise QueryParameterError("nextPageToken", "token") from None
     if descending:
