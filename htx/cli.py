@@ -97,6 +97,16 @@ def up(
     data_dir: DataDir = Path("data"),
     host: Annotated[str, typer.Option(help="Interface the services listen on")] = "127.0.0.1",
     timeout: Annotated[float, typer.Option(help="Seconds to wait for all services to be healthy")] = 90.0,
+    registry_port: Annotated[int | None, typer.Option(envvar="HTX_REGISTRY_PORT", help="Default: 8001 if free")] = None,
+    supplychain_port: Annotated[
+        int | None, typer.Option(envvar="HTX_SUPPLYCHAIN_PORT", help="Default: 8002 if free")
+    ] = None,
+    reporting_port: Annotated[
+        int | None, typer.Option(envvar="HTX_REPORTING_PORT", help="Default: 8003 if free")
+    ] = None,
+    redis_port: Annotated[
+        int, typer.Option(envvar="HTX_REDIS_PORT", help="The embedded Redis's port (another if taken)")
+    ] = DEFAULT_REDIS_PORT,
 ) -> None:
     """Start Redis (unless REDIS_URL is set), migrate, start the three services; Ctrl-C stops them all."""
     data_dir = data_dir.resolve()
@@ -132,8 +142,9 @@ def up(
             secret_key=secret,
             env=env,
             redis_url=external_redis,
-            redis_port=DEFAULT_REDIS_PORT,
+            redis_port=redis_port,
             host=host,
+            ports={"registry": registry_port, "supplychain": supplychain_port, "reporting": reporting_port},
             services=services,
             stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""),
         )
@@ -202,10 +213,7 @@ def _print_summary(
         echo(f"               log {process.log_path}")
     if report is not None:
         echo("")
-        echo(
-            f"Demo data: co-ops created {report.coops_created or '-'}; already there {report.coops_skipped or '-'}; "
-            f"{report.members} members, {len(report.lot_codes)} lots, {report.sales} sales"
-        )
+        echo(f"Demo data: {report.summary()}")
         for warning in report.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
         if report.lot_codes and "supplychain" in platform.processes:

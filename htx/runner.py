@@ -398,7 +398,7 @@ class Platform:
         redis_url: str | None = None,
         redis_port: int = DEFAULT_REDIS_PORT,
         host: str = LOCALHOST,
-        ports: Mapping[str, int] | None = None,
+        ports: Mapping[str, int | None] | None = None,  # None: the default port, or a free one
         services: tuple[str, ...] = SERVICES,
         stream_prefix: str = "",
     ) -> None:

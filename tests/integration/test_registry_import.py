@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 from openpyxl import Workbook
 
@@ -214,3 +215,17 @@ async def test_import_refusals(registry_app_factory, redis, stream_prefix):
         semicolons = await _upload(client, "/imports/coops", "a.csv", _csv(COOP_HEADER, GOOD_COOPS[:1], ";"))
         assert semicolons.status_code == 201 and semicolons.json()["imported"] == 1
         assert await redis.xlen(f"{stream_prefix}registry.events") <= 1
+
+
+async def test_the_sample_files_in_docs_import_cleanly(registry_app_factory):
+    """docs/registry-import.md points newcomers at these files: they must import as they are."""
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    async with running_app(await registry_app_factory()) as client:
+        coops = await _upload(client, "/imports/coops", "htx.csv", (examples / "htx.csv").read_bytes())
+        members = await _upload(
+            client, "/imports/members", "thanh_vien.csv", (examples / "thanh_vien.csv").read_bytes()
+        )
+        assert (coops.status_code, coops.json()["imported"], coops.json()["errors"]) == (201, 3, [])
+        assert (members.status_code, members.json()["imported"], members.json()["errors"]) == (201, 3, [])
+        found = (await client.get("/coops", params={"q": "khe coc"})).json()["items"]
+        assert [coop["name"] for coop in found] == ["HTX Chè Khe Cốc"]

@@ -173,34 +173,124 @@ def test_demo_sales_fit_their_lots():
             assert harvest.harvested_on <= sale.sold_on <= today
 
 
-class FakeServices:
-    """Registry and supplychain answering like the real routes, in memory."""
+def test_demo_chain_fits_its_lots():
+    """Every lot holds 0 kg or more after the demo's purchases, processing, sales and shipments."""
+    today = date.today()
+    for coop in demo.DATASET:
+        held = {h.lot_code: h.quantity_kg for h in coop.harvests}
+        assert len(held) == len(coop.harvests)
+        for purchase in coop.purchases:
+            harvest = coop.harvests[purchase.harvest]
+            assert Decimal(0) < purchase.quantity_kg <= harvest.quantity_kg
+            assert harvest.harvested_on <= purchase.purchased_on <= today
+        for processing in coop.processings:
+            for index, kg in processing.inputs:
+                held[coop.harvests[index].lot_code] -= kg
+            assert Decimal("0.18") <= processing.quantity_kg / sum(kg for _, kg in processing.inputs) <= Decimal("0.25")
+            held[processing.lot_code] = processing.quantity_kg
+        for sale in coop.sales:
+            held[coop.harvests[sale.harvest].lot_code] -= sale.quantity_kg
+        for shipment in coop.shipments:
+            held[shipment.lot_code] -= shipment.quantity_kg
+            assert shipment.shipped_on <= shipment.received_on <= today
+        assert all(kg >= 0 for kg in held.values()), held
 
-    def __init__(self, *, known_codes: set[str] = frozenset(), unavailable_once: bool = False) -> None:
-        self.known_codes = set(known_codes)
+
+class FakeServices:
+    """Registry and supplychain answering the routes the demo loader uses like the real ones, in memory."""
+
+    def __init__(self, *, unavailable_once: bool = False) -> None:
         self.unavailable_once = unavailable_once
-        self.calls: list[tuple[str, str, dict]] = []
-        self.next_id = 1
+        self.coops: dict[int, dict] = {}
+        self.members: dict[int, list[dict]] = {}
+        self.partners: list[dict] = []
+        self.contracts: dict[int, list[dict]] = {}
+        self.lots: set[str] = set()
+        self.shipments: list[dict] = []
+        self.writes: list[tuple[str, dict]] = []
+        self.next_id = 0
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content or b"{}")
-        self.calls.append((request.url.host, request.url.path, body))
         assert request.headers["authorization"] == "Bearer tok"
-        if self.unavailable_once and request.url.path == "/harvests":
-            self.unavailable_once = False
-            return httpx.Response(503, json={"detail": "registry not reachable"})
-        self.next_id += 1
-        if request.url.path == "/coops":
-            if body["registration_code"] in self.known_codes:
-                return httpx.Response(409, json={"detail": {"code": "coop.duplicate_code"}})
-            self.known_codes.add(body["registration_code"])
-            return httpx.Response(201, json={"id": self.next_id, **body})
-        if request.url.path.endswith("/members"):
-            return httpx.Response(201, json={"id": self.next_id, **body})
-        if request.url.path == "/harvests":
-            return httpx.Response(201, json={"code": f"TH-{body['coop_id']}-{self.next_id}", **body})
-        if request.url.path == "/sales":
-            return httpx.Response(201, json={"id": self.next_id, **body})
+        body = json.loads(request.content or b"{}")
+        if request.method == "POST":
+            if self.unavailable_once and request.url.path == "/batch":
+                self.unavailable_once = False
+                return httpx.Response(503, json={"detail": "registry not reachable"})
+            self.writes.append((request.url.path, body))
+        route = self._registry if request.url.host == "registry" else self._supplychain
+        answer = route(request.method, request.url.path.strip("/").split("/"), body, request.url.params)
+        return answer if isinstance(answer, httpx.Response) else httpx.Response(200, json=answer)
+
+    def register_coop(self, body: dict) -> dict:
+        coop = {"id": self._new_id(), **body}
+        self.coops[coop["id"]] = coop
+        self.members[coop["id"]], self.contracts[coop["id"]] = [], []
+        return coop
+
+    def add_member(self, coop_id: int, body: dict) -> dict:
+        member = {"id": self._new_id(), "coop_id": coop_id, **body}
+        self.members[coop_id].append(member)
+        return member
+
+    def _registry(self, method: str, parts: list[str], body: dict, params) -> dict | httpx.Response:
+        match method, parts:
+            case "POST", ["coops"]:
+                if any(c["registration_code"] == body["registration_code"] for c in self.coops.values()):
+                    return httpx.Response(409, json={"detail": {"code": "coop.duplicate_code"}})
+                return httpx.Response(201, json=self.register_coop(body))
+            case "GET", ["coops"]:
+                items = [c for c in self.coops.values() if c["registration_code"] == params["q"]]
+                return {"items": items, "total": len(items)}
+            case "GET", ["coops", coop_id, "members"]:
+                return {"items": self.members[int(coop_id)], "total": len(self.members[int(coop_id)])}
+            case "POST", ["coops", coop_id, "members"]:
+                return httpx.Response(201, json=self.add_member(int(coop_id), body))
+            case "GET", ["partners"]:
+                items = [p for p in self.partners if params["q"] in p["name"]]
+                return {"items": items, "total": len(items)}
+            case "POST", ["partners"]:
+                self.partners.append({"id": self._new_id(), **body})
+                return httpx.Response(201, json=self.partners[-1])
+            case "GET", ["coops", coop_id, "contracts"]:
+                return self.contracts[int(coop_id)]
+            case "POST", ["coops", coop_id, "contracts"]:
+                self.contracts[int(coop_id)].append({"id": self._new_id(), "coop_id": int(coop_id), **body})
+                return httpx.Response(201, json=self.contracts[int(coop_id)][-1])
+        return httpx.Response(404)
+
+    def _supplychain(self, method: str, parts: list[str], body: dict, params) -> dict | httpx.Response:
+        match method, parts:
+            case "GET", ["lots", code]:
+                return {"code": code} if code in self.lots else httpx.Response(404)
+            case "POST", ["batch"]:
+                made = [c["lot_code"] for c in body["commands"] if c["type"] == "harvest"]
+                made += [o["lot_code"] for c in body["commands"] if c["type"] == "processing" for o in c["outputs"]]
+                if self.lots & set(made):
+                    return httpx.Response(409, json={"detail": {"code": "lot.duplicate"}})
+                used = {c["lot_code"] for c in body["commands"] if c["type"] in ("purchase", "sale")}
+                assert used <= set(made), "a purchase or sale of a lot the batch does not make"
+                self.lots |= set(made)
+                return httpx.Response(201, json={"results": [{"type": c["type"]} for c in body["commands"]]})
+            case "GET", ["partners", partner_id, "shipments"]:
+                return {"shipments": [s for s in self.shipments if s["partner_id"] == int(partner_id)]}
+            case "POST", ["shipments"]:
+                assert all(line["lot_code"] in self.lots for line in body["lines"])
+                shipment = {"shipment_id": self._new_id(), "received_on": None, "invoice_numbers": [], **body}
+                self.shipments.append(shipment)
+                return httpx.Response(201, json={"type": "shipment", "id": shipment["shipment_id"]})
+            case "POST", ["receipts"]:
+                shipment = next(s for s in self.shipments if s["shipment_id"] == body["shipment_id"])
+                shipment["received_on"] = body["received_on"]
+                return httpx.Response(201, json={"type": "receipt", "id": self._new_id()})
+            case "POST", ["sales"]:
+                shipment = next(s for s in self.shipments if s["shipment_id"] == body["shipment_id"])
+                shipment["invoice_numbers"].append(body["invoice_number"])
+                return httpx.Response(201, json={"id": self._new_id(), **body})
         return httpx.Response(404)
 
 
@@ -209,25 +299,48 @@ def _load(fake: FakeServices, supplychain: str | None = "http://supplychain") ->
         return demo.load_demo("http://registry", supplychain, "tok", client=client)
 
 
+def _lot_codes(coops=demo.DATASET) -> list[str]:
+    return [code for coop in coops for code in coop.lot_codes()]
+
+
 def test_demo_loads_everything_over_the_apis():
     fake = FakeServices(unavailable_once=True)
     report = _load(fake)
     assert report.coops_created == [coop.name for coop in demo.DATASET]
     assert report.members == sum(len(coop.members) for coop in demo.DATASET)
-    assert len(report.lot_codes) == sum(len(coop.harvests) for coop in demo.DATASET)
-    assert report.sales == sum(len(coop.sales) for coop in demo.DATASET)
-    sales = [body for host, path, body in fake.calls if path == "/sales"]
-    assert all(body["lot_code"] in report.lot_codes for body in sales)
+    assert report.lot_codes == _lot_codes() and fake.lots == set(_lot_codes())
+    assert report.purchases == sum(len(coop.purchases) for coop in demo.DATASET)
+    assert report.sales == sum(len(coop.sales) + len(coop.shipments) for coop in demo.DATASET)
+    assert report.partners == 1 and report.contracts == 1 and report.shipments == 1
+    assert [s["received_on"] for s in fake.shipments] == ["2026-05-13"]
+    assert fake.shipments[0]["invoice_numbers"] == ["C26TTH-0000112"]
+    sales = [c for path, body in fake.writes if path == "/batch" for c in body["commands"] if c["type"] == "sale"]
+    assert all(command["lot_code"] in report.lot_codes for command in sales)
     assert not report.warnings
 
 
-def test_demo_skips_a_coop_the_registry_already_has():
-    fake = FakeServices(known_codes={demo.TAN_HUONG.registration_code})
+def test_demo_loaded_twice_adds_nothing_the_second_time():
+    fake = FakeServices()
+    _load(fake)
+    writes = len(fake.writes)
+    again = _load(fake)
+    assert fake.writes[writes:] == []
+    assert again.coops_skipped == [coop.name for coop in demo.DATASET] and again.coops_created == []
+    assert again.summary().endswith("; added nothing")
+    assert again.lot_codes == _lot_codes()  # the trace pages are printed on every start
+
+
+def test_demo_completes_a_coop_an_interrupted_load_left_half_done():
+    fake = FakeServices()
+    coop = fake.register_coop(demo.TAN_HUONG.registration())
+    for member in demo.TAN_HUONG.members[:2]:
+        fake.add_member(coop["id"], {"name": member.name})
     report = _load(fake)
     assert report.coops_skipped == [demo.TAN_HUONG.name]
     assert demo.TAN_HUONG.name not in report.coops_created
-    assert report.members == sum(len(coop.members) for coop in demo.DATASET if coop is not demo.TAN_HUONG)
-    assert len(report.lot_codes) == sum(len(coop.harvests) for coop in demo.DATASET if coop is not demo.TAN_HUONG)
+    assert report.members == sum(len(coop.members) for coop in demo.DATASET) - 2
+    assert [m["name"] for m in fake.members[coop["id"]]] == [m.name for m in demo.TAN_HUONG.members]
+    assert fake.lots == set(_lot_codes())
 
 
 def test_demo_without_supplychain_warns_instead_of_failing():
