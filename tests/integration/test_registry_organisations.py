@@ -496,4 +496,3 @@ async def test_history_lists_events_recorded_by_any_registry_handler(registry_ap
         assert [e["event_type"] for e in (await client.get(f"/coops/{other['id']}/history")).json()["events"]] == [
             "registry.coop_registered"
         ]
-
