@@ -25,6 +25,20 @@ T = TypeVar("T")
 
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
+# The fields of a stream entry, in the order they are written. Spelled out, not read from
+# `EventEnvelope`, so a test catches an unintended change of the wire format.
+ENVELOPE_FIELDS = (
+    "event_id",
+    "event_type",
+    "version",
+    "occurred_at",
+    "recorded_at",
+    "producer",
+    "correlation_id",
+    "actor",
+    "payload",
+)
+
 
 def unique(prefix: str = "t") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"

@@ -339,35 +339,26 @@ async def _import(
     return JSONResponse(status_code=report.status_code(accept_valid_rows), content=report.model_dump(mode="json"))
 
 
-@router.post(
-    "/imports/coops",
-    response_model=ImportReport,
-    description=_IMPORT_DOC,
-    summary="Import organisations from the province's spreadsheet (province)",
-    responses={422: {"model": ImportReport, "description": "Errors; nothing imported"}},
-)
-async def import_coops(
-    request: Request,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="CSV or XLSX")],
-    accept_valid_rows: bool = False,
-) -> JSONResponse:
-    return await _import("coops", request, file, accept_valid_rows, uow, principal)
+def _add_import_route(kind: ImportKind, rows: str) -> None:
+    """One upload route per kind of row: the same form, report and answers for each."""
+
+    @router.post(
+        f"/imports/{kind}",
+        name=f"import_{kind}",
+        response_model=ImportReport,
+        description=_IMPORT_DOC,
+        summary=f"Import {rows} from the province's spreadsheet (province)",
+        responses={422: {"model": ImportReport, "description": "Errors; nothing imported"}},
+    )
+    async def import_rows(
+        request: Request,
+        uow: UnitOfWorkDep,
+        principal: PrincipalDep,
+        file: Annotated[UploadFile, File(description="CSV or XLSX")],
+        accept_valid_rows: bool = False,
+    ) -> JSONResponse:
+        return await _import(kind, request, file, accept_valid_rows, uow, principal)
 
 
-@router.post(
-    "/imports/members",
-    response_model=ImportReport,
-    description=_IMPORT_DOC,
-    summary="Import members from the province's spreadsheet (province)",
-    responses={422: {"model": ImportReport, "description": "Errors; nothing imported"}},
-)
-async def import_members(
-    request: Request,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="CSV or XLSX")],
-    accept_valid_rows: bool = False,
-) -> JSONResponse:
-    return await _import("members", request, file, accept_valid_rows, uow, principal)
+_add_import_route("coops", "organisations")
+_add_import_route("members", "members")

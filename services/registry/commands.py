@@ -45,28 +45,20 @@ from shared.auth import Principal
 from shared.clock import VIETNAM, start_of_local_day
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
+from shared.shapes import from_fields
 from shared.text import search_key
 
 # --- organisations ---------------------------------------------------------------------------
 
 
 def new_coop(data: CoopCreate) -> Coop:
-    return Coop(
-        name=data.name,
+    return from_fields(
+        Coop,
+        data,
         name_search=search_key(data.name),
-        form=data.form,
-        registration_code=data.registration_code,
-        tax_code=data.tax_code,
-        ward_code=data.ward_code,
-        legacy_ward_code=data.legacy_ward_code,
-        founded_on=data.founded_on,
-        address=data.address,
         main_products=join_lines(data.main_products),
         products_search=join_lines([search_key(p) for p in data.main_products]),
         sectors=join_lines(data.sectors),
-        contact_name=data.contact_name,
-        contact_phone=data.contact_phone,
-        contact_email=data.contact_email,
     )
 
 
@@ -75,17 +67,7 @@ def registration_facts(coop: Coop, actor: str) -> tuple[CoopStatusHistory, contr
     history = CoopStatusHistory(
         coop_id=coop.id, status=coop.status, effective_on=coop.founded_on, reason="registered", actor=actor
     )
-    event = contracts.CoopRegistered(
-        coop_id=coop.id,
-        name=coop.name,
-        form=coop.form,
-        registration_code=coop.registration_code,
-        ward_code=coop.ward_code,
-        founded_on=coop.founded_on,
-        status=coop.status,
-        legacy_ward_code=coop.legacy_ward_code,
-    )
-    return history, event
+    return history, from_fields(contracts.CoopRegistered, coop, coop_id=coop.id)
 
 
 async def register_coop(session: AsyncSession, data: CoopCreate, principal: Principal) -> Coop:
@@ -159,9 +141,7 @@ async def change_status(
     session.add_all([row, coop])
     publish(
         session,
-        contracts.CoopStatusChanged(
-            coop_id=coop_id, status=data.status, effective_on=data.effective_on, reason=data.reason
-        ),
+        from_fields(contracts.CoopStatusChanged, row),
         occurred_at=start_of_local_day(data.effective_on),
         actor=principal.actor,
     )
@@ -172,28 +152,11 @@ async def change_status(
 
 
 def new_member(coop_id: int, data: MemberCreate) -> Member:
-    return Member(
-        coop_id=coop_id,
-        name=data.name,
-        name_search=search_key(data.name),
-        kind=data.kind,
-        membership=data.membership,
-        joined_on=data.joined_on,
-        capital_vnd=data.capital_vnd,
-        phone=data.phone,
-        id_number=data.id_number,
-    )
+    return from_fields(Member, data, coop_id=coop_id, name_search=search_key(data.name))
 
 
 def member_joined(member: Member) -> contracts.MemberJoined:
-    return contracts.MemberJoined(
-        member_id=member.id,
-        coop_id=member.coop_id,
-        name=member.name,
-        kind=member.kind,
-        membership=member.membership,
-        joined_on=member.joined_on,
-    )
+    return from_fields(contracts.MemberJoined, member, member_id=member.id)
 
 
 async def add_member(session: AsyncSession, coop_id: int, data: MemberCreate, principal: Principal) -> Member:
@@ -314,23 +277,10 @@ async def remove_union_member(
 
 async def register_partner(session: AsyncSession, data: PartnerCreate, principal: Principal) -> Partner:
     principal.require_role("province")
-    partner = Partner(
-        name=data.name,
-        name_search=search_key(data.name),
-        kind=data.kind,
-        tax_code=data.tax_code,
-        ward_code=data.ward_code,
-        address=data.address,
-    )
+    partner = from_fields(Partner, data, name_search=search_key(data.name))
     session.add(partner)
     await session.flush()
-    publish(
-        session,
-        contracts.PartnerRegistered(
-            partner_id=partner.id, name=partner.name, kind=partner.kind, ward_code=partner.ward_code
-        ),
-        actor=principal.actor,
-    )
+    publish(session, from_fields(contracts.PartnerRegistered, partner, partner_id=partner.id), actor=principal.actor)
     return partner
 
 
@@ -343,27 +293,13 @@ async def sign_contract(
     if coop.status != "active":
         raise Conflict("coop.not_active", coop_id=coop_id, status=coop.status)
     partner = await get_partner(session, data.partner_id)
-    contract = ChainContract(
-        coop_id=coop_id,
-        partner_id=partner.id,
-        product=data.product,
-        valid_from=data.valid_from,
-        valid_to=data.valid_to,
-        volume_kg=None if data.volume_kg is None else data.volume_kg.quantize(KG),
-    )
+    volume = None if data.volume_kg is None else data.volume_kg.quantize(KG)
+    contract = from_fields(ChainContract, data, coop_id=coop_id, partner_id=partner.id, volume_kg=volume)
     session.add(contract)
     await session.flush()
     publish(
         session,
-        contracts.ChainContractSigned(
-            contract_id=contract.id,
-            coop_id=coop_id,
-            partner_id=partner.id,
-            product=contract.product,
-            valid_from=contract.valid_from,
-            valid_to=contract.valid_to,
-            volume_kg=contract.volume_kg,
-        ),
+        from_fields(contracts.ChainContractSigned, contract, contract_id=contract.id),
         occurred_at=start_of_local_day(contract.valid_from),
         actor=principal.actor,
     )

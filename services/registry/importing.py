@@ -40,6 +40,7 @@ from shared.errors import Conflict, Unprocessable
 from shared.events import registry as contracts
 from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
+from shared.shapes import from_fields
 from shared.text import search_key
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -618,14 +619,7 @@ async def _insert_members(session: AsyncSession, valid: list[tuple[int, MemberCr
     ids = await _insert_with_ids(session, Member.__table__, rows)
     events = [
         PendingEvent(
-            contracts.MemberJoined(
-                member_id=member_id,
-                coop_id=row["coop_id"],
-                name=row["name"],
-                kind=row["kind"],
-                membership=row["membership"],
-                joined_on=row["joined_on"],
-            ),
+            from_fields(contracts.MemberJoined, row, member_id=member_id),
             start_of_local_day(row["joined_on"]),
             actor,
         )

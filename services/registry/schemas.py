@@ -22,6 +22,7 @@ from shared.auth import public_actor
 from shared.clock import not_in_future
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.places import resolve_ward, ward_name
+from shared.shapes import from_fields
 from shared.text import normalise_name
 
 KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
@@ -39,6 +40,7 @@ def _clean_list(values: list[str]) -> list[str]:
 
 Name = Annotated[str, pydantic.StringConstraints(min_length=2, max_length=255, strip_whitespace=True)]
 Phone = Annotated[str, pydantic.StringConstraints(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")]
+PastDate = Annotated[date, AfterValidator(not_in_future)]  # the date of a fact: today at the latest
 
 
 # --- wards -----------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ class CoopCreate(_CoopWards):
     legacy_ward_code: str | None = pydantic.Field(
         default=None, description="The commune code on pre-July-2025 documents, e.g. 05488 (Xã Phúc Xuân)"
     )
-    founded_on: date
+    founded_on: PastDate
     address: str | None = pydantic.Field(default=None, max_length=500)
     sectors: list[str] = pydantic.Field(default_factory=list, max_length=20, description="e.g. trồng trọt, chế biến")
     main_products: list[str] = pydantic.Field(default_factory=list, max_length=20)
@@ -116,11 +118,6 @@ class CoopCreate(_CoopWards):
     @classmethod
     def _name(cls, value: str) -> str:
         return normalise_name(value)
-
-    @field_validator("founded_on")
-    @classmethod
-    def _founded(cls, value: date) -> date:
-        return not_in_future(value)
 
     @field_validator("sectors", "main_products")
     @classmethod
@@ -143,7 +140,7 @@ class CoopUpdate(_CoopWards):
     address: str | None = pydantic.Field(default=None, max_length=500)
     sectors: list[str] | None = pydantic.Field(default=None, max_length=20)
     main_products: list[str] | None = pydantic.Field(default=None, max_length=20)
-    changed_on: date | None = pydantic.Field(default=None, description="When it changed; default today")
+    changed_on: PastDate | None = pydantic.Field(default=None, description="When it changed; default today")
 
     @field_validator("name")
     @classmethod
@@ -154,11 +151,6 @@ class CoopUpdate(_CoopWards):
     @classmethod
     def _lists(cls, values: list[str] | None) -> list[str] | None:
         return None if values is None else _clean_list(values)
-
-    @field_validator("changed_on")
-    @classmethod
-    def _changed(cls, value: date | None) -> date | None:
-        return not_in_future(value)
 
     @model_validator(mode="after")
     def _ward(self) -> CoopUpdate:
@@ -199,27 +191,13 @@ class CoopPrivate(CoopPublic):
 
 
 def coop_public(coop: Coop, *, private: bool = False) -> CoopPublic:
-    model = CoopPrivate if private else CoopPublic
-    extra = (
-        dict(contact_name=coop.contact_name, contact_phone=coop.contact_phone, contact_email=coop.contact_email)
-        if private
-        else {}
-    )
-    return model(
-        id=coop.id,
-        name=coop.name,
-        form=coop.form,
-        registration_code=coop.registration_code,
-        tax_code=coop.tax_code,
-        ward_code=coop.ward_code,
+    # Only `CoopPrivate` declares the contact fields, so only it is given them.
+    return from_fields(
+        CoopPrivate if private else CoopPublic,
+        coop,
         ward_name=ward_name(coop.ward_code),
-        legacy_ward_code=coop.legacy_ward_code,
-        founded_on=coop.founded_on,
-        address=coop.address,
         sectors=split_lines(coop.sectors),
         main_products=split_lines(coop.main_products),
-        status=coop.status,
-        **extra,
     )
 
 
@@ -229,13 +207,8 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     status: CoopStatus
-    effective_on: date
+    effective_on: PastDate
     reason: str = pydantic.Field(min_length=3, max_length=1000)
-
-    @field_validator("effective_on")
-    @classmethod
-    def _effective(cls, value: date) -> date:
-        return not_in_future(value)
 
 
 class StatusHistoryPublic(BaseModel):
@@ -276,7 +249,7 @@ class MemberCreate(BaseModel):
     name: Name = pydantic.Field(description="The household representative's name for a household")
     kind: MemberKind = "household"
     membership: Membership = "official"
-    joined_on: date
+    joined_on: PastDate
     capital_vnd: int = pydantic.Field(default=0, ge=0, le=10**15)
     phone: Phone | None = None
     id_number: str | None = pydantic.Field(default=None, max_length=20, pattern=r"^[0-9A-Za-z]{6,20}$")
@@ -286,22 +259,12 @@ class MemberCreate(BaseModel):
     def _name(cls, value: str) -> str:
         return normalise_name(value)
 
-    @field_validator("joined_on")
-    @classmethod
-    def _joined(cls, value: date) -> date:
-        return not_in_future(value)
-
 
 class MemberLeave(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    left_on: date
+    left_on: PastDate
     reason: str | None = pydantic.Field(default=None, max_length=1000)
-
-    @field_validator("left_on")
-    @classmethod
-    def _left(cls, value: date) -> date:
-        return not_in_future(value)
 
 
 class MemberPublic(BaseModel):
@@ -332,23 +295,13 @@ class UnionMemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     coop_id: int
-    joined_on: date
-
-    @field_validator("joined_on")
-    @classmethod
-    def _joined(cls, value: date) -> date:
-        return not_in_future(value)
+    joined_on: PastDate
 
 
 class UnionMemberRemove(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    left_on: date
-
-    @field_validator("left_on")
-    @classmethod
-    def _left(cls, value: date) -> date:
-        return not_in_future(value)
+    left_on: PastDate
 
 
 class UnionMembershipPublic(BaseModel):
@@ -360,9 +313,7 @@ class UnionMembershipPublic(BaseModel):
 
 
 def union_membership_public(row: UnionMembership, coop_name: str) -> UnionMembershipPublic:
-    return UnionMembershipPublic(
-        union_id=row.union_id, coop_id=row.coop_id, coop_name=coop_name, joined_on=row.joined_on, left_on=row.left_on
-    )
+    return from_fields(UnionMembershipPublic, row, coop_name=coop_name)
 
 
 # --- partners and value-chain contracts -------------------------------------------------------
@@ -401,15 +352,7 @@ class PartnerPublic(BaseModel):
 
 
 def partner_public(partner: Partner) -> PartnerPublic:
-    return PartnerPublic(
-        id=partner.id,
-        name=partner.name,
-        kind=partner.kind,
-        tax_code=partner.tax_code,
-        ward_code=partner.ward_code,
-        ward_name=ward_name(partner.ward_code) if partner.ward_code else None,
-        address=partner.address,
-    )
+    return from_fields(PartnerPublic, partner, ward_name=ward_name(partner.ward_code) if partner.ward_code else None)
 
 
 class PartnerHistory(BaseModel):
@@ -455,16 +398,7 @@ class ContractPublic(BaseModel):
 
 def contract_public(contract: ChainContract, partner_name: str) -> ContractPublic:
     volume = None if contract.volume_kg is None else contract.volume_kg.quantize(KG)
-    return ContractPublic(
-        id=contract.id,
-        coop_id=contract.coop_id,
-        partner_id=contract.partner_id,
-        partner_name=partner_name,
-        product=contract.product,
-        valid_from=contract.valid_from,
-        valid_to=contract.valid_to,
-        volume_kg=volume,
-    )
+    return from_fields(ContractPublic, contract, partner_name=partner_name, volume_kg=volume)
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.kpis import entry_key, grams
@@ -66,6 +66,7 @@ from shared.events.envelope import EventEnvelope
 from shared.messaging.connection import RawFields, redis_client
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, apply_once
 from shared.settings import Settings
+from shared.shapes import shared_fields
 
 log = logging.getLogger(__name__)
 
@@ -88,55 +89,44 @@ async def advance_position(session: AsyncSession, event: ConsumedEvent[Any]) -> 
         session.add(position)
 
 
+V = TypeVar("V", bound=SQLModel)
+
+
+def _event_id(event: ConsumedEvent[Any]) -> str:
+    return str(event.envelope.event_id)
+
+
+def _row(view: type[V], event: ConsumedEvent[Any], **values: Any) -> V:
+    """A `view` row for `event`: the fields it shares with the contract, the event's id and
+    stream position where the view keeps them, then `values` (renamed or converted fields)."""
+    fields = shared_fields(view, event.event)
+    if "event_id" in view.model_fields:
+        fields["event_id"] = _event_id(event)
+    if "entry_id" in view.model_fields:
+        fields["entry_id"] = event.entry_id
+    return view(**(fields | values))
+
+
 async def coop_registered(session: AsyncSession, event: ConsumedEvent[registry.CoopRegistered]) -> None:
     fact = event.event
-    details = dict(
-        name=fact.name,
-        form=fact.form,
-        registration_code=fact.registration_code,
-        ward_code=fact.ward_code,
-        founded_on=fact.founded_on,
-    )
+    details = shared_fields(CoopView, fact, exclude={"coop_id"})
     coop = await session.get(CoopView, fact.coop_id)
     if coop is None:
         coop = CoopView(coop_id=fact.coop_id, **details)
     else:
         coop.sqlmodel_update(details)
     session.add(coop)
-    session.add(
-        CoopStatusView(
-            event_id=str(event.envelope.event_id),
-            coop_id=fact.coop_id,
-            status=fact.status,
-            effective_on=fact.founded_on,
-            entry_id=event.entry_id,
-        )
-    )
+    session.add(_row(CoopStatusView, event, effective_on=fact.founded_on))
 
 
 async def coop_status_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopStatusChanged]) -> None:
-    fact = event.event
-    session.add(
-        CoopStatusView(
-            event_id=str(event.envelope.event_id),
-            coop_id=fact.coop_id,
-            status=fact.status,
-            effective_on=fact.effective_on,
-            entry_id=event.entry_id,
-        )
-    )
+    session.add(_row(CoopStatusView, event))
 
 
 async def member_joined(session: AsyncSession, event: ConsumedEvent[registry.MemberJoined]) -> None:
     fact = event.event
     member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
-    member.coop_id, member.kind, member.membership, member.joined_on = (
-        fact.coop_id,
-        fact.kind,
-        fact.membership,
-        fact.joined_on,
-    )
-    member.name = fact.name
+    member.sqlmodel_update(shared_fields(MemberView, fact, exclude={"member_id"}))
     session.add(member)
 
 
@@ -148,202 +138,60 @@ async def member_left(session: AsyncSession, event: ConsumedEvent[registry.Membe
 
 
 async def lot_harvested(session: AsyncSession, event: ConsumedEvent[supplychain.LotHarvested]) -> None:
-    fact = event.event
-    session.add(
-        HarvestFact(
-            event_id=str(event.envelope.event_id),
-            lot_code=fact.lot_code,
-            coop_id=fact.coop_id,
-            member_id=fact.member_id,
-            product=fact.product,
-            quantity_g=grams(fact.quantity_kg),
-            harvested_on=fact.harvested_on,
-            harvest_round=fact.harvest_round,
-            plot_code=getattr(fact, "plot_code", None),
-        )
-    )
+    session.add(_row(HarvestFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def lot_sold(session: AsyncSession, event: ConsumedEvent[supplychain.LotSold]) -> None:
-    fact = event.event
-    session.add(
-        SaleFact(
-            event_id=str(event.envelope.event_id),
-            sale_id=fact.sale_id,
-            lot_code=fact.lot_code,
-            coop_id=fact.coop_id,
-            buyer_name=fact.buyer_name,
-            buyer_partner_id=getattr(fact, "buyer_partner_id", None),
-            quantity_g=grams(fact.quantity_kg),
-            amount_vnd=fact.amount_vnd,
-            sold_on=fact.sold_on,
-            invoice_number=fact.invoice_number,
-        )
-    )
-
-
-def _event_id(event: ConsumedEvent[Any]) -> str:
-    return str(event.envelope.event_id)
+    session.add(_row(SaleFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def coop_details_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopDetailsChanged]) -> None:
-    fact = event.event
-    session.add(
-        CoopDetailsView(
-            event_id=_event_id(event),
-            coop_id=fact.coop_id,
-            name=fact.name,
-            ward_code=fact.ward_code,
-            changed_on=fact.changed_on,
-            entry_id=event.entry_id,
-        )
-    )
+    session.add(_row(CoopDetailsView, event))
 
 
 async def union_member_added(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberAdded]) -> None:
-    fact = event.event
-    session.add(
-        UnionMembershipFact(
-            event_id=_event_id(event),
-            union_id=fact.union_id,
-            coop_id=fact.coop_id,
-            change="added",
-            effective_on=fact.joined_on,
-        )
-    )
+    session.add(_row(UnionMembershipFact, event, change="added", effective_on=event.event.joined_on))
 
 
 async def union_member_removed(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberRemoved]) -> None:
-    fact = event.event
-    session.add(
-        UnionMembershipFact(
-            event_id=_event_id(event),
-            union_id=fact.union_id,
-            coop_id=fact.coop_id,
-            change="removed",
-            effective_on=fact.left_on,
-        )
-    )
+    session.add(_row(UnionMembershipFact, event, change="removed", effective_on=event.event.left_on))
 
 
 async def partner_registered(session: AsyncSession, event: ConsumedEvent[registry.PartnerRegistered]) -> None:
-    fact = event.event
-    await session.merge(
-        PartnerView(partner_id=fact.partner_id, name=fact.name, kind=fact.kind, ward_code=fact.ward_code)
-    )
+    await session.merge(_row(PartnerView, event))
 
 
 async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent[registry.ChainContractSigned]) -> None:
-    fact = event.event
-    session.add(
-        ContractFact(
-            event_id=_event_id(event),
-            contract_id=fact.contract_id,
-            coop_id=fact.coop_id,
-            partner_id=fact.partner_id,
-            product=fact.product,
-            valid_from=fact.valid_from,
-            valid_to=fact.valid_to,
-        )
-    )
+    session.add(_row(ContractFact, event))
 
 
 async def plot_registered(session: AsyncSession, event: ConsumedEvent[registry.PlotRegistered]) -> None:
-    fact = event.event
-    await session.merge(
-        PlotView(
-            plot_id=fact.plot_id,
-            coop_id=fact.coop_id,
-            member_id=fact.member_id,
-            planting_area_code=fact.planting_area_code,
-            crop=fact.crop,
-        )
-    )
+    await session.merge(_row(PlotView, event))
 
 
 async def certificate_issued(session: AsyncSession, event: ConsumedEvent[registry.CertificateIssued]) -> None:
-    fact = event.event
-    await session.merge(
-        CertificateView(
-            certificate_id=fact.certificate_id,
-            coop_id=fact.coop_id,
-            kind=fact.kind,
-            code=fact.code,
-            valid_from=fact.valid_from,
-            valid_to=fact.valid_to,
-            plot_ids=sorted(fact.plot_ids),
-        )
-    )
+    await session.merge(_row(CertificateView, event, plot_ids=sorted(event.event.plot_ids)))
 
 
 async def certificate_revoked(session: AsyncSession, event: ConsumedEvent[registry.CertificateRevoked]) -> None:
-    fact = event.event
     # Its own row, so a revocation applied before its issue (a replayed dead letter) still holds.
-    await session.merge(
-        CertificateRevocation(certificate_id=fact.certificate_id, coop_id=fact.coop_id, revoked_on=fact.revoked_on)
-    )
+    await session.merge(_row(CertificateRevocation, event))
 
 
 async def coop_graded(session: AsyncSession, event: ConsumedEvent[registry.CoopGraded]) -> None:
-    fact = event.event
-    session.add(
-        GradingFact(
-            event_id=_event_id(event),
-            grading_id=fact.grading_id,
-            coop_id=fact.coop_id,
-            year=fact.year,
-            grade=fact.grade,
-            total_score=fact.total_score,
-            revision=getattr(fact, "revision", 1),
-            entry_id=event.entry_id,
-        )
-    )
+    session.add(_row(GradingFact, event))
 
 
 async def inspection_recorded(session: AsyncSession, event: ConsumedEvent[registry.InspectionRecorded]) -> None:
-    fact = event.event
-    await session.merge(
-        InspectionFact(
-            inspection_id=fact.inspection_id,
-            coop_id=fact.coop_id,
-            inspected_on=fact.inspected_on,
-            body=fact.body,
-            kind=fact.kind,
-            violations=fact.violations,
-            commended=fact.commended,
-        )
-    )
+    await session.merge(_row(InspectionFact, event))
 
 
 async def violation_resolved(session: AsyncSession, event: ConsumedEvent[registry.ViolationResolved]) -> None:
-    fact = event.event
-    session.add(
-        ViolationResolutionFact(
-            event_id=_event_id(event),
-            inspection_id=fact.inspection_id,
-            violation_id=fact.violation_id,
-            coop_id=fact.coop_id,
-            resolved_on=fact.resolved_on,
-        )
-    )
+    session.add(_row(ViolationResolutionFact, event))
 
 
 async def lot_purchased(session: AsyncSession, event: ConsumedEvent[supplychain.LotPurchased]) -> None:
-    fact = event.event
-    session.add(
-        PurchaseFact(
-            event_id=_event_id(event),
-            purchase_id=fact.purchase_id,
-            lot_code=fact.lot_code,
-            coop_id=fact.coop_id,
-            member_id=fact.member_id,
-            quantity_g=grams(fact.quantity_kg),
-            price_per_kg_vnd=fact.price_per_kg_vnd,
-            amount_vnd=fact.amount_vnd,
-            purchased_on=fact.purchased_on,
-            harvest_round=fact.harvest_round,
-        )
-    )
+    session.add(_row(PurchaseFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def lots_transformed(session: AsyncSession, event: ConsumedEvent[supplychain.LotsTransformed]) -> None:
@@ -351,45 +199,28 @@ async def lots_transformed(session: AsyncSession, event: ConsumedEvent[supplycha
     inputs = sorted({lot.lot_code for lot in fact.inputs})
     for position, output in enumerate(fact.outputs):
         session.add(
-            LotOutputFact(
-                event_id=_event_id(event),
+            _row(
+                LotOutputFact,
+                event,
                 position=position,
-                batch_id=fact.batch_id,
-                coop_id=fact.coop_id,
-                step=fact.step,
                 lot_code=output.lot_code,
                 product=output.product,
                 grade=output.grade,
                 quantity_g=grams(output.quantity_kg),
-                transformed_on=fact.transformed_on,
                 input_lots=inputs,
             )
         )
 
 
 async def lot_shipped(session: AsyncSession, event: ConsumedEvent[supplychain.LotShipped]) -> None:
-    fact = event.event
-    for position, lot in enumerate(fact.lots):
+    for position, lot in enumerate(event.event.lots):
         session.add(
-            ShipmentFact(
-                event_id=_event_id(event),
-                position=position,
-                shipment_id=fact.shipment_id,
-                coop_id=fact.coop_id,
-                partner_id=fact.partner_id,
-                lot_code=lot.lot_code,
-                quantity_g=grams(lot.quantity_kg),
-                shipped_on=fact.shipped_on,
-                document_number=fact.document_number,
-            )
+            _row(ShipmentFact, event, position=position, lot_code=lot.lot_code, quantity_g=grams(lot.quantity_kg))
         )
 
 
 async def shipment_received(session: AsyncSession, event: ConsumedEvent[supplychain.ShipmentReceived]) -> None:
-    fact = event.event
-    session.add(
-        ShipmentReceiptFact(event_id=_event_id(event), shipment_id=fact.shipment_id, received_on=fact.received_on)
-    )
+    session.add(_row(ShipmentReceiptFact, event))
 
 
 async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychain.EventCorrected]) -> None:
@@ -397,16 +228,10 @@ async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychai
 
     The corrective events arrive as ordinary events of their own and are applied as such.
     """
-    fact = event.event
-    if await session.get(CorrectionFact, fact.corrected_event_id) is None:  # a second declaration changes nothing
-        session.add(
-            CorrectionFact(
-                corrected_event_id=fact.corrected_event_id,
-                event_id=_event_id(event),
-                reason=fact.reason,
-                declared_on=fact.declared_on,
-            )
-        )
+    if (
+        await session.get(CorrectionFact, event.event.corrected_event_id) is None
+    ):  # a second declaration changes nothing
+        session.add(_row(CorrectionFact, event))
 
 
 # Every applied event also moves the stream's position, in the same transaction.

@@ -168,6 +168,15 @@ async def coops_in_scope(session: AsyncSession, filters: ReportFilters, wards: W
     return scope
 
 
+def _counted(statement: Any, fact: Any, dated: Any, filters: ReportFilters, scope: set[int] | None) -> Any:
+    """`statement` narrowed to the `fact` rows a report counts: dated (by the column `dated`) in its
+    period, not declared wrong, and of the co-ops in scope (None: all)."""
+    statement = statement.where(col(dated).between(filters.first, filters.last), not_corrected(fact))
+    if scope is not None:
+        statement = statement.where(col(fact.coop_id).in_(scope))
+    return statement
+
+
 def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -194,20 +203,15 @@ async def lot_products(session: AsyncSession) -> dict[str, str]:
 async def production_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """Harvests by product, commune (current code), month and harvest round."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = (
-        select(
-            HarvestFact.product,
-            HarvestFact.coop_id,
-            HarvestFact.harvested_on,
-            HarvestFact.harvest_round,
-            func.count(),
-            func.sum(HarvestFact.quantity_g),
-        )
-        .where(col(HarvestFact.harvested_on).between(filters.first, filters.last), not_corrected(HarvestFact))
-        .group_by(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round)
-    )
-    if scope is not None:
-        statement = statement.where(col(HarvestFact.coop_id).in_(scope))
+    statement = select(
+        HarvestFact.product,
+        HarvestFact.coop_id,
+        HarvestFact.harvested_on,
+        HarvestFact.harvest_round,
+        func.count(),
+        func.sum(HarvestFact.quantity_g),
+    ).group_by(HarvestFact.product, HarvestFact.coop_id, HarvestFact.harvested_on, HarvestFact.harvest_round)
+    statement = _counted(statement, HarvestFact, HarvestFact.harvested_on, filters, scope)
     if filters.product:
         statement = statement.where(HarvestFact.product == filters.product)
     coops = await current_coops(session)
@@ -235,11 +239,7 @@ async def production_report(session: AsyncSession, filters: ReportFilters, wards
 async def sales_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """Sales by grade of the lot sold, buyer and month."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = select(SaleFact).where(
-        col(SaleFact.sold_on).between(filters.first, filters.last), not_corrected(SaleFact)
-    )
-    if scope is not None:
-        statement = statement.where(col(SaleFact.coop_id).in_(scope))
+    statement = _counted(select(SaleFact), SaleFact, SaleFact.sold_on, filters, scope)
     sales = (await session.exec(statement)).all()
     grades = kpis.lot_grades(
         (
@@ -278,9 +278,8 @@ async def payables_report(session: AsyncSession, filters: ReportFilters, wards: 
         PurchaseFact.lot_code,
         PurchaseFact.quantity_g,
         PurchaseFact.amount_vnd,
-    ).where(col(PurchaseFact.purchased_on).between(filters.first, filters.last), not_corrected(PurchaseFact))
-    if scope is not None:
-        statement = statement.where(col(PurchaseFact.coop_id).in_(scope))
+    )
+    statement = _counted(statement, PurchaseFact, PurchaseFact.purchased_on, filters, scope)
     products = await lot_products(session) if filters.product else {}
     coops = await current_coops(session)
     names = {m.member_id: m.name for m in (await session.exec(select(MemberView))).all()}
@@ -347,11 +346,7 @@ async def inspections_report(session: AsyncSession, filters: ReportFilters, ward
 async def certified_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """Per co-op: harvested kg, and the kg harvested from plots under a certificate valid on the harvest day."""
     scope = await coops_in_scope(session, filters, wards)
-    statement = select(HarvestFact).where(
-        col(HarvestFact.harvested_on).between(filters.first, filters.last), not_corrected(HarvestFact)
-    )
-    if scope is not None:
-        statement = statement.where(col(HarvestFact.coop_id).in_(scope))
+    statement = _counted(select(HarvestFact), HarvestFact, HarvestFact.harvested_on, filters, scope)
     if filters.product:
         statement = statement.where(HarvestFact.product == filters.product)
     harvests = (await session.exec(statement)).all()

@@ -44,6 +44,13 @@ class ReportSpec:
 
 
 C = Column
+# Columns several reports show, headed alike in each.
+COOP_ID = C("coop_id", "Mã HTX", "Co-op id")
+COOP_NAME = C("coop_name", "Tên HTX", "Co-op")
+MONTH = C("month", "Tháng", "Month")
+HARVEST_ROUND = C("harvest_round", "Lứa hái", "Harvest round")
+KG = C("kg", "Khối lượng (kg)", "Quantity (kg)")
+
 PRODUCTION = ReportSpec(
     "production",
     "Sản lượng thu hoạch",
@@ -52,10 +59,10 @@ PRODUCTION = ReportSpec(
         C("product", "Sản phẩm", "Product"),
         C("commune_code", "Mã xã/phường", "Commune code"),
         C("commune_name", "Xã/phường", "Commune"),
-        C("month", "Tháng", "Month"),
-        C("harvest_round", "Lứa hái", "Harvest round"),
+        MONTH,
+        HARVEST_ROUND,
         C("lots", "Số lô", "Lots"),
-        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+        KG,
     ),
     ("lots", "kg"),
 )
@@ -66,9 +73,9 @@ SALES = ReportSpec(
     (
         C("grade", "Loại/hạng", "Grade"),
         C("buyer", "Người mua", "Buyer"),
-        C("month", "Tháng", "Month"),
+        MONTH,
         C("sales", "Số lần bán", "Sales"),
-        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+        KG,
         C("amount_vnd", "Thành tiền (VNĐ)", "Amount (VND)"),
     ),
     ("sales", "kg", "amount_vnd"),
@@ -78,13 +85,13 @@ PAYABLES = ReportSpec(
     "Công nợ HTX phải trả hộ thành viên theo lứa",
     "What each co-op owes each household per round",
     (
-        C("coop_id", "Mã HTX", "Co-op id"),
-        C("coop_name", "Tên HTX", "Co-op"),
+        COOP_ID,
+        COOP_NAME,
         C("member_id", "Mã thành viên", "Member id"),
         C("member_name", "Hộ thành viên", "Household"),
-        C("harvest_round", "Lứa hái", "Harvest round"),
+        HARVEST_ROUND,
         C("purchases", "Số lần thu mua", "Purchases"),
-        C("kg", "Khối lượng (kg)", "Quantity (kg)"),
+        KG,
         C("amount_vnd", "Số tiền phải trả (VNĐ)", "Amount owed (VND)"),
     ),
     ("purchases", "kg", "amount_vnd"),
@@ -94,8 +101,8 @@ INSPECTIONS = ReportSpec(
     "Kiểm tra, vi phạm và khen thưởng",
     "Inspections, violations and commendations",
     (
-        C("coop_id", "Mã HTX", "Co-op id"),
-        C("coop_name", "Tên HTX", "Co-op"),
+        COOP_ID,
+        COOP_NAME,
         C("inspections", "Số lần kiểm tra", "Inspections"),
         C("violations", "Số vi phạm", "Violations"),
         C("resolved", "Đã khắc phục", "Resolved"),
@@ -109,8 +116,8 @@ CERTIFIED = ReportSpec(
     "Tỷ lệ sản lượng được chứng nhận",
     "Certified share of harvested volume",
     (
-        C("coop_id", "Mã HTX", "Co-op id"),
-        C("coop_name", "Tên HTX", "Co-op"),
+        COOP_ID,
+        COOP_NAME,
         C("harvested_kg", "Sản lượng thu hoạch (kg)", "Harvested (kg)"),
         C("certified_kg", "Sản lượng có chứng nhận (kg)", "Certified (kg)"),
         C("certified_share", "Tỷ lệ chứng nhận", "Certified share"),

@@ -26,6 +26,7 @@ from shared.events import EventEnvelope, all_contracts, contract_for
 from shared.events.catalog import STREAMS
 from shared.events.registry import CoopRegistered
 from shared.events.snapshots import REGENERATE, SCHEMA_DIR, orphans, render, snapshot_name
+from tests.support import ENVELOPE_FIELDS
 
 CONTRACTS = all_contracts()
 WIRE_NAME = re.compile(r"^(registry|supplychain)\.[a-z_]+$")
@@ -124,17 +125,7 @@ def test_envelope_round_trips_through_stream_fields_with_vietnamese_intact():
     )
     fields = sent.to_fields()
 
-    assert set(fields) == {
-        "event_id",
-        "event_type",
-        "version",
-        "occurred_at",
-        "recorded_at",
-        "producer",
-        "correlation_id",
-        "actor",
-        "payload",
-    }
+    assert set(fields) == set(ENVELOPE_FIELDS)
     assert "data" not in fields  # FastStream would read it as its legacy envelope
     assert all(isinstance(value, str) for value in fields.values())
     assert VIETNAMESE in fields["payload"]  # UTF-8 text, not \u escapes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.support import bearer, running_app, wait_until
+from tests.support import ENVELOPE_FIELDS, bearer, running_app, wait_until
 
 COOP = {"name": "HTX Chè Tân Hương", "registration_code": "TN-0001", "ward_code": "05488", "founded_on": "2010-05-01"}
 
@@ -21,17 +21,7 @@ async def test_register_coop_publishes_plain_json_entry(registry_app_factory, re
         entries = await wait_until(lambda: redis.xrange(stream), message="the event on the stream")
         _, fields = entries[0]
         fields = {k.decode(): v.decode() for k, v in fields.items()}
-        assert set(fields) == {
-            "event_id",
-            "event_type",
-            "version",
-            "occurred_at",
-            "recorded_at",
-            "producer",
-            "correlation_id",
-            "actor",
-            "payload",
-        }
+        assert set(fields) == set(ENVELOPE_FIELDS)
         assert fields["event_type"] == "registry.coop_registered"
         assert fields["producer"] == "registry"
         assert fields["correlation_id"]

@@ -48,7 +48,7 @@ from openpyxl import load_workbook
 from shared.events import registry as R
 from shared.events import supplychain as S
 from shared.events.envelope import Event, EventEnvelope
-from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, publish
+from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, figure, publish, purchase
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import snapshot
 from tests.support import bearer, running_app
@@ -96,6 +96,19 @@ def graded(grading_id, coop_id, year, grade, revision=1):
     )
 
 
+def certificate(certificate_id, coop_id, kind, code, issuer, valid_from, valid_to, plot_id):
+    return R.CertificateIssued(
+        certificate_id=certificate_id,
+        coop_id=coop_id,
+        kind=kind,
+        code=code,
+        issuer=issuer,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        plot_ids=[plot_id],
+    )
+
+
 def registry_events() -> list[EventEnvelope]:
     events = [
         coop(1, "hop_tac_xa", date(2010, 5, 1), "05491"),
@@ -133,37 +146,10 @@ def registry_events() -> list[EventEnvelope]:
         R.PlotRegistered(
             plot_id=3, coop_id=2, member_id=4, planting_area_code="VT-05503-001", area_ha=Decimal("0.4"), crop="chè"
         ),
-        R.CertificateIssued(
-            certificate_id=1,
-            coop_id=1,
-            kind="vietgap",
-            code="VG-1",
-            issuer="Trung tâm KN",
-            valid_from=date(2023, 6, 1),
-            valid_to=date(2024, 8, 31),
-            plot_ids=[1],
-        ),
-        R.CertificateIssued(
-            certificate_id=2,
-            coop_id=1,
-            kind="organic",
-            code="HC-2",
-            issuer="TQC",
-            valid_from=date(2024, 1, 1),
-            valid_to=date(2026, 12, 31),
-            plot_ids=[2],
-        ),
+        certificate(1, 1, "vietgap", "VG-1", "Trung tâm KN", date(2023, 6, 1), date(2024, 8, 31), plot_id=1),
+        certificate(2, 1, "organic", "HC-2", "TQC", date(2024, 1, 1), date(2026, 12, 31), plot_id=2),
         R.CertificateRevoked(certificate_id=2, coop_id=1, revoked_on=date(2024, 7, 1), reason="vi phạm"),
-        R.CertificateIssued(
-            certificate_id=3,
-            coop_id=2,
-            kind="vietgap",
-            code="VG-3",
-            issuer="Trung tâm KN",
-            valid_from=date(2025, 1, 1),
-            valid_to=date(2027, 12, 31),
-            plot_ids=[3],
-        ),
+        certificate(3, 2, "vietgap", "VG-3", "Trung tâm KN", date(2025, 1, 1), date(2027, 12, 31), plot_id=3),
         R.InspectionRecorded(
             inspection_id=1, coop_id=1, inspected_on=date(2024, 3, 1), body="Sở NN", kind="định kỳ", violations=2
         ),
@@ -193,20 +179,6 @@ def harvest(lot, coop_id, member_id, kg, on, round_, plot=None, product=TEA):
         harvested_on=on,
         harvest_round=round_,
         plot_code=plot,
-    )
-
-
-def purchase(purchase_id, lot, coop_id, member_id, kg, price, on, round_):
-    return S.LotPurchased(
-        purchase_id=purchase_id,
-        lot_code=lot,
-        coop_id=coop_id,
-        member_id=member_id,
-        quantity_kg=Decimal(kg),
-        price_per_kg_vnd=price,
-        amount_vnd=int(Decimal(kg) * price),
-        purchased_on=on,
-        harvest_round=round_,
     )
 
 
@@ -514,18 +486,6 @@ def scorecard(report: dict) -> dict:
         "traced_sales_share",
     )
     return {key: report[key] for key in keys}
-
-
-def figure(value, target=None, comparison=None, met=None, since=None, note=None):
-    return {
-        "value": value,
-        "target": target,
-        "comparison": comparison,
-        "met": met,
-        "since": since,
-        "available": value is not None,
-        "note": note,
-    }
 
 
 EXPECTED_KPIS_2024 = {

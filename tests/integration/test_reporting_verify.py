@@ -29,10 +29,18 @@ from htx.runner import free_port
 from services.registry.app import create_app as create_registry
 from services.reporting.verify import Difference, supplychain_client, verify
 from shared.auth import decode_token
-from shared.clock import start_of_local_day
 from shared.events.envelope import EventEnvelope
-from shared.events.supplychain import EventCorrected, LotPurchased
-from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, coop, envelope, harvest, publish, sale
+from shared.events.supplychain import EventCorrected
+from tests.integration.reporting_events import (
+    REGISTRY,
+    SUPPLYCHAIN,
+    coop,
+    envelope,
+    harvest,
+    publish,
+    purchase,
+    sale,
+)
 from tests.integration.test_reporting_projections import consumed
 from tests.support import TEST_SECRET, bearer, running_app, service_settings, wait_until
 
@@ -135,10 +143,6 @@ def lots_only_supplychain(harvested_kg: dict[str, str]) -> FastAPI:
     return app
 
 
-def _wrap(event, on: date) -> EventEnvelope:
-    return EventEnvelope.wrap(event, occurred_at=start_of_local_day(on), actor="province:test")
-
-
 def supplychain_events() -> list[EventEnvelope]:
     """The facts above as events, plus a harvest HX and its correction."""
     wrong = envelope(harvest("HX", 1, 1, "99.000", date(2024, 6, 1), 2))
@@ -147,37 +151,12 @@ def supplychain_events() -> list[EventEnvelope]:
         envelope(harvest("H2", 1, 1, "12.500", date(2024, 5, 1), 1)),
         envelope(harvest("H3", 1, 2, "7.250", date(2024, 12, 31), 3)),
         wrong,
-        _wrap(
-            LotPurchased(
-                purchase_id=1,
-                lot_code="H1",
-                coop_id=1,
-                member_id=1,
-                quantity_kg=Decimal("8.000"),
-                price_per_kg_vnd=50_000,
-                amount_vnd=400_000,
-                purchased_on=date(2023, 9, 12),
-            ),
-            date(2023, 9, 12),
-        ),
-        _wrap(
-            LotPurchased(
-                purchase_id=2,
-                lot_code="H2",
-                coop_id=1,
-                member_id=1,
-                quantity_kg=Decimal("12.500"),
-                price_per_kg_vnd=60_000,
-                amount_vnd=750_000,
-                purchased_on=date(2024, 5, 2),
-            ),
-            date(2024, 5, 2),
-        ),
+        envelope(purchase(1, "H1", 1, 1, "8.000", 50_000, date(2023, 9, 12))),
+        envelope(purchase(2, "H2", 1, 1, "12.500", 60_000, date(2024, 5, 2))),
         envelope(sale(1, "H2", 1, "2.000", 300_000, date(2024, 1, 1))),
         envelope(sale(2, "H2", 1, "1.500", 500_000, date(2024, 6, 30))),
-        _wrap(
-            EventCorrected(corrected_event_id=str(wrong.event_id), reason="cân nhầm", declared_on=date(2024, 6, 2)),
-            date(2024, 6, 2),
+        envelope(
+            EventCorrected(corrected_event_id=str(wrong.event_id), reason="cân nhầm", declared_on=date(2024, 6, 2))
         ),
     ]
 

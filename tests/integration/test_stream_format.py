@@ -12,18 +12,7 @@ from sqlalchemy.engine import make_url
 
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import CoopRegistered
-
-FIELDS = [
-    "event_id",
-    "event_type",
-    "version",
-    "occurred_at",
-    "recorded_at",
-    "producer",
-    "correlation_id",
-    "actor",
-    "payload",
-]
+from tests.support import ENVELOPE_FIELDS
 
 
 def redis_cli() -> str:
@@ -70,7 +59,7 @@ async def test_redis_cli_reads_plain_fields(redis, redis_url, stream_prefix):
     ).stdout.splitlines()
     entry_id, names, values = lines[0], lines[1::2], lines[2::2]
     assert entry_id.count("-") == 1
-    assert names == FIELDS, lines
+    assert names == list(ENVELOPE_FIELDS), lines
     fields = dict(zip(names, values))
     assert fields["event_type"] == "registry.coop_registered"
     assert json.loads(fields["payload"])["name"] == "HTX Chè Tân Hương"

@@ -54,6 +54,7 @@ from shared.auth import Principal
 from shared.clock import start_of_local_day, today_in_vietnam
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
+from shared.shapes import from_fields
 
 
 async def _flush_or_conflict(session: AsyncSession, key: str, **values: object) -> None:
@@ -83,29 +84,13 @@ async def register_plot(
     taken = await session.exec(select(Plot.id).where(Plot.planting_area_code == data.planting_area_code))
     if taken.first() is not None:
         raise Conflict("plot.duplicate_code", code=data.planting_area_code)
-    plot = Plot(
-        coop_id=coop_id,
-        member_id=member.id,
-        planting_area_code=data.planting_area_code,
-        area_ha=data.area_ha,
-        crop=data.crop,
-        cultivar=data.cultivar,
-        geometry_json=json.dumps(geometry, separators=(",", ":")) if geometry else None,
-    )
+    geometry_json = json.dumps(geometry, separators=(",", ":")) if geometry else None
+    plot = from_fields(Plot, data, coop_id=coop_id, member_id=member.id, geometry_json=geometry_json)
     session.add(plot)
     await _flush_or_conflict(session, "plot.duplicate_code", code=data.planting_area_code)
     publish(
         session,
-        contracts.PlotRegistered(
-            plot_id=plot.id,
-            coop_id=coop_id,
-            member_id=member.id,
-            planting_area_code=plot.planting_area_code,
-            area_ha=plot.area_ha,
-            crop=plot.crop,
-            cultivar=plot.cultivar,
-            geometry=geometry,
-        ),
+        from_fields(contracts.PlotRegistered, plot, plot_id=plot.id, geometry=geometry),
         actor=principal.actor,
     )
     return plot
@@ -136,35 +121,19 @@ async def issue_certificate(
     duplicate = {"kind": data.kind, "code": data.code, "issuer": data.issuer}
     if taken.first() is not None:
         raise Conflict("certificate.duplicate", **duplicate)
-    certificate = Certificate(
-        coop_id=coop_id,
-        kind=data.kind,
-        code=data.code,
-        issuer=data.issuer,
-        valid_from=data.valid_from,
-        valid_to=data.valid_to,
-        ocop_stars=stars,
-        ocop_score=data.ocop_score,
-        products_json=json.dumps(products, ensure_ascii=False),
-        area_ha=data.area_ha,
-    )
+    products_json = json.dumps(products, ensure_ascii=False)
+    certificate = from_fields(Certificate, data, coop_id=coop_id, ocop_stars=stars, products_json=products_json)
     session.add(certificate)
     await _flush_or_conflict(session, "certificate.duplicate", **duplicate)
     session.add_all(CertificatePlot(certificate_id=certificate.id, plot_id=p) for p in plot_ids)
     publish(
         session,
-        contracts.CertificateIssued(
+        from_fields(
+            contracts.CertificateIssued,
+            certificate,
             certificate_id=certificate.id,
-            coop_id=coop_id,
-            kind=certificate.kind,
-            code=certificate.code,
-            issuer=certificate.issuer,
-            valid_from=certificate.valid_from,
-            valid_to=certificate.valid_to,
-            ocop_stars=stars,
             plot_ids=plot_ids,
             products=products,
-            area_ha=certificate.area_ha,
         ),
         occurred_at=start_of_local_day(certificate.valid_from),
         actor=principal.actor,
@@ -241,14 +210,14 @@ async def _grade(
     session: AsyncSession,
     coop: Coop,
     year: int,
-    scheme_code: str,
-    scores: dict[str, int] | None,
+    data: GradingCreate | RegradeCreate,
     reader: OperatingHistoryReader,
-    today: date,
+    today: date | None,
 ) -> dict:
     """The grading's computed fields: scheme, scores, total and grade, or not graded with the reason."""
-    grading_rules.check_grading_year(year, coop.founded_on, today)
-    scheme = await load_scheme(session, scheme_code)
+    grading_rules.check_grading_year(year, coop.founded_on, today or today_in_vietnam())
+    scores = data.scores.model_dump() if data.scores else None
+    scheme = await load_scheme(session, data.scheme)
     history = await reader(session, coop, year)
     reason = grading_rules.not_graded_reason(year, coop.founded_on, history.suspensions, scheme, history.dissolved_on)
     if reason is not None:
@@ -271,22 +240,17 @@ async def _grade(
     }
 
 
-def _record_graded(session: AsyncSession, grading: Grading, principal: Principal) -> None:
+async def _record_grading(session: AsyncSession, grading: Grading, principal: Principal) -> Grading:
+    """Add a grading and its event."""
+    session.add(grading)
+    # Two regrades at once both draw the same revision; the loser is told to look again.
+    await _flush_or_conflict(session, "grading.duplicate", coop_id=grading.coop_id, year=grading.year)
     publish(
         session,
-        contracts.CoopGraded(
-            grading_id=grading.id,
-            coop_id=grading.coop_id,
-            year=grading.year,
-            scheme=grading.scheme,
-            total_score=grading.total_score,
-            grade=grading.grade,
-            not_graded_reason=grading.not_graded_reason,
-            revision=grading.revision,
-            supersedes_grading_id=grading.supersedes_id,
-        ),
+        from_fields(contracts.CoopGraded, grading, grading_id=grading.id, supersedes_grading_id=grading.supersedes_id),
         actor=principal.actor,
     )
+    return grading
 
 
 async def grade_coop(
@@ -302,13 +266,9 @@ async def grade_coop(
     coop = await get_coop(session, coop_id)
     if await _current_grading(session, coop_id, data.year) is not None:
         raise Conflict("grading.duplicate", coop_id=coop_id, year=data.year)
-    scores = data.scores.model_dump() if data.scores else None
-    computed = await _grade(session, coop, data.year, data.scheme, scores, reader, today or today_in_vietnam())
+    computed = await _grade(session, coop, data.year, data, reader, today)
     grading = Grading(coop_id=coop_id, year=data.year, revision=1, note=data.note, **computed)
-    session.add(grading)
-    await _flush_or_conflict(session, "grading.duplicate", coop_id=coop_id, year=data.year)
-    _record_graded(session, grading, principal)
-    return grading
+    return await _record_grading(session, grading, principal)
 
 
 async def regrade_coop(
@@ -326,8 +286,7 @@ async def regrade_coop(
     current = await _current_grading(session, coop_id, year)
     if current is None:
         raise NotFound("grading.not_found", coop_id=coop_id, year=year)
-    scores = data.scores.model_dump() if data.scores else None
-    computed = await _grade(session, coop, year, data.scheme, scores, reader, today or today_in_vietnam())
+    computed = await _grade(session, coop, year, data, reader, today)
     grading = Grading(
         coop_id=coop_id,
         year=year,
@@ -337,11 +296,7 @@ async def regrade_coop(
         regrade_reason=data.reason,
         **computed,
     )
-    session.add(grading)
-    # Two regrades at once both draw the same revision; the loser is told to look again.
-    await _flush_or_conflict(session, "grading.duplicate", coop_id=coop_id, year=year)
-    _record_graded(session, grading, principal)
-    return grading
+    return await _record_grading(session, grading, principal)
 
 
 # --------------------------------------------------------------------------- inspections
@@ -359,35 +314,19 @@ async def record_inspection(
             raise Unprocessable(
                 "inspection.deadline_before", deadline=violation.correction_deadline, inspected_on=data.inspected_on
             )
-    inspection = Inspection(
-        coop_id=coop_id,
-        inspected_on=data.inspected_on,
-        body=data.body,
-        kind=data.kind,
-        findings=data.findings,
-        commendations_json=json.dumps(data.commendations, ensure_ascii=False),
-    )
+    commendations_json = json.dumps(data.commendations, ensure_ascii=False)
+    inspection = from_fields(Inspection, data, coop_id=coop_id, commendations_json=commendations_json)
     session.add(inspection)
     await session.flush()
-    violations = [
-        Violation(
-            inspection_id=inspection.id,
-            coop_id=coop_id,
-            description=v.description,
-            correction_deadline=v.correction_deadline,
-        )
-        for v in data.violations
-    ]
+    violations = [from_fields(Violation, v, inspection_id=inspection.id, coop_id=coop_id) for v in data.violations]
     session.add_all(violations)
     await session.flush()
     publish(
         session,
-        contracts.InspectionRecorded(
+        from_fields(
+            contracts.InspectionRecorded,
+            inspection,
             inspection_id=inspection.id,
-            coop_id=coop_id,
-            inspected_on=inspection.inspected_on,
-            body=inspection.body,
-            kind=inspection.kind,
             violations=len(violations),
             commended=bool(data.commendations),
         ),

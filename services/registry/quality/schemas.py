@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from services.registry.quality import certificate_rules, grading_rules
 from services.registry.quality.tables import Certificate, Grading, Inspection, Plot, Violation, certificate_products
 from shared.events.registry import CertificateKind, Grade
+from shared.shapes import from_fields
 from shared.text import normalise_name
 
 InspectionKind = Literal["periodic", "thematic", "unscheduled", "follow_up"]
@@ -65,16 +66,7 @@ class PlotPublic(BaseModel):
 
 
 def plot_public(plot: Plot) -> PlotPublic:
-    return PlotPublic(
-        id=plot.id,
-        coop_id=plot.coop_id,
-        member_id=plot.member_id,
-        planting_area_code=plot.planting_area_code,
-        area_ha=plot.area_ha,
-        crop=plot.crop,
-        cultivar=plot.cultivar,
-        geometry=json.loads(plot.geometry_json) if plot.geometry_json else None,
-    )
+    return from_fields(PlotPublic, plot, geometry=json.loads(plot.geometry_json) if plot.geometry_json else None)
 
 
 # --------------------------------------------------------------------------- certificates
@@ -122,21 +114,11 @@ class CertificatePublic(BaseModel):
 
 
 def certificate_public(certificate: Certificate, plot_ids: list[int], status_on: date) -> CertificatePublic:
-    return CertificatePublic(
-        id=certificate.id,
-        coop_id=certificate.coop_id,
-        kind=certificate.kind,
-        code=certificate.code,
-        issuer=certificate.issuer,
-        valid_from=certificate.valid_from,
-        valid_to=certificate.valid_to,
-        ocop_stars=certificate.ocop_stars,
-        ocop_score=certificate.ocop_score,
+    return from_fields(
+        CertificatePublic,
+        certificate,
         plot_ids=plot_ids,
         products=certificate_products(certificate),
-        area_ha=certificate.area_ha,
-        revoked_on=certificate.revoked_on,
-        revocation_reason=certificate.revocation_reason,
         status=certificate_rules.certificate_status(
             status_on, certificate.valid_from, certificate.valid_to, certificate.revoked_on
         ),
@@ -241,21 +223,8 @@ class GradingPublic(BaseModel):
 
 
 def grading_public(grading: Grading, current: bool) -> GradingPublic:
-    return GradingPublic(
-        id=grading.id,
-        coop_id=grading.coop_id,
-        year=grading.year,
-        revision=grading.revision,
-        current=current,
-        scheme=grading.scheme,
-        scores=json.loads(grading.scores_json) if grading.scores_json else None,
-        total_score=grading.total_score,
-        grade=grading.grade,
-        not_graded_reason=grading.not_graded_reason,
-        note=grading.note,
-        supersedes_id=grading.supersedes_id,
-        regrade_reason=grading.regrade_reason,
-    )
+    scores = json.loads(grading.scores_json) if grading.scores_json else None
+    return from_fields(GradingPublic, grading, current=current, scores=scores)
 
 
 # --------------------------------------------------------------------------- inspections
@@ -306,25 +275,13 @@ class InspectionPublic(BaseModel):
 
 
 def _violation_public(violation: Violation) -> ViolationPublic:
-    return ViolationPublic(
-        id=violation.id,
-        inspection_id=violation.inspection_id,
-        description=violation.description,
-        correction_deadline=violation.correction_deadline,
-        status="open" if violation.resolved_on is None else "resolved",
-        resolved_on=violation.resolved_on,
-        resolution_note=violation.resolution_note,
-    )
+    return from_fields(ViolationPublic, violation, status="open" if violation.resolved_on is None else "resolved")
 
 
 def inspection_public(inspection: Inspection, violations: list[Violation]) -> InspectionPublic:
-    return InspectionPublic(
-        id=inspection.id,
-        coop_id=inspection.coop_id,
-        inspected_on=inspection.inspected_on,
-        body=inspection.body,
-        kind=inspection.kind,
-        findings=inspection.findings,
+    return from_fields(
+        InspectionPublic,
+        inspection,
         commendations=json.loads(inspection.commendations_json),
         violations=[_violation_public(v) for v in sorted(violations, key=lambda v: v.id or 0)],
     )
