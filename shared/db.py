@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
@@ -45,6 +47,22 @@ def create_engine(url: str) -> AsyncEngine:
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a SQLModel class (for multi-row INSERTs); SQLModel does not type it."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+async def insert_if_absent(session: AsyncSession, row: SQLModel) -> bool:
+    """INSERT `row` unless one with its primary key exists (ON CONFLICT DO NOTHING); True if inserted.
+
+    For replicas written from two sides at once (a stream consumer and an API fallback): the
+    loser waits for the winner's transaction and then inserts nothing, instead of failing on
+    the primary key. The row is not added to the session; `session.get` it afterwards.
+    """
+    table = table_of(type(row))
+    values = {column.name: getattr(row, column.name) for column in table.columns}
+    connection = await session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=list(table.primary_key.columns))
+    result = await connection.execute(statement)
+    return bool(result.rowcount)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,8 @@
 
 Each handler runs inside the consumer's inbox transaction (`app` wires `REGISTRY_HANDLERS`
 with `runtime.consume`). They are upserts because the registry API fallback of the commands
-(`commands.known_coop`...) may have cached the row before the event arrived.
+(`recording.known_coop`...) may have cached the row before the event arrived, or be writing it
+at this very moment: new rows go in with `insert_if_absent`, so neither side fails the other.
 """
 
 from __future__ import annotations
@@ -18,26 +19,20 @@ from services.supplychain.tables import (
     KnownPlot,
 )
 from shared.clock import utcnow
+from shared.db import insert_if_absent
 from shared.events import registry as registry_contracts
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
 
 
 async def on_coop_registered(session: AsyncSession, event: ConsumedEvent[registry_contracts.CoopRegistered]) -> None:
     fact = event.event
-    coop = await session.get(KnownCoop, fact.coop_id)
-    if coop is None:
-        coop = KnownCoop(
-            id=fact.coop_id,
-            status=fact.status,
-            learnt_from="event",
-            **fact.model_dump(include={"name", "registration_code", "ward_code", "founded_on"}),
-        )
-    else:
+    details = fact.model_dump(include={"name", "registration_code", "ward_code", "founded_on"})
+    learnt = KnownCoop(id=fact.coop_id, status=fact.status, learnt_from="event", **details)
+    if not await insert_if_absent(session, learnt):
         # Cached from the API, whose snapshot is newer than this registration: keep its status;
         # any later status change is still ahead of us on the stream and will be applied in order.
-        coop.name, coop.registration_code = fact.name, fact.registration_code
-        coop.ward_code, coop.founded_on, coop.updated_at = fact.ward_code, fact.founded_on, utcnow()
-    session.add(coop)
+        coop = await session.get(KnownCoop, fact.coop_id)
+        session.add(coop.sqlmodel_update({**details, "updated_at": utcnow()}))
     session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.founded_on))
 
 
@@ -57,15 +52,10 @@ async def on_coop_status_changed(
 
 async def on_member_joined(session: AsyncSession, event: ConsumedEvent[registry_contracts.MemberJoined]) -> None:
     fact = event.event
-    member = await session.get(KnownMember, fact.member_id)
     fields = fact.model_dump(include={"coop_id", "name", "kind", "membership", "joined_on"})
-    if member is None:
-        member = KnownMember(id=fact.member_id, learnt_from="event", **fields)
-    else:
-        for name, value in fields.items():  # left_on stays: it comes from a later event or the API
-            setattr(member, name, value)
-        member.updated_at = utcnow()
-    session.add(member)
+    if not await insert_if_absent(session, KnownMember(id=fact.member_id, learnt_from="event", **fields)):
+        member = await session.get(KnownMember, fact.member_id)  # left_on stays: a later event or the API sets it
+        session.add(member.sqlmodel_update({**fields, "updated_at": utcnow()}))
 
 
 async def on_member_left(session: AsyncSession, event: ConsumedEvent[registry_contracts.MemberLeft]) -> None:
@@ -122,10 +112,9 @@ async def on_partner_registered(
 ) -> None:
     fact = event.event
     values = {**fact.model_dump(include={"name", "kind", "ward_code"}), "updated_at": utcnow()}
-    partner = await session.get(KnownPartner, fact.partner_id)
-    session.add(
-        partner.sqlmodel_update(values) if partner else KnownPartner(id=fact.partner_id, learnt_from="event", **values)
-    )
+    if not await insert_if_absent(session, KnownPartner(id=fact.partner_id, learnt_from="event", **values)):
+        partner = await session.get(KnownPartner, fact.partner_id)
+        session.add(partner.sqlmodel_update(values))
 
 
 REGISTRY_HANDLERS = EventHandlers(

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,7 @@ from services.supplychain.schemas import LotTake
 from services.supplychain.tables import ChainEvent, KnownCoop, KnownCoopStatus, KnownMember, KnownPartner, Lot, LotEvent
 from shared.auth import Principal
 from shared.clock import start_of_local_day
+from shared.db import insert_if_absent
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import supplychain as contracts
 from shared.events.envelope import Event
@@ -37,6 +39,11 @@ from shared.messaging.outbox import record_event
 UNITS = {"kg": Localized("kg", vi="kg", en="kg"), "pcs": Localized("pcs", vi="sản phẩm", en="pieces")}
 
 # --- the registry replica, with the registry's API as fallback ---------------------------------
+#
+# The stream consumer may write the same replica row at the same moment (a co-op registered a
+# second ago): the fallback inserts only if absent, so neither side fails the other.
+
+Known = TypeVar("Known", KnownCoop, KnownMember, KnownPartner)
 
 
 async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: int) -> KnownCoop:
@@ -46,8 +53,8 @@ async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: i
         answer = await registry.coop(coop_id)
         if answer is None:
             raise NotFound("coop.not_found", coop_id=coop_id)
-        coop = KnownCoop(**answer.model_dump(), learnt_from="registry_api")
-        session.add(coop)
+        await insert_if_absent(session, KnownCoop(**answer.model_dump(), learnt_from="registry_api"))
+        coop = await _learnt(session, KnownCoop, coop_id)
     return coop
 
 
@@ -58,8 +65,8 @@ async def known_member(session: AsyncSession, registry: RegistryClient, coop_id:
         answer = await registry.member(coop_id, member_id)
         if answer is None:
             raise NotFound("member.not_found", member_id=member_id, coop_id=coop_id)
-        member = KnownMember(**answer.model_dump(), learnt_from="registry_api")
-        session.add(member)
+        await insert_if_absent(session, KnownMember(**answer.model_dump(), learnt_from="registry_api"))
+        member = await _learnt(session, KnownMember, member_id)
     if member.coop_id != coop_id:
         raise NotFound("member.not_found", member_id=member_id, coop_id=coop_id)
     return member
@@ -72,12 +79,20 @@ async def known_partner(session: AsyncSession, registry: RegistryClient, partner
         answer = await registry.partner(partner_id)
         if answer is None:
             raise NotFound("shipment.unknown_partner", partner_id=partner_id)
-        partner = KnownPartner(
+        learnt = KnownPartner(
             id=answer.id, name=answer.name, kind=answer.kind, ward_code=answer.ward_code, learnt_from="registry_api"
         )
-        session.add(partner)
-        await session.flush()  # a later command of the same batch finds it without asking again
+        await insert_if_absent(session, learnt)  # in the database at once: a later command of a batch finds it
+        partner = await _learnt(session, KnownPartner, partner_id)
     return partner
+
+
+async def _learnt(session: AsyncSession, model: type[Known], key: int) -> Known:
+    """The replica row just learnt from the API, or the one the stream consumer wrote meanwhile."""
+    row = await session.get(model, key)
+    if row is None:  # not reached: the row was inserted, or already there, in this transaction
+        raise LookupError(f"{model.__name__} {key} vanished from the replica")
+    return row
 
 
 async def active_coop(session: AsyncSession, registry: RegistryClient, coop_id: int, on: date) -> KnownCoop:
