@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,3 +43,7 @@ def not_in_future(value: OptionalDate) -> OptionalDate:
     if value is not None and value > today_in_vietnam():
         raise FutureDateError(value)
     return value
+
+
+# The date of a fact in a request: today at the latest (pydantic runs `not_in_future` on it).
+PastDate = Annotated[date, AfterValidator(not_in_future)]

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 
 from services.registry.tables import ChainContract, Coop, Partner, UnionMembership, split_lines
 from shared.auth import public_actor
-from shared.clock import not_in_future
+from shared.clock import PastDate
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.places import resolve_ward, ward_name
 from shared.shapes import from_fields
@@ -40,7 +40,6 @@ def _clean_list(values: list[str]) -> list[str]:
 
 Name = Annotated[str, pydantic.StringConstraints(min_length=2, max_length=255, strip_whitespace=True)]
 Phone = Annotated[str, pydantic.StringConstraints(max_length=20, pattern=r"^\+?[0-9 .-]{8,20}$")]
-PastDate = Annotated[date, AfterValidator(not_in_future)]  # the date of a fact: today at the latest
 
 
 # --- wards -----------------------------------------------------------------------------------

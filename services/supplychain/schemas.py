@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import pydantic
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, computed_field, field_validator
 
-from shared.clock import not_in_future
+from shared.clock import PastDate
 from shared.events.registry import CoopStatus, MemberKind, Membership
 from shared.text import normalise_name
 
@@ -91,7 +91,7 @@ class HarvestCreate(_Command):
     member_id: int = pydantic.Field(description="The registry's member id of the household")
     product: str = pydantic.Field(default=DEFAULT_PRODUCT, min_length=2, max_length=255)
     quantity_kg: Kilograms
-    harvested_on: date
+    harvested_on: PastDate
     harvest_round: int = pydantic.Field(ge=1, description="Lứa hái in the year, 1 for the first round")
     plot_code: str | None = pydantic.Field(default=None, max_length=100, description="Mã số vùng trồng")
     lot_code: LotCode | None = pydantic.Field(
@@ -99,7 +99,6 @@ class HarvestCreate(_Command):
     )
 
     _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
-    _harvested_on = field_validator("harvested_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class PurchaseCreate(_Command):
@@ -110,9 +109,7 @@ class PurchaseCreate(_Command):
     lot_code: LotCode
     quantity_kg: Kilograms
     price_per_kg_vnd: int = pydantic.Field(gt=0, le=10**9)
-    purchased_on: date
-
-    _purchased_on = field_validator("purchased_on")(classmethod(lambda cls, value: not_in_future(value)))
+    purchased_on: PastDate
 
 
 class LotTake(_Command):
@@ -140,10 +137,8 @@ class _TransformCreate(_Command):
     coop_id: int
     batch_id: LotCode | None = pydantic.Field(default=None, description="Omit for a generated batch id")
     process: str | None = pydantic.Field(default=None, max_length=255, description="e.g. sao sấy, vò, sàng")
-    transformed_on: date
+    transformed_on: PastDate
     inputs: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
-
-    _on = field_validator("transformed_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class ProcessingCreate(_TransformCreate):
@@ -193,13 +188,12 @@ class ShipmentCreate(_Command):
         description="Accepted for older clients; the registry's name of the partner is what is stored",
     )
     document_number: str = pydantic.Field(min_length=1, max_length=50)
-    shipped_on: date
+    shipped_on: PastDate
     lines: list[LotTake] = pydantic.Field(min_length=1, max_length=1000)
 
     _name = field_validator("partner_name")(
         classmethod(lambda cls, value: None if value is None else normalise_name(value))
     )
-    _on = field_validator("shipped_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 class ReceiptCreate(_Command):
@@ -207,9 +201,7 @@ class ReceiptCreate(_Command):
 
     type: Literal["receipt"] = "receipt"
     shipment_id: int
-    received_on: date
-
-    _on = field_validator("received_on")(classmethod(lambda cls, value: not_in_future(value)))
+    received_on: PastDate
 
 
 class SaleCreate(_Command):
@@ -237,12 +229,11 @@ class SaleCreate(_Command):
         validation_alias=AliasChoices("unit_price_vnd", "price_per_kg_vnd"),
         description="Per kg, or per piece for a packed lot (deprecated alias: price_per_kg_vnd)",
     )
-    sold_on: date
+    sold_on: PastDate
     invoice_number: str = pydantic.Field(min_length=1, max_length=50)
     shipment_id: int | None = None
 
     _buyer = field_validator("buyer_name")(classmethod(lambda cls, value: normalise_name(value)))
-    _sold_on = field_validator("sold_on")(classmethod(lambda cls, value: not_in_future(value)))
 
 
 ChainCommand = Annotated[
