@@ -24,24 +24,41 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine with the pragmas SQLite needs to act as a service database."""
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+def create_engine(url: str, *, writes: bool = True) -> AsyncEngine:
+    """An async engine with what SQLite needs to act as a service database.
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - driver hook
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+    On SQLite a transaction of a `writes` engine starts with `BEGIN IMMEDIATE`: it takes the
+    database's write lock before its first read, so "check the lot holds enough, then record
+    the sale" is serialised as `SELECT ... FOR UPDATE` serialises it on PostgreSQL (which
+    SQLite ignores). Without it the driver starts the transaction at the first write, after
+    the check, and 30 concurrent 10 kg sales of a 100 kg lot sold 240 kg
+    (docs/design-brief.md, trap 12). Reads go through an engine with `writes=False`, which
+    keeps them off the write lock (WAL lets them read while a writer works).
+    """
+    if not is_sqlite(url):
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
 
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        if writes:
+            dbapi_connection.isolation_level = None  # the driver's own BEGIN is off: SQLAlchemy's below
+
+    if writes:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(connection: Any) -> None:  # pragma: no cover - driver hook
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 def table_of(model: type[SQLModel]) -> Table:

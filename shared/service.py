@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.auth import PrincipalDep
 from shared.correlation import HEADER as CORRELATION_HEADER
 from shared.correlation import current_correlation_id, new_correlation_id
-from shared.db import UnitOfWork, create_engine, session_factory, unit_of_work
+from shared.db import UnitOfWork, create_engine, is_sqlite, session_factory, unit_of_work
 from shared.errors import NotFound, install_error_handlers
 from shared.events.envelope import Event
 from shared.messaging.connection import read_range, redis_broker, redis_client
@@ -50,7 +50,9 @@ class ServiceRuntime:
     name: str
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: async_sessionmaker[AsyncSession]  # for writes: a transaction that may change state
+    read_engine: AsyncEngine
+    read_sessions: async_sessionmaker[AsyncSession]  # for reads: never waits for SQLite's write lock
     redis: aioredis.Redis
     broker: RedisBroker
     relay: OutboxRelay | None = None
@@ -62,19 +64,21 @@ class ServiceRuntime:
     @classmethod
     def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> ServiceRuntime:
         engine = create_engine(settings.database_url)
-        sessions = session_factory(engine)
+        read_engine = create_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
         redis = redis_client(settings.redis_url)
         runtime = cls(
             name=name,
             settings=settings,
             engine=engine,
-            sessions=sessions,
+            sessions=session_factory(engine),
+            read_engine=read_engine,
+            read_sessions=session_factory(read_engine),
             redis=redis,
             broker=redis_broker(settings.redis_url, description=f"{name} service"),
         )
         if publishes is not None:
             runtime.relay = OutboxRelay(
-                sessions,
+                runtime.sessions,
                 redis,
                 producer=name,
                 stream_name=settings.stream,
@@ -153,7 +157,7 @@ async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with runtime_of(request).sessions() as session:
+    async with runtime_of(request).read_sessions() as session:
         yield session
 
 
@@ -195,6 +199,7 @@ def create_service_app(
                 await client.aclose()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
+            await runtime.read_engine.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.runtime = runtime

@@ -126,6 +126,9 @@ async def generated_code(
     session: AsyncSession, model, column, coop_id: int, day: date, step: str, taken: set[str]
 ) -> str:
     """The next free generated code of a step (`lots.lot_code`) in `column`, `taken` ones counted as used."""
+    # Two commands of one co-op must not both take the next number: the co-op's replica row is the
+    # lock (FOR UPDATE on PostgreSQL; SQLite's write transactions are serialised already).
+    await session.exec(select(KnownCoop.id).where(KnownCoop.id == coop_id).with_for_update())
     prefix = lots.generated_code_prefix(coop_id, day, step)
     codes = list((await session.exec(select(column).where(col(column).startswith(prefix)))).all()) + list(taken)
     return lots.lot_code(coop_id, day, lots.next_sequence(codes, coop_id, day, step), step)
