@@ -64,6 +64,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ngày {value} ở tương lai.",
         "en": "The date {value} is in the future.",
     },
+    "date.too_early": {
+        "vi": "Ngày {value} trước {earliest}; hãy kiểm tra lại năm.",
+        "en": "The date {value} is before {earliest}; check the year.",
+    },
     "member.not_found": {
         "vi": "Không tìm thấy thành viên {member_id} của HTX {coop_id}.",
         "en": "No member {member_id} in co-op {coop_id}.",

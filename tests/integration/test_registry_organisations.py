@@ -496,3 +496,18 @@ async def test_history_lists_events_recorded_by_any_registry_handler(registry_ap
         assert [e["event_type"] for e in (await client.get(f"/coops/{other['id']}/history")).json()["events"]] == [
             "registry.coop_registered"
         ]
+
+
+async def test_a_change_dated_1900_is_refused_and_the_history_stays_readable(registry_app_factory):
+    """A co-op once wrote `changed_on: 1900-01-01`: the event carried +07:06:40 and its history answered 500."""
+    async with running_app(await registry_app_factory()) as client:
+        coop = (await client.post("/coops", json=COOP, headers=bearer())).json()
+        refused = await client.patch(
+            f"/coops/{coop['id']}", headers=bearer(), json={"address": "Xóm Khuôn Gà", "changed_on": "1900-01-01"}
+        )
+        assert refused.status_code == 422
+        assert "1945-01-01" in json.dumps(refused.json())
+        history = await client.get(f"/coops/{coop['id']}/history")
+        assert history.status_code == 200
+        assert [e["event_type"] for e in history.json()["events"]] == ["registry.coop_registered"]
+        assert history.json()["events"][0]["occurred_at"].endswith("+07:00")
