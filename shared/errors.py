@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from shared.i18n import language_of, translate
+from shared.i18n import MESSAGES, Language, language_of, translate
 
 
 class DomainError(Exception):
@@ -61,3 +65,22 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             headers=headers,
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        language = language_of(request)
+        return JSONResponse(
+            status_code=422,
+            content={"detail": jsonable_encoder([_translated(item, language) for item in error.errors()])},
+        )
+
+
+def _translated(item: dict[str, Any], language: Language) -> dict[str, Any]:
+    """FastAPI's 422 item, with our own validators' refusals (a date in the future or before 1945)
+    told in the request's language under their message key; pydantic's other items unchanged."""
+    cause = (item.get("ctx") or {}).get("error")
+    key = getattr(cause, "key", None)
+    if key not in MESSAGES:
+        return item
+    values = getattr(cause, "values", {})
+    return {**item, "type": key, "msg": translate(key, language, **values), "ctx": {"values": values}}

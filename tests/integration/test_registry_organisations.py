@@ -506,7 +506,15 @@ async def test_a_change_dated_1900_is_refused_and_the_history_stays_readable(reg
             f"/coops/{coop['id']}", headers=bearer(), json={"address": "Xóm Khuôn Gà", "changed_on": "1900-01-01"}
         )
         assert refused.status_code == 422
-        assert "1945-01-01" in json.dumps(refused.json())
+        [problem] = refused.json()["detail"]
+        assert (problem["type"], problem["loc"]) == ("date.too_early", ["body", "changed_on"])
+        assert problem["msg"] == "Ngày 1900-01-01 trước 1945-01-01; hãy kiểm tra lại năm."  # Vietnamese by default
+        english = await client.post(
+            "/coops", headers={**bearer(), "Accept-Language": "en"}, json={**COOP, "founded_on": "2999-01-01"}
+        )
+        assert [(p["type"], p["msg"]) for p in english.json()["detail"]] == [
+            ("date.future", "The date 2999-01-01 is in the future.")
+        ]
         history = await client.get(f"/coops/{coop['id']}/history")
         assert history.status_code == 200
         assert [e["event_type"] for e in history.json()["events"]] == ["registry.coop_registered"]
