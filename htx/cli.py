@@ -21,7 +21,7 @@ from htx import operator
 from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, log_tail
 
 app = typer.Typer(
-    help="Operate the HTX value-chain platform: run it, migrate, tokens, dead letters.",
+    help="Operate the HTX value-chain platform: run it, migrate, back up and restore, tokens, dead letters.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -232,6 +232,50 @@ def _print_summary(
     echo(token)
     echo("")
     echo("Ctrl-C stops everything.")
+
+
+# --- backup and restore -------------------------------------------------------------------
+
+
+@app.command()
+def backup(
+    data_dir: DataDir = Path("data"),
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Archive to write (default: ./htx-backup-YYYYMMDD-HHMMSS.tar.gz)")
+    ] = None,
+) -> None:
+    """One archive: a consistent snapshot of every database, Redis's AOF, the secret, a manifest with checksums."""
+    from htx import backup as backups
+
+    try:
+        result = backups.create_backup(data_dir, output, services=available_services(), log=typer.echo)
+    except backups.BackupError as error:
+        _fail(str(error))
+    for note in result.notes:
+        typer.secho(f"warning: {note}", fg=typer.colors.YELLOW, err=True)
+    members = result.manifest["members"]
+    size = sum(member["size"] for member in members)
+    typer.echo(f"backup written: {result.path} ({len(members)} files, {size} bytes before compression)")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `htx backup`")],
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="A new, empty directory to restore into")],
+) -> None:
+    """Verify an archive's checksums, then unpack it into an empty data dir ready for `htx up`."""
+    from htx import backup as backups
+
+    try:
+        result = backups.restore_backup(archive, data_dir, log=typer.echo)
+    except backups.RestoreRefused as error:
+        _fail(f"refused: {error}", 2)
+    except backups.BackupError as error:
+        _fail(str(error))
+    for note in result.notes:
+        typer.secho(note, fg=typer.colors.YELLOW)
+    typer.echo(f"restored the backup of {result.manifest['created_at']} into {result.data_dir}")
+    typer.echo(f"start it with: htx up --data-dir {result.data_dir}")
 
 
 # --- tokens -------------------------------------------------------------------------------
