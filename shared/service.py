@@ -60,6 +60,16 @@ class ServiceRuntime:
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     # Clients of other services' public APIs, by service name; closed at shutdown.
     http_clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
+    # Entries acknowledged without a handler: normal for other services' types, but never silent.
+    ignored_events: Counter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ignored_events = Counter(
+            "htx_consumer_ignored",
+            "Entries the group acknowledged without applying: no handler for their event type",
+            ["stream", "group", "event_type"],
+            registry=self.metrics,
+        )
 
     @classmethod
     def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> ServiceRuntime:
@@ -99,9 +109,13 @@ class ServiceRuntime:
             claim_interval_ms=self.settings.claim_interval_ms,
             max_deliveries=self.settings.max_deliveries,
             read_batch=self.settings.read_batch,
+            on_ignored=self._count_ignored,
         )
         self.consumers.append(consumer)
         return consumer
+
+    def _count_ignored(self, stream: str, group: str, event_type: str) -> None:
+        self.ignored_events.labels(stream, group, event_type).inc()
 
     def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
         """One transaction; committing it wakes the outbox relay so events leave at once."""

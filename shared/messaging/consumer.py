@@ -12,6 +12,15 @@ A handler runs inside one database transaction together with the inbox row
 The consumer reads each entry's raw fields, never FastStream's decoded body (see
 `_parse_entry`): any entry, however malformed, reaches `_deliver` and is either applied or
 dead-lettered, never left to be reclaimed forever.
+
+An entry of a type this service has no handler for is acknowledged (other consumers'
+types are normal on a shared stream) but never silently: it is counted through
+`on_ignored` and logged once per type, at WARNING when no contract in the catalogue knows
+it (a typo, or a producer newer than this consumer).
+
+Consumer names are `<host>-<pid>`, so every restart leaves a dead name in the group; at
+start the consumer removes names that have been idle far longer than the claimer needs and
+hold no pending entries (`remove_dead_consumers`).
 """
 
 from __future__ import annotations
@@ -29,8 +38,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
 from shared.db import unit_of_work
-from shared.events.envelope import Event, EventEnvelope
+from shared.events.envelope import Event, EventEnvelope, contract_for
 from shared.messaging.connection import RawFields, ensure_group
 
 log = logging.getLogger(__name__)
@@ -62,6 +72,23 @@ class ConsumedEvent(Generic[E]):
 
 
 Handler = Callable[[AsyncSession, ConsumedEvent[Any]], Awaitable[None]]
+# Told (stream, group, event_type) of every entry acknowledged without a handler.
+IgnoredHook = Callable[[str, str, str], None]
+
+# A consumer idle this long with nothing pending is a dead process's name (see
+# `StreamConsumer.remove_dead_consumers`): far above the claimer's idle time, so a slow
+# live replica is never mistaken for a dead one.
+DEAD_CONSUMER_MIN_IDLE_MS = 5 * 60 * 1000
+DEAD_CONSUMER_IDLE_FACTOR = 10
+
+# Removes a consumer from its group only if it still has no pending entry, in one step:
+# XGROUP DELCONSUMER drops the delivery state of whatever the consumer holds.
+_DELETE_IF_NOTHING_PENDING = """
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then
+    return -1
+end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+"""
 
 
 def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
@@ -160,6 +187,8 @@ class StreamConsumer:
         max_deliveries: int,
         read_batch: int = 10,
         claim_interval_ms: int | None = None,
+        on_ignored: IgnoredHook | None = None,
+        dead_consumer_idle_ms: int | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -173,9 +202,40 @@ class StreamConsumer:
         # How often the claimer looks for idle entries once it found none (XAUTOCLAIM has
         # no blocking form); None keeps FastStream's 100 ms.
         self._claim_interval_ms = claim_interval_ms
+        self._on_ignored = on_ignored
+        self.dead_consumer_idle_ms = (
+            dead_consumer_idle_ms
+            if dead_consumer_idle_ms is not None
+            else max(DEAD_CONSUMER_IDLE_FACTOR * claim_idle_ms, DEAD_CONSUMER_MIN_IDLE_MS)
+        )
+        self._ignored_logged: set[str] = set()  # event types already logged (once per process)
 
     async def ensure_group(self) -> None:
+        """At start: the group exists at id 0, and dead processes' names are gone from it."""
         await ensure_group(self._redis, self.stream, self.group)
+        try:
+            await self.remove_dead_consumers()
+        except Exception:  # housekeeping: never a reason not to start
+            log.exception("%s could not remove dead consumers from %s", self.group, self.stream)
+
+    async def remove_dead_consumers(self, *, min_idle_ms: int | None = None) -> list[str]:
+        """Remove consumers of the group idle for `min_idle_ms` with no pending entry; their names.
+
+        A consumer with pending entries stays until the claimer has taken them (removing it
+        would lose their delivery state), and this process's own name always stays.
+        """
+        threshold = self.dead_consumer_idle_ms if min_idle_ms is None else min_idle_ms
+        removed = []
+        for consumer in await self._redis.xinfo_consumers(self.stream, self.group):
+            name = _text(consumer["name"])
+            if name == self.consumer_name or int(consumer["pending"]) > 0 or int(consumer["idle"]) < threshold:
+                continue
+            outcome = await self._redis.eval(_DELETE_IF_NOTHING_PENDING, 1, self.stream, self.group, name)
+            if outcome == 0:
+                removed.append(name)
+        if removed:
+            log.info("%s removed %d dead consumers from %s: %s", self.group, len(removed), self.stream, removed)
+        return removed
 
     def subscribe(self, broker: RedisBroker) -> None:
         """Attach the reader and the claimer to the service's broker."""
@@ -239,6 +299,7 @@ class StreamConsumer:
         except Exception as error:
             raise MalformedEntry(f"not an event envelope: {error}") from error
         if not self.handlers.handles(envelope.event_type):
+            self._ignored(envelope)
             return False  # another consumer's business; acknowledged
         try:
             async with unit_of_work(self._sessions) as work:
@@ -249,6 +310,24 @@ class StreamConsumer:
                 if await session.get(InboxEntry, (self.group, str(envelope.event_id))):
                     return False
             raise
+
+    def _ignored(self, envelope: EventEnvelope) -> None:
+        """Count an entry acknowledged without a handler; log its type the first time."""
+        if self._on_ignored is not None:
+            self._on_ignored(self.stream, self.group, envelope.event_type)
+        if envelope.event_type in self._ignored_logged:
+            return
+        self._ignored_logged.add(envelope.event_type)
+        if contract_for(envelope.event_type, envelope.version) is None:
+            log.warning(
+                "%s ignores %s v%s on %s: no such contract in the catalogue (a typo, or a newer producer?)",
+                self.group,
+                envelope.event_type,
+                envelope.version,
+                self.stream,
+            )
+        else:
+            log.info("%s ignores %s on %s: no handler here", self.group, envelope.event_type, self.stream)
 
     async def _delivery_count(self, entry_id: str) -> int:
         pending = await self._redis.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)

@@ -3,11 +3,16 @@
 The relay publishes rows in id order, so a producer's events reach its stream in the order
 they were committed. If the relay dies between XADD and marking the row, the row is
 published again on restart: consumers dedupe on `event_id`, so that is harmless.
+
+One relay per producer publishes at a time, under a short Redis lease (`lease_seconds`)
+that the holder renews while it works: a killed relay's lease lapses within seconds, and a
+live one keeps it however long a batch takes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -16,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.lock import Lock
 from sqlalchemy import Column, Text, insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
@@ -103,6 +109,7 @@ class OutboxRelay:
     """Publishes committed outbox rows to Redis, in order, from one process at a time."""
 
     BATCH = 200
+    LEASE_SECONDS = 5.0
 
     def __init__(
         self,
@@ -112,12 +119,14 @@ class OutboxRelay:
         producer: str,
         stream_name: Callable[[str], str],
         poll_seconds: float = 0.5,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._redis = redis
         self._stream_name = stream_name
         self._lock_key = stream_name(f"outbox-relay-lock:{producer}")
         self._poll_seconds = poll_seconds
+        self._lease_seconds = lease_seconds
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -147,35 +156,55 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish every unpublished row; returns how many were published."""
         # One relay per producer at a time keeps the stream in commit order across replicas.
-        lock = self._redis.lock(self._lock_key, timeout=30, blocking_timeout=0)
-        if not await lock.acquire():
+        lease = self._redis.lock(self._lock_key, timeout=self._lease_seconds, blocking_timeout=0)
+        if not await lease.acquire():
             return 0
-        published = 0
+        lost = asyncio.Event()
+        renewing = asyncio.create_task(self._keep_lease(lease, lost))
         try:
-            while True:
-                async with self._sessions() as session:
-                    rows = (
-                        await session.exec(
-                            select(OutboxMessage)
-                            .where(col(OutboxMessage.published_at).is_(None))
-                            .order_by(col(OutboxMessage.id))
-                            .limit(self.BATCH)
-                        )
-                    ).all()
-                    if not rows:
-                        return published
-                    async with self._redis.pipeline(transaction=False) as pipe:
-                        for row in rows:
-                            pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
-                        await pipe.execute()
-                    now = datetime.now(UTC)
-                    for row in rows:
-                        row.published_at = now
-                        session.add(row)
-                    await session.commit()
-                    published += len(rows)
+            return await self._publish_while_held(lost)
         finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             try:
-                await lock.release()
-            except Exception:  # lock expired: another relay may run now, which is safe
+                await lease.release()
+            except Exception:  # lease lapsed: another relay may run now, which is safe
                 pass
+
+    async def _keep_lease(self, lease: Lock, lost: asyncio.Event) -> None:
+        """Renew the lease a few times per TTL, while still ours (redis-py compares the token)."""
+        while True:
+            await asyncio.sleep(self._lease_seconds / 3)
+            try:
+                await lease.reacquire()
+            except Exception as error:  # taken over, or Redis unreachable for a whole lease
+                log.warning("outbox relay lost its lease %s: %r; stopping after this batch", self._lock_key, error)
+                lost.set()
+                return
+
+    async def _publish_while_held(self, lost: asyncio.Event) -> int:
+        published = 0
+        while not lost.is_set():
+            async with self._sessions() as session:
+                rows = (
+                    await session.exec(
+                        select(OutboxMessage)
+                        .where(col(OutboxMessage.published_at).is_(None))
+                        .order_by(col(OutboxMessage.id))
+                        .limit(self.BATCH)
+                    )
+                ).all()
+                if not rows:
+                    return published
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for row in rows:
+                        pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
+                    await pipe.execute()
+                now = datetime.now(UTC)
+                for row in rows:
+                    row.published_at = now
+                    session.add(row)
+                await session.commit()
+                published += len(rows)
+        return published
