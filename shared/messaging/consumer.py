@@ -120,10 +120,6 @@ class EventHandlers:
     def handles(self, event_type: str) -> bool:
         return event_type in self._by_type
 
-    @property
-    def event_types(self) -> list[str]:
-        return sorted(self._by_type)
-
     async def apply(self, session: AsyncSession, stream: str, entry_id: str, envelope: EventEnvelope) -> None:
         contract, handler = self._by_type[envelope.event_type]
         if envelope.version != contract.version:
