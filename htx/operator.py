@@ -10,7 +10,8 @@ import asyncio
 import json
 import os
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -188,3 +189,79 @@ def owning_service(letter: dict[str, Any]) -> str:
     if group not in SERVICES:
         raise LookupError(f"dead letter {letter.get('dlq_id')} belongs to group {group!r}, not to a known service")
     return group
+
+
+# --- reporting rebuild jobs ---------------------------------------------------------------
+
+REBUILD_POLL_SECONDS = 1.0
+# Polls that may fail in a row (the service restarting, a network blip) before waiting gives up.
+REBUILD_POLL_FAILURES = 30
+FINISHED_REBUILD_STATES = ("succeeded", "failed")
+
+
+class AdminRefused(RuntimeError):
+    """A service answered an admin request with an error status."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        try:
+            body = json.dumps(response.json(), ensure_ascii=False, indent=2)
+        except ValueError:
+            body = response.text
+        super().__init__(f"{response.request.method} {response.request.url}: HTTP {response.status_code}\n{body}")
+
+
+def _admin_json(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 400:
+        raise AdminRefused(response)
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def start_rebuild(reporting_url: str, token: str) -> dict[str, Any]:
+    """POST /admin/rebuild: the new job, or the one already running."""
+    return _admin_json(post_admin(f"{reporting_url}/admin/rebuild", token, timeout=30.0))
+
+
+def rebuild_job(reporting_url: str, job_id: int, token: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{reporting_url}/admin/rebuild/{job_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30.0
+    )
+    return _admin_json(response)
+
+
+def watch_rebuild(
+    reporting_url: str,
+    job: dict[str, Any],
+    token: Callable[[], str],
+    *,
+    poll_seconds: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[dict[str, Any]]:
+    """Poll a rebuild job until it has finished; yields it whenever it changed, the finished job last.
+
+    No overall deadline: a rebuild of a large history takes as long as it takes. `token` is
+    called for every poll, so a long wait never outlives its token.
+    """
+    failures = 0
+    while job["state"] not in FINISHED_REBUILD_STATES:
+        sleep(REBUILD_POLL_SECONDS if poll_seconds is None else poll_seconds)
+        try:
+            polled = rebuild_job(reporting_url, job["id"], token())
+        except httpx.TransportError:
+            failures += 1
+            if failures >= REBUILD_POLL_FAILURES:
+                raise
+            continue
+        failures = 0
+        if polled != job:
+            job = polled
+            yield job
+
+
+def describe_rebuild(job: dict[str, Any]) -> str:
+    """One line: `rebuild 3 running (replaying): registry.events 500/18000, supplychain.events 0/0`."""
+    state = job["state"] + (f" ({job['phase']})" if job.get("phase") else "")
+    streams = ", ".join(
+        f"{name} {counts['entries']}/{counts['total']}" for name, counts in sorted(job.get("streams", {}).items())
+    )
+    return f"rebuild {job['id']} {state}" + (f": {streams}" if streams else "")

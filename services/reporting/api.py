@@ -3,24 +3,29 @@ query of `queries` answers it, and the result goes out as JSON, CSV, XLSX or the
 
 Access: the scorecard (`/kpis`, `/dashboard`) is public; reports need a token. The province
 sees everything; a co-op token sees only its own co-op (its reports are narrowed to it, and
-asking for another co-op is refused with 403); a buyer token sees no report.
+asking for another co-op is refused with 403); a buyer token sees no report. Rebuilding the
+read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the province's.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from services.reporting import consumers, exports, queries
+from services.reporting import exports, queries, rebuild
 from services.reporting.dashboard import render as render_dashboard
 from services.reporting.parameters import DashboardYearDep, KpiYearDep, ReportRequestDep, province_only
-from services.reporting.schemas import KpiReport, Report
+from services.reporting.rebuild import RebuildJobs
+from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
+from shared.auth import PrincipalDep
+from shared.errors import NotFound
 from shared.i18n import language_of, page_language_of
-from shared.service import RuntimeDep, SessionDep
+from shared.idempotency import IdempotentRoute
+from shared.service import SessionDep, UnitOfWorkDep
 
-router = APIRouter(tags=["reporting"])
+router = APIRouter(tags=["reporting"], route_class=IdempotentRoute)
 
 
 @router.get("/kpis", response_model=KpiReport, summary="Provincial scorecard for a calendar year (public)")
@@ -52,12 +57,62 @@ async def dashboard(request: Request, session: SessionDep, year: DashboardYearDe
     return HTMLResponse(render_dashboard(report, page_language_of(request)))
 
 
+def _rebuilds(request: Request) -> RebuildJobs:
+    jobs: RebuildJobs = request.app.state.rebuilds
+    return jobs
+
+
+RebuildJobsDep = Annotated[RebuildJobs, Depends(_rebuilds)]
+
+
 @router.post(
     "/admin/rebuild",
-    dependencies=[Depends(province_only)],
-    summary="Rebuild the read model from both streams (province)",
+    status_code=202,
+    response_model=RebuildJobPublic,
+    dependencies=[Depends(province_only)],  # before the unit of work opens
+    summary="Start rebuilding the read model from both streams, or see the rebuild already running (province)",
 )
-async def rebuild(runtime: RuntimeDep) -> dict[str, dict[str, int]]:
-    """Empty the read model and replay `registry.events` and `supplychain.events` from id 0.
-    Live consumption waits meanwhile; the answer counts entries per stream and outcome."""
-    return await consumers.rebuild_read_model(runtime.sessions, runtime.redis, runtime.settings)
+async def start_rebuild(
+    response: Response,
+    background: BackgroundTasks,
+    work: UnitOfWorkDep,
+    principal: PrincipalDep,
+    rebuilds: RebuildJobsDep,
+) -> RebuildJobPublic:
+    """Replay `registry.events` and `supplychain.events` from id 0 into shadow tables and swap them
+    in; live consumption goes on meanwhile. Answers 202 with the job at once (`Location` to poll);
+    while a rebuild is queued or running, the answer is that job, so a retried POST starts nothing."""
+    job, created = await rebuilds.request(work.session, principal.actor)
+    assert job.id is not None  # flushed
+    if created:  # after the commit, which comes before the answer is sent
+        background.add_task(rebuilds.launch, job.id)
+    response.headers["Location"] = f"/admin/rebuild/{job.id}"
+    return rebuild.public(job)
+
+
+@router.get(
+    "/admin/rebuild",
+    response_model=RebuildJobPublic,
+    dependencies=[Depends(province_only)],
+    summary="The latest rebuild of the read model (province)",
+)
+async def latest_rebuild(rebuilds: RebuildJobsDep) -> RebuildJobPublic:
+    """The most recent rebuild job, running or finished."""
+    job = await rebuilds.job(None)
+    if job is None:
+        raise NotFound("rebuild.none")
+    return rebuild.public(job)
+
+
+@router.get(
+    "/admin/rebuild/{job_id}",
+    response_model=RebuildJobPublic,
+    dependencies=[Depends(province_only)],
+    summary="A rebuild of the read model: state, progress per stream, times, error (province)",
+)
+async def get_rebuild(job_id: int, rebuilds: RebuildJobsDep) -> RebuildJobPublic:
+    """Poll this until `state` is `succeeded` or `failed`."""
+    job = await rebuilds.job(job_id)
+    if job is None:
+        raise NotFound("rebuild.not_found", job_id=job_id)
+    return rebuild.public(job)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
 from services.reporting import consumers, kpis, wards
 from services.reporting.api import router
+from services.reporting.rebuild import RebuildJobs
 from shared.events import registry, supplychain
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 
 NAME = "reporting"
-assert NAME == consumers.GROUP  # the CLI's rebuild names the group without building the app
+assert NAME == consumers.GROUP  # the rebuild names the group as the live consumers do
 
 # A new plan period brings new targets: point this at another file instead of editing code.
 TARGETS_ENV = "HTX_REPORTING_TARGETS"
@@ -32,6 +36,19 @@ def create_app(
         description="Read models built from the registry and supply-chain streams: provincial KPIs, reports, "
         "exports and the public dashboard.",
     )
+    app.state.rebuilds = rebuilds = RebuildJobs(runtime)
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with service_lifespan(app) as state:
+            await rebuilds.settle_at_start()  # a job left "running" by a process that died
+            try:
+                yield state
+            finally:
+                await rebuilds.stop()  # before the service's engines close
+
+    app.router.lifespan_context = lifespan
     app.state.plans = plans if plans is not None else kpis.load_plans(os.environ.get(TARGETS_ENV))
     app.state.wards = ward_map if ward_map is not None else wards.load_ward_map(os.environ.get(wards.LEGACY_WARDS_ENV))
     return app

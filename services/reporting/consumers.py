@@ -1,43 +1,23 @@
 """Reporting's stream consumers: events from `registry.events` and `supplychain.events` into
-the read model, and the rebuild that replays both streams through the same handlers.
+the read model.
 
-Live, each handler runs in the consumer's transaction together with the inbox row
+Each handler runs in the consumer's transaction together with the inbox row
 (`shared.messaging.consumer`); `after_each` then advances `projection_position` in that
-same transaction, so rows and position can never disagree.
-
-`rebuild` throws the read model away and replays both streams from id 0, through the very
-same handlers and inbox rows, in one database transaction:
-
-- it first takes an exclusive lock that every live handler must also pass: on PostgreSQL
-  `LOCK TABLE inbox IN EXCLUSIVE MODE` (a live consumer inserts its inbox row before it
-  touches any view row, so it waits; readers are not blocked and see the old figures until
-  commit); on SQLite the rebuild's first DELETE takes the database's single write lock;
-- it replays each stream up to the last entry present when it started; an entry added
-  meanwhile is applied by the live consumer after the rebuild commits, or, if the rebuild
-  read it, the live consumer finds its inbox row and acknowledges it without effect;
-- an entry whose handler fails is rolled back to a savepoint and left out, as the live
-  consumer would dead-letter it; replaying the dead letter later applies it once.
-
-So a rebuild running beside live consumers neither double counts nor loses an event, and
-a failed rebuild leaves the previous read model untouched.
+same transaction, so rows and position can never disagree. A rebuild
+(`services.reporting.rebuild`) replays both streams through these very handlers.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import redis.asyncio as aioredis
-from sqlalchemy import delete, text
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting.kpis import entry_key, grams
 from services.reporting.tables import (
-    READ_MODEL,
     CertificateRevocation,
     CertificateView,
     ContractFact,
@@ -60,23 +40,16 @@ from services.reporting.tables import (
     UnionMembershipFact,
     ViolationResolutionFact,
 )
-from shared.db import create_engine, session_factory
 from shared.events import registry, supplychain
-from shared.events.envelope import EventEnvelope
-from shared.messaging.connection import RawFields, redis_client
-from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, apply_once
-from shared.settings import Settings
+from shared.messaging.consumer import ConsumedEvent, EventHandlers
 from shared.shapes import shared_fields
 
-log = logging.getLogger(__name__)
-
 GROUP = "reporting"  # the consumer group is named after the service
-PAGE = 500
 
 
 async def advance_position(session: AsyncSession, event: ConsumedEvent[Any]) -> None:
     """Record the entry as applied. Keeps the highest id: a retried entry may land after later ones."""
-    # Already locked and loaded earlier in this transaction (a rebuild applies thousands in one):
+    # Already locked and loaded earlier in this transaction (a rebuild applies a page in one):
     # no second round trip.
     position = session.identity_map.get(identity_key(ProjectionPosition, event.stream))
     if position is None:
@@ -271,88 +244,3 @@ HANDLERS: dict[str, EventHandlers] = {
     registry.STREAM: REGISTRY_HANDLERS,
     supplychain.STREAM: SUPPLYCHAIN_HANDLERS,
 }
-
-
-# ---- rebuild ------------------------------------------------------------------------------
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-async def _lock_out_live_consumers(session: AsyncSession) -> None:
-    if session.bind.dialect.name == "postgresql":
-        # EXCLUSIVE blocks inserts (every live effect starts with its inbox row), not reads.
-        await session.execute(text(f"LOCK TABLE {InboxEntry.__tablename__} IN EXCLUSIVE MODE"))
-    # SQLite: the DELETEs below take the single write lock until commit.
-
-
-async def _replay_entry(
-    session: AsyncSession,
-    stream: str,
-    group: str,
-    handlers: EventHandlers,
-    entry_id: str,
-    fields: RawFields,
-) -> str:
-    """Apply one entry exactly as the live consumer would; returns what happened to it."""
-    try:
-        envelope = EventEnvelope.from_fields(fields)
-    except Exception:
-        return "malformed"  # the live consumer dead-letters these
-    if not handlers.handles(envelope.event_type):
-        return "ignored"
-    try:
-        async with session.begin_nested():  # a failing handler loses only its own effect
-            applied = await apply_once(session, group, stream, entry_id, envelope, handlers)
-    except Exception as error:
-        log.warning("rebuild leaves out %s %s: %r", stream, entry_id, error)
-        return "failed"
-    return "applied" if applied else "duplicates"  # the same event_id earlier in the stream
-
-
-async def rebuild_read_model(
-    sessions: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis,
-    settings: Settings,
-    *,
-    group: str = GROUP,
-) -> dict[str, dict[str, int]]:
-    """Empty the read model and this group's inbox, replay both streams from 0; counts per stream."""
-    report: dict[str, dict[str, int]] = {}
-    async with sessions() as session:
-        async with session.begin():
-            await _lock_out_live_consumers(session)
-            for model in READ_MODEL:
-                await session.execute(delete(model))
-            await session.execute(delete(InboxEntry).where(col(InboxEntry.consumer_group) == group))
-            for name, handlers in HANDLERS.items():
-                stream = settings.stream(name)
-                counts = dict.fromkeys(("entries", "applied", "duplicates", "ignored", "failed", "malformed"), 0)
-                report[stream] = counts
-                last = await redis.xrevrange(stream, count=1)
-                if not last:
-                    continue
-                end, start = _text(last[0][0]), "0"
-                while True:
-                    page = await redis.xrange(stream, min=start, max=end, count=PAGE)
-                    for raw_id, fields in page:
-                        counts["entries"] += 1
-                        outcome = await _replay_entry(session, stream, group, handlers, _text(raw_id), fields)
-                        counts[outcome] += 1
-                    if len(page) < PAGE:
-                        break
-                    start = "(" + _text(page[-1][0])  # exclusive range: the entry after the last one read
-    log.info("reporting read model rebuilt: %s", report)
-    return report
-
-
-async def rebuild(settings: Settings) -> dict[str, dict[str, int]]:
-    """Rebuild the reporting read model of the database and Redis named by `settings` (the CLI's entry)."""
-    engine = create_engine(settings.database_url)
-    redis = redis_client(settings.redis_url)
-    try:
-        return await rebuild_read_model(session_factory(engine), redis, settings)
-    finally:
-        await redis.aclose()
-        await engine.dispose()

@@ -50,6 +50,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không có báo cáo {name}; các báo cáo: {known}.",
         "en": "No report named {name}; the reports are: {known}.",
     },
+    "rebuild.not_found": {
+        "vi": "Không có lần dựng lại số liệu báo cáo số {job_id}.",
+        "en": "No rebuild job {job_id}.",
+    },
+    "rebuild.none": {
+        "vi": "Chưa có lần dựng lại số liệu báo cáo nào; bắt đầu bằng POST /admin/rebuild.",
+        "en": "No rebuild has been started yet; start one with POST /admin/rebuild.",
+    },
 }
 
 register(MESSAGES)

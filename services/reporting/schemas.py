@@ -1,10 +1,11 @@
 """Reporting's request and response shapes: the scorecard (`GET /kpis`), a report and what
-it was narrowed to, and the typed parameters the routes' dependencies parse a request into.
+it was narrowed to, the typed parameters the routes' dependencies parse a request into, and
+a rebuild job (`/admin/rebuild`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -157,3 +158,41 @@ class Report(BaseModel):
     columns: list[dict[str, str]]
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
+
+
+# ---- rebuild jobs -------------------------------------------------------------------------
+
+RebuildState = Literal["queued", "running", "succeeded", "failed"]
+RebuildPhase = Literal["replaying", "catching_up", "swapping"]
+ACTIVE_REBUILD_STATES: tuple[str, ...] = ("queued", "running")
+
+
+class StreamProgress(BaseModel):
+    """One stream's replay: entries known so far (`total`), entries read, and what became of them."""
+
+    total: int = 0
+    entries: int = 0
+    applied: int = 0
+    duplicates: int = 0  # an event_id already applied earlier in the stream (published twice)
+    ignored: int = 0  # an event type with no handler here
+    failed: int = 0  # its handler raised: left out, as the live consumer would dead-letter it
+    malformed: int = 0  # not an event envelope
+
+
+class RebuildJobPublic(BaseModel):
+    """A rebuild of the read model, as `POST /admin/rebuild` and `GET /admin/rebuild/{id}` show it.
+
+    `phase` says where a running job is: replaying the streams from id 0 into shadow tables,
+    catching up with entries added meanwhile, or swapping the result in (the only moment live
+    consumption waits).
+    """
+
+    id: int
+    state: RebuildState
+    phase: RebuildPhase | None
+    streams: dict[str, StreamProgress]
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None

@@ -1,7 +1,8 @@
 """Reporting's read-model tables, built from `registry.events` and `supplychain.events`.
 
-Every row here is derived from events and can be thrown away and rebuilt from the streams
-(`services.reporting.consumers.rebuild`). Nothing else writes these tables.
+Every row of the read model is derived from events and can be thrown away and rebuilt from
+the streams (`services.reporting.rebuild`). Nothing else writes these tables; `RebuildJob`,
+the record of those rebuilds, is the one table that is not derived.
 
 Weights are stored as whole grams (`*_g`): SUM over integers is exact on SQLite and
 PostgreSQL alike, where SQLite would sum a NUMERIC column as floats. The API shows kg.
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column
+from sqlalchemy import JSON, BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
+from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
 
 
@@ -314,7 +316,28 @@ class ProjectionPosition(SQLModel, table=True):
     updated_at: datetime
 
 
-# Rebuild empties these (children of nothing, so order does not matter).
+class RebuildJob(SQLModel, table=True):
+    """One rebuild of the read model (`services.reporting.rebuild`): who asked, how far it got, how it ended."""
+
+    __tablename__ = "rebuild_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=20)  # queued, running, succeeded, failed
+    phase: str | None = Field(default=None, max_length=20)  # while running: replaying, catching_up, swapping
+    # Per stream: entries known, entries read and what became of them (schemas.StreamProgress).
+    progress: dict[str, dict[str, int]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requested_by: str = Field(max_length=300)
+    runner: str = Field(max_length=200)  # the process that runs it, <host>-<pid> (the consumer name)
+    requested_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime  # moved by every page: a runner that stops moving it has died
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # True while queued or running, NULL once finished: the unique index admits one active job.
+    active: bool | None = Field(default=None, index=True, unique=True)
+
+
+# A rebuild replaces these with what the streams replay to (children of nothing, so order does not matter).
 READ_MODEL = [
     CoopView,
     CoopStatusView,
@@ -339,5 +362,9 @@ READ_MODEL = [
     CorrectionFact,
 ]
 
-# What migrations/env.py hands to Alembic: the read model and the consumer's inbox.
-TABLES = [model.__table__ for model in READ_MODEL] + [InboxEntry.__table__]
+# What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds.
+TABLES = [model.__table__ for model in READ_MODEL] + [
+    InboxEntry.__table__,
+    IdempotencyRecord.__table__,
+    RebuildJob.__table__,
+]
