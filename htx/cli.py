@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ import typer
 
 from htx import demo as demo_data
 from htx import operator
-from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, log_tail
+from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, RestartBudget, log_tail
 
 app = typer.Typer(
     help="Operate the HTX value-chain platform: run it, migrate, back up and restore, tokens, dead letters.",
@@ -40,6 +39,7 @@ DataDir = Annotated[
 ]
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 RESTARTS_PER_MINUTE = 5
+SUPERVISE_INTERVAL_SECONDS = 0.5
 
 
 def available_services() -> tuple[str, ...]:
@@ -178,15 +178,35 @@ def up(
 
 
 def _supervise(platform: Platform, stop_requested: threading.Event) -> None:
-    """Until asked to stop: restart a service that died (it exits when Redis loses its groups, say)."""
-    restarts: list[float] = []
-    while not stop_requested.wait(0.5):
-        if platform.redis is not None and not platform.redis.running:
-            raise ProcessFailed(f"redis-server exited\n{log_tail(platform.redis.log_path)}")
+    """Until asked to stop: restart the embedded Redis or a service that died.
+
+    Redis comes back on its port with its AOF, so streams, groups and pending entries are as
+    they were; the services keep serving meanwhile (writes wait in their outboxes) and
+    reconnect by themselves. A service that exits (killed, crashed) is started again. Each
+    child gets `RESTARTS_PER_MINUTE`; past that, `up` stops and shows the child's log.
+    """
+    budget = RestartBudget(RESTARTS_PER_MINUTE)
+    while not stop_requested.wait(SUPERVISE_INTERVAL_SECONDS):
+        redis = platform.redis
+        if redis is not None and not redis.running:
+            if not budget.spend("redis"):
+                raise ProcessFailed(
+                    f"redis-server keeps exiting (code {redis.returncode}); giving up\n{log_tail(redis.log_path)}"
+                )
+            typer.secho(
+                f"redis-server exited with code {redis.returncode}; restarting it on port {redis.port} "
+                f"with its data in {redis.data_dir}",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
+            try:
+                redis.start()
+            except ProcessFailed as error:  # the next round tries again, within the budget
+                typer.secho(f"redis-server did not come back: {error}", fg=typer.colors.RED, err=True)
+                continue
+            typer.secho(f"redis-server is back on port {redis.port}", fg=typer.colors.GREEN, err=True)
         for process in platform.failed():
-            now = time.monotonic()
-            restarts[:] = [t for t in restarts if now - t < 60] + [now]
-            if len(restarts) > RESTARTS_PER_MINUTE:
+            if not budget.spend(process.name):
                 raise ProcessFailed(
                     f"{process.name} keeps exiting (code {process.returncode}); giving up\n{log_tail(process.log_path)}"
                 )
@@ -430,16 +450,39 @@ def _post_and_print(url: str, token: str) -> None:
 
 
 @reporting_app.command("rebuild")
-def reporting_rebuild(data_dir: DataDir = Path("data")) -> None:
-    """Rebuild the read models from the start of the streams (POST /admin/rebuild on the running service)."""
+def reporting_rebuild(
+    data_dir: DataDir = Path("data"),
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Print the job and return; poll GET /admin/rebuild/{id} yourself")
+    ] = False,
+) -> None:
+    """Rebuild the read models from the start of the streams, as a job of the running reporting service.
+
+    Starts it (or joins the one already running), shows its progress on stderr, prints the
+    finished job as JSON and exits 1 if it failed. Live consumption goes on meanwhile.
+    """
+    import httpx
+
     try:
         secret = operator.read_secret(data_dir)
     except FileNotFoundError as error:
         _fail(str(error))
-    _post_and_print(
-        f"{operator.service_url('reporting', data_dir)}/admin/rebuild",
-        operator.province_token(secret, ttl=timedelta(minutes=10)),
-    )
+    url = operator.service_url("reporting", data_dir)
+
+    def token() -> str:
+        return operator.province_token(secret, ttl=timedelta(minutes=10))
+
+    try:
+        job = started = operator.start_rebuild(url, token())
+        if not no_wait:
+            typer.echo(operator.describe_rebuild(started), err=True)
+            for job in operator.watch_rebuild(url, started, token):
+                typer.echo(operator.describe_rebuild(job), err=True)
+    except (operator.AdminRefused, httpx.HTTPError) as error:
+        _fail(f"reporting rebuild at {url}: {error}")
+    typer.echo(json.dumps(job, ensure_ascii=False, indent=2))
+    if job["state"] == "failed":
+        _fail(f"rebuild {job['id']} failed: {job['error']}")
 
 
 @reporting_app.command("verify")

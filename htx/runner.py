@@ -7,6 +7,7 @@
 - `ServiceProcess(name, port, env, log_path)`: `python -m services.<name>` with `start()`,
   `wait_healthy()`, `terminate()`, `kill()`, `restart()`;
 - `service_env(...)`: the environment one service process needs;
+- `RestartBudget`: how often a supervisor may restart a child before giving up on it;
 - `free_port()`.
 
 Children run in their own process group, so a Ctrl-C in the terminal reaches only the
@@ -24,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -113,7 +114,10 @@ class RedisServer:
     """A local `redis-server` with AOF persistence (`appendfsync everysec`) under `data_dir`.
 
     Streams, consumer groups and pending lists survive a restart: without persistence a
-    restarted Redis forgets the groups and every consumer fails with NOGROUP.
+    restarted Redis forgets the groups and every consumer fails with NOGROUP. A SIGKILL loses
+    nothing acknowledged: Redis hands each write to the kernel before it answers, and
+    `everysec` only bounds what a power cut could take. `start()` after the server died
+    starts it again on the same port and files.
     """
 
     def __init__(self, data_dir: Path, port: int, *, executable: str | None = None) -> None:
@@ -134,6 +138,11 @@ class RedisServer:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the server has exited (negative: killed by that signal)."""
+        return self._process.poll() if self._process else None
 
     def command(self) -> list[str]:
         return [
@@ -201,6 +210,14 @@ class RedisServer:
         code = _stop(self._process, timeout)
         self._process = None
         return code
+
+    def kill(self) -> int | None:
+        """SIGKILL: a crash, for tests of what the services and the supervisor do then."""
+        if self._process is None:
+            return None
+        if self._process.poll() is None:
+            _signal_group(self._process, signal.SIGKILL)
+        return self._process.wait()
 
     def __enter__(self) -> RedisServer:
         return self.start()
@@ -380,6 +397,29 @@ class ServiceProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.terminate()
+
+
+class RestartBudget:
+    """At most `per_minute` restarts of each child within any minute.
+
+    A child that exits faster than that fails for a reason a restart will not fix (a port
+    taken, a damaged file), and the supervisor should stop and say so.
+    """
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._restarts: dict[str, list[float]] = {}
+
+    def spend(self, child: str) -> bool:
+        """Count a restart of `child`; False if it has had its `per_minute` already."""
+        now = self._clock()
+        recent = [at for at in self._restarts.get(child, []) if now - at < 60]
+        if len(recent) >= self.per_minute:
+            self._restarts[child] = recent
+            return False
+        self._restarts[child] = [*recent, now]
+        return True
 
 
 class Platform:

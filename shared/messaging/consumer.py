@@ -19,12 +19,19 @@ types are normal on a shared stream) but never silently: it is counted through
 it (a typo, or a producer newer than this consumer).
 
 Consumer names are `<host>-<pid>`, so every restart leaves a dead name in the group; at
-start the consumer removes names that have been idle far longer than the claimer needs and
-hold no pending entries (`remove_dead_consumers`).
+start, and then every `dead_consumer_sweep_ms` (`sweep_dead_consumers`, so a replica that
+runs for months still cleans up after its restarted peers), the consumer removes names that
+have been idle far longer than the claimer needs and hold no pending entries
+(`remove_dead_consumers`).
+
+Through a Redis outage FastStream's subscribers log "Message fetch error" and retry the read
+every 5 s; entries applied but not yet acknowledged when Redis went away stay pending, and
+the claimer takes them again later, where the inbox makes them a no-op.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -41,7 +48,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
 from shared.db import unit_of_work
 from shared.events.envelope import Event, EventEnvelope, contract_for
-from shared.messaging.connection import RawFields, ensure_group
+from shared.messaging.connection import OutageBackoff, RawFields, ensure_group
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +212,7 @@ class StreamConsumer:
             else max(DEAD_CONSUMER_IDLE_FACTOR * claim_idle_ms, DEAD_CONSUMER_MIN_IDLE_MS)
         )
         self._ignored_logged: set[str] = set()  # event types already logged (once per process)
+        self._subscribers: list[Any] = []  # FastStream's reader and claimer, once subscribed
 
     async def ensure_group(self) -> None:
         """At start: the group exists at id 0, and dead processes' names are gone from it."""
@@ -233,10 +241,31 @@ class StreamConsumer:
             log.info("%s removed %d dead consumers from %s: %s", self.group, len(removed), self.stream, removed)
         return removed
 
+    async def sweep_dead_consumers(self, every_seconds: float) -> None:
+        """`remove_dead_consumers` every `every_seconds`, until cancelled; a Redis outage is waited out."""
+        outage = OutageBackoff(log, f"{self.group}'s dead-consumer sweep of {self.stream}")
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.remove_dead_consumers()
+            except Exception as error:  # housekeeping: the next sweep tries again
+                outage.failed(error)  # logged once per outage; the sweep keeps its own pace
+            else:
+                outage.succeeded()
+
+    @property
+    def reading(self) -> bool:
+        """Whether the reader and the claimer still run.
+
+        FastStream stops a subscriber for good when its group has vanished (NOGROUP: Redis
+        lost its data) and, outside a FastStream app, the process carries on without
+        consuming; `/health` says so, and a restart of the service recreates the group.
+        """
+        return all(subscriber.running for subscriber in self._subscribers)
+
     def subscribe(self, broker: RedisBroker) -> None:
         """Attach the reader and the claimer to the service's broker."""
-
-        @broker.subscriber(
+        reader = broker.subscriber(
             stream=StreamSub(
                 self.stream,
                 group=self.group,
@@ -247,10 +276,7 @@ class StreamConsumer:
             title=f"{self.group}:{self.stream}",
             description=f"{self.group} applies events from {self.stream}",
         )
-        async def read(msg: RedisStreamMessage) -> None:
-            await self._deliver(*_raw_entry(msg))
-
-        @broker.subscriber(
+        claimer = broker.subscriber(
             stream=StreamSub(
                 self.stream,
                 group=self.group,
@@ -262,8 +288,16 @@ class StreamConsumer:
             title=f"{self.group}:{self.stream}:claimer",
             description=f"{self.group} retries entries left pending on {self.stream}",
         )
+
+        @reader
+        async def read(msg: RedisStreamMessage) -> None:
+            await self._deliver(*_raw_entry(msg))
+
+        @claimer
         async def claim(msg: RedisStreamMessage) -> None:
             await self._deliver(*_raw_entry(msg))
+
+        self._subscribers = [reader, claimer]
 
     async def _deliver(self, fields: RawFields, entry_id: str) -> None:
         """Apply an entry; on failure leave it pending, or dead-letter it when out of tries."""

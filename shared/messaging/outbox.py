@@ -7,6 +7,10 @@ published again on restart: consumers dedupe on `event_id`, so that is harmless.
 One relay per producer publishes at a time, under a short Redis lease (`lease_seconds`)
 that the holder renews while it works: a killed relay's lease lapses within seconds, and a
 live one keeps it however long a batch takes.
+
+Writes never need Redis: a command only adds outbox rows to its own transaction. While
+Redis is away the rows wait in the database and the relay retries with backoff; when Redis
+answers again it publishes them, in order, and carries on.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock
-from sqlalchemy import Column, Text, insert
+from sqlalchemy import Column, Text, insert, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.correlation import current_correlation_id
 from shared.db import table_of
 from shared.events.envelope import Event, EventEnvelope
+from shared.messaging.connection import OutageBackoff
 
 log = logging.getLogger(__name__)
 
@@ -126,9 +131,9 @@ class OutboxRelay:
         self._stream_name = stream_name
         self._lock_key = stream_name(f"outbox-relay-lock:{producer}")
         self._poll_seconds = poll_seconds
-        self._lease_seconds = lease_seconds
+        self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._stop_requested = asyncio.Event()
 
     def wake(self) -> None:
         """Publish soon: called after a transaction that recorded events commits."""
@@ -136,27 +141,36 @@ class OutboxRelay:
 
     def stop(self) -> None:
         """Finish the batch in hand and return: cancelling mid-query can wedge a DB connection."""
-        self._stopping = True
+        self._stop_requested.set()
         self._wake.set()
 
     async def run_forever(self) -> None:
-        while not self._stopping:
+        """Relay until `stop()`; through a Redis or database outage, retry with backoff and catch up."""
+        outage = OutageBackoff(log, f"outbox relay ({self._lock_key})")
+        while not self._stop_requested.is_set():
             try:
                 await self.publish_pending()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # keep relaying after a Redis or database blip
-                log.exception("outbox relay failed; retrying")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except TimeoutError:
-                pass
+            except Exception as error:
+                # The rows stay unpublished in the database: nothing is lost, they leave when
+                # Redis answers again. Commits do not cut the wait short (each would be one
+                # more round of redis-py's retries against a server that is not there).
+                await self._wait(self._stop_requested, outage.failed(error))
+                continue
+            outage.succeeded()
+            await self._wait(self._wake, self._poll_seconds)
             self._wake.clear()
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=seconds)
 
     async def publish_pending(self) -> int:
         """Publish every unpublished row; returns how many were published."""
         # One relay per producer at a time keeps the stream in commit order across replicas.
-        lease = self._redis.lock(self._lock_key, timeout=self._lease_seconds, blocking_timeout=0)
+        lease = self._redis.lock(self._lock_key, timeout=self.lease_seconds, blocking_timeout=0)
         if not await lease.acquire():
             return 0
         lost = asyncio.Event()
@@ -175,7 +189,7 @@ class OutboxRelay:
     async def _keep_lease(self, lease: Lock, lost: asyncio.Event) -> None:
         """Renew the lease a few times per TTL, while still ours (redis-py compares the token)."""
         while True:
-            await asyncio.sleep(self._lease_seconds / 3)
+            await asyncio.sleep(self.lease_seconds / 3)
             try:
                 await lease.reacquire()
             except Exception as error:  # taken over, or Redis unreachable for a whole lease
@@ -186,25 +200,36 @@ class OutboxRelay:
     async def _publish_while_held(self, lost: asyncio.Event) -> int:
         published = 0
         while not lost.is_set():
-            async with self._sessions() as session:
-                rows = (
-                    await session.exec(
-                        select(OutboxMessage)
-                        .where(col(OutboxMessage.published_at).is_(None))
-                        .order_by(col(OutboxMessage.id))
-                        .limit(self.BATCH)
-                    )
-                ).all()
-                if not rows:
-                    return published
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for row in rows:
-                        pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
-                    await pipe.execute()
-                now = datetime.now(UTC)
+            rows = await self._unpublished()
+            if not rows:
+                return published
+            # No database transaction is open while Redis is written to: on SQLite it would
+            # hold the write lock, and every command would wait out a slow or absent Redis.
+            async with self._redis.pipeline(transaction=False) as pipe:
                 for row in rows:
-                    row.published_at = now
-                    session.add(row)
-                await session.commit()
-                published += len(rows)
+                    pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
+                await pipe.execute()
+            await self._mark_published([row.id for row in rows if row.id is not None])
+            published += len(rows)
         return published
+
+    async def _unpublished(self) -> Sequence[OutboxMessage]:
+        async with self._sessions() as session:
+            return (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(col(OutboxMessage.published_at).is_(None))
+                    .order_by(col(OutboxMessage.id))
+                    .limit(self.BATCH)
+                )
+            ).all()
+
+    async def _mark_published(self, ids: list[int]) -> None:
+        async with self._sessions() as session:
+            connection = await session.connection()
+            await connection.execute(
+                update(table_of(OutboxMessage))
+                .where(table_of(OutboxMessage).c.id.in_(ids))
+                .values(published_at=datetime.now(UTC))
+            )
+            await session.commit()

@@ -75,3 +75,29 @@ def test_unknown_env_is_refused():
 def test_stream_names_carry_the_installation_prefix():
     assert settings().stream("registry.events") == "registry.events"
     assert settings(stream_prefix="test.ab12.").stream("registry.events") == "test.ab12.registry.events"
+
+
+def test_relay_lease_and_dead_consumer_timings_come_from_the_environment(monkeypatch):
+    assert (settings().outbox_lease_ms, settings().dead_consumer_idle_ms) == (5_000, None)  # None: derived
+    monkeypatch.setenv("HTX_OUTBOX_LEASE_MS", "8000")
+    monkeypatch.setenv("HTX_DEAD_CONSUMER_IDLE_MS", "900000")
+    monkeypatch.setenv("HTX_DEAD_CONSUMER_SWEEP_MS", "30000")
+    loaded = settings()
+    assert (loaded.outbox_lease_ms, loaded.dead_consumer_idle_ms, loaded.dead_consumer_sweep_ms) == (
+        8000,
+        900_000,
+        30_000,
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"outbox_lease_ms": 999}, "HTX_OUTBOX_LEASE_MS must be at least 1000"),
+        ({"claim_idle_ms": 10_000, "dead_consumer_idle_ms": 10_000}, "must be above HTX_CLAIM_IDLE_MS"),
+        ({"dead_consumer_sweep_ms": 0}, "HTX_DEAD_CONSUMER_SWEEP_MS must be positive"),
+    ],
+)
+def test_unworkable_messaging_timings_are_refused(values, message):
+    with pytest.raises(ValidationError, match=message):
+        settings(**values)
