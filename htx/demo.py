@@ -8,15 +8,22 @@ direct sales; a smaller co-op and a co-operative group in Xã Tân Cương. Load
 the routes an operator or a co-op would use, so the events flow through the streams exactly
 as in production.
 
-Safe to run on every `htx up --demo`: each part is looked up before it is written (co-ops by
-registration code, members and partners by name, contracts by partner, product and start, a
-co-op's chain by its first harvest lot, shipments by document number), so a second run adds
-nothing and a run that was interrupted completes what is missing. A co-op's harvests,
-purchases, processing and sales go in one `POST /batch`, all or nothing.
+Safe to run on every `htx up --demo`, and again after a run that was killed half-way:
+
+- each part is looked up before it is written (co-ops by registration code, members and
+  partners by name, contracts by partner, product and start, a co-op's chain by its first
+  harvest lot, shipments by document number), so a second run adds nothing and a run that
+  was interrupted completes what is missing;
+- each write carries an `Idempotency-Key` made from its step and its body, the same on every
+  run, so a write whose answer was lost (the loader killed, or a timeout retried) is answered
+  again from the first time instead of being done twice;
+- a co-op's harvests, purchases, processing and sales go in one `POST /batch`, all or nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +35,8 @@ import httpx
 
 RETRY_STATUSES = {502, 503, 504}
 KG = Decimal
+IDEMPOTENCY_KEY = "Idempotency-Key"  # shared.idempotency's headers; the loader talks HTTP only
+REPLAYED = "Idempotent-Replayed"
 
 
 @dataclass(frozen=True)
@@ -293,7 +302,8 @@ class DemoReport:
     """What the loader did, for the operator to read. Counts are of what this run added."""
 
     coops_created: list[str] = field(default_factory=list)
-    coops_skipped: list[str] = field(default_factory=list)
+    coops_finished: list[str] = field(default_factory=list)  # there, but an earlier run left them half-loaded
+    coops_skipped: list[str] = field(default_factory=list)  # there in full: this run added nothing to them
     members: int = 0
     partners: int = 0
     contracts: int = 0
@@ -302,6 +312,7 @@ class DemoReport:
     processings: int = 0
     sales: int = 0
     shipments: int = 0
+    receipts: int = 0
     lot_codes: list[str] = field(default_factory=list)  # the demo's lots, added now or before
     warnings: list[str] = field(default_factory=list)
 
@@ -315,11 +326,20 @@ class DemoReport:
             (self.processings, "processing batch", "processing batches"),
             (self.sales, "sale", "sales"),
             (self.shipments, "shipment", "shipments"),
+            (self.receipts, "receipt", "receipts"),
         ]
         added = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n) or "nothing"
+        finished = f"finished: {', '.join(self.coops_finished)}; " if self.coops_finished else ""
         return (
-            f"co-ops created: {', '.join(self.coops_created) or '-'}; "
+            f"co-ops created: {', '.join(self.coops_created) or '-'}; {finished}"
             f"already there: {', '.join(self.coops_skipped) or '-'}; added {added}"
+        )
+
+    def added(self) -> int:
+        """How many things this run added, of every kind."""
+        return sum(
+            (self.members, self.partners, self.contracts, self.lots, self.purchases)
+            + (self.processings, self.sales, self.shipments, self.receipts)
         )
 
 
@@ -327,29 +347,63 @@ class DemoError(RuntimeError):
     pass
 
 
-def _request(
+@dataclass(frozen=True)
+class _Answer:
+    response: httpx.Response
+    lost_answers: int  # attempts that got no answer: the service may have done them all the same
+
+    @property
+    def done_before(self) -> bool:
+        """Replayed, and by no attempt of this run: the write is an earlier run's."""
+        return self.lost_answers == 0 and self.response.headers.get(REPLAYED) == "true"
+
+
+def _send(
     client: httpx.Client,
     method: str,
     url: str,
     *,
     json: Any = None,
     params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
     retry_for: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
-) -> httpx.Response:
-    """A request that waits out a service that is starting or briefly unavailable (503)."""
+) -> _Answer:
+    """A request that waits out a service that is starting or briefly unavailable (503).
+
+    The loader's writes carry an `Idempotency-Key`, so retrying one whose answer was lost is safe.
+    """
     deadline = time.monotonic() + retry_for
     delay = 0.2
+    lost_answers = 0
     while True:
         try:
-            response = client.request(method, url, json=json, params=params)
+            response = client.request(method, url, json=json, params=params, headers=headers)
             if response.status_code not in RETRY_STATUSES or time.monotonic() >= deadline:
-                return response
+                return _Answer(response, lost_answers)
         except httpx.TransportError:
             if time.monotonic() >= deadline:
                 raise
+            lost_answers += 1
         sleep(delay)
         delay = min(delay * 2, 2.0)
+
+
+def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    return _send(client, method, url, **kwargs).response
+
+
+def idempotency_key(step: str, method: str, url: str, body: Any) -> str:
+    """The same on every run for the same write: the demo step, and a digest of what it sends.
+
+    Not the service's base URL (a rerun may get other ports), but the path and the body, whose ids
+    are those earlier steps got (or get replayed). A body that differs (the dataset was edited since)
+    is another write with another key, never a 422 for a reused key.
+    """
+    path = httpx.URL(url).path
+    content = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(f"{method} {path}\n{content}".encode()).hexdigest()[:20]
+    return f"htx-demo:{step}:{digest}"
 
 
 def _expect(response: httpx.Response, what: str) -> Any:
@@ -391,11 +445,31 @@ class _Loader:
     def _call(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         return _expect(_request(self.client, method, url, **kwargs), what)
 
+    def _post(self, url: str, step: str, body: dict[str, Any]) -> _Answer:
+        """POST under the step's idempotency key."""
+        key = idempotency_key(step, "POST", url, body)
+        return _send(self.client, "POST", url, json=body, headers={IDEMPOTENCY_KEY: key})
+
+    def _write(self, url: str, what: str, step: str, body: dict[str, Any]) -> tuple[Any, bool]:
+        """POST under the step's idempotency key: (the answer, whether this run made it)."""
+        answer = self._post(url, step, body)
+        return _expect(answer.response, what), not answer.done_before
+
     def coop(self, coop: DemoCoop) -> None:
-        coop_id = self._coop_id(coop)
+        coop_id, created = self._coop_id(coop)
+        added_before = self.report.added()
+        self._coop_parts(coop_id, coop)
+        if created:
+            self.report.coops_created.append(coop.name)
+        elif self.report.added() > added_before:
+            self.report.coops_finished.append(coop.name)
+        else:
+            self.report.coops_skipped.append(coop.name)
+
+    def _coop_parts(self, coop_id: int, coop: DemoCoop) -> None:
         member_ids = self._members(coop_id, coop)
-        for contract in coop.contracts:
-            self._contract(coop_id, contract)
+        for index, contract in enumerate(coop.contracts):
+            self._contract(coop_id, coop, index, contract)
         if not (coop.harvests or coop.shipments):
             return
         if self.supplychain is None:
@@ -408,19 +482,18 @@ class _Loader:
 
     # --- registry ---------------------------------------------------------------------------
 
-    def _coop_id(self, coop: DemoCoop) -> int:
+    def _coop_id(self, coop: DemoCoop) -> tuple[int, bool]:
+        """The co-op's id, and whether this run registered it."""
+        known = self._find_coop(coop)
+        if known is not None:
+            return known, False
+        answer = self._post(f"{self.registry}/coops", f"coop:{coop.registration_code}", coop.registration())
+        if answer.response.status_code != 409:  # 409: registered since the look-up, under another key
+            return _expect(answer.response, f"register {coop.name}")["id"], not answer.done_before
         known = self._find_coop(coop)
         if known is None:
-            response = _request(self.client, "POST", f"{self.registry}/coops", json=coop.registration())
-            if response.status_code != 409:  # 409: registered since the look-up
-                coop_id = _expect(response, f"register {coop.name}")["id"]
-                self.report.coops_created.append(coop.name)
-                return coop_id
-            known = self._find_coop(coop)
-            if known is None:
-                raise DemoError(f"register {coop.name}: 409, but no co-op with code {coop.registration_code} is listed")
-        self.report.coops_skipped.append(coop.name)
-        return known
+            raise DemoError(f"register {coop.name}: 409, but no co-op with code {coop.registration_code} is listed")
+        return known, False
 
     def _find_coop(self, coop: DemoCoop) -> int | None:
         page = self._call(
@@ -434,7 +507,7 @@ class _Loader:
         )
         known = {item["name"]: item["id"] for item in page["items"]}
         ids = []
-        for member in coop.members:
+        for index, member in enumerate(coop.members):
             if member.name not in known:
                 body: dict[str, Any] = {
                     "name": member.name,
@@ -446,8 +519,10 @@ class _Loader:
                 if member.phone:
                     body["phone"] = member.phone
                 url = f"{self.registry}/coops/{coop_id}/members"
-                known[member.name] = self._call("POST", url, f"add {member.name} to {coop.name}", json=body)["id"]
-                self.report.members += 1
+                step = f"member:{coop.registration_code}:{index}"
+                added, new = self._write(url, f"add {member.name} to {coop.name}", step, body)
+                known[member.name] = added["id"]
+                self.report.members += int(new)
             ids.append(known[member.name])
         return ids
 
@@ -461,12 +536,13 @@ class _Loader:
                 self._partner_ids[partner.name] = found[0]
             else:
                 url = f"{self.registry}/partners"
-                created = self._call("POST", url, f"register {partner.name}", json=partner.registration())
+                body = partner.registration()
+                created, new = self._write(url, f"register {partner.name}", f"partner:{partner.tax_code or '-'}", body)
                 self._partner_ids[partner.name] = created["id"]
-                self.report.partners += 1
+                self.report.partners += int(new)
         return self._partner_ids[partner.name]
 
-    def _contract(self, coop_id: int, contract: DemoContract) -> None:
+    def _contract(self, coop_id: int, coop: DemoCoop, index: int, contract: DemoContract) -> None:
         partner_id = self._partner_id(contract.partner)
         url = f"{self.registry}/coops/{coop_id}/contracts"
         for existing in self._call("GET", url, f"contracts of co-op {coop_id}"):
@@ -485,8 +561,9 @@ class _Loader:
             body["valid_to"] = contract.valid_to.isoformat()
         if contract.volume_kg:
             body["volume_kg"] = str(contract.volume_kg)
-        self._call("POST", url, f"contract of co-op {coop_id} with {contract.partner.name}", json=body)
-        self.report.contracts += 1
+        what = f"contract of {coop.name} with {contract.partner.name}"
+        _, new = self._write(url, what, f"contract:{coop.registration_code}:{index}", body)
+        self.report.contracts += int(new)
 
     # --- supply chain -----------------------------------------------------------------------
 
@@ -497,11 +574,13 @@ class _Loader:
         first = coop.harvests[0].lot_code
         if self._lot_exists(first):
             return
-        commands = _chain_commands(coop_id, coop, member_ids)
-        response = _request(self.client, "POST", f"{self.supplychain}/batch", json={"commands": commands})
-        if response.status_code == 409 and self._lot_exists(first):
-            return  # an earlier attempt got through after all
-        _expect(response, f"harvests, purchases and sales of {coop.name}")
+        body = {"commands": _chain_commands(coop_id, coop, member_ids)}
+        answer = self._post(f"{self.supplychain}/batch", f"chain:{coop.registration_code}", body)
+        if answer.response.status_code == 409 and self._lot_exists(first):
+            return  # made since the look-up, under another key
+        _expect(answer.response, f"harvests, purchases and sales of {coop.name}")
+        if answer.done_before:
+            return
         self.report.lots += len(coop.harvests) + len(coop.processings)
         self.report.purchases += len(coop.purchases)
         self.report.processings += len(coop.processings)
@@ -528,8 +607,10 @@ class _Loader:
                 "shipped_on": shipment.shipped_on.isoformat(),
                 "lines": [{"lot_code": shipment.lot_code, "quantity": str(shipment.quantity_kg)}],
             }
-            shipment_id = self._call("POST", f"{self.supplychain}/shipments", shipment.document_number, json=body)["id"]
-            self.report.shipments += 1
+            url = f"{self.supplychain}/shipments"
+            shipped, new = self._write(url, shipment.document_number, f"shipment:{shipment.document_number}", body)
+            shipment_id = shipped["id"]
+            self.report.shipments += int(new)
             received, invoices = False, []
         else:
             shipment_id, received, invoices = (
@@ -539,7 +620,10 @@ class _Loader:
             )
         if not received:
             body = {"shipment_id": shipment_id, "received_on": shipment.received_on.isoformat()}
-            self._call("POST", f"{self.supplychain}/receipts", f"receipt of {shipment.document_number}", json=body)
+            url = f"{self.supplychain}/receipts"
+            what = f"receipt of {shipment.document_number}"
+            _, new = self._write(url, what, f"receipt:{shipment.document_number}", body)
+            self.report.receipts += int(new)
         if shipment.invoice_number not in invoices:
             body = {
                 "coop_id": coop_id,
@@ -552,8 +636,9 @@ class _Loader:
                 "invoice_number": shipment.invoice_number,
                 "shipment_id": shipment_id,
             }
-            self._call("POST", f"{self.supplychain}/sales", f"invoice {shipment.invoice_number}", json=body)
-            self.report.sales += 1
+            url = f"{self.supplychain}/sales"
+            _, new = self._write(url, f"invoice {shipment.invoice_number}", f"sale:{shipment.invoice_number}", body)
+            self.report.sales += int(new)
 
 
 def _chain_commands(coop_id: int, coop: DemoCoop, member_ids: list[int]) -> list[dict[str, Any]]:

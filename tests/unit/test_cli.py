@@ -336,8 +336,9 @@ def test_demo_completes_a_coop_an_interrupted_load_left_half_done():
     for member in demo.TAN_HUONG.members[:2]:
         fake.add_member(coop["id"], {"name": member.name})
     report = _load(fake)
-    assert report.coops_skipped == [demo.TAN_HUONG.name]
-    assert demo.TAN_HUONG.name not in report.coops_created
+    assert report.coops_finished == [demo.TAN_HUONG.name]
+    assert demo.TAN_HUONG.name not in report.coops_created + report.coops_skipped
+    assert f"finished: {demo.TAN_HUONG.name}; already there: -; added " in report.summary()
     assert report.members == sum(len(coop.members) for coop in demo.DATASET) - 2
     assert [m["name"] for m in fake.members[coop["id"]]] == [m.name for m in demo.TAN_HUONG.members]
     assert fake.lots == set(_lot_codes())
