@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.commands import apply_command
 from services.supplychain.epcis import chain_mapping as epcis
+from services.supplychain.epcis.store import AlreadyDeclared
 from services.supplychain.queries import corrected_event_ids, holdings
 from services.supplychain.recording import add_lot_events, save_chain_epcis_event
 from services.supplychain.registry_client import RegistryClient
@@ -87,7 +88,10 @@ async def record_correction(
         declared = epcis.error_declaration(
             event, declared_at=declared_at, reason=data.reason, corrective_event_ids=corrective_epcis
         )
-        await save_chain_epcis_event(session, declared)
+        try:
+            await save_chain_epcis_event(session, declared, fact.coop_id)
+        except AlreadyDeclared:  # declared through EPCIS capture before capture refused that (docs/adr/0012)
+            raise Conflict("correction.already", event_id=fact.event_id) from None
     envelope = record_event(
         session,
         contracts.STREAM,

@@ -204,7 +204,7 @@ async def record_fact(
     event_id = str(envelope.event_id)
     events = epcis_events(event_id)
     for event in events:
-        await save_chain_epcis_event(session, event)
+        await save_chain_epcis_event(session, event, coop.id)
     session.add(
         ChainEvent(
             event_id=event_id,
@@ -219,10 +219,13 @@ async def record_fact(
     return event_id
 
 
-async def save_chain_epcis_event(session: AsyncSession, event: dict) -> None:
-    """Store one of the chain's own EPCIS events; its "htx:" fields need our namespace in the context."""
+async def save_chain_epcis_event(session: AsyncSession, event: dict, coop_id: int) -> None:
+    """Store one of the chain's own EPCIS events, as the co-op's; its "htx:" fields need our namespace."""
     await save_epcis_event(
-        session, {k: v for k, v in event.items() if k != "@context"}, context={"htx": epcis.HTX_NAMESPACE}
+        session,
+        {k: v for k, v in event.items() if k != "@context"},
+        context={"htx": epcis.HTX_NAMESPACE},
+        owner_coop_id=coop_id,
     )
 
 

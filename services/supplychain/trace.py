@@ -103,6 +103,13 @@ class _Walk:
             await self.add_lots(frontier)
 
 
+async def upstream_lots(session: AsyncSession, lot_ids: list[int]) -> list[Lot]:
+    """The lots and every lot they were made from, through batches that were not declared wrong."""
+    walk = _Walk(session, await corrected_event_ids(session))
+    await walk.backward(lot_ids)
+    return list(walk.lots.values())
+
+
 async def trace(
     session: AsyncSession,
     start: list[Lot],

@@ -39,7 +39,7 @@ async def capture(client: httpx.AsyncClient, document: dict, headers: dict | Non
 
 async def query(client: httpx.AsyncClient, params=None, headers: dict | None = None) -> list[dict]:
     """GET /epcis/events with `params`; the events of the (single) page."""
-    answer = await client.get("/epcis/events", params=params, headers=headers or bearer("buyer", partner_id=7))
+    answer = await client.get("/epcis/events", params=params, headers=headers or bearer("province"))
     assert answer.status_code == 200, answer.text
     assert "Link" not in answer.headers, "expected a single page"
     document = answer.json()

@@ -99,7 +99,7 @@ async def test_chain_events_are_exported_as_valid_epcis(supplychain_app_factory,
         )
         await _post(client, "/corrections", {"event_id": mistaken["events"][0]["event_id"], "reason": "did_not_occur"})
 
-        answer = await client.get("/epcis/events", params={"perPage": 1000}, headers=bearer("buyer", partner_id=9))
+        answer = await client.get("/epcis/events", params={"perPage": 1000}, headers=bearer("coop", coop_id=1))
         assert answer.status_code == 200, answer.text
         everything = answer.json()
         assert_valid(everything)

@@ -263,7 +263,7 @@ async def test_pages_follow_link_next_until_done(client, order):
     expected = await event_ids(client, order)
     seen, url, params, pages = [], "/epcis/events", {**order, "perPage": 3}, 0
     while url:
-        answer = await client.get(url, params=params, headers=bearer("coop", coop_id=1))
+        answer = await client.get(url, params=params, headers=bearer())
         assert answer.status_code == 200, answer.text
         events = answer.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
         assert 1 <= len(events) <= 3

@@ -47,6 +47,7 @@ async def capture_document(
     document: dict,
     *,
     actor: str,
+    owner_coop_id: int | None = None,
     error_behaviour: ErrorBehaviour = "rollback",
     language: Language = "vi",
 ) -> EpcisCapture:
@@ -58,7 +59,12 @@ async def capture_document(
     if not failures or error_behaviour == "proceed":
         accepted = [event for index, event in enumerate(events) if index not in failures]
         await save_epcis_events(
-            session, accepted, context=document.get("@context"), capture_id=capture_id, validate=False
+            session,
+            accepted,
+            context=document.get("@context"),
+            capture_id=capture_id,
+            owner_coop_id=owner_coop_id,
+            validate=False,
         )
         stored = len(accepted)
     job = EpcisCapture(

@@ -30,8 +30,10 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
@@ -241,7 +243,7 @@ class EventQuery:
                 where.append(col(time_column) >= bound if lower else col(time_column) < bound)
         for name, (fields, patterns) in IDENTIFIER_PARAMETERS.items():
             if name in self.lists:
-                where.append(_names_identifier(fields, self.lists[name], patterns))
+                where.append(names_identifier(fields, self.lists[name], patterns))
         declaration = []
         if "GE_errorDeclarationTime" in self.times:
             declaration.append(col(EpcisErrorDeclaration.declaration_time) >= self.times["GE_errorDeclarationTime"])
@@ -279,7 +281,7 @@ def _positive(name: str, raw: str) -> int:
     return number
 
 
-def _names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool):
+def names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool):
     """The event has an identifier row in one of `fields` equal to, or matching, one of `values`."""
     # Patterns match literally too: quantity lists may name a class by its pattern URI.
     likes = [
@@ -334,9 +336,10 @@ class EventPage:
     next_page_token: str | None
 
 
-async def find_events(session: AsyncSession, query: EventQuery) -> EventPage:
-    """One page of the events the query selects, as EPCIS JSON-LD, with the next page's token."""
-    where = query.conditions()
+async def find_events(session: AsyncSession, query: EventQuery, scope: Sequence[Any] = ()) -> EventPage:
+    """One page of the events the query selects among those `scope` lets the caller see, as EPCIS
+    JSON-LD, with the next page's token."""
+    where = [*query.conditions(), *scope]
     if query.max_event_count is not None:
         total = (await session.exec(select(func.count()).select_from(EpcisEvent).where(*where))).one()
         if total > query.max_event_count:
@@ -386,20 +389,22 @@ def _after(key, value: str | None, last_id: int, descending: bool):
     return or_(col(key) > boundary, and_(col(key) == boundary, col(EpcisEvent.id) > last_id))
 
 
-async def get_event(session: AsyncSession, event_id: str) -> dict | None:
-    row = (await session.exec(select(EpcisEvent).where(EpcisEvent.event_id == event_id))).first()
+async def get_event(session: AsyncSession, event_id: str, scope: Sequence[Any] = ()) -> dict | None:
+    row = (await session.exec(select(EpcisEvent).where(EpcisEvent.event_id == event_id, *scope))).first()
     return None if row is None else (await as_json_ld(session, [row]))[0]
 
 
-async def events_naming(session: AsyncSession, identifiers: list[str]) -> list[dict]:
+EPC_FIELDS = ("parentID", *INSTANCE_FIELDS, *CLASS_FIELDS)
+
+
+async def events_naming(session: AsyncSession, identifiers: list[str], scope: Sequence[Any] = ()) -> list[dict]:
     """Every event naming one of `identifiers` (as EPC, parent, input, output or class), by eventTime."""
     if not identifiers:
         return []
-    fields = ("parentID", *INSTANCE_FIELDS, *CLASS_FIELDS)
     rows = (
         await session.exec(
             select(EpcisEvent)
-            .where(_names_identifier(fields, identifiers, False))
+            .where(names_identifier(EPC_FIELDS, identifiers, False), *scope)
             .order_by(col(EpcisEvent.event_time), col(EpcisEvent.id))
         )
     ).all()

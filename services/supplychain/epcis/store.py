@@ -49,6 +49,7 @@ async def save_epcis_event(
     *,
     context: Sequence[str | dict] | dict | None = None,
     capture_id: str | None = None,
+    owner_coop_id: int | None = None,
     validate: bool = True,
 ) -> str:
     """Store one EPCIS 2.0 event (JSON-LD form) in the caller's transaction; return its eventID.
@@ -65,7 +66,9 @@ async def save_epcis_event(
       fails). The capture interface validates whole documents itself and passes False.
     A duplicate eventID fails at once (IntegrityError). Writes in the transaction, never commits.
     """
-    [event_id] = await save_epcis_events(session, [event], context=context, capture_id=capture_id, validate=validate)
+    [event_id] = await save_epcis_events(
+        session, [event], context=context, capture_id=capture_id, owner_coop_id=owner_coop_id, validate=validate
+    )
     return event_id
 
 
@@ -75,6 +78,7 @@ async def save_epcis_events(
     *,
     context: Sequence[str | dict] | dict | None = None,
     capture_id: str | None = None,
+    owner_coop_id: int | None = None,
     validate: bool = True,
 ) -> list[str]:
     """`save_epcis_event` for many events at once, in order: one INSERT per table instead of
@@ -113,7 +117,7 @@ async def save_epcis_events(
         table = EpcisEvent.__table__
         result = await session.execute(
             insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [_row(body, context_json, capture_id, recorded_at) for body, _ in inserted],
+            [_row(body, context_json, capture_id, owner_coop_id, recorded_at) for body, _ in inserted],
         )
         pks = [pk for (pk,) in result.all()]
         index_rows = [
@@ -134,7 +138,9 @@ async def save_epcis_events(
     return [body["eventID"] for body in bodies]
 
 
-def _row(body: dict, context_json: str | None, capture_id: str | None, recorded_at: datetime) -> dict:
+def _row(
+    body: dict, context_json: str | None, capture_id: str | None, owner_coop_id: int | None, recorded_at: datetime
+) -> dict:
     return {
         "event_id": body["eventID"],
         "event_type": body["type"],
@@ -146,6 +152,7 @@ def _row(body: dict, context_json: str | None, capture_id: str | None, recorded_
         "read_point": (body.get("readPoint") or {}).get("id"),
         "biz_location": (body.get("bizLocation") or {}).get("id"),
         "capture_id": capture_id,
+        "owner_coop_id": owner_coop_id,
         "body": json.dumps(body, ensure_ascii=False),
         "context": context_json,
     }
@@ -225,8 +232,8 @@ def _add_declaration(session: AsyncSession, event_pk: int, declaration: dict, ca
 
 def identifiers(event: dict) -> Iterable[tuple[str, str]]:
     """(field, value) for every identifier the query interface matches on, without repeats:
-    EPCs (epcList, parentID, ...), EPC classes of the quantity lists, transformationID and
-    persistent dispositions (CBV bare form)."""
+    EPCs (epcList, parentID, ...), EPC classes of the quantity lists, transformationID,
+    persistent dispositions (CBV bare form) and the parties of source and destination lists."""
     found: dict[tuple[str, str], None] = {}
 
     def add(field: str, value: object) -> None:
@@ -242,6 +249,10 @@ def identifiers(event: dict) -> Iterable[tuple[str, str]]:
         for element in event.get(field) or ():
             if isinstance(element, dict):
                 add(field, element.get("epcClass"))
+    for field, key in (("source", "sourceList"), ("destination", "destinationList")):
+        for element in event.get(key) or ():
+            if isinstance(element, dict):
+                add(field, element.get(field))  # who the goods came from and went to: reads are scoped on it
     persistent = event.get("persistentDisposition") or {}
     for which in ("set", "unset"):
         for disposition in persistent.get(which) or ():

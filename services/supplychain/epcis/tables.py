@@ -42,7 +42,12 @@ class EpcisEvent(SQLModel, table=True):
     disposition: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     read_point: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
     biz_location: str | None = Field(default=None, max_length=URI_LENGTH, index=True)
-    capture_id: str | None = Field(default=None, max_length=36, index=True)
+    capture_id: str | None = Field(default=None, max_length=36, index=True)  # None: one of the chain's own events
+    owner_coop_id: int | None = Field(
+        default=None,
+        index=True,
+        description="The co-op whose event it is (its chain fact or its capture); None: the province's",
+    )
     body: str = Field(sa_column=Column(Text, nullable=False))
     context: str | None = Field(
         default=None,
