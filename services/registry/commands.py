@@ -46,7 +46,7 @@ from shared.clock import VIETNAM, start_of_local_day
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import registry as contracts
 from shared.shapes import from_fields
-from shared.text import search_key
+from shared.text import identity_key, search_key
 
 # --- organisations ---------------------------------------------------------------------------
 
@@ -56,6 +56,7 @@ def new_coop(data: CoopCreate) -> Coop:
         Coop,
         data,
         name_search=search_key(data.name),
+        registration_key=identity_key(data.registration_code),
         main_products=join_lines(data.main_products),
         products_search=join_lines([search_key(p) for p in data.main_products]),
         sectors=join_lines(data.sectors),
@@ -72,7 +73,7 @@ def registration_facts(coop: Coop, actor: str) -> tuple[CoopStatusHistory, contr
 
 async def register_coop(session: AsyncSession, data: CoopCreate, principal: Principal) -> Coop:
     principal.require_role("province")
-    taken = await session.exec(select(Coop.id).where(Coop.registration_code == data.registration_code))
+    taken = await session.exec(select(Coop.id).where(Coop.registration_key == identity_key(data.registration_code)))
     if taken.first() is not None:
         raise Conflict("coop.duplicate_code", code=data.registration_code)
     coop = new_coop(data)

@@ -41,7 +41,7 @@ from shared.events import registry as contracts
 from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
 from shared.shapes import from_fields
-from shared.text import search_key
+from shared.text import identity_key, search_key
 
 MAX_BYTES = 25 * 1024 * 1024
 BATCH = 2000  # rows per multi-row INSERT batch
@@ -448,17 +448,18 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
         data = sheet.validated(number, CoopCreate, values)
         if data is None:
             continue
-        if data.registration_code in first_row_of:
-            sheet.error(
-                number, "registration_code", "import.duplicate_in_file", row=first_row_of[data.registration_code]
-            )
+        key = identity_key(data.registration_code)  # "TN-01" and "tn‐01" are one co-op, in the file and the register
+        if key in first_row_of:
+            sheet.error(number, "registration_code", "import.duplicate_in_file", row=first_row_of[key])
             continue
-        first_row_of[data.registration_code] = number
+        first_row_of[key] = number
         candidates.append((number, data))
-    taken = await _existing(session, Coop.registration_code, [data.registration_code for _, data in candidates])
+    taken = await _existing(
+        session, Coop.registration_key, [identity_key(data.registration_code) for _, data in candidates]
+    )
     valid = []
     for number, data in candidates:
-        if data.registration_code in taken:
+        if identity_key(data.registration_code) in taken:
             sheet.error(number, "registration_code", "coop.duplicate_code", code=data.registration_code)
         else:
             valid.append(data)
@@ -487,12 +488,12 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
             sheet.error(number, "coop_registration_code", "import.required")
             continue
         parsed.append((number, code, data))
-    codes = sorted({code for _, code, _ in parsed})
-    coops: dict[str, Coop] = {}
+    codes = sorted({identity_key(code) for _, code, _ in parsed})
+    coops: dict[str, Coop] = {}  # by identity key: a member row may spell its co-op's code differently
     for start in range(0, len(codes), 1000):
         chunk = codes[start : start + 1000]
-        for coop in (await session.exec(select(Coop).where(col(Coop.registration_code).in_(chunk)))).all():
-            coops[coop.registration_code] = coop
+        for coop in (await session.exec(select(Coop).where(col(Coop.registration_key).in_(chunk)))).all():
+            coops[identity_key(coop.registration_code)] = coop
     listed: set[tuple[int, str]] = set()
     if coops:
         ids = [coop.id for coop in coops.values()]
@@ -509,7 +510,7 @@ async def _check_members(session: AsyncSession, sheet: _Sheet, rows) -> list[tup
     first_row_of: dict[tuple[int, str], int] = {}
     valid = []
     for number, code, data in parsed:
-        found = coops.get(code)
+        found = coops.get(identity_key(code))
         if found is None:
             sheet.error(number, "coop_registration_code", "import.unknown_coop", code=code)
             continue

@@ -37,7 +37,7 @@ from services.registry.tables import (
 from shared.errors import NotFound, Unprocessable
 from shared.events.envelope import EventEnvelope
 from shared.messaging.outbox import OutboxMessage
-from shared.text import search_key
+from shared.text import identity_key, search_key
 
 # --- history views ---------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ async def search_coops(
     statement = select(Coop)
     if query and (key := search_key(query)):
         statement = statement.where(
-            or_(col(Coop.name_search).contains(key, autoescape=True), col(Coop.registration_code) == query.strip())
+            or_(col(Coop.name_search).contains(key, autoescape=True), col(Coop.registration_key) == identity_key(query))
         )
     if form:
         statement = statement.where(Coop.form == form)

@@ -23,7 +23,7 @@ from shared.clock import PastDate
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.places import resolve_ward, ward_name
 from shared.shapes import from_fields
-from shared.text import normalise_name
+from shared.text import clean_code, normalise_name
 
 KG = Decimal("0.001")  # kilograms always carry 3 decimals on the wire
 
@@ -100,7 +100,11 @@ class CoopCreate(_CoopWards):
 
     name: Name = pydantic.Field(description="Exactly as written, in Vietnamese")
     form: OrganisationForm = "hop_tac_xa"
-    registration_code: str = pydantic.Field(min_length=1, max_length=50, pattern=r"^[^\s/]+$")
+    registration_code: Annotated[
+        str,
+        pydantic.BeforeValidator(lambda value: clean_code(value) if isinstance(value, str) else value),
+        pydantic.Field(min_length=1, max_length=50, pattern=r"^[^\s/]+$"),
+    ]
     tax_code: str | None = pydantic.Field(default=None, max_length=20, pattern=r"^[0-9-]{10,14}$")
     ward_code: str | None = pydantic.Field(
         default=None, description="Current commune/ward code, e.g. 05488; a pre-July-2025 code is mapped"

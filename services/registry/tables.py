@@ -13,6 +13,7 @@ from sqlalchemy import Column, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.clock import utcnow
+from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 
@@ -38,6 +39,9 @@ class Coop(SQLModel, table=True):
     name_search: str = Field(max_length=255, index=True)
     form: str = Field(max_length=20)
     registration_code: str = Field(max_length=50, unique=True)
+    # shared.text.identity_key of the code: unique, so "tn-0001" and "TN‐0001" cannot both register.
+    # Nullable only in the schema (added to existing rows by rg0007); the registry always sets it.
+    registration_key: str | None = Field(default=None, max_length=50, unique=True, index=True)
     tax_code: str | None = Field(default=None, max_length=20)
     ward_code: str = Field(max_length=10, index=True)
     legacy_ward_code: str | None = Field(default=None, max_length=10)
@@ -163,4 +167,5 @@ TABLES = [
     ChainContract.__table__,
     OutboxMessage.__table__,
     InboxEntry.__table__,
+    IdempotencyRecord.__table__,
 ]
