@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, StatementError
 
 from shared.i18n import MESSAGES, Language, language_of, translate
 
@@ -69,10 +71,47 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         language = language_of(request)
+        items = [{**item, "input": _echo(item.get("input"))} if "input" in item else item for item in error.errors()]
         return JSONResponse(
             status_code=422,
-            content={"detail": jsonable_encoder([_translated(item, language) for item in error.errors()])},
+            content={"detail": jsonable_encoder([_translated(item, language) for item in items])},
         )
+
+    # Input the validators let through but the database cannot hold (an integer beyond 64 bits in a
+    # body) or Python cannot parse (JSON nested thousands deep): a 4xx, never a 500.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, error: Exception) -> JSONResponse:
+        return await _domain_error(request, Unprocessable("request.value_out_of_range"))
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
+        if isinstance(error.orig, OverflowError):  # SQLite's driver refuses the value before the statement runs
+            return await _domain_error(request, Unprocessable("request.value_out_of_range"))
+        raise error
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:
+        return await _domain_error(request, DomainError("request.too_deep"))
+
+
+ECHO_CHARACTERS = 200  # of a refused value echoed back: enough to find it, not a 20 MB field sent back
+
+
+def _echo(value: Any, depth: int = 0) -> Any:
+    """A refused input as a 422 may show it: strings cut short, NaN and Infinity (which JSON cannot
+    carry) as text, large or deep containers summarised."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_CHARACTERS else value[:ECHO_CHARACTERS] + "…"
+    if isinstance(value, dict | list):
+        if depth >= 3 or len(value) > 50:
+            return f"<{type(value).__name__} of {len(value)} items>"
+        if isinstance(value, dict):
+            return {str(key)[:ECHO_CHARACTERS]: _echo(item, depth + 1) for key, item in value.items()}
+        return [_echo(item, depth + 1) for item in value]
+    return value
 
 
 def _translated(item: dict[str, Any], language: Language) -> dict[str, Any]:

@@ -68,6 +68,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ngày {value} trước {earliest}; hãy kiểm tra lại năm.",
         "en": "The date {value} is before {earliest}; check the year.",
     },
+    "idempotency.key_invalid": {
+        "vi": "Idempotency-Key phải gồm 1–255 ký tự ASCII in được (ví dụ một UUID), không có khoảng trắng.",
+        "en": "Idempotency-Key must be 1–255 printable ASCII characters (e.g. a UUID), without spaces.",
+    },
+    "idempotency.key_reused": {
+        "vi": "Idempotency-Key {idempotency_key} đã dùng cho một yêu cầu khác; mỗi thao tác mới cần một khoá mới.",
+        "en": "Idempotency-Key {idempotency_key} was used for a different request; each new write needs a new key.",
+    },
+    "request.too_large": {
+        "vi": "Yêu cầu quá lớn: tối đa {limit} byte.",
+        "en": "The request is too large: at most {limit} bytes.",
+    },
+    "request.number_too_large": {
+        "vi": "Số {value} quá lớn (tối đa 9223372036854775807).",
+        "en": "The number {value} is too large (at most 9223372036854775807).",
+    },
+    "request.value_out_of_range": {
+        "vi": "Một giá trị vượt quá giới hạn lưu trữ (ví dụ một số quá lớn); hãy kiểm tra lại dữ liệu.",
+        "en": "A value is beyond what can be stored (e.g. a number too large); check the data.",
+    },
+    "request.too_deep": {
+        "vi": "Dữ liệu JSON lồng nhau quá sâu.",
+        "en": "The JSON is nested too deeply.",
+    },
     "member.not_found": {
         "vi": "Không tìm thấy thành viên {member_id} của HTX {coop_id}.",
         "en": "No member {member_id} in co-op {coop_id}.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -73,3 +74,27 @@ def run_env(tables: Iterable[Table]) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_idempotency_record_table(op: Any) -> None:
+    """`idempotency_record` (shared.idempotency) as every service first created it.
+
+    Frozen: the three services' first migrations of it call this, so a later change to the model
+    is a new migration in each service, never an edit here.
+    """
+    import sqlalchemy as sa
+    from sqlmodel.sql.sqltypes import AutoString as text
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    op.create_table(
+        "idempotency_record",
+        sa.Column("caller", text(length=300), nullable=False),
+        sa.Column("key", text(length=255), nullable=False),
+        sa.Column("fingerprint", text(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("headers_json", sa.Text(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("caller", "key"),
+    )
+    op.create_index("ix_idempotency_record_created_at", "idempotency_record", ["created_at"], unique=False)

@@ -13,7 +13,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, TypeVar
 
 import httpx
 import redis.asyncio as aioredis
@@ -32,7 +33,9 @@ from shared.correlation import current_correlation_id, new_correlation_id
 from shared.db import UnitOfWork, create_engine, is_sqlite, session_factory, unit_of_work
 from shared.errors import NotFound, install_error_handlers
 from shared.events.envelope import Event
-from shared.messaging.connection import read_range, redis_broker, redis_client
+from shared.idempotency import ROUTE_UNIT_OF_WORK, purge_expired
+from shared.limits import RequestLimits, SecurityHeaders, install_body_limit_answer
+from shared.messaging.connection import ping_once, read_range, redis_broker, redis_client
 from shared.messaging.consumer import EventHandlers, StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxRelay
@@ -41,6 +44,8 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 LAG_COUNT_CAP = 100_000
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -93,6 +98,7 @@ class ServiceRuntime:
                 producer=name,
                 stream_name=settings.stream,
                 poll_seconds=settings.outbox_poll_ms / 1000,
+                lease_seconds=settings.outbox_lease_ms / 1000,
             )
         return runtime
 
@@ -110,6 +116,7 @@ class ServiceRuntime:
             max_deliveries=self.settings.max_deliveries,
             read_batch=self.settings.read_batch,
             on_ignored=self._count_ignored,
+            dead_consumer_idle_ms=self.settings.dead_consumer_idle_ms,
         )
         self.consumers.append(consumer)
         return consumer
@@ -120,6 +127,10 @@ class ServiceRuntime:
     def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
         """One transaction; committing it wakes the outbox relay so events leave at once."""
         return unit_of_work(self.sessions, after_commit=[self.relay.wake] if self.relay else [])
+
+    async def forget_old_idempotency_keys(self) -> None:
+        async with self.unit_of_work() as work:
+            await purge_expired(work.session, timedelta(hours=self.settings.idempotency_retention_hours))
 
     def document_publications(self, stream: str, contracts: Sequence[type[Event]]) -> None:
         """Put what this service publishes into its AsyncAPI document (the relay does the publishing)."""
@@ -166,6 +177,10 @@ def runtime_of(request: Request) -> ServiceRuntime:
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    opened_by_route = request.scope.get(ROUTE_UNIT_OF_WORK)  # IdempotentRoute's, which also stores the key
+    if opened_by_route is not None:
+        yield opened_by_route
+        return
     async with runtime_of(request).unit_of_work() as work:
         yield work
 
@@ -194,14 +209,20 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.forget_old_idempotency_keys()
         for consumer in runtime.consumers:
             await consumer.ensure_group()  # at id 0, before FastStream would create it at `$`
             consumer.subscribe(runtime.broker)
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run_forever()) if runtime.relay else None
+        sweep_seconds = runtime.settings.dead_consumer_sweep_ms / 1000
+        sweeps = [asyncio.create_task(consumer.sweep_dead_consumers(sweep_seconds)) for consumer in runtime.consumers]
         try:
             yield
         finally:
+            for sweep in sweeps:
+                sweep.cancel()
+            await asyncio.gather(*sweeps, return_exceptions=True)
             if relay_task is not None and runtime.relay is not None:
                 runtime.relay.stop()
                 try:
@@ -215,14 +236,25 @@ def create_service_app(
             await runtime.engine.dispose()
             await runtime.read_engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+    )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     install_error_handlers(app)
     _install_metrics(app, runtime)
-    app.include_router(_operations_router(runtime, title, version, description))
+    install_body_limit_answer(app)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLimits)  # outermost: before any route, token or database
+    # The body limit on the routers, not the app: there Starlette's 413 passes through RequestLimits,
+    # which tells it in the request's language. A route's own limit (uploads, EPCIS) overrides it.
+    limit = runtime.settings.max_body_bytes
+    app.include_router(_operations_router(runtime, title, version, description), max_body_size=limit)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, max_body_size=limit)
     return app
 
 
@@ -258,27 +290,58 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
         return response
 
 
+HEALTH_CHECK_SECONDS = 2.0  # within any orchestrator's probe timeout (docker-compose: 5 s)
+
+
+async def _check_database(runtime: ServiceRuntime) -> str:
+    async with runtime.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return "ok"
+
+
+async def _check_redis(runtime: ServiceRuntime) -> list[dict[str, Any]]:
+    """Redis answers (on a connection of its own, without retries); then each consumer's lag,
+    and whether its subscribers still read (FastStream stops them for good on NOGROUP)."""
+    await ping_once(runtime.redis)
+    rows = await runtime.consumer_lag()
+    for row, consumer in zip(rows, runtime.consumers, strict=True):
+        row["reading"] = consumer.reading
+    return rows
+
+
+async def _bounded(check: Awaitable[T]) -> T | str:
+    """The check's result, or "error: ..." if it fails or takes longer than HEALTH_CHECK_SECONDS."""
+    try:
+        return await asyncio.wait_for(check, timeout=HEALTH_CHECK_SECONDS)
+    except TimeoutError:
+        return f"error: no answer within {HEALTH_CHECK_SECONDS:g} s"
+    except Exception as error:
+        return f"error: {error}"
+
+
 def _operations_router(runtime: ServiceRuntime, title: str, version: str, description: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health", summary="Database, Redis and consumer lag")
     async def health() -> JSONResponse:
+        """Status `ok`; `degraded` (still 200) while Redis is away, since writes go on and their
+        events wait in the outbox, or while a consumer has stopped reading (`reading: false`:
+        its group vanished; restart the service); `unhealthy` (503) only when the database
+        fails. Each check answers within a couple of seconds, whatever it waits for."""
         checks: dict[str, Any] = {"service": runtime.name}
-        healthy = True
-        try:
-            async with runtime.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as error:
-            healthy, checks["database"] = False, f"error: {error}"
-        try:
-            await runtime.redis.ping()
-            checks["redis"] = "ok"
-            checks["consumers"] = await runtime.consumer_lag()
-        except Exception as error:
-            healthy, checks["redis"] = False, f"error: {error}"
-        checks["status"] = "ok" if healthy else "unhealthy"
-        return JSONResponse(checks, status_code=200 if healthy else 503)
+        database, redis = await asyncio.gather(_bounded(_check_database(runtime)), _bounded(_check_redis(runtime)))
+        checks["database"] = database
+        if isinstance(redis, str):
+            checks["redis"] = redis
+        else:
+            checks["redis"], checks["consumers"] = "ok", redis
+        if database != "ok":
+            checks["status"] = "unhealthy"
+        elif checks["redis"] != "ok" or not all(row["reading"] for row in checks["consumers"]):
+            checks["status"] = "degraded"
+        else:
+            checks["status"] = "ok"
+        return JSONResponse(checks, status_code=503 if checks["status"] == "unhealthy" else 200)
 
     @router.get("/metrics", summary="Prometheus metrics, including consumer lag per group")
     async def metrics(request: Request) -> Response:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = DEV_SECRET
     token_ttl_hours: int = 24 * 30
+    # How long a write's Idempotency-Key is remembered: a phone that queued writes offline for
+    # weeks still retries them safely.
+    idempotency_retention_hours: int = 24 * 30
 
     database_url: str = Field(
         "sqlite+aiosqlite:///./data/service.db",
@@ -36,6 +39,12 @@ class Settings(BaseSettings):
     # Prefix on every stream name, so tests (or two installations) can share one Redis.
     stream_prefix: str = ""
 
+    # Where the public reaches the platform (e.g. https://truyxuat.thainguyen.gov.vn): QR codes and
+    # links are built on it, never on the request's Host header, which any client can set.
+    public_base_url: str | None = None
+    # Largest request body of an ordinary write; uploads and EPCIS capture have their own (shared.limits).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+
     registry_url: str = "http://127.0.0.1:8001"
     supplychain_url: str = "http://127.0.0.1:8002"
     reporting_url: str = "http://127.0.0.1:8003"
@@ -47,6 +56,14 @@ class Settings(BaseSettings):
     max_deliveries: int = 5
     read_batch: int = 10
     outbox_poll_ms: int = 500
+    # One relay per producer publishes at a time, under a Redis lease its holder renews every
+    # third of this; a killed relay's events flow again from another process once it lapses.
+    outbox_lease_ms: int = 5_000
+    # A consumer name idle this long with nothing pending is a dead process's (names are
+    # host-pid): it leaves the group at start and at every sweep. Unset: the larger of
+    # 10 x claim_idle_ms and 5 minutes.
+    dead_consumer_idle_ms: int | None = None
+    dead_consumer_sweep_ms: int = 60_000
 
     consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 
@@ -58,6 +75,20 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 32:
             raise ValueError("HTX_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_unworkable_messaging_timings(self) -> Settings:
+        if self.outbox_lease_ms < 1_000:
+            # Renewed every third of it: below a second a slow round trip loses it mid-batch.
+            raise ValueError(f"HTX_OUTBOX_LEASE_MS must be at least 1000 (got {self.outbox_lease_ms})")
+        if self.dead_consumer_idle_ms is not None and self.dead_consumer_idle_ms <= self.claim_idle_ms:
+            raise ValueError(
+                f"HTX_DEAD_CONSUMER_IDLE_MS ({self.dead_consumer_idle_ms}) must be above HTX_CLAIM_IDLE_MS "
+                f"({self.claim_idle_ms}): a consumer is dead long after its entries could be claimed"
+            )
+        if self.dead_consumer_sweep_ms <= 0:
+            raise ValueError(f"HTX_DEAD_CONSUMER_SWEEP_MS must be positive (got {self.dead_consumer_sweep_ms})")
         return self
 
     def stream(self, name: str) -> str:

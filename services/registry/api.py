@@ -52,9 +52,11 @@ from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.db import UnitOfWork
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
 from shared.i18n import language_of
+from shared.idempotency import IdempotentRoute
+from shared.limits import UPLOAD_BODY_BYTES
 from shared.service import SessionDep, UnitOfWorkDep
 
-router = APIRouter(tags=["registry"])
+router = APIRouter(tags=["registry"], route_class=IdempotentRoute)
 
 
 # --- organisations ---------------------------------------------------------------------------
@@ -332,10 +334,8 @@ async def _import(
     report = await importing.import_upload(
         uow.session, kind, file, accept_valid_rows=accept_valid_rows, principal=principal, language=language_of(request)
     )
-    if report.imported:
-        await uow.commit()
-    else:
-        await uow.session.rollback()
+    if not report.imported:
+        await uow.session.rollback()  # the 422 report is an answer, not an exception: undo by hand
     return JSONResponse(status_code=report.status_code(accept_valid_rows), content=report.model_dump(mode="json"))
 
 
@@ -344,6 +344,7 @@ def _add_import_route(kind: ImportKind, rows: str) -> None:
 
     @router.post(
         f"/imports/{kind}",
+        max_body_size=UPLOAD_BODY_BYTES,
         name=f"import_{kind}",
         response_model=ImportReport,
         description=_IMPORT_DOC,

@@ -2,7 +2,7 @@
 
 Both are built from the very `Report` the JSON answer shows. CSV is UTF-8 with a BOM so that
 Excel opens Vietnamese text correctly; kg stay exact decimals in both (XLSX stores them as
-numbers, shown with three decimals).
+numbers, shown with three decimals). Text never becomes a formula (`shared.spreadsheets`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.reporting.schemas import Report
+from shared.spreadsheets import append_xlsx_row, csv_row
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,8 +53,8 @@ def to_csv(report: Report) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([column["vi"] for column in report.columns])
     for row in report.rows:
-        writer.writerow(["" if value is None else value for value in _cells(report, row)])
-    writer.writerow(["" if value is None else value for value in _total_row(report)])
+        writer.writerow(csv_row("" if value is None else value for value in _cells(report, row)))
+    writer.writerow(csv_row("" if value is None else value for value in _total_row(report)))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -71,7 +72,7 @@ def to_xlsx(report: Report) -> bytes:
     }
     lines = [*(_cells(report, r) for r in report.rows), _total_row(report)]
     for number, line in enumerate(lines, start=2):
-        sheet.append(line)
+        append_xlsx_row(sheet, line)
         for index in decimal_columns:
             sheet.cell(row=number, column=index).number_format = "0.000"
     for cell in sheet[len(lines) + 1]:

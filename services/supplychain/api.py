@@ -40,9 +40,10 @@ from services.supplychain.schemas import (
 )
 from shared.auth import PrincipalDep
 from shared.i18n import page_language_of
+from shared.idempotency import IdempotentRoute
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
 
-router = APIRouter(tags=["supplychain"])
+router = APIRouter(tags=["supplychain"], route_class=IdempotentRoute)
 
 
 def _registry(runtime: RuntimeDep) -> RegistryClient:
@@ -309,17 +310,26 @@ async def trace_page(code: str, request: Request, session: SessionDep) -> HTMLRe
     """Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no prices, phones or ID numbers."""
     traced = await trace.trace_code(session, code, "both")
     return HTMLResponse(
-        public_page.render(traced, code, page_language_of(request), str(request.url_for("trace_qr_svg", code=code)))
+        # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
+        public_page.render(traced, code, page_language_of(request), request.app.url_path_for("trace_qr_svg", code=code))
     )
 
 
 @router.get("/t/{code}/qr.svg", name="trace_qr_svg", summary="QR code of the public trace page (SVG)")
 async def trace_qr_svg(code: str, request: Request, session: SessionDep) -> Response:
     await queries.resolve(session, code)
-    return Response(public_page.qr(str(request.url_for("trace_page", code=code)), "svg"), media_type="image/svg+xml")
+    return Response(public_page.qr(_public_url(request, "trace_page", code=code), "svg"), media_type="image/svg+xml")
 
 
 @router.get("/t/{code}/qr.png", summary="QR code of the public trace page (PNG)")
 async def trace_qr_png(code: str, request: Request, session: SessionDep) -> Response:
     await queries.resolve(session, code)
-    return Response(public_page.qr(str(request.url_for("trace_page", code=code)), "png"), media_type="image/png")
+    return Response(public_page.qr(_public_url(request, "trace_page", code=code), "png"), media_type="image/png")
+
+
+def _public_url(request: Request, route: str, **params: str) -> str:
+    """A route's address as the public reaches it: `HTX_PUBLIC_BASE_URL`, else this service's configured
+    URL; never the request's Host header, which would let anyone print QR codes pointing elsewhere."""
+    settings = request.app.state.settings
+    base = (settings.public_base_url or settings.supplychain_url).rstrip("/")
+    return base + request.app.url_path_for(route, **params)

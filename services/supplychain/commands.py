@@ -375,6 +375,7 @@ async def record_sale(
             )
         quantity, delta = data.quantity, Decimal("0.000")  # the goods left the lot when shipped
 
+    await _refuse_invoiced_twice(session, coop.id, data.invoice_number, lot)
     amount = lots.sale_amount_vnd(quantity, data.unit_price_vnd)
     sale = Sale(
         lot_id=lot.id,
@@ -435,6 +436,25 @@ async def record_sale(
     add_lot_events(session, [(lot.id, "sold", delta)], data.sold_on, event_id, principal, sale_id=sale.id)
     await session.flush()
     return ChainResult(type="sale", event_id=event_id, lot_codes=[lot.code], id=sale.id, amount_vnd=amount)
+
+
+async def _refuse_invoiced_twice(session: AsyncSession, coop_id: int, invoice_number: str, lot: Lot) -> None:
+    """The natural key of a sale: one line per lot on a co-op's invoice (an invoice may list several lots).
+
+    A sale posted twice (a retry without an Idempotency-Key) is refused instead of taking the stock
+    twice. A sale declared wrong no longer counts, so its corrected version may reuse the number.
+    The lot's row is locked by now, so two such sales at once cannot both pass this check.
+    """
+    rows = (
+        await session.exec(
+            select(LotEvent.event_id)
+            .join(Sale, col(LotEvent.sale_id) == col(Sale.id))
+            .where(Sale.coop_id == coop_id, Sale.invoice_number == invoice_number, Sale.lot_id == lot.id)
+        )
+    ).all()
+    live = sorted(set(rows) - await corrected_event_ids(session, rows))
+    if live:
+        raise Conflict("sale.invoiced_twice", invoice_number=invoice_number, lot_code=lot.code, event_id=live[0])
 
 
 async def apply_command(

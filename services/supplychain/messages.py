@@ -29,6 +29,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": 'GS1-Capture-Error-Behaviour phải là rollback hoặc proceed, không phải "{value}".',
         "en": 'GS1-Capture-Error-Behaviour must be rollback or proceed, not "{value}".',
     },
+    "epcis.not_own_identifier": {
+        "vi": "Sự kiện thứ {index} nêu {identifier}, không thuộc HTX của mã truy cập này; HTX chỉ ghi sự kiện về lô, địa điểm và hộ thành viên của mình.",
+        "en": "Event {index} names {identifier}, which is not this token's co-op's; a co-op records events only about its own lots, places and member households.",
+    },
+    "epcis.not_own_event": {
+        "vi": "Sự kiện {event_id} (thứ {index}) không do HTX này ghi; chỉ người ghi hoặc tỉnh mới khai báo nó sai.",
+        "en": "Event {event_id} (number {index}) was not recorded by this co-op; only its recorder or the province may declare it in error.",
+    },
+    "epcis.chain_fact": {
+        "vi": "Sự kiện {event_id} (thứ {index}) là một bước chuỗi đã ghi qua ứng dụng; hãy sửa nó bằng POST /corrections để tồn kho và báo cáo cũng được sửa.",
+        "en": "Event {event_id} (number {index}) is a chain step recorded through the platform; correct it with POST /corrections so stock and reports are corrected too.",
+    },
     "epcis.duplicate_event": {
         "vi": "Sự kiện {event_id} (vị trí {index}) đã có trong kho; mỗi eventID chỉ lưu một lần.",
         "en": "Event {event_id} (position {index}) is already stored; an eventID is stored once.",
@@ -184,6 +196,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sale.other_buyer": {
         "vi": "Chuyến hàng {shipment_id} gửi cho đối tác {partner_id}, không phải người mua này.",
         "en": "Shipment {shipment_id} went to partner {partner_id}, not to this buyer.",
+    },
+    "sale.invoiced_twice": {
+        "vi": "Hoá đơn {invoice_number} đã ghi bán lô {lot_code} (sự kiện {event_id}); không ghi lần hai. Nếu bản ghi đó sai, hãy sửa nó qua /corrections.",
+        "en": "Invoice {invoice_number} already records a sale of lot {lot_code} (event {event_id}); not recorded twice. If that record is wrong, correct it through /corrections.",
     },
     "sale.exceeds_shipment": {
         "vi": "Chuyến hàng {shipment_id} chở {shipped} của lô {lot_code}, đã lập hoá đơn {invoiced}; không thể bán thêm {requested}.",

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from services.supplychain.schemas import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
 from shared.places import ward_name
+from shared.spreadsheets import append_xlsx_row, csv_cell
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -121,7 +122,7 @@ def recall_csv(rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=RECALL_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: csv_cell(value) for column, value in row.items()} for row in rows)
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
 
 
@@ -133,7 +134,7 @@ def recall_xlsx(rows: list[dict], code: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([float(row[c]) if c == "quantity" else row[c] for c in RECALL_COLUMNS])
+        append_xlsx_row(sheet, [float(row[c]) if c == "quantity" else row[c] for c in RECALL_COLUMNS])
     sheet.auto_filter.ref = sheet.dimensions  # sortable and filterable in any spreadsheet program
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJK", (22, 12, 24, 24, 12, 6, 34, 30, 28, 38, 11)):

@@ -28,6 +28,7 @@ from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from shared.clock import utcnow
+from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
 
@@ -375,4 +376,5 @@ TABLES = [
     Correction.__table__,
     OutboxMessage.__table__,
     InboxEntry.__table__,
+    IdempotencyRecord.__table__,
 ]

@@ -44,6 +44,13 @@ def member_joined(member_id: int, coop_id: int, name: str = "Nguyễn Thị Hoa"
     )
 
 
+async def seed_replica(redis, stream_prefix: str, coop_id: int = 1, member_id: int = 10) -> None:
+    """A co-op and one member household in the supplychain's replica, as the registry's stream tells them."""
+    await publish(redis, stream_prefix, coop_registered(coop_id))
+    await publish(redis, stream_prefix, member_joined(member_id, coop_id))
+    await wait_until(lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="replica seeded")
+
+
 async def count(app, model) -> int:
     async with app.state.runtime.sessions() as session:
         return (await session.exec(select(func.count()).select_from(model))).one()

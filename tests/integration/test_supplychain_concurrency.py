@@ -9,16 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from tests.integration._supplychain import coop_registered, group_caught_up, member_joined, publish
-from tests.support import bearer, running_app, wait_until
+from tests.integration._supplychain import seed_replica
+from tests.support import bearer, running_app
 
 COOP = bearer("coop", coop_id=1)
-
-
-async def _replica(redis, stream_prefix) -> None:
-    await publish(redis, stream_prefix, coop_registered(1))
-    await publish(redis, stream_prefix, member_joined(10, 1))
-    await wait_until(lambda: group_caught_up(redis, f"{stream_prefix}registry.events"), message="replica seeded")
 
 
 def _harvest(**fields) -> dict:
@@ -37,7 +31,7 @@ async def test_thirty_concurrent_sales_of_a_hundred_kilograms_sell_exactly_a_hun
     supplychain_app_factory, redis, stream_prefix
 ):
     async with running_app(await supplychain_app_factory()) as client:
-        await _replica(redis, stream_prefix)
+        await seed_replica(redis, stream_prefix)
         lot = (await client.post("/harvests", json=_harvest(lot_code="TH-RACE"), headers=COOP)).json()["code"]
 
         def sale(number: int) -> dict:
@@ -63,7 +57,7 @@ async def test_twenty_concurrent_harvests_without_a_code_all_get_distinct_codes(
     supplychain_app_factory, redis, stream_prefix
 ):
     async with running_app(await supplychain_app_factory()) as client:
-        await _replica(redis, stream_prefix)
+        await seed_replica(redis, stream_prefix)
         answers = await asyncio.gather(
             *(client.post("/harvests", json=_harvest(quantity_kg=str(n + 1)), headers=COOP) for n in range(20))
         )

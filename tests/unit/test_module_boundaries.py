@@ -44,3 +44,15 @@ def test_every_service_has_the_same_shape(service):
     present = {path.name for path in (SERVICES / service).glob("*.py")}
     assert {"app.py", "api.py", "queries.py", "schemas.py", "tables.py", "messages.py"} <= present
     assert not present & {"handlers.py", "models.py", "utils.py", "projections.py"}
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_routes_never_commit_or_open_sessions_of_their_own(service):
+    """A write's effect and its Idempotency-Key record commit together in the route's unit of work
+    (docs/adr/0011); a commit or a session of the route's own would split them."""
+    splitting = [
+        f"{path.relative_to(SERVICES)}:{number}"
+        for path, number, line in _lines(SERVICES / service)
+        if path.name == "api.py" and re.search(r"\.commit\(\)|runtime\.sessions\(|unit_of_work\(\)", line)
+    ]
+    assert splitting == []

@@ -40,9 +40,10 @@ from shared.auth import PrincipalDep
 from shared.clock import today_in_vietnam
 from shared.events import registry as contracts
 from shared.i18n import language_of
+from shared.idempotency import IdempotentRoute
 from shared.service import SessionDep, UnitOfWorkDep
 
-router = APIRouter(tags=["registry: plots, certificates, gradings, inspections"])
+router = APIRouter(tags=["registry: plots, certificates, gradings, inspections"], route_class=IdempotentRoute)
 
 QUALITY_EVENTS = [
     contracts.PlotRegistered,

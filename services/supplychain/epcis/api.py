@@ -3,12 +3,16 @@ EPCIS document (`GET /lots/{code}/epcis`).
 
 Who may call (bearer tokens, shared.auth):
 - capture (`POST /epcis/capture`): the province, or a co-op. A co-op's capture is recorded
-  as its own (the job's actor); its jobs are visible to it and to the province only.
-  Buyers read, they do not capture.
+  as its own (the job's actor, the events' owner); its jobs are visible to it and to the
+  province only. A co-op may name only its own lots, places and households and declare in
+  error only events it captured (403); chain facts are corrected by `POST /corrections`, never
+  by a captured declaration (409). Buyers read, they do not capture.
 - queries (`GET /epcis/events`, `/epcis/events/{eventID}`, `/lots/{code}/epcis`): any
-  signed-in party (province,
-  co-op, buyer). Not public: the events name households' parties and business documents.
-  The public view of a lot is its trace (`/lots/{code}/trace`).
+  signed-in party, each seeing its part (`ownership.read_scope`): the province every event,
+  a co-op its own, a buyer those about what was shipped or sold to it and upstream of it,
+  without households and without other buyers' shipments and sales. Not public: the events
+  name households' parties and business documents. The public view of a lot is its trace
+  (`/lots/{code}/trace`).
 
 Errors are RFC 7807 `application/problem+json` with the binding's exception types
 (`epcisException:ValidationException`, `QueryParameterException`, `NoSuchResourceException`,
@@ -24,18 +28,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.supplychain.epcis import capture as capturing
-from services.supplychain.epcis import export
+from services.supplychain.epcis import export, ownership
 from services.supplychain.epcis import query as querying
 from services.supplychain.epcis.tables import EpcisCapture
 from services.supplychain.epcis.validation import schema_errors
 from shared.auth import Principal, PrincipalDep
 from shared.errors import DomainError
 from shared.i18n import language_of, translate
+from shared.idempotency import IdempotentRoute
 from shared.service import SessionDep, UnitOfWorkDep
 
 VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
@@ -68,7 +72,7 @@ class EpcisProblem(Exception):
         return JSONResponse(body, status_code=self.status, media_type=PROBLEM, headers=VERSION_HEADERS)
 
 
-class EpcisRoute(APIRoute):
+class EpcisRoute(IdempotentRoute):
     """Answers every refusal on the EPCIS routes as problem+json, auth and request errors included."""
 
     def get_route_handler(self) -> Callable:
@@ -115,6 +119,7 @@ async def capture_options() -> Response:
 @router.post(
     "/epcis/capture",
     status_code=202,
+    max_body_size=capturing.CAPTURE_FILE_SIZE_LIMIT,  # the documented 32 MB, not the app's 1 MiB
     summary="Capture an EPCISDocument (or EPCISQueryDocument)",
     openapi_extra={
         "requestBody": {
@@ -161,20 +166,26 @@ async def capture(
             count=len(events),
             limit=capturing.CAPTURE_LIMIT,
         )
+    await ownership.check_capture(uow.session, principal, events)
     language = language_of(request)
     try:
-        job = await capturing.capture_document(
-            uow.session, document, actor=principal.actor, error_behaviour=error_behaviour, language=language
-        )
-        await uow.commit()  # here, not at the end of the route: a concurrent duplicate must be caught
+        async with uow.session.begin_nested():  # a savepoint: a concurrent duplicate is caught here, not at commit
+            job = await capturing.capture_document(
+                uow.session,
+                document,
+                actor=principal.actor,
+                owner_coop_id=principal.coop_id if principal.role == "coop" else None,
+                error_behaviour=error_behaviour,
+                language=language,
+            )
+            await uow.session.flush()
     except IntegrityError:
-        # Another capture stored one of these eventIDs between our check and our commit.
-        await uow.session.rollback()
+        # Another capture stored one of these eventIDs between our check and our insert.
         job = capturing.failed_job(
             principal.actor, capturing.capture_problem("epcis.concurrent_duplicate", language), error_behaviour
         )
         uow.session.add(job)
-        await uow.commit()
+        await uow.session.flush()
     return Response(status_code=202, headers={**VERSION_HEADERS, "Location": f"/epcis/capture/{job.id}"})
 
 
@@ -203,7 +214,9 @@ async def _read_document(request: Request) -> dict:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise EpcisProblem(400, "ValidationException", "epcis.not_json", reason=str(error)) from None
+        raise EpcisProblem(400, "ValidationException", "epcis.not_json", reason=str(error)[:200]) from None
+    except RecursionError:
+        raise EpcisProblem(400, "ValidationException", "request.too_deep") from None
 
 
 def _job_json(job: EpcisCapture) -> dict:
@@ -268,7 +281,7 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     """
     try:
         query = querying.EventQuery.from_parameters(list(request.query_params.multi_items()))
-        page = await querying.find_events(session, query)
+        page = await querying.find_events(session, query, await ownership.read_scope(session, principal))
     except querying.UnsupportedParameter as error:
         raise EpcisProblem(501, "ImplementationException", error.key, **error.values) from None
     except querying.QueryParameterError as error:
@@ -279,23 +292,26 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     if page.next_page_token:
         next_url = request.url.include_query_params(nextPageToken=page.next_page_token)
         headers["Link"] = f'<{next_url}>; rel="next"'
-    return JSONResponse(querying.query_document(page.events), headers=headers)
+    events = [ownership.for_reader(principal, event) for event in page.events]
+    return JSONResponse(querying.query_document(events), headers=headers)
 
 
 @router.get("/epcis/events/{eventID:path}", summary="One event, by its eventID (URL-encoded)")
 async def event(eventID: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
     """An EPCISQueryDocument holding the event (with its errorDeclaration, if declared wrong)."""
-    found = await querying.get_event(session, eventID)
-    if found is None:
+    found = await querying.get_event(session, eventID, await ownership.read_scope(session, principal))
+    if found is None:  # or not the caller's to see: the same answer, so ids cannot be probed
         raise EpcisProblem(404, "NoSuchResourceException", "epcis.event_not_found", event_id=eventID)
-    return JSONResponse(querying.query_document([found]), headers=VERSION_HEADERS)
+    return JSONResponse(querying.query_document([ownership.for_reader(principal, found)]), headers=VERSION_HEADERS)
 
 
 @router.get("/lots/{code}/epcis", summary="A lot's EPCIS 2.0 document (its events, its units' and cartons')")
 async def lot_epcis(code: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
     """An EPCISDocument of every event naming the lot, its packed units or their cartons, by
     eventTime; valid against GS1's schema, capturable by any EPCIS 2.0 repository."""
-    document = await export.lot_document(session, code)
+    document = await export.lot_document(session, code, await ownership.read_scope(session, principal))
     if document is None:
         raise EpcisProblem(404, "NoSuchResourceException", "lot.not_found", lot_code=code)
+    body = document["epcisBody"]
+    body["eventList"] = [ownership.for_reader(principal, event) for event in body["eventList"]]
     return JSONResponse(document, headers=VERSION_HEADERS)
