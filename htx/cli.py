@@ -148,6 +148,13 @@ def up(
             services=services,
             stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""),
         )
+        if platform.leftovers_stopped:
+            typer.secho(
+                "stopped what an earlier htx up, killed without cleaning up, left running: "
+                + ", ".join(platform.leftovers_stopped),
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
         typer.echo("starting " + ", ".join(("redis",) * (platform.redis is not None) + services) + " ...")
         platform.start(timeout=timeout)
         operator.RuntimeInfo(platform.redis_url, {n: platform.urls[n] for n in services}, os.getpid()).write(data_dir)
@@ -204,6 +211,7 @@ def _supervise(platform: Platform, stop_requested: threading.Event) -> None:
             except ProcessFailed as error:  # the next round tries again, within the budget
                 typer.secho(f"redis-server did not come back: {error}", fg=typer.colors.RED, err=True)
                 continue
+            platform.record_pids()
             typer.secho(f"redis-server is back on port {redis.port}", fg=typer.colors.GREEN, err=True)
         for process in platform.failed():
             if not budget.spend(process.name):
@@ -214,6 +222,7 @@ def _supervise(platform: Platform, stop_requested: threading.Event) -> None:
                 f"{process.name} exited with code {process.returncode}; restarting", fg=typer.colors.YELLOW, err=True
             )
             process.start()
+            platform.record_pids()
 
 
 def _print_summary(

@@ -422,6 +422,45 @@ class RestartBudget:
         return True
 
 
+def stop_leftovers(pid_dir: Path, timeout: float = 10.0) -> list[str]:
+    """Stop the children of an `htx up` that was killed (SIGKILL leaves them running in their own
+    sessions): they hold the ports, and a second redis-server on the same AOF directory would
+    corrupt it. Only processes whose command line is still one of ours are touched (pids are reused).
+    Returns what was stopped, as "name (pid)"."""
+    stopped = []
+    # Services first, Redis last, as Platform.stop does: a service that loses Redis logs tracebacks.
+    for pid_file in sorted(Path(pid_dir).glob("*.pid"), key=lambda path: path.stem == "redis"):
+        name = pid_file.stem
+        try:
+            pid = int(pid_file.read_text(encoding="utf-8"))
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            pid_file.unlink(missing_ok=True)
+            continue
+        marker = b"redis-server" if name == "redis" else f"services.{name}".encode()
+        if marker in command:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGTERM)  # each child leads its own process group
+            if not _gone(pid, timeout):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+                _gone(pid, timeout)
+            stopped.append(f"{name} ({pid})")
+        pid_file.unlink(missing_ok=True)
+    return stopped
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)  # polling another session's process: there is nothing to wait on
+    return False
+
+
 class Platform:
     """Redis (unless one is given) plus the services, started in order and stopped in reverse.
 
@@ -444,6 +483,9 @@ class Platform:
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.services = services
+        self.pid_dir = self.data_dir / "run"
+        # Before choosing ports: a killed `htx up`'s children may still hold them.
+        self.leftovers_stopped = stop_leftovers(self.pid_dir)
         self.redis: RedisServer | None = None
         if redis_url is None:
             self.redis = RedisServer(self.data_dir / "redis", preferred_port(redis_port))
@@ -474,6 +516,7 @@ class Platform:
                 self.redis.start()
             for process in self.processes.values():
                 process.start()
+            self.record_pids()
             deadline = time.monotonic() + timeout
             for process in self.processes.values():
                 process.wait_healthy(max(1.0, deadline - time.monotonic()))
@@ -481,6 +524,16 @@ class Platform:
             self.stop()
             raise
         return self
+
+    def record_pids(self) -> None:
+        """Write each child's pid under `<data dir>/run/` (again after a restart), for `stop_leftovers`."""
+        self.pid_dir.mkdir(parents=True, exist_ok=True)
+        children = {name: process.pid for name, process in self.processes.items()}
+        if self.redis is not None:
+            children["redis"] = self.redis.pid
+        for name, pid in children.items():
+            if pid is not None:
+                (self.pid_dir / f"{name}.pid").write_text(str(pid), encoding="utf-8")
 
     def failed(self) -> list[ServiceProcess]:
         """Services that were started and have exited since."""
@@ -492,6 +545,8 @@ class Platform:
             process.terminate(timeout)
         if self.redis is not None:
             self.redis.stop(timeout)
+        for pid_file in self.pid_dir.glob("*.pid"):
+            pid_file.unlink(missing_ok=True)
 
     def __enter__(self) -> Platform:
         return self.start()

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from htx import demo
-from htx.runner import SERVICES, port_is_free
+from htx.runner import SERVICES
 from tests.e2e.test_readme import DEMO_COOPS, READY_LINE, REPO, START_TIMEOUT, HtxUp
 from tests.support import wait_until
 
@@ -227,16 +227,18 @@ async def test_a_start_killed_while_the_demo_loads_is_finished_by_the_next(
 
             await wait_until(reached, timeout=START_TIMEOUT, interval=0.01, message=f"{moment.__name__} to kill htx up")
         children = _children(process.pid)  # before the kill: after it they belong to init
-        _kill_stack(process, children)
+        os.killpg(process.pid, signal.SIGKILL)  # htx up alone, as a kill -9 or an OOM kill would
+        process.wait()
         killed = True
         killed_output = killed_log.read_text(encoding="utf-8")
-        assert len(children) == 1 + len(SERVICES), killed_output  # redis-server and the services were killed too
+        assert len(children) == 1 + len(SERVICES), killed_output
+        assert all(_alive(child) for child in children)  # redis-server and the services live on, orphaned
         assert "Demo data:" not in killed_output, f"the kill came after the demo had finished:\n{killed_output}"
-        ports = (*stack.ports.values(), stack.redis_port)
-        await wait_until(lambda: _async(all(port_is_free(p) for p in ports)), message="the killed stack's ports")
 
-        stack.start()
+        stack.start()  # on the same ports and data dir: it must first stop what the killed one left
         try:
+            assert "stopped what an earlier htx up, killed without cleaning up, left running" in stack.output
+            assert not any(_alive(child) for child in children)
             summary = assert_came_up(stack)
             created, finished, already, added = SUMMARY.search(summary).groups()
             assert demo.TAN_HUONG.name not in created.split(", "), summary  # it was there when the kill came
@@ -254,5 +256,9 @@ async def test_a_start_killed_while_the_demo_loads_is_finished_by_the_next(
             _kill_stack(process, _children(process.pid) if process.poll() is None else [])
 
 
-async def _async(value):
-    return value
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")  # a zombie is gone

@@ -62,6 +62,9 @@ class FakePlatform:
     def failed(self) -> list:
         return []
 
+    def record_pids(self) -> None:
+        self.recorded = True
+
 
 @pytest.fixture(autouse=True)
 def _quick_supervisor(monkeypatch):
