@@ -23,6 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as tz-aware UTC: SQLite gives back naive datetimes for what was written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def start_of_local_day(day: date) -> datetime:
     """Midnight in Vietnam on `day`: when a fact known only by its date is said to occur."""
     return datetime.combine(day, time(0), tzinfo=VIETNAM_OFFSET)

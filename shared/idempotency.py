@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -35,7 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 
 from shared.auth import decode_token
-from shared.clock import utcnow
+from shared.clock import as_utc, utcnow
 from shared.db import UnitOfWork
 from shared.errors import DomainError, Unprocessable
 
@@ -217,7 +217,7 @@ def _caller(request: Request) -> str | None:
 
 def _expired(record: IdempotencyRecord, request: Request) -> bool:
     retention = timedelta(hours=request.app.state.settings.idempotency_retention_hours)
-    created = record.created_at if record.created_at.tzinfo else record.created_at.replace(tzinfo=UTC)  # SQLite
+    created = as_utc(record.created_at)
     return created < utcnow() - retention
 
 

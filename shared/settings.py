@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # One relay per producer publishes at a time, under a Redis lease its holder renews every
     # third of this; a killed relay's events flow again from another process once it lapses.
     outbox_lease_ms: int = 5_000
+    # /health says `degraded` once an event has waited this long in the outbox while Redis answers:
+    # its relay is stuck, and nothing downstream hears of the writes.
+    outbox_stale_ms: int = 60_000
     # A consumer name idle this long with nothing pending is a dead process's (names are
     # host-pid): it leaves the group at start and at every sweep. Unset: the larger of
     # 10 x claim_idle_ms and 5 minutes.

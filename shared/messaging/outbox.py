@@ -164,8 +164,7 @@ class OutboxRelay:
 
     @staticmethod
     async def _wait(event: asyncio.Event, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout=seconds)
+        await _set_within(event, seconds)
 
     async def publish_pending(self) -> int:
         """Publish every unpublished row; returns how many were published."""
@@ -173,23 +172,26 @@ class OutboxRelay:
         lease = self._redis.lock(self._lock_key, timeout=self.lease_seconds, blocking_timeout=0)
         if not await lease.acquire():
             return 0
-        lost = asyncio.Event()
-        renewing = asyncio.create_task(self._keep_lease(lease, lost))
+        lost, done = asyncio.Event(), asyncio.Event()
+        renewing = asyncio.create_task(self._keep_lease(lease, lost, done))
         try:
             return await self._publish_while_held(lost)
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            # The renewer is told to stop, never cancelled: on Python 3.11 a cancel that lands
+            # as a Redis command completes is swallowed by redis-py's `wait_for` (CPython
+            # gh-86296), and the renewer then renewed forever while this relay waited for it.
+            # `asyncio.wait` does not cancel it either if this relay is itself cancelled.
+            done.set()
+            await asyncio.wait({renewing})
             try:
                 await lease.release()
             except Exception:  # lease lapsed: another relay may run now, which is safe
                 pass
 
-    async def _keep_lease(self, lease: Lock, lost: asyncio.Event) -> None:
-        """Renew the lease a few times per TTL, while still ours (redis-py compares the token)."""
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
+    async def _keep_lease(self, lease: Lock, lost: asyncio.Event, done: asyncio.Event) -> None:
+        """Renew the lease a few times per TTL, while still ours (redis-py compares the token),
+        until the relay says it is `done`."""
+        while not await _set_within(done, self.lease_seconds / 3):
             try:
                 await lease.reacquire()
             except Exception as error:  # taken over, or Redis unreachable for a whole lease
@@ -233,3 +235,10 @@ class OutboxRelay:
                 .values(published_at=datetime.now(UTC))
             )
             await session.commit()
+
+
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    """Whether `event` is set, waiting at most `seconds` for it."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout=seconds)
+    return event.is_set()

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 from prometheus_client import generate_latest
+from redis.asyncio.lock import Lock
 from sqlmodel import SQLModel
 
 from shared.db import create_engine, session_factory
@@ -245,6 +246,65 @@ async def test_live_relay_keeps_its_lease_through_a_batch_longer_than_the_lease(
     assert not await clean_redis.exists(lock_key)  # released at the end of the batch
     assert await clean_redis.xlen(f"{stream_prefix}registry.events") == 3
     assert await other.publish_pending() == 0
+
+
+class _CountedSessions(_GatedSessions):
+    """Also counts the sessions the relay has finished with."""
+
+    def __init__(self, sessions) -> None:
+        super().__init__(sessions)
+        self.closed = 0
+
+    @contextlib.asynccontextmanager
+    async def __call__(self):
+        async with super().__call__() as session:
+            yield session
+        self.closed += 1
+
+
+async def test_relay_finishes_when_a_cancel_of_its_lease_renewal_is_swallowed(
+    clean_redis: aioredis.Redis, sessions, stream_prefix, monkeypatch
+):
+    """On Python 3.11 redis-py's `wait_for` loses a cancel that lands as a command's reply
+    arrives. The relay used to cancel its lease renewer: the renewer then renewed forever and
+    the relay waited for it forever, holding the lease while outbox rows piled up."""
+    renewing, answered = asyncio.Event(), asyncio.Event()
+    reacquire = Lock.reacquire
+
+    async def renewal_whose_cancel_is_lost(lock: Lock) -> bool:
+        renewing.set()
+        try:
+            await answered.wait()  # the command is in flight
+        except asyncio.CancelledError:
+            await answered.wait()  # its reply still arrives, and the cancel is forgotten
+        return await reacquire(lock)
+
+    monkeypatch.setattr(Lock, "reacquire", renewal_whose_cancel_is_lost)
+    await _record(sessions, 3)
+    counted = _CountedSessions(sessions)
+    holder = asyncio.create_task(_relay(counted, clean_redis, stream_prefix).publish_pending())
+    try:
+
+        async def in_renewal() -> bool:
+            return renewing.is_set()
+
+        async def batch_over() -> bool:  # read, mark, read again (nothing left): the relay stops its renewer
+            return counted.closed >= 3
+
+        await wait_until(in_renewal, interval=0.02, message="the relay renewing its lease")
+        counted.gate.set()
+        await wait_until(batch_over, interval=0.01, message="the relay finishing its batch")
+        answered.set()
+        # Not `wait_for`: on a timeout it cancels the relay, whose old code then swallowed that too.
+        finished, _ = await asyncio.wait({holder}, timeout=10)
+        assert holder in finished, "the relay is still waiting for its lease renewer"
+        assert holder.result() == 3
+    finally:
+        counted.gate.set()
+        answered.set()
+        if not holder.done():
+            holder.cancel()
+    assert not await clean_redis.exists(f"{stream_prefix}outbox-relay-lock:registry")
 
 
 # --- 3. dead consumers leave the group ---------------------------------------------------------
