@@ -351,7 +351,7 @@ async def measure(url: str, code: str, repeat: int) -> None:
 
     async def backward():
         async with sessions() as session:
-            traced = await trace.trace_code(session, code, "backward")
+            traced = await trace.trace_code(session, code, "backward", province)  # staff: by code, names in full
             traced.model_dump_json()
             return traced
 

@@ -18,6 +18,7 @@ import typer
 from htx import demo as demo_data
 from htx import operator
 from htx.runner import DEFAULT_REDIS_PORT, SERVICES, Platform, ProcessFailed, RestartBudget, log_tail
+from shared.settings import TokenSettings
 
 app = typer.Typer(
     help="Operate the HTX value-chain platform: run it, migrate, back up and restore, tokens, dead letters.",
@@ -245,14 +246,15 @@ def _print_summary(
         echo(f"Demo data: {report.summary()}")
         for warning in report.warnings:
             typer.secho(f"  warning: {warning}", fg=typer.colors.YELLOW)
-        if report.lot_codes and "supplychain" in platform.processes:
+        if report.trace_tokens and "supplychain" in platform.processes:
             echo("Trace pages (what a QR code opens):")
-            for code in report.lot_codes[:5]:
-                echo(f"  {platform.urls['supplychain']}/t/{code}")
+            for code, public_token in report.trace_tokens.items():
+                echo(f"  {platform.urls['supplychain']}/t/{public_token}  ({code})")
     if "supplychain" in platform.processes:
         echo(
-            f"Trace page of any lot or unit: {platform.urls['supplychain']}/t/<code>  "
-            f"(QR: /t/<code>/qr.svg, JSON: /lots/<code>/trace)"
+            f"Trace page of any lot: {platform.urls['supplychain']}/t/<public_token>  "
+            f"(QR: /t/<public_token>/qr.svg, JSON: /lots/<public_token>/trace; "
+            f"a lot's public_token is in GET /lots/<code> with a token)"
         )
     if "reporting" in platform.processes:
         echo(f"Provincial scorecard: {platform.urls['reporting']}/dashboard")
@@ -316,7 +318,10 @@ def token_issue(
     coop_id: Annotated[int | None, typer.Option(help="The co-op a coop token writes for")] = None,
     partner_id: Annotated[int | None, typer.Option(help="The partner a buyer token acts for")] = None,
     subject: Annotated[str | None, typer.Option(help="Who holds the token (default: the role)")] = None,
-    ttl_hours: Annotated[float, typer.Option(help="Validity in hours")] = 24 * 30,
+    ttl_hours: Annotated[
+        float | None,
+        typer.Option(help="Validity in hours (default HTX_TOKEN_TTL_HOURS, 720; at most HTX_TOKEN_MAX_TTL_HOURS)"),
+    ] = None,
     data_dir: DataDir = Path("data"),
 ) -> None:
     """Print a signed token (secret: HTX_SECRET_KEY, else <data-dir>/secret)."""
@@ -326,8 +331,15 @@ def token_issue(
         _fail("a coop token needs --coop-id", 2)
     if role == "buyer" and partner_id is None:
         _fail("a buyer token needs --partner-id", 2)
-    if ttl_hours <= 0:
+    if ttl_hours is not None and ttl_hours <= 0:
         _fail("--ttl-hours must be positive", 2)
+    settings = _token_settings()
+    if ttl_hours is not None and ttl_hours > settings.token_max_ttl_hours:
+        _fail(
+            f"--ttl-hours {ttl_hours:g} is above the longest token lifetime, {settings.token_max_ttl_hours:g} hours "
+            "(HTX_TOKEN_MAX_TTL_HOURS; the services refuse longer tokens)",
+            2,
+        )
     try:
         secret = operator.read_secret(data_dir)
     except FileNotFoundError as error:
@@ -340,8 +352,51 @@ def token_issue(
             coop_id=coop_id,
             partner_id=partner_id,
             ttl_hours=ttl_hours,
+            settings=settings,
         )
     )
+
+
+def _token_settings() -> TokenSettings:
+    from pydantic import ValidationError
+
+    try:
+        return TokenSettings()
+    except ValidationError as error:
+        typer.secho(f"token settings: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_or_id: Annotated[str, typer.Argument(help="The token itself, or its id (jti)")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Revoke a token through the registry (POST /admin/tokens/revocations) and print what was revoked.
+
+    The registry refuses it at once; supplychain and reporting once its event reaches them.
+    """
+    import httpx
+
+    from shared.auth import revocable_token
+
+    try:
+        secret = operator.read_secret(data_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    url = operator.service_url("registry", data_dir)
+    operator_token = operator.province_token(secret, ttl=timedelta(minutes=10))
+    try:
+        status, revocation = operator.revoke_token(url, token_or_id, operator_token)
+    except (operator.AdminRefused, httpx.HTTPError) as error:
+        _fail(f"revoke at {url}: {error}")
+    what = f"token {revocation['jti']}"
+    with contextlib.suppress(ValueError):  # given the token itself: say whose it was
+        what += f" of {revocable_token(secret, token_or_id.strip()).actor}"
+    if status == 200:
+        typer.echo(f"{what} was already revoked at {revocation['revoked_at']} by {revocation['revoked_by']}")
+    else:
+        typer.echo(f"revoked {what}; refused until it expires at {revocation['expires_at']}")
 
 
 # --- dead letters -------------------------------------------------------------------------

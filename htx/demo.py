@@ -37,6 +37,7 @@ RETRY_STATUSES = {502, 503, 504}
 KG = Decimal
 IDEMPOTENCY_KEY = "Idempotency-Key"  # shared.idempotency's headers; the loader talks HTTP only
 REPLAYED = "Idempotent-Replayed"
+TRACE_PAGES_SHOWN = 5  # `htx up` prints this many trace pages
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,7 @@ class DemoReport:
     shipments: int = 0
     receipts: int = 0
     lot_codes: list[str] = field(default_factory=list)  # the demo's lots, added now or before
+    trace_tokens: dict[str, str] = field(default_factory=dict)  # lot code -> public token, of the first few
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -428,6 +430,7 @@ def load_demo(
     try:
         for coop in dataset:
             loader.coop(coop)
+        loader.trace_tokens(TRACE_PAGES_SHOWN)
     finally:
         if owned:
             client.close()
@@ -585,6 +588,13 @@ class _Loader:
         self.report.purchases += len(coop.purchases)
         self.report.processings += len(coop.processings)
         self.report.sales += len(coop.sales)
+
+    def trace_tokens(self, count: int) -> None:
+        """The public tokens of the first lots: their trace pages are /t/<token> (codes are for staff)."""
+        for code in self.report.lot_codes[:count]:
+            token = self._call("GET", f"{self.supplychain}/lots/{code}", f"look up lot {code}").get("public_token")
+            if token:
+                self.report.trace_tokens[code] = token
 
     def _lot_exists(self, code: str) -> bool:
         response = _request(self.client, "GET", f"{self.supplychain}/lots/{code}")

@@ -21,6 +21,7 @@ import httpx
 
 from htx.runner import DEFAULT_PORTS, LOCALHOST, SERVICES, sqlite_url
 from shared.auth import Role, issue_token
+from shared.settings import TokenSettings
 
 SECRET_FILE = "secret"
 RUNTIME_FILE = "runtime.json"
@@ -80,11 +81,34 @@ def make_token(
     subject: str,
     coop_id: int | None = None,
     partner_id: int | None = None,
-    ttl_hours: float = 24 * 30,
+    ttl_hours: float | None = None,
+    settings: TokenSettings | None = None,
 ) -> str:
+    """A token for `ttl_hours` (default HTX_TOKEN_TTL_HOURS); TokenLifetimeTooLong above HTX_TOKEN_MAX_TTL_HOURS."""
+    settings = settings or TokenSettings()
+    ttl = timedelta(hours=settings.token_ttl_hours if ttl_hours is None else ttl_hours)
     return issue_token(
-        secret, subject=subject, role=role, coop_id=coop_id, partner_id=partner_id, ttl=timedelta(hours=ttl_hours)
+        secret,
+        subject=subject,
+        role=role,
+        coop_id=coop_id,
+        partner_id=partner_id,
+        ttl=ttl,
+        max_ttl=settings.token_max_ttl,
     )
+
+
+def revoke_token(registry_url: str, token_or_id: str, operator_token: str) -> tuple[int, dict[str, Any]]:
+    """POST /admin/tokens/revocations: the registry's status (201 revoked now, 200 before) and revocation."""
+    value = token_or_id.strip()
+    body = {"token": value} if value.count(".") == 2 else {"jti": value}  # a JWT is header.claims.signature
+    response = httpx.post(
+        f"{registry_url}/admin/tokens/revocations",
+        json=body,
+        headers={"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"},
+        timeout=30.0,
+    )
+    return response.status_code, _admin_json(response)
 
 
 @dataclass

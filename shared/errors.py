@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, StatementError
 
 from shared.i18n import MESSAGES, Language, language_of, translate
+from shared.validation_messages import validation_message
 
 
 class DomainError(Exception):
@@ -86,7 +87,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
-        if isinstance(error.orig, OverflowError):  # SQLite's driver refuses the value before the statement runs
+        # SQLite's driver refuses the value before the statement runs (OverflowError); asyncpg refuses one
+        # its column cannot hold (an id beyond PostgreSQL's INTEGER) as a data exception, SQLSTATE class
+        # 22, that SQLAlchemy wraps as a bare DBAPIError.
+        if isinstance(error.orig, OverflowError) or str(getattr(error.orig, "sqlstate", "")).startswith("22"):
             return await _domain_error(request, Unprocessable("request.value_out_of_range"))
         raise error
 
@@ -115,11 +119,11 @@ def _echo(value: Any, depth: int = 0) -> Any:
 
 
 def _translated(item: dict[str, Any], language: Language) -> dict[str, Any]:
-    """FastAPI's 422 item, with our own validators' refusals (a date in the future or before 1945)
-    told in the request's language under their message key; pydantic's other items unchanged."""
+    """FastAPI's 422 item told in the request's language: our own validators' refusals (a date in the
+    future or before 1945) under their message key, pydantic's by its error type."""
     cause = (item.get("ctx") or {}).get("error")
     key = getattr(cause, "key", None)
     if key not in MESSAGES:
-        return item
+        return {**item, "msg": validation_message(item, language)}
     values = getattr(cause, "values", {})
     return {**item, "type": key, "msg": translate(key, language, **values), "ctx": {"values": values}}

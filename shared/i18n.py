@@ -24,6 +24,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Mã truy cập không hợp lệ hoặc đã hết hạn; hãy xin mã mới.",
         "en": "The token is invalid or has expired; ask for a new one.",
     },
+    "auth.too_long": {
+        "vi": "Mã truy cập có hiệu lực quá {max_hours} giờ, hoặc không ghi thời điểm cấp; hãy xin mã mới.",
+        "en": "The token is valid for more than {max_hours} hours, or does not say when it was issued; "
+        "ask for a new one.",
+    },
+    "auth.no_id": {
+        "vi": "Mã truy cập không có mã định danh (jti) nên không thể thu hồi; hãy xin mã mới.",
+        "en": "The token has no id (jti), so it could not be revoked; ask for a new one.",
+    },
+    "auth.no_scope": {
+        "vi": "Mã truy cập vai trò {role} phải ghi {claim}; hãy xin mã mới có {claim}.",
+        "en": "A {role} token must carry {claim}; ask for a new one with {claim}.",
+    },
+    "auth.revoked": {
+        "vi": "Mã truy cập này đã bị thu hồi; hãy xin mã mới.",
+        "en": "This token has been revoked; ask for a new one.",
+    },
+    "auth.too_many_failures": {
+        "vi": "Quá nhiều lần xác thực thất bại từ địa chỉ này; hãy thử lại sau {seconds} giây.",
+        "en": "Too many failed authentications from this address; try again in {seconds} seconds.",
+    },
     "auth.other_coop": {
         "vi": "Mã truy cập này chỉ được ghi dữ liệu của HTX {own}, không phải HTX {target}.",
         "en": "This token may only write data of co-op {own}, not co-op {target}.",
@@ -91,6 +112,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "request.too_deep": {
         "vi": "Dữ liệu JSON lồng nhau quá sâu.",
         "en": "The JSON is nested too deeply.",
+    },
+    "request.body_unreadable": {
+        "vi": "Không đọc được nội dung yêu cầu: hãy gửi JSON hợp lệ, mã hoá UTF-8.",
+        "en": "The request body could not be read: send valid JSON, encoded in UTF-8.",
+    },
+    "request.no_route": {
+        "vi": "Không có địa chỉ này; xem các địa chỉ của dịch vụ tại /docs.",
+        "en": "There is no such address; see the service's addresses at /docs.",
+    },
+    "request.method_not_allowed": {
+        "vi": "Địa chỉ này không nhận phương thức {method}; xem tiêu đề Allow.",
+        "en": "This address does not take {method}; see the Allow header.",
     },
     "member.not_found": {
         "vi": "Không tìm thấy thành viên {member_id} của HTX {coop_id}.",

@@ -34,7 +34,7 @@ from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.datastructures import UploadFile
 
-from shared.auth import decode_token
+from shared.auth import TokenChecks, decode_token
 from shared.clock import as_utc, utcnow
 from shared.db import UnitOfWork
 from shared.errors import DomainError, Unprocessable
@@ -72,6 +72,7 @@ def idempotency_key_header(
         Header(
             alias=HEADER,
             max_length=255,
+            pattern=f"^{_KEY.pattern}$",  # documented; IdempotentRoute refuses others (400) before validation
             description=(
                 "Optional. A unique value per intended write (e.g. a UUID made when the clerk taps Save). "
                 "Retrying with the same key and body answers the first result again "
@@ -210,7 +211,8 @@ def _caller(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return decode_token(request.app.state.settings.secret_key, token.strip()).actor
+        max_ttl = TokenChecks.of(request).max_ttl  # the service's, not the default
+        return decode_token(request.app.state.settings.secret_key, token.strip(), max_ttl=max_ttl).actor
     except DomainError:
         return None
 

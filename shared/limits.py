@@ -85,15 +85,23 @@ def _translating_413(scope: Scope, receive: Receive, send: Send) -> Send:
 
 
 def install_body_limit_answer(app: FastAPI) -> None:
-    """A body found too large while a route reads it (no Content-Length) is told like the others."""
+    """A body found too large while a route reads it (no Content-Length) is told like the others, and so
+    are FastAPI's and Starlette's own refusals, which say a bare English string: a body they cannot read
+    (bytes that are not UTF-8), a path no route matches, a method the path does not take."""
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if error.status_code != 413:
+        key = _FRAMEWORK_REFUSALS.get(error.status_code) if isinstance(error.detail, str) else None
+        if error.status_code == 413:
+            refusal = DomainError("request.too_large", limit=request.scope.get(MAX_BODY_SIZE_SCOPE_KEY, "?"))
+        elif key is not None:  # ours are keyed, never a bare string
+            refusal = DomainError(key, method=request.method)
+        else:
             return await http_exception_handler(request, error)
-        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY, "?")
-        refusal = DomainError("request.too_large", limit=limit)
-        return JSONResponse(_body(refusal, request), status_code=413)
+        return JSONResponse(_body(refusal, request), status_code=error.status_code, headers=error.headers)
+
+
+_FRAMEWORK_REFUSALS = {400: "request.body_unreadable", 404: "request.no_route", 405: "request.method_not_allowed"}
 
 
 def _check_integers(scope: Scope) -> None:
@@ -114,13 +122,11 @@ async def _refuse(refusal: DomainError, scope: Scope, receive: Receive, send: Se
 
 
 # Our own pages (trace page, dashboard) need nothing from elsewhere: inline styles, images from here.
+# The documentation pages (shared.documentation) send a policy of their own, which is kept.
 PAGE_POLICY = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-# FastAPI's and FastStream's documentation pages load their scripts from public CDNs (until they are
-# served from here): they get every header but the page policy.
-_DOCUMENTATION_PAGES = ("/docs", "/redoc", "/asyncapi")
 _EVERY_ANSWER = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),  # a trace page's address names a lot: never sent on
@@ -138,7 +144,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        documentation = scope["path"].startswith(_DOCUMENTATION_PAGES)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -146,7 +151,7 @@ class SecurityHeaders:
                 present = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in _EVERY_ANSWER if name not in present]
                 html = dict(headers).get(b"content-type", b"").startswith(b"text/html")
-                if html and not documentation and b"content-security-policy" not in present:
+                if html and b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", PAGE_POLICY.encode()))
                 message["headers"] = headers
             await send(message)

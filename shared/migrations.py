@@ -98,3 +98,25 @@ def create_idempotency_record_table(op: Any) -> None:
         sa.PrimaryKeyConstraint("caller", "key"),
     )
     op.create_index("ix_idempotency_record_created_at", "idempotency_record", ["created_at"], unique=False)
+
+
+def create_token_revocation_table(op: Any) -> None:
+    """`token_revocation` (shared.revocation) as every service first created it. Frozen, like the above."""
+    import sqlalchemy as sa
+    from sqlmodel.sql.sqltypes import AutoString as text
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    op.create_table(
+        "token_revocation",
+        sa.Column("token_id", text(length=64), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_by", text(length=300), nullable=False),
+        sa.PrimaryKeyConstraint("token_id"),
+    )
+    op.create_index("ix_token_revocation_expires_at", "token_revocation", ["expires_at"], unique=False)
+
+
+def drop_token_revocation_table(op: Any) -> None:
+    op.drop_index("ix_token_revocation_expires_at", table_name="token_revocation")
+    op.drop_table("token_revocation")

@@ -19,9 +19,8 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.redis import RedisBroker
-from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -32,6 +31,7 @@ from shared.clock import as_utc
 from shared.correlation import HEADER as CORRELATION_HEADER
 from shared.correlation import current_correlation_id, new_correlation_id
 from shared.db import UnitOfWork, create_engine, is_sqlite, session_factory, table_of, unit_of_work
+from shared.documentation import documentation_router
 from shared.errors import NotFound, install_error_handlers
 from shared.events.envelope import Event
 from shared.idempotency import ROUTE_UNIT_OF_WORK, purge_expired
@@ -40,6 +40,7 @@ from shared.messaging.connection import ping_once, read_range, redis_broker, red
 from shared.messaging.consumer import EventHandlers, StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 from shared.messaging.outbox import OutboxMessage, OutboxRelay
+from shared.openapi import document_error_answers
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -246,6 +247,8 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
+        docs_url=None,  # shared.documentation serves /docs and /redoc from packaged files
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.settings = runtime.settings
@@ -257,9 +260,14 @@ def create_service_app(
     # The body limit on the routers, not the app: there Starlette's 413 passes through RequestLimits,
     # which tells it in the request's language. A route's own limit (uploads, EPCIS) overrides it.
     limit = runtime.settings.max_body_bytes
-    app.include_router(_operations_router(runtime, title, version, description), max_body_size=limit)
+    app.include_router(_operations_router(runtime), max_body_size=limit)
+    app.include_router(
+        documentation_router(runtime.broker, title=title, version=version, description=description),
+        max_body_size=limit,
+    )
     for router in routers:
         app.include_router(router, max_body_size=limit)
+    document_error_answers(app)
     return app
 
 
@@ -341,7 +349,7 @@ async def _bounded(check: Awaitable[T]) -> T | str:
         return f"error: {error}"
 
 
-def _operations_router(runtime: ServiceRuntime, title: str, version: str, description: str) -> APIRouter:
+def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health", summary="Database, Redis and consumer lag")
@@ -376,7 +384,9 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
             checks["status"] = "ok"
         return JSONResponse(checks, status_code=503 if checks["status"] == "unhealthy" else 200)
 
-    @router.get("/metrics", summary="Prometheus metrics, including consumer lag per group")
+    @router.get(
+        "/metrics", summary="Prometheus metrics, including consumer lag per group", response_class=PlainTextResponse
+    )
     async def metrics(request: Request) -> Response:
         for row in await runtime.consumer_lag():
             if row["lag"] is not None:
@@ -384,19 +394,6 @@ def _operations_router(runtime: ServiceRuntime, title: str, version: str, descri
             if row["pending"] is not None:
                 request.app.state.metric_pending.labels(row["stream"], row["group"]).set(row["pending"])
         return Response(generate_latest(runtime.metrics), media_type=CONTENT_TYPE_LATEST)
-
-    def asyncapi() -> AsyncAPI:
-        return AsyncAPI(runtime.broker, title=title, version=version, description=description)
-
-    @router.get("/asyncapi.json", summary="AsyncAPI 3 document of the streams this service uses")
-    async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(asyncapi().to_specification().to_jsonable())
-
-    @router.get("/asyncapi", response_class=HTMLResponse, include_in_schema=False)
-    async def asyncapi_page() -> str:
-        from faststream.specification import get_asyncapi_html
-
-        return get_asyncapi_html(asyncapi().to_specification())
 
     @router.get("/admin/dead-letters", summary="Dead letters of this service's groups (province)")
     async def dead_letters(principal: PrincipalDep) -> list[dict[str, Any]]:

@@ -6,8 +6,10 @@ runner (or docker-compose) hands each process.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
@@ -16,14 +18,43 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 
 
-class Settings(BaseSettings):
+class TokenSettings(BaseSettings):
+    """How long tokens live and how failed authentication is limited: read by the services, and by
+    `htx token issue` without the rest (it has no database or secret to validate)."""
+
+    model_config = SettingsConfigDict(env_prefix="HTX_", env_file=".env", extra="ignore")
+
+    # What `htx token issue` gives when no --ttl-hours is asked for.
+    token_ttl_hours: float = Field(24 * 30, gt=0)
+    # No token lives longer, however it was made: issuing refuses more, and every service refuses a
+    # token whose exp - iat exceeds it. A month: a clerk's phone is re-tokened at the monthly meeting.
+    token_max_ttl_hours: float = Field(24 * 30, gt=0)
+    # After this many failed authentications from one client address within the window, its requests
+    # that carry a token are answered 429 until the window has passed (per service process).
+    auth_failure_limit: int = Field(20, ge=1)
+    auth_failure_window_seconds: float = Field(60, gt=0)
+
+    @model_validator(mode="after")
+    def _default_lifetime_within_the_maximum(self) -> TokenSettings:
+        if self.token_ttl_hours > self.token_max_ttl_hours:
+            raise ValueError(
+                f"HTX_TOKEN_TTL_HOURS ({self.token_ttl_hours:g}) is above HTX_TOKEN_MAX_TTL_HOURS "
+                f"({self.token_max_ttl_hours:g}): the default lifetime must be allowed"
+            )
+        return self
+
+    @property
+    def token_max_ttl(self) -> timedelta:
+        return timedelta(hours=self.token_max_ttl_hours)
+
+
+class Settings(TokenSettings):
     """Settings of one service process."""
 
     model_config = SettingsConfigDict(env_prefix="HTX_", env_file=".env", extra="ignore")
 
     env: Literal["dev", "test", "prod"] = "dev"
     secret_key: str = DEV_SECRET
-    token_ttl_hours: int = 24 * 30
     # How long a write's Idempotency-Key is remembered: a phone that queued writes offline for
     # weeks still retries them safely.
     idempotency_retention_hours: int = 24 * 30
@@ -44,6 +75,15 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # Largest request body of an ordinary write; uploads and EPCIS capture have their own (shared.limits).
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # The reverse proxies whose X-Forwarded-For (the client's address: logs, the failed-sign-in
+    # limit) and X-Forwarded-Proto are believed: comma-separated addresses or networks, e.g.
+    # "10.0.0.5" or "172.16.0.0/12". Empty: nobody's, the client is whoever connected. Replaces
+    # uvicorn's FORWARDED_ALLOW_IPS, which trusts loopback unless told otherwise.
+    trusted_proxies: str = ""
+    # EPCIS queries: values per list parameter, EPC patterns (urn:epc:idpat:) per query; beyond,
+    # 413 QueryTooComplexException. Far above what a partner asks; they bound the SQL of one request.
+    epcis_max_values_per_parameter: int = Field(500, ge=1)
+    epcis_max_patterns_per_query: int = Field(100, ge=1)
 
     registry_url: str = "http://127.0.0.1:8001"
     supplychain_url: str = "http://127.0.0.1:8002"
@@ -93,6 +133,25 @@ class Settings(BaseSettings):
         if self.dead_consumer_sweep_ms <= 0:
             raise ValueError(f"HTX_DEAD_CONSUMER_SWEEP_MS must be positive (got {self.dead_consumer_sweep_ms})")
         return self
+
+    @model_validator(mode="after")
+    def _refuse_unreadable_trusted_proxies(self) -> Settings:
+        self.forwarded_allow_ips()
+        return self
+
+    def forwarded_allow_ips(self) -> list[str]:
+        """HTX_TRUSTED_PROXIES as uvicorn's `forwarded_allow_ips`. Each entry must be an address or a
+        network: uvicorn would take anything else (`*`, a host name, 10.0.0.1/8) silently."""
+        entries = [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry)  # strict, as uvicorn reads it
+            except ValueError:
+                raise ValueError(
+                    f"HTX_TRUSTED_PROXIES: {entry!r} is not an IP address or network; list the proxies' "
+                    "addresses, e.g. 10.0.0.5,172.16.0.0/12"
+                ) from None
+        return entries
 
     def stream(self, name: str) -> str:
         """The full name of a stream, with this installation's prefix."""

@@ -10,12 +10,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+import uvicorn
 from sqlalchemy.engine import make_url
 
+from htx.runner import free_port
 from htx.testenv import DEFAULT_POSTGRES_URL
 from shared.auth import Role, issue_token
 from shared.migrations import upgrade
@@ -164,6 +166,27 @@ def bearer(
 ) -> dict[str, str]:
     token = issue_token(secret, subject=f"test-{role}", role=role, coop_id=coop_id, partner_id=partner_id)
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def served(app, **options: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app with a real uvicorn on loopback (`options`: more of uvicorn.Config's), for
+    callers that open their own connections; its lifespan is not run."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+
+    async def started():
+        return server.started or task.done()
+
+    await wait_until(started, message=f"a server on port {port}")
+    assert not task.done(), "the server stopped at once"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 @contextlib.asynccontextmanager

@@ -1,9 +1,11 @@
 """Registry HTTP routes: parse the request, call a command or a query, shape the answer.
 
 Writes need a token (401 without one; 403 for a role or a co-op it does not cover). Reads
-are public, but personal data (members' phones and ID numbers, a co-op's contact person)
-is shown only to the co-op itself and the province, in every view and in search results
-(`visibility`).
+are public, but personal data and finances (members' full names, capital, phones and ID
+numbers, a co-op's contact person) are shown only to the co-op itself and the province, and a
+partner's tax code and address only to the province, the co-ops and the partner, in every view,
+history and search result (`visibility`; docs/public-surfaces.md). Anyone else sees member
+households as their co-op chose: names, initials (the default) or only counts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from services.registry.schemas import (
     PartnerCreate,
     PartnerHistory,
     PartnerPage,
+    PartnerPrivate,
     PartnerPublic,
     RecordedEvent,
     StatusChange,
@@ -47,7 +50,13 @@ from services.registry.schemas import (
     union_membership_public,
     ward_filter,
 )
-from services.registry.visibility import coop_view, member_view
+from services.registry.visibility import (
+    coop_view,
+    history_view,
+    member_view,
+    partner_view,
+    require_name_search,
+)
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.db import UnitOfWork
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
@@ -73,7 +82,13 @@ async def register_coop(data: CoopCreate, uow: UnitOfWorkDep, principal: Princip
     return coop_public(coop, private=True)
 
 
-@router.get("/coops", response_model=CoopPage, summary="Search organisations; diacritics optional")
+@router.get(
+    "/coops",
+    response_model=CoopPage,
+    summary="Search organisations; diacritics optional",
+    description="Anyone. Names, forms, registration and tax codes, communes, addresses, products, status and "
+    "how each shows its households; never a contact person.",
+)
 async def list_coops(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=200, description='"tan huong" finds "Tân Hương"')] = None,
@@ -96,6 +111,7 @@ async def list_coops(
     "/coops/{coop_id}",
     response_model=CoopPrivate | CoopPublic,
     summary="One organisation; its contact person only for itself and the province",
+    description="Anyone, as in the search; the contact person only for the organisation itself and the province.",
 )
 async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> CoopPublic:
     return coop_view(await queries.get_coop(session, coop_id), principal)
@@ -105,6 +121,9 @@ async def get_coop(coop_id: int, session: SessionDep, principal: OptionalPrincip
     "/coops/{coop_id}",
     response_model=CoopPrivate,
     summary="Change an organisation's details (province, or the co-op itself)",
+    description="The province, or the co-op itself. Answers the organisation with its contact person. "
+    "`household_display` chooses how the public (trace pages, member lists, history) shows its member "
+    "households: `names`, `initials` (default) or `counts`; each change is an event in its history.",
 )
 async def update_coop(coop_id: int, data: CoopUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoopPublic:
     coop = await commands.update_coop(uow.session, coop_id, data, principal)
@@ -128,10 +147,13 @@ async def change_status(
     "/coops/{coop_id}/history",
     response_model=CoopHistory,
     summary="Status history and every event recorded about the organisation (a union's too)",
+    description="Anyone. Payloads carry names and dates, never phones, ID numbers, capital or contacts; a "
+    "member's name in full only for the co-op itself and the province, else as the co-op shows households.",
 )
-async def coop_history(coop_id: int, session: SessionDep) -> CoopHistory:
-    # Public: event payloads carry names and dates, never phones, ID numbers or contacts.
-    return await queries.coop_history(session, coop_id)
+async def coop_history(coop_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> CoopHistory:
+    history = await queries.coop_history(session, coop_id)
+    coop = await queries.get_coop(session, coop_id)
+    return history.model_copy(update={"events": history_view(history.events, coop, principal)})
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -152,6 +174,10 @@ async def add_member(coop_id: int, data: MemberCreate, uow: UnitOfWorkDep, princ
     "/coops/{coop_id}/members",
     response_model=MemberPage,
     summary="Search a co-op's members by name; personal data only for the co-op and the province",
+    description="Anyone. The co-op itself and the province see every field; others no capital, phone or ID "
+    "number, and names as the co-op shows households (initials by default, none for `counts`). Searching by "
+    "name (`q`) is for those who see names: 401 without a token, 403 for another co-op or a buyer, unless "
+    "the co-op shows names publicly.",
 )
 async def list_members(
     coop_id: int,
@@ -164,30 +190,42 @@ async def list_members(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> MemberPage:
+    coop = await queries.get_coop(session, coop_id)
+    if q:
+        require_name_search(principal, coop)
     members, total = await queries.search_members(
         session, coop_id, q, limit, offset, membership=membership, kind=kind, active_on=active_on
     )
-    return MemberPage(items=[member_view(m, principal) for m in members], total=total, limit=limit, offset=offset)
+    items = [member_view(m, principal, coop.household_display) for m in members]
+    return MemberPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get(
     "/coops/{coop_id}/members/{member_id}",
     response_model=MemberPrivate | MemberPublic,
     summary="One member; personal data only for the co-op and the province",
+    description="Anyone. As in the member list: every field for the co-op itself and the province; for "
+    "others no capital, phone or ID number, and the name as the co-op shows households.",
 )
 async def get_member(
     coop_id: int, member_id: int, session: SessionDep, principal: OptionalPrincipalDep
 ) -> MemberPublic:
-    return member_view(await queries.get_member(session, coop_id, member_id), principal)
+    coop = await queries.get_coop(session, coop_id)
+    return member_view(await queries.get_member(session, coop_id, member_id), principal, coop.household_display)
 
 
 @router.get(
     "/coops/{coop_id}/members/{member_id}/history",
     response_model=list[RecordedEvent],
     summary="Events about one member (joined, left, plots...)",
+    description="Anyone. The member's name in full only for the co-op itself and the province, else as the "
+    "co-op shows households; never capital, phone or ID number.",
 )
-async def member_history(coop_id: int, member_id: int, session: SessionDep) -> list[RecordedEvent]:
-    return await queries.member_history(session, coop_id, member_id)
+async def member_history(
+    coop_id: int, member_id: int, session: SessionDep, principal: OptionalPrincipalDep
+) -> list[RecordedEvent]:
+    events = await queries.member_history(session, coop_id, member_id)
+    return history_view(events, await queries.get_coop(session, coop_id), principal)
 
 
 @router.post(
@@ -251,29 +289,48 @@ async def union_members(
 @router.post(
     "/partners",
     status_code=status.HTTP_201_CREATED,
-    response_model=PartnerPublic,
+    response_model=PartnerPrivate,
     summary="Register an enterprise, buyer, trader or craft village (province)",
+    description="The province. Answers the partner with its tax code and address (not public: see GET /partners).",
 )
 async def register_partner(data: PartnerCreate, uow: UnitOfWorkDep, principal: PrincipalDep) -> PartnerPublic:
     partner = await commands.register_partner(uow.session, data, principal)
-    return partner_public(partner)
+    return partner_public(partner, private=True)
 
 
-@router.get("/partners", response_model=PartnerPage, summary="Search partners; diacritics optional")
+_PARTNER_READERS = (
+    "Anyone: name, kind and commune. The tax code and the address only for the province, the co-ops (they "
+    "ship to and invoice partners) and the partner's own buyer token."
+)
+
+
+@router.get(
+    "/partners",
+    response_model=PartnerPage,
+    summary="Search partners; diacritics optional",
+    description=_PARTNER_READERS,
+)
 async def list_partners(
     session: SessionDep,
+    principal: OptionalPrincipalDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     kind: PartnerKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PartnerPage:
     partners, total = await queries.search_partners(session, q, kind, limit, offset)
-    return PartnerPage(items=[partner_public(p) for p in partners], total=total, limit=limit, offset=offset)
+    items = [partner_view(p, principal) for p in partners]
+    return PartnerPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/partners/{partner_id}", response_model=PartnerPublic, summary="One partner")
-async def get_partner(partner_id: int, session: SessionDep) -> PartnerPublic:
-    return partner_public(await queries.get_partner(session, partner_id))
+@router.get(
+    "/partners/{partner_id}",
+    response_model=PartnerPrivate | PartnerPublic,
+    summary="One partner",
+    description=_PARTNER_READERS,
+)
+async def get_partner(partner_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> PartnerPublic:
+    return partner_view(await queries.get_partner(session, partner_id), principal)
 
 
 @router.get(

@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from services.registry.api import router
 from services.registry.quality.api import QUALITY_EVENTS
 from services.registry.quality.api import router as quality_router
+from services.registry.tokens import router as tokens_router
 from shared.events import registry as contracts
+from shared.revocation import install_token_checks
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 
@@ -28,12 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             contracts.UnionMemberRemoved,
             contracts.PartnerRegistered,
             contracts.ChainContractSigned,
+            contracts.TokenRevoked,
         ],
     )
     runtime.document_publications(contracts.STREAM, QUALITY_EVENTS)
-    return create_service_app(
+    app = create_service_app(
         runtime,
-        [router, quality_router],
+        [router, quality_router, tokens_router],
         title="HTX Registry",
         description="Co-ops, unions, groups, members, partners, plots, certificates, gradings, inspections.",
     )
+    install_token_checks(app, runtime.settings, runtime.read_engine)  # its own revocations: at once
+    return app

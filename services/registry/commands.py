@@ -110,7 +110,12 @@ async def update_coop(session: AsyncSession, coop_id: int, data: CoopUpdate, pri
     publish(
         session,
         contracts.CoopDetailsChanged(
-            coop_id=coop.id, name=coop.name, ward_code=coop.ward_code, changed_on=changed_on, changed=changed
+            coop_id=coop.id,
+            name=coop.name,
+            ward_code=coop.ward_code,
+            changed_on=changed_on,
+            changed=changed,
+            household_display=coop.household_display,  # the supply chain's trace applies it
         ),
         occurred_at=start_of_local_day(changed_on),
         actor=principal.actor,

@@ -42,6 +42,7 @@ from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
 from shared.shapes import from_fields
 from shared.text import identity_key, search_key
+from shared.validation_messages import validation_message
 
 MAX_BYTES = 25 * 1024 * 1024
 BATCH = 2000  # rows per multi-row INSERT batch
@@ -349,12 +350,12 @@ class _Sheet:
         except ValidationError as invalid:
             for problem in invalid.errors(include_url=False):
                 field = str(problem["loc"][0]) if problem["loc"] else ("ward_code" if "ward" in problem["msg"] else "")
-                key, values = _message_of(problem)
+                key, values = _message_of(problem, self.language)
                 self.error(number, field, key, **values)
             return None
 
 
-def _message_of(problem: dict) -> tuple[str, dict]:
+def _message_of(problem: dict, language: Language) -> tuple[str, dict]:
     kind = problem["type"]
     if kind == "missing":
         return "import.required", {}
@@ -365,7 +366,7 @@ def _message_of(problem: dict) -> tuple[str, dict]:
     cause = problem.get("ctx", {}).get("error")
     if hasattr(cause, "key") and hasattr(cause, "values"):  # our own checks know their message key
         return cause.key, cause.values
-    reason = problem["msg"].removeprefix("Value error, ")
+    reason = validation_message(problem, language).removeprefix("Value error, ")
     return "import.invalid", {"reason": reason}
 
 

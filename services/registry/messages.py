@@ -65,6 +65,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ngày rời {on} trước ngày gia nhập {joined}.",
         "en": "The leaving date {on} is before the joining date {joined}.",
     },
+    "member.search_needs_token": {
+        "vi": "HTX {coop_id} không công khai tên hộ thành viên; muốn tìm theo tên, hãy gửi mã truy cập của HTX hoặc của tỉnh.",
+        "en": "Co-op {coop_id} does not show its households' names publicly; to search by name, send the co-op's or the province's token.",
+    },
+    "member.search_not_allowed": {
+        "vi": "Chỉ HTX {coop_id} và tỉnh được tìm thành viên của HTX này theo tên.",
+        "en": "Only co-op {coop_id} and the province may search this co-op's members by name.",
+    },
     "partner.not_found": {
         "vi": "Không tìm thấy đối tác có mã {partner_id}.",
         "en": "No partner with id {partner_id}.",
@@ -300,6 +308,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "flag.violation_overdue": {
         "vi": 'Vi phạm "{description}" (kiểm tra {inspection_id}) quá hạn khắc phục {deadline}, vẫn chưa khắc phục.',
         "en": 'Violation "{description}" (inspection {inspection_id}) passed its correction deadline {deadline} and is still open.',
+    },
+    "revocation.token_or_id": {
+        "vi": "Gửi đúng một trong hai: token (mã truy cập) hoặc jti (mã định danh của nó).",
+        "en": "Send exactly one of token (the token itself) or jti (its id).",
+    },
+    "revocation.not_our_token": {
+        "vi": "Đây không phải mã truy cập do nền tảng này cấp (hoặc nó không có jti); không có gì để thu hồi.",
+        "en": "This is not a token issued by this platform (or it has no jti); there is nothing to revoke.",
+    },
+    "revocation.expired": {
+        "vi": "Mã truy cập đã hết hạn lúc {expired_at}; nó đã bị từ chối ở mọi nơi, không cần thu hồi.",
+        "en": "The token expired at {expired_at}; it is refused everywhere already, nothing to revoke.",
     },
 }
 

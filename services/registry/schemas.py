@@ -3,8 +3,9 @@
 Per resource: `XCreate` (validated input) and `XPublic` (output). Table models skip validation,
 so input is always validated through one of these shapes first.
 
-Personal data (a member's phone and ID number, a co-op's contact person) is only ever put
-into the `...Private` shapes, which the routes give to the co-op itself and the province.
+Personal data and finances (a member's full name, capital, phone and ID number, a co-op's contact
+person, a partner's tax code and address) are only ever put into the `...Private` shapes, which
+the routes give to those `visibility` lets see them; docs/public-surfaces.md lists what is public.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from services.registry.tables import ChainContract, Coop, Partner, UnionMembership, split_lines
 from shared.auth import public_actor
 from shared.clock import PastDate
-from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
+from shared.events.registry import (
+    CoopStatus,
+    HouseholdDisplay,
+    MemberKind,
+    Membership,
+    OrganisationForm,
+    PartnerKind,
+)
 from shared.places import resolve_ward, ward_name
 from shared.shapes import from_fields
 from shared.text import clean_code, normalise_name
@@ -143,6 +151,11 @@ class CoopUpdate(_CoopWards):
     address: str | None = pydantic.Field(default=None, max_length=500)
     sectors: list[str] | None = pydantic.Field(default=None, max_length=20)
     main_products: list[str] | None = pydantic.Field(default=None, max_length=20)
+    household_display: HouseholdDisplay | None = pydantic.Field(
+        default=None,
+        description="How the public (trace pages, member lists) shows member households: `names`, "
+        "`initials` (the default: Nguyễn Văn Hùng is N. V. H.) or `counts` (only how many)",
+    )
     changed_on: PastDate | None = pydantic.Field(default=None, description="When it changed; default today")
 
     @field_validator("name")
@@ -159,7 +172,7 @@ class CoopUpdate(_CoopWards):
     def _ward(self) -> CoopUpdate:
         emptied = [
             name
-            for name in ("name", "ward_code", "sectors", "main_products")
+            for name in ("name", "ward_code", "sectors", "main_products", "household_display")
             if name in self.model_fields_set and getattr(self, name) is None
         ]
         if emptied and not (emptied == ["ward_code"] and self.legacy_ward_code):
@@ -183,6 +196,9 @@ class CoopPublic(BaseModel):
     sectors: list[str] = []
     main_products: list[str]
     status: CoopStatus
+    household_display: HouseholdDisplay = pydantic.Field(
+        default="initials", description="How the public sees this co-op's member households"
+    )
 
 
 class CoopPrivate(CoopPublic):
@@ -271,21 +287,25 @@ class MemberLeave(BaseModel):
 
 
 class MemberPublic(BaseModel):
-    """A member as anyone may see them: no phone, no ID number."""
+    """A member as anyone may see them: the name only as the co-op shows households (initials by
+    default, none when it shows counts), no capital contribution, phone or ID number."""
 
     id: int
     coop_id: int
-    name: str
+    name: str | None = pydantic.Field(
+        description="Full name for the co-op and the province; for others as the co-op's `household_display` says"
+    )
     kind: MemberKind
     membership: Membership
     joined_on: date
     left_on: date | None
-    capital_vnd: int
 
 
 class MemberPrivate(MemberPublic):
     """A member as their co-op and the province see them."""
 
+    name: str
+    capital_vnd: int = pydantic.Field(description="Capital contributed, whole VND")
     phone: str | None
     id_number: str | None
     left_reason: str | None = None
@@ -345,17 +365,29 @@ class PartnerCreate(BaseModel):
 
 
 class PartnerPublic(BaseModel):
+    """A partner as anyone may see it: name, kind and commune; no tax code or address."""
+
     id: int
     name: str
     kind: PartnerKind
-    tax_code: str | None
     ward_code: str | None
     ward_name: str | None
+
+
+class PartnerPrivate(PartnerPublic):
+    """A partner as the province, the co-ops (they invoice it) and the partner itself see it."""
+
+    tax_code: str | None
     address: str | None
 
 
-def partner_public(partner: Partner) -> PartnerPublic:
-    return from_fields(PartnerPublic, partner, ward_name=ward_name(partner.ward_code) if partner.ward_code else None)
+def partner_public(partner: Partner, *, private: bool = False) -> PartnerPublic:
+    # Only `PartnerPrivate` declares the tax code and the address, so only it is given them.
+    return from_fields(
+        PartnerPrivate if private else PartnerPublic,
+        partner,
+        ward_name=ward_name(partner.ward_code) if partner.ward_code else None,
+    )
 
 
 class PartnerHistory(BaseModel):
@@ -422,7 +454,7 @@ class MemberPage(Page):
 
 
 class PartnerPage(Page):
-    items: list[PartnerPublic]
+    items: list[PartnerPrivate | PartnerPublic]
 
 
 # --- bulk import -----------------------------------------------------------------------------

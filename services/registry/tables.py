@@ -16,6 +16,7 @@ from shared.clock import utcnow
 from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
+from shared.revocation import TokenRevocation
 
 
 def join_lines(values: list[str]) -> str:
@@ -54,6 +55,8 @@ class Coop(SQLModel, table=True):
     contact_phone: str | None = Field(default=None, max_length=20)
     contact_email: str | None = Field(default=None, max_length=255)
     status: str = Field(default="active", max_length=20)
+    # How the public sees its member households (shared.households): names, initials or counts.
+    household_display: str = Field(default="initials", max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -168,4 +171,5 @@ TABLES = [
     OutboxMessage.__table__,
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
+    TokenRevocation.__table__,
 ]

@@ -95,6 +95,7 @@ async def start_rebuild(
     response_model=RebuildJobPublic,
     dependencies=[Depends(province_only)],
     summary="The latest rebuild of the read model (province)",
+    responses={404: {"description": "No rebuild has run yet"}},
 )
 async def latest_rebuild(rebuilds: RebuildJobsDep) -> RebuildJobPublic:
     """The most recent rebuild job, running or finished."""

@@ -13,6 +13,7 @@ from services.reporting import consumers, kpis, wards
 from services.reporting.api import router
 from services.reporting.rebuild import RebuildJobs
 from shared.events import registry, supplychain
+from shared.revocation import consuming_revocations, install_token_checks
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 
@@ -27,7 +28,8 @@ def create_app(
     settings: Settings | None = None, plans: list[kpis.Plan] | None = None, ward_map: wards.WardMap | None = None
 ) -> FastAPI:
     runtime = ServiceRuntime.build(NAME, settings or Settings())  # publishes nothing
-    runtime.consume(registry.STREAM, consumers.REGISTRY_HANDLERS)
+    # Revocations are not read model: the rebuild (consumers.HANDLERS) neither replays nor replaces them.
+    runtime.consume(registry.STREAM, consuming_revocations(consumers.REGISTRY_HANDLERS))
     runtime.consume(supplychain.STREAM, consumers.SUPPLYCHAIN_HANDLERS)
     app = create_service_app(
         runtime,
@@ -36,6 +38,7 @@ def create_app(
         description="Read models built from the registry and supply-chain streams: provincial KPIs, reports, "
         "exports and the public dashboard.",
     )
+    install_token_checks(app, runtime.settings, runtime.read_engine)
     app.state.rebuilds = rebuilds = RebuildJobs(runtime)
     service_lifespan = app.router.lifespan_context
 

@@ -19,7 +19,7 @@ from services.reporting.schemas import REPORT_FORMATS, ReportFilters, ReportPeri
 from services.reporting.wards import normalise, ward_name
 from shared.auth import Principal, PrincipalDep
 from shared.clock import VIETNAM, utcnow
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.i18n import language_of, translate
 
 
@@ -72,10 +72,16 @@ def commune_of(request: Request, raw: str | None) -> str | None:
 
 
 def coop_scope(principal: Principal, coop_id: int | None) -> int | None:
-    """The co-op a caller's report is narrowed to: a co-op token sees only its own."""
+    """The co-op a caller's report is narrowed to: a co-op token sees only its own.
+
+    None means every co-op, so only the province may get it: a co-op principal without a co-op
+    (refused when its token is decoded) is refused here again rather than read as province-wide.
+    """
     if principal.role == "province":
         return coop_id
     if principal.role == "coop":
+        if principal.coop_id is None:
+            raise Unauthorized("auth.no_scope", role=principal.role, claim="coop_id")
         if coop_id is not None and coop_id != principal.coop_id:
             raise Forbidden("report.other_coop", own=principal.coop_id, target=coop_id)
         return principal.coop_id

@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
+from shared.revocation import TokenRevocation
 
 
 class CoopView(SQLModel, table=True):
@@ -362,9 +363,11 @@ READ_MODEL = [
     CorrectionFact,
 ]
 
-# What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds.
+# What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds,
+# the revoked tokens.
 TABLES = [model.__table__ for model in READ_MODEL] + [
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
     RebuildJob.__table__,
+    TokenRevocation.__table__,
 ]

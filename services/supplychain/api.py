@@ -1,8 +1,12 @@
 """Supplychain HTTP routes: turn a request into a command or a query, and the result into JSON (or CSV, XLSX, HTML).
 
 Writes take a token (province, the co-op itself, or for a receipt the buyer it was shipped
-to) and answer with the fact's `event_id`, which `/corrections` names. Reads of lots and
-traces are public and show no prices or personal data; recall exports and payables are not.
+to) and answer with the fact's `event_id`, which `/corrections` names. Lots and traces are
+public by the lot's random public token (what its QR code names); lot codes and unit serials,
+which are counted and could be walked, resolve only for a signed-in caller. Public answers
+show no prices, and households only as their co-op chose (names, initials or counts); a
+household's or a plot's trace, recall exports and payables are staff reads
+(docs/public-surfaces.md).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain import commands, corrections, public_page, queries, trace, transformations
 from services.supplychain.registry_client import RegistryClient
@@ -38,16 +43,19 @@ from services.supplychain.schemas import (
     TraceDirection,
     YieldRuleSet,
 )
-from shared.auth import PrincipalDep
+from services.supplychain.tables import Lot
+from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from shared.errors import NotFound
 from shared.i18n import page_language_of
 from shared.idempotency import IdempotentRoute
+from shared.openapi import file_answer
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["supplychain"], route_class=IdempotentRoute)
 
 
 def _registry(runtime: RuntimeDep) -> RegistryClient:
-    return RegistryClient(runtime.http_clients["registry"])
+    return RegistryClient(runtime.http_clients["registry"], runtime.settings.secret_key)
 
 
 RegistryDep = Annotated[RegistryClient, Depends(_registry)]
@@ -65,12 +73,14 @@ RegistryDep = Annotated[RegistryClient, Depends(_registry)]
 async def record_harvest(
     data: HarvestCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
 ) -> LotPublic:
-    """The co-op must be active and the household its member on the harvest date.
+    """The province, or the co-op itself. The co-op must be active and the household its member on the
+    harvest date. Answers the lot as staff see it (the household's id included).
 
-    Without `lot_code` the lot gets `TH-<coop id>-<yyyymmdd>-<n>`.
+    Without `lot_code` the lot gets `TH-<coop id>-<yyyymmdd>-<n>`. The answer's `public_token` is what
+    the lot's QR code and public links name (`/t/<public_token>`).
     """
     result = await commands.apply_command(uow.session, registry, data, principal)
-    return await queries.get_lot(uow.session, result.lot_codes[0])
+    return await queries.get_lot(uow.session, result.lot_codes[0], principal)
 
 
 @router.post(
@@ -257,35 +267,78 @@ async def totals(
     return await queries.chain_totals(session, principal, date_from, date_to)
 
 
-@router.get("/lots/{code}", response_model=LotPublic, summary="A lot, what it holds now, and its events")
-async def get_lot(code: str, session: SessionDep) -> LotPublic:
-    """Public; shows quantities and dates, never prices. Corrected facts are marked, never removed."""
-    return await queries.get_lot(session, code)
-
-
-@router.get("/lots/{code}/trace", response_model=LotTrace, summary="Where a lot (or unit serial) came from and went")
-async def trace_lot(code: str, session: SessionDep, direction: TraceDirection = "both") -> LotTrace:
-    """Public. Backward: every lot, batch and harvest behind it, with households, plots, rounds and the
-    certificates valid on the harvest day. Forward: every lot made from it, shipments and buyers."""
-    return await trace.trace_code(session, code, direction)
-
-
-@router.get("/plots/{plot_code}/trace", response_model=LotTrace, summary="Everything made from a plot's harvests")
-async def trace_plot(plot_code: str, session: SessionDep) -> LotTrace:
-    return await trace.trace_plot(session, plot_code)
+_BY_TOKEN = (
+    "Anyone, by the lot's public token in `{code}` (what its QR code names); a signed-in caller also by the lot's "
+    "code or a unit's serial. Without a token a code, a serial and an unknown token get the same 404 "
+    "(`trace.not_found`), so codes cannot be probed."
+)
+_HOUSEHOLDS_SHOWN = (
+    "Households in full (with their ids) for the co-op itself and the province; for anyone else as the co-op "
+    "chose (`household_display`): names, initials (N. V. H., the default) or only their number (`households`)."
+)
 
 
 @router.get(
-    "/households/{member_id}/trace", response_model=LotTrace, summary="Everything made from a household's harvests"
+    "/lots/{code}",
+    response_model=LotPublic,
+    summary="A lot, what it holds now, and its events",
+    description=f"{_BY_TOKEN} Quantities and dates, never prices; corrected facts are marked, never removed; "
+    "the household's id only for the co-op itself and the province.",
 )
-async def trace_household(member_id: int, session: SessionDep) -> LotTrace:
-    return await trace.trace_household(session, member_id)
+async def get_lot(code: str, session: SessionDep, principal: OptionalPrincipalDep) -> LotPublic:
+    lot, _ = await queries.resolve_public(session, code, principal)
+    return await queries.lot_view(session, lot, principal)
+
+
+@router.get(
+    "/lots/{code}/trace",
+    response_model=LotTrace,
+    summary="Where a lot (or unit serial) came from and went: the public trace as JSON",
+    description=f"{_BY_TOKEN} Backward: every lot, batch and harvest behind it, with households, plots, rounds "
+    "and the certificates valid on the harvest day. Forward: every lot made from it, shipments and buyers. "
+    f"No prices. {_HOUSEHOLDS_SHOWN}",
+)
+async def trace_lot(
+    code: str, session: SessionDep, principal: OptionalPrincipalDep, direction: TraceDirection = "both"
+) -> LotTrace:
+    return await trace.trace_code(session, code, direction, principal)
+
+
+_ONE_HOUSEHOLD = (
+    "One household's business, so not public: the province (every lot) or the co-op (its own lots); 401 "
+    "without a token, 403 for a buyer. Households in full."
+)
+
+
+@router.get(
+    "/plots/{plot_code}/trace",
+    response_model=LotTrace,
+    summary="Everything made from a plot's harvests (province, or the co-op)",
+    description=_ONE_HOUSEHOLD,
+)
+async def trace_plot(plot_code: str, session: SessionDep, principal: PrincipalDep) -> LotTrace:
+    return await trace.trace_plot(session, plot_code, principal)
+
+
+@router.get(
+    "/households/{member_id}/trace",
+    response_model=LotTrace,
+    summary="Everything made from a household's harvests (province, or the co-op)",
+    description=_ONE_HOUSEHOLD + " Household ids are counted, so they are never a public key.",
+)
+async def trace_household(member_id: int, session: SessionDep, principal: PrincipalDep) -> LotTrace:
+    return await trace.trace_household(session, member_id, principal)
 
 
 RecallSort = Literal["date", "lot", "event"]
 
 
-@router.get("/lots/{code}/recall.csv", summary="Recall list: key data elements of every event on the chain (CSV)")
+@router.get(
+    "/lots/{code}/recall.csv",
+    summary="Recall list: key data elements of every event on the chain (CSV)",
+    response_class=Response,
+    responses=file_answer("text/csv"),
+)
 async def recall_csv(code: str, session: SessionDep, principal: PrincipalDep, sort: RecallSort = "date") -> Response:
     rows = await trace.recall_rows(session, code, principal, sort)
     return Response(
@@ -295,7 +348,12 @@ async def recall_csv(code: str, session: SessionDep, principal: PrincipalDep, so
     )
 
 
-@router.get("/lots/{code}/recall.xlsx", summary="Recall list as a spreadsheet with filters (XLSX)")
+@router.get(
+    "/lots/{code}/recall.xlsx",
+    summary="Recall list as a spreadsheet with filters (XLSX)",
+    response_class=Response,
+    responses=file_answer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
 async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, sort: RecallSort = "date") -> Response:
     rows = await trace.recall_rows(session, code, principal, sort)
     return Response(
@@ -305,26 +363,66 @@ async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, s
     )
 
 
-@router.get("/t/{code}", response_class=HTMLResponse, summary="Public trace page of a lot or unit (what the QR opens)")
-async def trace_page(code: str, request: Request, session: SessionDep) -> HTMLResponse:
-    """Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no prices, phones or ID numbers."""
-    traced = await trace.trace_code(session, code, "both")
-    return HTMLResponse(
-        # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
-        public_page.render(traced, code, page_language_of(request), request.app.url_path_for("trace_qr_svg", code=code))
-    )
+_PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
 
 
-@router.get("/t/{code}/qr.svg", name="trace_qr_svg", summary="QR code of the public trace page (SVG)")
-async def trace_qr_svg(code: str, request: Request, session: SessionDep) -> Response:
-    await queries.resolve(session, code)
-    return Response(public_page.qr(_public_url(request, "trace_page", code=code), "svg"), media_type="image/svg+xml")
+@router.get(
+    "/t/{token}",
+    response_class=HTMLResponse,
+    summary="Public trace page of a lot (what the QR opens)",
+    description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no "
+    f"prices, phones or ID numbers, delivery or invoice numbers. {_HOUSEHOLDS_SHOWN}",
+)
+async def trace_page(
+    token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
+) -> HTMLResponse:
+    lot, serial = await queries.resolve_public(session, token, principal)
+    traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
+    # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
+    qr_path = request.app.url_path_for("trace_qr_svg", token=_public_token(lot))
+    return HTMLResponse(public_page.render(traced, lot.code, page_language_of(request), qr_path))
 
 
-@router.get("/t/{code}/qr.png", summary="QR code of the public trace page (PNG)")
-async def trace_qr_png(code: str, request: Request, session: SessionDep) -> Response:
-    await queries.resolve(session, code)
-    return Response(public_page.qr(_public_url(request, "trace_page", code=code), "png"), media_type="image/png")
+_QR = (
+    f"{_PAGE_BY_TOKEN} The code always encodes the page's public address by the token "
+    "(`HTX_PUBLIC_BASE_URL`/t/<token>), whatever named the lot here."
+)
+
+
+@router.get(
+    "/t/{token}/qr.svg",
+    name="trace_qr_svg",
+    summary="QR code of the public trace page (SVG)",
+    description=_QR,
+    response_class=Response,
+    responses=file_answer("image/svg+xml"),
+)
+async def trace_qr_svg(token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    return Response(await _qr(request, session, token, principal, "svg"), media_type="image/svg+xml")
+
+
+@router.get(
+    "/t/{token}/qr.png",
+    summary="QR code of the public trace page (PNG)",
+    description=_QR,
+    response_class=Response,
+    responses=file_answer("image/png"),
+)
+async def trace_qr_png(token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    return Response(await _qr(request, session, token, principal, "png"), media_type="image/png")
+
+
+async def _qr(request: Request, session: AsyncSession, ref: str, principal: Principal | None, kind: str) -> bytes:
+    lot, _ = await queries.resolve_public(session, ref, principal)
+    return public_page.qr(_public_url(request, "trace_page", token=_public_token(lot)), kind)
+
+
+def _public_token(lot: Lot) -> str:
+    """Every lot the service made has one (sc0010 gave the older ones theirs); a row written around
+    the service (a bulk load) without one has no public page."""
+    if lot.public_token is None:
+        raise NotFound("trace.not_found")
+    return lot.public_token
 
 
 def _public_url(request: Request, route: str, **params: str) -> str:

@@ -11,6 +11,7 @@ from services.supplychain.epcis.api import router as epcis_router
 from services.supplychain.registry_client import registry_http_client
 from shared.events import registry as registry_contracts
 from shared.events import supplychain as contracts
+from shared.revocation import consuming_revocations, install_token_checks
 from shared.service import ServiceRuntime, create_service_app
 from shared.settings import Settings
 
@@ -22,7 +23,7 @@ def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncCl
     settings = settings or Settings()
     runtime = ServiceRuntime.build(NAME, settings, publishes=contracts.STREAM)
     runtime.http_clients["registry"] = registry_http or registry_http_client(settings.registry_url)
-    runtime.consume(registry_contracts.STREAM, REGISTRY_HANDLERS)
+    runtime.consume(registry_contracts.STREAM, consuming_revocations(REGISTRY_HANDLERS))
     runtime.document_publications(
         contracts.STREAM,
         [
@@ -35,9 +36,11 @@ def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncCl
             contracts.EventCorrected,
         ],
     )
-    return create_service_app(
+    app = create_service_app(
         runtime,
         [router, epcis_router],
         title="HTX Supply chain",
         description="Lots and what happens to them, from harvest to sale; public trace.",
     )
+    install_token_checks(app, settings, runtime.read_engine)
+    return app

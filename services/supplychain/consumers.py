@@ -50,6 +50,19 @@ async def on_coop_status_changed(
     session.add(KnownCoopStatus(coop_id=fact.coop_id, status=fact.status, effective_on=fact.effective_on))
 
 
+async def on_coop_details_changed(
+    session: AsyncSession, event: ConsumedEvent[registry_contracts.CoopDetailsChanged]
+) -> None:
+    """Name and ward as they are now, and how the public trace shows the co-op's households (an
+    event older than that setting leaves it as it was)."""
+    fact = event.event
+    coop = await session.get(KnownCoop, fact.coop_id)
+    if coop is None:
+        raise LookupError(f"details of co-op {fact.coop_id} changed, but this replica never saw it registered")
+    values = fact.model_dump(include={"name", "ward_code", "household_display"}, exclude_none=True)
+    session.add(coop.sqlmodel_update({**values, "updated_at": utcnow()}))
+
+
 async def on_member_joined(session: AsyncSession, event: ConsumedEvent[registry_contracts.MemberJoined]) -> None:
     fact = event.event
     fields = fact.model_dump(include={"coop_id", "name", "kind", "membership", "joined_on"})
@@ -121,6 +134,7 @@ REGISTRY_HANDLERS = EventHandlers(
     {
         registry_contracts.CoopRegistered: on_coop_registered,
         registry_contracts.CoopStatusChanged: on_coop_status_changed,
+        registry_contracts.CoopDetailsChanged: on_coop_details_changed,
         registry_contracts.MemberJoined: on_member_joined,
         registry_contracts.MemberLeft: on_member_left,
         registry_contracts.PlotRegistered: on_plot_registered,

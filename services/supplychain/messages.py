@@ -101,6 +101,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": 'nextPageToken không hợp lệ hoặc thuộc truy vấn có thứ tự khác; hãy dùng đúng liên kết rel="next".',
         "en": 'nextPageToken is invalid or belongs to a query with another order; follow the rel="next" link as given.',
     },
+    "epcis.too_complex.values": {
+        "vi": "Tham số {name} có {count} giá trị; mỗi tham số tối đa {limit} giá trị. Hãy chia danh sách ra nhiều truy vấn.",
+        "en": "The parameter {name} has {count} values; at most {limit} per parameter. Split the list over several queries.",
+    },
+    "epcis.too_complex.patterns": {
+        "vi": "Truy vấn có {count} mẫu EPC (urn:epc:idpat:…); tối đa {limit} mẫu mỗi truy vấn. Hãy dùng mẫu rộng hơn (ví dụ urn:epc:idpat:sgtin:0614141.*.*) hoặc chia ra nhiều truy vấn.",
+        "en": "The query has {count} EPC patterns (urn:epc:idpat:…); at most {limit} per query. Use a broader pattern (e.g. urn:epc:idpat:sgtin:0614141.*.*) or split it over several queries.",
+    },
     "epcis.query_too_large": {
         "vi": "Có hơn {limit} sự kiện khớp truy vấn (maxEventCount); hãy thu hẹp điều kiện.",
         "en": "More than {limit} events match the query (maxEventCount); narrow it down.",
@@ -228,6 +236,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "correction.has_dependants": {
         "vi": "Hãy đính chính trước các sự kiện dựa trên sự kiện {event_id}: {dependants}.",
         "en": "First correct the events that build on {event_id}: {dependants}.",
+    },
+    "trace.not_found": {
+        "vi": "Không có trang truy xuất nào ở địa chỉ này. Hãy quét lại mã QR trên bao bì.",
+        "en": "There is no trace page at this address. Scan the QR code on the package again.",
     },
     "plot.no_lots": {
         "vi": "Chưa có lô thu hoạch nào từ vùng trồng {plot_code}.",

@@ -2,7 +2,8 @@
 (segno) and the recall list as CSV or XLSX (openpyxl).
 
 The page works from a `LotTrace`, which holds no prices, phones or ID numbers, so it cannot
-leak them; it also leaves out delivery and invoice numbers.
+leak them; it also leaves out delivery and invoice numbers. Households are as the trace gives
+them to its reader (names, initials, or none when the co-op shows only how many).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ LABELS = {
         "packing": "Đóng gói",
         "shipping": "Vận chuyển",
         "sale": "Bán cho",
-        "households": "hộ",
+        "households": "hộ thành viên",
         "plot": "Vùng trồng",
         "round": "Lứa",
         "certificates": "Chứng nhận còn hiệu lực",
@@ -70,7 +71,7 @@ LABELS = {
         "packing": "Packing",
         "shipping": "Shipping",
         "sale": "Sold to",
-        "households": "households",
+        "households": "member households",
         "plot": "Plot",
         "round": "Round",
         "certificates": "Valid certificates",
@@ -105,7 +106,7 @@ def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
         steps=steps,
         coops=coops,
         qr_url=qr_url,
-        households=len({o.member_id for o in traced.origins}),
+        households=traced.households,
         harvested_kg=sum((o.harvested_quantity_kg for o in traced.origins), 0),
     )
 

@@ -45,6 +45,7 @@ from services.supplychain.tables import (
 )
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, Unprocessable
+from shared.households import sees_private
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 ZERO_KG = Decimal("0.000")
@@ -118,14 +119,20 @@ async def _sale_event_ids(session: AsyncSession, sale_ids) -> dict[int, str]:
 # --- a lot ---------------------------------------------------------------------------------------
 
 
-async def get_lot(session: AsyncSession, code: str) -> LotPublic:
-    """A lot, what it holds, its history (corrected facts marked) and the batch that made it."""
-    lot = await find_lot(session, code)
+async def get_lot(session: AsyncSession, code: str, viewer: Principal | None) -> LotPublic:
+    """A lot by its code, as `viewer` may see it (`lot_view`)."""
+    return await lot_view(session, await find_lot(session, code), viewer)
+
+
+async def lot_view(session: AsyncSession, lot: Lot, viewer: Principal | None) -> LotPublic:
+    """A lot, what it holds, its history (corrected facts marked) and the batch that made it;
+    the household's id only for the co-op itself and the province."""
     events = (await lot_events(session, [lot.id])).get(lot.id, [])
     corrected = await corrected_event_ids(session, [e.event_id for e in events])
     batch = await session.get(Transformation, lot.transformation_id) if lot.transformation_id else None
     return LotPublic(
-        **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity"}),
+        **lot.model_dump(exclude={"id", "created_by", "transformation_id", "initial_quantity", "member_id"}),
+        member_id=lot.member_id if sees_private(viewer, lot.coop_id) else None,
         quantity=lots.quantity_held(e.quantity_delta for e in events),
         batch_id=batch.batch_id if batch else None,
         step=batch.step if batch else "harvest",
@@ -158,6 +165,25 @@ async def resolve(session: AsyncSession, code: str) -> tuple[Lot, str | None]:
     if lot is None:  # a unit always belongs to a lot (foreign key); kept for the type checker's sake
         raise NotFound("lot.not_found", lot_code=code)
     return lot, code
+
+
+async def resolve_public(session: AsyncSession, ref: str, viewer: Principal | None) -> tuple[Lot, str | None]:
+    """A lot as the public routes name it: by its public token for anyone; a signed-in caller may
+    also use its code or a unit's serial (`resolve`).
+
+    Codes are counted (`TH-<co-op>-<yyyymmdd>-<n>`), so the public never resolves them: a code, a
+    serial or an unknown token all get the same 404 without a token, which says nothing about
+    whether such a lot exists.
+    """
+    if viewer is not None:
+        try:
+            return await resolve(session, ref)
+        except NotFound:
+            pass
+    lot = (await session.exec(select(Lot).where(Lot.public_token == ref))).first()
+    if lot is None:
+        raise NotFound("lot.not_found", lot_code=ref) if viewer is not None else NotFound("trace.not_found")
+    return lot, None
 
 
 # --- payables and sales ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pydantic
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, computed_field, field_validator
 
 from shared.clock import PastDate
-from shared.events.registry import CoopStatus, MemberKind, Membership
+from shared.events.registry import CoopStatus, HouseholdDisplay, MemberKind, Membership
 from shared.text import normalise_name
 
 DEFAULT_PRODUCT = "chè búp tươi"
@@ -53,6 +53,7 @@ class RegistryCoop(BaseModel):
     status: CoopStatus
     ward_code: str
     founded_on: date
+    household_display: HouseholdDisplay = "initials"  # a registry older than the setting shows initials
 
 
 class RegistryMember(BaseModel):
@@ -358,9 +359,13 @@ class LotEventPublic(BaseModel):
 
 
 class LotPublic(BaseModel):
-    """A lot, what it holds now, and its history. No prices: this view is public."""
+    """A lot, what it holds now, and its history. No prices; the household's id only for the co-op
+    itself and the province (it would link a household's lots)."""
 
     code: str
+    public_token: str | None = pydantic.Field(
+        default=None, description="What the lot's QR code and public links name: /t/<public_token>"
+    )
     coop_id: int
     member_id: int | None
     product: str
@@ -402,8 +407,11 @@ class TraceOrigin(BaseModel):
     coop_id: int
     coop_name: str
     ward_code: str
-    member_id: int
-    household_name: str
+    member_id: int | None = pydantic.Field(description="The household's id: for the co-op itself and the province")
+    household_name: str | None = pydantic.Field(
+        description="In full for the co-op itself and the province; for others as the co-op chose "
+        "(`household_display`): in full, initials (N. V. H., the default), or null when it shows counts"
+    )
     plot_code: str | None
     harvested_on: date
     harvest_round: int
@@ -464,6 +472,7 @@ class LotTrace(BaseModel):
     direction: TraceDirection
     start: list[str] = pydantic.Field(description="The lot codes the trace started from")
     serial: str | None = None
+    households: int = pydantic.Field(description="How many households the origins come from")
     lots: list[TraceLot]
     steps: list[TraceStep]
     origins: list[TraceOrigin]

@@ -21,6 +21,7 @@ The EPCIS event store's tables are `epcis.tables`.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,6 +32,7 @@ from shared.clock import utcnow
 from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
 from shared.messaging.outbox import OutboxMessage
+from shared.revocation import TokenRevocation
 
 # --- registry replica -------------------------------------------------------------------
 
@@ -46,6 +48,9 @@ class KnownCoop(SQLModel, table=True):
     status: str = Field(max_length=20)
     ward_code: str = Field(max_length=10)
     founded_on: date
+    household_display: str = Field(
+        default="initials", max_length=10, description="How the public trace shows its households (shared.households)"
+    )
     learnt_from: str = Field(max_length=20, description="'event' or 'registry_api'")
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -134,6 +139,12 @@ class KnownCertificate(SQLModel, table=True):
 # --- chain facts, append-only --------------------------------------------------------------
 
 
+def new_public_token() -> str:
+    """A lot's public trace token: 128 random bits, URL-safe (22 characters), so trace pages
+    cannot be found by counting, unlike lot codes (`TH-<co-op>-<yyyymmdd>-<n>`)."""
+    return secrets.token_urlsafe(16)
+
+
 class Lot(SQLModel, table=True):
     """A lot's identity and origin; written once, never updated.
 
@@ -146,6 +157,9 @@ class Lot(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=100, unique=True)
+    # What the QR code and public links name (`/t/<token>`); the code is for staff. Nullable only
+    # in the schema (sc0010 gave existing lots theirs); every lot the service makes gets one.
+    public_token: str | None = Field(default_factory=new_public_token, max_length=32, unique=True, index=True)
     coop_id: int = Field(index=True)
     product: str = Field(max_length=255)
     unit: str = Field(default="kg", max_length=10)
@@ -377,4 +391,5 @@ TABLES = [
     OutboxMessage.__table__,
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
+    TokenRevocation.__table__,
 ]

@@ -4,17 +4,22 @@ EPCIS has no genealogy query (DOMAIN.md): the trace walks this service's own tab
 level at a time, with one `IN (...)` query per level and table, so a lot with hundreds of
 household inputs costs a handful of round trips, not one per lot. Facts declared wrong are
 left out of every walk; their rows stay.
+
+Households appear as their co-op chose (`KnownCoop.household_display`: names, initials or
+counts) to everyone but the co-op itself and the province (`shared.households`); the
+per-household views (a household's or a plot's harvests) are for those two only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.queries import corrected_event_ids, holdings, lot_events, resolve, rows_in
+from services.supplychain.queries import corrected_event_ids, holdings, lot_events, resolve, resolve_public, rows_in
 from services.supplychain.schemas import (
     LotTrace,
     TraceCertificate,
@@ -42,6 +47,7 @@ from services.supplychain.tables import (
 )
 from shared.auth import Principal
 from shared.errors import NotFound
+from shared.households import DEFAULT_DISPLAY, household_label, sees_private
 
 
 async def _in(session: AsyncSession, model, column, values) -> list:
@@ -117,8 +123,13 @@ async def trace(
     *,
     serial: str | None = None,
     skip_corrected_origins: bool = False,
+    viewer: Principal | None = None,
 ) -> LotTrace:
-    """Backward to households, plots, rounds and certificates; forward to lots, shipments, buyers."""
+    """Backward to households, plots, rounds and certificates; forward to lots, shipments, buyers.
+
+    Households as `viewer` may see them: in full for their co-op and the province, else as
+    their co-op chose (anonymous, the default, is the most restricted view).
+    """
     corrected = await corrected_event_ids(session)
     walk = _Walk(session, corrected)
     start_ids = [lot.id for lot in start]
@@ -137,10 +148,18 @@ async def trace(
     held = await holdings(session, walk.lots)
     step_of = {b.id: b.step for b in walk.batches.values()}
     lot_rows = sorted(walk.lots.values(), key=lambda lot: (lot.created_on, lot.code))
+    origins, households = await _origins(
+        session,
+        [lot for lot in lot_rows if lot.member_id is not None],
+        corrected,
+        skip_corrected=skip_corrected_origins,
+        viewer=viewer,
+    )
     return LotTrace(
         direction=direction,
         start=[lot.code for lot in start],
         serial=serial,
+        households=households,
         lots=[
             TraceLot(
                 code=lot.code,
@@ -155,12 +174,7 @@ async def trace(
             for lot in lot_rows
         ],
         steps=_steps(walk, outputs, named),
-        origins=await _origins(
-            session,
-            [lot for lot in lot_rows if lot.member_id is not None],
-            corrected,
-            skip_corrected=skip_corrected_origins,
-        ),
+        origins=origins,
         shipments=await _shipments(session, walk, corrected) if direction != "backward" else [],
         sales=await _sales(session, walk, corrected) if direction != "backward" else [],
     )
@@ -204,8 +218,9 @@ def certificate_valid_on(certificate: KnownCertificate, day: date, plot_id: int 
 
 
 async def _origins(
-    session: AsyncSession, harvests: list[Lot], corrected: set[str], *, skip_corrected: bool
-) -> list[TraceOrigin]:
+    session: AsyncSession, harvests: list[Lot], corrected: set[str], *, skip_corrected: bool, viewer: Principal | None
+) -> tuple[list[TraceOrigin], int]:
+    """The harvest lots' origins as `viewer` may see them, and how many households they come from."""
     if skip_corrected:
         events = await lot_events(session, [lot.id for lot in harvests])
         harvests = [
@@ -227,6 +242,8 @@ async def _origins(
     origins = []
     for lot in sorted(harvests, key=lambda lot: (lot.harvested_on, lot.code)):
         coop, member = coops.get(lot.coop_id), members.get(lot.member_id)
+        private = sees_private(viewer, lot.coop_id)
+        display = coop.household_display if coop else DEFAULT_DISPLAY
         plot_id = plots.get((lot.coop_id, lot.plot_code))
         valid = [c for c in certificates[lot.coop_id] if certificate_valid_on(c, lot.harvested_on, plot_id)]
         origins.append(
@@ -235,8 +252,8 @@ async def _origins(
                 coop_id=lot.coop_id,
                 coop_name=coop.name if coop else "",
                 ward_code=coop.ward_code if coop else "",
-                member_id=lot.member_id,
-                household_name=member.name if member else "",
+                member_id=lot.member_id if private else None,
+                household_name=household_label(member.name if member else "", display, private=private),
                 plot_code=lot.plot_code,
                 harvested_on=lot.harvested_on,
                 harvest_round=lot.harvest_round,
@@ -254,7 +271,7 @@ async def _origins(
                 ],
             )
         )
-    return origins
+    return origins, len({lot.member_id for lot in harvests})
 
 
 async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) -> list[TraceShipment]:
@@ -307,27 +324,37 @@ async def _sales(session: AsyncSession, walk: _Walk, corrected: set[str]) -> lis
     ]
 
 
-async def trace_code(session: AsyncSession, code: str, direction: str) -> LotTrace:
-    lot, serial = await resolve(session, code)
-    return await trace(session, [lot], direction, serial=serial)
+async def trace_code(session: AsyncSession, ref: str, direction: str, viewer: Principal | None) -> LotTrace:
+    """The trace of a lot by its public token (anyone), or its code or a unit's serial (signed in)."""
+    lot, serial = await resolve_public(session, ref, viewer)
+    return await trace(session, [lot], direction, serial=serial, viewer=viewer)
 
 
-async def trace_plot(session: AsyncSession, plot_code: str) -> LotTrace:
+def _staff_harvests(harvests: Sequence[Lot], viewer: Principal) -> list[Lot]:
+    """A household's or a plot's harvests are one household's business: the province sees them
+    all, a co-op its own lots, a buyer none (403)."""
+    viewer.require_role("province", "coop")
+    return [lot for lot in harvests if sees_private(viewer, lot.coop_id)]
+
+
+async def trace_plot(session: AsyncSession, plot_code: str, viewer: Principal) -> LotTrace:
     harvests = (
         await session.exec(
             select(Lot).where(Lot.plot_code == plot_code, col(Lot.member_id).is_not(None)).order_by(col(Lot.id))
         )
     ).all()
+    harvests = _staff_harvests(harvests, viewer)
     if not harvests:
         raise NotFound("plot.no_lots", plot_code=plot_code)
-    return await trace(session, list(harvests), "forward", skip_corrected_origins=True)
+    return await trace(session, harvests, "forward", skip_corrected_origins=True, viewer=viewer)
 
 
-async def trace_household(session: AsyncSession, member_id: int) -> LotTrace:
+async def trace_household(session: AsyncSession, member_id: int, viewer: Principal) -> LotTrace:
     harvests = (await session.exec(select(Lot).where(Lot.member_id == member_id).order_by(col(Lot.id)))).all()
+    harvests = _staff_harvests(harvests, viewer)
     if not harvests:
         raise NotFound("member.no_lots", member_id=member_id)
-    return await trace(session, list(harvests), "forward", skip_corrected_origins=True)
+    return await trace(session, harvests, "forward", skip_corrected_origins=True, viewer=viewer)
 
 
 # --- recall ------------------------------------------------------------------------------------

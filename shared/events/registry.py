@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -14,6 +14,8 @@ OrganisationForm = Literal["to_hop_tac", "hop_tac_xa", "lien_hiep"]
 CoopStatus = Literal["active", "suspended", "dissolved"]
 MemberKind = Literal["household", "individual", "legal_entity"]
 Membership = Literal["official", "associate", "worker"]
+# How a co-op's public trace shows its households: full names, initials (the default) or only how many.
+HouseholdDisplay = Literal["names", "initials", "counts"]
 
 
 class RegistryEvent(Event):
@@ -75,7 +77,7 @@ Grade = Literal["tot", "kha", "trung_binh", "yeu", "not_graded"]
 
 
 class CoopDetailsChanged(RegistryEvent):
-    """Name, address, ward, tax code, products or contacts of an organisation changed."""
+    """Name, address, ward, tax code, products, contacts or the public display of households of an organisation changed."""
 
     event_type: ClassVar[str] = "registry.coop_details_changed"
 
@@ -84,6 +86,8 @@ class CoopDetailsChanged(RegistryEvent):
     ward_code: str
     changed_on: date
     changed: list[str] = []  # names of the fields that changed
+    # The co-op's setting after the change; absent from events recorded before the setting existed.
+    household_display: HouseholdDisplay | None = None
 
 
 class UnionMemberAdded(RegistryEvent):
@@ -215,3 +219,15 @@ class ViolationResolved(RegistryEvent):
     violation_id: int
     coop_id: int
     resolved_on: date
+
+
+class TokenRevoked(RegistryEvent):
+    """The province revoked a bearer token: every service refuses the token id from now on.
+
+    `expires_at` is when the token expires at the latest; after it the revocation may be forgotten.
+    """
+
+    event_type: ClassVar[str] = "registry.token_revoked"
+
+    token_id: str  # the token's `jti`: random, names the token without granting anything
+    expires_at: datetime  # with its offset, as the producer writes every time

@@ -124,6 +124,14 @@ class EventHandlers:
             self._by_type[contract.event_type] = (contract, handler)
         self.after_each = after_each
 
+    def including(self, handlers: Mapping[type[Event], Handler]) -> EventHandlers:
+        """These handlers and `handlers` (a concern every service shares, added by its composition root)."""
+        combined: dict[type[Event], Handler] = dict(self._by_type.values())
+        for contract in handlers:
+            if contract.event_type in self._by_type:
+                raise ValueError(f"two handlers for {contract.event_type}")
+        return EventHandlers({**combined, **handlers}, after_each=self.after_each)
+
     def handles(self, event_type: str) -> bool:
         return event_type in self._by_type
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from htx import demo
+from htx import demo, operator
 from htx.runner import SERVICES
 from tests.e2e.test_readme import DEMO_COOPS, READY_LINE, REPO, START_TIMEOUT, HtxUp
 from tests.support import wait_until
@@ -184,7 +184,15 @@ async def _first_coop_listed(client: httpx.AsyncClient, stack: HtxUp) -> bool:
 
 
 async def _first_chain_loaded(client: httpx.AsyncClient, stack: HtxUp) -> bool:
-    response = await client.get(f"{stack.url('supplychain')}/lots/{demo.TAN_HUONG.harvests[0].lot_code}")
+    # Lot codes are for staff; the province token is printed only once the demo is in, so sign one.
+    try:
+        token = operator.province_token(operator.read_secret(Path(stack.env["HTX_DATA_DIR"]), environ=stack.env))
+    except FileNotFoundError:  # htx up has not written its secret yet
+        return False
+    response = await client.get(
+        f"{stack.url('supplychain')}/lots/{demo.TAN_HUONG.harvests[0].lot_code}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     return response.status_code == 200
 
 

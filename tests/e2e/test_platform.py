@@ -145,7 +145,7 @@ async def test_tea_chain_end_to_end_survives_reporting_sigkill(platform):
         )
         assert sale.status_code == 201, sale.text
 
-        trace = (await client.get(f"{supplychain}/lots/{lot}/trace")).json()
+        trace = (await client.get(f"{supplychain}/lots/{lot}/trace", headers=coop_token)).json()
         assert "Tân Hương" in str(trace) and "Nguyễn Văn Thắng" in str(trace)
         assert "12000" not in str(trace)  # no prices on the public trace
 

@@ -46,7 +46,8 @@ EXPECTED_BLOCKS: list[tuple[str, list[str]]] = [
         "# 1. The province registers a new co-op",
         [
             '"amount_vnd": 1026000',  # 85.5 kg x 12,000 VND owed to the household
-            '"household_name": "Đỗ Thị Hằng"',
+            '"household_name": "Đỗ Thị Hằng"',  # the co-op's payables: the full name
+            '"household_name": "Đ. T. H."',  # the public trace by the QR code's token: initials
             '"amount_vnd": 750000',  # the sale: 50 kg x 15,000
             '"coop_name": "HTX Chè Hảo Đạt"',
             '"buyer_name": "Công ty TNHH Trà Thái Nguyên"',
@@ -345,7 +346,11 @@ def test_quick_start_prints_what_the_readme_promises(stack):
         assert f"  {service:<12} {stack.url(service)}" in output
         assert httpx.get(f"{stack.url(service)}/health", timeout=10).status_code == 200
     assert f"redis://127.0.0.1:{stack.redis_port}/0  (AOF on" in output
-    assert f"{stack.url('supplychain')}/t/THG-CK-20260508" in output  # a QR trace page
+    # A QR trace page, by the lot's random token (the code beside it is for staff).
+    printed = re.search(rf"{re.escape(stack.url('supplychain'))}/t/([\w-]{{22}})  \(THG-CK-20260508\)", output)
+    assert printed, output
+    page = httpx.get(f"{stack.url('supplychain')}/t/{printed.group(1)}", timeout=10)
+    assert page.status_code == 200 and "THG-CK-20260508" in page.text
     assert f"{stack.url('reporting')}/dashboard" in output
     totals = httpx.get(
         f"{stack.url('supplychain')}/totals?from=2026-01-01&to=2026-12-31",

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+import pytest_asyncio
 
 from services.supplychain.epcis.validation import SCHEMA_PATH
-from tests.support import bearer
+from tests.fixtures.supplychain import supplychain_app
+from tests.support import bearer, running_app, unique
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "contract" / "epcis_examples"
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.jsonld"))
@@ -35,6 +40,29 @@ async def capture(client: httpx.AsyncClient, document: dict, headers: dict | Non
     assert job.status_code == 200, job.text
     assert job.json()["running"] is False
     return job.json()
+
+
+def module_dataset(document: dict, name: str) -> tuple[Any, Any]:
+    """The fixtures `backend` (SQLite, then PostgreSQL) and `client` of a module whose tests only read:
+    a supplychain app per backend, on a database of its own holding `document`, for the whole module.
+
+        backend, client = module_dataset(DOCUMENT, "epcis-query")
+    """
+
+    @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+    def backend(request) -> str:
+        return request.param
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module")
+    async def client(backend, database_templates, redis_url, tmp_path_factory) -> AsyncIterator[httpx.AsyncClient]:
+        async with database_templates.copies(backend, tmp_path_factory.mktemp(name)) as make_database:
+            app = await supplychain_app(make_database, redis_url, unique("test.") + ".")
+            async with running_app(app) as client:
+                job = await capture(client, document)
+                assert job["success"] and job["eventCount"] == len(document["epcisBody"]["eventList"]), job
+                yield client
+
+    return backend, client
 
 
 async def query(client: httpx.AsyncClient, params=None, headers: dict | None = None) -> list[dict]:

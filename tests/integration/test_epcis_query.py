@@ -9,11 +9,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import pytest_asyncio
 
-from tests.fixtures.supplychain import supplychain_app
-from tests.integration._epcis import capture, event_ids, query
-from tests.support import bearer, running_app, unique
+from tests.integration._epcis import capture, event_ids, module_dataset, query
+from tests.support import bearer, running_app
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"htx": "https://htx.example.vn/epcis/"}]
 COOP = "urn:htx:TN-0001:loc:coop"
@@ -142,20 +140,7 @@ def ids(*events: dict) -> list[str]:
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def backend(request) -> str:
-    return request.param
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(backend, database_templates, redis_url, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("epcis-query")
-    async with database_templates.copies(backend, directory) as make_database:
-        app = await supplychain_app(make_database, redis_url, unique("test.") + ".")
-        async with running_app(app) as client:
-            job = await capture(client, DOCUMENT)
-            assert job["success"] and job["eventCount"] == len(EVENTS)
-            yield client
+backend, client = module_dataset(DOCUMENT, "epcis-query")
 
 
 FILTERS = {

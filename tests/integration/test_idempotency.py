@@ -237,7 +237,7 @@ async def test_the_same_sale_twice_without_a_key_is_refused_by_its_invoice(
         assert twice.status_code == 409
         assert twice.json()["detail"]["code"] == "sale.invoiced_twice"
         assert twice.json()["detail"]["params"]["event_id"] == sold.json()["event_id"]
-        assert (await client.get("/lots/TH-A")).json()["quantity"] == "90.000"
+        assert (await client.get("/lots/TH-A", headers=bearer())).json()["quantity"] == "90.000"
 
         # Declared wrong and entered again under the same invoice: the corrected sale is the live one.
         corrected = await client.post(
@@ -246,7 +246,7 @@ async def test_the_same_sale_twice_without_a_key_is_refused_by_its_invoice(
             headers=COOP,
         )
         assert corrected.status_code == 201, corrected.text
-        assert (await client.get("/lots/TH-A")).json()["quantity"] == "88.000"
+        assert (await client.get("/lots/TH-A", headers=bearer())).json()["quantity"] == "88.000"
 
 
 async def test_registry_writes_and_uploads_replay(registry_app_factory):

@@ -1,6 +1,6 @@
 """QR codes and page links are built on the configured public address, never on the request's Host.
 
-Before: `Host: evil.example` made `/t/{code}/qr.svg` encode `http://evil.example/t/...`, and behind a
+Before: `Host: evil.example` made `/t/{token}/qr.svg` encode `http://evil.example/t/...`, and behind a
 TLS proxy every QR code would have carried `http://` and the internal host.
 """
 
@@ -39,11 +39,13 @@ async def test_qr_codes_point_at_the_configured_address_whatever_the_host_header
     )
     async with running_app(create_app(settings)) as client:
         await seed_replica(redis, stream_prefix)
-        assert (await client.post("/harvests", json=HARVEST, headers=bearer())).status_code == 201
+        created = await client.post("/harvests", json=HARVEST, headers=bearer())
+        assert created.status_code == 201
+        token = created.json()["public_token"]
 
         forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
         for kind in ("svg", "png"):
-            answer = await client.get(f"/t/TH-QR-1/qr.{kind}", headers=forged)
-            assert answer.content == public_page.qr(f"{expected}/t/TH-QR-1", kind)
-        page = await client.get("/t/TH-QR-1", headers=forged)
-        assert 'src="/t/TH-QR-1/qr.svg"' in page.text and "evil.example" not in page.text
+            answer = await client.get(f"/t/{token}/qr.{kind}", headers=forged)
+            assert answer.content == public_page.qr(f"{expected}/t/{token}", kind)
+        page = await client.get(f"/t/{token}", headers=forged)
+        assert f'src="/t/{token}/qr.svg"' in page.text and "evil.example" not in page.text

@@ -20,12 +20,10 @@ from decimal import Decimal
 from typing import Annotated
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Header, HTTPException, Query
 from typer.testing import CliRunner
 
 from htx.cli import app as cli
-from htx.runner import free_port
 from services.registry.app import create_app as create_registry
 from services.reporting.verify import Difference, supplychain_client, verify
 from shared.auth import decode_token
@@ -42,7 +40,7 @@ from tests.integration.reporting_events import (
     sale,
 )
 from tests.integration.test_reporting_projections import consumed
-from tests.support import TEST_SECRET, bearer, running_app, service_settings, wait_until
+from tests.support import TEST_SECRET, bearer, running_app, served, service_settings, wait_until
 
 COOPS = [
     {"name": "HTX Chè Tân Hương", "registration_code": "TN-V1", "ward_code": "05488", "founded_on": "2010-05-01"},
@@ -268,25 +266,6 @@ async def test_verify_compares_totals_for_all_time_and_each_year_then_names_each
 
         skipped = await verify(sessions, registry_client, None)
         assert set(skipped.compared) == {"registry"} and "skipped" in skipped.render()
-
-
-@contextlib.asynccontextmanager
-async def served(app) -> AsyncIterator[str]:
-    """Serve an ASGI app over loopback HTTP for a command that opens its own connections."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-
-    async def started():
-        return server.started or task.done()
-
-    await wait_until(started, message=f"a server on port {port}")
-    assert not task.done(), "the server stopped at once"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_cli_prints_each_difference_and_exits_1_or_0_when_all_agree(

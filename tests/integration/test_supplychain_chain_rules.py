@@ -364,7 +364,7 @@ async def test_every_invariant_violation_is_refused_and_writes_nothing(supplycha
             await client.post("/processings", headers=coop, json=processing([("B", "10")], [("CK-4", "3")]))
         ).json()
         assert again["yield_flagged"] is False
-        assert (await client.get("/lots/CK-3")).json()["yield_flagged"] is True
+        assert (await client.get("/lots/CK-3", headers=bearer())).json()["yield_flagged"] is True
 
 
 async def test_correction_declares_the_error_and_quantities_follow(supplychain_app_factory, redis, stream_prefix):
@@ -406,7 +406,7 @@ async def test_correction_declares_the_error_and_quantities_follow(supplychain_a
         )
         assert corrected.status_code == 201, corrected.text
         corrective_event = corrected.json()["corrective"]["event_id"]
-        lot_a = (await client.get("/lots/A")).json()
+        lot_a = (await client.get("/lots/A", headers=bearer())).json()
         assert lot_a["quantity_kg"] == "70.000"  # 250 - 200 + 200 - 180
         assert [(e["kind"], e["quantity_delta_kg"], e["corrected"]) for e in lot_a["events"]] == [
             ("harvested", "250.000", False),
@@ -415,9 +415,9 @@ async def test_correction_declares_the_error_and_quantities_follow(supplychain_a
             ("corrected", "200.000", False),
             ("consumed", "-180.000", False),
         ]
-        assert (await client.get("/lots/CK")).json()["quantity_kg"] == "0.000"
-        assert (await client.get("/lots/CK-R")).json()["quantity_kg"] == "41.400"
-        forward = (await client.get("/lots/A/trace", params={"direction": "forward"})).json()
+        assert (await client.get("/lots/CK", headers=bearer())).json()["quantity_kg"] == "0.000"
+        assert (await client.get("/lots/CK-R", headers=bearer())).json()["quantity_kg"] == "41.400"
+        forward = (await client.get("/lots/A/trace", params={"direction": "forward"}, headers=bearer())).json()
         assert [s["batch_id"] for s in forward["steps"]] == ["ME-1R"]
         assert {lot["code"] for lot in forward["lots"]} == {"A", "CK-R"}
 
@@ -494,7 +494,7 @@ async def test_correction_declares_the_error_and_quantities_follow(supplychain_a
         assert declared.event_type == "TransformationEvent"
         assert json.loads(declaration.body)["correctiveEventIDs"] == [f"urn:uuid:{corrective_event}"]
         assert declaration.reason == "incorrect_data"
-        events = (await client.get("/lots/CK/trace", params={"direction": "backward"})).json()
+        events = (await client.get("/lots/CK/trace", params={"direction": "backward"}, headers=bearer())).json()
         assert events["steps"] == []  # the wrong batch is no longer a link in any trace
 
 
@@ -541,7 +541,7 @@ async def test_a_sale_of_packs_counts_pieces_and_publishes_kilograms(supplychain
         )
         assert answer["quantity_kg"] == "12.000"  # deprecated, kept for older clients: pieces, as it always was
         assert answer["price_per_kg_vnd"] == 60_000  # deprecated, kept for older clients: per piece, as it always was
-        lot = (await client.get("/lots/HOP")).json()
+        lot = (await client.get("/lots/HOP", headers=bearer())).json()
         assert (lot["quantity"], lot["quantity_kg"]) == ("28.000", "28.000")
         assert [(e["kind"], e["quantity_delta"], e["quantity_delta_kg"]) for e in lot["events"]] == [
             ("produced", "40.000", "40.000"),

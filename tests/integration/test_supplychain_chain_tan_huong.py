@@ -225,7 +225,7 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
             },
         )
         assert (processing_2.json()["yield_ratio"], processing_2.json()["yield_flagged"]) == ("0.2600", True)
-        ck2 = (await client.get("/lots/CK-2")).json()
+        ck2 = (await client.get("/lots/CK-2", headers=bearer())).json()
         assert (ck2["yield_flagged"], ck2["batch_id"], ck2["step"], ck2["quantity_kg"]) == (
             True,
             "ME-CB-2",
@@ -314,7 +314,7 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
             assert sale.json()["buyer_partner_id"] == PARTNER
 
         # --- backward from one pack, by its serial ------------------------------------------
-        back = await client.get("/lots/HOP-1-0007/trace", params={"direction": "backward"})
+        back = await client.get("/lots/HOP-1-0007/trace", params={"direction": "backward"}, headers=coop)
         assert back.status_code == 200, back.text
         back = back.json()
         assert (back["serial"], back["start"]) == ("HOP-1-0007", ["HOP-1"])
@@ -370,7 +370,7 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
         assert back["shipments"] == [] and back["sales"] == []
 
         # --- forward from one household ------------------------------------------------------
-        forward = (await client.get("/households/101/trace")).json()
+        forward = (await client.get("/households/101/trace", headers=coop)).json()
         assert forward["start"] == ["TH1-101", "TH2-101"]
         assert {lot["code"] for lot in forward["lots"]} == {
             "TH1-101",
@@ -401,9 +401,9 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
             ("HOP-1", "150.000", "pcs", "Công ty TNHH Trà Thái Nguyên"),
             ("MC-1", "300.000", "kg", "Công ty TNHH Trà Thái Nguyên"),
         ]
-        assert (await client.get("/households/999/trace")).status_code == 404
-        assert (await client.get("/plots/VT-NONE/trace")).json()["detail"]["code"] == "plot.no_lots"
-        by_plot = (await client.get(f"/plots/{plot_code(150)}/trace")).json()
+        assert (await client.get("/households/999/trace", headers=coop)).status_code == 404
+        assert (await client.get("/plots/VT-NONE/trace", headers=coop)).json()["detail"]["code"] == "plot.no_lots"
+        by_plot = (await client.get(f"/plots/{plot_code(150)}/trace", headers=coop)).json()
         assert by_plot["start"] == ["TH1-150", "TH2-150"] and len(by_plot["shipments"]) == 1
         public_text = json.dumps(forward, ensure_ascii=False) + json.dumps(back, ensure_ascii=False)
         assert "350000" not in public_text and "HD-0101" not in public_text and "PX-0001" not in public_text
@@ -437,18 +437,22 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
         assert (await client.get("/lots/CK-1/recall.csv", headers=bearer("coop", coop_id=2))).status_code == 403
 
         # --- public page and QR ---------------------------------------------------------------
+        # The QR code names the lot's public token; its serial and code are for staff.
+        token = (await client.get("/lots/HOP-1", headers=coop)).json()["public_token"]
+        assert (await client.get("/t/HOP-1-0007")).status_code == 404
         # A phone browsing in English still opens the Vietnamese page; English is one link away.
-        page = await client.get("/t/HOP-1-0007", headers={"Accept-Language": "en-US,en;q=0.9"})
+        page = await client.get(f"/t/{token}", headers={"Accept-Language": "en-US,en;q=0.9"})
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert "Thu hoạch" in page.text and "Đóng gói" in page.text and "HTX Chè Tân Hương" in page.text
         assert "Xã Đại Phúc" in page.text  # the commune's name, not its code
         assert "Bán cho" in page.text  # the sale is a stage of its own
         assert "Công ty TNHH Trà Thái Nguyên" in page.text and "180000" not in page.text and "HD-0101" not in page.text
-        english = await client.get("/t/HOP-1-0007", params={"lang": "en"})
+        assert "H. N. V." in page.text and "Nguyễn Văn 101" not in page.text  # households as initials
+        english = await client.get(f"/t/{token}", params={"lang": "en"})
         assert "Harvest" in english.text and "Packing" in english.text and "Thu hoạch" not in english.text
-        svg = await client.get("/t/HOP-1-0007/qr.svg")
+        svg = await client.get(f"/t/{token}/qr.svg")
         assert svg.headers["content-type"] == "image/svg+xml" and svg.text.lstrip().startswith("<?xml")
-        png = await client.get("/t/HOP-1/qr.png")
+        png = await client.get("/t/HOP-1/qr.png", headers=coop)  # staff may name the lot by its code
         assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
         assert (await client.get("/t/NO-SUCH/qr.png")).status_code == 404
 

@@ -50,7 +50,7 @@ async def test_thirty_concurrent_sales_of_a_hundred_kilograms_sell_exactly_a_hun
         assert Counter(answer.status_code for answer in answers) == {201: 10, 409: 20}
         refusals = {answer.json()["detail"]["code"] for answer in answers if answer.status_code == 409}
         assert refusals == {"lot.insufficient"}
-        assert (await client.get(f"/lots/{lot}")).json()["quantity"] == "0.000"
+        assert (await client.get(f"/lots/{lot}", headers=bearer())).json()["quantity"] == "0.000"
 
 
 async def test_twenty_concurrent_harvests_without_a_code_all_get_distinct_codes(

@@ -76,7 +76,7 @@ async def test_harvest_sale_lot_and_trace(supplychain_app_factory, redis, stream
         assert sale.json()["amount_vnd"] == 1_551_938  # 100.125 x 15 500 = 1 551 937.5, rounded half up
         assert sale.json()["quantity_kg"] == "100.125"
 
-        shown = (await client.get(f"/lots/{lot['code']}")).json()
+        shown = (await client.get(f"/lots/{lot['code']}", headers=coop_token)).json()
         assert shown["quantity_kg"] == "20.375"
         assert [(e["kind"], e["quantity_delta_kg"]) for e in shown["events"]] == [
             ("harvested", "120.500"),
@@ -84,9 +84,12 @@ async def test_harvest_sale_lot_and_trace(supplychain_app_factory, redis, stream
         ]
         assert "15500" not in json.dumps(shown) and "price" not in json.dumps(shown)
 
-        trace = await client.get(f"/lots/{lot['code']}/trace")
+        public = (await client.get(f"/lots/{lot['public_token']}/trace")).json()  # what the QR code names
+        assert [(o["member_id"], o["household_name"]) for o in public["origins"]] == [(None, "N. T. H.")]
+        trace = await client.get(f"/lots/{lot['code']}/trace", headers=coop_token)
         assert trace.status_code == 200
         body = trace.json()
+        assert body["households"] == 1
         assert body["origins"] == [
             {
                 "lot_code": lot["code"],
@@ -133,7 +136,7 @@ async def test_harvest_sale_lot_and_trace(supplychain_app_factory, redis, stream
             headers=coop_token,
         )
         assert rest.status_code == 201
-        assert (await client.get(f"/lots/{lot['code']}")).json()["quantity_kg"] == "0.000"
+        assert (await client.get(f"/lots/{lot['code']}", headers=coop_token)).json()["quantity_kg"] == "0.000"
 
 
 async def _n_entries(redis, stream_prefix, n):
@@ -188,7 +191,7 @@ async def test_harvest_asks_the_registry_when_the_replica_is_behind(
                 "registry_api",
             )
             assert (cached_member.name, cached_member.learnt_from) == ("Nguyễn Thị Hoa", "registry_api")
-            trace = (await client.get(f"/lots/{created.json()['code']}/trace")).json()
+            trace = (await client.get(f"/lots/{created.json()['code']}/trace", headers=bearer())).json()
             assert trace["origins"][0]["household_name"] == "Nguyễn Thị Hoa"
             assert "0912345678" not in json.dumps(trace)
 
@@ -313,5 +316,7 @@ async def test_unknown_lot_reads_are_404(supplychain_app_factory):
     app = await supplychain_app_factory()
     async with running_app(app) as client:
         for path in ("/lots/NOPE", "/lots/NOPE/trace"):
-            answer = await client.get(path)
+            answer = await client.get(path, headers=bearer())
             assert answer.status_code == 404 and answer.json()["detail"]["code"] == "lot.not_found"
+            anonymous = await client.get(path)  # the public names lots by their tokens only
+            assert anonymous.status_code == 404 and anonymous.json()["detail"]["code"] == "trace.not_found"

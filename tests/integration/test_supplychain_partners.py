@@ -129,7 +129,7 @@ async def test_partner_learnt_from_the_stream_names_shipments(supplychain_app_fa
             (BUYER, BUYER_NAME, "PX-1"),
             (BUYER, BUYER_NAME, "PX-2"),
         ]
-        trace = (await client.get("/lots/A/trace", params={"direction": "forward"})).json()
+        trace = (await client.get("/lots/A/trace", params={"direction": "forward"}, headers=bearer())).json()
         assert [s["partner_name"] for s in trace["shipments"]] == [BUYER_NAME]
 
 

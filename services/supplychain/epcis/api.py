@@ -75,6 +75,23 @@ class EpcisProblem(Exception):
 class EpcisRoute(IdempotentRoute):
     """Answers every refusal on the EPCIS routes as problem+json, auth and request errors included."""
 
+    # How shared.openapi declares these routes' refusals in the OpenAPI document: problem+json, and
+    # pydantic's refusals of a parameter as a 400 QueryParameterException (below), not a 422.
+    validation_status = 400
+    error_content = {
+        PROBLEM: {
+            "schema": {
+                "type": "object",
+                "required": ["type", "title", "status"],
+                "properties": {
+                    "type": {"type": "string", "description": "epcisException:<name>"},
+                    "title": {"type": "string", "description": "In the request's language"},
+                    "status": {"type": "integer"},
+                },
+            }
+        }
+    }
+
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
 
@@ -119,6 +136,7 @@ async def capture_options() -> Response:
 @router.post(
     "/epcis/capture",
     status_code=202,
+    response_class=Response,  # no body: the job is at Location
     max_body_size=capturing.CAPTURE_FILE_SIZE_LIMIT,  # the documented 32 MB, not the app's 1 MiB
     summary="Capture an EPCISDocument (or EPCISQueryDocument)",
     openapi_extra={
@@ -267,6 +285,12 @@ async def capture_job(
     "/epcis/events",
     summary="Query events (EPCIS SimpleEventQuery parameters)",
     response_description='An EPCISQueryDocument; `Link: <...>; rel="next"` while more pages remain',
+    responses={
+        413: {
+            "description": "QueryTooLargeException (more events than maxEventCount) or QueryTooComplexException "
+            "(more values per parameter or EPC patterns per query than the repository evaluates)"
+        }
+    },
 )
 async def events(request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
     """Filters (pipe-delimited lists, e.g. `EQ_bizStep=shipping|receiving`): eventType,
@@ -278,10 +302,17 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     GE_/LT_errorDeclarationTime, EQ_errorReason, EQ_correctiveEventID; orderBy (eventTime,
     recordTime), orderDirection, eventCountLimit, maxEventCount; perPage (default 30, at most
     1000) and nextPageToken. Other standard parameters: 501.
+
+    At most 500 values per parameter and 100 EPC patterns (`urn:epc:idpat:`) in the whole query
+    (HTX_EPCIS_MAX_VALUES_PER_PARAMETER, HTX_EPCIS_MAX_PATTERNS_PER_QUERY); beyond, 413
+    QueryTooComplexException, saying which: split the query, or use a broader pattern.
     """
     try:
-        query = querying.EventQuery.from_parameters(list(request.query_params.multi_items()))
+        limits = querying.QueryLimits.of(request.app.state.settings)
+        query = querying.EventQuery.from_parameters(list(request.query_params.multi_items()), limits)
         page = await querying.find_events(session, query, await ownership.read_scope(session, principal))
+    except querying.QueryTooComplex as error:
+        raise EpcisProblem(413, "QueryTooComplexException", error.key, **error.values) from None
     except querying.UnsupportedParameter as error:
         raise EpcisProblem(501, "ImplementationException", error.key, **error.values) from None
     except querying.QueryParameterError as error:

@@ -145,7 +145,12 @@ async def read_scope(session: AsyncSession, principal: Principal) -> list[Any]:
     lot_ids = sorted(set(received.all()) | set(bought.all()))
     if not lot_ids:
         return [false()]
-    identifiers = await identifiers_of_lots(session, await upstream_lots(session, lot_ids))
+    return buyer_scope(partner, await identifiers_of_lots(session, await upstream_lots(session, lot_ids)))
+
+
+def buyer_scope(partner: int, identifiers: list[str]) -> list[Any]:
+    """The buyer's part: events naming `identifiers` (its lots and upstream), except those naming
+    another partner or an unnamed buyer."""
     someone_else = select(EpcisEventIdentifier.event_pk).where(
         col(EpcisEventIdentifier.field).in_(("source", "destination")),
         or_(

@@ -19,6 +19,12 @@ match in either spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping
 MATCH_* values may be EPC pattern URIs (`urn:epc:idpat:sgtin:0614141.107346.*`); any other
 URI matches exactly.
 
+Limits (`QueryLimits`, from the settings): at most 500 values per parameter and 100 EPC patterns
+per query; beyond, 413 QueryTooComplexException (the binding's answer for a query the repository
+will not evaluate), so one request cannot make the database compare every identifier with
+thousands of patterns. A partner's query names a few EPCs or a pattern per product; a URL of 500
+EPCs (about 18 KB) is already past most proxies' limits.
+
 Pages: keyset pagination on (order key, row id); `nextPageToken` carries the position, so a
 page never repeats or skips an event when others are captured meanwhile (unless they sort
 before the position).
@@ -43,10 +49,12 @@ from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
 from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXT
 from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
+from shared.settings import Settings
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000  # the binding lets a repository cap perPage; larger values are lowered to it
 QUERY_NAME = "SimpleEventQuery"
+PATTERN = "urn:epc:idpat:"
 
 # Identifier parameters: which indexed fields each one looks at, and whether patterns apply.
 IDENTIFIER_PARAMETERS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -150,6 +158,44 @@ class QueryTooLarge(Exception):
         self.limit = limit
 
 
+class QueryTooComplex(Exception):
+    """More values or patterns than this repository evaluates in one query (413 QueryTooComplexException).
+
+    `key` names the message (`epcis.too_complex.<problem>`), `values` fill it.
+    """
+
+    def __init__(self, problem: str, **values: object) -> None:
+        super().__init__(problem, values)
+        self.key = f"epcis.too_complex.{problem}"
+        self.values = values
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How much one query may ask: values per list parameter (pipe-delimited and repeated ones
+    together) and EPC pattern URIs in all MATCH_* parameters. Defaults: the settings' defaults."""
+
+    values_per_parameter: int = Settings.model_fields["epcis_max_values_per_parameter"].default
+    patterns_per_query: int = Settings.model_fields["epcis_max_patterns_per_query"].default
+
+    @classmethod
+    def of(cls, settings: Settings) -> QueryLimits:
+        return cls(settings.epcis_max_values_per_parameter, settings.epcis_max_patterns_per_query)
+
+    def check(self, lists: dict[str, list[str]]) -> None:
+        for name, values in lists.items():
+            if len(values) > self.values_per_parameter:
+                raise QueryTooComplex("values", name=name, count=len(values), limit=self.values_per_parameter)
+        patterns = sum(
+            value.startswith(PATTERN)
+            for name, values in lists.items()
+            if IDENTIFIER_PARAMETERS.get(name, ((), False))[1]
+            for value in values
+        )
+        if patterns > self.patterns_per_query:
+            raise QueryTooComplex("patterns", count=patterns, limit=self.patterns_per_query)
+
+
 @dataclass
 class EventQuery:
     """A parsed SimpleEventQuery."""
@@ -165,7 +211,7 @@ class EventQuery:
     page_token: str | None = None
 
     @classmethod
-    def from_parameters(cls, parameters: list[tuple[str, str]]) -> EventQuery:
+    def from_parameters(cls, parameters: list[tuple[str, str]], limits: QueryLimits | None = None) -> EventQuery:
         query = cls()
         for name, raw in parameters:
             if name in _LIST_PARAMETERS:
@@ -207,6 +253,7 @@ class EventQuery:
                 raise UnsupportedParameter(name)
             else:
                 raise QueryParameterError(name, "unknown")
+        (limits or QueryLimits()).check(query.lists)
         for name, value in query.lists.items():
             if name == "EQ_action" and not set(value) <= {"ADD", "OBSERVE", "DELETE"}:
                 raise QueryParameterError(name, "choice", choices="ADD, OBSERVE, DELETE")
@@ -282,17 +329,52 @@ def _positive(name: str, raw: str) -> int:
 
 
 def names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool):
-    """The event has an identifier row in one of `fields` equal to, or matching, one of `values`."""
+    """The event has an identifier row in one of `fields` equal to, or matching, one of `values`.
+
+    EPC patterns become prefixes, tested as `substr(value, 1, n) IN (...)` for each prefix length
+    n: a few set lookups per identifier row however many patterns there are (one LIKE per pattern
+    and per row took seconds for hundreds of patterns, and SQLite refuses a few hundred ORs).
+    """
     # Patterns match literally too: quantity lists may name a class by its pattern URI.
-    likes = [
-        like for value in values if patterns and value.startswith("urn:epc:idpat:") for like in _pattern_likes(value)
-    ]
-    value_matches = [col(EpcisEventIdentifier.value).in_(values)]
-    value_matches += [col(EpcisEventIdentifier.value).like(like, escape="\\") for like in likes]
-    # IN (subquery), not a correlated EXISTS: the planner starts from the value index.
+    exact = list(values)
+    prefixes: dict[int, set[str]] = {}
+    likes: list[str] = []
+    for value in values:
+        if patterns and value.startswith(PATTERN):
+            equal, starts, like = _pattern_matches(value)
+            exact += equal
+            for prefix in starts:
+                prefixes.setdefault(len(prefix), set()).add(prefix)
+            likes += like
+    column = col(EpcisEventIdentifier.value)
+    value_matches = [column.in_(exact)]
+    value_matches += [func.substr(column, 1, length).in_(sorted(group)) for length, group in sorted(prefixes.items())]
+    value_matches += [column.like(like, escape="\\") for like in likes]
+    # IN (subquery), not a correlated EXISTS: the planner starts from the value index (exact values).
     return col(EpcisEvent.id).in_(
         select(EpcisEventIdentifier.event_pk).where(col(EpcisEventIdentifier.field).in_(fields), or_(*value_matches))
     )
+
+
+def _pattern_matches(pattern: str) -> tuple[list[str], list[str], list[str]]:
+    """What an EPC pattern URI matches: (exact values, prefixes, LIKE patterns).
+
+    TDS §8 allows `*` only for the trailing components (`0614141.107346.*`, `0614141.*.*`): those
+    are prefixes, the `*`s standing for the rest. A pattern without `*` names exact values; one
+    with `*` in the middle (outside the grammar, accepted as before) is a LIKE.
+    """
+    scheme, _, components = pattern[len(PATTERN) :].partition(":")
+    heads = [f"urn:epc:id:{scheme}:", f"{PATTERN}{scheme}:"]
+    if scheme == "sgtin":
+        heads.append("urn:epc:class:lgtin:")
+    parts = components.split(".")
+    if "*" not in parts:
+        return [head + components for head in heads], [], []
+    first = parts.index("*")
+    if any(part != "*" for part in parts[first:]):
+        return [], [], _pattern_likes(pattern)
+    fixed = "".join(f"{part}." for part in parts[:first])
+    return [], [head + fixed for head in heads], []
 
 
 def _pattern_likes(pattern: str) -> list[str]:
