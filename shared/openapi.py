@@ -3,7 +3,8 @@
 FastAPI documents a route's success and, when it has parameters, pydantic's 422. The other refusals
 come from code every route goes through, so they are declared here from what the route is:
 
-- 400: a malformed `Idempotency-Key` or JSON nested too deep (writes, and routes that read a body);
+- 400: a malformed `Idempotency-Key`, a body that is not UTF-8, JSON nested too deep (writes, and
+  routes that read a body);
 - 401: no token, or one refused; 403: the caller's role or scope does not allow this; 429: too many
   refused tokens from the client's address (shared.auth) (routes that read the caller);
 - 404: a row the path or the body names does not exist (routes with path parameters, and writes);
@@ -29,16 +30,16 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel, Field
 
 from shared.auth import current_principal, optional_principal
+from shared.idempotency import WRITE_METHODS
 
 JSON = "application/json"
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Refusals that may come before a route's own handler runs, so in our format whatever the route's:
 # the request limits' (413, 422), too many refused tokens (429), and a path its pattern cannot match
 # after all (404 from the router, e.g. an EPCIS eventID with a line break).
 BEFORE_THE_ROUTE = frozenset({404, 413, 422, 429})
 
 DESCRIPTIONS = {
-    400: "Malformed request (an invalid Idempotency-Key, JSON nested too deep, ...)",
+    400: "Malformed request (an invalid Idempotency-Key, a body that is not UTF-8, JSON nested too deep)",
     401: "No token, or a token that is invalid, expired or revoked",
     403: "The caller's role or scope does not allow this",
     404: "What the path or the body names does not exist",
