@@ -15,6 +15,15 @@ from shared.i18n import MESSAGES, Language, language_of, translate
 from shared.validation_messages import validation_message
 
 
+class InvalidValue(ValueError):
+    """A validator's refusal under a message key: the 422 tells it in the request's language."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = {name: str(value) for name, value in values.items()}
+        super().__init__(translate(key, "en", **self.values))
+
+
 class DomainError(Exception):
     """A refusal a person can act on. `key` names a message in shared.i18n."""
 

@@ -94,7 +94,9 @@ async def update_coop(session: AsyncSession, coop_id: int, data: CoopUpdate, pri
     coop = await get_coop(session, coop_id)
     changes = data.model_dump(exclude_unset=True, exclude={"changed_on"})
     if "ward_code" in changes or "legacy_ward_code" in changes:
-        changes["ward_code"], changes["legacy_ward_code"] = data.ward_code, data.legacy_ward_code
+        # Validation resolved the pair; clearing only the legacy code leaves the ward as it is.
+        changes["ward_code"] = data.ward_code or coop.ward_code
+        changes["legacy_ward_code"] = data.legacy_ward_code
     for listed in ("sectors", "main_products"):
         if listed in changes:
             changes[listed] = join_lines(changes[listed] or [])

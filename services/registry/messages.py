@@ -189,6 +189,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chứng nhận {kind} số {code} của {issuer} đã được ghi nhận.",
         "en": "Certificate {kind} number {code} from {issuer} is already recorded.",
     },
+    "update.null_field": {
+        "vi": "Không được để trống (null) {fields}: gửi một giá trị, hoặc bỏ hẳn trường đó đi.",
+        "en": "{fields} cannot be null; send a value or leave the field out.",
+    },
+    "contract.window": {
+        "vi": "Hợp đồng kết thúc ngày {valid_to}, trước ngày bắt đầu {valid_from}.",
+        "en": "The contract ends on {valid_to}, before it starts on {valid_from}.",
+    },
     "certificate.window": {
         "vi": "Ngày hết hiệu lực {valid_to} trước ngày bắt đầu {valid_from}.",
         "en": "The end date {valid_to} is before the start date {valid_from}.",

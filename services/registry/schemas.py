@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from services.registry.tables import ChainContract, Coop, Partner, UnionMembership, split_lines
 from shared.auth import public_actor
 from shared.clock import PastDate
+from shared.errors import InvalidValue
 from shared.events.registry import (
     CoopStatus,
     HouseholdDisplay,
@@ -176,7 +177,7 @@ class CoopUpdate(_CoopWards):
             if name in self.model_fields_set and getattr(self, name) is None
         ]
         if emptied and not (emptied == ["ward_code"] and self.legacy_ward_code):
-            raise ValueError(f"{', '.join(emptied)} cannot be null; send a value or leave the field out")
+            raise InvalidValue("update.null_field", fields=", ".join(emptied))
         if self.ward_code is not None or self.legacy_ward_code is not None:
             self._resolve_wards()
         return self
@@ -416,7 +417,7 @@ class ContractCreate(BaseModel):
     @model_validator(mode="after")
     def _period(self) -> ContractCreate:
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            raise InvalidValue("contract.window", valid_from=self.valid_from, valid_to=self.valid_to)
         return self
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from shared.i18n import register
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "grading.grade_missing": {
+        "vi": "Mỗi lô đầu ra của phân loại phải có hạng (grade).",
+        "en": "Every graded output needs a grade.",
+    },
     "epcis.invalid_document": {
         "vi": "Tài liệu EPCIS không đúng JSON Schema EPCIS 2.0 của GS1 ({count} lỗi, xem errors); không sự kiện nào được lưu.",
         "en": "The EPCIS document does not conform to GS1's EPCIS 2.0 JSON Schema ({count} errors, see errors); no event was stored.",

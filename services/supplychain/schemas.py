@@ -15,6 +15,7 @@ import pydantic
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, computed_field, field_validator
 
 from shared.clock import PastDate
+from shared.errors import InvalidValue
 from shared.events.registry import CoopStatus, HouseholdDisplay, MemberKind, Membership
 from shared.text import normalise_name
 
@@ -159,7 +160,7 @@ class GradingCreate(_TransformCreate):
     @classmethod
     def _graded(cls, outputs: list[LotMake]) -> list[LotMake]:
         if any(o.grade is None for o in outputs):
-            raise ValueError("every graded output needs a grade")
+            raise InvalidValue("grading.grade_missing")
         return outputs
 
 

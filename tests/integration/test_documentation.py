@@ -170,3 +170,33 @@ async def test_supplychain_tells_number_and_date_refusals_in_vietnamese(app_of):
     assert negative[("body", "quantity_kg")][1].startswith("Phải lớn hơn")
     assert english[("body", "member_id")][1] == "Input should be a valid integer, unable to parse string as an integer"
     assert english[("body", "harvest_round")][1] == "Input should be greater than or equal to 1"
+
+
+async def test_our_own_validators_refuse_in_the_request_language(app_of):
+    """Refusals raised by the schemas' own validators carry a message key, not an English sentence."""
+    contract = {"partner_id": 1, "product": "Chè búp khô", "valid_from": "2026-03-01", "valid_to": "2026-01-31"}
+    grading = {
+        "coop_id": 1,
+        "transformed_on": "2026-05-10",
+        "inputs": [{"lot_code": "TH-1-20260508-1", "quantity": 10}],
+        "outputs": [{"product": "Chè móc câu", "quantity_kg": 5}],
+    }
+    english = {**bearer(), "Accept-Language": "en"}
+    async with running_app(await app_of("registry")) as client:
+        emptied = _messages(await client.patch("/coops/1", json={"name": None}, headers=bearer()))
+        window = _messages(await client.post("/coops/1/contracts", json=contract, headers=bearer()))
+        window_en = _messages(await client.post("/coops/1/contracts", json=contract, headers=english))
+    async with running_app(await app_of("supplychain")) as client:
+        ungraded = _messages(await client.post("/gradings", json=grading, headers=bearer()))
+    assert emptied == {
+        ("body",): ("update.null_field", "Không được để trống (null) name: gửi một giá trị, hoặc bỏ hẳn trường đó đi.")
+    }
+    assert window == {
+        ("body",): ("contract.window", "Hợp đồng kết thúc ngày 2026-01-31, trước ngày bắt đầu 2026-03-01.")
+    }
+    assert window_en == {
+        ("body",): ("contract.window", "The contract ends on 2026-01-31, before it starts on 2026-03-01.")
+    }
+    assert ungraded == {
+        ("body", "outputs"): ("grading.grade_missing", "Mỗi lô đầu ra của phân loại phải có hạng (grade).")
+    }

@@ -188,6 +188,10 @@ async def test_legacy_ward_codes_are_mapped_and_kept(registry_app_factory, redis
         assert [c["registration_code"] for c in found["items"]] == ["TN-PH"]
         published = await _events(redis, stream_prefix, 2)
         assert json.loads(published[1]["payload"])["legacy_ward_code"] == "05485"
+        # forgetting the legacy code keeps the ward (it used to set the ward to null: a 500)
+        cleared = await client.patch(f"/coops/{old.json()['id']}", headers=bearer(), json={"legacy_ward_code": None})
+        assert cleared.status_code == 200, cleared.text
+        assert (cleared.json()["ward_code"], cleared.json()["legacy_ward_code"]) == ("05488", None)
 
 
 async def test_members_leave_and_search_hide_personal_data(registry_app_factory, redis, stream_prefix):
