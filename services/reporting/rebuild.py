@@ -258,11 +258,11 @@ async def _replay_alone(
     try:
         async with session.begin_nested():
             (applied,) = await apply_batch(session, group, stream.name, [(entry_id, envelope)], stream.handlers)
-    except EntryFailed as error:
+    except Exception as error:
         # The rolled-back savepoint expired what it touched; `advance_position` reads the
         # identity map directly, so start again from the database.
         session.expunge_all()
-        log.warning("rebuild leaves out %s %s: %r", stream.name, entry_id, error.__cause__)
+        log.warning("rebuild leaves out %s %s: %r", stream.name, entry_id, error.__cause__ or error)
         return "failed"
     return "applied" if applied else "duplicates"
 
