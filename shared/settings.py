@@ -94,7 +94,7 @@ class Settings(TokenSettings):
     claim_idle_ms: int = 10_000
     claim_interval_ms: int = 1_000
     max_deliveries: int = 5
-    read_batch: int = 10
+    read_batch: int = Field(500, ge=1, le=1000)  # entries a consumer reads and applies per transaction
     outbox_poll_ms: int = 500
     # One relay per producer publishes at a time, under a Redis lease its holder renews every
     # third of this; a killed relay's events flow again from another process once it lapses.

@@ -2,13 +2,14 @@
 the read model.
 
 Each handler runs in the consumer's transaction together with the inbox row
-(`shared.messaging.consumer`); `after_each` then advances `projection_position` in that
-same transaction, so rows and position can never disagree. A rebuild
+(`shared.messaging.consumer`); `after_batch` then advances `projection_position` once for
+all the events of that same transaction, so rows and position can never disagree. A rebuild
 (`services.reporting.rebuild`) replays both streams through these very handlers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -47,19 +48,25 @@ from shared.shapes import shared_fields
 GROUP = "reporting"  # the consumer group is named after the service
 
 
-async def advance_position(session: AsyncSession, event: ConsumedEvent[Any]) -> None:
-    """Record the entry as applied. Keeps the highest id: a retried entry may land after later ones."""
-    # Already locked and loaded earlier in this transaction (a rebuild applies a page in one):
-    # no second round trip.
-    position = session.identity_map.get(identity_key(ProjectionPosition, event.stream))
-    if position is None:
-        position = await session.get(ProjectionPosition, event.stream, with_for_update=True)
+async def advance_position(session: AsyncSession, events: Sequence[ConsumedEvent[Any]]) -> None:
+    """Record the transaction's entries as applied, once per stream. Keeps the highest id: a
+    retried entry may land after later ones."""
+    latest: dict[str, str] = {}
+    for event in events:
+        if event.stream not in latest or entry_key(event.entry_id) > entry_key(latest[event.stream]):
+            latest[event.stream] = event.entry_id
     now = datetime.now(UTC)
-    if position is None:
-        session.add(ProjectionPosition(stream=event.stream, last_entry_id=event.entry_id, updated_at=now))
-    elif entry_key(event.entry_id) > entry_key(position.last_entry_id):
-        position.last_entry_id, position.updated_at = event.entry_id, now
-        session.add(position)
+    for stream, entry_id in latest.items():
+        # Already locked and loaded earlier in this transaction (a rebuild's page falling back to
+        # one entry at a time): no second round trip.
+        position = session.identity_map.get(identity_key(ProjectionPosition, stream))
+        if position is None:
+            position = await session.get(ProjectionPosition, stream, with_for_update=True)
+        if position is None:
+            session.add(ProjectionPosition(stream=stream, last_entry_id=entry_id, updated_at=now))
+        elif entry_key(entry_id) > entry_key(position.last_entry_id):
+            position.last_entry_id, position.updated_at = entry_id, now
+            session.add(position)
 
 
 V = TypeVar("V", bound=SQLModel)
@@ -207,7 +214,7 @@ async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychai
         session.add(_row(CorrectionFact, event))
 
 
-# Every applied event also moves the stream's position, in the same transaction.
+# Every transaction of applied events also moves the stream's position.
 REGISTRY_HANDLERS = EventHandlers(
     {
         registry.CoopRegistered: coop_registered,
@@ -226,7 +233,7 @@ REGISTRY_HANDLERS = EventHandlers(
         registry.InspectionRecorded: inspection_recorded,
         registry.ViolationResolved: violation_resolved,
     },
-    after_each=advance_position,
+    after_batch=advance_position,
 )
 SUPPLYCHAIN_HANDLERS = EventHandlers(
     {
@@ -238,7 +245,7 @@ SUPPLYCHAIN_HANDLERS = EventHandlers(
         supplychain.ShipmentReceived: shipment_received,
         supplychain.EventCorrected: event_corrected,
     },
-    after_each=advance_position,
+    after_batch=advance_position,
 )
 HANDLERS: dict[str, EventHandlers] = {
     registry.STREAM: REGISTRY_HANDLERS,

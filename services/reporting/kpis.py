@@ -50,6 +50,7 @@ from services.reporting.schemas import (
     StatusCounts,
 )
 from shared.events.registry import CoopStatus, Grade, Membership, OrganisationForm
+from shared.messaging.connection import entry_key
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 FORMS: tuple[str, ...] = get_args(OrganisationForm)
@@ -94,12 +95,6 @@ class YearWindow:
     @property
     def last(self) -> date:
         return date(self.year, 12, 31)
-
-
-def entry_key(entry_id: str) -> tuple[int, int]:
-    """Stream order of a Redis entry id ("1700000000000-3"); string order is wrong ("9-0" > "10-0")."""
-    millis, _, seq = entry_id.partition("-")
-    return int(millis), int(seq or 0)
 
 
 def grams(kg: Decimal) -> int:

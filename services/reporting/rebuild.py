@@ -7,7 +7,7 @@ goes through three phases, and its progress is saved after every page:
    copies of the read model and the inbox (PostgreSQL: the schema `reporting_rebuild`;
    SQLite: a file of its own beside the database, attached as `reporting_rebuild`, so the
    build never holds the live database's write lock), a page per transaction, through the
-   very handlers and `apply_once` the live consumer uses. Live consumers keep applying new
+   very handlers and `apply_batch` the live consumer uses. Live consumers keep applying new
    events to the live tables meanwhile;
 2. catching up: the entries added since, the same way, until a pass reads less than a page;
 3. swapping: one transaction on the live database that first locks out live consumers
@@ -55,7 +55,7 @@ from services.reporting.tables import READ_MODEL, RebuildJob
 from shared.db import create_engine, is_sqlite, session_factory, table_of
 from shared.events.envelope import EventEnvelope
 from shared.messaging.connection import RawFields, read_range
-from shared.messaging.consumer import EventHandlers, InboxEntry, apply_once
+from shared.messaging.consumer import EntryFailed, EventHandlers, InboxEntry, apply_batch
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -250,38 +250,19 @@ class JobTakenAway(RuntimeError):
     """The job was marked failed (its runner judged dead) while it ran: its result is not swapped in."""
 
 
-class _HandlerFailed(Exception):
-    """An entry's handler raised while a page was applied without a savepoint per entry."""
-
-
-async def _replay_entry(
-    session: AsyncSession, stream: _Stream, group: str, entry_id: str, fields: RawFields, *, isolated: bool
+async def _replay_alone(
+    session: AsyncSession, stream: _Stream, group: str, entry_id: str, envelope: EventEnvelope
 ) -> str:
-    """Apply one entry exactly as the live consumer would; which `StreamProgress` outcome it had.
-
-    `isolated`: in a savepoint of its own, so a failing handler loses only its own effect and
-    counts as "failed"; otherwise the failure is raised (`_HandlerFailed`) for its page.
-    """
-    try:
-        envelope = EventEnvelope.from_fields(fields)
-    except Exception:
-        return "malformed"  # the live consumer dead-letters these
-    if not stream.handlers.handles(envelope.event_type):
-        return "ignored"
-    if not isolated:
-        try:
-            applied = await apply_once(session, group, stream.name, entry_id, envelope, stream.handlers)
-        except Exception as error:
-            raise _HandlerFailed(entry_id) from error
-        return "applied" if applied else "duplicates"
+    """One entry in a savepoint of its own, so a failing handler loses only its own effect
+    (counted as "failed"); which `StreamProgress` outcome it had."""
     try:
         async with session.begin_nested():
-            applied = await apply_once(session, group, stream.name, entry_id, envelope, stream.handlers)
+            (applied,) = await apply_batch(session, group, stream.name, [(entry_id, envelope)], stream.handlers)
     except Exception as error:
         # The rolled-back savepoint expired what it touched; `advance_position` reads the
         # identity map directly, so start again from the database.
         session.expunge_all()
-        log.warning("rebuild leaves out %s %s: %r", stream.name, entry_id, error)
+        log.warning("rebuild leaves out %s %s: %r", stream.name, entry_id, error.__cause__ or error)
         return "failed"
     return "applied" if applied else "duplicates"
 
@@ -383,21 +364,33 @@ class RebuildRun:
     async def _apply(
         self, session: AsyncSession, stream: _Stream, page: Sequence[tuple[bytes | str, RawFields]], *, growing: bool
     ) -> None:
+        """A page exactly as the live consumer applies a batch (`apply_batch`), in one savepoint;
+        should a handler fail, the page again, each entry in a savepoint of its own."""
         entries = [(_text(raw_id), fields) for raw_id, fields in page]
-        # Fast path: the whole page in one savepoint (a savepoint per entry costs two round
-        # trips each); should a handler fail, the page again, each entry in its own.
+        outcomes: list[str] = []
+        batch: list[tuple[int, str, EventEnvelope]] = []  # (index in the page, entry id, envelope)
+        for entry_id, fields in entries:
+            try:
+                envelope = EventEnvelope.from_fields(fields)
+            except Exception:
+                outcomes.append("malformed")  # the live consumer dead-letters these
+                continue
+            if stream.handlers.handles(envelope.event_type):
+                batch.append((len(outcomes), entry_id, envelope))
+                outcomes.append("applied")  # or "duplicates"/"failed": apply_batch tells below
+            else:
+                outcomes.append("ignored")
         try:
             async with session.begin_nested():
-                outcomes = [
-                    await _replay_entry(session, stream, self._group, entry_id, fields, isolated=False)
-                    for entry_id, fields in entries
-                ]
-        except _HandlerFailed:
+                applied = await apply_batch(
+                    session, self._group, stream.name, [(e, env) for _, e, env in batch], stream.handlers
+                )
+            for (index, _, _), fresh in zip(batch, applied, strict=True):
+                outcomes[index] = "applied" if fresh else "duplicates"
+        except EntryFailed:
             session.expunge_all()
-            outcomes = [
-                await _replay_entry(session, stream, self._group, entry_id, fields, isolated=True)
-                for entry_id, fields in entries
-            ]
+            for index, entry_id, envelope in batch:
+                outcomes[index] = await _replay_alone(session, stream, self._group, entry_id, envelope)
         progress = stream.progress
         for outcome in outcomes:
             setattr(progress, outcome, getattr(progress, outcome) + 1)
@@ -462,7 +455,8 @@ class RebuildRun:
             if stream is None:
                 continue  # a stream this rebuild does not replay (another prefix): its rows go
             for _, fields in await read_range(self._redis, stream_name, min=entry_id, max=entry_id):
-                if await _replay_entry(session, stream, self._group, entry_id, fields, isolated=True) == "applied":
+                envelope = EventEnvelope.from_fields(fields)  # the live consumer applied it: an envelope
+                if await _replay_alone(session, stream, self._group, entry_id, envelope) == "applied":
                     stream.progress.failed -= 1
                     stream.progress.applied += 1
 
@@ -593,7 +587,8 @@ class RebuildJobs:
         try:
             await self._run(job_id)
         finally:
-            self._running = None
+            if self._running == job_id:  # not the next job, launched while this one dropped its shadow
+                self._running = None
 
     async def _run(self, job_id: int) -> None:
         runtime = self._runtime

@@ -127,3 +127,9 @@ async def read_range(
 ) -> list[StreamEntry]:
     """XRANGE with the entry type redis-py does not state."""
     return cast(list[StreamEntry], await redis.xrange(stream, min=min, max=max, count=count))
+
+
+def entry_key(entry_id: bytes | str) -> tuple[int, int]:
+    """Stream order of a Redis entry id ("1700000000000-3"); string order is wrong ("9-0" > "10-0")."""
+    millis, _, seq = (entry_id.decode() if isinstance(entry_id, bytes) else entry_id).partition("-")
+    return int(millis), int(seq or 0)

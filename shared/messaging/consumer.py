@@ -6,8 +6,13 @@ Two subscribers share the group (see docs/design-brief.md, FastStream traps 1-3)
   process, retries them, and moves one to `<stream>.dlq` with the reason once it has been
   delivered `max_deliveries` times.
 
-A handler runs inside one database transaction together with the inbox row
-`(group, event_id)`, so a redelivered or replayed event changes nothing.
+The reader takes up to `read_batch` entries at a time and applies them in ONE database
+transaction (`apply_batch`: one inbox query for the batch, the inbox rows in one statement,
+then each handler in stream order), commits once and acknowledges the batch with one XACK.
+A batch that fails is applied again one entry at a time, each in its own transaction, so a
+poison entry is retried and dead-lettered alone while the rest are applied (ADR 0016).
+Every effect is committed together with its inbox row `(group, event_id)`, so a redelivered
+or replayed event changes nothing.
 
 The consumer reads each entry's raw fields, never FastStream's decoded body (see
 `_parse_entry`): any entry, however malformed, reaches `_deliver` and is either applied or
@@ -33,16 +38,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import redis.asyncio as aioredis
-from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
-from sqlalchemy.exc import IntegrityError
+from faststream import AckPolicy
+from faststream.redis import RedisBatchStreamMessage, RedisBroker, RedisStreamMessage, StreamSub
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
@@ -79,6 +86,8 @@ class ConsumedEvent(Generic[E]):
 
 
 Handler = Callable[[AsyncSession, ConsumedEvent[Any]], Awaitable[None]]
+# Told, once per transaction, every event applied in it (in stream order).
+BatchHook = Callable[[AsyncSession, Sequence[ConsumedEvent[Any]]], Awaitable[None]]
 # Told (stream, group, event_type) of every entry acknowledged without a handler.
 IgnoredHook = Callable[[str, str, str], None]
 
@@ -111,18 +120,26 @@ def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
 class EventHandlers:
     """What one service does with one stream's events: a handler per contract.
 
-    Handlers receive the event already validated against its contract. `after_each` runs in
-    the same transaction after every applied event (reporting records its stream position
-    there), so no handler has to remember it.
+    Handlers receive the event already validated against its contract. In the same
+    transaction, `after_each` runs after every applied event and `after_batch` once after
+    all the events the transaction applies (a batch, or a single entry): reporting records
+    its stream position there, once per batch, so no handler has to remember it.
     """
 
-    def __init__(self, handlers: Mapping[type[Event], Handler], *, after_each: Handler | None = None) -> None:
+    def __init__(
+        self,
+        handlers: Mapping[type[Event], Handler],
+        *,
+        after_each: Handler | None = None,
+        after_batch: BatchHook | None = None,
+    ) -> None:
         self._by_type: dict[str, tuple[type[Event], Handler]] = {}
         for contract, handler in handlers.items():
             if contract.event_type in self._by_type:
                 raise ValueError(f"two handlers for {contract.event_type}")
             self._by_type[contract.event_type] = (contract, handler)
         self.after_each = after_each
+        self.after_batch = after_batch
 
     def including(self, handlers: Mapping[type[Event], Handler]) -> EventHandlers:
         """These handlers and `handlers` (a concern every service shares, added by its composition root)."""
@@ -135,14 +152,22 @@ class EventHandlers:
     def handles(self, event_type: str) -> bool:
         return event_type in self._by_type
 
-    async def apply(self, session: AsyncSession, stream: str, entry_id: str, envelope: EventEnvelope) -> None:
-        contract, handler = self._by_type[envelope.event_type]
+    def consumed(self, stream: str, entry_id: str, envelope: EventEnvelope) -> ConsumedEvent[Any]:
+        """The entry as its handler sees it; LookupError when its version has no handler here."""
+        contract, _ = self._by_type[envelope.event_type]
         if envelope.version != contract.version:
             raise LookupError(f"{envelope.event_type} v{envelope.version} has no handler here (v{contract.version})")
-        consumed = ConsumedEvent(stream, entry_id, envelope, read_contract(contract, envelope))
+        return ConsumedEvent(stream, entry_id, envelope, read_contract(contract, envelope))
+
+    async def run(self, session: AsyncSession, consumed: ConsumedEvent[Any]) -> None:
+        """The handler, then `after_each` (`after_batch` is the caller's: `apply_batch`)."""
+        _, handler = self._by_type[consumed.envelope.event_type]
         await handler(session, consumed)
         if self.after_each is not None:
             await self.after_each(session, consumed)
+
+    async def apply(self, session: AsyncSession, stream: str, entry_id: str, envelope: EventEnvelope) -> None:
+        await self.run(session, self.consumed(stream, entry_id, envelope))
 
 
 class MalformedEntry(ValueError):
@@ -157,29 +182,79 @@ def dead_letter_stream(stream: str) -> str:
     return f"{stream}.dlq"
 
 
-async def apply_once(
-    session: AsyncSession, group: str, stream: str, entry_id: str, envelope: EventEnvelope, handlers: EventHandlers
-) -> bool:
-    """The inbox row and the handler's effect, in the caller's transaction; False if already applied.
+class EntryFailed(Exception):
+    """A handler raised while a batch was applied: which entry (the error is the cause)."""
 
-    The one place that decides "exactly once in effect": live consumption, dead-letter replay
-    and reporting's rebuild all come through here. The caller checks `handlers.handles()`.
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(entry_id)
+        self.entry_id = entry_id
+
+
+async def apply_batch(
+    session: AsyncSession,
+    group: str,
+    stream: str,
+    entries: Sequence[tuple[str, EventEnvelope]],
+    handlers: EventHandlers,
+) -> list[bool]:
+    """The inbox rows and the handlers' effects of `entries` (entry id, envelope), in the
+    caller's transaction; for each entry, whether it was applied now (False: already applied,
+    or a second copy of an event earlier in the batch).
+
+    The one place that decides "exactly once in effect": live consumption (a batch, or one
+    entry), dead-letter replay and reporting's rebuild all come through here. The inbox is
+    asked once for the whole batch, and its new rows go in with one statement before any
+    handler runs, so a replica applying the same event at the same moment meets them first
+    (IntegrityError, or on PostgreSQL a wait for the other transaction and then one). The
+    caller checks `handlers.handles()`. A handler's exception comes out as `EntryFailed`.
     """
-    if await session.get(InboxEntry, (group, str(envelope.event_id))):
-        return False
-    session.add(
-        InboxEntry(
-            consumer_group=group,
-            event_id=str(envelope.event_id),
-            stream=stream,
-            entry_id=entry_id,
-            event_type=envelope.event_type,
-            processed_at=datetime.now(UTC),
-        )
+    if not entries:
+        return []
+    event_ids = [str(envelope.event_id) for _, envelope in entries]
+    seen = set(
+        (
+            await session.execute(
+                select(col(InboxEntry.event_id)).where(
+                    col(InboxEntry.consumer_group) == group, col(InboxEntry.event_id).in_(set(event_ids))
+                )
+            )
+        ).scalars()
     )
-    await session.flush()
-    await handlers.apply(session, stream, entry_id, envelope)
-    return True
+    outcomes = []
+    fresh: list[ConsumedEvent[Any]] = []
+    for (entry_id, envelope), event_id in zip(entries, event_ids, strict=True):
+        outcomes.append(event_id not in seen)
+        if event_id not in seen:
+            seen.add(event_id)
+            try:
+                fresh.append(handlers.consumed(stream, entry_id, envelope))
+            except Exception as error:
+                raise EntryFailed(entry_id) from error
+    if not fresh:
+        return outcomes
+    now = datetime.now(UTC)
+    await session.execute(
+        insert(InboxEntry),
+        [
+            dict(
+                consumer_group=group,
+                event_id=str(consumed.envelope.event_id),
+                stream=stream,
+                entry_id=consumed.entry_id,
+                event_type=consumed.envelope.event_type,
+                processed_at=now,
+            )
+            for consumed in fresh
+        ],
+    )
+    for consumed in fresh:
+        try:
+            await handlers.run(session, consumed)
+        except Exception as error:
+            raise EntryFailed(consumed.entry_id) from error
+    if handlers.after_batch is not None:
+        await handlers.after_batch(session, fresh)
+    return outcomes
 
 
 class StreamConsumer:
@@ -196,7 +271,7 @@ class StreamConsumer:
         redis: aioredis.Redis,
         claim_idle_ms: int,
         max_deliveries: int,
-        read_batch: int = 10,
+        read_batch: int = 500,
         claim_interval_ms: int | None = None,
         on_ignored: IgnoredHook | None = None,
         dead_consumer_idle_ms: int | None = None,
@@ -278,9 +353,13 @@ class StreamConsumer:
                 self.stream,
                 group=self.group,
                 consumer=self.consumer_name,
+                batch=True,
                 max_records=self._read_batch,
             ),
             parser=_parse_entry,
+            # `deliver_batch` acknowledges what it settled, in one XACK; FastStream's own ack is
+            # all or nothing, and an entry left to the claimer must stay pending.
+            ack_policy=AckPolicy.MANUAL,
             title=f"{self.group}:{self.stream}",
             description=f"{self.group} applies events from {self.stream}",
         )
@@ -298,37 +377,98 @@ class StreamConsumer:
         )
 
         @reader
-        async def read(msg: RedisStreamMessage) -> None:
-            await self._deliver(*_raw_entry(msg))
+        async def read(msg: RedisBatchStreamMessage) -> None:
+            settled = await self.deliver_batch(_raw_entries(msg))
+            if settled:
+                await self._redis.xack(self.stream, self.group, *settled)
 
         @claimer
         async def claim(msg: RedisStreamMessage) -> None:
-            await self._deliver(*_raw_entry(msg))
+            (entry,) = _raw_entries(msg)
+            await self._deliver(*entry)
 
         self._subscribers = [reader, claimer]
+
+    async def deliver_batch(self, entries: Sequence[tuple[RawFields, str]]) -> list[str]:
+        """Apply entries (fields, entry id) in one transaction; the ids settled, to acknowledge.
+
+        Entries of types without a handler are settled at once (counted); malformed ones are
+        dead-lettered. Should the transaction fail, the entries are applied one at a time,
+        each in its own: a handler that raised is not run again for this delivery (it is left
+        pending, or dead-lettered when out of tries) and the others are applied. Should the
+        failure be the database's (another replica's inbox row, a deadlock), every entry is
+        tried again alone.
+        """
+        settled: list[str] = []
+        batch: list[tuple[RawFields, str, EventEnvelope]] = []
+        alone: list[tuple[RawFields, str]] = []  # malformed: `_deliver` dead-letters them
+        for fields, entry_id in entries:
+            try:
+                envelope = EventEnvelope.from_fields(fields)
+            except Exception:
+                alone.append((fields, entry_id))
+                continue
+            if self.handlers.handles(envelope.event_type):
+                batch.append((fields, entry_id, envelope))
+            else:
+                self._ignored(envelope)
+                settled.append(entry_id)
+        culprit: tuple[str | None, Exception | None] = (None, None)
+        try:
+            if batch:
+                async with unit_of_work(self._sessions) as work:
+                    await apply_batch(
+                        work.session, self.group, self.stream, [(e, env) for _, e, env in batch], self.handlers
+                    )
+        except Exception as error:
+            log.warning(
+                "%s could not apply a batch of %d from %s in one transaction (%r): one entry at a time",
+                self.group,
+                len(batch),
+                self.stream,
+                error,
+            )
+            culprit = _culprit(error)
+            alone = [(fields, entry_id) for fields, entry_id, _ in batch] + alone
+        else:
+            settled.extend(entry_id for _, entry_id, _ in batch)
+        for fields, entry_id in alone:
+            try:
+                if entry_id == culprit[0] and culprit[1] is not None:
+                    await self._failed(fields, entry_id, culprit[1])  # not run twice in one delivery
+                else:
+                    await self._deliver(fields, entry_id)
+            except Exception:
+                continue  # left pending: the claimer tries it again
+            settled.append(entry_id)
+        return settled
 
     async def _deliver(self, fields: RawFields, entry_id: str) -> None:
         """Apply an entry; on failure leave it pending, or dead-letter it when out of tries."""
         try:
             await self.apply(fields, entry_id)
         except Exception as error:
-            deliveries = await self._delivery_count(entry_id)
-            if isinstance(error, MalformedEntry) or deliveries >= self._max_deliveries:
-                await self._dead_letter(fields, entry_id, error, deliveries)
-                return  # acknowledged: it lives on in the dead-letter stream
-            log.warning(
-                "%s failed on %s %s (delivery %s of %s): %r",
-                self.group,
-                self.stream,
-                entry_id,
-                deliveries,
-                self._max_deliveries,
-                error,
-            )
-            raise
+            await self._failed(fields, entry_id, error)
+
+    async def _failed(self, fields: RawFields, entry_id: str, error: Exception) -> None:
+        """After a failed delivery: dead-letter the entry when out of tries, else raise `error`."""
+        deliveries = await self._delivery_count(entry_id)
+        if isinstance(error, MalformedEntry) or deliveries >= self._max_deliveries:
+            await self._dead_letter(fields, entry_id, error, deliveries)
+            return  # settled: it lives on in the dead-letter stream
+        log.warning(
+            "%s failed on %s %s (delivery %s of %s): %r",
+            self.group,
+            self.stream,
+            entry_id,
+            deliveries,
+            self._max_deliveries,
+            error,
+        )
+        raise error
 
     async def apply(self, fields: RawFields, entry_id: str) -> bool:
-        """Run the handler and record the inbox row in one transaction.
+        """Run the handler and record the inbox row in one transaction (`apply_batch` of one).
 
         Returns False when the event was already applied (or has no handler here).
         """
@@ -341,7 +481,13 @@ class StreamConsumer:
             return False  # another consumer's business; acknowledged
         try:
             async with unit_of_work(self._sessions) as work:
-                return await apply_once(work.session, self.group, self.stream, entry_id, envelope, self.handlers)
+                try:
+                    (applied,) = await apply_batch(
+                        work.session, self.group, self.stream, [(entry_id, envelope)], self.handlers
+                    )
+                except EntryFailed as failed:
+                    raise (failed.__cause__ or failed) from None  # the handler's own error: the dead letter's reason
+                return applied
         except IntegrityError:
             # Another replica applied the same event at the same moment: ours rolled back.
             async with self._sessions() as session:
@@ -390,32 +536,43 @@ class StreamConsumer:
         )
 
 
+def _culprit(error: Exception) -> tuple[str | None, Exception | None]:
+    """The entry whose handler raised `error` and its own exception; (None, None) when the
+    failure was the batch's or the database's (another replica's inbox row, a deadlock)."""
+    cause = error.__cause__
+    if isinstance(error, EntryFailed) and isinstance(cause, Exception) and not isinstance(cause, DBAPIError):
+        return error.entry_id, cause
+    return None, None
+
+
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
 
 async def _parse_entry(message: dict[str, Any], original_parser: Callable[..., Awaitable[Any]]) -> Any:
-    """FastStream's parser, kept away from the entry's fields.
+    """FastStream's parser, kept away from the entries' fields.
 
     FastStream reads an entry's fields as its own message format: a field named `data` is
     taken for its legacy envelope, and bytes that are not UTF-8 make parsing fail before any
     handler runs, so such an entry could be neither applied nor dead-lettered and would be
-    reclaimed forever. The consumer reads the raw fields itself (`_raw_entry`), so FastStream
-    is given an empty entry to parse and the real one is put back as the raw message, where
-    acknowledgement and `_raw_entry` find it.
+    reclaimed forever. The consumer reads the raw fields itself (`_raw_entries`), so FastStream
+    is given an empty entry (or batch) to parse and the real one is put back as the raw
+    message, where `_raw_entries` finds it.
     """
-    parsed = await original_parser({**message, "data": {}})
+    empty: list[Any] | dict[str, Any] = [] if isinstance(message["data"], list) else {}
+    parsed = await original_parser({**message, "data": empty})
     parsed.raw_message = message
     return parsed
 
 
-def _raw_entry(msg: RedisStreamMessage) -> tuple[dict[bytes, bytes], str]:
-    """The entry's own fields and id, as Redis returned them (never FastStream's body).
+def _raw_entries(msg: RedisStreamMessage | RedisBatchStreamMessage) -> list[tuple[RawFields, str]]:
+    """The entries' own fields and ids, as Redis returned them (never FastStream's body).
 
     FastStream's body of an entry with a field named `data` is that field alone (every
     other field dropped, docs/design-brief.md trap 11); and a body that is not a JSON object failed
-    FastStream's argument validation before any code of ours ran.
+    FastStream's argument validation before any code of ours ran. A batch's raw message
+    holds a list of entries' fields, a single entry's (the claimer's) one.
     """
     raw = msg.raw_message
-    first = raw["message_ids"][0]
-    return raw["data"], first.decode() if isinstance(first, bytes) else str(first)
+    data = raw["data"] if isinstance(raw["data"], list) else [raw["data"]]
+    return [(fields, _text(entry_id)) for fields, entry_id in zip(data, raw["message_ids"], strict=True)]

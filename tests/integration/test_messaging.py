@@ -95,19 +95,25 @@ class Harness:
         self.redis = redis_client(redis_url)
         self.failing: set[str] = set()  # coop names whose handler raises (the "cause")
         self.attempts: list[tuple[str, str]] = []  # (name, "ok" | "failed") in handler order
-        self.consumer = StreamConsumer(
-            stream=stream,
-            group=GROUP,
-            consumer_name=unique("live-"),
-            handlers=EventHandlers({CoopRegistered: self.on_coop_registered}),
-            sessions=sessions,
-            redis=self.redis,
-            claim_idle_ms=CLAIM_IDLE_MS,
-            max_deliveries=MAX_DELIVERIES,
-        )
+        self.ignored: list[str] = []  # event types acknowledged without a handler, as counted
+        self.consumer = self.new_consumer()
         self.broker = redis_broker(redis_url, description="messaging test")
         self.consumer.subscribe(self.broker)
         self.started = False
+
+    def new_consumer(self) -> StreamConsumer:
+        """A consumer of the group as one replica of the service runs it."""
+        return StreamConsumer(
+            stream=self.stream,
+            group=GROUP,
+            consumer_name=unique("live-"),
+            handlers=EventHandlers({CoopRegistered: self.on_coop_registered}),
+            sessions=self.sessions,
+            redis=self.redis,
+            claim_idle_ms=CLAIM_IDLE_MS,
+            max_deliveries=MAX_DELIVERIES,
+            on_ignored=lambda _stream, _group, event_type: self.ignored.append(event_type),
+        )
 
     async def on_coop_registered(self, session: AsyncSession, event: ConsumedEvent[CoopRegistered]) -> None:
         name = event.event.name
@@ -464,4 +470,96 @@ async def test_entries_left_pending_by_a_dead_consumer_are_claimed_and_applied(h
 
     await harness.start()
     assert await harness.effects_when_settled(2) == ["HTX Chè Tân Hương", "HTX Chè La Bằng"]
+    assert await harness.dead_letters() == []
+
+
+# --- i. batches (ADR 0016) ---------------------------------------------------------------------
+# Entries published before the start arrive in the reader's first read: one batch.
+
+
+async def _publish_all(harness: Harness, envelopes: list[EventEnvelope]) -> list[str]:
+    return [await harness.publish(env) for env in envelopes]
+
+
+async def test_poison_entry_of_a_batch_is_dead_lettered_alone_while_the_rest_is_applied(harness: Harness):
+    harness.failing.add("HTX Bị Lỗi")
+    names = ["HTX A", "HTX Bị Lỗi", "HTX C", "HTX D", "HTX E"]
+    await _publish_all(harness, [envelope(name, number) for number, name in enumerate(names, start=1)])
+    await harness.start()
+
+    await wait_until(harness.dead_letters, message="the dead letter")
+    assert await harness.effects_when_settled(4) == ["HTX A", "HTX C", "HTX D", "HTX E"]
+    # One batch: A ran in it (rolled back with it), then again alone, and the rest alone.
+    assert harness.attempts[:4] == [("HTX A", "ok"), ("HTX Bị Lỗi", "failed"), ("HTX A", "ok"), ("HTX C", "ok")]
+    # The poison entry's handler ran once per delivery, not again in the fallback.
+    assert harness.attempts.count(("HTX Bị Lỗi", "failed")) == MAX_DELIVERIES
+    (letter,) = await harness.dead_letters()
+    assert letter.deliveries == MAX_DELIVERIES
+    assert letter.reason == "RuntimeError: kho lạnh chưa sẵn sàng for HTX Bị Lỗi"
+    assert await harness.inbox_count() == 4
+
+
+async def test_batch_applied_by_a_process_that_died_before_its_xack_is_applied_once(harness: Harness):
+    """The process committed its batch and was killed before XACK: the claimer takes the
+    entries again and the inbox makes them no-ops."""
+    names = [f"HTX {number}" for number in range(1, 8)]
+    await harness.consumer.ensure_group()
+    await _publish_all(harness, [envelope(name, number) for number, name in enumerate(names, start=1)])
+    ((_, taken),) = await harness.redis.xreadgroup(GROUP, "dead-process", {harness.stream: ">"}, count=500)
+    settled = await harness.consumer.deliver_batch([(fields, entry_id.decode()) for entry_id, fields in taken])
+    assert len(settled) == len(names) and await harness.effects() == names
+    assert (await harness.redis.xpending(harness.stream, GROUP))["pending"] == len(names)  # never acknowledged
+
+    await harness.start()
+    assert await harness.effects_when_settled(len(names)) == names
+    assert await harness.inbox_count() == len(names)
+    assert await harness.dead_letters() == []
+
+
+async def test_batch_with_a_duplicate_and_an_already_applied_event_applies_each_once(harness: Harness):
+    applied_before, twice, once = envelope("HTX Đã Có", 1), envelope("HTX Hai Lần", 2), envelope("HTX Một Lần", 3)
+    assert await harness.consumer.apply(applied_before.to_fields(), "1-0") is True
+    harness.attempts.clear()
+    await _publish_all(harness, [applied_before, twice, twice, once])
+    await harness.start()
+
+    assert await harness.effects_when_settled(3) == ["HTX Đã Có", "HTX Hai Lần", "HTX Một Lần"]
+    assert harness.attempts == [("HTX Hai Lần", "ok"), ("HTX Một Lần", "ok")]  # one batch, no fallback
+    assert await harness.inbox_count() == 3
+
+
+async def test_two_consumers_of_one_group_apply_everything_exactly_once(harness: Harness, redis_url: str):
+    events = [envelope(f"HTX {number}", number) for number in range(1, 301)]
+    await harness.consumer.ensure_group()
+    entry_ids = await _publish_all(harness, events)
+    # Both replicas applying the very same batch at once: one inbox row per event wins.
+    first = [(env.to_fields(), entry_id) for env, entry_id in zip(events[:50], entry_ids[:50], strict=True)]
+    other = harness.new_consumer()
+    settled = await asyncio.gather(harness.consumer.deliver_batch(first), other.deliver_batch(first))
+    assert [sorted(ids) for ids in settled] == [sorted(entry_ids[:50])] * 2
+    assert sorted(await harness.effects()) == sorted(f"HTX {number}" for number in range(1, 51))
+
+    # Then both replicas read the stream as the service does, each with its own broker.
+    replica = redis_broker(redis_url, description="second replica")
+    other.subscribe(replica)
+    await replica.start()
+    try:
+        await harness.start()
+        effects = await harness.effects_when_settled(len(events))
+    finally:
+        await replica.stop()
+    assert sorted(effects) == sorted(f"HTX {number}" for number in range(1, 301))  # none twice, none lost
+    assert await harness.inbox_count() == len(events)
+    assert await harness.dead_letters() == []
+
+
+async def test_types_without_a_handler_in_a_batch_are_acknowledged_and_counted(harness: Harness):
+    other = envelope("HTX Khác", 9).model_copy(update={"event_type": "registry.member_left"})
+    unknown = envelope("HTX Lạ", 8).model_copy(update={"event_type": "registry.not_a_contract"})
+    await _publish_all(harness, [other, envelope("HTX A", 1), unknown, other, envelope("HTX B", 2)])
+    await harness.start()
+
+    assert await harness.effects_when_settled(2) == ["HTX A", "HTX B"]
+    assert sorted(harness.ignored) == ["registry.member_left", "registry.member_left", "registry.not_a_contract"]
+    assert await harness.inbox_count() == 2
     assert await harness.dead_letters() == []
