@@ -147,7 +147,7 @@ class EventHandlers:
         for contract in handlers:
             if contract.event_type in self._by_type:
                 raise ValueError(f"two handlers for {contract.event_type}")
-        return EventHandlers({**combined, **handlers}, after_each=self.after_each)
+        return EventHandlers({**combined, **handlers}, after_each=self.after_each, after_batch=self.after_batch)
 
     def handles(self, event_type: str) -> bool:
         return event_type in self._by_type

@@ -71,3 +71,23 @@ def test_two_handlers_for_one_contract_are_refused():
     EventHandlers({CoopRegistered: handler, MemberLeft: handler})  # different contracts: fine
     with pytest.raises(ValueError, match="two handlers"):
         EventHandlers({CoopRegistered: handler, type("Again", (CoopRegistered,), {}): handler})
+
+
+def test_handlers_including_a_shared_concern_keep_their_hooks():
+    """The composition roots add the token-revocation handler with `including`: reporting's
+    position hook must survive it, or its stream position would stop advancing."""
+
+    async def on_registered(_session, _consumed) -> None: ...
+
+    async def on_left(_session, _consumed) -> None: ...
+
+    async def after_each(_session, _consumed) -> None: ...
+
+    async def after_batch(_session, _consumed) -> None: ...
+
+    handlers = EventHandlers({CoopRegistered: on_registered}, after_each=after_each, after_batch=after_batch)
+    combined = handlers.including({MemberLeft: on_left})
+    assert combined.handles(CoopRegistered.event_type) and combined.handles(MemberLeft.event_type)
+    assert (combined.after_each, combined.after_batch) == (after_each, after_batch)
+    with pytest.raises(ValueError, match="two handlers"):
+        handlers.including({CoopRegistered: on_left})
