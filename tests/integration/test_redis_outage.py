@@ -103,6 +103,8 @@ async def test_writes_go_on_while_redis_is_down_and_every_event_arrives_once_whe
             assert health["database"] == "ok"
             assert health["redis"].startswith("error: "), health
             assert health["service"] == service
+            metrics = await client.get("/metrics")  # bounded like /health: no wait for redis-py's retries
+            assert metrics.status_code == 200 and "http_requests_total" in metrics.text
         assert await reporting_counts(1)  # reads still answer, from the read model
 
         redis_server.start()  # same port, same AOF: streams and groups as they were
