@@ -44,9 +44,16 @@ def redis_client(url: str) -> aioredis.Redis:
     return aioredis.from_url(url, decode_responses=False, **_resilience())
 
 
+# FastStream logs "Received"/"Processed" for every entry at the broker's `log_level` and sets its
+# own logger to that level, so no level hid them (at WARNING they were every service's log). Its
+# messages go to a logger of ours instead, kept at WARNING: fetch errors and handler failures show.
+BROKER_LOG = logging.getLogger("htx.faststream")
+BROKER_LOG.setLevel(logging.WARNING)
+
+
 def redis_broker(url: str, *, description: str) -> RedisBroker:
     """The FastStream broker a service's lifespan starts."""
-    return RedisBroker(url, description=description, log_level=30, **_resilience())
+    return RedisBroker(url, description=description, logger=BROKER_LOG, log_level=logging.INFO, **_resilience())
 
 
 async def ping_once(client: aioredis.Redis) -> None:

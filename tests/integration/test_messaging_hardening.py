@@ -68,7 +68,7 @@ async def clean_redis(redis: aioredis.Redis, stream_prefix: str) -> AsyncIterato
 
 
 async def test_unhandled_event_types_are_counted_and_logged_once(
-    redis_url, clean_redis: aioredis.Redis, stream_prefix, tmp_path, caplog
+    redis_url, clean_redis: aioredis.Redis, stream_prefix, tmp_path, caplog, capfd
 ):
     settings = service_settings(
         redis_url=redis_url, stream_prefix=stream_prefix, database_url=f"sqlite+aiosqlite:///{tmp_path}/ignored.db"
@@ -121,6 +121,10 @@ async def test_unhandled_event_types_are_counted_and_logged_once(
     assert [record.levelno for record in known_lines] == [logging.INFO]
     assert [record.levelno for record in typo_lines] == [logging.WARNING]
     assert "no such contract" in typo_lines[0].getMessage()
+    # FastStream's line per entry ("Received", "Processed") is not in the log, at any level shown.
+    routine = [record for record in caplog.records if record.getMessage() in ("Received", "Processed")]
+    captured = capfd.readouterr()
+    assert routine == [] and " - Received" not in captured.out + captured.err
 
 
 # --- 2. the relay's lock is a lease ----------------------------------------------------------
