@@ -95,7 +95,7 @@ DASHBOARD: dict[str, dict] = {
             "traced_sales_share": "Tỷ lệ HTX có bán hàng truy xuất được",
         },
         "forms": {"to_hop_tac": "Tổ hợp tác", "hop_tac_xa": "Hợp tác xã", "lien_hiep": "Liên hiệp HTX"},
-        "income": "Thu nhập bình quân thành viên từ chuỗi (VNĐ)",
+        "income": "Thu nhập bình quân thành viên từ chuỗi",
     },
     "en": {
         "title": "Thái Nguyên co-operative economy scorecard",
@@ -128,6 +128,6 @@ DASHBOARD: dict[str, dict] = {
             "traced_sales_share": "Share of co-ops with traced sales",
         },
         "forms": {"to_hop_tac": "Co-operative group", "hop_tac_xa": "Co-operative", "lien_hiep": "Co-op union"},
-        "income": "Members' average income from the chain (VND)",
+        "income": "Members' average income from the chain",
     },
 }

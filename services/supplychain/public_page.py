@@ -19,14 +19,18 @@ from openpyxl.styles import Font
 
 from services.supplychain.schemas import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
+from shared import formats
 from shared.places import ward_name
 from shared.spreadsheets import append_xlsx_row, csv_cell
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
+_templates = formats.install(
+    Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    ),
+    language_variable="lang",
 )
 
 LABELS = {
@@ -41,6 +45,7 @@ LABELS = {
         "shipping": "Vận chuyển",
         "sale": "Bán cho",
         "households": "hộ thành viên",
+        "household": "hộ thành viên",
         "plot": "Vùng trồng",
         "round": "Lứa",
         "certificates": "Chứng nhận còn hiệu lực",
@@ -57,7 +62,7 @@ LABELS = {
         "kg": "kg",
         "grade": "Loại",
         "coop": "Hợp tác xã",
-        "scan": "Quét để xem lại",
+        "scan": "Mã QR của lô này: in ra hoặc gửi cho người mua",
         "english": "English",
         "vietnamese": "Tiếng Việt",
     },
@@ -72,6 +77,7 @@ LABELS = {
         "shipping": "Shipping",
         "sale": "Sold to",
         "households": "member households",
+        "household": "member household",
         "plot": "Plot",
         "round": "Round",
         "certificates": "Valid certificates",
@@ -88,7 +94,7 @@ LABELS = {
         "kg": "kg",
         "grade": "Grade",
         "coop": "Co-operative",
-        "scan": "Scan to open again",
+        "scan": "This lot's QR code: print it or send it to a buyer",
         "english": "English",
         "vietnamese": "Tiếng Việt",
     },

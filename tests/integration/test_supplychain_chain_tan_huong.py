@@ -17,6 +17,7 @@ import openpyxl
 from sqlmodel import select
 
 from services.supplychain.epcis.tables import EpcisEvent
+from shared import formats
 from shared.events import registry as registry_contracts
 from tests.integration._supplychain import coop_registered, count, group_caught_up, publish
 from tests.support import bearer, running_app, wait_until
@@ -450,6 +451,12 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
         assert "H. N. V." in page.text and "Nguyễn Văn 101" not in page.text  # households as initials
         english = await client.get(f"/t/{token}", params={"lang": "en"})
         assert "Harvest" in english.text and "Packing" in english.text and "Thu hoạch" not in english.text
+        # Figures as each language writes them (shared.formats): the yield as a percentage, 86,5 kg in Vietnamese.
+        traced = (await client.get(f"/lots/{token}/trace")).json()
+        ratio = next(Decimal(str(s["yield_ratio"])) for s in traced["steps"] if s.get("yield_ratio") is not None)
+        assert formats.percent(ratio, "vi") in page.text and str(ratio) not in page.text
+        first = Decimal(str(traced["origins"][0]["harvested_quantity_kg"]))
+        assert f"{formats.number(first, 'vi')} kg" in page.text and f"{formats.number(first, 'en')} kg" in english.text
         svg = await client.get(f"/t/{token}/qr.svg")
         assert svg.headers["content-type"] == "image/svg+xml" and svg.text.lstrip().startswith("<?xml")
         png = await client.get("/t/HOP-1/qr.png", headers=coop)  # staff may name the lot by its code
