@@ -63,7 +63,8 @@ async def save_epcis_event(
       declaration of that event: the declaration is recorded (AlreadyDeclared if it has one),
       the stored event is left as it was. Otherwise the event is stored with its declaration.
     - `validate`: check the event against GS1's JSON Schema first (InvalidEpcisEvent if it
-      fails). The capture interface validates whole documents itself and passes False.
+      fails). The capture interface validates whole documents itself and passes False, and
+      so do the chain commands, whose events are valid by construction (checked by tests).
     A duplicate eventID fails at once (IntegrityError). Writes in the transaction, never commits.
     """
     [event_id] = await save_epcis_events(
@@ -111,15 +112,17 @@ async def save_epcis_events(
         new[event_id] = len(inserted)
         inserted.append((body, event.get("errorDeclaration")))
     # Core INSERTs (one statement per table, ids back by RETURNING): building an ORM object
-    # per event and identifier costs more than the database does.
+    # per event and identifier costs more than the database does. Ids are matched back by
+    # eventID (unique): asking RETURNING for parameter order makes SQLite insert row by row.
     pks: list[int] = []
     if inserted:
         table = EpcisEvent.__table__
         result = await session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            insert(table).returning(table.c.event_id, table.c.id),
             [_row(body, context_json, capture_id, owner_coop_id, recorded_at) for body, _ in inserted],
         )
-        pks = [pk for (pk,) in result.all()]
+        pk_of = dict(result.all())
+        pks = [pk_of[body["eventID"]] for body, _ in inserted]
         index_rows = [
             {"event_pk": pk, "field": field, "value": value}
             for pk, (body, _) in zip(pks, inserted)

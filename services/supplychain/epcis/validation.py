@@ -3,6 +3,12 @@
 The schema is GS1's file unchanged (schema/EPCIS-JSON-Schema.json). Its `uri` and
 `date-time` formats are checked too (jsonschema leaves them unchecked unless told): a URI
 is any absolute URI, a date-time must carry its offset.
+
+Two validators of that one schema and those two formats: a compiled one (jsonschema-rs)
+judges every document, about 20 times faster; only a document it refuses goes through
+jsonschema's, whose errors make the report (their paths and messages are what clients and
+tests read, and the compiled one words them differently). The platform's own events are
+not validated when stored: they are built valid (chain_mapping), which the tests check.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
+import jsonschema_rs
 from jsonschema import Draft7Validator, FormatChecker
 
 from services.supplychain.epcis.vocabulary import is_uri, parse_timestamp
@@ -39,6 +46,24 @@ def _date_time(value: object) -> bool:
     if isinstance(value, str):
         parse_timestamp(value)
     return True
+
+
+@lru_cache(maxsize=1)
+def compiled_validator() -> jsonschema_rs.Draft7Validator:
+    """GS1's schema compiled, with the same two format checks as `validator()`."""
+    return jsonschema_rs.Draft7Validator(
+        json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+        formats={"uri": _uri, "date-time": _is_date_time},
+        validate_formats=True,
+        offline=True,  # the schema refers to nothing outside itself; never fetch
+    )
+
+
+def _is_date_time(value: object) -> bool:
+    try:
+        return _date_time(value)
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +102,11 @@ def _inline_references(schema: dict) -> dict:
 
 def schema_errors(document: object, *, limit: int = 20) -> list[str]:
     """Human-readable schema violations of `document`, at most `limit`, each with its JSON path."""
+    return [] if compiled_validator().is_valid(document) else report(document, limit=limit)
+
+
+def report(document: object, *, limit: int = 20) -> list[str]:
+    """`schema_errors` as jsonschema words them, whatever the compiled validator said."""
     errors = []
     for error in validator().iter_errors(document):
         errors.append(f"{error.json_path}: {_innermost(error).message}")
