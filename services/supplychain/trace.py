@@ -21,11 +21,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Row
+from sqlalchemy import Row, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.queries import corrected_event_ids, holdings, lot_events, resolve, resolve_public, rows_in
+from services.supplychain.queries import (
+    chunks,
+    corrected_event_ids,
+    holdings,
+    lot_events,
+    resolve,
+    resolve_public,
+    rows_in,
+)
 from services.supplychain.schemas import (
     LotTrace,
     TraceCertificate,
@@ -38,6 +46,7 @@ from services.supplychain.schemas import (
 )
 from services.supplychain.tables import (
     ChainEvent,
+    Correction,
     KnownCertificate,
     KnownCoop,
     KnownMember,
@@ -98,6 +107,20 @@ async def _rows(session: AsyncSession, columns: tuple, column, values) -> list:
 # --- trace -------------------------------------------------------------------------------------
 
 
+def _upstream(lot_ids: list[int]):
+    """The ids of these lots and of every lot they were made from through batches not declared wrong."""
+    up = select(col(Lot.id).label("lot_id")).where(col(Lot.id).in_(lot_ids)).cte("upstream", recursive=True)
+    reached = up.alias("reached")
+    made_from = (
+        select(TransformationInput.lot_id)
+        .join(Lot, col(Lot.transformation_id) == col(TransformationInput.transformation_id))
+        .join(reached, reached.c.lot_id == col(Lot.id))
+        .join(Transformation, col(Transformation.id) == col(TransformationInput.transformation_id))
+        .where(~exists().where(col(Correction.corrected_event_id) == col(Transformation.event_id)))
+    )
+    return select(up.union(made_from).c.lot_id)
+
+
 class _Walk:
     """Lots, batches and their inputs met while walking, loaded in bulk."""
 
@@ -130,11 +153,13 @@ class _Walk:
         return live
 
     async def backward(self, start: list[int]) -> None:
-        frontier = start
-        while frontier:
-            made_by = [lot.transformation_id for lot in await self.add_lots(frontier) if lot.transformation_id]
-            batches = await self.add_batches(made_by)
-            frontier = [row.lot_id for b in batches for row in self.inputs[b.id] if row.lot_id not in self.lots]
+        """Every lot upstream, whatever the depth, by one recursive query; then those lots, their
+        batches and the batches' inputs: four reads, not three per level."""
+        ids: set[int] = set()
+        for part in chunks(start):
+            ids.update((await self.session.exec(_upstream(part))).all())
+        made_by = [lot.transformation_id for lot in await self.add_lots(ids) if lot.transformation_id]
+        await self.add_batches(made_by)
 
     async def forward(self, start: list[int]) -> None:
         await self.add_lots(start)
