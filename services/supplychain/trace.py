@@ -470,7 +470,12 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
     rows_of = [e for rows in events.values() for e in rows]
-    facts = {f.event_id: f for f in await _in(session, ChainEvent, ChainEvent.event_id, {e.event_id for e in rows_of})}
+    # Only each fact's kind: its EPCIS documents (JSON) are not part of a recall row.
+    facts = dict(
+        await rows_in(
+            session, select(ChainEvent.event_id, ChainEvent.kind), ChainEvent.event_id, {e.event_id for e in rows_of}
+        )
+    )
     corrected = await corrected_event_ids(session, facts)
     coops = {c.id: c for c in await _in(session, KnownCoop, KnownCoop.id, {lot.coop_id for lot in lots_by_id.values()})}
     members = {
@@ -497,8 +502,8 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
 
     rows = []
     for event in rows_of:
-        lot, fact = lots_by_id[event.lot_id], facts.get(event.event_id)
-        kind = fact.kind if fact else event.kind
+        lot = lots_by_id[event.lot_id]
+        kind = facts.get(event.event_id, event.kind)
         coop = coops.get(lot.coop_id)
         location = f"{coop.name} ({coop.ward_code})" if coop else str(lot.coop_id)
         party, reference = (coop.name if coop else ""), ""
