@@ -5,6 +5,11 @@ level at a time, with one `IN (...)` query per level and table, so a lot with hu
 household inputs costs a handful of round trips, not one per lot. Facts declared wrong are
 left out of every walk; their rows stay.
 
+The trace reads plain rows (only the columns it shows, no ORM objects), sums holdings in SQL
+and builds its answer with `model_construct`: every value comes from this service's own typed
+columns, so validating ~600 nested objects again would only cost time (issue 12: half of a
+trace's time went there).
+
 Households appear as their co-op chose (`KnownCoop.household_display`: names, initials or
 counts) to everyone but the co-op itself and the province (`shared.households`); the
 per-household views (a household's or a plot's harvests) are for those two only.
@@ -16,10 +21,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import Row, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain.queries import corrected_event_ids, holdings, lot_events, resolve, resolve_public, rows_in
+from services.supplychain.queries import (
+    chunks,
+    corrected_event_ids,
+    holdings,
+    lot_events,
+    resolve,
+    resolve_public,
+    rows_in,
+)
 from services.supplychain.schemas import (
     LotTrace,
     TraceCertificate,
@@ -32,11 +46,13 @@ from services.supplychain.schemas import (
 )
 from services.supplychain.tables import (
     ChainEvent,
+    Correction,
     KnownCertificate,
     KnownCoop,
     KnownMember,
     KnownPlot,
     Lot,
+    LotEvent,
     Purchase,
     Sale,
     Shipment,
@@ -54,7 +70,55 @@ async def _in(session: AsyncSession, model, column, values) -> list:
     return await rows_in(session, select(model), column, values)
 
 
+# The columns the trace reads, as plain rows (attribute access by name, like the models).
+LOT_COLUMNS = (
+    Lot.id,
+    Lot.code,
+    Lot.product,
+    Lot.grade,
+    Lot.unit,
+    Lot.coop_id,
+    Lot.created_on,
+    Lot.initial_quantity,
+    Lot.transformation_id,
+    Lot.member_id,
+    Lot.plot_code,
+    Lot.harvested_on,
+    Lot.harvest_round,
+    Lot.harvested_quantity_kg,
+)
+BATCH_COLUMNS = (
+    Transformation.id,
+    Transformation.event_id,
+    Transformation.batch_id,
+    Transformation.step,
+    Transformation.process,
+    Transformation.transformed_on,
+    Transformation.yield_ratio,
+    Transformation.yield_flagged,
+)
+INPUT_COLUMNS = (TransformationInput.transformation_id, TransformationInput.lot_id, TransformationInput.quantity)
+
+
+async def _rows(session: AsyncSession, columns: tuple, column, values) -> list:
+    return await rows_in(session, select(*columns), column, values)
+
+
 # --- trace -------------------------------------------------------------------------------------
+
+
+def _upstream(lot_ids: list[int]):
+    """The ids of these lots and of every lot they were made from through batches not declared wrong."""
+    up = select(col(Lot.id).label("lot_id")).where(col(Lot.id).in_(lot_ids)).cte("upstream", recursive=True)
+    reached = up.alias("reached")
+    made_from = (
+        select(TransformationInput.lot_id)
+        .join(Lot, col(Lot.transformation_id) == col(TransformationInput.transformation_id))
+        .join(reached, reached.c.lot_id == col(Lot.id))
+        .join(Transformation, col(Transformation.id) == col(TransformationInput.transformation_id))
+        .where(~exists().where(col(Correction.corrected_event_id) == col(Transformation.event_id)))
+    )
+    return select(up.union(made_from).c.lot_id)
 
 
 class _Walk:
@@ -62,50 +126,54 @@ class _Walk:
 
     def __init__(self, session: AsyncSession, corrected: set[str]) -> None:
         self.session, self.corrected = session, corrected
-        self.lots: dict[int, Lot] = {}
-        self.batches: dict[int, Transformation] = {}
-        self.inputs: dict[int, list[TransformationInput]] = {}
+        self.lots: dict[int, Row] = {}  # LOT_COLUMNS
+        self.batches: dict[int, Row] = {}  # BATCH_COLUMNS
+        self.inputs: dict[int, list[Row]] = {}  # INPUT_COLUMNS
 
-    async def add_lots(self, ids) -> list[Lot]:
+    async def add_lots(self, ids) -> list[Row]:
         new = [i for i in set(ids) if i not in self.lots]
-        for lot in await _in(self.session, Lot, Lot.id, new):
+        for lot in await _rows(self.session, LOT_COLUMNS, Lot.id, new):
             self.lots[lot.id] = lot
         return [self.lots[i] for i in new if i in self.lots]
 
-    async def add_batches(self, ids) -> list[Transformation]:
+    async def add_batches(self, ids) -> list[Row]:
         new = [i for i in set(ids) if i not in self.batches]
         live = [
             b
-            for b in await _in(self.session, Transformation, Transformation.id, new)
+            for b in await _rows(self.session, BATCH_COLUMNS, Transformation.id, new)
             if b.event_id not in self.corrected
         ]
         for batch in live:
             self.batches[batch.id] = batch
             self.inputs[batch.id] = []
-        for row in await _in(
-            self.session, TransformationInput, TransformationInput.transformation_id, [b.id for b in live]
+        for row in await _rows(
+            self.session, INPUT_COLUMNS, TransformationInput.transformation_id, [b.id for b in live]
         ):
             self.inputs[row.transformation_id].append(row)
         return live
 
     async def backward(self, start: list[int]) -> None:
-        frontier = start
-        while frontier:
-            made_by = [lot.transformation_id for lot in await self.add_lots(frontier) if lot.transformation_id]
-            batches = await self.add_batches(made_by)
-            frontier = [row.lot_id for b in batches for row in self.inputs[b.id] if row.lot_id not in self.lots]
+        """Every lot upstream, whatever the depth, by one recursive query; then those lots, their
+        batches and the batches' inputs: four reads, not three per level."""
+        ids: set[int] = set()
+        for part in chunks(start):
+            ids.update((await self.session.exec(_upstream(part))).all())
+        made_by = [lot.transformation_id for lot in await self.add_lots(ids) if lot.transformation_id]
+        await self.add_batches(made_by)
 
     async def forward(self, start: list[int]) -> None:
         await self.add_lots(start)
         frontier = start
         while frontier:
-            used_in = {
-                row.transformation_id
-                for row in await _in(self.session, TransformationInput, TransformationInput.lot_id, frontier)
-            }
+            used_in = await rows_in(
+                self.session,
+                select(TransformationInput.transformation_id),
+                TransformationInput.lot_id,
+                frontier,
+            )
             batches = await self.add_batches(used_in)
-            outputs = await _in(self.session, Lot, Lot.transformation_id, [b.id for b in batches])
-            frontier = [lot.id for lot in outputs if lot.id not in self.lots]
+            outputs = await rows_in(self.session, select(Lot.id), Lot.transformation_id, [b.id for b in batches])
+            frontier = [lot_id for lot_id in outputs if lot_id not in self.lots]
             await self.add_lots(frontier)
 
 
@@ -113,12 +181,12 @@ async def upstream_lots(session: AsyncSession, lot_ids: list[int]) -> list[Lot]:
     """The lots and every lot they were made from, through batches that were not declared wrong."""
     walk = _Walk(session, await corrected_event_ids(session))
     await walk.backward(lot_ids)
-    return list(walk.lots.values())
+    return await _in(session, Lot, Lot.id, list(walk.lots))
 
 
 async def trace(
     session: AsyncSession,
-    start: list[Lot],
+    start: Sequence[Lot],
     direction: str,
     *,
     serial: str | None = None,
@@ -141,10 +209,10 @@ async def trace(
 
     # A step shows everything it took and made, also lots the walk did not follow (a sibling
     # output, another household's input): their codes are loaded for naming only.
-    outputs = await _in(session, Lot, Lot.transformation_id, list(walk.batches))
+    outputs = await _rows(session, LOT_COLUMNS, Lot.transformation_id, list(walk.batches))
     named = {lot.id: lot for lot in outputs} | walk.lots
     unnamed = {row.lot_id for rows in walk.inputs.values() for row in rows} - set(named)
-    named |= {lot.id: lot for lot in await _in(session, Lot, Lot.id, unnamed)}
+    named |= {lot.id: lot for lot in await _rows(session, LOT_COLUMNS, Lot.id, unnamed)}
     held = await holdings(session, walk.lots)
     step_of = {b.id: b.step for b in walk.batches.values()}
     lot_rows = sorted(walk.lots.values(), key=lambda lot: (lot.created_on, lot.code))
@@ -155,13 +223,13 @@ async def trace(
         skip_corrected=skip_corrected_origins,
         viewer=viewer,
     )
-    return LotTrace(
+    return LotTrace.model_construct(
         direction=direction,
         start=[lot.code for lot in start],
         serial=serial,
         households=households,
         lots=[
-            TraceLot(
+            TraceLot.model_construct(
                 code=lot.code,
                 product=lot.product,
                 grade=lot.grade,
@@ -180,25 +248,27 @@ async def trace(
     )
 
 
-def _steps(walk: _Walk, outputs: list[Lot], named: dict[int, Lot]) -> list[TraceStep]:
-    made: dict[int, list[Lot]] = defaultdict(list)
+def _steps(walk: _Walk, outputs: list[Row], named: dict[int, Row]) -> list[TraceStep]:
+    made: dict[int, list[Row]] = defaultdict(list)
     for lot in outputs:
         made[lot.transformation_id].append(lot)
     steps = []
     for batch in sorted(walk.batches.values(), key=lambda b: (b.transformed_on, b.batch_id)):
         inputs = sorted(walk.inputs[batch.id], key=lambda row: named[row.lot_id].code)
         steps.append(
-            TraceStep(
+            TraceStep.model_construct(
                 batch_id=batch.batch_id,
                 step=batch.step,
                 process=batch.process,
                 transformed_on=batch.transformed_on,
                 inputs=[
-                    TraceQuantity(lot_code=named[row.lot_id].code, quantity=row.quantity, unit=named[row.lot_id].unit)
+                    TraceQuantity.model_construct(
+                        lot_code=named[row.lot_id].code, quantity=row.quantity, unit=named[row.lot_id].unit
+                    )
                     for row in inputs
                 ],
                 outputs=[
-                    TraceQuantity(lot_code=lot.code, quantity=lot.initial_quantity, unit=lot.unit)
+                    TraceQuantity.model_construct(lot_code=lot.code, quantity=lot.initial_quantity, unit=lot.unit)
                     for lot in sorted(made[batch.id], key=lambda lot: lot.code)
                 ],
                 yield_ratio=batch.yield_ratio if batch.step == "processing" else None,
@@ -218,22 +288,38 @@ def certificate_valid_on(certificate: KnownCertificate, day: date, plot_id: int 
 
 
 async def _origins(
-    session: AsyncSession, harvests: list[Lot], corrected: set[str], *, skip_corrected: bool, viewer: Principal | None
+    session: AsyncSession, harvests: list[Row], corrected: set[str], *, skip_corrected: bool, viewer: Principal | None
 ) -> tuple[list[TraceOrigin], int]:
     """The harvest lots' origins as `viewer` may see them, and how many households they come from."""
     if skip_corrected:
-        events = await lot_events(session, [lot.id for lot in harvests])
-        harvests = [
-            lot
-            for lot in harvests
-            if not any(e.kind == "harvested" and e.event_id in corrected for e in events.get(lot.id, []))
-        ]
-    coops = {c.id: c for c in await _in(session, KnownCoop, KnownCoop.id, [lot.coop_id for lot in harvests])}
-    members = {m.id: m for m in await _in(session, KnownMember, KnownMember.id, [lot.member_id for lot in harvests])}
+        harvested = select(LotEvent.lot_id, LotEvent.event_id).where(LotEvent.kind == "harvested")
+        wrong = {
+            lot_id
+            for lot_id, event_id in await rows_in(session, harvested, LotEvent.lot_id, [lot.id for lot in harvests])
+            if event_id in corrected
+        }
+        harvests = [lot for lot in harvests if lot.id not in wrong]
+    coops = {
+        c.id: c
+        for c in await _rows(
+            session,
+            (KnownCoop.id, KnownCoop.name, KnownCoop.ward_code, KnownCoop.household_display),
+            KnownCoop.id,
+            [lot.coop_id for lot in harvests],
+        )
+    }
+    members = dict(
+        await rows_in(
+            session, select(KnownMember.id, KnownMember.name), KnownMember.id, [lot.member_id for lot in harvests]
+        )
+    )
     plots = {
-        (p.coop_id, p.planting_area_code): p.id
-        for p in await _in(
-            session, KnownPlot, KnownPlot.planting_area_code, [lot.plot_code for lot in harvests if lot.plot_code]
+        (coop_id, code): plot_id
+        for coop_id, code, plot_id in await rows_in(
+            session,
+            select(KnownPlot.coop_id, KnownPlot.planting_area_code, KnownPlot.id),
+            KnownPlot.planting_area_code,
+            [lot.plot_code for lot in harvests if lot.plot_code],
         )
     }
     certificates: dict[int, list[KnownCertificate]] = defaultdict(list)
@@ -241,25 +327,25 @@ async def _origins(
         certificates[certificate.coop_id].append(certificate)
     origins = []
     for lot in sorted(harvests, key=lambda lot: (lot.harvested_on, lot.code)):
-        coop, member = coops.get(lot.coop_id), members.get(lot.member_id)
+        coop, member = coops.get(lot.coop_id), members.get(lot.member_id)  # member: the name
         private = sees_private(viewer, lot.coop_id)
         display = coop.household_display if coop else DEFAULT_DISPLAY
         plot_id = plots.get((lot.coop_id, lot.plot_code))
         valid = [c for c in certificates[lot.coop_id] if certificate_valid_on(c, lot.harvested_on, plot_id)]
         origins.append(
-            TraceOrigin(
+            TraceOrigin.model_construct(
                 lot_code=lot.code,
                 coop_id=lot.coop_id,
                 coop_name=coop.name if coop else "",
                 ward_code=coop.ward_code if coop else "",
                 member_id=lot.member_id if private else None,
-                household_name=household_label(member.name if member else "", display, private=private),
+                household_name=household_label(member or "", display, private=private),
                 plot_code=lot.plot_code,
                 harvested_on=lot.harvested_on,
                 harvest_round=lot.harvest_round,
                 harvested_quantity_kg=lot.harvested_quantity_kg,
                 certificates=[
-                    TraceCertificate(
+                    TraceCertificate.model_construct(
                         kind=c.kind,
                         code=c.code,
                         issuer=c.issuer,
@@ -290,14 +376,14 @@ async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) ->
     for line in lines:
         by_shipment[line.shipment_id].append(line)
     return [
-        TraceShipment(
+        TraceShipment.model_construct(
             shipment_id=s.id,
             partner_id=s.partner_id,
             partner_name=s.partner_name,
             shipped_on=s.shipped_on,
             received_on=receipts[s.id].received_on if s.id in receipts else None,
             lines=[
-                TraceQuantity(
+                TraceQuantity.model_construct(
                     lot_code=walk.lots[line.lot_id].code, quantity=line.quantity, unit=walk.lots[line.lot_id].unit
                 )
                 for line in sorted(by_shipment[s.id], key=lambda shipped: shipped.id or 0)
@@ -312,7 +398,7 @@ async def _sales(session: AsyncSession, walk: _Walk, corrected: set[str]) -> lis
     events = await lot_events(session, {s.lot_id for s in sales})
     sale_event = {e.sale_id: e.event_id for rows in events.values() for e in rows if e.sale_id is not None}
     return [
-        TraceSale(
+        TraceSale.model_construct(
             lot_code=walk.lots[s.lot_id].code,
             buyer_name=s.buyer_name,
             quantity=s.quantity,
@@ -384,7 +470,12 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
     rows_of = [e for rows in events.values() for e in rows]
-    facts = {f.event_id: f for f in await _in(session, ChainEvent, ChainEvent.event_id, {e.event_id for e in rows_of})}
+    # Only each fact's kind: its EPCIS documents (JSON) are not part of a recall row.
+    facts = dict(
+        await rows_in(
+            session, select(ChainEvent.event_id, ChainEvent.kind), ChainEvent.event_id, {e.event_id for e in rows_of}
+        )
+    )
     corrected = await corrected_event_ids(session, facts)
     coops = {c.id: c for c in await _in(session, KnownCoop, KnownCoop.id, {lot.coop_id for lot in lots_by_id.values()})}
     members = {
@@ -411,8 +502,8 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
 
     rows = []
     for event in rows_of:
-        lot, fact = lots_by_id[event.lot_id], facts.get(event.event_id)
-        kind = fact.kind if fact else event.kind
+        lot = lots_by_id[event.lot_id]
+        kind = facts.get(event.event_id, event.kind)
         coop = coops.get(lot.coop_id)
         location = f"{coop.name} ({coop.ward_code})" if coop else str(lot.coop_id)
         party, reference = (coop.name if coop else ""), ""
