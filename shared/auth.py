@@ -10,6 +10,8 @@ lives longer than `HTX_TOKEN_MAX_TTL_HOURS`, one without `iat` or `jti`, a scope
 scope (a `coop` token without `coop_id` would otherwise read as unscoped), and one whose id is on
 its deny-list (`shared.revocation`, ADR 0014). A client address with too many failed
 authentications in a window gets 429 for requests that carry a token (`FailedAuthentications`).
+Tokens from a login (`POST /auth/login`, ADR 0017) also carry `account_id`, `sid` and, for co-op
+staff, `staff`; operator tokens (`htx token issue`) have none of them.
 """
 
 from __future__ import annotations
@@ -310,7 +312,7 @@ async def authenticate(request: Request, token: str) -> Principal:
     client = client_address(request)
     wait = checks.failures.retry_after(client)
     if wait is not None:
-        raise _too_many_failures(request, wait)
+        raise too_many_failures(request, wait)
     try:
         verified = verify_token(request.app.state.settings.secret_key, token, max_ttl=checks.max_ttl)
         if checks.is_revoked is not None and await checks.is_revoked(verified.token_id):
@@ -321,9 +323,9 @@ async def authenticate(request: Request, token: str) -> Principal:
     return verified.principal
 
 
-def _too_many_failures(request: Request, wait: float) -> HTTPException:
+def too_many_failures(request: Request, wait: float, key: str = "auth.too_many_failures") -> HTTPException:
+    """429 with Retry-After and the message `key` (its `{seconds}`) in the request's language."""
     seconds = max(1, math.ceil(wait))
-    key = "auth.too_many_failures"
     detail = {"code": key, "message": translate(key, language_of(request), seconds=seconds), "params": {}}
     return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(seconds)})
 

@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 import pydantic
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy import UniqueConstraint, update
 from sqlmodel import Field, SQLModel, col, select
@@ -42,15 +42,15 @@ from shared.auth import (
     client_address,
     issue_token,
     revocable_token,
+    too_many_failures,
     verify_token,
 )
 from shared.clock import as_utc, utcnow
 from shared.errors import Conflict, Forbidden, InvalidValue, NotFound, Unauthorized, Unprocessable
 from shared.events import registry as contracts
-from shared.i18n import language_of, translate
 from shared.idempotency import IdempotentRoute
 from shared.revocation import record_revocation
-from shared.service import RuntimeDep, UnitOfWorkDep
+from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
 from shared.settings import Settings
 from shared.text import identity_key, normalise_name
 
@@ -353,9 +353,7 @@ async def list_accounts(session: AsyncSession, principal: Principal, coop_id: in
     return (await session.exec(query)).all()
 
 
-async def update_account(
-    session: AsyncSession, account_id: int, data: AccountUpdate, principal: Principal, settings: Settings
-) -> Account:
+async def update_account(session: AsyncSession, account_id: int, data: AccountUpdate, principal: Principal) -> Account:
     account = await _account(session, account_id)
     own = principal.account_id == account.id
     if not _may_manage(principal, account) and not (own and data.active is None):
@@ -368,14 +366,14 @@ async def update_account(
     if data.active is not None and data.active != account.active:
         account.active = data.active
         if not data.active:
-            await end_sessions(session, account.id, principal, settings)
+            await end_sessions(session, account.id, principal)
     account.changed_at = utcnow()
     session.add(account)
     return account
 
 
 async def change_password(
-    session: AsyncSession, account_id: int, data: PasswordChange, principal: Principal, settings: Settings
+    session: AsyncSession, account_id: int, data: PasswordChange, principal: Principal
 ) -> Account:
     """A reset by the province or the co-op's manager, or one's own change with the current password.
 
@@ -391,11 +389,11 @@ async def change_password(
     account.password_hash = await hash_password(data.new_password)
     account.changed_at = utcnow()
     session.add(account)
-    await end_sessions(session, account.id, principal, settings)
+    await end_sessions(session, account.id, principal)
     return account
 
 
-async def end_sessions(session: AsyncSession, account_id: int, principal: Principal, settings: Settings) -> None:
+async def end_sessions(session: AsyncSession, account_id: int, principal: Principal) -> None:
     live = select(RefreshSession).where(
         col(RefreshSession.account_id) == account_id, col(RefreshSession.ended_at).is_(None)
     )
@@ -448,19 +446,12 @@ def _login_key(login: str) -> tuple[str, bool]:
     return (phone, True) if phone is not None else (identity_key(login), False)
 
 
-def _throttled(request: Request, wait: float) -> HTTPException:
-    seconds = max(1, int(wait + 0.999))
-    key = "login.too_many_failures"
-    detail = {"code": key, "message": translate(key, language_of(request), seconds=seconds), "params": {}}
-    return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(seconds)})
-
-
 async def login(session: AsyncSession, data: Login, request: Request, settings: Settings) -> Tokens:
     key, by_phone = _login_key(data.login)
     throttle, address = LoginThrottle.of(request), client_address(request)
     waits = [throttle.per_login.retry_after(key), throttle.per_address.retry_after(address)]
     if any(wait is not None for wait in waits):
-        raise _throttled(request, max(wait for wait in waits if wait is not None))
+        raise too_many_failures(request, max(wait for wait in waits if wait is not None), "login.too_many_failures")
     column = Account.phone if by_phone else Account.username_key
     account = (await session.exec(select(Account).where(col(column) == key))).first()
     # Unknown, inactive or wrong: one answer, and an unknown name costs a hash as well.
@@ -490,14 +481,14 @@ async def _tokens(
     access = issue_token(
         settings.secret_key,
         subject=account.username,
-        role=account.role,  # type: ignore[arg-type]  # stored from a validated Role
+        role=account.role,
         coop_id=account.coop_id,
         partner_id=account.partner_id,
         ttl=ttl,
         max_ttl=settings.token_max_ttl,
         account_id=account.id,
         session_id=refresh_session.id,
-        staff=account.staff,  # type: ignore[arg-type]
+        staff=account.staff,
     )
     verified = verify_token(settings.secret_key, access, max_ttl=settings.token_max_ttl)
     refresh_session.access_token_id, refresh_session.access_expires_at = verified.token_id, verified.expires_at
@@ -526,7 +517,7 @@ async def refresh(session: AsyncSession, data: Refresh, settings: Settings) -> T
         raise _Reused()
     # Only the first of two concurrent uses marks it used; the other counts as reuse.
     marked = await session.exec(
-        update(RefreshToken)  # type: ignore[call-overload]
+        update(RefreshToken)
         .where(col(RefreshToken.token_hash) == stored.token_hash, col(RefreshToken.used_at).is_(None))
         .values(used_at=utcnow())
     )
@@ -615,8 +606,8 @@ async def sign_out(request: Request, principal: PrincipalDep, uow: UnitOfWorkDep
     description="Any valid token. Shows its role and scope, and the account a login's token belongs to "
     "(none for an operator's token).",
 )
-async def me(principal: PrincipalDep, uow: UnitOfWorkDep) -> Me:
-    account = await uow.session.get(Account, principal.account_id) if principal.account_id else None
+async def me(principal: PrincipalDep, session: SessionDep) -> Me:
+    account = await session.get(Account, principal.account_id) if principal.account_id else None
     return Me(
         role=principal.role,
         coop_id=principal.coop_id,
@@ -648,9 +639,9 @@ async def create(data: AccountCreate, uow: UnitOfWorkDep, principal: PrincipalDe
     "co-op's; others 403. Shows names, phone numbers, roles and whether active; never password hashes.",
 )
 async def list_all(
-    uow: UnitOfWorkDep, principal: PrincipalDep, coop_id: Annotated[int | None, Query()] = None
+    session: SessionDep, principal: PrincipalDep, coop_id: Annotated[int | None, Query()] = None
 ) -> list[AccountPublic]:
-    return [account_public(account) for account in await list_accounts(uow.session, principal, coop_id)]
+    return [account_public(account) for account in await list_accounts(session, principal, coop_id)]
 
 
 @router.patch(
@@ -661,10 +652,8 @@ async def list_all(
     "display name and phone number, not its active flag. Deactivating ends every session of the account and "
     "revokes their access tokens. Shows the account.",
 )
-async def change(
-    account_id: int, data: AccountUpdate, uow: UnitOfWorkDep, principal: PrincipalDep, runtime: RuntimeDep
-) -> AccountPublic:
-    return account_public(await update_account(uow.session, account_id, data, principal, runtime.settings))
+async def change(account_id: int, data: AccountUpdate, uow: UnitOfWorkDep, principal: PrincipalDep) -> AccountPublic:
+    return account_public(await update_account(uow.session, account_id, data, principal))
 
 
 @router.post(
@@ -675,6 +664,6 @@ async def change(
     "its own with current_password (403 if wrong). Ends every session of the account. Shows the account.",
 )
 async def set_password(
-    account_id: int, data: PasswordChange, uow: UnitOfWorkDep, principal: PrincipalDep, runtime: RuntimeDep
+    account_id: int, data: PasswordChange, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> AccountPublic:
-    return account_public(await change_password(uow.session, account_id, data, principal, runtime.settings))
+    return account_public(await change_password(uow.session, account_id, data, principal))
