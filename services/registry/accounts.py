@@ -560,6 +560,7 @@ router = APIRouter(tags=["accounts"], route_class=IdempotentRoute)
     "deactivated account alike. After HTX_LOGIN_FAILURE_LIMIT failures for one login name (or "
     "HTX_LOGIN_ADDRESS_FAILURE_LIMIT from one address) within HTX_LOGIN_FAILURE_WINDOW_SECONDS: 429 with "
     "Retry-After. A phone number may be written 0912345678 or +84912345678.",
+    responses={401: {"description": "Wrong login or password"}, 429: {"description": "Too many failed sign-ins"}},
 )
 async def sign_in(data: Login, request: Request, uow: UnitOfWorkDep, runtime: RuntimeDep) -> Tokens:
     return await login(uow.session, data, request, runtime.settings)
@@ -573,6 +574,7 @@ async def sign_in(data: Login, request: Request, uow: UnitOfWorkDep, runtime: Ru
     "is used up. Sending a used one again ends its whole session (someone else has a copy), revokes the "
     "session's latest access token and answers 401 `refresh.reused`. 401 `refresh.invalid` for an unknown, "
     "expired or ended one, or a deactivated account.",
+    responses={401: {"description": "Not a live refresh token"}},
 )
 async def refresh_tokens(data: Refresh, uow: UnitOfWorkDep, runtime: RuntimeDep) -> Tokens:
     try:

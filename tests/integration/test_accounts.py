@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 
 import httpx
+from sqlmodel import select
 
 from services.registry.accounts import LoginThrottle, normalise_phone
 from shared.auth import FailedAuthentications
+from shared.idempotency import IdempotencyRecord
 from tests.integration._registry_quality import new_coop
 from tests.integration.test_tokens import platform
 from tests.support import bearer, running_app, wait_until
@@ -121,6 +123,20 @@ async def test_failed_logins_are_throttled_per_login_name_until_the_window_passe
         assert (await _login(client, "tinh.other")).status_code == 200  # another name from the same address
         clock.now += 900.5
         assert (await _login(client, "tinh.admin")).status_code == 200
+
+
+async def test_a_login_is_never_stored_for_replay_under_an_idempotency_key(registry_app_factory):
+    app = await registry_app_factory()
+    async with running_app(app) as client:
+        await _account(client, username="tinh.admin")
+        key = {"Idempotency-Key": "same-key-from-a-shared-phone"}
+        answers = [await _login(client, "tinh.admin", **key) for _ in range(2)]
+        assert [answer.status_code for answer in answers] == [200, 200]
+        assert "Idempotent-Replayed" not in answers[1].headers
+        assert answers[0].json()["refresh_token"] != answers[1].json()["refresh_token"]
+        async with app.state.runtime.read_sessions() as session:
+            stored = (await session.exec(select(IdempotencyRecord))).all()
+        assert [record.body for record in stored if b"refresh_token" in record.body] == []
 
 
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_the_session(registry_app_factory):
