@@ -4,17 +4,21 @@ who may create and reset accounts, and a login's token on the other services."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from htx.cli import app as cli
 from services.registry.accounts import LoginThrottle, normalise_phone
 from shared.auth import FailedAuthentications
 from shared.idempotency import IdempotencyRecord
 from tests.integration._registry_quality import new_coop
+from tests.integration.test_reporting_verify import served
 from tests.integration.test_tokens import platform
-from tests.support import bearer, running_app, wait_until
+from tests.support import TEST_SECRET, bearer, running_app, wait_until
 from tests.unit.test_redis_outage import Clock
 
 PROVINCE = bearer()
@@ -253,3 +257,23 @@ async def test_a_login_token_works_on_the_other_services_and_logout_revokes_it_e
             return set((await chain.statuses(token)).values()) == {401}
 
         await wait_until(refused_everywhere, message="supplychain and reporting to apply the logout's revocation")
+
+
+async def test_htx_account_create_makes_the_province_s_first_account(registry_app_factory, monkeypatch, tmp_path):
+    monkeypatch.setenv("HTX_SECRET_KEY", TEST_SECRET)
+    app = await registry_app_factory()
+    async with running_app(app) as client, served(app) as registry_url:
+        monkeypatch.setenv("HTX_REGISTRY_URL", registry_url)
+
+        def create(username: str, password: str):
+            arguments = ["account", "create", "--role", "province", "--username", username]
+            arguments += ["--display-name", "Hoàng Thị Mai", "--data-dir", str(tmp_path)]
+            return asyncio.to_thread(CliRunner().invoke, cli, arguments, input=f"{password}\n")
+
+        made = await create("tinh.mai", PASSWORD)
+        assert made.exit_code == 0, made.output
+        assert "(province)" in made.output and "tinh.mai" in made.output
+        signed = await _signed_in(client, "tinh.mai")
+        assert signed["account"]["display_name"] == "Hoàng Thị Mai"
+        refused = await create("tinh.other", "short")
+        assert refused.exit_code != 0 and "account.password_short" in refused.output
