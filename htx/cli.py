@@ -28,9 +28,11 @@ app = typer.Typer(
 token_app = typer.Typer(help="Bearer tokens for the services' APIs.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: messages a consumer gave up on.", no_args_is_help=True)
 reporting_app = typer.Typer(help="The reporting service's read models.", no_args_is_help=True)
+account_app = typer.Typer(help="People's accounts (sign-in with a password, ADR 0017).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
+app.add_typer(account_app, name="account")
 
 DataDir = Annotated[
     Path,
@@ -397,6 +399,42 @@ def token_revoke(
         typer.echo(f"{what} was already revoked at {revocation['revoked_at']} by {revocation['revoked_by']}")
     else:
         typer.echo(f"revoked {what}; refused until it expires at {revocation['expires_at']}")
+
+
+@account_app.command("create")
+def account_create(
+    role: Annotated[str, typer.Option(help="province, coop or buyer")],
+    username: Annotated[str, typer.Option(help="The sign-in name")],
+    display_name: Annotated[str, typer.Option(help="The person's name, as written")],
+    coop_id: Annotated[int | None, typer.Option(help="For --role coop")] = None,
+    staff: Annotated[str | None, typer.Option(help="For --role coop: manager or clerk")] = None,
+    partner_id: Annotated[int | None, typer.Option(help="For --role buyer")] = None,
+    phone: Annotated[str | None, typer.Option(help="Also signs in with it, e.g. 0912345678")] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Create an account through the registry (POST /accounts), e.g. the province's first one.
+
+    The password is asked for (twice, not echoed), or read from the first line of stdin when piped.
+    """
+    import httpx
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        secret = operator.read_secret(data_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    url = operator.service_url("registry", data_dir)
+    scope = {"coop_id": coop_id, "staff": staff, "partner_id": partner_id, "phone": phone}
+    body = {"role": role, "username": username, "display_name": display_name, "password": password}
+    body.update({name: value for name, value in scope.items() if value is not None})
+    try:
+        account = operator.create_account(url, body, operator.province_token(secret, ttl=timedelta(minutes=10)))
+    except (operator.AdminRefused, httpx.HTTPError) as error:
+        _fail(f"create account at {url}: {error}")
+    typer.echo(f"created account {account['id']} {account['username']} ({account['role']})")
 
 
 # --- dead letters -------------------------------------------------------------------------

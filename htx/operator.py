@@ -111,6 +111,17 @@ def revoke_token(registry_url: str, token_or_id: str, operator_token: str) -> tu
     return response.status_code, _admin_json(response)
 
 
+def create_account(registry_url: str, body: dict[str, Any], operator_token: str) -> dict[str, Any]:
+    """POST /accounts (ADR 0017): the account made; `AdminRefused` with the registry's reason otherwise."""
+    response = httpx.post(
+        f"{registry_url}/accounts",
+        json=body,
+        headers={"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"},
+        timeout=30.0,
+    )
+    return _admin_json(response)
+
+
 @dataclass
 class RuntimeInfo:
     """What `htx up` is running, written to `<data-dir>/runtime.json` for the other commands."""

@@ -10,6 +10,8 @@ lives longer than `HTX_TOKEN_MAX_TTL_HOURS`, one without `iat` or `jti`, a scope
 scope (a `coop` token without `coop_id` would otherwise read as unscoped), and one whose id is on
 its deny-list (`shared.revocation`, ADR 0014). A client address with too many failed
 authentications in a window gets 429 for requests that carry a token (`FailedAuthentications`).
+Tokens from a login (`POST /auth/login`, ADR 0017) also carry `account_id`, `sid` and, for co-op
+staff, `staff`; operator tokens (`htx token issue`) have none of them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from shared.i18n import language_of, translate
 from shared.settings import TokenSettings
 
 Role = Literal["province", "coop", "buyer"]
+Staff = Literal["manager", "clerk"]
 ALGORITHM = "HS256"
 ISSUER = "htx-platform"
 
@@ -50,6 +53,10 @@ class Principal(BaseModel):
     role: Role
     coop_id: int | None = None
     partner_id: int | None = None
+    # Set on tokens from `POST /auth/login` (ADR 0017); operator tokens (`htx token issue`) have none.
+    account_id: int | None = None
+    session_id: int | None = None
+    staff: Staff | None = None
 
     @model_validator(mode="after")
     def _scoped_roles_have_their_scope(self) -> Principal:
@@ -77,6 +84,12 @@ class Principal(BaseModel):
             raise Forbidden("auth.other_coop", own=self.coop_id, target=coop_id)
         raise Forbidden("auth.role", role=self.role)
 
+    @property
+    def is_coop_manager(self) -> bool:
+        """A co-op's manager: a manager's account, or an operator's coop token (no staff claim: the
+        operator who issued it stands for the co-op, as before accounts existed)."""
+        return self.role == "coop" and self.staff != "clerk"
+
 
 def public_actor(actor: str) -> str:
     """An actor as public views show it: role and scope, not the token's subject (a login)."""
@@ -98,6 +111,9 @@ def issue_token(
     partner_id: int | None = None,
     ttl: timedelta = DEFAULT_TTL,
     max_ttl: timedelta = DEFAULT_MAX_TTL,
+    account_id: int | None = None,
+    session_id: int | None = None,
+    staff: Staff | None = None,
 ) -> str:
     if role == "coop" and coop_id is None:
         raise ValueError("a coop token needs coop_id")
@@ -116,10 +132,14 @@ def issue_token(
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(16),  # 128 random bits: the name a revocation gives it
     }
-    if coop_id is not None:
-        claims["coop_id"] = coop_id
-    if partner_id is not None:
-        claims["partner_id"] = partner_id
+    optional = {
+        "coop_id": coop_id,
+        "partner_id": partner_id,
+        "account_id": account_id,
+        "sid": session_id,
+        "staff": staff,
+    }
+    claims.update({name: value for name, value in optional.items() if value is not None})
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -162,7 +182,13 @@ def verify_token(secret: str, token: str, *, max_ttl: timedelta = DEFAULT_MAX_TT
         raise Unauthorized("auth.no_scope", role=role, claim=claim)
     try:
         principal = Principal(
-            subject=claims["sub"], role=role, coop_id=claims.get("coop_id"), partner_id=claims.get("partner_id")
+            subject=claims["sub"],
+            role=role,
+            coop_id=claims.get("coop_id"),
+            partner_id=claims.get("partner_id"),
+            account_id=claims.get("account_id"),
+            session_id=claims.get("sid"),
+            staff=claims.get("staff"),
         )
     except ValueError as error:
         raise Unauthorized("auth.invalid") from error
@@ -286,7 +312,7 @@ async def authenticate(request: Request, token: str) -> Principal:
     client = client_address(request)
     wait = checks.failures.retry_after(client)
     if wait is not None:
-        raise _too_many_failures(request, wait)
+        raise too_many_failures(request, wait)
     try:
         verified = verify_token(request.app.state.settings.secret_key, token, max_ttl=checks.max_ttl)
         if checks.is_revoked is not None and await checks.is_revoked(verified.token_id):
@@ -297,9 +323,9 @@ async def authenticate(request: Request, token: str) -> Principal:
     return verified.principal
 
 
-def _too_many_failures(request: Request, wait: float) -> HTTPException:
+def too_many_failures(request: Request, wait: float, key: str = "auth.too_many_failures") -> HTTPException:
+    """429 with Retry-After and the message `key` (its `{seconds}`) in the request's language."""
     seconds = max(1, math.ceil(wait))
-    key = "auth.too_many_failures"
     detail = {"code": key, "message": translate(key, language_of(request), seconds=seconds), "params": {}}
     return HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(seconds)})
 

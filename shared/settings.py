@@ -59,6 +59,14 @@ class Settings(TokenSettings):
     # weeks still retries them safely.
     idempotency_retention_hours: int = 24 * 30
 
+    # Accounts (ADR 0017): a login's access token is short-lived, its refresh token long; a login
+    # name (or a client address, for many names) that fails this often in the window waits (429).
+    access_token_minutes: float = Field(15, gt=0)
+    refresh_token_days: float = Field(30, gt=0)
+    login_failure_limit: int = Field(5, ge=1)
+    login_address_failure_limit: int = Field(30, ge=1)  # an office behind one address has many clerks
+    login_failure_window_seconds: float = Field(15 * 60, gt=0)
+
     database_url: str = Field(
         "sqlite+aiosqlite:///./data/service.db",
         validation_alias=AliasChoices("HTX_DATABASE_URL", "DATABASE_URL"),

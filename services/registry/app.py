@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.registry.accounts import auth_router
+from services.registry.accounts import router as accounts_router
 from services.registry.api import router
 from services.registry.quality.api import QUALITY_EVENTS
 from services.registry.quality.api import router as quality_router
@@ -36,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.document_publications(contracts.STREAM, QUALITY_EVENTS)
     app = create_service_app(
         runtime,
-        [router, quality_router, tokens_router],
+        [router, quality_router, tokens_router, auth_router, accounts_router],
         title="HTX Registry",
         description="Co-ops, unions, groups, members, partners, plots, certificates, gradings, inspections.",
     )

@@ -329,6 +329,70 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Mã truy cập đã hết hạn lúc {expired_at}; nó đã bị từ chối ở mọi nơi, không cần thu hồi.",
         "en": "The token expired at {expired_at}; it is refused everywhere already, nothing to revoke.",
     },
+    "login.failed": {
+        "vi": "Tên đăng nhập (hoặc số điện thoại) hoặc mật khẩu không đúng.",
+        "en": "The user name (or phone number) or the password is wrong.",
+    },
+    "login.too_many_failures": {
+        "vi": "Đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây.",
+        "en": "Too many failed sign-ins; try again in {seconds} seconds.",
+    },
+    "refresh.invalid": {
+        "vi": "Mã làm mới không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.",
+        "en": "The refresh token is not valid or has expired; sign in again.",
+    },
+    "refresh.reused": {
+        "vi": "Mã làm mới này đã được dùng rồi; phiên đăng nhập đã bị kết thúc để bảo vệ tài khoản. Hãy đăng nhập lại.",
+        "en": "This refresh token was already used; the session has been ended to protect the account. Sign in again.",
+    },
+    "account.scope": {
+        "vi": "Tài khoản vai trò {role}: coop cần coop_id và staff (manager hoặc clerk), buyer cần partner_id, province không cần gì.",
+        "en": "A {role} account: coop needs coop_id and staff (manager or clerk), buyer needs partner_id, province neither.",
+    },
+    "account.phone_invalid": {
+        "vi": "{value} không phải số điện thoại Việt Nam (ví dụ 0912345678 hoặc +84912345678).",
+        "en": "{value} is not a Vietnamese phone number (e.g. 0912345678 or +84912345678).",
+    },
+    "account.password_short": {
+        "vi": "Mật khẩu phải có ít nhất {minimum} ký tự.",
+        "en": "The password must have at least {minimum} characters.",
+    },
+    "account.password_is_name": {
+        "vi": "Mật khẩu không được trùng với tên đăng nhập hoặc số điện thoại.",
+        "en": "The password must not be the user name or the phone number.",
+    },
+    "account.username_taken": {
+        "vi": "Tên đăng nhập {value} đã có người dùng.",
+        "en": "The user name {value} is already taken.",
+    },
+    "account.phone_taken": {
+        "vi": "Số điện thoại {value} đã gắn với tài khoản khác.",
+        "en": "The phone number {value} belongs to another account.",
+    },
+    "account.unknown_coop": {
+        "vi": "Không có HTX {coop_id}.",
+        "en": "There is no co-op {coop_id}.",
+    },
+    "account.unknown_partner": {
+        "vi": "Không có đối tác {partner_id}.",
+        "en": "There is no partner {partner_id}.",
+    },
+    "account.not_found": {
+        "vi": "Không có tài khoản {account_id}.",
+        "en": "There is no account {account_id}.",
+    },
+    "account.not_allowed": {
+        "vi": "Chỉ tỉnh hoặc quản lý của HTX mới được quản lý tài khoản này.",
+        "en": "Only the province or the co-op's manager may manage this account.",
+    },
+    "account.clerks_only": {
+        "vi": "Quản lý HTX chỉ được tạo và quản lý tài khoản nhân viên (clerk) của HTX mình; tài khoản quản lý do tỉnh tạo.",
+        "en": "A co-op manager may create and manage only its co-op's clerk accounts; managers are created by the province.",
+    },
+    "account.current_password": {
+        "vi": "Mật khẩu hiện tại không đúng.",
+        "en": "The current password is wrong.",
+    },
 }
 
 register(MESSAGES)
