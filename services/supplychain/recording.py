@@ -70,9 +70,27 @@ def resolved(session: AsyncSession) -> Resolved:
     """The lookups of the session's current transaction."""
     transaction = session.sync_session.get_transaction()
     cache = session.info.get("htx.resolved")
+    if isinstance(cache, Resolved) and cache.transaction is None:
+        cache.transaction = transaction  # made before the session began: its first read began this one
     if not isinstance(cache, Resolved) or cache.transaction is not transaction:
         cache = session.info["htx.resolved"] = Resolved(transaction)
     return cache
+
+
+async def prefetch(session: AsyncSession, commands: Sequence[object]) -> None:
+    """Read the co-ops, members and partners a batch's commands name, one query per table, into
+    the transaction's lookups; those the replica lacks are learnt one by one as before."""
+    cache = resolved(session)
+    tables: list[tuple[str, type[KnownCoop] | type[KnownMember] | type[KnownPartner], dict]] = [
+        ("coop_id", KnownCoop, cache.coops),
+        ("member_id", KnownMember, cache.members),
+        ("partner_id", KnownPartner, cache.partners),
+    ]
+    for field, model, known in tables:
+        keys = {key for command in commands if isinstance(key := getattr(command, field, None), int)}
+        if missing := sorted(keys - known.keys()):
+            rows = await session.exec(select(model).where(col(model.id).in_(missing)))
+            known.update((row.id, row) for row in rows)
 
 
 async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: int) -> KnownCoop:
