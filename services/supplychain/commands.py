@@ -28,6 +28,7 @@ from services.supplychain.recording import (
     known_member,
     known_partner,
     new_lot_code,
+    prefetch,
     record_fact,
     take_from_lots,
 )
@@ -478,6 +479,7 @@ async def apply_batch(
     session: AsyncSession, registry: RegistryClient, commands: Sequence[ChainCommand], principal: Principal
 ) -> list[ChainResult]:
     """Every command in order, in the caller's transaction: one refusal and the caller writes nothing."""
+    await prefetch(session, commands)
     results = []
     for position, command in enumerate(commands):
         try:

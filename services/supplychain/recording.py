@@ -46,8 +46,58 @@ UNITS = {"kg": Localized("kg", vi="kg", en="kg"), "pcs": Localized("pcs", vi="sá
 Known = TypeVar("Known", KnownCoop, KnownMember, KnownPartner)
 
 
+class Resolved:
+    """What the commands of one transaction have looked up already: a `/batch` of 200 harvests
+    reads each co-op, status history and member once, and locks each co-op's code sequence once.
+
+    The ORM's identity map alone does not do it: it holds rows weakly, so a co-op is read again
+    by the next command. Bound to the transaction (`resolved`): after a rollback nothing read
+    before it is trusted. Single POSTs go through the same code with a cache of one command.
+    """
+
+    def __init__(self, transaction: object) -> None:
+        self.transaction = transaction
+        self.coops: dict[int, KnownCoop] = {}
+        self.statuses: dict[int, list[tuple[date, str]]] = {}
+        self.members: dict[int, KnownMember] = {}
+        self.partners: dict[int, KnownPartner] = {}
+        # Generated lot codes per prefix: the lot table's at the first look (the co-op's row is
+        # locked from then on), plus every lot code this transaction has handed out since.
+        self.lot_codes: dict[str, set[str]] = {}
+
+
+def resolved(session: AsyncSession) -> Resolved:
+    """The lookups of the session's current transaction."""
+    transaction = session.sync_session.get_transaction()
+    cache = session.info.get("htx.resolved")
+    if isinstance(cache, Resolved) and cache.transaction is None:
+        cache.transaction = transaction  # made before the session began: its first read began this one
+    if not isinstance(cache, Resolved) or cache.transaction is not transaction:
+        cache = session.info["htx.resolved"] = Resolved(transaction)
+    return cache
+
+
+async def prefetch(session: AsyncSession, commands: Sequence[object]) -> None:
+    """Read the co-ops, members and partners a batch's commands name, one query per table, into
+    the transaction's lookups; those the replica lacks are learnt one by one as before."""
+    cache = resolved(session)
+    tables: list[tuple[str, type[KnownCoop] | type[KnownMember] | type[KnownPartner], dict]] = [
+        ("coop_id", KnownCoop, cache.coops),
+        ("member_id", KnownMember, cache.members),
+        ("partner_id", KnownPartner, cache.partners),
+    ]
+    for field, model, known in tables:
+        keys = {key for command in commands if isinstance(key := getattr(command, field, None), int)}
+        if missing := sorted(keys - known.keys()):
+            rows = await session.exec(select(model).where(col(model.id).in_(missing)))
+            known.update((row.id, row) for row in rows)
+
+
 async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: int) -> KnownCoop:
     """The co-op from the replica, or from the registry's API (cached) when the stream is behind."""
+    cache = resolved(session)
+    if (coop := cache.coops.get(coop_id)) is not None:
+        return coop
     coop = await session.get(KnownCoop, coop_id)
     if coop is None:
         answer = await registry.coop(coop_id)
@@ -55,18 +105,21 @@ async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: i
             raise NotFound("coop.not_found", coop_id=coop_id)
         await insert_if_absent(session, KnownCoop(**answer.model_dump(), learnt_from="registry_api"))
         coop = await _learnt(session, KnownCoop, coop_id)
+    cache.coops[coop_id] = coop
     return coop
 
 
 async def known_member(session: AsyncSession, registry: RegistryClient, coop_id: int, member_id: int) -> KnownMember:
     """The member from the replica, or from the registry's API (cached) when the stream is behind."""
-    member = await session.get(KnownMember, member_id)
+    cache = resolved(session)
+    member = cache.members.get(member_id) or await session.get(KnownMember, member_id)
     if member is None:
         answer = await registry.member(coop_id, member_id)
         if answer is None:
             raise NotFound("member.not_found", member_id=member_id, coop_id=coop_id)
         await insert_if_absent(session, KnownMember(**answer.model_dump(), learnt_from="registry_api"))
         member = await _learnt(session, KnownMember, member_id)
+    cache.members[member_id] = member
     if member.coop_id != coop_id:
         raise NotFound("member.not_found", member_id=member_id, coop_id=coop_id)
     return member
@@ -74,6 +127,9 @@ async def known_member(session: AsyncSession, registry: RegistryClient, coop_id:
 
 async def known_partner(session: AsyncSession, registry: RegistryClient, partner_id: int) -> KnownPartner:
     """The partner from the replica, or from the registry's API (cached) when the stream is behind."""
+    cache = resolved(session)
+    if (partner := cache.partners.get(partner_id)) is not None:
+        return partner
     partner = await session.get(KnownPartner, partner_id)
     if partner is None:
         answer = await registry.partner(partner_id)
@@ -84,6 +140,7 @@ async def known_partner(session: AsyncSession, registry: RegistryClient, partner
         )
         await insert_if_absent(session, learnt)  # in the database at once: a later command of a batch finds it
         partner = await _learnt(session, KnownPartner, partner_id)
+    cache.partners[partner_id] = partner
     return partner
 
 
@@ -102,17 +159,19 @@ async def active_coop(session: AsyncSession, registry: RegistryClient, coop_id: 
     (the stream has not caught up) has no history yet, so its current status stands for all days.
     """
     coop = await known_coop(session, registry, coop_id)
-    history = (
-        await session.exec(
-            select(KnownCoopStatus)
+    cache = resolved(session)
+    history = cache.statuses.get(coop.id)
+    if history is None:
+        rows = await session.exec(
+            select(KnownCoopStatus.effective_on, KnownCoopStatus.status)
             .where(KnownCoopStatus.coop_id == coop.id)
             .order_by(col(KnownCoopStatus.effective_on), col(KnownCoopStatus.id))
         )
-    ).all()
+        history = cache.statuses[coop.id] = [(effective_on, status) for effective_on, status in rows]
     status = (
         coop.status
         if not history
-        else next((row.status for row in reversed(history) if row.effective_on <= on), "not_founded")
+        else next((status for effective_on, status in reversed(history) if effective_on <= on), "not_founded")
     )
     if status != "active" or on < coop.founded_on:
         raise Conflict("coop.not_active", coop_id=coop.id, status=status if on >= coop.founded_on else "not_founded")
@@ -126,12 +185,19 @@ async def generated_code(
     session: AsyncSession, model, column, coop_id: int, day: date, step: str, taken: set[str]
 ) -> str:
     """The next free generated code of a step (`lots.lot_code`) in `column`, `taken` ones counted as used."""
+    prefix = lots.generated_code_prefix(coop_id, day, step)
+    cache = resolved(session)
+    if model is Lot and prefix in cache.lot_codes:  # the co-op is locked already, and every new lot noted
+        return lots.lot_code(
+            coop_id, day, lots.next_sequence(cache.lot_codes[prefix] | taken, coop_id, day, step), step
+        )
     # Two commands of one co-op must not both take the next number: the co-op's replica row is the
     # lock (FOR UPDATE on PostgreSQL; SQLite's write transactions are serialised already).
     await session.exec(select(KnownCoop.id).where(KnownCoop.id == coop_id).with_for_update())
-    prefix = lots.generated_code_prefix(coop_id, day, step)
-    codes = list((await session.exec(select(column).where(col(column).startswith(prefix)))).all()) + list(taken)
-    return lots.lot_code(coop_id, day, lots.next_sequence(codes, coop_id, day, step), step)
+    found = set((await session.exec(select(column).where(col(column).startswith(prefix)))).all())
+    if model is Lot:
+        cache.lot_codes[prefix] = found
+    return lots.lot_code(coop_id, day, lots.next_sequence(found | taken, coop_id, day, step), step)
 
 
 async def new_lot_code(
@@ -142,6 +208,10 @@ async def new_lot_code(
     if code in taken or (await session.exec(select(Lot.id).where(Lot.code == code))).first() is not None:
         raise Conflict("lot.duplicate", lot_code=code)
     taken.add(code)
+    # A later command of the transaction generating codes of that prefix counts this one as used.
+    for prefix, codes in resolved(session).lot_codes.items():
+        if code.startswith(prefix):
+            codes.add(code)
     return code
 
 
