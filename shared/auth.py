@@ -267,7 +267,17 @@ class FailedAuthentications:
             return None
         return failures[-self.limit] + self.window - self._clock()
 
+    def forgive(self, client: str) -> None:
+        """Take back one attempt counted ahead of its outcome (see `failed`): it succeeded."""
+        failures = self._failures.get(client)
+        if failures:
+            failures.pop()
+            if not failures:
+                del self._failures[client]
+
     def failed(self, client: str) -> None:
+        """Count a failure; or, counted before a slow check (a password hash), an attempt that
+        `forgive` takes back on success, so concurrent attempts cannot all pass `retry_after` first."""
         failures = self._recent(client)
         if failures is None:
             failures = self._failures[client] = deque(maxlen=self.limit)

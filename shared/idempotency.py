@@ -20,6 +20,7 @@ and gets the lot that was made, never a second lot.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -172,9 +173,12 @@ async def fingerprint(request: Request) -> str:
     """What makes two requests the same write: method, path with query, and the body's content.
 
     JSON is compared by value (key order and spacing do not matter); a multipart upload by its fields
-    and files' bytes, since a retry gets a new boundary.
+    and files' bytes, since a retry gets a new boundary. An HMAC under the platform's secret, not a
+    bare hash: bodies carry passwords (accounts), and the stored digest of a body whose other fields
+    are known must not be a fast way to guess them.
     """
-    digest = hashlib.sha256(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    secret = request.app.state.settings.secret_key.encode()
+    digest = hmac.new(secret, f"{request.method} {request.url.path}?{request.url.query}\n".encode(), hashlib.sha256)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type.startswith("multipart/"):
         form = await request.form()

@@ -129,6 +129,24 @@ async def test_failed_logins_are_throttled_per_login_name_until_the_window_passe
         assert (await _login(client, "tinh.admin")).status_code == 200
 
 
+async def test_concurrent_guesses_cannot_all_pass_the_throttle_before_the_first_is_counted(registry_app_factory):
+    app = await registry_app_factory()
+    clock = Clock()
+    app.state.login_throttle = LoginThrottle(
+        FailedAuthentications(5, 900, clock=clock), FailedAuthentications(30, 900, clock=clock)
+    )
+    async with running_app(app) as client:
+        await _account(client, username="tinh.admin")
+        guesses = await asyncio.gather(*(_login(client, "tinh.admin", f"guess-{n:04d}") for n in range(10)))
+        assert sorted(guess.status_code for guess in guesses) == [401] * 5 + [429] * 5
+        clock.now += 900.5
+        assert (await _login(client, "tinh.admin")).status_code == 200
+        # A success takes its attempt back: five more failures are needed to block the name again.
+        for _ in range(4):
+            assert (await _login(client, "tinh.admin", "wrong-password")).status_code == 401
+        assert (await _login(client, "tinh.admin")).status_code == 200
+
+
 async def test_a_login_is_never_stored_for_replay_under_an_idempotency_key(registry_app_factory):
     app = await registry_app_factory()
     async with running_app(app) as client:

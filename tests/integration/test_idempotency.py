@@ -7,12 +7,15 @@ the same key must give back the lot that was made, never a second one. Both back
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import update
+from sqlmodel import select
 
 from services.supplychain.epcis.tables import EpcisCapture
 from services.supplychain.tables import Lot, Sale
@@ -319,3 +322,18 @@ async def test_openapi_documents_the_key_on_writes_only(supplychain_app_factory,
                     assert "Idempotency-Key" in headers, (method, path)
                 elif method == "get":
                     assert "Idempotency-Key" not in headers, (method, path)
+
+
+async def test_a_stored_fingerprint_is_no_plain_hash_of_a_body_with_a_password(registry_app_factory):
+    """Account bodies carry passwords: their stored fingerprint is keyed with the platform's secret,
+    so someone who reads the database cannot test guesses against it with a fast hash."""
+    app = await registry_app_factory()
+    account = {"role": "province", "username": "tinh.canbo", "display_name": "Cán bộ Sở", "password": "mat-khau-2026"}
+    async with running_app(app) as client:
+        created = await client.post("/accounts", json=account, headers={**bearer(), **_key()})
+        assert created.status_code == 201, created.text
+        async with app.state.runtime.read_sessions() as session:
+            (stored,) = (await session.exec(select(IdempotencyRecord.fingerprint))).all()
+    canonical = json.dumps(account, sort_keys=True, separators=(",", ":")).encode()
+    plain = hashlib.sha256(b"POST /accounts?\n" + canonical).hexdigest()
+    assert stored != plain and len(stored) == len(plain)

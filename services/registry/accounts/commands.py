@@ -227,14 +227,18 @@ async def login(session: AsyncSession, data: Login, request: Request, settings: 
     waits = [throttle.per_login.retry_after(key), throttle.per_address.retry_after(address)]
     if any(wait is not None for wait in waits):
         raise too_many_failures(request, max(wait for wait in waits if wait is not None), "login.too_many_failures")
+    # Counted as failed before anything is awaited, and forgiven on success: concurrent guesses
+    # would otherwise all pass the check above before the first of them was counted.
+    throttle.per_login.failed(key)
+    throttle.per_address.failed(address)
     column = Account.phone if by_phone else Account.username_key
     account = (await session.exec(select(Account).where(col(column) == key))).first()
     # Unknown, inactive or wrong: one answer, and an unknown name costs a hash as well.
     matched = await verify_password(account.password_hash if account else DUMMY_HASH, data.password)
     if account is None or not matched or not account.active:
-        throttle.per_login.failed(key)
-        throttle.per_address.failed(address)
         raise Unauthorized("login.failed")
+    throttle.per_login.forgive(key)
+    throttle.per_address.forgive(address)
     if HASHER.check_needs_rehash(account.password_hash):
         account.password_hash = await hash_password(data.password)
         session.add(account)
@@ -297,6 +301,9 @@ async def refresh(session: AsyncSession, data: Refresh, settings: Settings) -> T
         .values(used_at=utcnow())
     )
     if marked.rowcount != 1:
+        # The winner of a concurrent use committed a new access token on this session: that one is
+        # revoked, not the one read before it (PostgreSQL's READ COMMITTED read it stale).
+        await session.refresh(refresh_session)
         await _end(session, refresh_session, f"{account.role}:reuse-detected")
         raise RefreshReused()
     return await _tokens(session, account, refresh_session, settings)
