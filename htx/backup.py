@@ -40,6 +40,7 @@ from sqlalchemy.engine import URL, make_url
 
 from htx import operator
 from htx.runner import SERVICES
+from shared.messaging.connection import entry_key
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -155,13 +156,8 @@ def _our_redis(data_dir: Path, redis_dir: Path) -> Any | None:
     return None
 
 
-def _entry_key(entry_id: str) -> tuple[int, int]:
-    milliseconds, _, sequence = entry_id.partition("-")
-    return int(milliseconds), int(sequence or 0)
-
-
 def _just_before(entry_id: str) -> str:
-    milliseconds, sequence = _entry_key(entry_id)
+    milliseconds, sequence = entry_key(entry_id)
     if sequence:
         return f"{milliseconds}-{sequence - 1}"
     return f"{milliseconds - 1}-{2**64 - 1}" if milliseconds else "0-0"
@@ -179,7 +175,7 @@ def group_positions(client: Any) -> dict[str, dict[str, str]]:
             position = group["last-delivered-id"]
             if group["pending"]:
                 oldest = client.xpending(stream, group["name"])["min"]
-                position = min(position, _just_before(oldest), key=_entry_key)
+                position = min(position, _just_before(oldest), key=entry_key)
             positions.setdefault(stream, {})[group["name"]] = position
     return positions
 

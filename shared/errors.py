@@ -96,16 +96,25 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
-        # SQLite's driver refuses the value before the statement runs (OverflowError); asyncpg refuses one
-        # its column cannot hold (an id beyond PostgreSQL's INTEGER) as a data exception, SQLSTATE class
-        # 22, that SQLAlchemy wraps as a bare DBAPIError.
-        if isinstance(error.orig, OverflowError) or str(getattr(error.orig, "sqlstate", "")).startswith("22"):
+        # A value its column cannot hold (an id beyond PostgreSQL's INTEGER): SQLite's driver and asyncpg
+        # refuse it while encoding (an OverflowError under the DBAPIError SQLAlchemy wraps), the server
+        # as numeric_value_out_of_range (SQLSTATE 22003). Other data exceptions are our bugs: a 500.
+        if _out_of_range_value(error.orig):
             return await _domain_error(request, Unprocessable("request.value_out_of_range"))
         raise error
 
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:
         return await _domain_error(request, DomainError("request.too_deep"))
+
+
+def _out_of_range_value(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 10:  # the driver's chain of causes, bounded
+        if isinstance(error, OverflowError) or str(getattr(error, "sqlstate", "")) == "22003":
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 ECHO_CHARACTERS = 200  # of a refused value echoed back: enough to find it, not a 20 MB field sent back

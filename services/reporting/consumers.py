@@ -17,7 +17,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting.kpis import entry_key, grams
+from services.reporting.kpis import grams
 from services.reporting.tables import (
     CertificateRevocation,
     CertificateView,
@@ -42,6 +42,7 @@ from services.reporting.tables import (
     ViolationResolutionFact,
 )
 from shared.events import registry, supplychain
+from shared.messaging.connection import entry_key
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
 from shared.shapes import shared_fields
 

@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.supplychain import lots
 from services.supplychain.epcis import chain_mapping as epcis
 from services.supplychain.epcis.store import save_epcis_event
-from services.supplychain.queries import find_lot, holdings
+from services.supplychain.queries import find_lot, holdings, rows_in
 from services.supplychain.registry_client import RegistryClient
 from services.supplychain.schemas import LotTake
 from services.supplychain.tables import ChainEvent, KnownCoop, KnownCoopStatus, KnownMember, KnownPartner, Lot, LotEvent
@@ -89,8 +89,7 @@ async def prefetch(session: AsyncSession, commands: Sequence[object]) -> None:
     for field, model, known in tables:
         keys = {key for command in commands if isinstance(key := getattr(command, field, None), int)}
         if missing := sorted(keys - known.keys()):
-            rows = await session.exec(select(model).where(col(model.id).in_(missing)))
-            known.update((row.id, row) for row in rows)
+            known.update((row.id, row) for row in await rows_in(session, select(model), model.id, missing))
 
 
 async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: int) -> KnownCoop:
