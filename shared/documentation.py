@@ -113,8 +113,7 @@ def asyncapi_html(title: str, document_url: str, asset_url: str) -> str:
 def documentation_router(broker: RedisBroker, *, title: str, version: str, description: str) -> APIRouter:
     """`/docs`, `/redoc`, `/asyncapi`, `/asyncapi.json` and the files they load."""
     router = APIRouter(tags=["documentation"])
-    for name in ASSETS:
-        asset_file(name)  # at start-up, not when someone first opens a page
+    for name in ASSETS:  # each file is found now (`_asset_endpoint`), not when someone first opens a page
         router.add_api_route(f"{ASSET_PATH}/{name}", _asset_endpoint(name), methods=["GET"], include_in_schema=False)
 
     @router.get("/docs", include_in_schema=False)

@@ -155,9 +155,7 @@ class _Walk:
     async def backward(self, start: list[int]) -> None:
         """Every lot upstream, whatever the depth, by one recursive query; then those lots, their
         batches and the batches' inputs: four reads, not three per level."""
-        ids: set[int] = set()
-        for part in chunks(start):
-            ids.update((await self.session.exec(_upstream(part))).all())
+        ids = await upstream_ids(self.session, start)
         made_by = [lot.transformation_id for lot in await self.add_lots(ids) if lot.transformation_id]
         await self.add_batches(made_by)
 
@@ -177,11 +175,18 @@ class _Walk:
             await self.add_lots(frontier)
 
 
+async def upstream_ids(session: AsyncSession, lot_ids: Sequence[int]) -> set[int]:
+    """The ids of these lots and of every lot they were made from, through batches not declared wrong."""
+    ids: set[int] = set()
+    for part in chunks(lot_ids):
+        ids.update((await session.exec(_upstream(part))).all())
+    return ids
+
+
 async def upstream_lots(session: AsyncSession, lot_ids: list[int]) -> list[Lot]:
-    """The lots and every lot they were made from, through batches that were not declared wrong."""
-    walk = _Walk(session, await corrected_event_ids(session))
-    await walk.backward(lot_ids)
-    return await _in(session, Lot, Lot.id, list(walk.lots))
+    """The lots and every lot they were made from (a buyer's EPCIS scope): the recursive query alone
+    knows which, without the rows a trace shows."""
+    return await _in(session, Lot, Lot.id, list(await upstream_ids(session, lot_ids)))
 
 
 async def trace(
