@@ -26,13 +26,15 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# Function scope on purpose: while the sync API is open its event loop counts as running in this
+# thread, and pytest-asyncio's next async test in the same worker would refuse to start.
+@pytest.fixture
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
     if executable is None:
