@@ -35,7 +35,13 @@ async def test_the_page_names_the_product_the_province_and_counts_in_english(
     app = await supplychain_app_factory()
     async with running_app(app) as client:
         await seed_replica(redis, stream_prefix)
-        harvest = {"coop_id": 1, "member_id": 10, "quantity_kg": "12.5", "harvested_on": "2025-06-01", "harvest_round": 1}
+        harvest = {
+            "coop_id": 1,
+            "member_id": 10,
+            "quantity_kg": "12.5",
+            "harvested_on": "2025-06-01",
+            "harvest_round": 1,
+        }
         created = await client.post("/harvests", json=harvest, headers=bearer())
         assert created.status_code == 201, created.text
         token = created.json()["public_token"]
