@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vietnam_provinces import Ward
+from vietnam_provinces import Province, Ward
 from vietnam_provinces.codes import WardCode
 
 
@@ -68,6 +68,15 @@ def ward_name(code: str) -> str:
     """The current official name, or "" for a code that is not current."""
     try:
         return Ward.from_code(WardCode(int(code))).name
+    except (ValueError, KeyError):
+        return ""
+
+
+@lru_cache(maxsize=4096)
+def province_name(ward_code: str) -> str:
+    """The province a current ward lies in (Thái Nguyên), or "" for a code that is not current."""
+    try:
+        return Province.from_code(Ward.from_code(WardCode(int(ward_code))).province_code).name
     except (ValueError, KeyError):
         return ""
 

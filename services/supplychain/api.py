@@ -371,16 +371,24 @@ _PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
     response_class=HTMLResponse,
     summary="Public trace page of a lot (what the QR opens)",
     description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no "
-    f"prices, phones or ID numbers, delivery or invoice numbers. {_HOUSEHOLDS_SHOWN}",
+    f"prices, phones or ID numbers, delivery or invoice numbers. {_HOUSEHOLDS_SHOWN} An unknown token "
+    "(or code) gets a 404 HTML page saying to check the code on the label.",
+    responses={404: {"description": "Not a known lot: an HTML page", "content": {"text/html": {}}}},
 )
 async def trace_page(
     token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
 ) -> HTMLResponse:
-    lot, serial = await queries.resolve_public(session, token, principal)
+    language = page_language_of(request)
+    try:
+        lot, serial = await queries.resolve_public(session, token, principal)
+        public_token = _public_token(lot)
+    except NotFound:
+        # A person scanned or typed this: they get a page that says what to check, not the API's JSON.
+        return HTMLResponse(public_page.render_not_found(language), status_code=404)
     traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
     # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
-    qr_path = request.app.url_path_for("trace_qr_svg", token=_public_token(lot))
-    return HTMLResponse(public_page.render(traced, lot.code, page_language_of(request), qr_path))
+    qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
+    return HTMLResponse(public_page.render(traced, lot.code, language, qr_path))
 
 
 _QR = (

@@ -13,14 +13,16 @@ import io
 from pathlib import Path
 
 import segno
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from babel import Locale
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.supplychain.schemas import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
 from shared import formats
-from shared.places import ward_name
+from shared.places import province_name, ward_name
 from shared.spreadsheets import append_xlsx_row, csv_cell
 
 _templates = formats.install(
@@ -33,6 +35,18 @@ _templates = formats.install(
     language_variable="lang",
 )
 
+
+@pass_context
+def _counted(context: Context, count: int, forms: dict[str, str]) -> str:
+    """`3 member households`, `1 member household`: the noun in the CLDR plural form of the count
+    (English has one/other; Vietnamese has only other)."""
+    language = context["lang"]
+    form = Locale.parse(language).plural_form(count)
+    return f"{formats.number(count, language)} {forms.get(form, forms['other'])}"
+
+
+_templates.filters["counted"] = _counted
+
 LABELS = {
     "vi": {
         "title": "Truy xuất nguồn gốc",
@@ -44,8 +58,8 @@ LABELS = {
         "packing": "Đóng gói",
         "shipping": "Vận chuyển",
         "sale": "Bán cho",
-        "households": "hộ thành viên",
-        "household": "hộ thành viên",
+        "households": {"other": "hộ thành viên"},
+        "lots": {"other": "lô"},
         "plot": "Vùng trồng",
         "round": "Lứa",
         "certificates": "Chứng nhận còn hiệu lực",
@@ -62,7 +76,13 @@ LABELS = {
         "kg": "kg",
         "grade": "Loại",
         "coop": "Hợp tác xã",
-        "scan": "Mã QR của lô này: in ra hoặc gửi cho người mua",
+        "scan": "Mã QR của trang này: gửi cho người khác để họ cũng xem được nguồn gốc lô hàng",
+        "origin": "Xuất xứ",
+        "not_found_title": "Không tìm thấy mã truy xuất",
+        "not_found_text": "Mã truy xuất ở địa chỉ này không có trong hệ thống.",
+        "not_found_check": "Hãy kiểm tra mã in trên nhãn sản phẩm: quét lại mã QR trên nhãn, "
+        "hoặc gõ lại địa chỉ cho đúng từng ký tự.",
+        "not_found_help": "Nếu vẫn không mở được, hãy hỏi nơi bán hoặc hợp tác xã sản xuất.",
         "english": "English",
         "vietnamese": "Tiếng Việt",
     },
@@ -76,8 +96,8 @@ LABELS = {
         "packing": "Packing",
         "shipping": "Shipping",
         "sale": "Sold to",
-        "households": "member households",
-        "household": "member household",
+        "households": {"one": "member household", "other": "member households"},
+        "lots": {"one": "lot", "other": "lots"},
         "plot": "Plot",
         "round": "Round",
         "certificates": "Valid certificates",
@@ -94,7 +114,13 @@ LABELS = {
         "kg": "kg",
         "grade": "Grade",
         "coop": "Co-operative",
-        "scan": "This lot's QR code: print it or send it to a buyer",
+        "scan": "This page's QR code: share it so others can see where this lot comes from too",
+        "origin": "Origin",
+        "not_found_title": "Trace code not found",
+        "not_found_text": "The trace code at this address is not known.",
+        "not_found_check": "Check the code printed on the product label: scan the QR code on the label again, "
+        "or retype the address exactly.",
+        "not_found_help": "If it still does not open, ask the shop that sold it or the co-operative that made it.",
         "english": "English",
         "vietnamese": "Tiếng Việt",
     },
@@ -103,7 +129,11 @@ LABELS = {
 
 def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
     steps = {name: [s for s in traced.steps if s.step == name] for name in ("processing", "grading", "packing")}
-    coops = sorted({(o.coop_name, ward_name(o.ward_code) or o.ward_code) for o in traced.origins})
+    coops = sorted(
+        {(o.coop_name, ward_name(o.ward_code) or o.ward_code, province_name(o.ward_code)) for o in traced.origins}
+    )
+    # What the label names: the lot the page opened by (a unit's pack lot when a serial was scanned).
+    product = next((lot for lot in traced.lots if lot.code == traced.start[0]), None)
     return _templates.get_template("trace.html").render(
         t=LABELS[language],
         lang=language,
@@ -111,10 +141,17 @@ def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
         trace=traced,
         steps=steps,
         coops=coops,
+        product=product,
+        provinces=sorted({province for _, _, province in coops if province}),
         qr_url=qr_url,
         households=traced.households,
         harvested_kg=sum((o.harvested_quantity_kg for o in traced.origins), 0),
     )
+
+
+def render_not_found(language: str) -> str:
+    """The same page for a code, a serial or a token nobody knows: it says nothing about which lots exist."""
+    return _templates.get_template("not_found.html").render(t=LABELS[language], lang=language)
 
 
 def qr(url: str, kind: str) -> bytes:
