@@ -9,11 +9,12 @@ formats them itself).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, pass_context
@@ -53,8 +54,15 @@ def day(value: date, language: str) -> str:
     return format_date(value, _DATE[_locale(language)], locale=_locale(language))
 
 
+def counted(count: int, forms: Mapping[str, str], language: str) -> str:
+    """`1 member household`, `3 member households`: the noun in the CLDR plural form of the count
+    (`forms` by form name; English has one/other, Vietnamese only other)."""
+    form = Locale.parse(_locale(language)).plural_form(count)
+    return f"{number(count, language)} {forms.get(form, forms['other'])}"
+
+
 def install(environment: Environment, *, language_variable: str) -> Environment:
-    """Filters `number`, `money`, `percent` and `day` for templates that know their language as
+    """Filters `number`, `money`, `percent`, `day` and `counted` (`{{ n|counted(forms) }}`) for templates that know their language as
     `language_variable` (so a template writes `{{ lot.quantity|number }}`)."""
 
     def filter_of(format_: Callable[[Any, str], str]) -> Callable[[Context, Any], str]:
@@ -66,4 +74,10 @@ def install(environment: Environment, *, language_variable: str) -> Environment:
 
     for name, format_ in (("number", number), ("money", money), ("percent", percent), ("day", day)):
         environment.filters[name] = filter_of(format_)
+
+    @pass_context
+    def counted_filter(context: Context, count: int, forms: Mapping[str, str]) -> str:
+        return counted(count, forms, context[language_variable])
+
+    environment.filters["counted"] = counted_filter
     return environment

@@ -13,9 +13,7 @@ import io
 from pathlib import Path
 
 import segno
-from babel import Locale
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -34,18 +32,6 @@ _templates = formats.install(
     ),
     language_variable="lang",
 )
-
-
-@pass_context
-def _counted(context: Context, count: int, forms: dict[str, str]) -> str:
-    """`3 member households`, `1 member household`: the noun in the CLDR plural form of the count
-    (English has one/other; Vietnamese has only other)."""
-    language = context["lang"]
-    form = Locale.parse(language).plural_form(count)
-    return f"{formats.number(count, language)} {forms.get(form, forms['other'])}"
-
-
-_templates.filters["counted"] = _counted
 
 LABELS = {
     "vi": {

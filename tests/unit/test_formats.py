@@ -39,3 +39,13 @@ def test_templates_format_in_their_own_language():
     values = {"q": Decimal("86.5"), "r": 0.5, "d": date(2026, 1, 2), "m": 50_000}
     assert template.render(lang="vi", **values) == f"86,5 kg · 50,0{NBSP}% · 02/01/2026 · 50.000{NBSP}₫"
     assert template.render(lang="en", **values) == "86.5 kg · 50.0% · 2 Jan 2026 · ₫50,000"
+
+
+def test_counts_take_the_plural_form_of_their_language():
+    households = {"one": "member household", "other": "member households"}
+    assert formats.counted(1, households, "en") == "1 member household"
+    assert formats.counted(1250, households, "en") == "1,250 member households"
+    assert formats.counted(1, {"other": "hộ"}, "vi") == "1 hộ"
+    assert formats.counted(1250, {"other": "hộ"}, "vi") == "1.250 hộ"
+    template = formats.install(Environment(), language_variable="language").from_string("{{ n|counted(f) }}")
+    assert template.render(n=2, f=households, language="en") == "2 member households"
