@@ -107,11 +107,14 @@ def up(
     reporting_port: Annotated[
         int | None, typer.Option(envvar="HTX_REPORTING_PORT", help="Default: 8003 if free")
     ] = None,
+    web_port: Annotated[
+        int | None, typer.Option(envvar="HTX_WEB_PORT", help="The co-op app's port. Default: 8000 if free")
+    ] = None,
     redis_port: Annotated[
         int, typer.Option(envvar="HTX_REDIS_PORT", help="The embedded Redis's port (another if taken)")
     ] = DEFAULT_REDIS_PORT,
 ) -> None:
-    """Start Redis (unless REDIS_URL is set), migrate, start the three services; Ctrl-C stops them all."""
+    """Start Redis (unless REDIS_URL is set), migrate, start the three services and the co-op app; Ctrl-C stops them all."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     services = available_services()
@@ -147,7 +150,12 @@ def up(
             redis_url=external_redis,
             redis_port=redis_port,
             host=host,
-            ports={"registry": registry_port, "supplychain": supplychain_port, "reporting": reporting_port},
+            ports={
+                "registry": registry_port,
+                "supplychain": supplychain_port,
+                "reporting": reporting_port,
+                "web": web_port,
+            },
             services=services,
             stream_prefix=os.environ.get("HTX_STREAM_PREFIX", ""),
         )
@@ -158,7 +166,9 @@ def up(
                 fg=typer.colors.YELLOW,
                 err=True,
             )
-        typer.echo("starting " + ", ".join(("redis",) * (platform.redis is not None) + services) + " ...")
+        typer.echo(
+            "starting " + ", ".join(("redis",) * (platform.redis is not None) + tuple(platform.processes)) + " ..."
+        )
         platform.start(timeout=timeout)
         operator.RuntimeInfo(platform.redis_url, {n: platform.urls[n] for n in services}, os.getpid()).write(data_dir)
         token = operator.province_token(secret, ttl=timedelta(hours=24))
@@ -237,6 +247,8 @@ def _print_summary(
     where = f"AOF on, files in {platform.redis.data_dir}" if platform.redis else "external"
     echo(f"  redis        {platform.redis_url}  ({where})")
     for name, process in platform.processes.items():
+        if name not in SERVICES:
+            continue
         echo(f"  {name:<12} {process.url}")
         echo(
             f"               API docs {process.url}/docs   health {process.url}/health   "
@@ -260,6 +272,12 @@ def _print_summary(
         )
     if "reporting" in platform.processes:
         echo(f"Provincial scorecard: {platform.urls['reporting']}/dashboard")
+    if "web" in platform.processes:
+        echo(f"Co-op app (open it on a phone; sign in with a co-op account): {platform.urls['web']}/")
+        if report is not None:
+            for coop in demo_data.DATASET:
+                for account in coop.accounts:
+                    echo(f"  {coop.name}: user {account.username}, password {demo_data.DEMO_PASSWORD}")
     echo("")
     echo("Province token (24 h), for the Authorize button of /docs or `Authorization: Bearer ...`:")
     echo(token)

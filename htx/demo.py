@@ -51,6 +51,19 @@ class DemoMember:
 
 
 @dataclass(frozen=True)
+class DemoAccount:
+    """A co-op staff account for the app; the demo's password is printed by `htx up --demo`."""
+
+    username: str
+    display_name: str
+    staff: str = "clerk"
+
+
+# Printed in the summary and the README: a demo installation's accounts are for trying the app.
+DEMO_PASSWORD = "thu-hai-tan-huong"
+
+
+@dataclass(frozen=True)
 class DemoHarvest:
     member: int  # index into the co-op's members
     quantity_kg: Decimal
@@ -148,6 +161,7 @@ class DemoCoop:
     sales: tuple[DemoSale, ...] = ()
     contracts: tuple[DemoContract, ...] = ()
     shipments: tuple[DemoShipment, ...] = ()
+    accounts: tuple[DemoAccount, ...] = ()
 
     def registration(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -187,6 +201,7 @@ TAN_HUONG = DemoCoop(
     founded_on=date(2009, 4, 15),
     address="Xóm Tân Hương, xã Đại Phúc, tỉnh Thái Nguyên",
     main_products=("chè búp tươi", "chè móc câu", "chè tôm nõn"),
+    accounts=(DemoAccount("tanhuong.canche", "Nguyễn Thị Mai (cân chè)"),),
     members=(
         DemoMember("Nguyễn Văn Hùng", date(2009, 4, 15), "0912 345 601", capital_vnd=20_000_000),
         DemoMember("Trần Thị Lan", date(2009, 4, 15), "0987 112 233", capital_vnd=15_000_000),
@@ -314,6 +329,7 @@ class DemoReport:
     sales: int = 0
     shipments: int = 0
     receipts: int = 0
+    accounts: int = 0
     lot_codes: list[str] = field(default_factory=list)  # the demo's lots, added now or before
     trace_tokens: dict[str, str] = field(default_factory=dict)  # lot code -> public token, of the first few
     warnings: list[str] = field(default_factory=list)
@@ -329,6 +345,7 @@ class DemoReport:
             (self.sales, "sale", "sales"),
             (self.shipments, "shipment", "shipments"),
             (self.receipts, "receipt", "receipts"),
+            (self.accounts, "account", "accounts"),
         ]
         added = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counts if n) or "nothing"
         finished = f"finished: {', '.join(self.coops_finished)}; " if self.coops_finished else ""
@@ -341,7 +358,7 @@ class DemoReport:
         """How many things this run added, of every kind."""
         return sum(
             (self.members, self.partners, self.contracts, self.lots, self.purchases)
-            + (self.processings, self.sales, self.shipments, self.receipts)
+            + (self.processings, self.sales, self.shipments, self.receipts, self.accounts)
         )
 
 
@@ -471,6 +488,8 @@ class _Loader:
 
     def _coop_parts(self, coop_id: int, coop: DemoCoop) -> None:
         member_ids = self._members(coop_id, coop)
+        for account in coop.accounts:
+            self._account(coop_id, account)
         for index, contract in enumerate(coop.contracts):
             self._contract(coop_id, coop, index, contract)
         if not (coop.harvests or coop.shipments):
@@ -528,6 +547,21 @@ class _Loader:
                 self.report.members += int(new)
             ids.append(known[member.name])
         return ids
+
+    def _account(self, coop_id: int, account: DemoAccount) -> None:
+        body = {
+            "username": account.username,
+            "password": DEMO_PASSWORD,
+            "display_name": account.display_name,
+            "role": "coop",
+            "coop_id": coop_id,
+            "staff": account.staff,
+        }
+        answer = self._post(f"{self.registry}/accounts", f"account:{account.username}", body)
+        if answer.response.status_code == 409:  # made by hand, or by a run whose key has been forgotten
+            return
+        _expect(answer.response, f"account {account.username}")
+        self.report.accounts += not answer.done_before
 
     def _partner_id(self, partner: DemoPartner) -> int:
         if partner.name not in self._partner_ids:

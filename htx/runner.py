@@ -32,7 +32,9 @@ from typing import IO
 import httpx
 
 SERVICES: tuple[str, ...] = ("registry", "supplychain", "reporting")
-DEFAULT_PORTS: dict[str, int] = {"registry": 8001, "supplychain": 8002, "reporting": 8003}
+# Processes with no database of their own, started after the services: the co-op app (ADR 0019).
+FRONT_ENDS: tuple[str, ...] = ("web",)
+DEFAULT_PORTS: dict[str, int] = {"registry": 8001, "supplychain": 8002, "reporting": 8003, "web": 8000}
 DEFAULT_REDIS_PORT = 6390
 LOCALHOST = "127.0.0.1"
 
@@ -233,7 +235,7 @@ def sqlite_url(path: Path) -> str:
 def service_env(
     name: str,
     *,
-    database_url: str,
+    database_url: str | None,
     redis_url: str,
     secret_key: str,
     env: str = "dev",
@@ -249,13 +251,14 @@ def service_env(
     operator's shell (a stray `HTX_STREAM_PREFIX` would split the installation in two).
     `ServiceProcess` lays this over the inherited environment.
     """
-    if name not in SERVICES:
-        raise ValueError(f"unknown service {name!r}; expected one of {', '.join(SERVICES)}")
+    known = (*SERVICES, *FRONT_ENDS)
+    if name not in known:
+        raise ValueError(f"unknown service {name!r}; expected one of {', '.join(known)}")
     variables = {
         "HTX_SERVICE": name,
         "HTX_ENV": env,
         "HTX_SECRET_KEY": secret_key,
-        "HTX_DATABASE_URL": database_url,
+        **({"HTX_DATABASE_URL": database_url} if database_url is not None else {}),
         "HTX_REDIS_URL": redis_url,
         "HTX_STREAM_PREFIX": stream_prefix,
         "HTX_REGISTRY_URL": registry_url,
@@ -479,6 +482,7 @@ class Platform:
         host: str = LOCALHOST,
         ports: Mapping[str, int | None] | None = None,  # None: the default port, or a free one
         services: tuple[str, ...] = SERVICES,
+        front_ends: tuple[str, ...] = FRONT_ENDS,
         stream_prefix: str = "",
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
@@ -491,13 +495,14 @@ class Platform:
             self.redis = RedisServer(self.data_dir / "redis", preferred_port(redis_port))
             redis_url = self.redis.url
         self.redis_url = redis_url
-        chosen = {name: (ports or {}).get(name) or preferred_port(DEFAULT_PORTS[name]) for name in SERVICES}
+        everything = (*SERVICES, *front_ends)
+        chosen = {name: (ports or {}).get(name) or preferred_port(DEFAULT_PORTS[name]) for name in everything}
         self.urls = {name: f"http://{LOCALHOST if host == '0.0.0.0' else host}:{port}" for name, port in chosen.items()}
         self.processes: dict[str, ServiceProcess] = {}
-        for name in services:
+        for name in (*services, *front_ends):
             variables = service_env(
                 name,
-                database_url=database_urls[name],
+                database_url=database_urls.get(name),
                 redis_url=redis_url,
                 secret_key=secret_key,
                 env=env,

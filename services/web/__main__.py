@@ -1,0 +1,3 @@
+from shared.entrypoint import serve
+
+serve("web", default_port=8000)

@@ -1,0 +1,51 @@
+"""Composition root of the web service: the co-op app and one origin for the three APIs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import services.web.messages  # noqa: F401  (registers the texts before any refusal)
+from services.web.api import router
+from services.web.proxy import UPSTREAMS
+from services.web.shell import STATIC
+from shared.errors import install_error_handlers
+from shared.settings import Settings
+
+NAME = "web"
+UPSTREAM_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def create_app(settings: Settings | None = None, *, upstreams: dict[str, httpx.AsyncClient] | None = None) -> FastAPI:
+    """`upstreams` replaces the clients of the services' APIs (tests point them at in-process apps)."""
+    settings = settings or Settings()
+    clients = upstreams or {
+        name: httpx.AsyncClient(base_url=getattr(settings, f"{name}_url"), timeout=UPSTREAM_TIMEOUT)
+        for name in UPSTREAMS
+    }
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for client in clients.values():
+                await client.aclose()
+
+    app = FastAPI(
+        title="HTX co-op app",
+        description="The co-op's phone app and the one origin it reaches the platform's APIs through.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.upstreams = clients
+    install_error_handlers(app)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,108 @@
+"""Vietnamese and English texts of the co-op app: the web service's own refusals (registered with
+shared.i18n) and the words of the app's screens (`APP_TEXTS`, handed to the page's script)."""
+
+from __future__ import annotations
+
+from shared.i18n import Language, register
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "web.no_service": {
+        "vi": "Không có dịch vụ {service}; ứng dụng chỉ chuyển tiếp đến {services}.",
+        "en": "There is no service {service}; the app forwards only to {services}.",
+    },
+    "web.upstream_down": {
+        "vi": "Dịch vụ {service} tạm thời không trả lời; dữ liệu đã nhập được giữ lại và sẽ gửi lại sau.",
+        "en": "The {service} service is not answering for now; what was entered is kept and sent again later.",
+    },
+    "web.app_header": {
+        "vi": "Chỉ ứng dụng HTX được gia hạn phiên đăng nhập (thiếu tiêu đề X-HTX-App).",
+        "en": "Only the HTX app may renew a sign-in (the X-HTX-App header is missing).",
+    },
+    "web.signed_out": {
+        "vi": "Phiên đăng nhập đã kết thúc; hãy đăng nhập lại.",
+        "en": "The sign-in has ended; sign in again.",
+    },
+}
+
+register(MESSAGES)
+
+# The screens' words. {name} placeholders are filled by the script.
+APP_TEXTS: dict[str, dict[str, str]] = {
+    "app.title": {"vi": "HTX – Sổ thu mua", "en": "HTX – Field book"},
+    "app.other_language": {"vi": "English", "en": "Tiếng Việt"},
+    "app.offline": {
+        "vi": "Mất mạng – dữ liệu được lưu trên máy và gửi khi có mạng",
+        "en": "Offline – records are kept on this phone and sent when the network is back",
+    },
+    "app.online": {"vi": "Có mạng", "en": "Online"},
+    "nav.today": {"vi": "Hôm nay", "en": "Today"},
+    "nav.delivery": {"vi": "Cân chè", "en": "Weigh-in"},
+    "nav.queue": {"vi": "Chờ gửi", "en": "Outbox"},
+    "nav.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "login.heading": {"vi": "Đăng nhập", "en": "Sign in"},
+    "login.login": {"vi": "Tên đăng nhập hoặc số điện thoại", "en": "User name or phone number"},
+    "login.password": {"vi": "Mật khẩu", "en": "Password"},
+    "login.submit": {"vi": "Đăng nhập", "en": "Sign in"},
+    "login.failed": {"vi": "Sai tên đăng nhập hoặc mật khẩu.", "en": "Wrong user name or password."},
+    "login.offline": {"vi": "Cần có mạng để đăng nhập lần đầu.", "en": "Signing in the first time needs the network."},
+    "login.not_coop": {
+        "vi": "Ứng dụng này dành cho cán bộ HTX; tài khoản này không thuộc HTX nào.",
+        "en": "This app is for co-op staff; this account belongs to no co-op.",
+    },
+    "login.again": {
+        "vi": "Phiên đăng nhập đã hết; hãy đăng nhập lại để gửi dữ liệu đang chờ (dữ liệu vẫn được giữ).",
+        "en": "The sign-in has ended; sign in again to send what is waiting (nothing is lost).",
+    },
+    "today.heading": {"vi": "Hôm nay, {date}", "en": "Today, {date}"},
+    "today.empty": {"vi": "Chưa có lần cân nào hôm nay.", "en": "No weigh-ins yet today."},
+    "today.household": {"vi": "Hộ", "en": "Household"},
+    "today.amount": {"vi": "Thành tiền", "en": "Amount"},
+    "today.total": {"vi": "Tổng", "en": "Total"},
+    "today.queued": {"vi": "{count} bản ghi đang chờ gửi", "en": "{count} records waiting to be sent"},
+    "today.record": {"vi": "Cân chè cho hộ", "en": "Weigh in a household"},
+    "delivery.heading": {"vi": "Cân chè búp tươi", "en": "Weigh in fresh leaf"},
+    "delivery.household": {
+        "vi": "Hộ thành viên (gõ tên, không cần dấu)",
+        "en": "Member household (type the name, no accents needed)",
+    },
+    "delivery.matches": {"vi": "Các hộ tìm thấy", "en": "Households found"},
+    "delivery.no_match": {"vi": "Không tìm thấy hộ nào.", "en": "No household found."},
+    "delivery.change": {"vi": "Đổi hộ", "en": "Change"},
+    "delivery.plot": {"vi": "Vùng trồng", "en": "Plot"},
+    "delivery.no_plot": {"vi": "Không ghi vùng trồng", "en": "No plot"},
+    "delivery.round": {"vi": "Lứa hái", "en": "Harvest round"},
+    "delivery.kg": {"vi": "Khối lượng (kg)", "en": "Weight (kg)"},
+    "delivery.price": {"vi": "Giá mua (đồng/kg)", "en": "Price (VND/kg)"},
+    "delivery.price_hint": {
+        "vi": "Để trống nếu HTX chưa mua lô này.",
+        "en": "Leave empty if the co-op does not buy this lot now.",
+    },
+    "delivery.date": {"vi": "Ngày", "en": "Date"},
+    "delivery.owed": {"vi": "Thành tiền phải trả hộ", "en": "Owed to the household"},
+    "delivery.save": {"vi": "Lưu và cân hộ tiếp theo", "en": "Save and weigh the next household"},
+    "delivery.saved": {"vi": "Đã lưu {kg} kg cho {name}.", "en": "Saved {kg} kg for {name}."},
+    "delivery.need_household": {"vi": "Hãy chọn hộ thành viên.", "en": "Choose a member household."},
+    "delivery.need_kg": {"vi": "Nhập khối lượng lớn hơn 0, ví dụ 86,5.", "en": "Enter a weight above 0, e.g. 86.5."},
+    "delivery.bad_price": {
+        "vi": "Giá phải là số nguyên đồng lớn hơn 0, ví dụ 12000.",
+        "en": "The price must be a whole number of đồng above 0, e.g. 12000.",
+    },
+    "delivery.need_round": {"vi": "Lứa hái là số từ 1 trở lên.", "en": "The harvest round is a number from 1."},
+    "delivery.no_members": {
+        "vi": "Chưa tải được danh sách hộ; hãy mở ứng dụng khi có mạng một lần.",
+        "en": "The household list is not loaded yet; open the app once with the network.",
+    },
+    "queue.heading": {"vi": "Dữ liệu chờ gửi", "en": "Outbox"},
+    "queue.empty": {"vi": "Không có gì chờ gửi.", "en": "Nothing waiting."},
+    "queue.queued": {"vi": "Đang chờ gửi", "en": "Queued"},
+    "queue.sending": {"vi": "Đang gửi", "en": "Sending"},
+    "queue.sent": {"vi": "Đã gửi", "en": "Sent"},
+    "queue.refused": {"vi": "Bị từ chối", "en": "Refused"},
+    "queue.drop": {"vi": "Bỏ bản ghi này", "en": "Drop this record"},
+    "queue.send_now": {"vi": "Gửi ngay", "en": "Send now"},
+    "queue.delivery": {"vi": "Cân {kg} kg – {name}", "en": "Weigh-in {kg} kg – {name}"},
+}
+
+
+def app_texts(language: Language) -> dict[str, str]:
+    return {key: texts[language] for key, texts in APP_TEXTS.items()}

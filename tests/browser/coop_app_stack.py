@@ -1,0 +1,115 @@
+"""The registry, supplychain and web services as real processes, for the co-op app's browser tests.
+
+SQLite only: the app is what is under test here; both backends are covered by the services' own
+integration tests. A co-op with three member households and a clerk account is registered over
+the registry's API for each test, as the province would, so tests share the processes (started
+once per module) and not their data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from htx.runner import ServiceProcess, free_port, sqlite_url
+from shared.migrations import upgrade
+from tests.support import TEST_SECRET, bearer, unique
+
+SERVICES = ("registry", "supplychain", "web")
+CLERK_PASSWORD = "mat-khau-can-che"
+HOUSEHOLDS = ("Nguyễn Văn Hùng", "Trần Thị Lan", "Hoàng Văn Tuấn", "Lê Thị Hương", "Đỗ Thị Ngọc Ánh")
+
+
+@dataclass
+class Coop:
+    id: int
+    clerk: str
+    members: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CoopAppStack:
+    urls: dict[str, str]
+
+    @property
+    def app(self) -> str:
+        return self.urls["web"] + "/"
+
+    def new_coop(self) -> Coop:
+        return _seeded(self.urls["registry"])
+
+    def harvests(self, day: date) -> int:
+        """Harvests recorded on `day` by every co-op (the province's reconciliation totals)."""
+        answer = httpx.get(
+            f"{self.urls['supplychain']}/totals",
+            params={"from": day.isoformat(), "to": day.isoformat()},
+            headers=bearer("province"),
+        )
+        answer.raise_for_status()
+        return answer.json()["harvests"]["lots"]
+
+
+def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[CoopAppStack]:
+    ports = {name: free_port() for name in SERVICES}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    common = {
+        "HTX_ENV": "test",
+        "HTX_SECRET_KEY": TEST_SECRET,
+        "HTX_REDIS_URL": redis_url,
+        "HTX_STREAM_PREFIX": stream_prefix,
+        **{f"HTX_{name.upper()}_URL": url for name, url in urls.items()},
+    }
+    processes = []
+    try:
+        for name in SERVICES:
+            env = dict(common)
+            if name != "web":
+                env["HTX_DATABASE_URL"] = sqlite_url(directory / f"{name}.db")
+                upgrade(name, env["HTX_DATABASE_URL"])
+            processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
+        for process in processes:
+            process.wait_healthy(timeout=60)
+        yield CoopAppStack(urls)
+    finally:
+        for process in processes:
+            process.terminate()
+
+
+def _seeded(registry_url: str) -> Coop:
+    with httpx.Client(base_url=registry_url, headers=bearer("province"), timeout=30) as registry:
+        registered = registry.post(
+            "/coops",
+            json={
+                "name": "HTX Chè Tân Hương",
+                "form": "hop_tac_xa",
+                "registration_code": unique("DEMO-"),
+                "ward_code": "05488",
+                "founded_on": "2009-04-15",
+            },
+        )
+        registered.raise_for_status()
+        coop_id = registered.json()["id"]
+        coop = Coop(coop_id, clerk=unique("can"))
+        for name in HOUSEHOLDS:
+            member = registry.post(
+                f"/coops/{coop_id}/members", json={"name": name, "kind": "household", "joined_on": "2015-01-01"}
+            )
+            member.raise_for_status()
+            coop.members[name] = member.json()["id"]
+        account = registry.post(
+            "/accounts",
+            json={
+                "username": coop.clerk,
+                "password": CLERK_PASSWORD,
+                "display_name": "Nguyễn Thị Mai",
+                "role": "coop",
+                "coop_id": coop_id,
+                "staff": "clerk",
+            },
+        )
+        account.raise_for_status()
+    return coop
