@@ -488,8 +488,13 @@ class _Loader:
 
     def _coop_parts(self, coop_id: int, coop: DemoCoop) -> None:
         member_ids = self._members(coop_id, coop)
-        for account in coop.accounts:
-            self._account(coop_id, account)
+        if coop.accounts:
+            known = self._call(
+                "GET", f"{self.registry}/accounts", f"accounts of {coop.name}", params={"coop_id": coop_id}
+            )
+            for account in coop.accounts:
+                if account.username not in {item["username"] for item in known}:
+                    self._account(coop_id, account)
         for index, contract in enumerate(coop.contracts):
             self._contract(coop_id, coop, index, contract)
         if not (coop.harvests or coop.shipments):

@@ -207,6 +207,7 @@ class FakeServices:
         self.contracts: dict[int, list[dict]] = {}
         self.lots: set[str] = set()
         self.shipments: list[dict] = []
+        self.accounts: dict[str, dict] = {}
         self.writes: list[tuple[str, dict]] = []
         self.next_id = 0
 
@@ -256,6 +257,13 @@ class FakeServices:
             case "POST", ["partners"]:
                 self.partners.append({"id": self._new_id(), **body})
                 return httpx.Response(201, json=self.partners[-1])
+            case "GET", ["accounts"]:
+                return [a for a in self.accounts.values() if a["coop_id"] == int(params["coop_id"])]
+            case "POST", ["accounts"]:
+                if body["username"] in self.accounts:
+                    return httpx.Response(409, json={"detail": {"code": "account.username_taken"}})
+                self.accounts[body["username"]] = {"id": self._new_id(), **body}
+                return httpx.Response(201, json=self.accounts[body["username"]])
             case "GET", ["coops", coop_id, "contracts"]:
                 return self.contracts[int(coop_id)]
             case "POST", ["coops", coop_id, "contracts"]:

@@ -9,6 +9,7 @@ import pytest
 import services.registry
 import services.reporting
 import services.supplychain
+import services.web.messages
 from shared import i18n
 
 
@@ -23,7 +24,7 @@ def test_vietnamese_and_english_take_the_same_values(key):
 
 
 def test_each_service_registers_its_own_texts():
-    for service in (services.registry, services.supplychain, services.reporting):
+    for service in (services.registry, services.supplychain, services.reporting, services.web):
         own = service.messages.MESSAGES
         assert own and all(i18n.MESSAGES[key] == texts for key, texts in own.items())
 
