@@ -58,8 +58,11 @@ async def dashboard(request: Request, session: SessionDep, year: DashboardYearDe
     plans, today = request.app.state.plans, today_of(request)
     if year is None:
         year = await queries.default_year(session, plans, today)
-    report = await queries.kpi_report(session, year, plans, today)
-    return HTMLResponse(page.render(report, page_language_of(request), page.year_groups(plans, today, year)))
+    history = await queries.plan_history(session, year, plans, today)
+    report = next((past for past in history if past.year == year), None)
+    report = report or await queries.kpi_report(session, year, plans, today)
+    groups = page.year_groups(plans, today, year)
+    return HTMLResponse(page.render(report, page_language_of(request), groups, history))
 
 
 def _rebuilds(request: Request) -> RebuildJobs:

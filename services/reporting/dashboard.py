@@ -10,8 +10,9 @@ from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from services.reporting import kpis
+from services.reporting import charts, kpis
 from services.reporting.messages import DASHBOARD
 from services.reporting.schemas import Figure, KpiReport
 from shared import formats
@@ -62,9 +63,39 @@ def target_words(key: str, figure: Figure, language: str) -> str | None:
     return wording.format(value=amount(key, figure.target, language))
 
 
-def render(report: KpiReport, language: str, years: list[YearGroup]) -> str:
-    """The page of `report` in `language` ("vi" or "en"), with the year picker and a link to the other language."""
+def trends(report: KpiReport, history: list[KpiReport], language: str) -> dict[str, Markup]:
+    """Per targeted figure, a chart of its value in each year of `history` (the plan's years so far)
+    against the shown year's target, with its figures in words for those who cannot see it."""
+    if len(history) < 2:
+        return {}
+    t = DASHBOARD[language]
+    charted: dict[str, Markup] = {}
+    for key in TARGETED:
+        points = [charts.Point(past.year, getattr(past, key).value) for past in history]
+
+        def label(value: float, key: str = key) -> str:
+            return amount(key, value, language)
+
+        said = "; ".join(f"{p.year}: {t['na'] if p.value is None else label(p.value)}" for p in points)
+        figure: Figure = getattr(report, key)
+        target = target_words(key, figure, language)
+        charted[key] = charts.trend(
+            points,
+            shown=report.year,
+            target=figure.target,
+            label=label,
+            title=f"{t['labels'][key]}, {history[0].year}–{history[-1].year}",
+            description=f"{said}. {t['target']}: {target}." if target else f"{said}.",
+            chart_id=f"trend-{key}",
+        )
+    return charted
+
+
+def render(report: KpiReport, language: str, years: list[YearGroup], history: list[KpiReport] | None = None) -> str:
+    """The page of `report` in `language` ("vi" or "en"), with the year picker, a trend of each figure
+    over `history` (the scorecards of the plan's years so far) and a link to the other language."""
     return _templates.get_template("dashboard.html").render(
+        trends=trends(report, history or [], language),
         report=report,
         t=DASHBOARD[language],
         language=language,

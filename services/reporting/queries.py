@@ -121,6 +121,13 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], t
     return kpis.scorecard(year, kpis.plan_for(year, plans), facts, today)
 
 
+async def plan_history(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date) -> list[KpiReport]:
+    """The scorecards of the begun years of the plan covering `year` (none without a plan)."""
+    plan = kpis.plan_for(year, plans)
+    years = kpis.reportable_years(plan, today) if plan else range(0)
+    return [await kpi_report(session, past, plans, today) for past in years]
+
+
 # The dated facts that make a year "have data" (any of them in the year will do), and whether a
 # correction can undo them (supply-chain facts).
 _DATED_FACTS: tuple[tuple[Any, Any, bool], ...] = (

@@ -18,9 +18,10 @@ from tests.browser.conftest import overflows_horizontally
 TODAY = date(2026, 3, 15)
 
 
-def _report_2024():
+def _report(year: int, founded_per_year: int = 36, tot_every: int = 3):
     forms = ["hop_tac_xa"] * 540 + ["to_hop_tac"] * 30 + ["lien_hiep"] * 10
-    coops = [CoopRecord(n, form, date(2010 + n % 15, 1 + n % 12, 1)) for n, form in enumerate(forms)]
+    coops = [CoopRecord(n, form, date(2000 + n % 20, 1 + n % 12, 1)) for n, form in enumerate(forms)]
+    coops += [CoopRecord(1000 + n, "hop_tac_xa", date(year, 1 + n % 12, 2)) for n in range(founded_per_year)]
     changes = [
         StatusChange(c.coop_id, "dissolved" if c.coop_id % 29 == 0 else "active", c.founded_on, f"{c.coop_id}-0")
         for c in coops
@@ -35,18 +36,25 @@ def _report_2024():
         sales_g=402_118_250,
         sales_vnd=0,
         positions={},
-        gradings=[Grading(n, "tot" if n % 3 else "yeu", f"{n}-0") for n in range(400)],
-        income_by_member={n: 41_250_000 + n for n in range(900)},
-        income_by_member_last_year={n: 37_900_000 for n in range(850)},
+        gradings=[Grading(n, "tot" if n % tot_every else "yeu", f"{n}-0") for n in range(400)],
+        income_by_member={n: 41_250_000 + n * (year - 2020) * 1000 for n in range(900)},
+        income_by_member_last_year={n: 37_900_000 + n * 3000 for n in range(850)} if year > 2021 else {},
     )
-    plans = kpis.load_plans()
-    return kpis.scorecard(2024, kpis.plan_for(2024, plans), facts, TODAY), plans
+    return kpis.scorecard(year, kpis.plan_for(year, PLANS), facts, TODAY)
+
+
+PLANS = kpis.load_plans()
+# Five plan years: founding picks up, grading improves, income growth only from the second year.
+HISTORY = [_report(2021 + n, founded_per_year=18 + 6 * n, tot_every=2 + n) for n in range(5)]
+
+
+def _page(language: str) -> str:
+    return dashboard.render(HISTORY[3], language, dashboard.year_groups(PLANS, TODAY, 2024), HISTORY)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_dashboard_reads_on_a_phone(phone_page, language, tmp_path):
-    report, plans = _report_2024()
-    phone_page.set_content(dashboard.render(report, language, dashboard.year_groups(plans, TODAY, 2024)))
+    phone_page.set_content(_page(language))
     card = phone_page.locator('#scorecard tr[data-figure="new_coops"]')
     assert ("at least 30" if language == "en" else "ít nhất 30") in card.inner_text()
     # The table is cards on a phone: the header row is out of sight, each cell says what it is.
@@ -54,16 +62,22 @@ def test_the_dashboard_reads_on_a_phone(phone_page, language, tmp_path):
     assert card.locator("td").nth(1).evaluate("e => getComputedStyle(e, '::before').content") != "none"
     assert ("1,864,250.5 kg" if language == "en" else "1.864.250,5 kg") in phone_page.inner_text("#harvest")
     assert phone_page.locator("select#year option").count() == 5
+    # Each figure's trend over the plan's years, drawn on the server, with its figures as text.
+    chart = card.locator("svg.trend")
+    assert chart.locator("rect").count() == 5 and chart.bounding_box()["width"] > 250
+    assert ("2021: 18; 2022: 24; 2023: 30; 2024: 36; 2025: 42." if language == "en" else "2024: 36") in chart.locator(
+        "desc"
+    ).text_content()
     assert not overflows_horizontally(phone_page)
     phone_page.screenshot(path=str(tmp_path / f"dashboard-phone-{language}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_dashboard_is_a_table_on_a_desktop(desktop, language, tmp_path):
-    report, plans = _report_2024()
     page = desktop.new_page()
-    page.set_content(dashboard.render(report, language, dashboard.year_groups(plans, TODAY, 2024)))
+    page.set_content(_page(language))
     assert page.locator("#scorecard thead").bounding_box()["height"] > 10
     assert page.locator("#scorecard tr").count() == 7  # header and six figures
+    assert page.locator("#scorecard svg.trend").count() == 6
     assert not overflows_horizontally(page)
     page.screenshot(path=str(tmp_path / f"dashboard-desktop-{language}.png"), full_page=True)

@@ -76,6 +76,10 @@ async def test_the_page_opens_on_the_latest_year_with_data_and_a_plan(dashboard_
     assert _selected(english) == "2024" and "Figures as of 31 Dec 2024." in english
     assert "at least 30" in english and "more than 65.0%" in english and "at least 10.0%" in english
     assert "12.5 kg" in english and "1 lot" in english and "1 sale" in english and "2 sales" not in english
+    # Each figure's trend over the plan's begun years, its figures as text (C2 was founded in 2023).
+    assert page.count('<svg class="trend"') == 6 and english.count('<svg class="trend"') == 6
+    assert "2021: 0; 2022: 0; 2023: 1; 2024: 0; 2025: 0. Mục tiêu: ít nhất 30." in page
+    assert "2021: 0; 2022: 0; 2023: 1; 2024: 0; 2025: 0. Target: at least 30." in english
     for text in (page, english):
         assert "&gt;=" not in text and "≥" not in text and "&gt; " not in text
 
@@ -88,6 +92,7 @@ async def test_as_of_is_never_a_day_to_come(dashboard_client):
     page = (await dashboard_client.get("/dashboard", params={"year": 2026})).text
     assert "Số liệu đến ngày 15/03/2026 (năm chưa kết thúc)." in page and "31/12/2026" not in page
     assert "Năm 2026 không thuộc kỳ kế hoạch nào" in page
+    assert "<svg" not in page  # no plan, no plan years to draw
     english = (await dashboard_client.get("/dashboard", params={"year": 2026, "lang": "en"})).text
     assert "Figures as of 15 Mar 2026 (the year is not over)." in english and "No plan covers 2026" in english
     # A year to come is refused in the asker's language, on the page as in the API.
