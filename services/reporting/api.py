@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
+from services.reporting import dashboard as page
 from services.reporting import exports, queries, rebuild
-from services.reporting.dashboard import render as render_dashboard
-from services.reporting.parameters import DashboardYearDep, KpiYearDep, ReportRequestDep, province_only
+from services.reporting.parameters import DashboardYearDep, KpiYearDep, ReportRequestDep, province_only, today_of
 from services.reporting.rebuild import RebuildJobs
 from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
 from shared.auth import PrincipalDep
@@ -30,9 +30,10 @@ router = APIRouter(tags=["reporting"], route_class=IdempotentRoute)
 
 @router.get("/kpis", response_model=KpiReport, summary="Provincial scorecard for a calendar year (public)")
 async def get_kpis(request: Request, session: SessionDep, year: KpiYearDep) -> KpiReport:
-    """Co-ops by form and status, new co-ops and unions, the graded Tốt/Khá share, members and
-    workers, member income and its growth, chain linkage, each against the plan's target."""
-    return await queries.kpi_report(session, year, request.app.state.plans)
+    """Anyone. Co-ops by form and status, new co-ops and unions, the graded Tốt/Khá share, members
+    and workers, harvest and sales volumes, member income and its growth, chain linkage, each
+    against the plan's target; `as_of` is 31 December, or today while the year runs."""
+    return await queries.kpi_report(session, year, request.app.state.plans, today_of(request))
 
 
 @router.get(
@@ -52,9 +53,16 @@ async def get_report(request: Request, session: SessionDep, asked: ReportRequest
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The public scorecard as a page (?lang=en)")
 async def dashboard(request: Request, session: SessionDep, year: DashboardYearDep) -> HTMLResponse:
-    """The provincial scorecard for people: Vietnamese by default, English with ?lang=en."""
-    report = await queries.kpi_report(session, year, request.app.state.plans)
-    return HTMLResponse(render_dashboard(report, page_language_of(request)))
+    """Anyone. The provincial scorecard for people, Vietnamese by default, English with ?lang=en;
+    without ?year, the latest year that has data and a plan covering it."""
+    plans, today = request.app.state.plans, today_of(request)
+    if year is None:
+        year = await queries.default_year(session, plans, today)
+    history = await queries.plan_history(session, year, plans, today)
+    report = next((past for past in history if past.year == year), None)
+    report = report or await queries.kpi_report(session, year, plans, today)
+    groups = page.year_groups(plans, today, year)
+    return HTMLResponse(page.render(report, page_language_of(request), groups, history))
 
 
 def _rebuilds(request: Request) -> RebuildJobs:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from services.reporting import consumers, kpis, wards
 from services.reporting.api import router
 from services.reporting.rebuild import RebuildJobs
+from shared.clock import today_in_vietnam
 from shared.events import registry, supplychain
 from shared.revocation import consuming_revocations, install_token_checks
 from shared.service import ServiceRuntime, create_service_app
@@ -25,8 +27,12 @@ TARGETS_ENV = "HTX_REPORTING_TARGETS"
 
 
 def create_app(
-    settings: Settings | None = None, plans: list[kpis.Plan] | None = None, ward_map: wards.WardMap | None = None
+    settings: Settings | None = None,
+    plans: list[kpis.Plan] | None = None,
+    ward_map: wards.WardMap | None = None,
+    today: Callable[[], date] = today_in_vietnam,
 ) -> FastAPI:
+    """`today` is the clock of the scorecard's default year and "as of" day (a test fixes it)."""
     runtime = ServiceRuntime.build(NAME, settings or Settings())  # publishes nothing
     # Revocations are not read model: the rebuild (consumers.HANDLERS) neither replays nor replaces them.
     runtime.consume(registry.STREAM, consuming_revocations(consumers.REGISTRY_HANDLERS))
@@ -53,5 +59,6 @@ def create_app(
 
     app.router.lifespan_context = lifespan
     app.state.plans = plans if plans is not None else kpis.load_plans(os.environ.get(TARGETS_ENV))
+    app.state.today = today
     app.state.wards = ward_map if ward_map is not None else wards.load_ward_map(os.environ.get(wards.LEGACY_WARDS_ENV))
     return app

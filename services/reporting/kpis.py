@@ -3,6 +3,8 @@
 Definitions (dates are Vietnam calendar dates taken from event payloads, never from
 `occurred_at`, so a co-op founded on 31 December counts in that year):
 
+- the day a year's figures stand at (`as_of`): 31 December, or today while the year runs, never
+  a day to come; "at the year end" below means that day;
 - co-ops at the year end: founded on or before 31 December, with the status in force that
   day (the latest status whose `effective_on` is on or before it);
 - new co-ops: hợp tác xã founded from 1 January through 31 December;
@@ -29,7 +31,8 @@ What the metrics mean is code; what the province aims for is data (`targets.json
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -302,16 +305,26 @@ def is_certified(plot_id: int | None, day: date, windows: Iterable[CertifiedWind
 # ---- targets ------------------------------------------------------------------------------
 
 
+Comparison = Literal[">=", ">", "<=", "<"]
+# How a figure must compare with its target: "<=" for what should stay low (violations, say).
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+
+
 @dataclass(frozen=True)
 class Target:
     value: int | float
-    comparison: Literal[">=", ">"] = ">="
+    comparison: Comparison = ">="
     per: Literal["year", "plan"] = "year"
 
     def met(self, value: int | float | None) -> bool | None:
         if value is None:
             return None
-        return value >= self.value if self.comparison == ">=" else value > self.value
+        return COMPARE[self.comparison](value, self.value)
 
 
 @dataclass(frozen=True)
@@ -337,7 +350,7 @@ def parse_plans(document: Mapping[str, Any]) -> list[Plan]:
     ]
     for plan in plans:
         for target in plan.targets.values():
-            if target.comparison not in (">=", ">") or target.per not in ("year", "plan"):
+            if target.comparison not in COMPARE or target.per not in ("year", "plan"):
                 raise ValueError(f"bad target in plan {plan.name!r}: {target}")
     return plans
 
@@ -349,6 +362,29 @@ def load_plans(path: Path | str | None = None) -> list[Plan]:
 
 def plan_for(year: int, plans: Iterable[Plan]) -> Plan | None:
     return next((plan for plan in plans if plan.covers(year)), None)
+
+
+def reportable_years(plan: Plan, today: date) -> range:
+    """The plan's years that have begun by `today`: a scorecard of a year to come says nothing."""
+    return range(plan.first_year, min(plan.last_year, today.year) + 1)
+
+
+def default_year(plans: Iterable[Plan], latest_with_data: Mapping[str, int | None], today: date) -> int:
+    """The year a scorecard opens on: the latest year that has data and a plan covering it
+    (`latest_with_data`: per plan name, its latest begun year with any fact); without one, the
+    latest begun year of a plan; without a plan, this year."""
+    plans = list(plans)
+    with_data = [year for plan in plans if (year := latest_with_data.get(plan.name)) is not None]
+    if with_data:
+        return max(with_data)
+    begun = [years[-1] for plan in plans if (years := reportable_years(plan, today))]
+    return max(begun, default=today.year)
+
+
+def as_of(year: int, today: date | None) -> date:
+    """The day a year's figures stand at: 31 December, or today while the year runs (never a day to come)."""
+    last = YearWindow(year).last
+    return last if today is None else min(last, today)
 
 
 def figure(
@@ -388,28 +424,30 @@ class Facts:
     coops_with_sales: set[int] = field(default_factory=set)
 
 
-def scorecard(year: int, plan: Plan | None, facts: Facts) -> KpiReport:
+def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = None) -> KpiReport:
+    """`facts` are those up to `as_of(year, today)`: counts of co-ops and members stand on that day."""
     window = YearWindow(year)
+    day = as_of(year, today)
     targets = plan.targets if plan else {}
     union_target = targets.get("new_unions")
     unions_since = date(plan.first_year, 1, 1) if plan and union_target and union_target.per == "plan" else window.first
     grading = grading_figures(facts.gradings)
     income = income_figures(facts.income_by_member, facts.income_by_member_last_year)
     chain = chain_figures(
-        active_coops(facts.coops, facts.changes, window.last), facts.coops_with_contract, facts.coops_with_sales
+        active_coops(facts.coops, facts.changes, day), facts.coops_with_contract, facts.coops_with_sales
     )
     return KpiReport(
         year=year,
-        as_of=window.last,
+        as_of=day,
         plan=PlanRef(name=plan.name, first_year=plan.first_year, last_year=plan.last_year) if plan else None,
-        coops=coop_figures(facts.coops, facts.changes, window.last),
+        coops=coop_figures(facts.coops, facts.changes, day),
         new_coops=figure(
-            founded_between(facts.coops, NEW_COOP_FORM, window.first, window.last),
+            founded_between(facts.coops, NEW_COOP_FORM, window.first, day),
             targets.get("new_coops"),
             since=window.first,
         ),
         new_unions=figure(
-            founded_between(facts.coops, UNION_FORM, unions_since, window.last), union_target, since=unions_since
+            founded_between(facts.coops, UNION_FORM, unions_since, day), union_target, since=unions_since
         ),
         effective_share=figure(
             grading.share,

@@ -18,7 +18,6 @@ from services.reporting import kpis, queries
 from services.reporting.schemas import REPORT_FORMATS, ReportFilters, ReportPeriod, ReportRequest
 from services.reporting.wards import normalise, ward_name
 from shared.auth import Principal, PrincipalDep
-from shared.clock import VIETNAM, utcnow
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.i18n import language_of, translate
 
@@ -88,18 +87,38 @@ def coop_scope(principal: Principal, coop_id: int | None) -> int | None:
     raise Forbidden("auth.role", role=principal.role)
 
 
+def today_of(request: Request) -> date:
+    """Today in Vietnam by the app's clock (`create_app(today=...)`)."""
+    today: date = request.app.state.today()
+    return today
+
+
+def scorecard_year_of(request: Request, raw: str | None) -> int:
+    """A year that has begun: the scorecard of one to come would stand on a day that has not come."""
+    year = year_of(request, raw)
+    this_year = today_of(request).year
+    if year > this_year:
+        raise invalid(request, "year", "year_future", raw, this_year=this_year)
+    return year
+
+
 async def kpi_year(
     request: Request,
-    year: Annotated[str | None, Query(description="Calendar year, e.g. 2024; figures are as of 31 December")] = None,
+    year: Annotated[
+        str | None, Query(description="Calendar year up to this one, e.g. 2024; figures are as of 31 December or today")
+    ] = None,
 ) -> int:
-    return year_of(request, year)
+    return scorecard_year_of(request, year)
 
 
 async def dashboard_year(
     request: Request,
-    year: Annotated[str | None, Query(description="Calendar year; default the current one")] = None,
-) -> int:
-    return year_of(request, year) if year is not None else utcnow().astimezone(VIETNAM).year
+    year: Annotated[
+        str | None, Query(description="Calendar year up to this one; default the latest with data and a plan")
+    ] = None,
+) -> int | None:
+    """The year asked for, or None for the default (which needs the read model: the route finds it)."""
+    return scorecard_year_of(request, year) if year is not None else None
 
 
 # One dependency for all of a report's parameters, not one each: FastAPI calls every
@@ -140,5 +159,5 @@ async def province_only(principal: PrincipalDep) -> None:
 
 
 KpiYearDep = Annotated[int, Depends(kpi_year)]
-DashboardYearDep = Annotated[int, Depends(dashboard_year)]
+DashboardYearDep = Annotated[int | None, Depends(dashboard_year)]
 ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]

@@ -50,9 +50,10 @@ def not_corrected(model):
     return col(model.event_id).not_in(select(CorrectionFact.corrected_event_id))
 
 
-async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -> KpiReport:
-    """The provincial scorecard for `year`, as of 31 December."""
+async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None) -> KpiReport:
+    """The provincial scorecard for `year`, as of 31 December (or `today`, while the year runs)."""
     window = kpis.YearWindow(year)
+    day = kpis.as_of(year, today)
     coops = [
         kpis.CoopRecord(coop_id=row.coop_id, form=row.form, founded_on=row.founded_on)
         for row in (await session.exec(select(CoopView).where(col(CoopView.founded_on) <= window.last))).all()
@@ -65,9 +66,9 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
     ]
     members = await session.exec(
         select(MemberView.membership, func.count())
-        .where(col(MemberView.joined_on) <= window.last)
+        .where(col(MemberView.joined_on) <= day)
         # A member is one through their `left_on` day, so leaving on 31 December still counts.
-        .where(or_(col(MemberView.left_on).is_(None), col(MemberView.left_on) >= window.last))
+        .where(or_(col(MemberView.left_on).is_(None), col(MemberView.left_on) >= day))
         .group_by(MemberView.membership)
     )
     harvest_lots, harvest_g = (
@@ -117,7 +118,53 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan]) -
         coops_with_contract=set(contracts.all()),
         coops_with_sales=set(selling.all()),
     )
-    return kpis.scorecard(year, kpis.plan_for(year, plans), facts)
+    return kpis.scorecard(year, kpis.plan_for(year, plans), facts, today)
+
+
+async def plan_history(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date) -> list[KpiReport]:
+    """The scorecards of the begun years of the plan covering `year` (none without a plan)."""
+    plan = kpis.plan_for(year, plans)
+    years = kpis.reportable_years(plan, today) if plan else range(0)
+    return [await kpi_report(session, past, plans, today) for past in years]
+
+
+# The dated facts that make a year "have data" (any of them in the year will do), and whether a
+# correction can undo them (supply-chain facts).
+_DATED_FACTS: tuple[tuple[Any, Any, bool], ...] = (
+    (CoopView, CoopView.founded_on, False),
+    (MemberView, MemberView.joined_on, False),
+    (InspectionFact, InspectionFact.inspected_on, False),
+    (HarvestFact, HarvestFact.harvested_on, True),
+    (PurchaseFact, PurchaseFact.purchased_on, True),
+    (SaleFact, SaleFact.sold_on, True),
+)
+
+
+async def latest_year_with_facts(session: AsyncSession, years: range) -> int | None:
+    """The latest of `years` in which the read model holds a fact (corrected ones left out), or None."""
+    if not years:
+        return None
+    first, last = kpis.YearWindow(years[0]).first, kpis.YearWindow(years[-1]).last
+    latest: list[int] = []
+    for model, dated, correctable in _DATED_FACTS:
+        statement = select(func.max(dated)).where(col(dated).between(first, last))
+        if correctable:
+            statement = statement.where(not_corrected(model))
+        day = (await session.exec(statement)).one()
+        if day is not None:
+            latest.append(day.year)
+    graded = (
+        await session.exec(
+            select(func.max(GradingFact.year)).where(col(GradingFact.year).between(first.year, last.year))
+        )
+    ).one()
+    return max([*latest, *([graded] if graded is not None else [])], default=None)
+
+
+async def default_year(session: AsyncSession, plans: list[kpis.Plan], today: date) -> int:
+    """The year the dashboard opens on (`kpis.default_year`): the latest with data and a plan."""
+    latest = {plan.name: await latest_year_with_facts(session, kpis.reportable_years(plan, today)) for plan in plans}
+    return kpis.default_year(plans, latest, today)
 
 
 async def positions(session: AsyncSession) -> dict[str, str]:

@@ -20,7 +20,7 @@ class Figure(BaseModel):
 
     value: int | float | None
     target: int | float | None
-    comparison: str | None = None  # ">=" or ">": how value must compare with target
+    comparison: str | None = None  # ">=", ">", "<=" or "<": how value must compare with target
     met: bool | None
     since: date | None = None  # counted from this day through the year end
     available: bool = True

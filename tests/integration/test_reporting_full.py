@@ -677,9 +677,10 @@ async def test_filters_access_and_exports(reporting_app, redis, stream_prefix):
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         # Vietnamese numbers: a decimal comma, a dot between thousands, a space that never breaks before % and ₫
         assert "Tỷ lệ HTX xếp loại Tốt, Khá" in page.text and "66,7\u00a0%" in page.text
-        assert "1.076.960\u00a0₫" in page.text and "≥" in page.text and "&gt;=" not in page.text
+        assert "1.076.960\u00a0₫" in page.text and "ít nhất 30" in page.text and "&gt;=" not in page.text
         english = await client.get("/dashboard", params={"year": 2024, "lang": "en"})
         assert "Share of co-ops graded Good or Fair" in english.text and 'lang="en"' in english.text
+        assert "at least 30" in english.text and "more than 65.0%" in english.text
         assert "66.7%" in english.text and "₫1,076,960" in english.text
         assert (await client.get("/dashboard", params={"year": "x"})).status_code == 422
 

@@ -166,6 +166,66 @@ def test_scorecard_one_short_of_target_and_without_plan():
     assert outside.new_coops.value == 0  # none founded in 2030
 
 
+@pytest.mark.parametrize(
+    ("comparison", "met"),
+    [
+        (">=", [False, True, True]),
+        (">", [False, False, True]),
+        ("<=", [True, True, False]),
+        ("<", [True, False, False]),
+    ],
+)
+def test_each_comparison_of_a_target(comparison, met):
+    target = Target(5, comparison)
+    assert [target.met(value) for value in (4, 5, 6)] == met and target.met(None) is None
+    assert kpis.parse_plans({"plans": [{"name": "x", "first_year": 1, "last_year": 2, "targets": {"t": vars(target)}}]})
+
+
+def test_as_of_is_the_year_end_or_today_while_the_year_runs():
+    assert kpis.as_of(2025, date(2026, 3, 15)) == date(2025, 12, 31)
+    assert kpis.as_of(2026, date(2026, 3, 15)) == date(2026, 3, 15)
+    assert kpis.as_of(2026, date(2026, 12, 31)) == date(2026, 12, 31)
+    assert kpis.as_of(2026, None) == date(2026, 12, 31)
+
+
+def test_a_running_year_counts_coops_on_today_not_on_31_december():
+    coops = [CoopRecord(1, "hop_tac_xa", date(2026, 1, 5))]
+    changes = [
+        StatusChange(1, "active", date(2026, 1, 5), "1-0"),
+        StatusChange(1, "suspended", date(2026, 6, 1), "2-0"),
+    ]
+    facts = _facts(coops)
+    facts = Facts(**{**vars(facts), "changes": changes})
+    report = kpis.scorecard(2026, None, facts, today=date(2026, 3, 15))
+    assert report.as_of == date(2026, 3, 15) and report.coops.by_status["active"] == 1
+    assert kpis.scorecard(2026, None, facts).coops.by_status["suspended"] == 1  # as of 31 December
+
+
+LATER_PLAN = Plan(name="2026–2030", first_year=2026, last_year=2030)
+
+
+@pytest.mark.parametrize(
+    ("latest", "today", "expected"),
+    [
+        ({"2021–2025": 2024}, date(2026, 3, 15), 2024),  # the latest year with data and a plan
+        ({"2021–2025": 2025, "2026–2030": 2026}, date(2026, 3, 15), 2026),
+        ({"2021–2025": 2023, "2026–2030": None}, date(2026, 3, 15), 2023),
+        ({"2021–2025": None, "2026–2030": None}, date(2026, 3, 15), 2026),  # no data: the latest begun plan year
+        ({"2021–2025": None}, date(2026, 3, 15), 2025),
+        ({}, date(2019, 3, 15), 2019),  # before any plan: this year
+    ],
+)
+def test_default_year(latest, today, expected):
+    plans = [PLAN, LATER_PLAN] if "2026–2030" in latest else [PLAN]
+    assert kpis.default_year(plans, latest, today) == expected
+
+
+def test_reportable_years_stop_at_this_year():
+    assert list(kpis.reportable_years(LATER_PLAN, date(2027, 1, 1))) == [2026, 2027]
+    assert list(kpis.reportable_years(PLAN, date(2030, 1, 1))) == [2021, 2022, 2023, 2024, 2025]
+    assert list(kpis.reportable_years(LATER_PLAN, date(2025, 6, 1))) == []
+
+
 # ---- grading, income, chain, certificates ---------------------------------------------------
 
 
