@@ -10,12 +10,14 @@ list parameter is pipe-delimited and may also be repeated. Supported:
     MATCH_epcClass, MATCH_inputEPCClass, MATCH_outputEPCClass, MATCH_anyEPCClass,
     EQ_eventID, EXISTS_errorDeclaration, GE_errorDeclarationTime, LT_errorDeclarationTime,
     EQ_errorReason, EQ_correctiveEventID, orderBy (eventTime | recordTime), orderDirection,
-    eventCountLimit, maxEventCount, perPage, nextPageToken.
+    eventCountLimit, maxEventCount, perPage, nextPageToken,
+    EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type> (type: CBV word or URI).
 
-Other standard parameters (quantities, sensor values, WD_* which need master data, EQ_/
-EXISTS_ on extension fields, EQATTR_/HASATTR_) are refused with 501 rather than silently
-ignored; a name that is no EPCIS parameter at all (a misspelling) is a 400. CBV values
-match in either spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping").
+Other standard parameters (quantities, sensor filters, WD_* which need master data, EQ_/GT_/
+EXISTS_ on extension fields with their INNER_/ILMD_/ERROR_DECLARATION_ prefixes, EQATTR_/
+HASATTR_, orderBy on an extension field) are refused with 501 rather than silently ignored; a
+name that is no EPCIS parameter at all (a misspelling) is a 400. CBV values and types match
+in any spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping").
 MATCH_* values may be EPC pattern URIs (`urn:epc:idpat:sgtin:0614141.107346.*`); any other
 URI matches exactly.
 
