@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from services.supplychain.epcis import query as querying  # noqa: E402
 from services.supplychain.epcis.capture import capture_document  # noqa: E402
 from services.supplychain.epcis.validation import EPCIS_CONTEXT, schema_errors  # noqa: E402
 from shared.db import create_engine, session_factory  # noqa: E402
-from shared.migrations import upgrade  # noqa: E402
+from shared.migrations import upgrade, upgrade_async  # noqa: E402
 
 START = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=7)))
 STEPS = ["commissioning", "receiving", "shipping", "https://ref.gs1.org/cbv/BizStep-packing", "inspecting"]
@@ -80,6 +81,21 @@ def document(events: list[dict]) -> dict:
         "creationDate": "2025-08-01T00:00:00Z",
         "epcisBody": {"eventList": events},
     }
+
+
+async def filled_store(url: str, make: Callable[[int], dict], events: int):
+    """A migrated supplychain database at `url` holding `make(0..events-1)`, captured 500 at a
+    time as `POST /epcis/capture` does (minus HTTP); returns (engine, session factory)."""
+    await upgrade_async("supplychain", url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    for first in range(0, events, 500):
+        async with sessions() as session:
+            doc = document([make(n) for n in range(first, min(first + 500, events))])
+            job = await capture_document(session, doc, actor="benchmark")
+            await session.commit()
+        assert job.success, job.errors
+    return engine, sessions
 
 
 async def timed(sessions, parameters: list[tuple[str, str]], repeat: int) -> tuple[float, float, int]:

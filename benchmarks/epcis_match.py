@@ -27,12 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.epcis import document, make_event  # noqa: E402
+from benchmarks.epcis import filled_store, make_event  # noqa: E402
 from services.supplychain.epcis import ownership  # noqa: E402
 from services.supplychain.epcis import query as querying  # noqa: E402
-from services.supplychain.epcis.capture import capture_document  # noqa: E402
-from shared.db import create_engine, session_factory  # noqa: E402
-from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import temporary_postgres_database  # noqa: E402
 
 SIZES = (1, 10, 100, 500, 1000)
@@ -64,15 +61,7 @@ async def timed(sessions, parameters: list[tuple[str, str]], scope: list, repeat
 
 
 async def run(backend: str, url: str, events: int, repeat: int, buyer_identifiers: int) -> None:
-    await upgrade_async("supplychain", url)
-    engine = create_engine(url)
-    sessions = session_factory(engine)
-    for first in range(0, events, 500):
-        async with sessions() as session:
-            doc = document([make_event(n) for n in range(first, min(first + 500, events))])
-            job = await capture_document(session, doc, actor="benchmark")
-            await session.commit()
-        assert job.success
+    engine, sessions = await filled_store(url, make_event, events)
     # A buyer who received a few dozen lots (the lots of benchmarks/epcis.py are TH-<n // 20>).
     lots = [f"urn:htx:TN-0001:lot:TH-{n}" for n in range(buyer_identifiers)]
     scopes = {"province": [], "buyer": ownership.buyer_scope(5, lots)}

@@ -70,8 +70,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name} is not an EPCIS 2.0 query parameter.",
     },
     "epcis.parameter.unsupported": {
-        "vi": "Kho EPCIS này chưa hỗ trợ tham số truy vấn {name}.",
-        "en": "This EPCIS repository does not support the query parameter {name}.",
+        "vi": "{name} là tham số truy vấn chuẩn của EPCIS 2.0 nhưng kho EPCIS này chưa hỗ trợ.",
+        "en": "{name} is a standard EPCIS 2.0 query parameter that this EPCIS repository does not support yet.",
+    },
+    "epcis.parameter.unsupported_order": {
+        "vi": "orderBy={value}: EPCIS 2.0 cho phép sắp xếp theo trường mở rộng nhưng kho EPCIS này chưa hỗ trợ; hãy dùng eventTime hoặc recordTime.",
+        "en": "orderBy={value}: EPCIS 2.0 allows ordering by an extension field, but this EPCIS repository does not support it yet; use eventTime or recordTime.",
+    },
+    "epcis.parameter.partner_type": {
+        "vi": "Tham số {name}: sau EQ_{kind}_ phải là một loại của CBV (ví dụ po, owning_party) hoặc một URI.",
+        "en": "The parameter {name}: EQ_{kind}_ must be followed by a CBV type (e.g. po, owning_party) or a URI.",
     },
     "epcis.parameter.empty": {
         "vi": "Tham số {name} không có giá trị.",

@@ -77,6 +77,38 @@ def assert_equivalent(returned: dict, original: dict) -> None:
     assert normalised(returned) == normalised(original)
 
 
+PARTNER_LISTS = {
+    "bizTransaction": ("bizTransactionList", "btt"),
+    "source": ("sourceList", "sdt"),
+    "destination": ("destinationList", "sdt"),
+}
+
+
+async def assert_partner_lookups(client, originals: list[dict]) -> None:
+    """Each typed business transaction, source and destination of the events is found by
+    EQ_<kind>_<type>, the type written as the event writes it and as a CBV 1.x URN, with exactly
+    the events having an entry of that type and value (evaluated here, apart from the service)."""
+    for kind, (key, vocabulary) in PARTNER_LISTS.items():
+        for entry in [entry for event in originals for entry in event.get(key, []) if "type" in entry]:
+            entry_type, value = bare(vocabulary, entry["type"]), entry[kind]
+            expected = [
+                event
+                for event in originals
+                if any(
+                    bare(vocabulary, e.get("type", "")) == entry_type and e[kind] == value for e in event.get(key, [])
+                )
+            ]
+            urn = CBV[vocabulary][0] + entry_type if re.fullmatch(r"\w+", entry_type) else entry_type
+            for spelling in {entry["type"], urn}:
+                params = {f"EQ_{kind}_{spelling}": value, "perPage": 1000}
+                answer = await client.get("/epcis/events", params=params, headers=bearer())
+                assert answer.status_code == 200, answer.text
+                returned = events_in(answer.json())
+                assert len(returned) == len(expected), params
+                for got, original in zip(returned, expected):
+                    assert_equivalent(got, original)
+
+
 def test_the_corpus_is_complete():
     assert len(EXAMPLES) == 47
     assert {example(path.name)["type"] for path in EXAMPLES} == {"EPCISDocument", "EPCISQueryDocument"}
@@ -109,6 +141,8 @@ async def test_gs1_example_is_captured_and_queried_back_equivalent(path, supplyc
             key: value for entry in exported["@context"] if isinstance(entry, dict) for key, value in entry.items()
         }
         assert answered == declared
+
+        await assert_partner_lookups(client, originals)
 
         for original in originals:
             if "eventID" in original:

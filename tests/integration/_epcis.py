@@ -28,6 +28,23 @@ def example(name: str) -> dict:
     return json.loads((EXAMPLES_DIR / name).read_text(encoding="utf-8"))
 
 
+def epcis_document(events: list[dict], context: list, creation_date: str) -> dict:
+    """An EPCISDocument of `events` under `context`."""
+    return {
+        "@context": context,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": creation_date,
+        "epcisBody": {"eventList": events},
+    }
+
+
+def ids_in(events: list[dict], *wanted: dict) -> list[str]:
+    """The eventIDs of `wanted` in the order of `events` (capture order, the default order of answers)."""
+    chosen = {event["eventID"] for event in wanted}
+    return [event["eventID"] for event in events if event["eventID"] in chosen]
+
+
 async def capture(client: httpx.AsyncClient, document: dict, headers: dict | None = None) -> dict:
     """POST a document, check the 202 + Location, and return the capture job it points to."""
     headers = headers or bearer("province")

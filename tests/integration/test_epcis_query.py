@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration._epcis import capture, event_ids, module_dataset, query
+from tests.integration._epcis import capture, epcis_document, event_ids, ids_in, module_dataset, query
 from tests.support import bearer, running_app
 
 CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"htx": "https://htx.example.vn/epcis/"}]
@@ -121,19 +121,11 @@ SALE = _event(
     bizTransactionList=[{"type": "inv", "bizTransaction": "urn:htx:TN-0001:doc:inv:HD-0001"}],
 )
 EVENTS = [HARVEST, SHIPPING, RECEIVING, PACKING, PROCESSING, WRONG, CORRECTED, SALE]
-DOCUMENT = {
-    "@context": CONTEXT,
-    "type": "EPCISDocument",
-    "schemaVersion": "2.0",
-    "creationDate": "2025-05-21T00:00:00Z",
-    "epcisBody": {"eventList": EVENTS},
-}
+DOCUMENT = epcis_document(EVENTS, CONTEXT, "2025-05-21T00:00:00Z")
 
 
 def ids(*events: dict) -> list[str]:
-    """eventIDs in capture order (the default order of answers)."""
-    wanted = {event["eventID"] for event in events}
-    return [event["eventID"] for event in EVENTS if event["eventID"] in wanted]
+    return ids_in(EVENTS, *events)
 
 
 # The queries only read: one captured dataset per backend serves the whole module, on one loop.

@@ -8,7 +8,7 @@ import pytest
 
 from services.supplychain.epcis.query import EventQuery, QueryParameterError, UnsupportedParameter, _pattern_likes
 from services.supplychain.epcis.store import identifiers
-from services.supplychain.epcis.vocabulary import cbv_short, is_uri, parse_timestamp
+from services.supplychain.epcis.vocabulary import cbv_short, cbv_spellings, is_uri, parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,50 @@ from services.supplychain.epcis.vocabulary import cbv_short, is_uri, parse_times
 )
 def test_cbv_values_in_either_spelling(vocabulary, value, bare):
     assert cbv_short(vocabulary, value) == bare
+
+
+def test_every_spelling_of_a_cbv_type():
+    spellings = cbv_spellings("bizTransactionType", "https://ref.gs1.org/cbv/BTT-po")
+    assert spellings[:3] == ["po", "urn:epcglobal:cbv:btt:po", "https://ref.gs1.org/cbv/BTT-po"]
+    assert {"http://gs1.org/voc/BTT-po", "https://gs1.org/voc/BTT-po"} <= set(spellings)
+    assert (
+        spellings
+        == cbv_spellings("bizTransactionType", "po")
+        == cbv_spellings("bizTransactionType", "urn:epcglobal:cbv:btt:po")
+    )
+    assert "urn:epcglobal:cbv:sdt:owning_party" in cbv_spellings("sourceDestType", "owning_party")
+
+
+def test_a_type_outside_the_cbv_has_one_spelling():
+    assert cbv_spellings("bizTransactionType", "urn:htx:btt:weighing-slip") == ["urn:htx:btt:weighing-slip"]
+    # Another vocabulary's URI is not this one's term.
+    assert cbv_spellings("sourceDestType", "https://ref.gs1.org/cbv/BTT-po") == ["https://ref.gs1.org/cbv/BTT-po"]
+
+
+def test_partner_parameters_are_keyed_by_the_bare_type():
+    query = EventQuery.from_parameters(
+        [
+            ("EQ_bizTransaction_po", "urn:a|urn:b"),
+            ("EQ_bizTransaction_urn:epcglobal:cbv:btt:po", "urn:c"),
+            ("EQ_source_https://ref.gs1.org/cbv/SDT-owning_party", "urn:p"),
+            ("EQ_destination_urn:htx:sdt:carrier", "urn:q"),
+        ]
+    )
+    assert query.lists == {
+        "EQ_bizTransaction_po": ["urn:a", "urn:b", "urn:c"],
+        "EQ_source_owning_party": ["urn:p"],
+        "EQ_destination_urn:htx:sdt:carrier": ["urn:q"],
+    }
+    assert query.partners == {
+        "EQ_bizTransaction_po": ("bizTransaction", "po"),
+        "EQ_source_owning_party": ("source", "owning_party"),
+        "EQ_destination_urn:htx:sdt:carrier": ("destination", "urn:htx:sdt:carrier"),
+    }
+
+
+def test_the_query_schemas_spelling_of_error_declaration_times_is_read():
+    query = EventQuery.from_parameters([("GE_errorDeclaration_Time", "2025-05-10T07:00:00+07:00")])
+    assert query.times == {"GE_errorDeclarationTime": datetime(2025, 5, 10, 0, 0, tzinfo=UTC)}
 
 
 @pytest.mark.parametrize(
@@ -123,6 +167,9 @@ def test_query_parameters_are_parsed():
         ([("EXISTS_errorDeclaration", "maybe")], "epcis.parameter.boolean"),
         ([("perPage", "-3")], "epcis.parameter.number"),
         ([("orderBy", "quantity")], "epcis.parameter.choice"),
+        ([("EQ_source_owning party", "urn:p")], "epcis.parameter.partner_type"),
+        ([("EQ_bizTransaction_", "urn:p")], "epcis.parameter.unknown"),
+        ([("EQ_destination_location", "")], "epcis.parameter.empty"),
         ([("eventCountLimit", "3")], "epcis.parameter.needs_order"),
     ],
 )
@@ -143,6 +190,12 @@ def test_bad_query_parameters_name_the_problem(parameters, key):
         "GT_maxValue_CEL",
         "EQATTR_bizLocation_htx:ward",
         "EQ_INNER_ILMD_ex:field",
+        "GE_time",
+        "LT_quantity_KGM",
+        "EQ_ATTR_readPoint_htx:ward",
+        "EQ_bizLocation_htx:ward",
+        "EXISTS_INNER_ERROR_DECLARATION_ex:field",
+        "EQ_https://example.org/field",
     ],
 )
 def test_standard_parameters_not_implemented_are_told_apart(name):

@@ -301,7 +301,9 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     MATCH_anyEPCClass (EPC pattern URIs allowed), EQ_eventID, EXISTS_errorDeclaration,
     GE_/LT_errorDeclarationTime, EQ_errorReason, EQ_correctiveEventID; orderBy (eventTime,
     recordTime), orderDirection, eventCountLimit, maxEventCount; perPage (default 30, at most
-    1000) and nextPageToken. Other standard parameters: 501.
+    1000) and nextPageToken; partner look-ups `EQ_bizTransaction_<type>`, `EQ_source_<type>`,
+    `EQ_destination_<type>` (e.g. `EQ_bizTransaction_po=urn:...`; the type as CBV word or any
+    CBV URI). Other standard parameters: 501 ImplementationException naming them.
 
     At most 500 values per parameter and 100 EPC patterns (`urn:epc:idpat:`) in the whole query
     (HTX_EPCIS_MAX_VALUES_PER_PARAMETER, HTX_EPCIS_MAX_PATTERNS_PER_QUERY); beyond, 413

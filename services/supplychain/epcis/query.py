@@ -10,12 +10,14 @@ list parameter is pipe-delimited and may also be repeated. Supported:
     MATCH_epcClass, MATCH_inputEPCClass, MATCH_outputEPCClass, MATCH_anyEPCClass,
     EQ_eventID, EXISTS_errorDeclaration, GE_errorDeclarationTime, LT_errorDeclarationTime,
     EQ_errorReason, EQ_correctiveEventID, orderBy (eventTime | recordTime), orderDirection,
-    eventCountLimit, maxEventCount, perPage, nextPageToken.
+    eventCountLimit, maxEventCount, perPage, nextPageToken,
+    EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type> (type: CBV word or URI).
 
-Other standard parameters (quantities, sensor values, WD_* which need master data, EQ_/
-EXISTS_ on extension fields, EQATTR_/HASATTR_) are refused with 501 rather than silently
-ignored; a name that is no EPCIS parameter at all (a misspelling) is a 400. CBV values
-match in either spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping").
+Other standard parameters (quantities, sensor filters, WD_* which need master data, EQ_/GT_/
+EXISTS_ on extension fields with their INNER_/ILMD_/ERROR_DECLARATION_ prefixes, EQATTR_/
+HASATTR_, orderBy on an extension field) are refused with 501 rather than silently ignored; a
+name that is no EPCIS parameter at all (a misspelling) is a 400. CBV values and types match
+in any spelling ("shipping" = "https://ref.gs1.org/cbv/BizStep-shipping").
 MATCH_* values may be EPC pattern URIs (`urn:epc:idpat:sgtin:0614141.107346.*`); any other
 URI matches exactly.
 
@@ -41,14 +43,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Boolean, and_, cast, exists, func, literal, or_
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
 from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXT
-from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
+from services.supplychain.epcis.vocabulary import cbv_short, cbv_spellings, is_uri, parse_timestamp
 from shared.settings import Settings
 
 DEFAULT_PER_PAGE = 30
@@ -91,15 +96,15 @@ _TIME_PARAMETERS = {
     "GE_errorDeclarationTime",
     "LT_errorDeclarationTime",
 }
-# Standard names this repository does not answer (501), told apart from misspellings (400).
+# Standard parameters this repository does not answer (501 ImplementationException), told apart
+# from misspellings (400). From EPCIS 2.0 §8.2.7.1 and GS1's openapi.yaml / query-schema.json.
 _UNSUPPORTED_NAMES = {
-    "EQ_quantity",
-    "GT_quantity",
-    "GE_quantity",
-    "LT_quantity",
-    "LE_quantity",
-    "WD_readPoint",
+    *(f"{op}_quantity" for op in ("EQ", "GT", "GE", "LT", "LE")),  # quantities (2.0 deprecates the uom-less form)
+    "WD_readPoint",  # WD_ needs master data: a location hierarchy
     "WD_bizLocation",
+    # sensor reports
+    "GE_time",
+    "LT_time",
     "GE_startTime",
     "LT_startTime",
     "GE_endTime",
@@ -115,13 +120,35 @@ _UNSUPPORTED_NAMES = {
     "EQ_uriValue",
     "EQ_booleanValue",
     "EXISTS_sensorElementList",
+    *(f"{op}_percRank" for op in ("EQ", "GT", "GE", "LT", "LE")),
 }
+# An extension field or attribute name: prefix:name (the query-schema's form) or a whole URI.
+_QUALIFIED = r"[A-Za-z][\w.\-]*:\S+"
 _UNSUPPORTED_FAMILIES = re.compile(
-    r"^(?:(?:EQ|GT|GE|LT|LE)_(?:value|minValue|maxValue|meanValue|sDev|percValue|percRank)(?:_.+)?"  # sensor values
-    r"|(?:EQ|GT|GE|LT|LE|EXISTS)_(?:ILMD_|INNER_|SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_|ERROR_DECLARATION_)*"
-    r"[^_:]+:.+"  # extension fields, written as qualified names (prefix:name)
-    r"|(?:EQATTR|HASATTR)_.+)$"
+    r"^(?:"
+    # sensor values and quantities per unit of measure: GE_minValue_CEL, LT_quantity_KGM
+    r"(?:EQ|GT|GE|LT|LE)_(?:value|minValue|maxValue|meanValue|sDev|percValue|quantity)(?:_[A-Za-z0-9]+)?"
+    # extension fields, at top level, in ILMD, in an error declaration, in sensor data, nested (INNER_)
+    rf"|(?:EQ|GT|GE|LT|LE|EXISTS)_(?:INNER_)?(?:ILMD_|ERROR_DECLARATION_|SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_)?{_QUALIFIED}"
+    # master-data attributes of the read point or business location, and of vocabulary elements
+    rf"|EQ_(?:INNER_)?(?:readPoint|bizLocation)_{_QUALIFIED}"
+    r"|(?:EQATTR|EQ_ATTR)_\S+_\S+|HASATTR_\S+"
+    r")$"
 )
+# GS1's query-schema.json spells these two with an underscore; the binding and the standard do not.
+_ALIASES = {
+    "GE_errorDeclaration_Time": "GE_errorDeclarationTime",
+    "LT_errorDeclaration_Time": "LT_errorDeclarationTime",
+}
+# EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type> (EPCIS 2.0 §8.2.7.1): the
+# event's list, the entry's key holding the value, the CBV vocabulary of the entry's type.
+PARTNER_PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "bizTransaction": ("bizTransactionList", "bizTransaction", "bizTransactionType"),
+    "source": ("sourceList", "source", "sourceDestType"),
+    "destination": ("destinationList", "destination", "sourceDestType"),
+}
+_PARTNER_NAME = re.compile(r"^EQ_(bizTransaction|source|destination)_(.+)$")
+_CBV_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CBV_PARAMETERS = {
     "EQ_bizStep": "bizStep",
     "EQ_disposition": "disposition",
@@ -144,10 +171,10 @@ class QueryParameterError(ValueError):
 
 
 class UnsupportedParameter(QueryParameterError):
-    """A standard parameter this repository does not implement (501 ImplementationException)."""
+    """A standard parameter (or value) this repository does not implement (501 ImplementationException)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name, "unsupported")
+    def __init__(self, name: str, problem: str = "unsupported", **values: object) -> None:
+        super().__init__(name, problem, **values)
 
 
 class QueryTooLarge(Exception):
@@ -209,15 +236,16 @@ class EventQuery:
     max_event_count: int | None = None
     per_page: int = DEFAULT_PER_PAGE
     page_token: str | None = None
+    # Partner parameters in `lists`, by their name with the type bare: name -> (kind, type).
+    partners: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_parameters(cls, parameters: list[tuple[str, str]], limits: QueryLimits | None = None) -> EventQuery:
         query = cls()
-        for name, raw in parameters:
+        for given, raw in parameters:
+            name = _ALIASES.get(given, given)
             if name in _LIST_PARAMETERS:
-                values = [value for value in raw.split("|") if value]
-                if not values:
-                    raise QueryParameterError(name, "empty")
+                values = _list_values(name, raw)
                 if name in _CBV_PARAMETERS:
                     values = [cbv_short(_CBV_PARAMETERS[name], value) for value in values]
                 query.lists.setdefault(name, []).extend(values)
@@ -230,6 +258,8 @@ class EventQuery:
             elif name == "EXISTS_errorDeclaration":
                 query.exists_error_declaration = _boolean(name, raw)
             elif name == "orderBy":
+                if re.fullmatch(_QUALIFIED, raw):  # the standard allows ordering by an extension field
+                    raise UnsupportedParameter(name, "unsupported_order", value=raw)
                 if raw not in ("eventTime", "recordTime"):
                     raise QueryParameterError(name, "choice", choices="eventTime, recordTime")
                 query.order_by = raw
@@ -249,6 +279,15 @@ class EventQuery:
                 query.page_token = raw
             elif name == "lang":  # the platform's language switch, not an EPCIS parameter
                 continue
+            elif partner := _PARTNER_NAME.match(name):
+                kind, entry_type = partner.groups()
+                if not (_CBV_WORD.match(entry_type) or is_uri(entry_type)):
+                    raise QueryParameterError(name, "partner_type", kind=kind)
+                # Every spelling of one CBV type is one parameter: its values add up (OR), as when repeated.
+                entry_type = cbv_short(PARTNER_PARAMETERS[kind][2], entry_type) or entry_type
+                same = f"EQ_{kind}_{entry_type}"
+                query.partners[same] = (kind, entry_type)
+                query.lists.setdefault(same, []).extend(_list_values(name, raw))
             elif name in _UNSUPPORTED_NAMES or _UNSUPPORTED_FAMILIES.match(name):
                 raise UnsupportedParameter(name)
             else:
@@ -291,6 +330,8 @@ class EventQuery:
         for name, (fields, patterns) in IDENTIFIER_PARAMETERS.items():
             if name in self.lists:
                 where.append(names_identifier(fields, self.lists[name], patterns))
+        for name, (kind, entry_type) in self.partners.items():
+            where.append(names_partner(kind, entry_type, self.lists[name]))
         declaration = []
         if "GE_errorDeclarationTime" in self.times:
             declaration.append(col(EpcisErrorDeclaration.declaration_time) >= self.times["GE_errorDeclarationTime"])
@@ -308,6 +349,13 @@ class EventQuery:
         if self.order_by == "recordTime":
             return EpcisEvent.record_time
         return None
+
+
+def _list_values(name: str, raw: str) -> list[str]:
+    values = [value for value in raw.split("|") if value]
+    if not values:
+        raise QueryParameterError(name, "empty")
+    return values
 
 
 def _boolean(name: str, raw: str) -> bool:
@@ -354,6 +402,63 @@ def names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool)
     return col(EpcisEvent.id).in_(
         select(EpcisEventIdentifier.event_pk).where(col(EpcisEventIdentifier.field).in_(fields), or_(*value_matches))
     )
+
+
+def names_partner(kind: str, entry_type: str, values: list[str]):
+    """The event's bizTransactionList / sourceList / destinationList (`kind`) has an entry of
+    `entry_type` (in any of its CBV spellings) whose value is one of `values`.
+
+    Parties are also rows of epcis_event_identifier (field source / destination, for read
+    scoping): that index picks the candidate events and the JSON test confirms the type on them.
+    Business transactions are not indexed: their test reads each event's JSON list.
+    """
+    list_key, value_key, vocabulary = PARTNER_PARAMETERS[kind]
+    entry = ListEntryMatches(list_key, value_key, cbv_spellings(vocabulary, entry_type), values)
+    if kind == "bizTransaction":
+        return entry
+    indexed = select(EpcisEventIdentifier.event_pk).where(
+        EpcisEventIdentifier.field == kind, col(EpcisEventIdentifier.value).in_(values)
+    )
+    return and_(col(EpcisEvent.id).in_(indexed), entry)
+
+
+class ListEntryMatches(ColumnElement[bool]):
+    """EXISTS an element of the event's JSON list `list_key` whose `type` is one of `types` and
+    whose `value_key` is one of `values`. The JSON functions differ per database, so the
+    condition is written when the statement is compiled: json_each on SQLite,
+    jsonb_array_elements on PostgreSQL, each an EXISTS correlated with epcis_event."""
+
+    type = Boolean()
+    inherit_cache = False  # the lists live on the element, outside SQLAlchemy's cache key
+
+    def __init__(self, list_key: str, value_key: str, types: list[str], values: list[str]) -> None:
+        self.list_key, self.value_key, self.types, self.values = list_key, value_key, types, values
+
+    def exists_where(self, entries, type_of, value_of):
+        return exists(
+            select(literal(1))
+            .select_from(entries)
+            .where(type_of.in_(self.types), value_of.in_(self.values))
+            .correlate(EpcisEvent.__table__)
+        )
+
+
+@compiles(ListEntryMatches, "sqlite")
+def _entry_matches_sqlite(element: ListEntryMatches, compiler, **kw) -> str:
+    body = EpcisEvent.__table__.c.body
+    entries = func.json_each(body, f"$.{element.list_key}").table_valued("value").alias()
+    type_of = func.json_extract(entries.c.value, "$.type")
+    value_of = func.json_extract(entries.c.value, f"$.{element.value_key}")
+    return compiler.process(element.exists_where(entries, type_of, value_of), **kw)
+
+
+@compiles(ListEntryMatches, "postgresql")
+def _entry_matches_postgresql(element: ListEntryMatches, compiler, **kw) -> str:
+    body = cast(EpcisEvent.__table__.c.body, JSONB)
+    entries = func.jsonb_array_elements(body.op("->")(element.list_key)).table_valued("value").alias()
+    type_of = entries.c.value.op("->>")("type")
+    value_of = entries.c.value.op("->>")(element.value_key)
+    return compiler.process(element.exists_where(entries, type_of, value_of), **kw)
 
 
 def _pattern_matches(pattern: str) -> tuple[list[str], list[str], list[str]]:

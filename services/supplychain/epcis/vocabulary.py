@@ -42,6 +42,17 @@ def cbv_short(vocabulary: str, value: str | None) -> str | None:
     return value
 
 
+def cbv_spellings(vocabulary: str, value: str) -> list[str]:
+    """Every spelling of one CBV value, for matching what events were captured with: the bare
+    word, the 1.x URN and each web-vocabulary URI ("po", "urn:epcglobal:cbv:btt:po",
+    "https://ref.gs1.org/cbv/BTT-po", ...). A value outside the CBV (any other URI) is its only spelling."""
+    short = cbv_short(vocabulary, value) or value
+    if is_uri(short):
+        return [short]
+    urn, term = _CBV_PREFIXES[vocabulary]
+    return [short, urn + short, *(base + term + short for base in _WEB_VOCABULARIES)]
+
+
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
