@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from htx.runner import DEFAULT_PORTS, DEFAULT_REDIS_PORT, SERVICES, free_port, port_is_free, redis_executable
+from htx.runner import DEFAULT_PORTS, DEFAULT_REDIS_PORT, FRONT_ENDS, SERVICES, free_port, port_is_free, redis_executable
 from tests.support import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,7 +160,7 @@ class HtxUp:
 
     @classmethod
     def prepare(cls, workdir: Path) -> HtxUp:
-        stack = cls(workdir, {name: free_port() for name in SERVICES}, free_port())
+        stack = cls(workdir, {name: free_port() for name in (*SERVICES, *FRONT_ENDS)}, free_port())
         # The README's relative paths: .venv/bin/htx (this interpreter) and docs/ (the repository's).
         _write_executable(
             workdir / ".venv" / "bin" / "htx", f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m htx "$@"\n'
