@@ -166,3 +166,28 @@ def test_deliveries_queued_offline_are_sent_when_the_browser_is_opened_again(
     assert queued(page) == 0
     assert stack.harvests(vietnam_today()) == before + 2
     phone.close()
+
+
+def test_a_refused_queued_write_stays_visible_and_the_others_are_sent(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    before = stack.harvests(vietnam_today())
+    phone.set_offline(True)
+    weigh_in(page, "hung", "30", "12000")
+    page.get_by_label("Ngày").fill("2014-06-01")  # before the household joined the co-op (2015)
+    weigh_in(page, "lan", "31", "12000")
+    page.get_by_label("Ngày").fill(vietnam_today().isoformat())
+    weigh_in(page, "tuan", "32", "12000")
+    phone.set_offline(False)
+    page.get_by_role("link", name="Chờ gửi").click()
+    refused = page.locator(".entry.refused")
+    expect(refused).to_have_count(1, timeout=20_000)
+    expect(refused).to_contain_text("Trần Thị Lan")
+    expect(refused.get_by_role("alert")).not_to_be_empty()  # the service's reason, in Vietnamese
+    expect(page.locator(".entry.sent")).to_have_count(2)
+    assert stack.harvests(vietnam_today()) == before + 2
+    refused.get_by_role("button", name="Bỏ bản ghi này").click()
+    expect(page.locator(".entry.refused")).to_have_count(0)
+    assert not overflows_horizontally(page)

@@ -23,14 +23,14 @@ import httpx
 import pytest
 
 from htx import demo, operator
-from htx.runner import SERVICES
+from htx.runner import FRONT_ENDS, SERVICES
 from tests.e2e.test_readme import DEMO_COOPS, READY_LINE, REPO, START_TIMEOUT, HtxUp
 from tests.support import wait_until
 
 FRESH_STARTS = 4  # each costs ~20 s; longer runs of starts are made by hand
 FIRST_START_SUMMARY = (
     f"Demo data: co-ops created: {', '.join(DEMO_COOPS)}; already there: -; added 15 members, 1 partner, "
-    "1 contract, 14 lots, 13 purchases, 1 processing batch, 4 sales, 1 shipment, 1 receipt"
+    "1 contract, 14 lots, 13 purchases, 1 processing batch, 4 sales, 1 shipment, 1 receipt, 1 account"
 )
 SUMMARY = re.compile(
     r"^Demo data: co-ops created: (.*?); (?:finished: (.*?); )?already there: (.*?); added (.*)$", re.M
@@ -239,7 +239,7 @@ async def test_a_start_killed_while_the_demo_loads_is_finished_by_the_next(
         process.wait()
         killed = True
         killed_output = killed_log.read_text(encoding="utf-8")
-        assert len(children) == 1 + len(SERVICES), killed_output
+        assert len(children) == 1 + len(SERVICES) + len(FRONT_ENDS), killed_output
         assert all(_alive(child) for child in children)  # redis-server and the services live on, orphaned
         assert "Demo data:" not in killed_output, f"the kill came after the demo had finished:\n{killed_output}"
 
