@@ -28,7 +28,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from htx.runner import DEFAULT_PORTS, DEFAULT_REDIS_PORT, FRONT_ENDS, SERVICES, free_port, port_is_free, redis_executable
+from htx.runner import (
+    DEFAULT_PORTS,
+    DEFAULT_REDIS_PORT,
+    FRONT_ENDS,
+    SERVICES,
+    free_port,
+    port_is_free,
+    redis_executable,
+)
 from tests.support import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
