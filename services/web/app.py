@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 import services.web.messages  # noqa: F401  (registers the texts before any refusal)
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, *, upstreams: dict[str, httpx.A
     )
     app.state.settings = settings
     app.state.upstreams = clients
+    # The shell crosses slow mobile networks: compressed it is about a third of its size.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_error_handlers(app)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

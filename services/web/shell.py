@@ -47,6 +47,9 @@ def page(language: Language) -> str:
         texts=app_texts(language),
         texts_json=json.dumps(app_texts(language), ensure_ascii=False).replace("</", "<\\/"),
         release=release(),
+        # Every module asked for at once: without this the browser finds them one import level at a
+        # time, a round trip each (2 s apiece on a slow 3G link).
+        modules=[path for path in static_files() if path.endswith(".js")],
     )
 
 
