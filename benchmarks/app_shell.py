@@ -70,7 +70,7 @@ def measure(url: str, runs: int, name: str, conditions: dict) -> None:
             sizes: dict[str, int] = {}
             cdp.on(
                 "Network.loadingFinished",
-                lambda event: sizes.__setitem__(event["requestId"], event["encodedDataLength"]),
+                lambda event, sizes=sizes: sizes.__setitem__(event["requestId"], event["encodedDataLength"]),
             )
             cdp.send("Network.emulateNetworkConditions", conditions)
             cold.append(_timed(page, url + "/#/delivery", "#login"))
