@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 import services.web.messages  # noqa: F401  (registers the texts before any refusal)
 from services.web.api import router
