@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from htx.runner import ServiceProcess, free_port, sqlite_url
+from htx.runner import ServiceProcess, free_port, service_env, sqlite_url
 from shared.migrations import upgrade
 from tests.support import TEST_SECRET, bearer, unique
 
@@ -56,20 +56,22 @@ class CoopAppStack:
 def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[CoopAppStack]:
     ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    common = {
-        "HTX_ENV": "test",
-        "HTX_SECRET_KEY": TEST_SECRET,
-        "HTX_REDIS_URL": redis_url,
-        "HTX_STREAM_PREFIX": stream_prefix,
-        **{f"HTX_{name.upper()}_URL": url for name, url in urls.items()},
-    }
     processes = []
     try:
         for name in SERVICES:
-            env = dict(common)
-            if name != "web":
-                env["HTX_DATABASE_URL"] = sqlite_url(directory / f"{name}.db")
-                upgrade(name, env["HTX_DATABASE_URL"])
+            database_url = None if name == "web" else sqlite_url(directory / f"{name}.db")
+            if database_url is not None:
+                upgrade(name, database_url)
+            env = service_env(
+                name,
+                database_url=database_url,
+                redis_url=redis_url,
+                secret_key=TEST_SECRET,
+                env="test",
+                registry_url=urls["registry"],
+                supplychain_url=urls["supplychain"],
+                stream_prefix=stream_prefix,
+            )
             processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
         for process in processes:
             process.wait_healthy(timeout=60)
