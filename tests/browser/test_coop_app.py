@@ -191,3 +191,24 @@ def test_a_refused_queued_write_stays_visible_and_the_others_are_sent(
     refused.get_by_role("button", name="Bỏ bản ghi này").click()
     expect(page.locator(".entry.refused")).to_have_count(0)
     assert not overflows_horizontally(page)
+
+
+def test_the_payables_show_what_is_owed_a_statement_and_a_payment(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    weigh_in(page, "nguyen van hung", "50", "12000")
+    weigh_in(page, "hung", "25,5", "12000")
+    page.get_by_role("link", name="Công nợ").click()
+    household = page.locator(".household", has_text="Nguyễn Văn Hùng")
+    expect(household.locator(".outstanding")).to_contain_text("906.000")  # 75.5 kg × 12,000
+    household.get_by_role("button", name="Gửi phiếu").click()
+    statement = household.get_by_role("textbox", name="Gửi phiếu").input_value()
+    assert "HTX Chè Tân Hương" in statement and "Nguyễn Văn Hùng" in statement and "906.000" in statement
+    assert len(statement) < 1000  # it fits a chat message
+    household.get_by_role("button", name="Ghi trả tiền").click()
+    household.get_by_label("Số tiền trả (đồng)").fill("500000")
+    household.get_by_role("button", name="Lưu lần trả tiền").click()
+    expect(household.locator(".outstanding")).to_contain_text("406.000", timeout=20_000)
+    assert not overflows_horizontally(page)

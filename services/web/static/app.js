@@ -75,6 +75,8 @@ async function refreshReference(coopId) {
     if (members) await keepReference(`members:${coopId}`, members);
     const plots = await call(`/api/registry/coops/${coopId}/plots`);
     if (plots.ok) await keepReference(`plots:${coopId}`, await plots.json());
+    const coop = await call(`/api/registry/coops/${coopId}`);
+    if (coop.ok) await keepReference(`coop:${coopId}`, await coop.json());
   } catch {
     // offline: what the phone already holds serves
   }
@@ -255,13 +257,125 @@ async function deliveryScreen(me) {
   search.focus();
 }
 
+// What the co-op owes each household per round: from the supply chain when online (kept for when
+// it is not), a statement per household that fits a chat message, and recording a payment.
+async function payablesScreen(me) {
+  const kept = `payables:${me.coop_id}`;
+  let rows = await reference(kept);
+  let stale = true;
+  try {
+    const answer = await call(`/api/supplychain/coops/${me.coop_id}/payables`);
+    if (answer.ok) {
+      rows = await answer.json();
+      await keepReference(kept, rows);
+      stale = false;
+    }
+  } catch {
+    // offline: the last figures serve
+  }
+  rows = rows || [];
+  const coop = (await reference(`coop:${me.coop_id}`)) || { name: "HTX" };
+  const households = new Map();
+  for (const row of rows) {
+    const paid = row.paid_vnd || 0;
+    const outstanding = row.outstanding_vnd ?? row.amount_vnd - paid;
+    const household = households.get(row.member_id) || { id: row.member_id, name: row.household_name, rounds: [], owed: 0, paid: 0, outstanding: 0 };
+    household.rounds.push({ ...row, paid, outstanding });
+    household.owed += row.amount_vnd;
+    household.paid += paid;
+    household.outstanding += outstanding;
+    households.set(row.member_id, household);
+  }
+  const all = [...households.values()];
+  const sum = (field) => money(all.reduce((total, household) => total + household[field], 0));
+  const roundLine = (row) =>
+    h("li", {}, h("strong", {}, row.harvest_round ? t("payables.round", { round: row.harvest_round }) : t("payables.no_round")), " ",
+      t("payables.line", { kg: kg(Number(row.quantity_kg)), owed: money(row.amount_vnd), paid: money(row.paid), outstanding: money(row.outstanding) }));
+  const slip = (household) =>
+    [
+      t("payables.slip_title", { coop: coop.name, date: new Intl.DateTimeFormat(locale, { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date()) }),
+      t("payables.slip_household", { name: household.name }),
+      ...household.rounds.map((row) => `${row.harvest_round ? t("payables.round", { round: row.harvest_round }) : t("payables.no_round")}: ${t("payables.line", { kg: kg(Number(row.quantity_kg)), owed: money(row.amount_vnd), paid: money(row.paid), outstanding: money(row.outstanding) })}`),
+      t("payables.slip_total", { outstanding: money(household.outstanding) }),
+    ].join("\n");
+  const card = (household) => {
+    const area = h("div", { class: "slot" });
+    const shareSlip = async () => {
+      const text = slip(household);
+      const box = h("textarea", { readonly: true, rows: String(household.rounds.length + 3), "aria-label": t("payables.slip") });
+      box.value = text;
+      area.replaceChildren(box);
+      try {
+        if (navigator.share) await navigator.share({ text });
+        else {
+          await navigator.clipboard.writeText(text);
+          area.append(h("p", { class: "hint" }, t("payables.copied")));
+        }
+      } catch {
+        box.select(); // the clerk copies it by hand
+      }
+    };
+    return h(
+      "li",
+      { class: "household" },
+      h("h2", {}, household.name),
+      h("p", { class: "outstanding" }, `${t("payables.outstanding")}: `, h("strong", {}, money(household.outstanding))),
+      h("ul", { class: "rounds" }, household.rounds.map(roundLine)),
+      h("div", { class: "actions" },
+        h("button", { type: "button", disabled: household.outstanding <= 0, onclick: () => area.replaceChildren(paymentForm(me, household)) }, t("payables.pay")),
+        h("button", { type: "button", onclick: shareSlip }, t("payables.slip"))),
+      area,
+    );
+  };
+  show(
+    h("h1", {}, t("payables.heading")),
+    stale ? h("p", { class: "notice" }, t("payables.stale")) : null,
+    all.length === 0 ? h("p", {}, t("payables.empty")) : h("p", { class: "totals" }, t("payables.total", { owed: sum("owed"), paid: sum("paid"), outstanding: sum("outstanding") })),
+    h("ul", { class: "households" }, all.map(card)),
+  );
+}
+
+function paymentForm(me, household) {
+  const id = (name) => `${name}-${household.id}`;
+  const amount = h("input", { inputmode: "numeric", autocomplete: "off", value: String(household.outstanding) });
+  const method = h("select", {}, h("option", { value: "cash" }, t("payment.cash")), h("option", { value: "bank_transfer" }, t("payment.bank_transfer")));
+  const reference = h("input", { autocomplete: "off" });
+  const paidOn = h("input", { type: "date", value: today(), max: today() });
+  const referenceField = field(id("reference"), t("payment.reference"), reference);
+  referenceField.hidden = true;
+  method.addEventListener("change", () => { referenceField.hidden = method.value !== "bank_transfer"; });
+  const form = h(
+    "form",
+    { class: "payment", novalidate: true },
+    field(id("amount"), t("payment.amount"), amount),
+    field(id("method"), t("payment.method"), method),
+    referenceField,
+    field(id("paid_on"), t("payment.date"), paidOn),
+    h("button", { type: "submit", class: "primary" }, t("payment.save")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = amount.value.replace(/[.\s]/g, "");
+    const valid = /^\d+$/.test(value) && Number(value) > 0;
+    setError(id("amount"), valid ? "" : t("payment.bad_amount"));
+    if (!valid) return amount.focus();
+    const body = { member_id: household.id, amount_vnd: Number(value), method: method.value, paid_on: paidOn.value };
+    if (method.value === "bank_transfer" && reference.value.trim()) body.reference = reference.value.trim();
+    await enqueue({ key: crypto.randomUUID(), kind: "payment", path: `/api/supplychain/coops/${me.coop_id}/payments`, body, summary: { member_id: household.id, name: household.name, amount: Number(value) }, day: paidOn.value });
+    form.replaceWith(h("p", { class: "saved", role: "status" }, t("payment.saved", { amount: money(Number(value)), name: household.name })));
+  });
+  return form;
+}
+
 async function queueScreen() {
   const entries = (await outbox()).reverse();
   const line = (entry) =>
     h(
       "li",
       { class: `entry ${entry.status}` },
-      h("span", { class: "what" }, t("queue.delivery", { kg: kg(Number(entry.summary.kg)), name: entry.summary.name })),
+      h("span", { class: "what" }, entry.kind === "payment"
+        ? t("queue.payment", { amount: money(entry.summary.amount), name: entry.summary.name })
+        : t("queue.delivery", { kg: kg(Number(entry.summary.kg)), name: entry.summary.name })),
       h("span", { class: "status" }, t(`queue.${entry.status}`)),
       entry.refusal ? h("p", { class: "error", role: "alert" }, entry.refusal.messages.map((m) => m.text).join(" ")) : null,
       entry.status === "refused" ? h("button", { type: "button", onclick: async () => { await dropEntry(entry.key); queueScreen(); } }, t("queue.drop")) : null,
@@ -279,7 +393,7 @@ async function route() {
   const me = await account();
   if (!me) return loginScreen();
   document.getElementById("nav").hidden = false;
-  const screens = { "#/delivery": deliveryScreen, "#/queue": queueScreen };
+  const screens = { "#/delivery": deliveryScreen, "#/payables": payablesScreen, "#/queue": queueScreen };
   return (screens[location.hash] || todayScreen)(me);
 }
 
@@ -298,9 +412,13 @@ async function sendAndTell() {
   if ((await send()) === "signed_out" && (await account())) loginScreen(t("login.again"));
 }
 
-onChange(() => {
+onChange(async () => {
   countQueued();
   if (location.hash === "#/queue") queueScreen();
+  else if (location.hash === "#/payables" && (await outbox()).every((entry) => entry.status !== "sending")) {
+    const me = await account();
+    if (me) payablesScreen(me);
+  }
 });
 window.addEventListener("hashchange", route);
 window.addEventListener("online", () => { showNetwork(); sendAndTell(); });
