@@ -31,6 +31,7 @@ from services.supplychain.schemas import (
     Payable,
     PayablesTotals,
     PaymentPrivate,
+    PaymentTotals,
     PaymentVoid,
     SalePrivate,
 )
@@ -455,7 +456,8 @@ async def partner_shipments(
 
 
 async def chain_totals(session: AsyncSession, principal: Principal, date_from: date, date_to: date) -> ChainTotals:
-    """Harvests, purchases and sales by fact date, inclusive, corrected facts left out (province).
+    """Harvests, purchases, sales and payments to households by fact date, inclusive, corrected facts and
+    voided payments left out (province).
 
     Sales count kilograms (pieces of a packed lot times their net weight), as `LotSold` does,
     so these figures can be checked against the reporting read model.
@@ -489,6 +491,10 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
         session, [row[1] for row in harvests] + [row[2] for row in purchases] + list(sale_events.values())
     )
 
+    paid = await live_payments(
+        session,
+        select(HouseholdPayment).where(HouseholdPayment.paid_on >= date_from, HouseholdPayment.paid_on <= date_to),
+    )
     harvests = [kg for kg, event_id in harvests if event_id not in corrected]
     purchases = [(kg, amount) for kg, amount, event_id in purchases if event_id not in corrected]
     sales = [
@@ -506,6 +512,7 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
         sales=MoneyTotals(
             count=len(sales), kg=_kg(kg for kg, _ in sales), amount_vnd=sum(amount for _, amount in sales)
         ),
+        payments=PaymentTotals(count=len(paid), amount_vnd=sum(p.amount_vnd for p in paid)),
     )
 
 

@@ -589,6 +589,11 @@ class MoneyTotals(BaseModel):
     amount_vnd: int
 
 
+class PaymentTotals(BaseModel):
+    count: int
+    amount_vnd: int
+
+
 class ChainTotals(BaseModel):
     """Harvests, purchases and sales dated in a range, corrected facts left out (for reconciliation)."""
 
@@ -599,3 +604,4 @@ class ChainTotals(BaseModel):
     harvests: HarvestTotals
     purchases: MoneyTotals
     sales: MoneyTotals
+    payments: PaymentTotals = PaymentTotals(count=0, amount_vnd=0)

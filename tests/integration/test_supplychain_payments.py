@@ -219,6 +219,12 @@ async def test_payments_settle_payables_refusals_write_nothing_and_a_void_undoes
         assert (await client.get(payments, headers=bearer("coop", coop_id=OTHER_COOP))).status_code == 403
         assert (await client.get(payments)).status_code == 401
 
+        # `htx reporting verify` reads the payments /totals counts: the voided one left out.
+        chain = (
+            await client.get("/totals", params={"from": "2025-01-01", "to": "2025-12-31"}, headers=bearer())
+        ).json()
+        assert chain["payments"] == {"count": 2, "amount_vnd": 3_000_000}
+
         # On the stream: three payments and one void, as the commands recorded them.
         paid = await wait_until(
             lambda: _at_least(redis, stream_prefix, "supplychain.household_paid", 3), message="three HouseholdPaid"
