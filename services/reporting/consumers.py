@@ -32,6 +32,8 @@ from services.reporting.tables import (
     LotOutputFact,
     MemberView,
     PartnerView,
+    PaymentFact,
+    PaymentVoidFact,
     PlotView,
     ProjectionPosition,
     PurchaseFact,
@@ -215,6 +217,18 @@ async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychai
         session.add(_row(CorrectionFact, event))
 
 
+async def household_paid(session: AsyncSession, event: ConsumedEvent[supplychain.HouseholdPaid]) -> None:
+    session.add(_row(PaymentFact, event))
+
+
+async def household_payment_voided(
+    session: AsyncSession, event: ConsumedEvent[supplychain.HouseholdPaymentVoided]
+) -> None:
+    """A voided payment's row stays and every query leaves it out, as for corrections."""
+    if await session.get(PaymentVoidFact, event.event.paid_event_id) is None:
+        session.add(_row(PaymentVoidFact, event))
+
+
 # Every transaction of applied events also moves the stream's position.
 REGISTRY_HANDLERS = EventHandlers(
     {
@@ -245,6 +259,8 @@ SUPPLYCHAIN_HANDLERS = EventHandlers(
         supplychain.LotShipped: lot_shipped,
         supplychain.ShipmentReceived: shipment_received,
         supplychain.EventCorrected: event_corrected,
+        supplychain.HouseholdPaid: household_paid,
+        supplychain.HouseholdPaymentVoided: household_payment_voided,
     },
     after_batch=advance_position,
 )

@@ -18,7 +18,9 @@ Definitions (dates are Vietnam calendar dates taken from event payloads, never f
   purchased in the year, summed per member, averaged over the members who sold at least once
   that year (whole VND, half to even). Growth is this year's average over last year's, less
   one; no figure when last year had no purchase. Workers' wages are not on the streams, so the
-  average is the members' income from the chain;
+  average is the members' income from the chain, earned when the co-op buys. What the co-ops
+  actually paid out in the year (`HouseholdPaid` by payment date, voided payments left out,
+  whichever year's purchases they settle) is `paid_vnd` beside it: the cash members received;
 - chain linkage: among hợp tác xã active on 31 December, the share with a chain contract
   (`ChainContractSigned`) valid on some day of the year, and the share with at least one
   sale recorded on the supply chain (`LotSold`, so traceable by lot code) in the year.
@@ -225,7 +227,7 @@ def growth(current: int | None, previous: int | None) -> float | None:
     return float((Decimal(current) / Decimal(previous) - 1).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN))
 
 
-def income_figures(this_year: Mapping[int, int], last_year: Mapping[int, int]) -> IncomeFigures:
+def income_figures(this_year: Mapping[int, int], last_year: Mapping[int, int], paid_vnd: int = 0) -> IncomeFigures:
     average, previous = average_income(this_year), average_income(last_year)
     return IncomeFigures(
         members_selling=sum(1 for amount in this_year.values() if amount),
@@ -233,6 +235,7 @@ def income_figures(this_year: Mapping[int, int], last_year: Mapping[int, int]) -
         average_vnd=average,
         previous_average_vnd=previous,
         growth=growth(average, previous),
+        paid_vnd=paid_vnd,
     )
 
 
@@ -420,6 +423,7 @@ class Facts:
     gradings: list[Grading] = field(default_factory=list)
     income_by_member: dict[int, int] = field(default_factory=dict)
     income_by_member_last_year: dict[int, int] = field(default_factory=dict)
+    paid_to_members_vnd: int = 0
     coops_with_contract: set[int] = field(default_factory=set)
     coops_with_sales: set[int] = field(default_factory=set)
 
@@ -432,7 +436,7 @@ def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = N
     union_target = targets.get("new_unions")
     unions_since = date(plan.first_year, 1, 1) if plan and union_target and union_target.per == "plan" else window.first
     grading = grading_figures(facts.gradings)
-    income = income_figures(facts.income_by_member, facts.income_by_member_last_year)
+    income = income_figures(facts.income_by_member, facts.income_by_member_last_year, facts.paid_to_members_vnd)
     chain = chain_figures(
         active_coops(facts.coops, facts.changes, day), facts.coops_with_contract, facts.coops_with_sales
     )

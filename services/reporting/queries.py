@@ -34,6 +34,8 @@ from services.reporting.tables import (
     LotOutputFact,
     MemberView,
     PartnerView,
+    PaymentFact,
+    PaymentVoidFact,
     PlotView,
     ProjectionPosition,
     PurchaseFact,
@@ -41,6 +43,7 @@ from services.reporting.tables import (
     ViolationResolutionFact,
 )
 from services.reporting.wards import WardMap, ward_name
+from shared import settlement
 
 UNGRADED_LOT = "chưa phân loại"
 
@@ -115,6 +118,7 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], t
         gradings=gradings,
         income_by_member=await income_by_member(session, year),
         income_by_member_last_year=await income_by_member(session, year - 1),
+        paid_to_members_vnd=await paid_to_members(session, year),
         coops_with_contract=set(contracts.all()),
         coops_with_sales=set(selling.all()),
     )
@@ -171,6 +175,15 @@ async def positions(session: AsyncSession) -> dict[str, str]:
     """The last entry of each stream applied to the read model."""
     rows = await session.exec(select(ProjectionPosition))
     return {row.stream: row.last_entry_id for row in rows.all()}
+
+
+async def paid_to_members(session: AsyncSession, year: int) -> int:
+    """Cash co-ops paid member households in `year` (by payment date, voided payments left out)."""
+    window = kpis.YearWindow(year)
+    statement = select(func.coalesce(func.sum(PaymentFact.amount_vnd), 0)).where(
+        col(PaymentFact.paid_on).between(window.first, window.last)
+    )
+    return int((await session.exec(live_payments(statement))).one())
 
 
 async def income_by_member(session: AsyncSession, year: int) -> dict[int, int]:
@@ -315,8 +328,18 @@ async def sales_report(session: AsyncSession, filters: ReportFilters, wards: War
     return SALES.build(filters, rows, language)
 
 
+def live_payments(statement: Any) -> Any:
+    """`statement` (over PaymentFact) without the voided payments."""
+    return statement.where(col(PaymentFact.event_id).not_in(select(PaymentVoidFact.paid_event_id)))
+
+
 async def payables_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
-    """What each co-op owes each member household per harvest round, from its purchases."""
+    """What each co-op owes each member household per harvest round, what it paid, what is still owed.
+
+    The period takes purchases by purchase date and payments by payment date; payments settle rounds as
+    the supply chain's payables do (`shared.settlement`). Payments are not per product: under a product
+    filter the paid and outstanding columns are left empty.
+    """
     scope = await coops_in_scope(session, filters, wards)
     statement = select(
         PurchaseFact.coop_id,
@@ -338,19 +361,42 @@ async def payables_report(session: AsyncSession, filters: ReportFilters, wards: 
         cell[0] += 1
         cell[1] += grams_
         cell[2] += amount
-    rows = [
-        {
-            "coop_id": coop_id,
-            "coop_name": coops.get(coop_id, {}).get("name", ""),
-            "member_id": member_id,
-            "member_name": names.get(member_id) or "",
-            "harvest_round": None if round_ == -1 else round_,
-            "purchases": count,
-            "kg": kpis.kg(grams_),
-            "amount_vnd": amount,
-        }
-        for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items())
-    ]
+    paid: dict[tuple[int, int], dict[int | None, int]] = {}
+    if not filters.product:
+        payments = select(PaymentFact.coop_id, PaymentFact.member_id, PaymentFact.harvest_round, PaymentFact.amount_vnd)
+        payments = live_payments(payments.where(col(PaymentFact.paid_on).between(filters.first, filters.last)))
+        if scope is not None:
+            payments = payments.where(col(PaymentFact.coop_id).in_(scope))
+        by_household: dict[tuple[int, int], list[tuple[int | None, int]]] = defaultdict(list)
+        for coop_id, member_id, round_, amount in (await session.exec(payments.order_by(PaymentFact.payment_id))).all():
+            by_household[(coop_id, member_id)].append((round_, amount))
+        owed: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+        for (coop_id, member_id, round_), (_, _, amount) in grouped.items():
+            owed[(coop_id, member_id)][round_] = amount
+        for household in set(owed) | set(by_household):
+            paid[household] = settlement.settle(owed.get(household, {}), by_household.get(household, []))
+            for round_, amount in paid[household].items():
+                if amount and (*household, -1 if round_ is None else round_) not in grouped:
+                    grouped[(*household, -1 if round_ is None else round_)] = [0, 0, 0]
+    rows = []
+    for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items()):
+        settled = (
+            None if filters.product else paid.get((coop_id, member_id), {}).get(None if round_ == -1 else round_, 0)
+        )
+        rows.append(
+            {
+                "coop_id": coop_id,
+                "coop_name": coops.get(coop_id, {}).get("name", ""),
+                "member_id": member_id,
+                "member_name": names.get(member_id) or "",
+                "harvest_round": None if round_ == -1 else round_,
+                "purchases": count,
+                "kg": kpis.kg(grams_),
+                "amount_vnd": amount,
+                "paid_vnd": settled,
+                "outstanding_vnd": None if settled is None else amount - settled,
+            }
+        )
     return PAYABLES.build(filters, rows, language)
 
 

@@ -93,8 +93,10 @@ PAYABLES = ReportSpec(
         C("purchases", "Số lần thu mua", "Purchases"),
         KG,
         C("amount_vnd", "Số tiền phải trả (VNĐ)", "Amount owed (VND)"),
+        C("paid_vnd", "Đã trả (VNĐ)", "Paid (VND)"),
+        C("outstanding_vnd", "Còn nợ (VNĐ)", "Still owed (VND)"),
     ),
-    ("purchases", "kg", "amount_vnd"),
+    ("purchases", "kg", "amount_vnd", "paid_vnd", "outstanding_vnd"),
 )
 INSPECTIONS = ReportSpec(
     "inspections",

@@ -80,6 +80,7 @@ class IncomeFigures(BaseModel):
     average_vnd: int | None
     previous_average_vnd: int | None
     growth: float | None
+    paid_vnd: int = 0  # cash co-ops paid member households in the year (payments, voids left out)
 
 
 class ChainFigures(BaseModel):

@@ -246,6 +246,32 @@ class PurchaseFact(SQLModel, table=True):
     harvest_round: int | None = None
 
 
+class PaymentFact(SQLModel, table=True):
+    """The co-op paid a member household (HouseholdPaid): cash the household received (append-only)."""
+
+    __tablename__ = "rpt_payment"
+
+    event_id: str = Field(primary_key=True, max_length=36)
+    payment_id: int
+    coop_id: int = Field(index=True)
+    member_id: int = Field(index=True)
+    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    method: str = Field(max_length=20)
+    paid_on: date = Field(index=True)
+    harvest_round: int | None = None
+
+
+class PaymentVoidFact(SQLModel, table=True):
+    """A payment voided (HouseholdPaymentVoided): every figure leaves it out, whichever arrived first."""
+
+    __tablename__ = "rpt_payment_void"
+
+    paid_event_id: str = Field(primary_key=True, max_length=36)
+    event_id: str = Field(max_length=36)
+    reason: str
+    voided_on: date
+
+
 class LotOutputFact(SQLModel, table=True):
     """An output lot of processing, grading or packing, with its grade (sales by grade read this)."""
 
@@ -361,6 +387,8 @@ READ_MODEL = [
     ShipmentFact,
     ShipmentReceiptFact,
     CorrectionFact,
+    PaymentFact,
+    PaymentVoidFact,
 ]
 
 # What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds,

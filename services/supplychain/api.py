@@ -12,7 +12,7 @@ household's or a plot's trace, recall exports and payables are staff reads
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
@@ -34,6 +34,10 @@ from services.supplychain.schemas import (
     PackingCreate,
     PartnerShipments,
     Payable,
+    PayablesTotals,
+    PaymentCreate,
+    PaymentPrivate,
+    PaymentVoidCreate,
     ProcessingCreate,
     PurchaseCreate,
     ReceiptCreate,
@@ -43,7 +47,7 @@ from services.supplychain.schemas import (
     TraceDirection,
     YieldRuleSet,
 )
-from services.supplychain.tables import Lot
+from services.supplychain.tables import HouseholdPayment, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.errors import NotFound
 from shared.i18n import page_language_of
@@ -216,21 +220,107 @@ async def record_correction(
 # --- reads ---------------------------------------------------------------------------------------
 
 
+def _payables_filters(
+    harvest_round: Annotated[int | None, Query(alias="round", ge=1)] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    return {"harvest_round": harvest_round, "date_from": date_from, "date_to": date_to}
+
+
+PayablesFiltersDep = Annotated[dict[str, Any], Depends(_payables_filters)]
+
+
 @router.get(
     "/coops/{coop_id}/payables",
     response_model=list[Payable],
-    summary="What the co-op owes each household per harvest round (province, or the co-op itself)",
+    summary="What the co-op owes each household per harvest round, what it paid, what is still owed",
 )
 async def payables(
     coop_id: int,
     session: SessionDep,
     principal: PrincipalDep,
-    harvest_round: Annotated[int | None, Query(alias="round", ge=1)] = None,
+    filters: PayablesFiltersDep,
+) -> list[Payable]:
+    """The province, or the co-op itself; never public. `amount_vnd` is owed for the round's purchases,
+    `paid_vnd` what payments settle of it (a payment without a round settles the oldest rounds first),
+    `outstanding_vnd` the rest. A range takes purchases by purchase date and payments by payment date."""
+    return await queries.payables(session, coop_id, principal, **filters)
+
+
+_PAYABLES_READ = (
+    "The province, or the co-op itself (manager or clerk); 403 for another co-op or a buyer. A household's "
+    "finances: never public."
+)
+
+
+@router.get(
+    "/coops/{coop_id}/payables/totals",
+    response_model=PayablesTotals,
+    summary="The co-op's payables summed: owed, paid and still owed over every household and round listed",
+    description=_PAYABLES_READ + " The same filters as `/coops/{coop_id}/payables`, over the same rows.",
+)
+async def payables_totals(
+    coop_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    filters: PayablesFiltersDep,
+) -> PayablesTotals:
+    return queries.payables_totals(await queries.payables(session, coop_id, principal, **filters))
+
+
+@router.post(
+    "/coops/{coop_id}/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentPrivate,
+    summary="Record a payment to a household (cash or bank transfer): never more than the co-op still owes",
+)
+async def record_payment(
+    coop_id: int, data: PaymentCreate, uow: UnitOfWorkDep, principal: PrincipalDep, registry: RegistryDep
+) -> PaymentPrivate:
+    """The co-op's own staff (manager or clerk); 403 for the province, a buyer or another co-op. The household
+    must be the co-op's member (404). With `harvest_round` it settles that round, without one the oldest rounds
+    first; more than is still owed is refused (409): advances are not recorded. A bank transfer's `reference`
+    is recorded once per co-op (409). Publishes `supplychain.household_paid`. Answers the payment."""
+    payment = await commands.record_payment(uow.session, registry, coop_id, data, principal)
+    [view] = await queries.payment_views(uow.session, [payment])
+    return view
+
+
+@router.post(
+    "/coops/{coop_id}/payments/{payment_id}/void",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentPrivate,
+    summary="Void a payment recorded wrongly, with a reason (the co-op's manager)",
+)
+async def void_payment(
+    coop_id: int, payment_id: int, data: PaymentVoidCreate, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> PaymentPrivate:
+    """The co-op's manager (a clerk gets 403). The payment stops counting as paid; it stays listed, marked
+    voided, and `supplychain.household_payment_voided` is published. Voided once (409); to fix an amount,
+    void and record the right payment. Answers the payment with its void."""
+    void = await commands.void_payment(uow.session, coop_id, payment_id, data, principal)
+    payment = await uow.session.get(HouseholdPayment, void.payment_id)
+    [view] = await queries.payment_views(uow.session, [payment])
+    return view
+
+
+@router.get(
+    "/coops/{coop_id}/payments",
+    response_model=list[PaymentPrivate],
+    summary="The co-op's payments to households, newest first, voided ones marked",
+    description=_PAYABLES_READ + " By payment date, inclusive; `member_id` for one household.",
+)
+async def list_payments(
+    coop_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    member_id: int | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-) -> list[Payable]:
-    return await queries.payables(
-        session, coop_id, principal, harvest_round=harvest_round, date_from=date_from, date_to=date_to
+) -> list[PaymentPrivate]:
+    return await queries.payments(
+        session, coop_id, principal, member_id=member_id, date_from=date_from, date_to=date_to
     )
 
 

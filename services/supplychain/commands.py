@@ -9,7 +9,9 @@ leaves nothing behind. `apply_command` runs any command, processing, grading and
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain import lots
 from services.supplychain.epcis import chain_mapping as epcis
-from services.supplychain.queries import corrected_event_ids, find_lot
+from services.supplychain.queries import Ledger, corrected_event_ids, find_lot, household_ledgers, live_payments
 from services.supplychain.recording import (
     active_coop,
     add_lot_events,
@@ -40,17 +42,34 @@ from services.supplychain.schemas import (
     HarvestCreate,
     LotTake,
     PackingCreate,
+    PaymentCreate,
+    PaymentVoidCreate,
     ProcessingCreate,
     PurchaseCreate,
     ReceiptCreate,
     SaleCreate,
     ShipmentCreate,
 )
-from services.supplychain.tables import Lot, LotEvent, Purchase, Sale, Shipment, ShipmentLine, ShipmentReceipt
+from services.supplychain.tables import (
+    HouseholdPayment,
+    HouseholdPaymentVoid,
+    KnownMember,
+    Lot,
+    LotEvent,
+    Purchase,
+    Sale,
+    Shipment,
+    ShipmentLine,
+    ShipmentReceipt,
+)
 from services.supplychain.transformations import record_transformation
+from shared import formats, settlement
 from shared.auth import Principal
+from shared.clock import start_of_local_day, today_in_vietnam
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import supplychain as contracts
+from shared.i18n import Localized
+from shared.messaging.outbox import record_event
 
 
 async def record_harvest(
@@ -488,3 +507,133 @@ async def apply_batch(
             error.values["command"] = position  # which one, so the caller can fix it
             raise
     return results
+
+
+# --- payments to households ----------------------------------------------------------------------
+
+
+def _require_coop_staff(principal: Principal, coop_id: int) -> None:
+    """The co-op's own staff: the co-op pays its households; the province reads, it does not pay."""
+    if principal.role != "coop":
+        raise Forbidden("payment.coop_staff_only")
+    principal.require_coop_write(coop_id)
+
+
+def _record(session: AsyncSession, principal: Principal, on: date, fact: contracts.SupplyChainEvent) -> str:
+    """A payment fact's outbox row, said to occur on its day; its event id."""
+    envelope = record_event(session, contracts.STREAM, fact, occurred_at=start_of_local_day(on), actor=principal.actor)
+    return str(envelope.event_id)
+
+
+def _vnd(amount: int) -> Localized:
+    return Localized(str(amount), vi=formats.money(amount, "vi"), en=formats.money(amount, "en"))
+
+
+async def record_payment(
+    session: AsyncSession, registry: RegistryClient, coop_id: int, data: PaymentCreate, principal: Principal
+) -> HouseholdPayment:
+    """The co-op paid one of its households; refused (409) if it is more than the co-op still owes.
+
+    No advances: a payment settles purchases already recorded, for the round it names or, without
+    one, the oldest rounds first (`shared.settlement`). A former member is still paid what it is owed.
+    """
+    _require_coop_staff(principal, coop_id)
+    coop = await known_coop(session, registry, coop_id)
+    member = await known_member(session, registry, coop.id, data.member_id)
+    # Two clerks paying one household at once must see each other's payment (PostgreSQL; SQLite's
+    # write transactions are serialised already): the household's replica row is the lock.
+    await session.exec(select(KnownMember.id).where(KnownMember.id == member.id).with_for_update())
+    if data.reference is not None:
+        same = await live_payments(
+            session,
+            select(HouseholdPayment).where(
+                HouseholdPayment.coop_id == coop.id, HouseholdPayment.reference == data.reference
+            ),
+        )
+        if same:
+            raise Conflict("payment.duplicate_reference", reference=data.reference, payment_id=same[0].id)
+    ledger = (await household_ledgers(session, coop.id, member_ids=[member.id])).get(member.id, Ledger())
+    still_owed = settlement.outstanding(ledger.owed, ledger.paid, data.harvest_round)
+    if data.amount_vnd > still_owed:
+        values = {"household": member.name, "outstanding": _vnd(max(still_owed, 0)), "amount": _vnd(data.amount_vnd)}
+        if data.harvest_round is None:
+            raise Conflict("payment.exceeds_owed", **values)
+        raise Conflict("payment.exceeds_round", harvest_round=data.harvest_round, **values)
+
+    payment = HouseholdPayment(
+        event_id=str(uuid.uuid4()),  # replaced by the published event's id below
+        coop_id=coop.id,
+        member_id=member.id,
+        harvest_round=data.harvest_round,
+        amount_vnd=data.amount_vnd,
+        method=data.method,
+        paid_on=data.paid_on,
+        reference=data.reference,
+        note=data.note,
+        actor=principal.actor,
+    )
+    session.add(payment)
+    await session.flush()
+    payment.event_id = _record(
+        session,
+        principal,
+        data.paid_on,
+        contracts.HouseholdPaid(
+            payment_id=payment.id,
+            coop_id=coop.id,
+            member_id=member.id,
+            amount_vnd=data.amount_vnd,
+            method=data.method,
+            paid_on=data.paid_on,
+            harvest_round=data.harvest_round,
+            reference=data.reference,
+            note=data.note,
+        ),
+    )
+    session.add(payment)
+    await session.flush()
+    return payment
+
+
+async def void_payment(
+    session: AsyncSession, coop_id: int, payment_id: int, data: PaymentVoidCreate, principal: Principal
+) -> HouseholdPaymentVoid:
+    """A payment recorded wrongly stops counting as paid; its row and its event stay (the manager only).
+
+    To fix a wrong amount, household or round: void it, then record the right payment.
+    """
+    _require_coop_staff(principal, coop_id)
+    payment = await session.get(HouseholdPayment, payment_id, with_for_update=True)
+    if payment is None or payment.coop_id != coop_id:
+        raise NotFound("payment.not_found", payment_id=payment_id)
+    if not principal.is_coop_manager:
+        raise Forbidden("payment.manager_only")
+    if (await session.exec(select(HouseholdPaymentVoid).where(HouseholdPaymentVoid.payment_id == payment.id))).first():
+        raise Conflict("payment.already_voided", payment_id=payment.id)
+    voided_on = data.voided_on or today_in_vietnam()
+    if voided_on < payment.paid_on:
+        raise Unprocessable("payment.void_before_paid", on=voided_on, paid_on=payment.paid_on, payment_id=payment.id)
+    event_id = _record(
+        session,
+        principal,
+        voided_on,
+        contracts.HouseholdPaymentVoided(
+            payment_id=payment.id,
+            paid_event_id=payment.event_id,
+            coop_id=payment.coop_id,
+            member_id=payment.member_id,
+            amount_vnd=payment.amount_vnd,
+            reason=data.reason,
+            voided_on=voided_on,
+        ),
+    )
+    void = HouseholdPaymentVoid(
+        payment_id=payment.id,
+        event_id=event_id,
+        reason=data.reason,
+        voided_on=voided_on,
+        actor=principal.actor,
+    )
+    session.add(void)
+    await session.flush()
+    return void

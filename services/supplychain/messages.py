@@ -261,6 +261,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Hộ {member_id} chưa có lô thu hoạch nào.",
         "en": "Household {member_id} has no harvest lots.",
     },
+    "payment.exceeds_round": {
+        "vi": "Lứa {harvest_round} HTX chỉ còn nợ hộ {household} {outstanding}; không ghi được khoản trả {amount}. Không ghi trả trước: hãy nhập đúng số còn nợ, hoặc bỏ trống lứa để trả dần các lứa cũ trước.",
+        "en": "For round {harvest_round} the co-op still owes {household} only {outstanding}; a payment of {amount} cannot be recorded. Advances are not recorded: enter at most what is owed, or leave the round empty to settle the oldest rounds first.",
+    },
+    "payment.exceeds_owed": {
+        "vi": "HTX chỉ còn nợ hộ {household} {outstanding} (mọi lứa); không ghi được khoản trả {amount}. Không ghi trả trước.",
+        "en": "The co-op still owes {household} only {outstanding} (all rounds); a payment of {amount} cannot be recorded. Advances are not recorded.",
+    },
+    "payment.duplicate_reference": {
+        "vi": "Mã giao dịch {reference} đã được ghi cho khoản trả số {payment_id}; mỗi giao dịch chỉ ghi một lần.",
+        "en": "Reference {reference} is already recorded for payment {payment_id}; a transfer is recorded once.",
+    },
+    "payment.coop_staff_only": {
+        "vi": "Chỉ cán bộ của HTX mới ghi hoặc huỷ khoản trả cho hộ thành viên.",
+        "en": "Only the co-op's own staff record or void payments to its households.",
+    },
+    "payment.manager_only": {
+        "vi": "Chỉ quản lý HTX mới được huỷ một khoản trả đã ghi.",
+        "en": "Only the co-op's manager may void a recorded payment.",
+    },
+    "payment.not_found": {
+        "vi": "Không có khoản trả số {payment_id}.",
+        "en": "No payment {payment_id}.",
+    },
+    "payment.already_voided": {
+        "vi": "Khoản trả số {payment_id} đã được huỷ trước đó.",
+        "en": "Payment {payment_id} was already voided.",
+    },
+    "payment.void_before_paid": {
+        "vi": "Ngày huỷ {on} trước ngày trả {paid_on} của khoản trả số {payment_id}.",
+        "en": "The void date {on} is before payment {payment_id} was made ({paid_on}).",
+    },
 }
 
 register(MESSAGES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -28,10 +29,16 @@ from services.supplychain.schemas import (
     PartnerShipmentLine,
     PartnerShipments,
     Payable,
+    PayablesTotals,
+    PaymentPrivate,
+    PaymentTotals,
+    PaymentVoid,
     SalePrivate,
 )
 from services.supplychain.tables import (
     Correction,
+    HouseholdPayment,
+    HouseholdPaymentVoid,
     KnownMember,
     KnownPartner,
     Lot,
@@ -44,6 +51,7 @@ from services.supplychain.tables import (
     ShipmentReceipt,
     Transformation,
 )
+from shared import settlement
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.households import sees_private
@@ -196,6 +204,68 @@ async def resolve_public(session: AsyncSession, ref: str, viewer: Principal | No
 # --- payables and sales ----------------------------------------------------------------------------
 
 
+@dataclass
+class Ledger:
+    """One household's account with its co-op: owed per round (live purchases), paid per round."""
+
+    owed: dict[int, int] = field(default_factory=dict)
+    purchases: dict[int, tuple[int, Decimal]] = field(default_factory=dict)  # per round: count, kg
+    payments: list[tuple[int | None, int]] = field(default_factory=list)  # (round or None, amount)
+
+    @property
+    def paid(self) -> dict[int | None, int]:
+        return settlement.settle(self.owed, self.payments)
+
+
+async def voided_payment_ids(session: AsyncSession, payment_ids: Iterable[int]) -> set[int]:
+    """Which of these payments were voided."""
+    statement = select(HouseholdPaymentVoid.payment_id)
+    return set(await rows_in(session, statement, HouseholdPaymentVoid.payment_id, list(payment_ids)))
+
+
+async def live_payments(session: AsyncSession, statement) -> list[HouseholdPayment]:
+    """The payments `statement` selects, voided ones left out."""
+    payments = (await session.exec(statement)).all()
+    voided = await voided_payment_ids(session, [p.id for p in payments])
+    return [p for p in payments if p.id not in voided]
+
+
+async def household_ledgers(
+    session: AsyncSession,
+    coop_id: int,
+    *,
+    member_ids: Sequence[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict[int, Ledger]:
+    """Each household's ledger from the co-op's live purchases and payments dated in the range
+    (purchases by purchase date, payments by payment date): corrected purchases and voided payments left out."""
+    bought = select(Purchase).where(Purchase.coop_id == coop_id)
+    paid = select(HouseholdPayment).where(HouseholdPayment.coop_id == coop_id)
+    if member_ids is not None:
+        bought = bought.where(col(Purchase.member_id).in_(member_ids))
+        paid = paid.where(col(HouseholdPayment.member_id).in_(member_ids))
+    if date_from is not None:
+        bought = bought.where(Purchase.purchased_on >= date_from)
+        paid = paid.where(HouseholdPayment.paid_on >= date_from)
+    if date_to is not None:
+        bought = bought.where(Purchase.purchased_on <= date_to)
+        paid = paid.where(HouseholdPayment.paid_on <= date_to)
+    purchases = (await session.exec(bought)).all()
+    corrected = await corrected_event_ids(session, [p.event_id for p in purchases])
+    ledgers: dict[int, Ledger] = defaultdict(Ledger)
+    for purchase in purchases:
+        if purchase.event_id in corrected:
+            continue
+        ledger = ledgers[purchase.member_id]
+        ledger.owed[purchase.harvest_round] = ledger.owed.get(purchase.harvest_round, 0) + purchase.amount_vnd
+        count, kg = ledger.purchases.get(purchase.harvest_round, (0, ZERO_KG))
+        ledger.purchases[purchase.harvest_round] = (count + 1, kg + purchase.quantity_kg)
+    for payment in sorted(await live_payments(session, paid), key=lambda p: p.id or 0):
+        ledgers[payment.member_id].payments.append((payment.harvest_round, payment.amount_vnd))
+    return dict(ledgers)
+
+
 async def payables(
     session: AsyncSession,
     coop_id: int,
@@ -205,36 +275,95 @@ async def payables(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> list[Payable]:
-    """What the co-op owes each household per harvest round, from its purchases (corrections applied)."""
+    """Per household and harvest round: owed (purchases, corrections applied), paid (payments, voids
+    applied, `shared.settlement`) and still owed. A date range takes purchases and payments dated in it;
+    a round picks the rows, and payments without a round still settle the oldest rounds first."""
     principal.require_coop_write(coop_id)
-    statement = select(Purchase).where(Purchase.coop_id == coop_id)
-    if harvest_round is not None:
-        statement = statement.where(Purchase.harvest_round == harvest_round)
+    check_range(date_from, date_to)
+    ledgers = await household_ledgers(session, coop_id, date_from=date_from, date_to=date_to)
+    names = {m.id: m.name for m in await rows_in(session, select(KnownMember), KnownMember.id, list(ledgers))}
+    rows = []
+    for member_id, ledger in sorted(ledgers.items()):
+        paid = ledger.paid
+        rounds = set(ledger.owed) | {r for r, amount in paid.items() if amount}
+        for round_ in sorted(rounds, key=lambda r: (r is None, r or 0)):
+            if harvest_round is not None and round_ != harvest_round:
+                continue
+            count, kg = ledger.purchases.get(round_, (0, ZERO_KG)) if round_ is not None else (0, ZERO_KG)
+            owed = ledger.owed.get(round_, 0) if round_ is not None else 0
+            rows.append(
+                Payable(
+                    member_id=member_id,
+                    household_name=names.get(member_id, ""),
+                    harvest_round=round_,
+                    purchases=count,
+                    quantity_kg=kg,
+                    amount_vnd=owed,
+                    paid_vnd=paid.get(round_, 0),
+                    outstanding_vnd=owed - paid.get(round_, 0),
+                )
+            )
+    return rows
+
+
+def payables_totals(rows: Sequence[Payable]) -> PayablesTotals:
+    return PayablesTotals(
+        households=len({row.member_id for row in rows}),
+        purchases=sum(row.purchases for row in rows),
+        quantity_kg=sum((row.quantity_kg for row in rows), ZERO_KG),
+        amount_vnd=sum(row.amount_vnd for row in rows),
+        paid_vnd=sum(row.paid_vnd for row in rows),
+        outstanding_vnd=sum(row.outstanding_vnd for row in rows),
+    )
+
+
+async def payments(
+    session: AsyncSession,
+    coop_id: int,
+    principal: Principal,
+    *,
+    member_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[PaymentPrivate]:
+    """The co-op's payments to households, newest first, voided ones included and marked."""
+    principal.require_coop_write(coop_id)
+    check_range(date_from, date_to)
+    statement = select(HouseholdPayment).where(HouseholdPayment.coop_id == coop_id)
+    if member_id is not None:
+        statement = statement.where(HouseholdPayment.member_id == member_id)
     if date_from is not None:
-        statement = statement.where(Purchase.purchased_on >= date_from)
+        statement = statement.where(HouseholdPayment.paid_on >= date_from)
     if date_to is not None:
-        statement = statement.where(Purchase.purchased_on <= date_to)
-    purchases = (await session.exec(statement)).all()
-    corrected = await corrected_event_ids(session, [p.event_id for p in purchases])
-    totals: dict[tuple[int, int], list] = defaultdict(lambda: [0, Decimal("0.000"), 0])
-    for purchase in purchases:
-        if purchase.event_id in corrected:
-            continue
-        total = totals[(purchase.member_id, purchase.harvest_round)]
-        total[0] += 1
-        total[1] += purchase.quantity_kg
-        total[2] += purchase.amount_vnd
-    names = {m.id: m.name for m in await rows_in(session, select(KnownMember), KnownMember.id, [k[0] for k in totals])}
-    return [
-        Payable(
-            member_id=member_id,
-            household_name=names.get(member_id, ""),
-            harvest_round=harvest_round,
-            purchases=n,
-            quantity_kg=kg,
-            amount_vnd=amount,
+        statement = statement.where(HouseholdPayment.paid_on <= date_to)
+    statement = statement.order_by(col(HouseholdPayment.paid_on).desc(), col(HouseholdPayment.id).desc())
+    found = (await session.exec(statement)).all()
+    return await payment_views(session, found)
+
+
+async def payment_views(session: AsyncSession, found: Sequence[HouseholdPayment]) -> list[PaymentPrivate]:
+    voids = {
+        v.payment_id: v
+        for v in await rows_in(
+            session, select(HouseholdPaymentVoid), HouseholdPaymentVoid.payment_id, [p.id for p in found]
         )
-        for (member_id, harvest_round), (n, kg, amount) in sorted(totals.items())
+    }
+    names = {
+        m.id: m.name for m in await rows_in(session, select(KnownMember), KnownMember.id, [p.member_id for p in found])
+    }
+    return [
+        PaymentPrivate.model_validate(
+            {
+                **payment.model_dump(),
+                "household_name": names.get(payment.member_id, ""),
+                "voided": (
+                    PaymentVoid(event_id=void.event_id, reason=void.reason, voided_on=void.voided_on)
+                    if (void := voids.get(payment.id)) is not None
+                    else None
+                ),
+            }
+        )
+        for payment in found
     ]
 
 
@@ -327,7 +456,8 @@ async def partner_shipments(
 
 
 async def chain_totals(session: AsyncSession, principal: Principal, date_from: date, date_to: date) -> ChainTotals:
-    """Harvests, purchases and sales by fact date, inclusive, corrected facts left out (province).
+    """Harvests, purchases, sales and payments to households by fact date, inclusive, corrected facts and
+    voided payments left out (province).
 
     Sales count kilograms (pieces of a packed lot times their net weight), as `LotSold` does,
     so these figures can be checked against the reporting read model.
@@ -361,6 +491,10 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
         session, [row[1] for row in harvests] + [row[2] for row in purchases] + list(sale_events.values())
     )
 
+    paid = await live_payments(
+        session,
+        select(HouseholdPayment).where(HouseholdPayment.paid_on >= date_from, HouseholdPayment.paid_on <= date_to),
+    )
     harvests = [kg for kg, event_id in harvests if event_id not in corrected]
     purchases = [(kg, amount) for kg, amount, event_id in purchases if event_id not in corrected]
     sales = [
@@ -378,6 +512,7 @@ async def chain_totals(session: AsyncSession, principal: Principal, date_from: d
         sales=MoneyTotals(
             count=len(sales), kg=_kg(kg for kg, _ in sales), amount_vnd=sum(amount for _, amount in sales)
         ),
+        payments=PaymentTotals(count=len(paid), amount_vnd=sum(p.amount_vnd for p in paid)),
     )
 
 

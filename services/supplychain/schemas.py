@@ -17,6 +17,7 @@ from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, comput
 from shared.clock import PastDate
 from shared.errors import InvalidValue
 from shared.events.registry import CoopStatus, HouseholdDisplay, MemberKind, Membership
+from shared.events.supplychain import PaymentMethod
 from shared.text import normalise_name
 
 DEFAULT_PRODUCT = "chè búp tươi"
@@ -334,14 +335,76 @@ class SalePrivate(BaseModel):
 
 
 class Payable(BaseModel):
-    """What a co-op owes one household for one harvest round."""
+    """What a co-op owes one household for one harvest round, what it has paid and what is still owed.
+
+    `harvest_round` is None only for money paid beyond every round (after a purchase was corrected away).
+    """
 
     member_id: int
     household_name: str
-    harvest_round: int
+    harvest_round: int | None
+    purchases: int
+    quantity_kg: Decimal
+    amount_vnd: int = pydantic.Field(description="Owed for the round's purchases")
+    paid_vnd: int = 0
+    outstanding_vnd: int = pydantic.Field(default=0, description="Still owed: amount_vnd - paid_vnd")
+
+
+class PayablesTotals(BaseModel):
+    """The co-op's payables summed over the households and rounds `/coops/{id}/payables` lists."""
+
+    households: int
     purchases: int
     quantity_kg: Decimal
     amount_vnd: int
+    paid_vnd: int
+    outstanding_vnd: int
+
+
+class PaymentCreate(_Command):
+    """The co-op (named by the path) paid a member household: cash or bank transfer, never more than is still owed."""
+
+    member_id: int = pydantic.Field(description="The registry's member id of the household")
+    amount_vnd: int = pydantic.Field(gt=0, le=10**12)
+    method: PaymentMethod
+    paid_on: PastDate
+    harvest_round: int | None = pydantic.Field(
+        default=None, ge=1, description="The round it settles; omit to settle the oldest rounds first"
+    )
+    reference: str | None = pydantic.Field(
+        default=None, min_length=1, max_length=100, description="A bank transfer's reference"
+    )
+    note: str | None = pydantic.Field(default=None, max_length=500)
+
+
+class PaymentVoidCreate(_Command):
+    """A payment recorded wrongly (wrong household, amount or date): it stops counting as paid."""
+
+    reason: str = pydantic.Field(min_length=3, max_length=500)
+    voided_on: PastDate | None = pydantic.Field(default=None, description="Default: today in Vietnam")
+
+
+class PaymentVoid(BaseModel):
+    event_id: str
+    reason: str
+    voided_on: date
+
+
+class PaymentPrivate(BaseModel):
+    """A payment as the co-op and the province see it (a household's finances: never public)."""
+
+    id: int
+    event_id: str
+    coop_id: int
+    member_id: int
+    household_name: str
+    amount_vnd: int
+    method: PaymentMethod
+    paid_on: date
+    harvest_round: int | None
+    reference: str | None
+    note: str | None
+    voided: PaymentVoid | None = None
 
 
 class LotEventPublic(BaseModel):
@@ -526,6 +589,11 @@ class MoneyTotals(BaseModel):
     amount_vnd: int
 
 
+class PaymentTotals(BaseModel):
+    count: int
+    amount_vnd: int
+
+
 class ChainTotals(BaseModel):
     """Harvests, purchases and sales dated in a range, corrected facts left out (for reconciliation)."""
 
@@ -536,3 +604,4 @@ class ChainTotals(BaseModel):
     harvests: HarvestTotals
     purchases: MoneyTotals
     sales: MoneyTotals
+    payments: PaymentTotals = PaymentTotals(count=0, amount_vnd=0)

@@ -10,7 +10,8 @@ Two families:
   `lot_event` (every change to what a lot holds, never updated or deleted), the details of
   each kind of fact (`purchase`, `transformation` + inputs, `pack_unit`, `shipment` + lines
   + receipts, `sale`), `yield_rule`, `chain_event` (every accepted fact with its EPCIS
-  events) and `correction` (error declarations). The quantity a lot holds is the sum of its
+  events) and `correction` (error declarations); `household_payment` (money paid to a household
+  against its purchases) and `household_payment_void` (a payment declared recorded wrongly). The quantity a lot holds is the sum of its
   events' `quantity_delta`, in the lot's unit.
 
 Quantities are NUMERIC(12, 3) and travel as `Decimal`: a column named `..._kg` holds
@@ -368,6 +369,39 @@ class Correction(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
 
 
+class HouseholdPayment(SQLModel, table=True):
+    """The co-op paid a member household, in cash or by bank transfer (append-only; a void is its own row)."""
+
+    __tablename__ = "household_payment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36, unique=True, description="The HouseholdPaid published")
+    coop_id: int = Field(index=True)
+    member_id: int = Field(index=True)
+    harvest_round: int | None = None  # None: settles the household's oldest rounds first
+    amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    method: str = Field(max_length=20)
+    paid_on: date
+    reference: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=500)
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class HouseholdPaymentVoid(SQLModel, table=True):
+    """A payment recorded wrongly no longer counts; its row stays, as corrected facts' rows do."""
+
+    __tablename__ = "household_payment_void"
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="household_payment.id", unique=True)
+    event_id: str = Field(max_length=36, unique=True, description="The HouseholdPaymentVoided published")
+    reason: str = Field(max_length=500)
+    voided_on: date
+    actor: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 TABLES = [
     KnownCoop.__table__,
     KnownCoopStatus.__table__,
@@ -388,6 +422,8 @@ TABLES = [
     Sale.__table__,
     LotEvent.__table__,
     Correction.__table__,
+    HouseholdPayment.__table__,
+    HouseholdPaymentVoid.__table__,
     OutboxMessage.__table__,
     InboxEntry.__table__,
     IdempotencyRecord.__table__,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.envelope import Event
 
@@ -142,3 +142,40 @@ class EventCorrected(SupplyChainEvent):
     reason: str
     declared_on: date
     corrective_event_ids: list[str] = []
+
+
+PaymentMethod = Literal["cash", "bank_transfer"]
+
+
+class HouseholdPaid(SupplyChainEvent):
+    """The co-op paid a member household (cash or bank transfer) against what its purchases owe it.
+
+    `harvest_round` is the round it settles; without one the payment settles the household's
+    oldest rounds first (`shared.settlement`). Never more than is still owed (refused by the command).
+    """
+
+    event_type: ClassVar[str] = "supplychain.household_paid"
+
+    payment_id: int
+    coop_id: int
+    member_id: int
+    amount_vnd: int = Field(gt=0)
+    method: PaymentMethod
+    paid_on: date
+    harvest_round: int | None = None
+    reference: str | None = None  # a bank transfer's reference
+    note: str | None = None
+
+
+class HouseholdPaymentVoided(SupplyChainEvent):
+    """A payment recorded wrongly was voided: it no longer counts as paid. The payment's own event stays."""
+
+    event_type: ClassVar[str] = "supplychain.household_payment_voided"
+
+    payment_id: int
+    paid_event_id: str  # the HouseholdPaid it voids
+    coop_id: int
+    member_id: int
+    amount_vnd: int
+    reason: str
+    voided_on: date

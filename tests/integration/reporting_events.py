@@ -115,6 +115,8 @@ def _day(event: Event) -> date:
         "sold_on",
         "purchased_on",
         "declared_on",
+        "paid_on",
+        "voided_on",
     )
     for name in dates:
         if hasattr(event, name):

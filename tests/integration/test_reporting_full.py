@@ -460,10 +460,20 @@ EXPECTED_REPORTS = {
         },
     ],
 }
+# No payment in this dataset: every row is still owed in full (payments: test_reporting_payments.py).
+for _row in EXPECTED_REPORTS["payables"]:
+    _row.update(paid_vnd=0, outstanding_vnd=_row["amount_vnd"])
+
 EXPECTED_TOTALS = {
     "production": {"lots": 7, "kg": kg("255.74")},
     "sales": {"sales": 5, "kg": kg("40.25"), "amount_vnd": 7_556_250},
-    "payables": {"purchases": 6, "kg": kg("250.74"), "amount_vnd": 3_230_880},
+    "payables": {
+        "purchases": 6,
+        "kg": kg("250.74"),
+        "amount_vnd": 3_230_880,
+        "paid_vnd": 0,
+        "outstanding_vnd": 3_230_880,
+    },
     "inspections": {"inspections": 3, "violations": 3, "resolved": 2, "open": 1, "commended": 1},
     "certified": {"harvested_kg": kg("255.74"), "certified_kg": kg("160.49"), "certified_share": 0.6276},
 }
@@ -517,6 +527,7 @@ EXPECTED_KPIS_2024 = {
         "average_vnd": 1_076_960,
         "previous_average_vnd": 900_000,
         "growth": 0.1966,
+        "paid_vnd": 0,
     },
     "member_income_growth": figure(0.1966, 0.10, ">=", True),
     "chain": {
@@ -724,4 +735,10 @@ async def test_a_correction_applied_before_the_event_it_corrects_still_undoes_it
         assert report["member_income"]["members_selling"] == 0
         payables = await client.get("/reports/payables", params={"year": 2024}, headers=bearer())
         assert payables.json()["rows"] == []
-        assert payables.json()["totals"] == {"purchases": 0, "kg": "0.000", "amount_vnd": 0}
+        assert payables.json()["totals"] == {
+            "purchases": 0,
+            "kg": "0.000",
+            "amount_vnd": 0,
+            "paid_vnd": 0,
+            "outstanding_vnd": 0,
+        }

@@ -123,6 +123,9 @@ def supplychain_standin(facts: list[Fact]) -> FastAPI:
             body[kind] = {counted: len(chosen), "kg": str(sum((Decimal(f.kg) for f in chosen), Decimal("0.000")))}
             if kind != "harvests":
                 body[kind]["amount_vnd"] = sum(f.amount_vnd for f in chosen)
+        if paid := [f for f in facts if f.kind == "payments"]:  # a supply chain that records payments
+            chosen = [f for f in paid if from_ <= f.on <= to]
+            body["payments"] = {"count": len(chosen), "amount_vnd": sum(f.amount_vnd for f in chosen)}
         return body
 
     return app
@@ -239,6 +242,19 @@ async def test_verify_compares_totals_for_all_time_and_each_year_then_names_each
             ],
         ]
         assert "DIFFERENCE supplychain 2024 sales.count: producer 3, read model 2" in differs.render()
+
+        # A payment to a household the read model never received is named too.
+        payment = Fact("payments", date(2024, 7, 1), "0", 500_000)
+        async with supplychain_client(
+            "http://supplychain", TEST_SECRET, transport=httpx.ASGITransport(supplychain_standin([*FACTS, payment]))
+        ) as supplychain:
+            unpaid = await verify(sessions, registry_client, supplychain)
+        assert [d for d in unpaid.differences if d.figure.startswith("payments.")] == [
+            Difference(f"supplychain {period}", figure, producer, 0)
+            for period in ("all time", "2024")
+            for figure, producer in (("payments.amount_vnd", 500_000), ("payments.count", 1))
+        ]
+        assert unpaid.compared["supplychain 2023"]["payments.count"] == 0
 
         # a supply chain without /totals: the per-lot check, for the lots the read model holds (HX left out)
         async with supplychain_client(

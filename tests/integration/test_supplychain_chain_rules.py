@@ -471,6 +471,8 @@ async def test_correction_declares_the_error_and_quantities_follow(supplychain_a
                 "purchases": 1,
                 "quantity_kg": "250.000",
                 "amount_vnd": 3_125_000,
+                "paid_vnd": 0,
+                "outstanding_vnd": 3_125_000,
             }
         ]
 

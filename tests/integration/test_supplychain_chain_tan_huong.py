@@ -192,6 +192,8 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
             "purchases": 1,
             "quantity_kg": "30.500",
             "amount_vnd": 396_500,
+            "paid_vnd": 0,
+            "outstanding_vnd": 396_500,
         }
         assert sum(p["amount_vnd"] for p in owed) == int(ROUND_2_KG * 13_000)
         dated = (

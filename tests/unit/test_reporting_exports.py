@@ -43,6 +43,8 @@ def _report():
             "purchases": 2,
             "kg": Decimal("12.345"),
             "amount_vnd": 1_234_500,
+            "paid_vnd": 1_000_000,
+            "outstanding_vnd": 234_500,
         },
         {
             "coop_id": 1,
@@ -53,21 +55,29 @@ def _report():
             "purchases": 1,
             "kg": Decimal("0.005"),
             "amount_vnd": 100,
+            "paid_vnd": 0,
+            "outstanding_vnd": 100,
         },
     ]
     return PAYABLES.build(ReportFilters(first=date(2024, 1, 1), last=date(2024, 12, 31), coop_id=1), rows)
 
 
 def test_totals_sum_exactly():
-    assert _report().totals == {"purchases": 3, "kg": Decimal("12.350"), "amount_vnd": 1_234_600}
+    assert _report().totals == {
+        "purchases": 3,
+        "kg": Decimal("12.350"),
+        "amount_vnd": 1_234_600,
+        "paid_vnd": 1_000_000,
+        "outstanding_vnd": 234_600,
+    }
 
 
 def test_xlsx_holds_the_rows_with_vietnamese_headers_and_exact_numbers():
     sheet = load_workbook(io.BytesIO(exports.to_xlsx(_report()))).active
     table = list(sheet.iter_rows(values_only=True))
     assert table[0][:4] == ("Mã HTX", "Tên HTX", "Mã thành viên", "Hộ thành viên")
-    assert table[1] == (1, "HTX Chè Tân Hương", 7, "Hộ Đỗ Thị Hằng", 2, 2, 12.345, 1_234_500)
-    assert table[2][4] is None and table[-1][0] == "Tổng cộng" and table[-1][-1] == 1_234_600
+    assert table[1] == (1, "HTX Chè Tân Hương", 7, "Hộ Đỗ Thị Hằng", 2, 2, 12.345, 1_234_500, 1_000_000, 234_500)
+    assert table[2][4] is None and table[-1][0] == "Tổng cộng" and table[-1][-3:] == (1_234_600, 1_000_000, 234_600)
     assert sheet.cell(row=2, column=7).number_format == "0.000"
 
 
@@ -75,9 +85,9 @@ def test_csv_is_utf8_with_bom_for_excel():
     body = exports.to_csv(_report())
     assert body.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert lines[0][-1] == "Số tiền phải trả (VNĐ)"
-    assert lines[2] == ["1", "HTX Chè Tân Hương", "8", "Hộ Lê Văn Bình", "", "1", "0.005", "100"]
-    assert lines[3] == ["Tổng cộng", "", "", "", "", "3", "12.350", "1234600"]
+    assert lines[0][-3:] == ["Số tiền phải trả (VNĐ)", "Đã trả (VNĐ)", "Còn nợ (VNĐ)"]
+    assert lines[2] == ["1", "HTX Chè Tân Hương", "8", "Hộ Lê Văn Bình", "", "1", "0.005", "100", "0", "100"]
+    assert lines[3] == ["Tổng cộng", "", "", "", "", "3", "12.350", "1234600", "1000000", "234600"]
 
 
 def test_filename_names_the_report_period_and_scope():
