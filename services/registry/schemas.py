@@ -30,7 +30,7 @@ from shared.events.registry import (
     OrganisationForm,
     PartnerKind,
 )
-from shared.places import resolve_ward, ward_name
+from shared.places import legacy_ward, resolve_ward, ward_name
 from shared.shapes import from_fields
 from shared.text import clean_code, normalise_name
 
@@ -94,7 +94,7 @@ class _CoopWards(CoopContact):
         if value is None:
             return None
         if info.field_name == "legacy_ward_code":
-            return resolve_ward(None, value).legacy_code
+            return legacy_ward(value).code  # where it went, given a divided one, is the pair's check
         resolve_ward(value)
         return value.strip().zfill(5)
 
