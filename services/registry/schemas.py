@@ -470,17 +470,22 @@ class RowError(BaseModel):
 
 
 class ImportReport(BaseModel):
-    """What a file held, what was wrong with it (by row and column) and what was imported."""
+    """What a file held, what was wrong with it (by row and column) and what was imported, closing
+    with `message` (what happened, in counts) and `retry_with` (what to do next), in plain words."""
 
     file: str
     kind: ImportKind
     rows: int
     valid_rows: int
     imported: int
+    skipped_rows: list[int] = pydantic.Field(
+        default=[], description="Spreadsheet row numbers not imported because of their errors"
+    )
     errors: list[RowError]
     warnings: list[RowError] = []
-    message: str | None = None
+    message: str
+    retry_with: str | None = pydantic.Field(default=None, description="What to do next, for the person importing")
 
-    def status_code(self, accept_valid_rows: bool) -> int:
-        """422 when errors refused the file, 201 when rows went in, 200 when there was nothing to import."""
-        return 422 if self.errors and not accept_valid_rows else 201 if self.imported else 200
+    def status_code(self) -> int:
+        """201 when rows went in, 422 when errors kept every row out, 200 when there was nothing to import."""
+        return 201 if self.imported else 422 if self.errors else 200
