@@ -57,8 +57,12 @@ def day(value: date, language: str) -> str:
 def counted(count: int, forms: Mapping[str, str], language: str) -> str:
     """`1 member household`, `3 member households`: the noun in the CLDR plural form of the count
     (`forms` by form name; English has one/other, Vietnamese only other)."""
-    form = Locale.parse(_locale(language)).plural_form(count)
-    return f"{number(count, language)} {forms.get(form, forms['other'])}"
+    return f"{number(count, language)} {plural(count, forms, language)}"
+
+
+def plural(count: int, forms: Mapping[str, str], language: str) -> str:
+    """The noun alone in the CLDR plural form of `count` (`row 3`, `rows 3, 7`)."""
+    return forms.get(Locale.parse(_locale(language)).plural_form(count), forms["other"])
 
 
 def install(environment: Environment, *, language_variable: str) -> Environment:

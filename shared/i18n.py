@@ -81,6 +81,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Xã cũ {legacy} ({name}) nay thuộc mã {current}, không phải {code}.",
         "en": "Former commune {legacy} ({name}) is now part of {current}, not {code}.",
     },
+    "ward.legacy_split": {
+        "vi": "Xã cũ {legacy} ({name}) đã được chia cho nhiều xã mới: {candidates}. Hãy ghi mã xã mới mà dòng này thuộc về.",
+        "en": "Former commune {legacy} ({name}) was divided between several new communes: {candidates}. "
+        "Give the code of the new one this row belongs to.",
+    },
     "date.future": {
         "vi": "Ngày {value} ở tương lai.",
         "en": "The date {value} is in the future.",

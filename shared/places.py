@@ -33,10 +33,18 @@ from vietnam_provinces.codes import WardCode
 
 @dataclass(frozen=True)
 class LegacyWard:
+    """A pre-July-2025 commune and where it went. A commune divided between several new ones
+    names the others in `split_into`; `current_code` is the one the data proposes."""
+
     code: str
     name: str
     former_district: str
     current_code: str
+    split_into: tuple[str, ...] = ()
+
+    @property
+    def current_codes(self) -> tuple[str, ...]:
+        return (self.current_code, *self.split_into)
 
 
 LEGACY_WARDS: dict[str, LegacyWard] = {
@@ -96,30 +104,39 @@ class ResolvedWard:
     legacy_code: str | None = None
 
 
+def legacy_ward(code: str) -> LegacyWard:
+    """A known pre-July-2025 commune by its old code; ValueError if the table does not know it."""
+    old = LEGACY_WARDS.get(_five_digits(code))
+    if old is None:
+        raise WardCodeError(
+            "ward.legacy_unknown", f"legacy ward code {code} is not in the table of merged communes", code=code
+        )
+    return old
+
+
 def resolve_ward(code: str | None, legacy_code: str | None = None) -> ResolvedWard:
     """Check a ward code (current or legacy) and map it to the current one; ValueError says why.
 
     - `code` current: kept as is.
-    - `code` not current but a known legacy code: mapped, and remembered as the legacy code.
-    - `legacy_code` given: must be known; `code`, if also given, must be where it went.
+    - `code` not current but a known legacy code: mapped, and remembered as the legacy code
+      (refused, naming the new communes, when the old one was divided).
+    - `legacy_code` given: must be known; `code`, if also given, must be where it went (one of
+      the new communes of a divided one; without `code`, a divided one is refused).
     """
     if legacy_code:
-        old = LEGACY_WARDS.get(_five_digits(legacy_code))
-        if old is None:
-            raise WardCodeError(
-                "ward.legacy_unknown",
-                f"legacy ward code {legacy_code} is not in the table of merged communes",
-                code=legacy_code,
-            )
-        if code and _five_digits(code) != old.current_code:
+        old = legacy_ward(legacy_code)
+        if code and _five_digits(code) in old.current_codes:
+            return ResolvedWard(_five_digits(code), old.code)
+        if code:
             raise WardCodeError(
                 "ward.legacy_mismatch",
-                f"legacy ward {old.code} ({old.name}) became {old.current_code}, not {code}",
+                f"legacy ward {old.code} ({old.name}) became {'/'.join(old.current_codes)}, not {code}",
                 legacy=old.code,
                 name=old.name,
-                current=old.current_code,
+                current=" / ".join(old.current_codes),
                 code=code,
             )
+        _refuse_split(old)
         return ResolvedWard(old.current_code, old.code)
     if not code:
         raise WardCodeError("ward.required", "a ward code is required, e.g. 05488")
@@ -127,10 +144,35 @@ def resolve_ward(code: str | None, legacy_code: str | None = None) -> ResolvedWa
     if ward_name(current):
         return ResolvedWard(current)
     if current in LEGACY_WARDS:
+        _refuse_split(LEGACY_WARDS[current])
         return ResolvedWard(LEGACY_WARDS[current].current_code, current)
     raise WardCodeError(
         "ward.unknown", f"ward code {current} is not in the official list of communes and wards", code=current
     )
+
+
+def _refuse_split(old: LegacyWard) -> None:
+    """A divided commune's old code alone does not say which new commune a record belongs to."""
+    if old.split_into:
+        raise WardCodeError(
+            "ward.legacy_split",
+            f"legacy ward {old.code} ({old.name}) was divided between {', '.join(old.current_codes)}: say which",
+            legacy=old.code,
+            name=old.name,
+            candidates=named_wards(old.current_codes),
+        )
+
+
+def named_wards(codes: tuple[str, ...]) -> str:
+    """`05455 Phường Quyết Thắng, 05500 Phường Tích Lương`: codes a person can choose between."""
+    return ", ".join(f"{code} {ward_name(code)}".strip() for code in codes)
+
+
+def former_meaning(code: str) -> LegacyWard | None:
+    """The old commune a *current* code also named before July 2025, when it went elsewhere:
+    such a code is ambiguous on an old document (the module's docstring)."""
+    old = LEGACY_WARDS.get(code)
+    return old if old and ward_name(code) and old.current_codes != (code,) else None
 
 
 def validate_ward_code(value: str) -> str:

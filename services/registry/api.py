@@ -60,7 +60,7 @@ from services.registry.visibility import (
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.db import UnitOfWork
 from shared.events.registry import CoopStatus, MemberKind, Membership, OrganisationForm, PartnerKind
-from shared.i18n import language_of
+from shared.i18n import language_of, translate
 from shared.idempotency import IdempotentRoute
 from shared.limits import UPLOAD_BODY_BYTES
 from shared.service import SessionDep, UnitOfWorkDep
@@ -376,7 +376,9 @@ async def coop_contracts(coop_id: int, session: SessionDep) -> list[ContractPubl
 _IMPORT_DOC = (
     "Multipart field `file`: a CSV (UTF-8) or XLSX spreadsheet, headers in row 1 "
     "(template: docs/registry-import.md). Answers a report by row and column. A file with errors "
-    "imports nothing (422) unless `accept_valid_rows=true`, which imports the valid rows only."
+    'imports nothing (422) unless `accept_valid_rows=true` (the option "import the valid rows only"), '
+    "which imports the valid rows and lists the skipped ones (201). `message` says what happened in counts "
+    "and `retry_with` what to do next, in the request's language."
 )
 
 
@@ -393,7 +395,7 @@ async def _import(
     )
     if not report.imported:
         await uow.session.rollback()  # the 422 report is an answer, not an exception: undo by hand
-    return JSONResponse(status_code=report.status_code(accept_valid_rows), content=report.model_dump(mode="json"))
+    return JSONResponse(status_code=report.status_code(), content=report.model_dump(mode="json"))
 
 
 def _add_import_route(kind: ImportKind, rows: str) -> None:
@@ -413,7 +415,13 @@ def _add_import_route(kind: ImportKind, rows: str) -> None:
         uow: UnitOfWorkDep,
         principal: PrincipalDep,
         file: Annotated[UploadFile, File(description="CSV or XLSX")],
-        accept_valid_rows: bool = False,
+        accept_valid_rows: Annotated[
+            bool,
+            Query(
+                title=translate("import.option_valid_only", "vi"),
+                description=f"{translate('import.option_valid_only', 'vi')} / {translate('import.option_valid_only', 'en')}",
+            ),
+        ] = False,
     ) -> JSONResponse:
         return await _import(kind, request, file, accept_valid_rows, uow, principal)
 

@@ -4,8 +4,12 @@ Every row is checked first, through the same input models as the API (`CoopCreat
 `MemberCreate`) plus the checks that need the database (registration codes taken, the
 member's co-op, ID numbers already listed). The report names each problem by its row number
 as the spreadsheet shows it (the header is row 1), its column header as written in the file,
-and a message in the caller's language. A file with any error imports nothing, unless the
-caller asks `accept_valid_rows`, which imports the valid rows only.
+and a message in the caller's language, and closes with what happened in counts (`message`),
+the rows skipped and what to do next (`retry_with`), in words an officer reads rather than the
+route's parameter names. A file with any error imports nothing, unless the caller asks
+`accept_valid_rows` (the option "import the valid rows only"), which imports the valid rows.
+A pre-July-2025 commune code in the current-code column is mapped by `shared.places` and the
+row says so in a warning; a divided commune's old code is refused with the new ones named.
 
 Importing writes the same rows and publishes the same events as the API, one event per row,
 in the caller's transaction. Rows go in with multi-row INSERTs; events go through
@@ -38,8 +42,10 @@ from shared.auth import Principal
 from shared.clock import start_of_local_day
 from shared.errors import Conflict, Unprocessable
 from shared.events import registry as contracts
+from shared.formats import counted, plural
 from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
+from shared.places import LEGACY_WARDS, former_meaning, named_wards, ward_name
 from shared.shapes import from_fields
 from shared.text import identity_key, search_key
 from shared.validation_messages import validation_message
@@ -300,6 +306,7 @@ class _Sheet:
         self.header_of: dict[str, str] = {name: names[0] for name, names in columns.items()}
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
+        self.mapped_rows: list[int] = []  # rows recorded under the commune their old code became
         for index, title in enumerate(header):
             name = aliases.get(search_key(title))
             if name is None:
@@ -329,6 +336,11 @@ class _Sheet:
             RowError(row=at_row, column=self.header_of.get(field, field), message=self.say(key, **values))
         )
 
+    def warn(self, at_row: int, field: str, key: str, /, **values: object) -> None:
+        self.warnings.append(
+            RowError(row=at_row, column=self.header_of.get(field, field), message=self.say(key, **values))
+        )
+
     def values(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
         """The row's fields, converted; None (and errors reported) if a cell cannot be read."""
         values: dict[str, Any] = {}
@@ -351,6 +363,8 @@ class _Sheet:
             for problem in invalid.errors(include_url=False):
                 field = str(problem["loc"][0]) if problem["loc"] else ("ward_code" if "ward" in problem["msg"] else "")
                 key, values = _message_of(problem, self.language)
+                if key == "ward.unknown":  # the import's own words: it may be an old code, and where to put the new
+                    key, values = "import.ward_unknown", {**values, "column": self.header_of["ward_code"]}
                 self.error(number, field, key, **values)
             return None
 
@@ -421,23 +435,68 @@ async def run_import(
             imported = await insert_rows(session, valid, principal.actor)
         except IntegrityError:  # a registration code or ID number taken by a concurrent write
             raise Conflict("import.conflict") from None
-    message = None
-    if sheet.errors and not accept_valid_rows:
-        message = translate("import.has_errors", language, count=len(sheet.errors))
+    skipped = sorted({error.row for error in sheet.errors if error.row > 1})
+    message, retry_with = _closing_words(sheet, kind, len(rows), len(valid), imported, skipped)
     return ImportReport(
         file=filename,
         kind=kind,
         rows=len(rows),
         valid_rows=len(valid),
         imported=imported,
+        skipped_rows=skipped,
         errors=sorted(sheet.errors, key=lambda e: e.row),
         warnings=sheet.warnings,
         message=message,
+        retry_with=retry_with,
     )
+
+
+SHOWN_ROWS = 10  # rows named in the closing message; the errors list has them all
+
+
+def _closing_words(
+    sheet: _Sheet, kind: ImportKind, rows: int, valid: int, imported: int, skipped: list[int]
+) -> tuple[str, str | None]:
+    """What happened, in counts an officer checks against the file, and what to do next."""
+    language = sheet.language
+
+    def count(noun: str, n: int) -> str:
+        forms = {form: translate(f"import.noun.{noun}.{form}", language) for form in ("one", "other")}
+        return counted(n, forms, language)
+
+    def row_list(numbers: list[int]) -> str:
+        forms = {form: translate(f"import.noun.rows.{form}", language) for form in ("one", "other")}
+        shown = ", ".join(str(n) for n in numbers[:SHOWN_ROWS]) + (", …" if len(numbers) > SHOWN_ROWS else "")
+        return f"{plural(len(numbers), forms, language)} {shown}"
+
+    header_missing = [error.column for error in sheet.errors if error.row == 1]
+    if header_missing:
+        return (
+            sheet.say("import.refused_header", columns=", ".join(f"«{name}»" for name in header_missing)),
+            sheet.say("import.retry_header"),
+        )
+    if not rows:
+        return sheet.say("import.empty"), None
+    bad = count("rows", len(skipped))
+    if imported:
+        key, values = (
+            ("import.partial", {"rows": row_list(skipped), "skipped": bad}) if skipped else ("import.done", {})
+        )
+        message = sheet.say(key, imported=count(kind, imported), **values)
+        if sheet.mapped_rows:
+            message += sheet.say(
+                "import.mapped_note", count=count("rows", len(sheet.mapped_rows)), rows=row_list(sheet.mapped_rows)
+            )
+        return message, sheet.say("import.retry_skipped", skipped=bad) if skipped else None
+    message = sheet.say("import.refused", skipped=bad, rows=row_list(skipped), valid=count("rows", valid))
+    if valid:
+        return message, sheet.say("import.retry_valid_only", valid=count("rows", valid), skipped=bad)
+    return message, sheet.say("import.retry_fix")
 
 
 async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopCreate]:
     candidates: list[tuple[int, CoopCreate]] = []
+    current_column_only: set[int] = set()  # rows whose only ward code is in the current-code column
     first_row_of: dict[str, int] = {}
     for number, cells in rows:
         values = sheet.values(number, cells)
@@ -455,6 +514,8 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             continue
         first_row_of[key] = number
         candidates.append((number, data))
+        if "legacy_ward_code" not in values:
+            current_column_only.add(number)
     taken = await _existing(
         session, Coop.registration_key, [identity_key(data.registration_code) for _, data in candidates]
     )
@@ -464,7 +525,36 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             sheet.error(number, "registration_code", "coop.duplicate_code", code=data.registration_code)
         else:
             valid.append(data)
+            if number in current_column_only:
+                _warn_about_ward(sheet, number, data)
     return valid
+
+
+def _warn_about_ward(sheet: _Sheet, number: int, data: CoopCreate) -> None:
+    """The current-code column held an old code (mapped), or a current one that was another
+    commune's before July 2025: either way the officer sees which commune the row went to."""
+    ward = cast(str, data.ward_code)  # resolved by CoopCreate: always set on a valid row
+    if data.legacy_ward_code:
+        sheet.mapped_rows.append(number)
+        sheet.warn(
+            number,
+            "ward_code",
+            "import.ward_mapped",
+            code=data.legacy_ward_code,
+            legacy_name=LEGACY_WARDS[data.legacy_ward_code].name,
+            current_name=ward_name(ward),
+            current=ward,
+        )
+    elif not data.legacy_ward_code and (former := former_meaning(ward)):
+        sheet.warn(
+            number,
+            "ward_code",
+            "import.ward_ambiguous",
+            code=ward,
+            current_name=ward_name(ward),
+            legacy_name=former.name,
+            candidates=named_wards(former.current_codes),
+        )
 
 
 async def _existing(session: AsyncSession, column, values: list[str]) -> set[str]:

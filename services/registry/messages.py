@@ -85,9 +85,83 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Tệp quá lớn ({size} byte); giới hạn là {limit} byte.",
         "en": "The file is too large ({size} bytes); the limit is {limit} bytes.",
     },
-    "import.has_errors": {
-        "vi": "Tệp có {count} lỗi; chưa nhập dòng nào. Sửa các lỗi trong báo cáo, hoặc gửi lại với accept_valid_rows=true để chỉ nhập các dòng hợp lệ.",
-        "en": "The file has {count} errors; nothing was imported. Fix the errors in the report, or send it again with accept_valid_rows=true to import only the valid rows.",
+    # The report's closing words: what happened, in counts, and what to do next (no parameter names).
+    "import.done": {
+        "vi": "Đã nhập {imported}.",
+        "en": "Imported {imported}.",
+    },
+    "import.partial": {
+        "vi": "Đã nhập {imported}; bỏ qua {skipped} có lỗi: {rows}.",
+        "en": "Imported {imported}; skipped {skipped} with errors: {rows}.",
+    },
+    "import.refused": {
+        "vi": "Chưa nhập dòng nào: {skipped} có lỗi ({rows}); {valid} không có lỗi.",
+        "en": "Nothing was imported: {skipped} with errors ({rows}); {valid} without errors.",
+    },
+    "import.refused_header": {
+        "vi": "Chưa nhập dòng nào: dòng tiêu đề (dòng 1) thiếu cột {columns}.",
+        "en": "Nothing was imported: the header row (row 1) lacks the column(s) {columns}.",
+    },
+    "import.empty": {
+        "vi": "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề; chưa nhập gì.",
+        "en": "The file has no rows below its header; nothing was imported.",
+    },
+    "import.mapped_note": {
+        "vi": " {count} ghi mã xã cũ (trước 01/7/2025), đã được ghi theo xã hiện nay: {rows}; xem phần cảnh báo.",
+        "en": " {count} gave a pre-July-2025 commune code, recorded under today's commune: {rows}; see the warnings.",
+    },
+    "import.retry_valid_only": {
+        "vi": "Sửa các dòng có lỗi rồi gửi lại cả tệp; hoặc, để nhập ngay {valid} và bỏ qua {skipped}, "
+        "gửi lại đúng tệp này với lựa chọn «Chỉ nhập các dòng hợp lệ».",
+        "en": "Fix the rows with errors and send the whole file again; or, to import the {valid} now and skip "
+        "the {skipped}, send this same file again with the option “Import the valid rows only”.",
+    },
+    "import.retry_fix": {
+        "vi": "Sửa các dòng có lỗi theo báo cáo rồi gửi lại tệp.",
+        "en": "Fix the rows with errors as the report says, then send the file again.",
+    },
+    "import.retry_header": {
+        "vi": "Thêm cột còn thiếu vào dòng tiêu đề (xem mẫu trong hướng dẫn nhập) rồi gửi lại tệp.",
+        "en": "Add the missing column(s) to the header row (see the template in the import guide), then send the file again.",
+    },
+    "import.retry_skipped": {
+        "vi": "Sửa {skipped} bị bỏ qua rồi gửi một tệp chỉ gồm các dòng đó; đừng gửi lại cả tệp, "
+        "các dòng đã nhập sẽ bị nhập hai lần hoặc báo trùng.",
+        "en": "Fix the {skipped} that were skipped and send a file of those rows only; do not send the whole "
+        "file again: the rows already imported would be imported twice or reported as duplicates.",
+    },
+    "import.option_valid_only": {
+        "vi": "Chỉ nhập các dòng hợp lệ, bỏ qua các dòng có lỗi",
+        "en": "Import the valid rows only, skipping the rows with errors",
+    },
+    # Counted nouns, by CLDR plural form (Vietnamese has one form).
+    "import.noun.coops.one": {"vi": "tổ chức", "en": "organisation"},
+    "import.noun.coops.other": {"vi": "tổ chức", "en": "organisations"},
+    "import.noun.members.one": {"vi": "thành viên", "en": "member"},
+    "import.noun.members.other": {"vi": "thành viên", "en": "members"},
+    "import.noun.rows.one": {"vi": "dòng", "en": "row"},
+    "import.noun.rows.other": {"vi": "dòng", "en": "rows"},
+    # Commune codes in the current-code column, as an officer reads them.
+    "import.ward_mapped": {
+        "vi": "Mã {code} không còn dùng từ 01/7/2025: đó là mã cũ của {legacy_name}, nay thuộc {current_name} "
+        "({current}). Đã ghi theo {current_name}; mã cũ được lưu kèm.",
+        "en": "Code {code} is no longer in use since 1 July 2025: it is the old code of {legacy_name}, now part of "
+        "{current_name} ({current}). Recorded under {current_name}; the old code is kept with it.",
+    },
+    "import.ward_ambiguous": {
+        "vi": "Mã {code} đã được ghi là {current_name} (mã hiện hành từ 01/7/2025). Trước 01/7/2025 cùng mã này là "
+        "{legacy_name}, nay thuộc {candidates}: nếu dòng này dùng mã cũ, chuyển mã sang cột «Mã xã cũ» rồi gửi lại.",
+        "en": "Code {code} was recorded as {current_name} (its meaning since 1 July 2025). Before 1 July 2025 the "
+        "same code was {legacy_name}, now part of {candidates}: if this row uses the old code, move it to the "
+        "“Mã xã cũ” column and send it again.",
+    },
+    "import.ward_unknown": {
+        "vi": "Mã {code} không phải mã xã/phường hiện hành (từ 01/7/2025), cũng không phải mã xã cũ nào hệ thống "
+        "biết cách đổi. Nếu tệp lập trước 01/7/2025, tra mã xã mới theo nghị quyết sắp xếp xã của tỉnh và "
+        "ghi vào cột «{column}».",
+        "en": "Code {code} is not a current commune/ward code (since 1 July 2025), nor an old code the platform "
+        "knows how to map. If the file predates 1 July 2025, look up the new commune in the province's "
+        "merger resolution and write its code in “{column}”.",
     },
     "import.conflict": {
         "vi": "Sổ đăng ký vừa thay đổi trong lúc nhập (mã trùng); chưa nhập dòng nào. Hãy gửi lại tệp.",

@@ -30,7 +30,7 @@ from shared.events.registry import (
     OrganisationForm,
     PartnerKind,
 )
-from shared.places import resolve_ward, ward_name
+from shared.places import legacy_ward, resolve_ward, ward_name
 from shared.shapes import from_fields
 from shared.text import clean_code, normalise_name
 
@@ -94,7 +94,7 @@ class _CoopWards(CoopContact):
         if value is None:
             return None
         if info.field_name == "legacy_ward_code":
-            return resolve_ward(None, value).legacy_code
+            return legacy_ward(value).code  # where it went, given a divided one, is the pair's check
         resolve_ward(value)
         return value.strip().zfill(5)
 
@@ -470,17 +470,22 @@ class RowError(BaseModel):
 
 
 class ImportReport(BaseModel):
-    """What a file held, what was wrong with it (by row and column) and what was imported."""
+    """What a file held, what was wrong with it (by row and column) and what was imported, closing
+    with `message` (what happened, in counts) and `retry_with` (what to do next), in plain words."""
 
     file: str
     kind: ImportKind
     rows: int
     valid_rows: int
     imported: int
+    skipped_rows: list[int] = pydantic.Field(
+        default=[], description="Spreadsheet row numbers not imported because of their errors"
+    )
     errors: list[RowError]
     warnings: list[RowError] = []
-    message: str | None = None
+    message: str
+    retry_with: str | None = pydantic.Field(default=None, description="What to do next, for the person importing")
 
-    def status_code(self, accept_valid_rows: bool) -> int:
-        """422 when errors refused the file, 201 when rows went in, 200 when there was nothing to import."""
-        return 422 if self.errors and not accept_valid_rows else 201 if self.imported else 200
+    def status_code(self) -> int:
+        """201 when rows went in, 422 when errors kept every row out, 200 when there was nothing to import."""
+        return 201 if self.imported else 422 if self.errors else 200

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from shared import places
 from tests.support import bearer, running_app, wait_until
 
 COOP_HEADER = ["Tên HTX", "Mã số đăng ký", "Mã số thuế", "Mã xã", "Ngày thành lập", "Loại hình", "Sản phẩm chính"]
@@ -63,11 +64,15 @@ async def test_coops_file_with_bad_rows_imports_nothing_and_reports_precisely(
             (9, "Tên HTX"),
         ]
         by_row = {e["row"]: e["message"] for e in report["errors"]}
-        assert "99999" in by_row[5] and "danh mục" in by_row[5]  # Vietnamese, from the ward check itself
+        # not current, and not an old code the platform maps: the message says where the new code goes
+        assert "99999" in by_row[5] and "01/7/2025" in by_row[5] and "«Mã xã»" in by_row[5]
         assert "31/02/2020" in by_row[6] and "dd/mm/yyyy" in by_row[6]
         assert "dòng 2" in by_row[7]
         assert "Tổ hợp tác, Hợp tác xã" in by_row[8]
-        assert "accept_valid_rows=true" in report["message"]
+        assert report["message"] == "Chưa nhập dòng nào: 5 dòng có lỗi (dòng 5, 6, 7, 8, 9); 3 dòng không có lỗi."
+        assert report["skipped_rows"] == [5, 6, 7, 8, 9]
+        assert "«Chỉ nhập các dòng hợp lệ»" in report["retry_with"] and "3 dòng" in report["retry_with"]
+        assert "accept_valid_rows" not in report["message"] + report["retry_with"]
         assert (await client.get("/coops")).json()["total"] == 0
         english = await client.post(
             "/imports/coops",
@@ -81,6 +86,16 @@ async def test_coops_file_with_bad_rows_imports_nothing_and_reports_precisely(
         )
         assert partial.status_code == 201, partial.text
         assert (partial.json()["imported"], len(partial.json()["errors"])) == (3, 5)
+        assert partial.json()["message"] == (
+            "Đã nhập 3 tổ chức; bỏ qua 5 dòng có lỗi: dòng 5, 6, 7, 8, 9. 1 dòng ghi mã xã cũ (trước 01/7/2025), "
+            "đã được ghi theo xã hiện nay: dòng 4; xem phần cảnh báo."
+        )
+        assert partial.json()["skipped_rows"] == [5, 6, 7, 8, 9]
+        assert "chỉ gồm các dòng đó" in partial.json()["retry_with"]
+        [mapped] = partial.json()["warnings"]  # row 4 gave old Xã Phúc Hà's code in the current-code column
+        assert (mapped["row"], mapped["column"]) == (4, "Mã xã")
+        assert "05485" in mapped["message"] and "Xã Phúc Hà" in mapped["message"]
+        assert "Phường Quyết Thắng (05455)" in mapped["message"]
         coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
         assert [(c["registration_code"], c["name"], c["form"], c["ward_code"]) for c in coops] == [
             ("TN-001", "HTX Chè Tân Hương", "hop_tac_xa", "05488"),
@@ -172,8 +187,12 @@ async def test_members_from_xlsx_with_vietnamese_headers(registry_app_factory, r
         assert [w["column"] for w in report["warnings"]] == ["Ghi chú"]
         assert (await client.get(f"/coops/{coops['TN-001']}/members")).json()["total"] == 0
 
+        assert report["message"] == "Chưa nhập dòng nào: 4 dòng có lỗi (dòng 5, 6, 7, 8); 3 dòng không có lỗi."
+
         partial = await _upload(client, "/imports/members", "tv.xlsx", _xlsx(header, rows), accept_valid_rows="true")
         assert partial.status_code == 201 and partial.json()["imported"] == 3
+        assert partial.json()["message"] == "Đã nhập 3 thành viên; bỏ qua 4 dòng có lỗi: dòng 5, 6, 7, 8."
+        assert partial.json()["skipped_rows"] == [5, 6, 7, 8]
         private = (await client.get(f"/coops/{coops['TN-001']}/members", headers=bearer())).json()["items"]
         assert [
             (m["name"], m["kind"], m["membership"], m["capital_vnd"], m["phone"], m["id_number"]) for m in private
@@ -214,6 +233,19 @@ async def test_import_refusals(registry_app_factory, redis, stream_prefix):
             (1, "Mã số đăng ký"),
             (1, "Ngày thành lập"),
         }
+        assert missing.json()["message"] == (
+            "Chưa nhập dòng nào: dòng tiêu đề (dòng 1) thiếu cột «Mã số đăng ký», «Ngày thành lập»."
+        )
+        assert missing.json()["skipped_rows"] == [] and "dòng tiêu đề" in missing.json()["retry_with"]
+        every_row_bad = await _upload(
+            client,
+            "/imports/coops",
+            "a.csv",
+            _csv(COOP_HEADER, [GOOD_COOPS[0][:3] + ["99999", *GOOD_COOPS[0][4:]]]),
+            accept_valid_rows="true",
+        )  # asking for the valid rows when there are none is still a refusal
+        assert every_row_bad.status_code == 422 and every_row_bad.json()["imported"] == 0
+        assert every_row_bad.json()["retry_with"] == "Sửa các dòng có lỗi theo báo cáo rồi gửi lại tệp."
         garbage = await _upload(client, "/imports/coops", "a.xlsx", b"PK\x03\x04 not really a workbook")
         assert garbage.status_code == 422 and garbage.json()["detail"]["code"] == "import.unreadable"
         semicolons = await _upload(client, "/imports/coops", "a.csv", _csv(COOP_HEADER, GOOD_COOPS[:1], ";"))
@@ -233,3 +265,124 @@ async def test_the_sample_files_in_docs_import_cleanly(registry_app_factory):
         assert (members.status_code, members.json()["imported"], members.json()["errors"]) == (201, 3, [])
         found = (await client.get("/coops", params={"q": "khe coc"})).json()["items"]
         assert [coop["name"] for coop in found] == ["HTX Chè Khe Cốc"]
+
+
+def _numbered_coops(count: int, bad: set[int]) -> list[list[str]]:
+    """`count` co-ops for rows 2.. of a sheet; the rows numbered in `bad` carry an unknown ward code."""
+    return [
+        [f"HTX Số {row}", f"TN-{row:03}", "", "99999" if row in bad else "05503", "01/06/2015", "Hợp tác xã", ""]
+        for row in range(2, count + 2)
+    ]
+
+
+async def test_a_partial_import_says_what_went_in_and_what_was_skipped(registry_app_factory, redis, stream_prefix):
+    """The officer's case from issue 13: 50 rows, 9 of them wrong."""
+    bad = {3, 7, 12, 18, 25, 33, 40, 44, 51}
+    content = _csv(COOP_HEADER, _numbered_coops(50, bad))
+    async with running_app(await registry_app_factory()) as client:
+        refused = await _upload(client, "/imports/coops", "htx.csv", content)
+        assert refused.status_code == 422
+        assert refused.json()["message"] == (
+            "Chưa nhập dòng nào: 9 dòng có lỗi (dòng 3, 7, 12, 18, 25, 33, 40, 44, 51); 41 dòng không có lỗi."
+        )
+        assert refused.json()["retry_with"] == (
+            "Sửa các dòng có lỗi rồi gửi lại cả tệp; hoặc, để nhập ngay 41 dòng và bỏ qua 9 dòng, "
+            "gửi lại đúng tệp này với lựa chọn «Chỉ nhập các dòng hợp lệ»."
+        )
+        english = await client.post(
+            "/imports/coops",
+            files={"file": ("htx.csv", content)},
+            params={"accept_valid_rows": "true"},
+            headers={**bearer(), "Accept-Language": "en"},
+        )
+        assert english.status_code == 201, english.text
+        report = english.json()
+        assert (report["rows"], report["valid_rows"], report["imported"]) == (50, 41, 41)
+        assert report["skipped_rows"] == sorted(bad)
+        assert (
+            report["message"]
+            == "Imported 41 organisations; skipped 9 rows with errors: rows 3, 7, 12, 18, 25, 33, 40, 44, 51."
+        )
+        assert report["retry_with"].startswith("Fix the 9 rows that were skipped and send a file of those rows only")
+        assert (await client.get("/coops")).json()["total"] == 41
+
+        many_bad = await _upload(
+            client, "/imports/coops", "more.csv", _csv(COOP_HEADER, _numbered_coops(12, set(range(2, 14))))
+        )
+        assert many_bad.json()["message"].startswith(
+            "Chưa nhập dòng nào: 12 dòng có lỗi (dòng 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …)"
+        )
+        assert many_bad.json()["skipped_rows"] == list(range(2, 14))  # the list is whole; the message names ten
+
+        one = await client.post(
+            "/imports/coops",
+            files={"file": ("one.csv", _csv(COOP_HEADER, [GOOD_COOPS[0][:1] + ["TN-900", *GOOD_COOPS[0][2:]]]))},
+            headers={**bearer(), "Accept-Language": "en"},
+        )
+        assert (one.status_code, one.json()["message"], one.json()["retry_with"]) == (
+            201,
+            "Imported 1 organisation.",
+            None,
+        )
+        # the refused files left nothing behind: 41 + 1 registrations on the stream, no more
+        stream = f"{stream_prefix}registry.events"
+        entries = await wait_until(lambda: _at_least(redis, stream, 42), message="42 registrations")
+        codes = [json.loads(fields[b"payload"])["registration_code"] for _, fields in entries]
+        assert len(codes) == 42 and "TN-900" in codes and not {f"TN-{row:03}" for row in bad} & set(codes)
+
+
+async def test_old_commune_codes_in_the_current_code_column(registry_app_factory, monkeypatch, redis, stream_prefix):
+    """Mapped with a warning naming today's commune; a divided commune's old code refused, the new ones named."""
+    # Test-only entries (the shipped table has no divided commune and no reused code that moved):
+    # old 05458 divided between 05455 and 05500; old 05467, a code that today is Phường Gia Sàng.
+    monkeypatch.setitem(
+        places.LEGACY_WARDS, "05458", places.LegacyWard("05458", "Xã Chia Đôi", "Thử", "05455", ("05500",))
+    )
+    monkeypatch.setitem(places.LEGACY_WARDS, "05467", places.LegacyWard("05467", "Phường Trùng Mã", "Thử", "05500"))
+    header = [*COOP_HEADER[:4], "Mã xã cũ", *COOP_HEADER[4:]]
+
+    def row(code: str, ward: str, legacy: str = "") -> list[str]:
+        return [f"HTX {code}", code, "", ward, legacy, "01/06/2015", "Hợp tác xã", ""]
+
+    rows = [
+        row("TN-A", "05491"),  # row 2: old Xã Quyết Thắng -> Phường Quyết Thắng 05455
+        row("TN-B", "05458"),  # row 3: divided: refused, both new communes named
+        row("TN-C", "05500", "05458"),  # row 4: the old code with the new commune chosen: accepted
+        row("TN-D", "05467"),  # row 5: current Gia Sàng, once another commune: read as current, with a warning
+    ]
+    async with running_app(await registry_app_factory()) as client:
+        refused = await _upload(client, "/imports/coops", "cu.csv", _csv(header, rows))
+        assert refused.status_code == 422 and refused.json()["skipped_rows"] == [3]
+        [split] = refused.json()["errors"]
+        assert split["column"] == "Mã xã" and "Xã Chia Đôi" in split["message"]
+        assert "05455 Phường Quyết Thắng, 05500 Phường Tích Lương" in split["message"]
+        assert (await client.get("/coops")).json()["total"] == 0  # nothing half-written
+
+        english = await client.post(
+            "/imports/coops",
+            files={"file": ("cu.csv", _csv(header, rows))},
+            params={"accept_valid_rows": "true"},
+            headers={**bearer(), "Accept-Language": "en"},
+        )
+        assert english.status_code == 201 and english.json()["imported"] == 3
+        assert (
+            "divided between several new communes: 05455 Phường Quyết Thắng, 05500 Phường Tích Lương"
+            in (english.json()["errors"][0]["message"])
+        )
+        warnings = {w["row"]: w["message"] for w in english.json()["warnings"]}
+        assert set(warnings) == {2, 5}  # row 4 gave its old code in the old-code column: nothing to warn about
+        assert warnings[2] == (
+            "Code 05491 is no longer in use since 1 July 2025: it is the old code of Xã Quyết Thắng, now part of "
+            "Phường Quyết Thắng (05455). Recorded under Phường Quyết Thắng; the old code is kept with it."
+        )
+        assert "recorded as Phường Gia Sàng" in warnings[5] and "Phường Trùng Mã, now part of 05500" in warnings[5]
+        assert english.json()["message"] == (
+            "Imported 3 organisations; skipped 1 row with errors: row 3. 1 row gave a pre-July-2025 commune code, "
+            "recorded under today's commune: row 2; see the warnings."
+        )
+        coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
+        assert [(c["registration_code"], c["ward_code"], c["legacy_ward_code"]) for c in coops] == [
+            ("TN-A", "05455", "05491"),
+            ("TN-C", "05500", "05458"),
+            ("TN-D", "05467", None),
+        ]

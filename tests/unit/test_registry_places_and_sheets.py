@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from services.registry import importing
+from shared import places
 from shared.places import LEGACY_WARDS, resolve_ward, ward_name
 
 
@@ -29,6 +30,27 @@ def test_an_explicit_legacy_code_wins_over_a_current_code_with_the_same_digits()
     assert (resolve_ward(None, "05488").code, resolve_ward(None, "05488").legacy_code) == ("05488", "05488")
     with pytest.raises(ValueError, match="became 05488"):
         resolve_ward("05503", "05488")
+
+
+def test_a_divided_communes_old_code_needs_the_new_commune(monkeypatch):
+    # test-only entry: the shipped table has no divided commune
+    divided = places.LegacyWard("05458", "Xã Chia Đôi", "Thử", "05455", ("05500",))
+    monkeypatch.setitem(places.LEGACY_WARDS, "05458", divided)
+    for code, legacy in (("05458", None), (None, "05458")):
+        with pytest.raises(places.WardCodeError) as refused:
+            resolve_ward(code, legacy)
+        assert refused.value.key == "ward.legacy_split"
+        assert refused.value.values["candidates"] == "05455 Phường Quyết Thắng, 05500 Phường Tích Lương"
+    assert resolve_ward("05500", "05458") == places.ResolvedWard("05500", "05458")
+    with pytest.raises(ValueError, match="became 05455/05500, not 05488"):
+        resolve_ward("05488", "05458")
+
+
+def test_a_current_code_that_once_named_another_commune_is_known_as_such(monkeypatch):
+    assert places.former_meaning("05488") is None  # old Phúc Xuân's code went to the commune that kept it
+    moved = places.LegacyWard("05467", "Phường Trùng Mã", "Thử", "05500")
+    monkeypatch.setitem(places.LEGACY_WARDS, "05467", moved)
+    assert places.former_meaning("05467") == moved and resolve_ward("05467").code == "05467"
 
 
 def test_every_legacy_entry_points_at_a_current_thai_nguyen_commune():
