@@ -12,9 +12,10 @@ from starlette.middleware.gzip import GZipMiddleware
 
 import services.web.messages  # noqa: F401  (registers the texts before any refusal)
 from services.web.api import router
-from services.web.proxy import UPSTREAMS
+from services.web.proxy import LARGEST_BODY_BYTES, UPSTREAMS
 from services.web.shell import STATIC
 from shared.errors import install_error_handlers
+from shared.limits import RequestLimits, install_body_limit_answer
 from shared.settings import Settings
 
 NAME = "web"
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None, *, upstreams: dict[str, httpx.A
     app.state.upstreams = clients
     # The shell crosses slow mobile networks: compressed it is about a third of its size.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(RequestLimits)  # outermost: Starlette's plain-text 413 told as our refusals are
     install_error_handlers(app)
-    app.include_router(router)
+    install_body_limit_answer(app)
+    app.include_router(router, max_body_size=LARGEST_BODY_BYTES)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

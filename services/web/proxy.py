@@ -17,6 +17,9 @@ from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.idempotency import REPLAYED_HEADER
 
 UPSTREAMS = ("registry", "supplychain", "reporting")
+# The proxy reads a body before forwarding it: bounded by the largest any service takes (EPCIS
+# capture's documented 32 MB); each service then applies its own, smaller, limit per route.
+LARGEST_BODY_BYTES = 32 * 1024 * 1024
 
 REQUEST_HEADERS = (
     "authorization",

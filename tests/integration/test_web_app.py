@@ -12,6 +12,7 @@ import pytest
 
 from services.web import shell
 from services.web.app import create_app
+from services.web.proxy import LARGEST_BODY_BYTES
 from tests.support import bearer, running_app, service_settings, unique
 
 PASSWORD = "mat-khau-can-che"
@@ -162,3 +163,12 @@ async def test_an_unknown_service_and_a_service_that_is_down_are_told_apart(regi
     down = await web.post("/api/supplychain/harvests", json={}, headers={"Accept-Language": "vi"})
     assert down.status_code == 503  # the app keeps the write queued
     assert "giữ lại" in down.json()["detail"]["message"]
+
+
+async def test_a_body_beyond_what_any_service_takes_is_refused_before_it_is_forwarded(registry_and_web):
+    _, web = registry_and_web
+    answer = await web.post(
+        "/api/registry/imports/members", content=b"x" * (LARGEST_BODY_BYTES + 1), headers={"Accept-Language": "en"}
+    )
+    assert answer.status_code == 413
+    assert answer.json()["detail"]["message"]
