@@ -415,7 +415,8 @@ async function sendAndTell() {
 onChange(async () => {
   countQueued();
   if (location.hash === "#/queue") queueScreen();
-  else if (location.hash === "#/payables" && (await outbox()).every((entry) => entry.status !== "sending")) {
+  // The payables again once a write is through, unless the clerk is typing a payment there.
+  else if (location.hash === "#/payables" && !screen.querySelector("form.payment") && (await outbox()).every((entry) => entry.status !== "sending")) {
     const me = await account();
     if (me) payablesScreen(me);
   }
