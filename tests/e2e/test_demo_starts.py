@@ -10,6 +10,7 @@ registry, or the first co-op's harvest lot in the supply chain), never after a s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -262,6 +263,11 @@ async def test_a_start_killed_while_the_demo_loads_is_finished_by_the_next(
     finally:
         if not killed:  # failed before the kill: leave nothing running
             _kill_stack(process, _children(process.pid) if process.poll() is None else [])
+        # Failed between the kill and the restart: the orphans would run (and load the machine) for good.
+        for child in children:
+            if _alive(child):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(child, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:
