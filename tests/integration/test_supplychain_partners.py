@@ -549,6 +549,7 @@ async def test_totals_by_fact_date_leave_corrected_facts_out(supplychain_app_fac
                 "kg": f"{Decimal('20.125') + 4 * Decimal('0.5') + 10:.3f}",
                 "amount_vnd": round(Decimal("20.125") * 50_000) + 4 * 30_000 + 10 * 45_000,
             },
+            "payments": {"count": 0, "amount_vnd": 0},
         }
         one_day = (
             await client.get("/totals", params={"from": "2025-05-31", "to": "2025-05-31"}, headers=bearer())
@@ -559,6 +560,7 @@ async def test_totals_by_fact_date_leave_corrected_facts_out(supplychain_app_fac
             "harvests": {"lots": 1, "kg": "70.000"},
             "purchases": {"count": 0, "kg": "0.000", "amount_vnd": 0},
             "sales": {"count": 0, "kg": "0.000", "amount_vnd": 0},
+            "payments": {"count": 0, "amount_vnd": 0},
         }
 
         for headers, status, code in [(coop, 403, "auth.role"), (bearer("buyer", partner_id=BUYER), 403, "auth.role")]:
