@@ -24,9 +24,13 @@ _templates = Environment(
 )
 
 
-def static_files() -> list[str]:
-    """The URL of every file under static/, as the page and its modules ask for them."""
-    return sorted(f"/static/{path.relative_to(STATIC).as_posix()}" for path in STATIC.rglob("*") if path.is_file())
+@cache
+def static_files() -> tuple[str, ...]:
+    """The URL of every file under static/, as the page and its modules ask for them (read once, as
+    `release()` is: the page, the worker and the digest must name the same files)."""
+    return tuple(
+        sorted(f"/static/{path.relative_to(STATIC).as_posix()}" for path in STATIC.rglob("*") if path.is_file())
+    )
 
 
 @cache

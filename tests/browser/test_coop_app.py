@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from tests.browser.conftest import PHONE, chromium_path, overflows_horizontally
+from tests.browser.conftest import PHONE, chromium_or_skip, overflows_horizontally
 from tests.browser.coop_app_stack import CLERK_PASSWORD, Coop, CoopAppStack, start_stack
 from tests.support import unique
 
@@ -138,9 +138,7 @@ def test_five_deliveries_made_offline_are_recorded_once_each_after_a_reload(
 def test_deliveries_queued_offline_are_sent_when_the_browser_is_opened_again(
     stack: CoopAppStack, coop: Coop, playwright_driver: Playwright, tmp_path
 ):
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium is missing")
+    executable = chromium_or_skip()
     profile = tmp_path / "profile"
 
     def open_phone() -> BrowserContext:
