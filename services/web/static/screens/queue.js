@@ -1,0 +1,28 @@
+// The outbox: every write made on this phone, queued, sending, sent or refused with the reason.
+import { send } from "../outbox.js";
+import { dropEntry, outbox } from "../store.js";
+import { h, kg, money, show, t } from "../ui.js";
+
+// How each kind of write reads in the list.
+const DESCRIBE = {
+  delivery: (summary) => t("queue.delivery", { kg: kg(Number(summary.kg)), name: summary.name }),
+  payment: (summary) => t("queue.payment", { amount: money(summary.amount), name: summary.name }),
+};
+
+export async function queueScreen() {
+  const entries = (await outbox()).reverse();
+  const line = (entry) =>
+    h(
+      "li",
+      { class: `entry ${entry.status}` },
+      h("span", { class: "what" }, DESCRIBE[entry.kind](entry.summary)),
+      h("span", { class: "status" }, t(`queue.${entry.status}`)),
+      entry.refusal ? h("p", { class: "error", role: "alert" }, entry.refusal.messages.map((m) => m.text).join(" ")) : null,
+      entry.status === "refused" ? h("button", { type: "button", onclick: async () => { await dropEntry(entry.key); queueScreen(); } }, t("queue.drop")) : null,
+    );
+  show(
+    h("h1", {}, t("queue.heading")),
+    entries.length ? h("ul", { class: "entries" }, entries.map(line)) : h("p", {}, t("queue.empty")),
+    h("button", { type: "button", onclick: () => send() }, t("queue.send_now")),
+  );
+}
