@@ -1,7 +1,8 @@
 """How a household's payments settle what its co-op owes it, per harvest round. Pure, no I/O.
 
 The supply chain (payables, the overpayment refusal) and reporting (the payables report) read
-payments the same way, so this rule lives here rather than in either service:
+payments the same way, so this rule lives here rather than in either service. A round is a
+season's: round 1 of 2025 and round 1 of 2026 are two rounds (`Round` = (year, number)).
 
 - a payment naming a round settles that round;
 - a payment naming none settles the oldest rounds first, each up to what it still owes;
@@ -12,28 +13,53 @@ payments the same way, so this rule lives here rather than in either service:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
+
+Round = tuple[int, int]  # (the harvest's year, its round in that year)
 
 
-def settle(owed: Mapping[int, int], payments: Iterable[tuple[int | None, int]]) -> dict[int | None, int]:
+def purchase_round(harvest_year: int | None, harvest_round: int | None, purchased_on: date) -> Round | None:
+    """The round a purchase owes for; events from before purchases carried the harvest's year take
+    the purchase date's (readers that know the lot's harvest day pass its year instead)."""
+    if harvest_round is None:
+        return None
+    return (harvest_year if harvest_year is not None else purchased_on.year, harvest_round)
+
+
+def payment_round(
+    harvest_year: int | None, harvest_round: int | None, paid_on: date, owed: Iterable[Round]
+) -> Round | None:
+    """The round a payment settles. Naming a round without its year (as the app may, and as events
+    from before payments carried the year did) means the latest season, up to the payment's, in
+    which the household has that round owed: the one being paid now. None: the oldest rounds first."""
+    if harvest_round is None:
+        return None
+    if harvest_year is not None:
+        return (harvest_year, harvest_round)
+    seasons = [year for year, number in owed if number == harvest_round and year <= paid_on.year]
+    return (max(seasons, default=paid_on.year), harvest_round)
+
+
+def settle(owed: Mapping[Round, int], payments: Iterable[tuple[Round | None, int]]) -> dict[Round | None, int]:
     """Paid per round (VND) for one household: `owed` per round, `payments` as (round or None, amount)."""
-    paid: dict[int | None, int] = dict.fromkeys(owed, 0)
+    paid: dict[Round | None, int] = dict.fromkeys(owed, 0)
     unallocated = 0
-    for harvest_round, amount in payments:
-        if harvest_round is None:
+    for round_, amount in payments:
+        if round_ is None:
             unallocated += amount
         else:
-            paid[harvest_round] = paid.get(harvest_round, 0) + amount
-    for harvest_round in sorted(owed):
-        taken = min(max(owed[harvest_round] - paid[harvest_round], 0), unallocated)
-        paid[harvest_round] += taken
+            paid[round_] = paid.get(round_, 0) + amount
+    for round_ in sorted(owed):
+        taken = min(max(owed[round_] - paid[round_], 0), unallocated)
+        paid[round_] += taken
         unallocated -= taken
     if unallocated:
         paid[None] = unallocated
     return paid
 
 
-def outstanding(owed: Mapping[int, int], paid: Mapping[int | None, int], harvest_round: int | None) -> int:
-    """Still owed for one round, or for the household as a whole (`harvest_round` None)."""
-    if harvest_round is None:
+def outstanding(owed: Mapping[Round, int], paid: Mapping[Round | None, int], round_: Round | None) -> int:
+    """Still owed for one round, or for the household as a whole (`round_` None)."""
+    if round_ is None:
         return sum(owed.values()) - sum(paid.values())
-    return owed.get(harvest_round, 0) - paid.get(harvest_round, 0)
+    return owed.get(round_, 0) - paid.get(round_, 0)

@@ -44,6 +44,7 @@ from services.reporting.tables import (
 )
 from services.reporting.wards import WardMap, ward_name
 from shared import settlement
+from shared.settlement import Round
 
 UNGRADED_LOT = "chưa phân loại"
 
@@ -336,60 +337,87 @@ def live_payments(statement: Any) -> Any:
 async def payables_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
     """What each co-op owes each member household per harvest round, what it paid, what is still owed.
 
-    The period takes purchases by purchase date and payments by payment date; payments settle rounds as
-    the supply chain's payables do (`shared.settlement`). Payments are not per product: under a product
-    filter the paid and outstanding columns are left empty.
+    A round is a season's (year, number): round 1 of 2025 and of 2026 are two rows. The period takes
+    purchases by purchase date and payments by payment date; payments settle rounds as the supply
+    chain's payables do (`shared.settlement`). Payments are not per product: under a product filter
+    the paid and outstanding columns are left empty.
     """
     scope = await coops_in_scope(session, filters, wards)
+    # One row per lot (a corrected harvest and its corrective one share the code): its harvest day.
+    harvested = (
+        select(HarvestFact.lot_code, func.min(HarvestFact.harvested_on).label("harvested_on"))
+        .group_by(HarvestFact.lot_code)
+        .subquery()
+    )
     statement = select(
         PurchaseFact.coop_id,
         PurchaseFact.member_id,
+        PurchaseFact.harvest_year,
         PurchaseFact.harvest_round,
+        harvested.c.harvested_on,
+        PurchaseFact.purchased_on,
         PurchaseFact.lot_code,
         PurchaseFact.quantity_g,
         PurchaseFact.amount_vnd,
-    )
+    ).outerjoin(harvested, harvested.c.lot_code == PurchaseFact.lot_code)
     statement = _counted(statement, PurchaseFact, PurchaseFact.purchased_on, filters, scope)
     products = await lot_products(session) if filters.product else {}
     coops = await current_coops(session)
     names = {m.member_id: m.name for m in (await session.exec(select(MemberView))).all()}
-    grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for coop_id, member_id, round_, lot_code, grams_, amount in (await session.exec(statement)).all():
+    # (coop, member, round or None) -> [purchases, grams, owed]; None: paid for no round.
+    grouped: dict[tuple[int, int, Round | None], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for coop_id, member_id, year, number, harvested_on, purchased_on, lot_code, grams_, amount in (
+        await session.exec(statement)
+    ).all():
         if filters.product and products.get(lot_code) != filters.product:
             continue
-        cell = grouped[(coop_id, member_id, round_ if round_ is not None else -1)]
+        if year is None and harvested_on is not None:  # an event from before purchases carried the year
+            year = harvested_on.year
+        cell = grouped[(coop_id, member_id, settlement.purchase_round(year, number, purchased_on))]
         cell[0] += 1
         cell[1] += grams_
         cell[2] += amount
-    paid: dict[tuple[int, int], dict[int | None, int]] = {}
+    paid: dict[tuple[int, int], dict[Round | None, int]] = {}
     if not filters.product:
-        payments = select(PaymentFact.coop_id, PaymentFact.member_id, PaymentFact.harvest_round, PaymentFact.amount_vnd)
+        payments = select(
+            PaymentFact.coop_id,
+            PaymentFact.member_id,
+            PaymentFact.harvest_year,
+            PaymentFact.harvest_round,
+            PaymentFact.paid_on,
+            PaymentFact.amount_vnd,
+        )
         payments = live_payments(payments.where(col(PaymentFact.paid_on).between(filters.first, filters.last)))
         if scope is not None:
             payments = payments.where(col(PaymentFact.coop_id).in_(scope))
-        by_household: dict[tuple[int, int], list[tuple[int | None, int]]] = defaultdict(list)
-        for coop_id, member_id, round_, amount in (await session.exec(payments.order_by(PaymentFact.payment_id))).all():
-            by_household[(coop_id, member_id)].append((round_, amount))
-        owed: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+        owed: dict[tuple[int, int], dict[Round, int]] = defaultdict(dict)
         for (coop_id, member_id, round_), (_, _, amount) in grouped.items():
-            owed[(coop_id, member_id)][round_] = amount
+            if round_ is not None:
+                owed[(coop_id, member_id)][round_] = amount
+        by_household: dict[tuple[int, int], list[tuple[Round | None, int]]] = defaultdict(list)
+        for coop_id, member_id, year, number, paid_on, amount in (
+            await session.exec(payments.order_by(PaymentFact.payment_id))
+        ).all():
+            settles = settlement.payment_round(year, number, paid_on, owed.get((coop_id, member_id), {}))
+            by_household[(coop_id, member_id)].append((settles, amount))
         for household in set(owed) | set(by_household):
             paid[household] = settlement.settle(owed.get(household, {}), by_household.get(household, []))
             for round_, amount in paid[household].items():
-                if amount and (*household, -1 if round_ is None else round_) not in grouped:
-                    grouped[(*household, -1 if round_ is None else round_)] = [0, 0, 0]
+                if amount and (*household, round_) not in grouped:
+                    grouped[(*household, round_)] = [0, 0, 0]
     rows = []
-    for (coop_id, member_id, round_), (count, grams_, amount) in sorted(grouped.items()):
-        settled = (
-            None if filters.product else paid.get((coop_id, member_id), {}).get(None if round_ == -1 else round_, 0)
-        )
+    for (coop_id, member_id, round_), (count, grams_, amount) in sorted(
+        grouped.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] is None, item[0][2] or (0, 0))
+    ):
+        settled = None if filters.product else paid.get((coop_id, member_id), {}).get(round_, 0)
         rows.append(
             {
                 "coop_id": coop_id,
                 "coop_name": coops.get(coop_id, {}).get("name", ""),
                 "member_id": member_id,
                 "member_name": names.get(member_id) or "",
-                "harvest_round": None if round_ == -1 else round_,
+                "harvest_year": None if round_ is None else round_[0],
+                "harvest_round": None if round_ is None else round_[1],
                 "purchases": count,
                 "kg": kpis.kg(grams_),
                 "amount_vnd": amount,

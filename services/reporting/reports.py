@@ -89,6 +89,7 @@ PAYABLES = ReportSpec(
         COOP_NAME,
         C("member_id", "Mã thành viên", "Member id"),
         C("member_name", "Hộ thành viên", "Household"),
+        C("harvest_year", "Năm thu hoạch", "Harvest year"),
         HARVEST_ROUND,
         C("purchases", "Số lần thu mua", "Purchases"),
         KG,

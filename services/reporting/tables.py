@@ -244,6 +244,7 @@ class PurchaseFact(SQLModel, table=True):
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     purchased_on: date = Field(index=True)
     harvest_round: int | None = None
+    harvest_year: int | None = None  # absent from older events: the harvest's year (`queries.payables_report`)
 
 
 class PaymentFact(SQLModel, table=True):
@@ -259,6 +260,7 @@ class PaymentFact(SQLModel, table=True):
     method: str = Field(max_length=20)
     paid_on: date = Field(index=True)
     harvest_round: int | None = None
+    harvest_year: int | None = None  # absent from older events: `shared.settlement.payment_round`
 
 
 class PaymentVoidFact(SQLModel, table=True):

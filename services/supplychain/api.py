@@ -222,10 +222,13 @@ async def record_correction(
 
 def _payables_filters(
     harvest_round: Annotated[int | None, Query(alias="round", ge=1)] = None,
+    harvest_year: Annotated[
+        int | None, Query(alias="year", ge=1900, le=2100, description="The rounds of one season (harvest year)")
+    ] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
-    return {"harvest_round": harvest_round, "date_from": date_from, "date_to": date_to}
+    return {"harvest_round": harvest_round, "harvest_year": harvest_year, "date_from": date_from, "date_to": date_to}
 
 
 PayablesFiltersDep = Annotated[dict[str, Any], Depends(_payables_filters)]

@@ -166,12 +166,14 @@ async def record_purchase(
         )
 
     amount = lots.sale_amount_vnd(data.quantity_kg, data.price_per_kg_vnd)
+    harvest_year = (lot.harvested_on or data.purchased_on).year
     purchase = Purchase(
         event_id="",
         lot_id=lot.id,
         coop_id=coop.id,
         member_id=member.id,
         harvest_round=lot.harvest_round,
+        harvest_year=harvest_year,
         quantity_kg=data.quantity_kg,
         price_per_kg_vnd=data.price_per_kg_vnd,
         amount_vnd=amount,
@@ -195,6 +197,7 @@ async def record_purchase(
             amount_vnd=amount,
             purchased_on=data.purchased_on,
             harvest_round=lot.harvest_round,
+            harvest_year=harvest_year,
         ),
         epcis_events=lambda event_id: [
             epcis.purchase_event(
@@ -553,18 +556,21 @@ async def record_payment(
         if same:
             raise Conflict("payment.duplicate_reference", reference=data.reference, payment_id=same[0].id)
     ledger = (await household_ledgers(session, coop.id, member_ids=[member.id])).get(member.id, Ledger())
-    still_owed = settlement.outstanding(ledger.owed, ledger.paid, data.harvest_round)
+    round_ = settlement.payment_round(data.harvest_year, data.harvest_round, data.paid_on, ledger.owed)
+    harvest_year = None if round_ is None else round_[0]  # stored resolved: the payment names its season
+    still_owed = settlement.outstanding(ledger.owed, ledger.paid, round_)
     if data.amount_vnd > still_owed:
         values = {"household": member.name, "outstanding": _vnd(max(still_owed, 0)), "amount": _vnd(data.amount_vnd)}
-        if data.harvest_round is None:
+        if round_ is None:
             raise Conflict("payment.exceeds_owed", **values)
-        raise Conflict("payment.exceeds_round", harvest_round=data.harvest_round, **values)
+        raise Conflict("payment.exceeds_round", harvest_round=round_[1], harvest_year=round_[0], **values)
 
     payment = HouseholdPayment(
         event_id=str(uuid.uuid4()),  # replaced by the published event's id below
         coop_id=coop.id,
         member_id=member.id,
         harvest_round=data.harvest_round,
+        harvest_year=harvest_year,
         amount_vnd=data.amount_vnd,
         method=data.method,
         paid_on=data.paid_on,
@@ -586,6 +592,7 @@ async def record_payment(
             method=data.method,
             paid_on=data.paid_on,
             harvest_round=data.harvest_round,
+            harvest_year=harvest_year,
             reference=data.reference,
             note=data.note,
         ),

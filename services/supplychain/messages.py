@@ -262,8 +262,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Household {member_id} has no harvest lots.",
     },
     "payment.exceeds_round": {
-        "vi": "Lứa {harvest_round} HTX chỉ còn nợ hộ {household} {outstanding}; không ghi được khoản trả {amount}. Không ghi trả trước: hãy nhập đúng số còn nợ, hoặc bỏ trống lứa để trả dần các lứa cũ trước.",
-        "en": "For round {harvest_round} the co-op still owes {household} only {outstanding}; a payment of {amount} cannot be recorded. Advances are not recorded: enter at most what is owed, or leave the round empty to settle the oldest rounds first.",
+        "vi": "Lứa {harvest_round} năm {harvest_year} HTX chỉ còn nợ hộ {household} {outstanding}; không ghi được khoản trả {amount}. Không ghi trả trước: hãy nhập đúng số còn nợ, hoặc bỏ trống lứa để trả dần các lứa cũ trước.",
+        "en": "For round {harvest_round} of {harvest_year} the co-op still owes {household} only {outstanding}; a payment of {amount} cannot be recorded. Advances are not recorded: enter at most what is owed, or leave the round empty to settle the oldest rounds first.",
+    },
+    "payment.year_without_round": {
+        "vi": "Năm {harvest_year} chỉ dùng cùng với lứa hái: hãy nhập lứa, hoặc bỏ trống cả hai để trả dần các lứa cũ trước.",
+        "en": "The year {harvest_year} goes only with a harvest round: enter the round, or leave both empty to settle the oldest rounds first.",
     },
     "payment.exceeds_owed": {
         "vi": "HTX chỉ còn nợ hộ {household} {outstanding} (mọi lứa); không ghi được khoản trả {amount}. Không ghi trả trước.",

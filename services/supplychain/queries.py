@@ -55,6 +55,7 @@ from shared import settlement
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, Unprocessable
 from shared.households import sees_private
+from shared.settlement import Round
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
 ZERO_KG = Decimal("0.000")
@@ -206,14 +207,15 @@ async def resolve_public(session: AsyncSession, ref: str, viewer: Principal | No
 
 @dataclass
 class Ledger:
-    """One household's account with its co-op: owed per round (live purchases), paid per round."""
+    """One household's account with its co-op: owed per round (live purchases), paid per round;
+    a round is (year, number), `shared.settlement.Round`."""
 
-    owed: dict[int, int] = field(default_factory=dict)
-    purchases: dict[int, tuple[int, Decimal]] = field(default_factory=dict)  # per round: count, kg
-    payments: list[tuple[int | None, int]] = field(default_factory=list)  # (round or None, amount)
+    owed: dict[Round, int] = field(default_factory=dict)
+    purchases: dict[Round, tuple[int, Decimal]] = field(default_factory=dict)  # per round: count, kg
+    payments: list[tuple[Round | None, int]] = field(default_factory=list)  # (round or None, amount)
 
     @property
-    def paid(self) -> dict[int | None, int]:
+    def paid(self) -> dict[Round | None, int]:
         return settlement.settle(self.owed, self.payments)
 
 
@@ -258,11 +260,14 @@ async def household_ledgers(
         if purchase.event_id in corrected:
             continue
         ledger = ledgers[purchase.member_id]
-        ledger.owed[purchase.harvest_round] = ledger.owed.get(purchase.harvest_round, 0) + purchase.amount_vnd
-        count, kg = ledger.purchases.get(purchase.harvest_round, (0, ZERO_KG))
-        ledger.purchases[purchase.harvest_round] = (count + 1, kg + purchase.quantity_kg)
+        round_ = (purchase.harvest_year, purchase.harvest_round)  # the harvest's year, always stored
+        ledger.owed[round_] = ledger.owed.get(round_, 0) + purchase.amount_vnd
+        count, kg = ledger.purchases.get(round_, (0, ZERO_KG))
+        ledger.purchases[round_] = (count + 1, kg + purchase.quantity_kg)
     for payment in sorted(await live_payments(session, paid), key=lambda p: p.id or 0):
-        ledgers[payment.member_id].payments.append((payment.harvest_round, payment.amount_vnd))
+        ledger = ledgers[payment.member_id]
+        settles = settlement.payment_round(payment.harvest_year, payment.harvest_round, payment.paid_on, ledger.owed)
+        ledger.payments.append((settles, payment.amount_vnd))
     return dict(ledgers)
 
 
@@ -272,12 +277,14 @@ async def payables(
     principal: Principal,
     *,
     harvest_round: int | None = None,
+    harvest_year: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> list[Payable]:
-    """Per household and harvest round: owed (purchases, corrections applied), paid (payments, voids
-    applied, `shared.settlement`) and still owed. A date range takes purchases and payments dated in it;
-    a round picks the rows, and payments without a round still settle the oldest rounds first."""
+    """Per household and harvest round (of a year): owed (purchases, corrections applied), paid
+    (payments, voids applied, `shared.settlement`) and still owed. A date range takes purchases and
+    payments dated in it; a round or a year picks the rows, and payments without a round still settle
+    the oldest rounds first."""
     principal.require_coop_write(coop_id)
     check_range(date_from, date_to)
     ledgers = await household_ledgers(session, coop_id, date_from=date_from, date_to=date_to)
@@ -286,8 +293,11 @@ async def payables(
     for member_id, ledger in sorted(ledgers.items()):
         paid = ledger.paid
         rounds = set(ledger.owed) | {r for r, amount in paid.items() if amount}
-        for round_ in sorted(rounds, key=lambda r: (r is None, r or 0)):
-            if harvest_round is not None and round_ != harvest_round:
+        for round_ in sorted(rounds, key=lambda r: (r is None, r or (0, 0))):
+            year, number = round_ if round_ is not None else (None, None)
+            if (harvest_round is not None and number != harvest_round) or (
+                harvest_year is not None and year != harvest_year
+            ):
                 continue
             count, kg = ledger.purchases.get(round_, (0, ZERO_KG)) if round_ is not None else (0, ZERO_KG)
             owed = ledger.owed.get(round_, 0) if round_ is not None else 0
@@ -295,7 +305,8 @@ async def payables(
                 Payable(
                     member_id=member_id,
                     household_name=names.get(member_id, ""),
-                    harvest_round=round_,
+                    harvest_year=year,
+                    harvest_round=number,
                     purchases=count,
                     quantity_kg=kg,
                     amount_vnd=owed,

@@ -337,11 +337,13 @@ class SalePrivate(BaseModel):
 class Payable(BaseModel):
     """What a co-op owes one household for one harvest round, what it has paid and what is still owed.
 
-    `harvest_round` is None only for money paid beyond every round (after a purchase was corrected away).
+    A round is a season's (`harvest_year`): round 1 of 2025 and of 2026 are two rows. Both are None only
+    for money paid beyond every round (after a purchase was corrected away).
     """
 
     member_id: int
     household_name: str
+    harvest_year: int | None
     harvest_round: int | None
     purchases: int
     quantity_kg: Decimal
@@ -371,10 +373,23 @@ class PaymentCreate(_Command):
     harvest_round: int | None = pydantic.Field(
         default=None, ge=1, description="The round it settles; omit to settle the oldest rounds first"
     )
+    harvest_year: int | None = pydantic.Field(
+        default=None,
+        ge=1900,
+        le=2100,
+        description="The season of `harvest_round` (only with it); omitted: the latest season in which the household has that round",
+    )
     reference: str | None = pydantic.Field(
         default=None, min_length=1, max_length=100, description="A bank transfer's reference"
     )
     note: str | None = pydantic.Field(default=None, max_length=500)
+
+    @field_validator("harvest_year")
+    @classmethod
+    def _year_of_a_round(cls, year: int | None, info: pydantic.ValidationInfo) -> int | None:
+        if year is not None and info.data.get("harvest_round") is None:
+            raise InvalidValue("payment.year_without_round", harvest_year=year)
+        return year
 
 
 class PaymentVoidCreate(_Command):
@@ -402,6 +417,7 @@ class PaymentPrivate(BaseModel):
     method: PaymentMethod
     paid_on: date
     harvest_round: int | None
+    harvest_year: int | None = None
     reference: str | None
     note: str | None
     voided: PaymentVoid | None = None

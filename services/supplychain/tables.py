@@ -212,6 +212,7 @@ class Purchase(SQLModel, table=True):
     coop_id: int = Field(index=True)
     member_id: int = Field(index=True)
     harvest_round: int
+    harvest_year: int = Field(description="The year of the harvest: round 1 of 2025 is not round 1 of 2026")
     quantity_kg: Decimal = Field(max_digits=12, decimal_places=3)
     price_per_kg_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -379,6 +380,7 @@ class HouseholdPayment(SQLModel, table=True):
     coop_id: int = Field(index=True)
     member_id: int = Field(index=True)
     harvest_round: int | None = None  # None: settles the household's oldest rounds first
+    harvest_year: int | None = None  # the season of `harvest_round`
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     method: str = Field(max_length=20)
     paid_on: date

@@ -107,7 +107,7 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "Owed {owed} in all; paid {paid}; still owed {outstanding}",
     },
     "payables.outstanding": {"vi": "Còn nợ", "en": "Still owed"},
-    "payables.round": {"vi": "Lứa {round}", "en": "Round {round}"},
+    "payables.round": {"vi": "Lứa {round}/{year}", "en": "Round {round} of {year}"},
     "payables.no_round": {"vi": "Trả trước", "en": "Paid ahead"},
     "payables.line": {
         "vi": "{kg} kg · phải trả {owed} · đã trả {paid} · còn nợ {outstanding}",

@@ -87,6 +87,9 @@ class LotPurchased(SupplyChainEvent):
     amount_vnd: int
     purchased_on: date
     harvest_round: int | None = None
+    # The year of the harvest the round belongs to; absent in events from before it was carried,
+    # which then mean the lot's harvest year (`shared.settlement.purchase_round`).
+    harvest_year: int | None = None
 
 
 class LotsTransformed(SupplyChainEvent):
@@ -150,8 +153,9 @@ PaymentMethod = Literal["cash", "bank_transfer"]
 class HouseholdPaid(SupplyChainEvent):
     """The co-op paid a member household (cash or bank transfer) against what its purchases owe it.
 
-    `harvest_round` is the round it settles; without one the payment settles the household's
-    oldest rounds first (`shared.settlement`). Never more than is still owed (refused by the command).
+    `harvest_round` of `harvest_year` is the round it settles (an absent year, in events from before
+    it was carried: `shared.settlement.payment_round`); without a round the payment settles the household's oldest rounds
+    first (`shared.settlement`). Never more than is still owed (refused by the command).
     """
 
     event_type: ClassVar[str] = "supplychain.household_paid"
@@ -163,6 +167,7 @@ class HouseholdPaid(SupplyChainEvent):
     method: PaymentMethod
     paid_on: date
     harvest_round: int | None = None
+    harvest_year: int | None = None
     reference: str | None = None  # a bank transfer's reference
     note: str | None = None
 

@@ -188,6 +188,7 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
         assert owed[0] == {
             "member_id": 101,
             "household_name": "Hộ Nguyễn Văn 101",
+            "harvest_year": ROUND_2.year,
             "harvest_round": 2,
             "purchases": 1,
             "quantity_kg": "30.500",

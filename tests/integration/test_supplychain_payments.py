@@ -268,3 +268,53 @@ async def test_a_payment_beyond_a_corrected_purchase_stays_visible_as_paid_for_n
         assert _row(owed, 10, None) == (0, 100_000, -100_000)
         nothing_owed = await client.post(f"/coops/{COOP}/payments", headers=MANAGER, json=_payment(1))
         assert nothing_owed.json()["detail"]["code"] == "payment.exceeds_owed"
+
+
+async def test_a_round_is_a_seasons_and_a_payment_names_its_season(supplychain_app_factory, redis, stream_prefix):
+    """Round 1 of 2024 and round 1 of 2025 are two rows; a payment naming round 1 without a year pays
+    the latest season's, and the payment keeps the season it paid."""
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    async with running_app(app) as client:
+        await _seed(redis, stream_prefix)
+        made = await client.post(
+            "/batch",
+            headers=MANAGER,
+            json={
+                "commands": [
+                    _harvest("OLD", 1, "100", on="2024-06-01"),
+                    _purchase("OLD", "100", 10_000, on="2024-06-02"),  # 1,000,000 ₫ for round 1 of 2024
+                    _harvest("NEW", 1, "50", on="2025-06-01"),
+                    _purchase("NEW", "50", 12_000),  # 600,000 ₫ for round 1 of 2025
+                ]
+            },
+        )
+        assert made.status_code == 201, made.text
+        payables = f"/coops/{COOP}/payables"
+        rows = (await client.get(payables, headers=MANAGER)).json()
+        assert [(r["harvest_year"], r["harvest_round"], r["amount_vnd"]) for r in rows] == [
+            (2024, 1, 1_000_000),
+            (2025, 1, 600_000),
+        ]
+
+        latest = await client.post(f"/coops/{COOP}/payments", headers=CLERK, json=_payment(600_000, 1))
+        assert latest.status_code == 201, latest.text
+        assert latest.json()["harvest_year"] == 2025
+        [paid] = await wait_until(
+            lambda: _at_least(redis, stream_prefix, "supplychain.household_paid", 1), message="HouseholdPaid"
+        )
+        assert (paid["harvest_round"], paid["harvest_year"]) == (1, 2025)
+        older = await client.post(
+            f"/coops/{COOP}/payments", headers=CLERK, json=_payment(400_000, 1, harvest_year=2024)
+        )
+        assert older.status_code == 201, older.text
+        rows = (await client.get(payables, headers=MANAGER, params={"year": 2024})).json()
+        assert [(r["harvest_year"], r["paid_vnd"], r["outstanding_vnd"]) for r in rows] == [(2024, 400_000, 600_000)]
+
+        # More than round 1 of 2025 still owes (nothing) is refused, naming the season.
+        too_much = await client.post(f"/coops/{COOP}/payments", headers=CLERK, json=_payment(1, 1, harvest_year=2025))
+        assert too_much.status_code == 409 and "2025" in too_much.json()["detail"]["message"]
+        # A year without a round says what to do, in the request's language.
+        alone = await client.post(
+            f"/coops/{COOP}/payments", headers=CLERK | {"Accept-Language": "vi"}, json=_payment(1, harvest_year=2024)
+        )
+        assert alone.status_code == 422 and "lứa hái" in alone.text

@@ -39,6 +39,7 @@ def _report():
             "coop_name": "HTX Chè Tân Hương",
             "member_id": 7,
             "member_name": "Hộ Đỗ Thị Hằng",
+            "harvest_year": 2024,
             "harvest_round": 2,
             "purchases": 2,
             "kg": Decimal("12.345"),
@@ -51,6 +52,7 @@ def _report():
             "coop_name": "HTX Chè Tân Hương",
             "member_id": 8,
             "member_name": "Hộ Lê Văn Bình",
+            "harvest_year": None,
             "harvest_round": None,
             "purchases": 1,
             "kg": Decimal("0.005"),
@@ -76,9 +78,10 @@ def test_xlsx_holds_the_rows_with_vietnamese_headers_and_exact_numbers():
     sheet = load_workbook(io.BytesIO(exports.to_xlsx(_report()))).active
     table = list(sheet.iter_rows(values_only=True))
     assert table[0][:4] == ("Mã HTX", "Tên HTX", "Mã thành viên", "Hộ thành viên")
-    assert table[1] == (1, "HTX Chè Tân Hương", 7, "Hộ Đỗ Thị Hằng", 2, 2, 12.345, 1_234_500, 1_000_000, 234_500)
-    assert table[2][4] is None and table[-1][0] == "Tổng cộng" and table[-1][-3:] == (1_234_600, 1_000_000, 234_600)
-    assert sheet.cell(row=2, column=7).number_format == "0.000"
+    assert table[1] == (1, "HTX Chè Tân Hương", 7, "Hộ Đỗ Thị Hằng", 2024, 2, 2, 12.345, 1_234_500, 1_000_000, 234_500)
+    assert table[2][4:6] == (None, None) and table[-1][0] == "Tổng cộng"
+    assert table[-1][-3:] == (1_234_600, 1_000_000, 234_600)
+    assert sheet.cell(row=2, column=8).number_format == "0.000"
 
 
 def test_csv_is_utf8_with_bom_for_excel():
@@ -86,8 +89,8 @@ def test_csv_is_utf8_with_bom_for_excel():
     assert body.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert lines[0][-3:] == ["Số tiền phải trả (VNĐ)", "Đã trả (VNĐ)", "Còn nợ (VNĐ)"]
-    assert lines[2] == ["1", "HTX Chè Tân Hương", "8", "Hộ Lê Văn Bình", "", "1", "0.005", "100", "0", "100"]
-    assert lines[3] == ["Tổng cộng", "", "", "", "", "3", "12.350", "1234600", "1000000", "234600"]
+    assert lines[2] == ["1", "HTX Chè Tân Hương", "8", "Hộ Lê Văn Bình", "", "", "1", "0.005", "100", "0", "100"]
+    assert lines[3] == ["Tổng cộng", "", "", "", "", "", "3", "12.350", "1234600", "1000000", "234600"]
 
 
 def test_filename_names_the_report_period_and_scope():

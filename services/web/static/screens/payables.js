@@ -35,13 +35,13 @@ export async function payablesScreen(me) {
   const all = [...households.values()];
   const sum = (field) => money(all.reduce((total, household) => total + household[field], 0));
   const roundLine = (row) =>
-    h("li", {}, h("strong", {}, row.harvest_round ? t("payables.round", { round: row.harvest_round }) : t("payables.no_round")), " ",
+    h("li", {}, h("strong", {}, row.harvest_round ? t("payables.round", { round: row.harvest_round, year: row.harvest_year }) : t("payables.no_round")), " ",
       t("payables.line", { kg: kg(Number(row.quantity_kg)), owed: money(row.amount_vnd), paid: money(row.paid), outstanding: money(row.outstanding) }));
   const slip = (household) =>
     [
       t("payables.slip_title", { coop: coop.name, date: todayText() }),
       t("payables.slip_household", { name: household.name }),
-      ...household.rounds.map((row) => `${row.harvest_round ? t("payables.round", { round: row.harvest_round }) : t("payables.no_round")}: ${t("payables.line", { kg: kg(Number(row.quantity_kg)), owed: money(row.amount_vnd), paid: money(row.paid), outstanding: money(row.outstanding) })}`),
+      ...household.rounds.map((row) => `${row.harvest_round ? t("payables.round", { round: row.harvest_round, year: row.harvest_year }) : t("payables.no_round")}: ${t("payables.line", { kg: kg(Number(row.quantity_kg)), owed: money(row.amount_vnd), paid: money(row.paid), outstanding: money(row.outstanding) })}`),
       t("payables.slip_total", { outstanding: money(household.outstanding) }),
     ].join("\n");
   const card = (household) => {
