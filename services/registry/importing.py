@@ -45,7 +45,7 @@ from shared.events import registry as contracts
 from shared.formats import counted, plural
 from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
-from shared.places import LEGACY_WARDS, former_meaning, named_wards, ward_name
+from shared.places import former_meaning, legacy_ward, named_wards, ward_name
 from shared.shapes import from_fields
 from shared.text import identity_key, search_key
 from shared.validation_messages import validation_message
@@ -541,7 +541,7 @@ def _warn_about_ward(sheet: _Sheet, number: int, data: CoopCreate) -> None:
             "ward_code",
             "import.ward_mapped",
             code=data.legacy_ward_code,
-            legacy_name=LEGACY_WARDS[data.legacy_ward_code].name,
+            legacy_name=legacy_ward(data.legacy_ward_code).name,
             current_name=ward_name(ward),
             current=ward,
         )

@@ -17,7 +17,7 @@ from services.reporting.wards import WardMap, load_ward_map, ward_name
 
 
 def test_ward_map_reads_legacy_codes_as_the_commune_that_absorbed_them():
-    wards = load_ward_map()  # the registry's table of merged communes
+    wards = load_ward_map()  # every legacy commune of the dataset
     assert wards.current("05491") == "05455" and wards.current("5491") == "05455"
     assert wards.current("05488") == "05488"  # current code: kept, even though it was also Phúc Xuân's
     assert all(ward_name(current) for current in wards.legacy_to_current.values())
