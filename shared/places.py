@@ -30,13 +30,13 @@ import importlib.util
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from shared.text import search_key
+from shared.text import normalise_name, search_key
 
 REFORM_DATE = date(2025, 7, 1)  # two-tier local government and the new commune codes from this day
 
@@ -70,6 +70,8 @@ class LegacyWard:
     province_name: str
     current_code: str
     split_into: tuple[str, ...] = ()
+    name_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)  # with and without "Xã"
+    district_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def current_codes(self) -> tuple[str, ...]:
@@ -98,7 +100,8 @@ def dataset() -> Dataset:
             "SELECT wardCode, ward, provinceCode, provinceShort, provinceKey, wardKey FROM admin_units"
         ).fetchall()
         legacy_rows = db.execute(
-            "SELECT wardCode, ward, district, province, provinceKey, districtKey, wardKey FROM admin_units_legacy"
+            "SELECT wardCode, ward, district, province, provinceKey, districtKey, wardKey, wardShort, districtShort"
+            " FROM admin_units_legacy"
             " WHERE wardCode <> ''"  # island districts without communes
         ).fetchall()
     conversion = json.loads((data / "converter_2025.json").read_text(encoding="utf-8"))
@@ -117,10 +120,12 @@ def dataset() -> Dataset:
         for old, news in olds.items()
     }
     legacy = {}
-    for code, name, district, province, province_key, district_key, ward_key in legacy_rows:
+    for code, name, district, province, province_key, district_key, ward_key, short, district_short in legacy_rows:
         key = f"{province_key}_{district_key}_{ward_key}"
         codes = kept_whole.get(key) or [new for _, new in divided[key]]  # the default first
-        legacy[code] = LegacyWard(code, name, district, province, codes[0], tuple(codes[1:]))
+        names = frozenset({search_key(name), search_key(short)})
+        districts = frozenset({search_key(district), search_key(district_short)})
+        legacy[code] = LegacyWard(code, name, district, province, codes[0], tuple(codes[1:]), names, districts)
     return Dataset(current, legacy)
 
 
@@ -258,6 +263,25 @@ def search_wards(text: str, scheme: Scheme = Scheme.CURRENT, limit: int = 20) ->
     units = dataset().current if scheme is Scheme.CURRENT else dataset().legacy
     found = [unit for unit in units.values() if wanted in _name_key(unit.name)]
     return sorted(found, key=lambda unit: unit.code)[:limit]
+
+
+def legacy_wards_named(name: str, district: str | None = None) -> list[LegacyWard]:
+    """Pre-July-2025 communes called `name` ("Xã Phúc Xuân", "phuc xuan"), in `district` if given:
+    an old spreadsheet names its communes rather than coding them. Written with its diacritics, a
+    name finds that spelling only (Tân Linh, not Tản Lĩnh)."""
+    wanted, in_district = search_key(name), search_key(district or "")
+    found = [
+        old
+        for old in dataset().legacy.values()
+        if wanted in old.name_keys and (not in_district or in_district in old.district_keys)
+    ]
+    spelled = _spelling(name)
+    exact = [old for old in found if spelled in (_spelling(old.name), _spelling(old.name.split(" ", 1)[-1]))]
+    return exact or found
+
+
+def _spelling(name: str) -> str:
+    return normalise_name(name).casefold()
 
 
 @lru_cache(maxsize=16384)

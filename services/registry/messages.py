@@ -161,6 +161,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Code {code} is not a current commune/ward code (since 1 July 2025), nor the code of any commune "
         "before 1 July 2025. Check the code (5 digits, e.g. 05488) in “{column}”.",
     },
+    "import.legacy_name_unknown": {
+        "vi": "Không có xã nào tên «{name}» (huyện cũ: {district}) trong danh mục trước 01/7/2025. Hãy kiểm tra "
+        "chính tả, hoặc ghi mã xã cũ vào cột «Mã xã cũ».",
+        "en": "No commune called “{name}” (former district: {district}) in the pre-July-2025 list. Check the "
+        "spelling, or write the old commune code in the “Mã xã cũ” column.",
+    },
+    "import.legacy_name_ambiguous": {
+        "vi": "Trước 01/7/2025 có nhiều xã tên «{name}»: {candidates}. Ghi thêm huyện cũ vào cột «Huyện cũ», "
+        "hoặc mã xã cũ vào cột «Mã xã cũ».",
+        "en": "Several communes were called “{name}” before 1 July 2025: {candidates}. Add the former district in "
+        "the “Huyện cũ” column, or the old commune code in the “Mã xã cũ” column.",
+    },
     "import.conflict": {
         "vi": "Sổ đăng ký vừa thay đổi trong lúc nhập (mã trùng); chưa nhập dòng nào. Hãy gửi lại tệp.",
         "en": "The register changed during the import (a code was taken); nothing was imported. Send the file again.",

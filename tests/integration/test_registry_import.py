@@ -384,3 +384,34 @@ async def test_old_commune_codes_in_the_current_code_column(registry_app_factory
             ("TN-C", "05467", "05461"),
             ("TN-D", "05467", None),
         ]
+
+
+async def test_old_communes_named_instead_of_coded(registry_app_factory):
+    """An old sheet's commune names (with the old district where the name repeats) find the old code."""
+    header = ["Tên HTX", "Mã số đăng ký", "Mã xã", "Tên xã cũ", "Huyện cũ", "Ngày thành lập"]
+    rows = [
+        ["HTX Phúc Xuân", "TN-N1", "", "Xã Phúc Xuân", "", "01/06/2015"],  # row 2: unique name: 05488
+        ["HTX Tân Linh", "TN-N2", "", "tan linh", "Đại Từ", "01/06/2015"],  # row 3: without diacritics, in its district
+        ["HTX Tân Thành", "TN-N3", "", "Xã Tân Thành", "", "01/06/2015"],  # row 4: a name of many: refused
+        ["HTX Gia Sàng", "TN-N4", "05467", "Phường Gia Sàng", "Thái Nguyên", "01/06/2015"],  # row 5: divided, chosen
+        ["HTX Không Có", "TN-N5", "", "Xã Không Có", "", "01/06/2015"],  # row 6: no such commune
+        ["HTX Tân Thành 2", "TN-N6", "", "Tân Thành", "Phú Bình", "01/06/2015"],  # row 7: in its district
+    ]
+    async with running_app(await registry_app_factory()) as client:
+        report = (
+            await _upload(client, "/imports/coops", "cu.csv", _csv(header, rows), accept_valid_rows="true")
+        ).json()
+        errors = {error["row"]: error for error in report["errors"]}
+        assert report["imported"] == 4 and set(errors) == {4, 6}
+        assert errors[4]["column"] == "Tên xã cũ"
+        assert "05923 Xã Tân Thành (Huyện Phú Bình, Tỉnh Thái Nguyên)" in errors[4]["message"]
+        assert "Huyện cũ" in errors[4]["message"]
+        assert "Xã Không Có" in errors[6]["message"]
+        coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
+        assert [(c["registration_code"], c["ward_code"], c["legacy_ward_code"]) for c in coops] == [
+            ("TN-N1", "05488", "05488"),
+            ("TN-N2", "05788", "05788"),
+            ("TN-N4", "05467", "05461"),
+            ("TN-N6", "05923", "05923"),
+        ]
+        assert coops[1]["ward_name"] == "Xã Phú Lạc"

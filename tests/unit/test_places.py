@@ -100,3 +100,11 @@ def test_names_are_found_without_diacritics_in_either_scheme():
 def test_bad_codes_are_refused_with_a_reason(bad):
     with pytest.raises(ValueError):
         resolve_ward(bad)
+
+
+def test_old_communes_are_found_by_name_and_district():
+    assert [old.code for old in places.legacy_wards_named("Xã Phúc Xuân")] == ["05488"]
+    assert [old.code for old in places.legacy_wards_named("Tân Linh")] == ["05788"]  # spelled: not Tản Lĩnh
+    assert len(places.legacy_wards_named("tan linh")) == 3  # unaccented: every spelling
+    assert [old.code for old in places.legacy_wards_named("tan thanh", "Huyện Phú Bình")] == ["05923"]
+    assert places.legacy_wards_named("Xã Không Có") == []
