@@ -30,7 +30,7 @@ from shared.events.registry import (
     OrganisationForm,
     PartnerKind,
 )
-from shared.places import legacy_ward, resolve_ward, ward_name
+from shared.places import CurrentWard, LegacyWard, Scheme, legacy_ward, resolve_ward, ward_name
 from shared.shapes import from_fields
 from shared.text import clean_code, normalise_name
 
@@ -444,6 +444,36 @@ class Page(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class WardRef(BaseModel):
+    code: str
+    name: str
+
+
+class WardPublic(BaseModel):
+    """A commune or ward in one scheme; a legacy one with the current one(s) it went to, the
+    proposed one first."""
+
+    code: str
+    name: str
+    scheme: Scheme
+    province: str
+    former_district: str | None = None
+    now_in: list[WardRef] = pydantic.Field(default_factory=list)
+
+
+def ward_public(unit: CurrentWard | LegacyWard) -> WardPublic:
+    if isinstance(unit, CurrentWard):
+        return WardPublic(code=unit.code, name=unit.name, scheme=Scheme.CURRENT, province=unit.province_name)
+    return WardPublic(
+        code=unit.code,
+        name=unit.name,
+        scheme=Scheme.LEGACY,
+        province=unit.province_name,
+        former_district=unit.former_district,
+        now_in=[WardRef(code=code, name=ward_name(code)) for code in unit.current_codes],
+    )
 
 
 class CoopPage(Page):
