@@ -24,6 +24,14 @@ def test_ward_map_reads_legacy_codes_as_the_commune_that_absorbed_them():
     assert wards.codes_of("05455", ["05491", "05485", "05455", "05488"]) == {"05491", "05485", "05455"}
 
 
+def test_reports_re_base_every_legacy_code_on_its_current_commune():
+    wards = load_ward_map()
+    assert wards.current("05794") == "05788"  # old Xã Phục Linh (and the draft code of Phú Lạc): Xã Phú Lạc
+    assert wards.current("05461") == "05443"  # old Gia Sàng, divided: the commune the dataset proposes
+    assert wards.current("05467") == "05467"  # current Gia Sàng, though old Cam Giá's code too
+    assert len(wards.legacy_to_current) > 6000  # the whole country's retired codes
+
+
 def test_ward_map_from_a_file(tmp_path):
     path = tmp_path / "wards.json"
     path.write_text(
