@@ -56,7 +56,7 @@ class CurrentWard:
     code: str
     name: str
     province_code: str
-    province_name: str
+    province_name: str  # without "Tỉnh"/"Thành phố", as an address line writes it: "Thái Nguyên"
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class LegacyWard:
 
     code: str
     name: str
-    former_district: str
-    province_name: str
+    former_district: str  # "Huyện Đại Từ"
+    province_name: str  # "Tỉnh Bắc Kạn": named in full, as its district is
     current_code: str
     split_into: tuple[str, ...] = ()
     name_keys: frozenset[str] = field(default=frozenset(), repr=False, compare=False)  # with and without "Xã"
@@ -248,11 +248,6 @@ def former_meaning(code: str) -> LegacyWard | None:
     (wholly or partly) elsewhere: such a code is ambiguous on an old document."""
     old = dataset().legacy.get(code)
     return old if old and ward_name(code) and old.current_codes != (code,) else None
-
-
-def validate_ward_code(value: str) -> str:
-    """A current ward code as 5 digits (a legacy code is mapped), or ValueError with the reason."""
-    return resolve_ward(value).code
 
 
 def search_wards(text: str, scheme: Scheme = Scheme.CURRENT, limit: int = 20) -> list[CurrentWard | LegacyWard]:
