@@ -20,7 +20,7 @@ several, and the dataset proposes one of them as the default. A caller that must
 
 The data is the package's own files (`data/dataset.db`, `data/converter_2025.json`), read
 directly: importing the package also loads its address parser (geopy, shapely, 3.6 MB of
-JSON: about half a second), which no service needs.
+JSON: twice the time of this module's own load, `benchmarks/places.py`), which no service needs.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _package_data() -> Path:
 
 @cache
 def dataset() -> Dataset:
-    """Both lists, read once per process (about 0.2 s)."""
+    """Both lists, read once per process (0.2-0.4 s: `benchmarks/places.py`)."""
     data = _package_data()
     with sqlite3.connect(f"{(data / 'dataset.db').as_uri()}?mode=ro", uri=True) as db:
         current_rows = db.execute(
