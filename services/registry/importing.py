@@ -499,6 +499,7 @@ def _closing_words(
 async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopCreate]:
     candidates: list[tuple[int, CoopCreate]] = []
     current_column_only: set[int] = set()  # rows whose only ward code is in the current-code column
+    named_only: set[int] = set()  # rows that named their old commune instead of coding it
     first_row_of: dict[str, int] = {}
     for number, cells in rows:
         values = sheet.values(number, cells)
@@ -507,6 +508,7 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
         if not {"ward_code", "legacy_ward_code", "legacy_ward_name"} & set(values):
             sheet.error(number, "ward_code", "import.required")
             continue
+        named = "legacy_ward_name" in values and "legacy_ward_code" not in values
         if not _code_the_legacy_name(sheet, number, values):
             continue
         data = sheet.validated(number, CoopCreate, values)
@@ -518,7 +520,9 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             continue
         first_row_of[key] = number
         candidates.append((number, data))
-        if "legacy_ward_code" not in values:
+        if named:
+            named_only.add(number)
+        elif "legacy_ward_code" not in values:
             current_column_only.add(number)
     taken = await _existing(
         session, Coop.registration_key, [identity_key(data.registration_code) for _, data in candidates]
@@ -531,7 +535,23 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             valid.append(data)
             if number in current_column_only:
                 _warn_about_ward(sheet, number, data)
+            elif number in named_only:
+                _say_where_the_named_commune_went(sheet, number, data)
     return valid
+
+
+def _say_where_the_named_commune_went(sheet: _Sheet, number: int, data: CoopCreate) -> None:
+    old, ward = legacy_ward(cast(str, data.legacy_ward_code)), cast(str, data.ward_code)
+    sheet.warn(
+        number,
+        "legacy_ward_name",
+        "import.ward_named",
+        legacy_name=old.name,
+        code=old.code,
+        district=old.former_district,
+        current_name=ward_name(ward),
+        current=ward,
+    )
 
 
 def _code_the_legacy_name(sheet: _Sheet, number: int, values: dict[str, Any]) -> bool:

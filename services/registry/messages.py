@@ -161,6 +161,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Code {code} is not a current commune/ward code (since 1 July 2025), nor the code of any commune "
         "before 1 July 2025. Check the code (5 digits, e.g. 05488) in “{column}”.",
     },
+    "import.ward_named": {
+        "vi": "{legacy_name} ({district}, mã cũ {code}) nay thuộc {current_name} ({current}). Đã ghi theo "
+        "{current_name}; mã cũ được lưu kèm.",
+        "en": "{legacy_name} ({district}, old code {code}) is now part of {current_name} ({current}). Recorded "
+        "under {current_name}; the old code is kept with it.",
+    },
     "import.legacy_name_unknown": {
         "vi": "Không có xã nào tên «{name}» (huyện cũ: {district}) trong danh mục trước 01/7/2025. Hãy kiểm tra "
         "chính tả, hoặc ghi mã xã cũ vào cột «Mã xã cũ».",

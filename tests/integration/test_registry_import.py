@@ -407,6 +407,12 @@ async def test_old_communes_named_instead_of_coded(registry_app_factory):
         assert "05923 Xã Tân Thành (Huyện Phú Bình, Tỉnh Thái Nguyên)" in errors[4]["message"]
         assert "Huyện cũ" in errors[4]["message"]
         assert "Xã Không Có" in errors[6]["message"]
+        warnings = {w["row"]: w for w in report["warnings"]}
+        assert set(warnings) == {2, 3, 5, 7} and warnings[3]["column"] == "Tên xã cũ"
+        assert warnings[3]["message"] == (
+            "Xã Tân Linh (Huyện Đại Từ, mã cũ 05788) nay thuộc Xã Phú Lạc (05788). Đã ghi theo Xã Phú Lạc; mã cũ được "
+            "lưu kèm."
+        )
         coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
         assert [(c["registration_code"], c["ward_code"], c["legacy_ward_code"]) for c in coops] == [
             ("TN-N1", "05488", "05488"),
