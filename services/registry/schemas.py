@@ -192,6 +192,9 @@ class CoopPublic(BaseModel):
     ward_code: str
     ward_name: str
     legacy_ward_code: str | None = None
+    legacy_ward_name: str | None = pydantic.Field(
+        default=None, description="The pre-July-2025 commune of `legacy_ward_code`, e.g. Xã Phúc Xuân"
+    )
     founded_on: date
     address: str | None
     sectors: list[str] = []
@@ -216,6 +219,7 @@ def coop_public(coop: Coop, *, private: bool = False) -> CoopPublic:
         CoopPrivate if private else CoopPublic,
         coop,
         ward_name=ward_name(coop.ward_code),
+        legacy_ward_name=legacy_ward(coop.legacy_ward_code).name if coop.legacy_ward_code else None,
         sectors=split_lines(coop.sectors),
         main_products=split_lines(coop.main_products),
     )
