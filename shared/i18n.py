@@ -74,8 +74,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A commune/ward code (or a pre-July-2025 code) is required, e.g. 05488.",
     },
     "ward.legacy_unknown": {
-        "vi": "Mã xã cũ {code} không có trong bảng các xã đã sáp nhập.",
-        "en": "The legacy commune code {code} is not in the table of merged communes.",
+        "vi": "Mã xã cũ {code} không có trong danh mục xã trước 01/7/2025.",
+        "en": "The legacy commune code {code} is not in the pre-July-2025 list of communes.",
     },
     "ward.legacy_mismatch": {
         "vi": "Xã cũ {legacy} ({name}) nay thuộc mã {current}, không phải {code}.",

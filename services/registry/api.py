@@ -45,10 +45,12 @@ from services.registry.schemas import (
     UnionMemberAdd,
     UnionMemberRemove,
     UnionMembershipPublic,
+    WardPublic,
     coop_public,
     partner_public,
     union_membership_public,
     ward_filter,
+    ward_public,
 )
 from services.registry.visibility import (
     coop_view,
@@ -63,6 +65,7 @@ from shared.events.registry import CoopStatus, MemberKind, Membership, Organisat
 from shared.i18n import language_of, translate
 from shared.idempotency import IdempotentRoute
 from shared.limits import UPLOAD_BODY_BYTES
+from shared.places import Scheme, scheme_on, search_wards
 from shared.service import SessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["registry"], route_class=IdempotentRoute)
@@ -105,6 +108,24 @@ async def list_coops(
         session, q, limit, offset, form=form, status=status_, ward_code=ward, product=product, sort=sort
     )
     return CoopPage(items=[coop_public(c) for c in coops], total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/wards",
+    response_model=list[WardPublic],
+    summary="Communes and wards by name, diacritics optional, before or after 1 July 2025",
+    description="Anyone: public reference data (vietnamadminunits). `scheme=legacy` (or `on` a date before "
+    "1 July 2025) searches the pre-reform communes and says which current one(s) each went to, the proposed one "
+    "first; a divided commune lists several.",
+)
+async def list_wards(
+    q: Annotated[str, Query(min_length=1, max_length=100, description='"dai phuc" finds "Xã Đại Phúc"')],
+    scheme: Scheme | None = None,
+    on: Annotated[date | None, Query(description="The date of the document the name comes from")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[WardPublic]:
+    read_as = scheme or (scheme_on(on) if on else Scheme.CURRENT)
+    return [ward_public(unit) for unit in search_wards(q, read_as, limit)]
 
 
 @router.get(

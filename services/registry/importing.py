@@ -45,7 +45,7 @@ from shared.events import registry as contracts
 from shared.formats import counted, plural
 from shared.i18n import Language, translate
 from shared.messaging.outbox import PendingEvent
-from shared.places import LEGACY_WARDS, former_meaning, named_wards, ward_name
+from shared.places import former_meaning, legacy_ward, legacy_wards_named, named_wards, ward_name
 from shared.shapes import from_fields
 from shared.text import identity_key, search_key
 from shared.validation_messages import validation_message
@@ -62,6 +62,8 @@ COOP_COLUMNS: dict[str, tuple[str, ...]] = {
     "tax_code": ("Mã số thuế", "MST", "tax_code"),
     "ward_code": ("Mã xã", "Mã xã/phường", "Mã phường/xã", "ward_code"),
     "legacy_ward_code": ("Mã xã cũ", "Mã xã trước 01/7/2025", "legacy_ward_code"),
+    "legacy_ward_name": ("Tên xã cũ", "Xã cũ", "Xã/phường cũ", "legacy_ward_name"),
+    "legacy_district_name": ("Huyện cũ", "Quận/huyện cũ", "legacy_district_name"),
     "founded_on": ("Ngày thành lập", "founded_on"),
     "form": ("Loại hình", "Hình thức tổ chức", "form"),
     "address": ("Địa chỉ", "address"),
@@ -497,13 +499,17 @@ def _closing_words(
 async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopCreate]:
     candidates: list[tuple[int, CoopCreate]] = []
     current_column_only: set[int] = set()  # rows whose only ward code is in the current-code column
+    named_only: set[int] = set()  # rows that named their old commune instead of coding it
     first_row_of: dict[str, int] = {}
     for number, cells in rows:
         values = sheet.values(number, cells)
         if values is None:
             continue
-        if "ward_code" not in values and "legacy_ward_code" not in values:
+        if not {"ward_code", "legacy_ward_code", "legacy_ward_name"} & set(values):
             sheet.error(number, "ward_code", "import.required")
+            continue
+        named = "legacy_ward_name" in values and "legacy_ward_code" not in values
+        if not _code_the_legacy_name(sheet, number, values):
             continue
         data = sheet.validated(number, CoopCreate, values)
         if data is None:
@@ -514,7 +520,9 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             continue
         first_row_of[key] = number
         candidates.append((number, data))
-        if "legacy_ward_code" not in values:
+        if named:
+            named_only.add(number)
+        elif "legacy_ward_code" not in values:
             current_column_only.add(number)
     taken = await _existing(
         session, Coop.registration_key, [identity_key(data.registration_code) for _, data in candidates]
@@ -527,7 +535,43 @@ async def _check_coops(session: AsyncSession, sheet: _Sheet, rows) -> list[CoopC
             valid.append(data)
             if number in current_column_only:
                 _warn_about_ward(sheet, number, data)
+            elif number in named_only:
+                _say_where_the_named_commune_went(sheet, number, data)
     return valid
+
+
+def _say_where_the_named_commune_went(sheet: _Sheet, number: int, data: CoopCreate) -> None:
+    old, ward = legacy_ward(cast(str, data.legacy_ward_code)), cast(str, data.ward_code)
+    sheet.warn(
+        number,
+        "legacy_ward_name",
+        "import.ward_named",
+        legacy_name=old.name,
+        code=old.code,
+        district=old.former_district,
+        current_name=ward_name(ward),
+        current=ward,
+    )
+
+
+def _code_the_legacy_name(sheet: _Sheet, number: int, values: dict[str, Any]) -> bool:
+    """An old commune named instead of coded (with its old district, if the name is not unique):
+    its legacy code, put in `values`; False, with the candidates, when the name says no one commune."""
+    name, district = values.pop("legacy_ward_name", None), values.pop("legacy_district_name", None)
+    if name is None or "legacy_ward_code" in values:
+        return True
+    found = legacy_wards_named(name, district)
+    if len(found) == 1:
+        values["legacy_ward_code"] = found[0].code
+        return True
+    if not found:
+        sheet.error(number, "legacy_ward_name", "import.legacy_name_unknown", name=name, district=district or "—")
+    else:
+        candidates = ", ".join(
+            f"{old.code} {old.name} ({old.former_district}, {old.province_name})" for old in found[:10]
+        )
+        sheet.error(number, "legacy_ward_name", "import.legacy_name_ambiguous", name=name, candidates=candidates)
+    return False
 
 
 def _warn_about_ward(sheet: _Sheet, number: int, data: CoopCreate) -> None:
@@ -541,7 +585,7 @@ def _warn_about_ward(sheet: _Sheet, number: int, data: CoopCreate) -> None:
             "ward_code",
             "import.ward_mapped",
             code=data.legacy_ward_code,
-            legacy_name=LEGACY_WARDS[data.legacy_ward_code].name,
+            legacy_name=legacy_ward(data.legacy_ward_code).name,
             current_name=ward_name(ward),
             current=ward,
         )

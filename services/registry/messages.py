@@ -156,12 +156,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "“Mã xã cũ” column and send it again.",
     },
     "import.ward_unknown": {
-        "vi": "Mã {code} không phải mã xã/phường hiện hành (từ 01/7/2025), cũng không phải mã xã cũ nào hệ thống "
-        "biết cách đổi. Nếu tệp lập trước 01/7/2025, tra mã xã mới theo nghị quyết sắp xếp xã của tỉnh và "
-        "ghi vào cột «{column}».",
-        "en": "Code {code} is not a current commune/ward code (since 1 July 2025), nor an old code the platform "
-        "knows how to map. If the file predates 1 July 2025, look up the new commune in the province's "
-        "merger resolution and write its code in “{column}”.",
+        "vi": "Mã {code} không phải mã xã/phường hiện hành (từ 01/7/2025), cũng không phải mã của xã nào trước "
+        "01/7/2025. Hãy kiểm tra lại mã (5 chữ số, ví dụ 05488) trong cột «{column}».",
+        "en": "Code {code} is not a current commune/ward code (since 1 July 2025), nor the code of any commune "
+        "before 1 July 2025. Check the code (5 digits, e.g. 05488) in “{column}”.",
+    },
+    "import.ward_named": {
+        "vi": "{legacy_name} ({district}, mã cũ {code}) nay thuộc {current_name} ({current}). Đã ghi theo "
+        "{current_name}; mã cũ được lưu kèm.",
+        "en": "{legacy_name} ({district}, old code {code}) is now part of {current_name} ({current}). Recorded "
+        "under {current_name}; the old code is kept with it.",
+    },
+    "import.legacy_name_unknown": {
+        "vi": "Không có xã nào tên «{name}» (huyện cũ: {district}) trong danh mục trước 01/7/2025. Hãy kiểm tra "
+        "chính tả, hoặc ghi mã xã cũ vào cột «Mã xã cũ».",
+        "en": "No commune called “{name}” (former district: {district}) in the pre-July-2025 list. Check the "
+        "spelling, or write the old commune code in the “Mã xã cũ” column.",
+    },
+    "import.legacy_name_ambiguous": {
+        "vi": "Trước 01/7/2025 có nhiều xã tên «{name}»: {candidates}. Ghi thêm huyện cũ vào cột «Huyện cũ», "
+        "hoặc mã xã cũ vào cột «Mã xã cũ».",
+        "en": "Several communes were called “{name}” before 1 July 2025: {candidates}. Add the former district in "
+        "the “Huyện cũ” column, or the old commune code in the “Mã xã cũ” column.",
     },
     "import.conflict": {
         "vi": "Sổ đăng ký vừa thay đổi trong lúc nhập (mã trùng); chưa nhập dòng nào. Hãy gửi lại tệp.",

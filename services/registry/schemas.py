@@ -30,7 +30,7 @@ from shared.events.registry import (
     OrganisationForm,
     PartnerKind,
 )
-from shared.places import legacy_ward, resolve_ward, ward_name
+from shared.places import CurrentWard, LegacyWard, Scheme, legacy_ward, resolve_ward, ward_name
 from shared.shapes import from_fields
 from shared.text import clean_code, normalise_name
 
@@ -192,6 +192,9 @@ class CoopPublic(BaseModel):
     ward_code: str
     ward_name: str
     legacy_ward_code: str | None = None
+    legacy_ward_name: str | None = pydantic.Field(
+        default=None, description="The pre-July-2025 commune of `legacy_ward_code`, e.g. Xã Phúc Xuân"
+    )
     founded_on: date
     address: str | None
     sectors: list[str] = []
@@ -216,6 +219,7 @@ def coop_public(coop: Coop, *, private: bool = False) -> CoopPublic:
         CoopPrivate if private else CoopPublic,
         coop,
         ward_name=ward_name(coop.ward_code),
+        legacy_ward_name=legacy_ward(coop.legacy_ward_code).name if coop.legacy_ward_code else None,
         sectors=split_lines(coop.sectors),
         main_products=split_lines(coop.main_products),
     )
@@ -444,6 +448,36 @@ class Page(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class WardRef(BaseModel):
+    code: str
+    name: str
+
+
+class WardPublic(BaseModel):
+    """A commune or ward in one scheme; a legacy one with the current one(s) it went to, the
+    proposed one first."""
+
+    code: str
+    name: str
+    scheme: Scheme
+    province: str
+    former_district: str | None = None
+    now_in: list[WardRef] = pydantic.Field(default_factory=list)
+
+
+def ward_public(unit: CurrentWard | LegacyWard) -> WardPublic:
+    if isinstance(unit, CurrentWard):
+        return WardPublic(code=unit.code, name=unit.name, scheme=Scheme.CURRENT, province=unit.province_name)
+    return WardPublic(
+        code=unit.code,
+        name=unit.name,
+        scheme=Scheme.LEGACY,
+        province=unit.province_name,
+        former_district=unit.former_district,
+        now_in=[WardRef(code=code, name=ward_name(code)) for code in unit.current_codes],
+    )
 
 
 class CoopPage(Page):

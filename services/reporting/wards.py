@@ -1,15 +1,13 @@
 """Commune/ward codes for filtering and grouping: current codes, with legacy codes mapped.
 
-Since 1 July 2025 Vietnam has two tiers and new commune codes; records dated before keep
-their old codes. Reporting groups and filters by the current code: a co-op registered under
-a legacy code counts under the commune that absorbed it.
-
-The legacy -> current table is `shared.places.LEGACY_WARDS` (with its sources), the
-registry's too, so both services read an old code the same way; `vietnam-provinces`
-2025.10 carries only the current list. As in the registry, a code that is current is read as
-current even when it was also some old commune's code. A JSON file named by
+Since 1 July 2025 Vietnam has two tiers and new commune codes (`shared.places`, the registry's
+dataset too, so both services read an old code the same way). The organisations' codes in the
+read model come from the registry's events, which carry the current code (`ward_code`; the
+legacy one it was given as travels separately), so a code that is current is read as current.
+One that is not is a legacy code from an older record: reports re-base it on the commune it went
+to (for a divided commune, the one the dataset proposes). A JSON file named by
 `HTX_REPORTING_LEGACY_WARDS` (`{"legacy": {"05485": {"current": "05455"}}}`) replaces the
-table, for a province whose mergers the registry's table does not cover yet.
+mapping, for a province that decided otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.places import LEGACY_WARDS, ward_name
+from shared.places import dataset, ward_name
 
 LEGACY_WARDS_ENV = "HTX_REPORTING_LEGACY_WARDS"
 
@@ -46,10 +44,10 @@ class WardMap:
 
 
 def load_ward_map(path: Path | str | None = None) -> WardMap:
-    """The registry's table of merged communes, or the one in the JSON file at `path`."""
+    """Every legacy commune's current one, or the mapping in the JSON file at `path`."""
     if path:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         table = {normalise(old): normalise(entry["current"]) for old, entry in document["legacy"].items()}
     else:
-        table = {code: ward.current_code for code, ward in LEGACY_WARDS.items()}
+        table = {code: ward.current_code for code, ward in dataset().legacy.items()}
     return WardMap({old: new for old, new in table.items() if old != new and not ward_name(old)})

@@ -94,6 +94,7 @@ EXPECTED_BLOCKS: list[tuple[str, list[str]]] = [
             "registry.coop_status_changed",
             "registry.chain_contract_signed",
             '"imported": 3',
+            '"name": "Xã Phúc Xuân"',  # GET /wards in the legacy scheme
         ],
     ),
     (

@@ -347,6 +347,7 @@ def test_changed_public_routes_say_who_may_call_them_and_what_they_show():
                 ("/coops/{coop_id}/members/{member_id}/history", "get"),
                 ("/partners", "get"),
                 ("/partners/{partner_id}", "get"),
+                ("/wards", "get"),
             ],
         ),
         "supplychain": (

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from shared import places
 from tests.support import bearer, running_app, wait_until
 
 COOP_HEADER = ["Tên HTX", "Mã số đăng ký", "Mã số thuế", "Mã xã", "Ngày thành lập", "Loại hình", "Sản phẩm chính"]
@@ -331,14 +330,12 @@ async def test_a_partial_import_says_what_went_in_and_what_was_skipped(registry_
         assert len(codes) == 42 and "TN-900" in codes and not {f"TN-{row:03}" for row in bad} & set(codes)
 
 
-async def test_old_commune_codes_in_the_current_code_column(registry_app_factory, monkeypatch, redis, stream_prefix):
-    """Mapped with a warning naming today's commune; a divided commune's old code refused, the new ones named."""
-    # Test-only entries (the shipped table has no divided commune and no reused code that moved):
-    # old 05458 divided between 05455 and 05500; old 05467, a code that today is Phường Gia Sàng.
-    monkeypatch.setitem(
-        places.LEGACY_WARDS, "05458", places.LegacyWard("05458", "Xã Chia Đôi", "Thử", "05455", ("05500",))
-    )
-    monkeypatch.setitem(places.LEGACY_WARDS, "05467", places.LegacyWard("05467", "Phường Trùng Mã", "Thử", "05500"))
+async def test_old_commune_codes_in_the_current_code_column(registry_app_factory, redis, stream_prefix):
+    """Mapped with a warning naming today's commune; a divided commune's old code refused, the new ones named.
+
+    Thái Nguyên's own cases (vietnamadminunits): old Phường Gia Sàng 05461 was divided between Phường
+    Phan Đình Phùng 05443 (proposed) and Phường Gia Sàng 05467; 05467 was old Phường Cam Giá's code,
+    divided between today's Gia Sàng and Phường Tích Lương 05500."""
     header = [*COOP_HEADER[:4], "Mã xã cũ", *COOP_HEADER[4:]]
 
     def row(code: str, ward: str, legacy: str = "") -> list[str]:
@@ -346,16 +343,16 @@ async def test_old_commune_codes_in_the_current_code_column(registry_app_factory
 
     rows = [
         row("TN-A", "05491"),  # row 2: old Xã Quyết Thắng -> Phường Quyết Thắng 05455
-        row("TN-B", "05458"),  # row 3: divided: refused, both new communes named
-        row("TN-C", "05500", "05458"),  # row 4: the old code with the new commune chosen: accepted
-        row("TN-D", "05467"),  # row 5: current Gia Sàng, once another commune: read as current, with a warning
+        row("TN-B", "05461"),  # row 3: divided: refused, both new communes named
+        row("TN-C", "05467", "05461"),  # row 4: the old code with the new commune chosen: accepted
+        row("TN-D", "05467"),  # row 5: current Gia Sàng, once Cam Giá's: read as current, with a warning
     ]
     async with running_app(await registry_app_factory()) as client:
         refused = await _upload(client, "/imports/coops", "cu.csv", _csv(header, rows))
         assert refused.status_code == 422 and refused.json()["skipped_rows"] == [3]
         [split] = refused.json()["errors"]
-        assert split["column"] == "Mã xã" and "Xã Chia Đôi" in split["message"]
-        assert "05455 Phường Quyết Thắng, 05500 Phường Tích Lương" in split["message"]
+        assert split["column"] == "Mã xã" and "Phường Gia Sàng" in split["message"]
+        assert "05443 Phường Phan Đình Phùng, 05467 Phường Gia Sàng" in split["message"]
         assert (await client.get("/coops")).json()["total"] == 0  # nothing half-written
 
         english = await client.post(
@@ -366,7 +363,7 @@ async def test_old_commune_codes_in_the_current_code_column(registry_app_factory
         )
         assert english.status_code == 201 and english.json()["imported"] == 3
         assert (
-            "divided between several new communes: 05455 Phường Quyết Thắng, 05500 Phường Tích Lương"
+            "divided between several new communes: 05443 Phường Phan Đình Phùng, 05467 Phường Gia Sàng"
             in (english.json()["errors"][0]["message"])
         )
         warnings = {w["row"]: w["message"] for w in english.json()["warnings"]}
@@ -375,7 +372,8 @@ async def test_old_commune_codes_in_the_current_code_column(registry_app_factory
             "Code 05491 is no longer in use since 1 July 2025: it is the old code of Xã Quyết Thắng, now part of "
             "Phường Quyết Thắng (05455). Recorded under Phường Quyết Thắng; the old code is kept with it."
         )
-        assert "recorded as Phường Gia Sàng" in warnings[5] and "Phường Trùng Mã, now part of 05500" in warnings[5]
+        assert "recorded as Phường Gia Sàng" in warnings[5]
+        assert "Phường Cam Giá, now part of 05467 Phường Gia Sàng, 05500 Phường Tích Lương" in warnings[5]
         assert english.json()["message"] == (
             "Imported 3 organisations; skipped 1 row with errors: row 3. 1 row gave a pre-July-2025 commune code, "
             "recorded under today's commune: row 2; see the warnings."
@@ -383,6 +381,43 @@ async def test_old_commune_codes_in_the_current_code_column(registry_app_factory
         coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
         assert [(c["registration_code"], c["ward_code"], c["legacy_ward_code"]) for c in coops] == [
             ("TN-A", "05455", "05491"),
-            ("TN-C", "05500", "05458"),
+            ("TN-C", "05467", "05461"),
             ("TN-D", "05467", None),
         ]
+
+
+async def test_old_communes_named_instead_of_coded(registry_app_factory):
+    """An old sheet's commune names (with the old district where the name repeats) find the old code."""
+    header = ["Tên HTX", "Mã số đăng ký", "Mã xã", "Tên xã cũ", "Huyện cũ", "Ngày thành lập"]
+    rows = [
+        ["HTX Phúc Xuân", "TN-N1", "", "Xã Phúc Xuân", "", "01/06/2015"],  # row 2: unique name: 05488
+        ["HTX Tân Linh", "TN-N2", "", "tan linh", "Đại Từ", "01/06/2015"],  # row 3: without diacritics, in its district
+        ["HTX Tân Thành", "TN-N3", "", "Xã Tân Thành", "", "01/06/2015"],  # row 4: a name of many: refused
+        ["HTX Gia Sàng", "TN-N4", "05467", "Phường Gia Sàng", "Thái Nguyên", "01/06/2015"],  # row 5: divided, chosen
+        ["HTX Không Có", "TN-N5", "", "Xã Không Có", "", "01/06/2015"],  # row 6: no such commune
+        ["HTX Tân Thành 2", "TN-N6", "", "Tân Thành", "Phú Bình", "01/06/2015"],  # row 7: in its district
+    ]
+    async with running_app(await registry_app_factory()) as client:
+        report = (
+            await _upload(client, "/imports/coops", "cu.csv", _csv(header, rows), accept_valid_rows="true")
+        ).json()
+        errors = {error["row"]: error for error in report["errors"]}
+        assert report["imported"] == 4 and set(errors) == {4, 6}
+        assert errors[4]["column"] == "Tên xã cũ"
+        assert "05923 Xã Tân Thành (Huyện Phú Bình, Tỉnh Thái Nguyên)" in errors[4]["message"]
+        assert "Huyện cũ" in errors[4]["message"]
+        assert "Xã Không Có" in errors[6]["message"]
+        warnings = {w["row"]: w for w in report["warnings"]}
+        assert set(warnings) == {2, 3, 5, 7} and warnings[3]["column"] == "Tên xã cũ"
+        assert warnings[3]["message"] == (
+            "Xã Tân Linh (Huyện Đại Từ, mã cũ 05788) nay thuộc Xã Phú Lạc (05788). Đã ghi theo Xã Phú Lạc; mã cũ được "
+            "lưu kèm."
+        )
+        coops = (await client.get("/coops", params={"sort": "registration_code"})).json()["items"]
+        assert [(c["registration_code"], c["ward_code"], c["legacy_ward_code"]) for c in coops] == [
+            ("TN-N1", "05488", "05488"),
+            ("TN-N2", "05788", "05788"),
+            ("TN-N4", "05467", "05461"),
+            ("TN-N6", "05923", "05923"),
+        ]
+        assert coops[1]["ward_name"] == "Xã Phú Lạc"

@@ -163,6 +163,15 @@ async def test_legacy_ward_codes_are_mapped_and_kept(registry_app_factory, redis
             "05488",
             "Xã Đại Phúc",
         )
+        assert old.json()["legacy_ward_name"] == "Xã Phúc Xuân"  # the same digits, before July 2025
+        # a divided commune's old code alone: the new communes to choose from; with one of them: kept
+        divided = {**COOP, "registration_code": "TN-GS", "ward_code": None, "legacy_ward_code": "05461"}
+        asked = await client.post("/coops", headers={**bearer(), "Accept-Language": "en"}, json=divided)
+        assert asked.status_code == 422
+        assert "05443 Phường Phan Đình Phùng, 05467 Phường Gia Sàng" in asked.text
+        chosen = await client.post("/coops", headers=bearer(), json={**divided, "ward_code": "05467"})
+        assert chosen.status_code == 201, chosen.text
+        assert (chosen.json()["ward_name"], chosen.json()["legacy_ward_name"]) == ("Phường Gia Sàng", "Phường Gia Sàng")
         # a retired code (Xã Phúc Hà) given as the ward code is recognised and mapped
         retired = await client.post(
             "/coops", headers=bearer(), json={**COOP, "registration_code": "TN-PH", "ward_code": "5485"}
@@ -186,8 +195,8 @@ async def test_legacy_ward_codes_are_mapped_and_kept(registry_app_factory, redis
         # filtering by the legacy code finds it under the commune that absorbed it
         found = (await client.get("/coops", params={"ward_code": "05485"})).json()
         assert [c["registration_code"] for c in found["items"]] == ["TN-PH"]
-        published = await _events(redis, stream_prefix, 2)
-        assert json.loads(published[1]["payload"])["legacy_ward_code"] == "05485"
+        published = await _events(redis, stream_prefix, 3)
+        assert json.loads(published[2]["payload"])["legacy_ward_code"] == "05485"
         # forgetting the legacy code keeps the ward (it used to set the ward to null: a 500)
         cleared = await client.patch(f"/coops/{old.json()['id']}", headers=bearer(), json={"legacy_ward_code": None})
         assert cleared.status_code == 200, cleared.text

@@ -3,7 +3,7 @@
 Year 2024, by hand (product "chè búp tươi" unless said otherwise):
 
 Co-ops. C1 (hợp tác xã, 2010, legacy ward 05491 = old Xã Quyết Thắng, now 05455 Phường
-Quyết Thắng, by the registry's table of merged communes); C2 (15 Mar 2024, ward 05500, moved to 05503 on 1 Jul 2024); C3 (founded 31 Dec 2024,
+Quyết Thắng, by shared.places' dataset); C2 (15 Mar 2024, ward 05500, moved to 05503 on 1 Jul 2024); C3 (founded 31 Dec 2024,
 05488); C4 (2020, 05503, dissolved 30 Nov 2024); C5 (liên hiệp, 2022, 05488).
   at 31 Dec: 5 organisations, 4 active + 1 dissolved; hợp tác xã 4 (3 active, 1 dissolved).
   new hợp tác xã 2024: C2, C3 = 2 (< 30, not met); unions since 2021: C5 = 1 (< 5, not met).

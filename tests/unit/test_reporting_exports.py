@@ -17,11 +17,19 @@ from services.reporting.wards import WardMap, load_ward_map, ward_name
 
 
 def test_ward_map_reads_legacy_codes_as_the_commune_that_absorbed_them():
-    wards = load_ward_map()  # the registry's table of merged communes
+    wards = load_ward_map()  # every legacy commune of the dataset
     assert wards.current("05491") == "05455" and wards.current("5491") == "05455"
     assert wards.current("05488") == "05488"  # current code: kept, even though it was also Phúc Xuân's
     assert all(ward_name(current) for current in wards.legacy_to_current.values())
     assert wards.codes_of("05455", ["05491", "05485", "05455", "05488"]) == {"05491", "05485", "05455"}
+
+
+def test_reports_re_base_every_legacy_code_on_its_current_commune():
+    wards = load_ward_map()
+    assert wards.current("05794") == "05788"  # old Xã Phục Linh (and the draft code of Phú Lạc): Xã Phú Lạc
+    assert wards.current("05461") == "05443"  # old Gia Sàng, divided: the commune the dataset proposes
+    assert wards.current("05467") == "05467"  # current Gia Sàng, though old Cam Giá's code too
+    assert len(wards.legacy_to_current) > 6000  # the whole country's retired codes
 
 
 def test_ward_map_from_a_file(tmp_path):
