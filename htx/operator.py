@@ -122,6 +122,17 @@ def create_account(registry_url: str, body: dict[str, Any], operator_token: str)
     return _admin_json(response)
 
 
+def put_plan(registry_url: str, key: str, body: dict[str, Any], operator_token: str) -> tuple[int, dict[str, Any]]:
+    """PUT /plans/{key} (ADR 0022): the registry's status (201 a new version, 200 unchanged) and the version."""
+    response = httpx.put(
+        f"{registry_url}/plans/{key}",
+        json=body,
+        headers={"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"},
+        timeout=30.0,
+    )
+    return response.status_code, _admin_json(response)
+
+
 @dataclass
 class RuntimeInfo:
     """What `htx up` is running, written to `<data-dir>/runtime.json` for the other commands."""

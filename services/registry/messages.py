@@ -476,26 +476,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The scorecard has no figure {figures}; targets can be set on: {known}.",
     },
     "plan.key_mismatch": {
-        "vi": "Khóa kế hoạch trong nội dung ({body_key}) khác với khóa trên đường dẫn ({key}); bỏ trường key đi hoặc sửa cho khớp.",
-        "en": "The plan key in the body ({body_key}) differs from the one in the path ({key}); leave key out or make them match.",
+        "vi": "Khóa kế hoạch trong nội dung ({body_key}) khác với khóa trên đường dẫn ({plan}); bỏ trường key đi hoặc sửa cho khớp.",
+        "en": "The plan key in the body ({body_key}) differs from the one in the path ({plan}); leave key out or make them match.",
     },
     "plan.exists": {
-        "vi": "Đã có kế hoạch {key} (phiên bản {version}); để sửa, gửi phiên bản mới bằng PUT /plans/{key}.",
-        "en": "Plan {key} already exists (version {version}); to change it, publish a new version with PUT /plans/{key}.",
+        "vi": "Đã có kế hoạch {plan} (phiên bản {version}); để sửa, gửi phiên bản mới bằng PUT /plans/{plan}.",
+        "en": "Plan {plan} already exists (version {version}); to change it, publish a new version with PUT /plans/{plan}.",
     },
     "plan.overlap": {
-        "vi": "Các năm {first_year}–{last_year} của kế hoạch {key} trùng với kế hoạch {other} “{other_name}” "
+        "vi": "Các năm {first_year}–{last_year} của kế hoạch {plan} trùng với kế hoạch {other} “{other_name}” "
         "({other_first}–{other_last}); mỗi năm chỉ thuộc một kế hoạch: sửa năm, hoặc sửa kế hoạch {other}.",
-        "en": "The years {first_year}–{last_year} of plan {key} overlap plan {other} “{other_name}” "
+        "en": "The years {first_year}–{last_year} of plan {plan} overlap plan {other} “{other_name}” "
         "({other_first}–{other_last}); a year belongs to one plan: change the years, or change plan {other}.",
     },
     "plan.changed_meanwhile": {
-        "vi": "Kế hoạch {key} vừa được người khác sửa; tải lại phiên bản mới nhất rồi gửi lại.",
-        "en": "Plan {key} was changed by someone else meanwhile; reload its latest version and send again.",
+        "vi": "Kế hoạch {plan} vừa được người khác sửa; tải lại phiên bản mới nhất rồi gửi lại.",
+        "en": "Plan {plan} was changed by someone else meanwhile; reload its latest version and send again.",
     },
     "plan.not_found": {
-        "vi": "Chưa có kế hoạch {key} nào được công bố.",
-        "en": "No plan {key} has been published.",
+        "vi": "Chưa có kế hoạch {plan} nào được công bố.",
+        "en": "No plan {plan} has been published.",
     },
 }
 

@@ -26,7 +26,7 @@ async def create_plan(session: AsyncSession, data: PlanWrite, principal: Princip
     principal.require_role("province")
     existing = await latest_version(session, data.plan_key)
     if existing is not None:
-        raise Conflict("plan.exists", key=data.plan_key, version=existing.version)
+        raise Conflict("plan.exists", plan=data.plan_key, version=existing.version)
     return await _publish(session, data.plan_key, 1, data, principal)
 
 
@@ -36,7 +36,7 @@ async def put_plan(session: AsyncSession, key: str, data: PlanWrite, principal: 
     Answers the version and whether it is new."""
     principal.require_role("province")
     if data.key is not None and data.key != key:
-        raise Unprocessable("plan.key_mismatch", key=key, body_key=data.key)
+        raise Unprocessable("plan.key_mismatch", plan=key, body_key=data.key)
     existing = await latest_version(session, key)
     if existing is not None and data.same_plan_as(existing):
         return existing, False
@@ -61,7 +61,7 @@ async def _publish(session: AsyncSession, key: str, version: int, data: PlanWrit
     try:
         await session.flush()
     except IntegrityError:  # another writer took this version first
-        raise Conflict("plan.changed_meanwhile", key=key) from None
+        raise Conflict("plan.changed_meanwhile", plan=key) from None
     event = contracts.PlanPublished(
         plan_key=key,
         plan_version=version,
@@ -81,7 +81,7 @@ async def _refuse_overlap(session: AsyncSession, key: str, data: PlanWrite) -> N
         if other.plan_key != key and other.first_year <= data.last_year and data.first_year <= other.last_year:
             raise Conflict(
                 "plan.overlap",
-                key=key,
+                plan=key,
                 first_year=data.first_year,
                 last_year=data.last_year,
                 other=other.plan_key,

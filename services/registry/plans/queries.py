@@ -35,7 +35,7 @@ async def plan_versions(session: AsyncSession, key: str) -> list[PlanVersion]:
         ).all()
     )
     if not rows:
-        raise NotFound("plan.not_found", key=key)
+        raise NotFound("plan.not_found", plan=key)
     return rows
 
 
