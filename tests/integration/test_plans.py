@@ -140,7 +140,12 @@ async def test_the_province_publishes_the_next_plan_and_the_scorecard_follows_it
 
 async def test_refusals_write_nothing_and_say_what_to_do(database_url_factory, redis_url, stream_prefix):
     async with province(database_url_factory, redis_url, stream_prefix) as chain:
-        assert (await chain.registry.post("/plans", json=PLAN, headers=bearer())).status_code == 201
+        once = {**bearer(), "Idempotency-Key": "plan-2026-2030-a"}
+        created = await chain.registry.post("/plans", json=PLAN, headers=once)
+        assert created.status_code == 201, created.text
+        retried = await chain.registry.post("/plans", json=PLAN, headers=once)  # the answer was lost: sent again
+        assert retried.status_code == 201 and retried.headers["idempotent-replayed"] == "true"
+        assert retried.json() == created.json() and await chain.plan_rows() == (1, 1)
 
         for role, scope in (("coop", {"coop_id": 1}), ("buyer", {"partner_id": 1})):
             refused = await chain.registry.put("/plans/2031-2035", json=PLAN, headers=bearer(role, **scope))
