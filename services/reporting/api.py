@@ -9,13 +9,15 @@ read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the prov
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import dashboard as page
-from services.reporting import exports, queries, rebuild
+from services.reporting import exports, kpis, queries, rebuild
 from services.reporting.parameters import ReportRequestDep, ScorecardYearDep, province_only, today_of
 from services.reporting.rebuild import RebuildJobs
 from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
@@ -35,10 +37,16 @@ async def get_kpis(request: Request, session: SessionDep, year: ScorecardYearDep
     against the target of the plan covering the year (the shipped one, or the latest version the
     province published); `as_of` is 31 December, or today while the year runs. Without ?year, the
     latest year that has data and a plan covering it, as the dashboard opens on."""
+    plans, year, today = await _scorecard_of(request, session, year)
+    return await queries.kpi_report(session, year, plans, today)
+
+
+async def _scorecard_of(request: Request, session: AsyncSession, year: int | None) -> tuple[list[kpis.Plan], int, date]:
+    """The plans in force (shipped and published), the year asked for or else the default one, and today."""
     plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
     if year is None:
         year = await queries.default_year(session, plans, today)
-    return await queries.kpi_report(session, year, plans, today)
+    return plans, year, today
 
 
 @router.get(
@@ -60,9 +68,7 @@ async def get_report(request: Request, session: SessionDep, asked: ReportRequest
 async def dashboard(request: Request, session: SessionDep, year: ScorecardYearDep) -> HTMLResponse:
     """Anyone. The provincial scorecard for people, Vietnamese by default, English with ?lang=en;
     without ?year, the latest year that has data and a plan covering it."""
-    plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
-    if year is None:
-        year = await queries.default_year(session, plans, today)
+    plans, year, today = await _scorecard_of(request, session, year)
     history = await queries.plan_history(session, year, plans, today)
     report = next((past for past in history if past.year == year), None)
     report = report or await queries.kpi_report(session, year, plans, today)
