@@ -29,10 +29,12 @@ token_app = typer.Typer(help="Bearer tokens for the services' APIs.", no_args_is
 dlq_app = typer.Typer(help="Dead letters: messages a consumer gave up on.", no_args_is_help=True)
 reporting_app = typer.Typer(help="The reporting service's read models.", no_args_is_help=True)
 account_app = typer.Typer(help="People's accounts (sign-in with a password, ADR 0017).", no_args_is_help=True)
+plan_app = typer.Typer(help="The province's plan periods and their targets (ADR 0022).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
 app.add_typer(account_app, name="account")
+app.add_typer(plan_app, name="plan")
 
 DataDir = Annotated[
     Path,
@@ -453,6 +455,53 @@ def account_create(
     except (operator.AdminRefused, httpx.HTTPError) as error:
         _fail(f"create account at {url}: {error}")
     typer.echo(f"created account {account['id']} {account['username']} ({account['role']})")
+
+
+# --- plans --------------------------------------------------------------------------------
+
+
+@plan_app.command("load")
+def plan_load(
+    file: Annotated[Path, typer.Argument(help='JSON shaped as services/reporting/targets.json: {"plans": [...]}')],
+    note: Annotated[
+        str | None, typer.Option(help="Why, for the versions this publishes (a plan's own note wins)")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Publish the plans of FILE through the registry (PUT /plans/{key}), each plan a new version when
+    it changed and nothing when it did not: loading the same file twice changes nothing.
+
+    Every plan is checked before any is sent; a plan's key is its "key", else "<first_year>-<last_year>".
+    """
+    import httpx
+    from pydantic import ValidationError
+
+    from services.registry.plans.schemas import PlanWrite
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        items = document["plans"]
+        plans = [PlanWrite.model_validate({"note": note, **item} if note else item) for item in items]
+    except (OSError, ValueError, KeyError, TypeError) as error:  # ValidationError is a ValueError
+        reason = error.errors(include_url=False) if isinstance(error, ValidationError) else error
+        _fail(f'{file}: not a plans file as targets.json is ({{"plans": [...]}}): {reason}', 2)
+    try:
+        secret = operator.read_secret(data_dir)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    url = operator.service_url("registry", data_dir)
+    token = operator.province_token(secret, ttl=timedelta(minutes=10))
+    for plan in plans:
+        try:
+            status, version = operator.put_plan(
+                url, plan.plan_key, plan.model_dump(mode="json", exclude_none=True), token
+            )
+        except (operator.AdminRefused, httpx.HTTPError) as error:
+            _fail(f"plan {plan.plan_key} at {url}: {error}")
+        said = (
+            f"published version {version['version']}" if status == 201 else f"unchanged (version {version['version']})"
+        )
+        typer.echo(f"plan {plan.plan_key} {version['first_year']}–{version['last_year']}: {said}")
 
 
 # --- dead letters -------------------------------------------------------------------------

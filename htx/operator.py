@@ -98,6 +98,11 @@ def make_token(
     )
 
 
+def _operator_headers(operator_token: str) -> dict[str, str]:
+    """An operator's request: answered in English, the language of the command line."""
+    return {"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"}
+
+
 def revoke_token(registry_url: str, token_or_id: str, operator_token: str) -> tuple[int, dict[str, Any]]:
     """POST /admin/tokens/revocations: the registry's status (201 revoked now, 200 before) and revocation."""
     value = token_or_id.strip()
@@ -105,7 +110,7 @@ def revoke_token(registry_url: str, token_or_id: str, operator_token: str) -> tu
     response = httpx.post(
         f"{registry_url}/admin/tokens/revocations",
         json=body,
-        headers={"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"},
+        headers=_operator_headers(operator_token),
         timeout=30.0,
     )
     return response.status_code, _admin_json(response)
@@ -116,10 +121,21 @@ def create_account(registry_url: str, body: dict[str, Any], operator_token: str)
     response = httpx.post(
         f"{registry_url}/accounts",
         json=body,
-        headers={"Authorization": f"Bearer {operator_token}", "Accept-Language": "en"},
+        headers=_operator_headers(operator_token),
         timeout=30.0,
     )
     return _admin_json(response)
+
+
+def put_plan(registry_url: str, key: str, body: dict[str, Any], operator_token: str) -> tuple[int, dict[str, Any]]:
+    """PUT /plans/{key} (ADR 0022): the registry's status (201 a new version, 200 unchanged) and the version."""
+    response = httpx.put(
+        f"{registry_url}/plans/{key}",
+        json=body,
+        headers=_operator_headers(operator_token),
+        timeout=30.0,
+    )
+    return response.status_code, _admin_json(response)
 
 
 @dataclass

@@ -483,6 +483,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Mật khẩu hiện tại không đúng.",
         "en": "The current password is wrong.",
     },
+    "plan.years_order": {
+        "vi": "Năm đầu {first_year} sau năm cuối {last_year}: first_year phải nhỏ hơn hoặc bằng last_year.",
+        "en": "The first year {first_year} is after the last year {last_year}: first_year must be at most last_year.",
+    },
+    "plan.unknown_figure": {
+        "vi": "Bảng chỉ tiêu không có chỉ tiêu {figures}; chỉ đặt mục tiêu cho: {known}.",
+        "en": "The scorecard has no figure {figures}; targets can be set on: {known}.",
+    },
+    "plan.key_mismatch": {
+        "vi": "Khóa kế hoạch trong nội dung ({body_key}) khác với khóa trên đường dẫn ({plan}); bỏ trường key đi hoặc sửa cho khớp.",
+        "en": "The plan key in the body ({body_key}) differs from the one in the path ({plan}); leave key out or make them match.",
+    },
+    "plan.exists": {
+        "vi": "Đã có kế hoạch {plan} (phiên bản {version}); để sửa, gửi phiên bản mới bằng PUT /plans/{plan}.",
+        "en": "Plan {plan} already exists (version {version}); to change it, publish a new version with PUT /plans/{plan}.",
+    },
+    "plan.overlap": {
+        "vi": "Các năm {first_year}–{last_year} của kế hoạch {plan} trùng với kế hoạch {other} “{other_name}” "
+        "({other_first}–{other_last}); mỗi năm chỉ thuộc một kế hoạch: sửa năm, hoặc sửa kế hoạch {other}.",
+        "en": "The years {first_year}–{last_year} of plan {plan} overlap plan {other} “{other_name}” "
+        "({other_first}–{other_last}); a year belongs to one plan: change the years, or change plan {other}.",
+    },
+    "plan.changed_meanwhile": {
+        "vi": "Kế hoạch {plan} vừa được người khác sửa; tải lại phiên bản mới nhất rồi gửi lại.",
+        "en": "Plan {plan} was changed by someone else meanwhile; reload its latest version and send again.",
+    },
+    "plan.not_found": {
+        "vi": "Chưa có kế hoạch {plan} nào được công bố.",
+        "en": "No plan {plan} has been published.",
+    },
 }
 
 register(MESSAGES)

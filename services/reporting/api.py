@@ -9,14 +9,16 @@ read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the prov
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import dashboard as page
-from services.reporting import exports, queries, rebuild
-from services.reporting.parameters import DashboardYearDep, KpiYearDep, ReportRequestDep, province_only, today_of
+from services.reporting import exports, kpis, queries, rebuild
+from services.reporting.parameters import ReportRequestDep, ScorecardYearDep, province_only, today_of
 from services.reporting.rebuild import RebuildJobs
 from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
 from shared.auth import PrincipalDep
@@ -29,11 +31,22 @@ router = APIRouter(tags=["reporting"], route_class=IdempotentRoute)
 
 
 @router.get("/kpis", response_model=KpiReport, summary="Provincial scorecard for a calendar year (public)")
-async def get_kpis(request: Request, session: SessionDep, year: KpiYearDep) -> KpiReport:
+async def get_kpis(request: Request, session: SessionDep, year: ScorecardYearDep) -> KpiReport:
     """Anyone. Co-ops by form and status, new co-ops and unions, the graded Tốt/Khá share, members
     and workers, harvest and sales volumes, member income and its growth, chain linkage, each
-    against the plan's target; `as_of` is 31 December, or today while the year runs."""
-    return await queries.kpi_report(session, year, request.app.state.plans, today_of(request))
+    against the target of the plan covering the year (the shipped one, or the latest version the
+    province published); `as_of` is 31 December, or today while the year runs. Without ?year, the
+    latest year that has data and a plan covering it, as the dashboard opens on."""
+    plans, year, today = await _scorecard_of(request, session, year)
+    return await queries.kpi_report(session, year, plans, today)
+
+
+async def _scorecard_of(request: Request, session: AsyncSession, year: int | None) -> tuple[list[kpis.Plan], int, date]:
+    """The plans in force (shipped and published), the year asked for or else the default one, and today."""
+    plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
+    if year is None:
+        year = await queries.default_year(session, plans, today)
+    return plans, year, today
 
 
 @router.get(
@@ -52,12 +65,10 @@ async def get_report(request: Request, session: SessionDep, asked: ReportRequest
 
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="The public scorecard as a page (?lang=en)")
-async def dashboard(request: Request, session: SessionDep, year: DashboardYearDep) -> HTMLResponse:
+async def dashboard(request: Request, session: SessionDep, year: ScorecardYearDep) -> HTMLResponse:
     """Anyone. The provincial scorecard for people, Vietnamese by default, English with ?lang=en;
     without ?year, the latest year that has data and a plan covering it."""
-    plans, today = request.app.state.plans, today_of(request)
-    if year is None:
-        year = await queries.default_year(session, plans, today)
+    plans, year, today = await _scorecard_of(request, session, year)
     history = await queries.plan_history(session, year, plans, today)
     report = next((past for past in history if past.year == year), None)
     report = report or await queries.kpi_report(session, year, plans, today)

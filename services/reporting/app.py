@@ -22,13 +22,13 @@ from shared.settings import Settings
 NAME = "reporting"
 assert NAME == consumers.GROUP  # the rebuild names the group as the live consumers do
 
-# A new plan period brings new targets: point this at another file instead of editing code.
+# The plans shipped with the service (ADR 0022: the province publishes later ones through the registry).
 TARGETS_ENV = "HTX_REPORTING_TARGETS"
 
 
 def create_app(
     settings: Settings | None = None,
-    plans: list[kpis.Plan] | None = None,
+    shipped_plans: list[kpis.Plan] | None = None,
     ward_map: wards.WardMap | None = None,
     today: Callable[[], date] = today_in_vietnam,
 ) -> FastAPI:
@@ -58,7 +58,9 @@ def create_app(
                 await rebuilds.stop()  # before the service's engines close
 
     app.router.lifespan_context = lifespan
-    app.state.plans = plans if plans is not None else kpis.load_plans(os.environ.get(TARGETS_ENV))
+    app.state.shipped_plans = (
+        shipped_plans if shipped_plans is not None else kpis.load_plans(os.environ.get(TARGETS_ENV))
+    )
     app.state.today = today
     app.state.wards = ward_map if ward_map is not None else wards.load_ward_map(os.environ.get(wards.LEGACY_WARDS_ENV))
     return app

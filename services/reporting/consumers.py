@@ -34,6 +34,7 @@ from services.reporting.tables import (
     PartnerView,
     PaymentFact,
     PaymentVoidFact,
+    PlanVersionView,
     PlotView,
     ProjectionPosition,
     PurchaseFact,
@@ -229,6 +230,11 @@ async def household_payment_voided(
         session.add(_row(PaymentVoidFact, event))
 
 
+async def plan_published(session: AsyncSession, event: ConsumedEvent[registry.PlanPublished]) -> None:
+    targets = {figure: target.model_dump() for figure, target in event.event.targets.items()}
+    await session.merge(_row(PlanVersionView, event, targets=targets))
+
+
 # Every transaction of applied events also moves the stream's position.
 REGISTRY_HANDLERS = EventHandlers(
     {
@@ -247,6 +253,7 @@ REGISTRY_HANDLERS = EventHandlers(
         registry.CoopGraded: coop_graded,
         registry.InspectionRecorded: inspection_recorded,
         registry.ViolationResolved: violation_resolved,
+        registry.PlanPublished: plan_published,
     },
     after_batch=advance_position,
 )

@@ -27,7 +27,8 @@ Definitions (dates are Vietnam calendar dates taken from event payloads, never f
 
 Supply-chain facts declared wrong (`EventCorrected`) are left out of every figure.
 
-What the metrics mean is code; what the province aims for is data (`targets.json`).
+What the metrics mean is code; what the province aims for is data: the plans shipped in
+`targets.json` and those the province publishes through the registry (ADR 0022, `merge_plans`).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from services.reporting.schemas import (
     SalesFigures,
     StatusCounts,
 )
-from shared.events.registry import CoopStatus, Grade, Membership, OrganisationForm
+from shared.events.registry import Comparison, CoopStatus, Grade, Membership, OrganisationForm, TargetPer
 from shared.messaging.connection import entry_key
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -308,9 +309,8 @@ def is_certified(plot_id: int | None, day: date, windows: Iterable[CertifiedWind
 # ---- targets ------------------------------------------------------------------------------
 
 
-Comparison = Literal[">=", ">", "<=", "<"]
 # How a figure must compare with its target: "<=" for what should stay low (violations, say).
-COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+COMPARE: dict[Comparison, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
     "<=": operator.le,
@@ -322,7 +322,7 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 class Target:
     value: int | float
     comparison: Comparison = ">="
-    per: Literal["year", "plan"] = "year"
+    per: TargetPer = "year"
 
     def met(self, value: int | float | None) -> bool | None:
         if value is None:
@@ -336,9 +336,19 @@ class Plan:
     first_year: int
     last_year: int
     targets: dict[str, Target] = field(default_factory=dict)
+    # Names the plan across its versions (ADR 0022); by default its years, "2021-2025".
+    key: str = ""
+    version: int | None = None  # the registry's version of a published plan; None for a shipped one
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", f"{self.first_year}-{self.last_year}")
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year <= self.last_year
+
+    def overlaps(self, other: Plan) -> bool:
+        return self.first_year <= other.last_year and other.first_year <= self.last_year
 
 
 def parse_plans(document: Mapping[str, Any]) -> list[Plan]:
@@ -348,6 +358,7 @@ def parse_plans(document: Mapping[str, Any]) -> list[Plan]:
             first_year=int(item["first_year"]),
             last_year=int(item["last_year"]),
             targets={key: Target(**value) for key, value in item.get("targets", {}).items()},
+            key=item.get("key", ""),
         )
         for item in document.get("plans", [])
     ]
@@ -361,6 +372,16 @@ def parse_plans(document: Mapping[str, Any]) -> list[Plan]:
 def load_plans(path: Path | str | None = None) -> list[Plan]:
     """Read the plan periods and their targets (the default file ships with the service)."""
     return parse_plans(json.loads(Path(path or DEFAULT_TARGETS_FILE).read_text(encoding="utf-8")))
+
+
+def merge_plans(shipped: Iterable[Plan], published: Iterable[Plan]) -> list[Plan]:
+    """The plans in force: the province's published ones (their latest versions), and the shipped
+    ones no published plan replaces. A published plan replaces the shipped one of its key, and
+    hides a shipped one whose years it overlaps (the registry, which refuses overlaps among
+    published plans, does not see the shipped file). Earliest period first."""
+    published = list(published)
+    kept = [plan for plan in shipped if all(plan.key != newer.key and not plan.overlaps(newer) for newer in published)]
+    return sorted(published + kept, key=lambda plan: (plan.first_year, plan.key))
 
 
 def plan_for(year: int, plans: Iterable[Plan]) -> Plan | None:
@@ -443,7 +464,11 @@ def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = N
     return KpiReport(
         year=year,
         as_of=day,
-        plan=PlanRef(name=plan.name, first_year=plan.first_year, last_year=plan.last_year) if plan else None,
+        plan=PlanRef(
+            name=plan.name, first_year=plan.first_year, last_year=plan.last_year, key=plan.key, version=plan.version
+        )
+        if plan
+        else None,
         coops=coop_figures(facts.coops, facts.changes, day),
         new_coops=figure(
             founded_between(facts.coops, NEW_COOP_FORM, window.first, day),

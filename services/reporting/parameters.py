@@ -102,19 +102,14 @@ def scorecard_year_of(request: Request, raw: str | None) -> int:
     return year
 
 
-async def kpi_year(
+async def scorecard_year(
     request: Request,
     year: Annotated[
-        str | None, Query(description="Calendar year up to this one, e.g. 2024; figures are as of 31 December or today")
-    ] = None,
-) -> int:
-    return scorecard_year_of(request, year)
-
-
-async def dashboard_year(
-    request: Request,
-    year: Annotated[
-        str | None, Query(description="Calendar year up to this one; default the latest with data and a plan")
+        str | None,
+        Query(
+            description="Calendar year up to this one, e.g. 2024 (figures as of 31 December or today); "
+            "default the latest with data and a plan"
+        ),
     ] = None,
 ) -> int | None:
     """The year asked for, or None for the default (which needs the read model: the route finds it)."""
@@ -158,6 +153,5 @@ async def province_only(principal: PrincipalDep) -> None:
     principal.require_role("province")
 
 
-KpiYearDep = Annotated[int, Depends(kpi_year)]
-DashboardYearDep = Annotated[int | None, Depends(dashboard_year)]
+ScorecardYearDep = Annotated[int | None, Depends(scorecard_year)]
 ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]

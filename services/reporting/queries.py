@@ -36,6 +36,7 @@ from services.reporting.tables import (
     PartnerView,
     PaymentFact,
     PaymentVoidFact,
+    PlanVersionView,
     PlotView,
     ProjectionPosition,
     PurchaseFact,
@@ -52,6 +53,30 @@ UNGRADED_LOT = "chưa phân loại"
 def not_corrected(model):
     """Rows of `model` whose event was not declared wrong."""
     return col(model.event_id).not_in(select(CorrectionFact.corrected_event_id))
+
+
+async def published_plans(session: AsyncSession) -> list[kpis.Plan]:
+    """The plans the province published, each at its latest version."""
+    latest: dict[str, PlanVersionView] = {}
+    for row in (await session.exec(select(PlanVersionView))).all():
+        if row.plan_key not in latest or row.plan_version > latest[row.plan_key].plan_version:
+            latest[row.plan_key] = row
+    return [
+        kpis.Plan(
+            name=row.name,
+            first_year=row.first_year,
+            last_year=row.last_year,
+            targets={figure: kpis.Target(**target) for figure, target in row.targets.items()},
+            key=row.plan_key,
+            version=row.plan_version,
+        )
+        for row in latest.values()
+    ]
+
+
+async def plans_in_force(session: AsyncSession, shipped: list[kpis.Plan]) -> list[kpis.Plan]:
+    """The shipped plans merged with the published ones (`kpis.merge_plans`)."""
+    return kpis.merge_plans(shipped, await published_plans(session))
 
 
 async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None) -> KpiReport:

@@ -97,6 +97,8 @@ class PlanRef(BaseModel):
     name: str
     first_year: int
     last_year: int
+    key: str
+    version: int | None = None  # the version the province published (GET /plans/{key}/versions); None as shipped
 
 
 class KpiReport(BaseModel):

@@ -274,6 +274,21 @@ class PaymentVoidFact(SQLModel, table=True):
     voided_on: date
 
 
+class PlanVersionView(SQLModel, table=True):
+    """A version of a plan the province published (PlanPublished); the highest of a key is in force
+    and merged with the shipped plans (kpis.merge_plans)."""
+
+    __tablename__ = "rpt_plan_version"
+
+    plan_key: str = Field(primary_key=True, max_length=40)
+    plan_version: int = Field(primary_key=True)
+    name: str = Field(max_length=255)
+    first_year: int
+    last_year: int
+    targets: dict[str, dict[str, object]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    event_id: str = Field(max_length=36)
+
+
 class LotOutputFact(SQLModel, table=True):
     """An output lot of processing, grading or packing, with its grade (sales by grade read this)."""
 
@@ -391,6 +406,7 @@ READ_MODEL = [
     CorrectionFact,
     PaymentFact,
     PaymentVoidFact,
+    PlanVersionView,
 ]
 
 # What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds,

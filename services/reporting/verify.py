@@ -2,7 +2,8 @@
 them with the read model.
 
 - registry: the `total` of `GET /coops` and of `GET /coops?status=...` for each status,
-  against the organisations in the read model with their latest status;
+  against the organisations in the read model with their latest status; and the version in
+  force of each plan the province published (`GET /plans`) against the read model's;
 - supplychain: `GET /totals?from=&to=` (province token) for all time and for each year the
   read model holds facts in: harvest lots and kg, purchases count/kg/amount and sales
   count/kg/amount by fact date, corrected facts left out on both sides, and payments to households
@@ -30,7 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
-from services.reporting.queries import live_payments, not_corrected, registry_totals
+from services.reporting.queries import live_payments, not_corrected, published_plans, registry_totals
 from services.reporting.tables import HarvestFact, PaymentFact, PurchaseFact, SaleFact
 from shared.auth import issue_token
 from shared.clock import VIETNAM
@@ -86,6 +87,19 @@ async def registry_counts(client: httpx.AsyncClient) -> dict[str, int]:
         return int(response.json()["total"])
 
     return {"total": await total()} | {f"status.{status}": await total(status=status) for status in kpis.STATUSES}
+
+
+async def registry_plan_versions(client: httpx.AsyncClient) -> dict[str, int]:
+    """Each published plan's version in force (`plan.<key>`); none from a registry older than plans (404)."""
+    response = await client.get("/plans")
+    if response.status_code == 404:
+        return {}
+    response.raise_for_status()
+    return {f"plan.{plan['key']}": int(plan["version"]) for plan in response.json()}
+
+
+async def projected_plan_versions(session: AsyncSession) -> dict[str, int]:
+    return {f"plan.{plan.key}": plan.version for plan in await published_plans(session) if plan.version is not None}
 
 
 @dataclass(frozen=True)
@@ -225,8 +239,8 @@ async def verify(
     """`supplychain` must carry a province token (see `supplychain_client`)."""
     result = Verification()
     async with sessions() as session:
-        projected = await registry_totals(session)
-    result.compare("registry", await registry_counts(registry), projected)
+        projected = await registry_totals(session) | await projected_plan_versions(session)
+    result.compare("registry", await registry_counts(registry) | await registry_plan_versions(registry), projected)
     if supplychain is None:
         result.notes.append("supplychain not checked (skipped)")
     else:

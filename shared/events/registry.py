@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events.envelope import Event
 
 STREAM = "registry.events"
@@ -219,6 +221,47 @@ class ViolationResolved(RegistryEvent):
     violation_id: int
     coop_id: int
     resolved_on: date
+
+
+# How a figure must compare with its target ("<=" for what should stay low), and what it counts
+# over: each year on its own, or the plan's years so far.
+Comparison = Literal[">=", ">", "<=", "<"]
+TargetPer = Literal["year", "plan"]
+# The scorecard's figures a plan may set a target on (services/reporting/kpis.scorecard reads each).
+TARGET_FIGURES = (
+    "new_coops",
+    "new_unions",
+    "effective_share",
+    "member_income_growth",
+    "contract_share",
+    "traced_sales_share",
+)
+
+
+class PlanTarget(BaseModel):
+    """What a plan aims for on one figure of the scorecard."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: int | float
+    comparison: Comparison = ">="
+    per: TargetPer = "year"
+
+
+class PlanPublished(RegistryEvent):
+    """The province published a version of a plan period with its targets: the whole plan as of
+    this version (a later version of the same `plan_key` replaces it whole)."""
+
+    event_type: ClassVar[str] = "registry.plan_published"
+
+    plan_key: str  # e.g. "2026-2030"; the same key across its versions
+    plan_version: int  # 1, 2, ... per plan_key
+    name: str
+    first_year: int
+    last_year: int
+    # Keyed by the scorecard's figure (new_coops, effective_share, ...); a key a consumer does not know is ignored.
+    targets: dict[str, PlanTarget] = {}
+    note: str | None = None
 
 
 class TokenRevoked(RegistryEvent):

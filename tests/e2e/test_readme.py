@@ -84,7 +84,12 @@ EXPECTED_BLOCKS: list[tuple[str, list[str]]] = [
             '"target": 30',
             '"commune_name": "Xã Đại Phúc"',
             '"member_name": "Lê Thị Hương"',
+            "plan 2026-2030 2026–2030: published version 1",
         ],
+    ),
+    (
+        "$R/plans/2026-2030/versions",
+        ['"plan": "2026-2030"', '"version": 1', '"target": 35', '"changed_by": "province"'],
     ),
     (
         "$R/coops/$PAUSED/status",

@@ -78,12 +78,14 @@ async def test_kpis_from_events_before_first_start_and_live_with_duplicates(repo
         assert following["sales"]["amount_vnd"] == 625_000
 
 
-async def test_kpis_year_is_required_and_must_be_a_year(reporting_app):
+async def test_kpis_year_defaults_to_the_dashboard_s_and_must_be_a_year(reporting_app):
     async with running_app(reporting_app) as client:
-        missing = await client.get("/kpis", headers={"Accept-Language": "en"})
-        assert missing.status_code == 422
-        [error] = missing.json()["detail"]
-        assert error["loc"] == ["query", "year"] and "year is required" in error["msg"]
+        dashboard = (await client.get("/dashboard")).text
+        default = await client.get("/kpis")
+        assert default.status_code == 200
+        # No data: the latest begun year of a plan, the year the dashboard opens on.
+        assert default.json()["year"] == 2025 and "2025</title>" in dashboard
+        assert default.json() == (await client.get("/kpis", params={"year": 2025})).json()
         for bad in ("abc", "20245", "1800"):
             invalid = await client.get("/kpis", params={"year": bad})
             assert invalid.status_code == 422
