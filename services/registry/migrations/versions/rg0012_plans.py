@@ -1,7 +1,7 @@
 """plans: every version of the province's plan periods and their targets (ADR 0022)
 
-Revision ID: rg0011_plans
-Revises: rg0010_accounts
+Revision ID: rg0012_plans
+Revises: rg0011_official_ward_codes
 """
 
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = "rg0011_plans"
-down_revision: Union[str, None] = "rg0010_accounts"
+revision: str = "rg0012_plans"
+down_revision: Union[str, None] = "rg0011_official_ward_codes"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """plan versions: the plans the province published, as the registry's PlanPublished events say (ADR 0022)
 
-Revision ID: rp0007_plan_versions
-Revises: rp0006_household_payments
+Revision ID: rp0008_plan_versions
+Revises: rp0007_round_years
 """
 
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = "rp0007_plan_versions"
-down_revision: Union[str, None] = "rp0006_household_payments"
+revision: str = "rp0008_plan_versions"
+down_revision: Union[str, None] = "rp0007_round_years"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
