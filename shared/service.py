@@ -488,7 +488,7 @@ def _add_archive_route(router: APIRouter, runtime: ServiceRuntime, publishes: st
     async def archive(
         principal: PrincipalDep,
         session: SessionDep,
-        stream: Annotated[str, Query(description=f"the stream: {publishes}")],
+        stream: Annotated[str, Query(description="the stream this service publishes, e.g. registry.events")],
         after: Annotated[
             str | None, Query(description="an entry id, e.g. 1700000000000-0; absent: from the first")
         ] = None,

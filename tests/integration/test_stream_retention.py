@@ -1,0 +1,320 @@
+"""Stream retention (ADR 0020) on the real Redis and both database backends.
+
+A producer's relay archives what it publishes (`event_archive`) and trims its stream only past
+entries every group has acknowledged and older than the retention window; whatever a trim
+removed is read back from the archive, exactly at the boundary: by a rebuild (the same read
+models as before the trim) and by a consumer group created after the trim (every event once).
+
+The retention window is judged against the trimmer's clock, which the tests set: "a week later"
+is a clock, never a wait.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from sqlmodel import Field, SQLModel, col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.registry.app import create_app as create_registry_app
+from shared.db import create_engine, session_factory, unit_of_work
+from shared.events.envelope import EventEnvelope
+from shared.events.registry import CoopRegistered
+from shared.messaging.archive import EventSource, StreamTrimmer, read_archive, trim_marker
+from shared.messaging.connection import entry_key, redis_broker
+from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer
+from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
+from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN
+from tests.support import bearer, service_settings, unique, wait_until
+
+RETENTION = timedelta(days=7)
+A_WEEK_LATER = 8 * 24 * 3600 * 1000  # ms: every entry published now is then past the window
+
+
+class RetentionTestEffect(SQLModel, table=True):
+    """One row per committed effect of the test consumer: a duplicate effect is a second row."""
+
+    __tablename__ = "test_retention_effect"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=36)
+    name: str = Field(max_length=200)
+
+
+def coop(name: str, coop_id: int) -> CoopRegistered:
+    return CoopRegistered(
+        coop_id=coop_id,
+        name=name,
+        form="hop_tac_xa",
+        registration_code=f"TN-{coop_id:04d}",
+        ward_code="05488",
+        founded_on=date(2010, 5, 1),
+        status="active",
+    )
+
+
+class Producer:
+    """The registry's outbox, relay and trimmer on a migrated registry database."""
+
+    def __init__(self, database_url: str, redis, prefix: str, stream: str = REGISTRY) -> None:
+        self.engine = create_engine(database_url)
+        self.sessions = session_factory(self.engine)
+        self.redis = redis
+        self.name = stream
+        self.stream = prefix + stream
+        self.clock_offset_ms = 0
+        self.clock_frozen_at: int | None = None  # the trimmer's clock, when a test stops it
+        self.relay = OutboxRelay(self.sessions, redis, producer=unique("p"), stream_name=lambda name: prefix + name)
+        self.trimmer = StreamTrimmer(
+            self.sessions, redis, {stream: self.stream}, retention=RETENTION, now_ms=self._now_ms
+        )
+
+    def _now_ms(self) -> int:
+        if self.clock_frozen_at is not None:
+            return self.clock_frozen_at
+        return int(time.time() * 1000) + self.clock_offset_ms
+
+    async def publish(self, *names: str, first_id: int = 1) -> list[str]:
+        """Record a co-op registration per name and publish them; their entry ids."""
+        async with unit_of_work(self.sessions) as work:
+            for number, name in enumerate(names, start=first_id):
+                record_event(work.session, self.name, coop(name, number), actor="province:test")
+        await self.relay.publish_pending()
+        return [entry_id for entry_id, _ in (await self.archive(None, 10_000))[-len(names) :]]
+
+    async def publish_envelopes(self, envelopes: list[EventEnvelope]) -> None:
+        """Outbox rows of ready-made envelopes (each once), as the producer's commands write them."""
+        async with unit_of_work(self.sessions) as work:
+            seen = set()
+            for env in envelopes:
+                if env.event_id in seen:
+                    continue
+                seen.add(env.event_id)
+                work.session.add(
+                    OutboxMessage(
+                        event_id=str(env.event_id),
+                        stream=self.name,
+                        event_type=env.event_type,
+                        fields_json=json.dumps(env.to_fields(), ensure_ascii=False),
+                        created_at=env.recorded_at,
+                    )
+                )
+        await self.relay.publish_pending()
+
+    async def archive(self, after: str | None, limit: int):
+        async with self.sessions() as session:
+            return await read_archive(session, self.name, after, limit)
+
+    async def trim_a_week_later(self) -> int:
+        self.clock_offset_ms = A_WEEK_LATER
+        return (await self.trimmer.trim()).get(self.stream, 0)
+
+    async def ids(self) -> list[str]:
+        return [raw.decode() for raw, _ in await self.redis.xrange(self.stream)]
+
+
+@pytest.fixture
+async def producer(database_url_factory, redis, stream_prefix) -> AsyncIterator[Producer]:
+    producer = Producer(await database_url_factory("registry"), redis, stream_prefix)
+    yield producer
+    await producer.engine.dispose()
+    keys = [key async for key in redis.scan_iter(match=f"{stream_prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def read_all(redis, stream: str, group: str, *, ack_first: int | None = None) -> list[bytes]:
+    """Deliver every entry to `group` (one consumer) and acknowledge the first `ack_first` (all: None)."""
+    delivered = await redis.xreadgroup(group, "c1", {stream: ">"})
+    ids = [entry_id for entry_id, _ in delivered[0][1]] if delivered else []
+    acked = ids if ack_first is None else ids[:ack_first]
+    if acked:
+        await redis.xack(stream, group, *acked)
+    return ids
+
+
+async def test_relay_archives_every_published_entry_with_its_stream_id(producer: Producer):
+    await producer.publish("HTX Chè Tân Hương", "HTX Chè La Bằng", "Hợp tác xã Trà Đắk Tô")
+
+    stream = [
+        (raw.decode(), {k.decode(): v.decode() for k, v in fields.items()})
+        for raw, fields in await producer.redis.xrange(producer.stream)
+    ]
+    assert await producer.archive(None, 100) == stream
+    assert len(stream) == 3
+    assert await producer.archive(stream[0][0], 1) == stream[1:2]  # pages follow by the last id
+
+
+async def test_trim_never_removes_an_entry_a_group_has_not_acknowledged(producer: Producer):
+    ids = await producer.publish(*[f"HTX số {n}" for n in range(10)])
+    redis, stream = producer.redis, producer.stream
+    for group, at in (("all-acked", "0"), ("pending", "0"), ("behind", ids[6])):
+        await redis.xgroup_create(stream, group, id=at)
+    await read_all(redis, stream, "all-acked")
+    delivered = await read_all(redis, stream, "pending", ack_first=4)  # ids[4:] delivered, not acknowledged
+
+    assert await producer.trim_a_week_later() == 4
+    assert await producer.ids() == ids[4:]
+    assert (await redis.xpending(stream, "pending"))["pending"] == 6
+
+    await redis.xack(stream, "pending", *delivered[4:])
+    assert await producer.trim_a_week_later() == 3  # now "behind" holds it: ids[7:] never delivered there
+    assert await producer.ids() == ids[7:]
+
+    await read_all(redis, stream, "behind")
+    assert await producer.trim_a_week_later() == 3
+    assert await producer.ids() == []
+    assert [entry_id for entry_id, _ in await producer.archive(None, 100)] == ids  # history kept
+
+
+async def test_trim_keeps_what_the_retention_window_holds(producer: Producer):
+    older = await producer.publish(*[f"HTX số {n}" for n in range(3)])
+
+    async def next_millisecond() -> bool:
+        return time.time() * 1000 > entry_key(older[-1])[0]
+
+    await wait_until(next_millisecond, message="the clock past the first entries' millisecond")
+    newer = await producer.publish(*[f"HTX số {n}" for n in range(3, 6)], first_id=4)
+    await producer.redis.xgroup_create(producer.stream, "reader", id="0")
+    await read_all(producer.redis, producer.stream, "reader")
+
+    assert await producer.trimmer.trim() == {producer.stream: 0}  # all acknowledged, none a week old
+    assert await producer.ids() == older + newer
+
+    # The window's edge at the newer entries' millisecond: what is older goes, the rest stays.
+    edge = entry_key(newer[0])[0]
+    producer.clock_frozen_at = edge + int(RETENTION.total_seconds() * 1000)
+    assert await producer.trimmer.trim() == {producer.stream: 3}
+    assert await producer.ids() == newer
+    assert (await producer.redis.get(trim_marker(producer.stream))).decode() == f"{edge}-0"
+
+
+async def test_reading_after_a_trim_gives_every_entry_once_in_order(producer: Producer):
+    first = await producer.publish(*[f"HTX số {n}" for n in range(7)])
+    await producer.redis.xgroup_create(producer.stream, "reader", id="0")
+    await read_all(producer.redis, producer.stream, "reader", ack_first=5)
+    await producer.trim_a_week_later()
+    later = await producer.publish("HTX Chè Khe Cốc", "HTX Chè Hảo Đạt", first_id=8)
+    assert await producer.ids() == first[5:] + later  # the rest of the history is only archived
+
+    source = EventSource(producer.redis, producer.stream, producer.archive)
+    read: list[str] = []
+    while page := await source.read(read[-1] if read else None, count=3):
+        read += [entry_id for entry_id, _ in page]
+
+    assert read == first + later
+
+
+class Consumer:
+    """A service's group of the registry stream, with the archive of the producer."""
+
+    def __init__(self, database_url: str, redis_url: str, redis, producer: Producer, group: str) -> None:
+        self.engine = create_engine(database_url)
+        self.sessions = session_factory(self.engine)
+        self.redis = redis
+        self.stream = producer.stream
+        self.group = group
+        self.consumer = StreamConsumer(
+            stream=producer.stream,
+            group=group,
+            consumer_name=unique("c-"),
+            handlers=EventHandlers({CoopRegistered: self.on_coop}),
+            sessions=self.sessions,
+            redis=redis,
+            claim_idle_ms=300,
+            max_deliveries=3,
+            read_batch=4,  # archive pages of 4: the catch-up crosses several
+            archive=producer.archive,
+        )
+        self.broker = redis_broker(redis_url, description="retention test")
+        self.consumer.subscribe(self.broker)
+
+    async def on_coop(self, session: AsyncSession, event: ConsumedEvent[CoopRegistered]) -> None:
+        session.add(RetentionTestEffect(event_id=str(event.envelope.event_id), name=event.event.name))
+
+    async def start(self) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync: SQLModel.metadata.create_all(sync, tables=[RetentionTestEffect.__table__])
+            )
+        await self.consumer.ensure_group()
+        await self.broker.start()
+
+    async def effects(self) -> list[str]:
+        async with self.sessions() as session:
+            rows = await session.exec(select(RetentionTestEffect).order_by(col(RetentionTestEffect.id)))
+            return [row.name for row in rows.all()]
+
+    async def effects_when_settled(self, expected: int) -> list[str]:
+        async def probe():
+            effects = await self.effects()
+            last = await self.redis.xinfo_stream(self.stream)
+            for group in await self.redis.xinfo_groups(self.stream):
+                if group["name"].decode() == self.group:
+                    settled = group["pending"] == 0 and group["last-delivered-id"] == last["last-generated-id"]
+                    return effects if len(effects) >= expected and settled else None
+            return None
+
+        return await wait_until(probe, message=f"{expected} effects and a settled group")
+
+    async def close(self) -> None:
+        await self.broker.stop()
+        await self.engine.dispose()
+
+
+async def test_a_group_created_after_a_trim_receives_every_event_exactly_once(
+    producer: Producer, database_url_factory, redis_url
+):
+    names = [f"HTX Chè số {n}" for n in range(10)]
+    await producer.publish(*names[:7])
+    await producer.redis.xgroup_create(producer.stream, "old-service", id="0")
+    await read_all(producer.redis, producer.stream, "old-service")
+    assert await producer.trim_a_week_later() == 7
+    await producer.publish(*names[7:], first_id=8)  # after the trim: still in the stream
+
+    late = Consumer(await database_url_factory("reporting"), redis_url, producer.redis, producer, "new-service")
+    try:
+        await late.start()
+        assert await late.effects_when_settled(10) == names
+        await producer.publish("HTX Chè Tân Cương", first_id=11)
+        assert await late.effects_when_settled(11) == [*names, "HTX Chè Tân Cương"]
+
+        async with late.sessions() as session:
+            assert (await session.exec(select(func.count()).select_from(InboxEntry))).one() == 11
+        assert await late.consumer.catch_up_from_archive() == 0  # a restart finds nothing more to read
+    finally:
+        await late.close()
+
+
+async def test_archive_route_serves_the_province_only(
+    producer: Producer, database_url_factory, redis_url, stream_prefix
+):
+    await producer.publish("HTX Chè Tân Hương", "HTX Chè La Bằng")
+    entries = await producer.archive(None, 100)
+    settings = service_settings(database_url=str(producer.engine.url), redis_url=redis_url, stream_prefix=stream_prefix)
+    app = create_registry_app(settings)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry") as client:
+            path = "/events/archive"
+            assert (await client.get(path, params={"stream": REGISTRY})).status_code == 401
+            coop_token = bearer("coop", coop_id=1)
+            assert (await client.get(path, params={"stream": REGISTRY}, headers=coop_token)).status_code == 403
+            wrong = await client.get(path, params={"stream": SUPPLYCHAIN}, headers=bearer())
+            assert wrong.status_code == 404 and "registry" in wrong.json()["detail"]["message"]
+            bad = await client.get(path, params={"stream": REGISTRY, "after": "hôm qua"}, headers=bearer())
+            assert bad.status_code == 422 and "1700000000000-0" in bad.json()["detail"]["message"]
+
+            page = await client.get(path, params={"stream": REGISTRY, "limit": 1}, headers=bearer())
+            assert page.status_code == 200
+            assert [(e["id"], e["fields"]) for e in page.json()["entries"]] == entries[:1]
+            after = {"stream": REGISTRY, "after": entries[0][0]}
+            rest = (await client.get(path, params=after, headers=bearer())).json()["entries"]
+            assert [(e["id"], e["fields"]) for e in rest] == entries[1:]
+    finally:
+        await app.state.runtime.engine.dispose()
+        await app.state.runtime.redis.aclose()
