@@ -285,13 +285,18 @@ class OutboxRelay:
                     )
                 ).scalars()
             )
+            archive = table_of(ArchivedEntry)
+            # A row made unpublished again by hand (to publish it once more) keeps its first entry.
+            marked -= set(
+                (await connection.execute(select(archive.c.outbox_id).where(archive.c.outbox_id.in_(marked)))).scalars()
+            )
             archived = [
                 dict(stream=row.stream, entry_ms=key[0], entry_seq=key[1], outbox_id=row.id)
                 for row, key in ((row, entry_key(entry_id)) for row, entry_id in zip(rows, entry_ids, strict=True))
                 if row.id in marked
             ]
             if archived:
-                await connection.execute(insert(table_of(ArchivedEntry)), archived)
+                await connection.execute(insert(archive), archived)
             await session.commit()
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registry.app import create_app as create_registry_app
+from services.supplychain.app import create_app as create_supplychain_app
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import CoopRegistered
@@ -29,8 +30,10 @@ from shared.messaging.archive import EventSource, StreamTrimmer, read_archive, t
 from shared.messaging.connection import entry_key, redis_broker
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer
 from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
-from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN
-from tests.support import bearer, service_settings, unique, wait_until
+from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, registry_dataset, supplychain_dataset
+from tests.integration.test_reporting_projections import consumed
+from tests.integration.test_reporting_rebuild import rebuilt, snapshot
+from tests.support import bearer, running_app, service_settings, unique, wait_until
 
 RETENTION = timedelta(days=7)
 A_WEEK_LATER = 8 * 24 * 3600 * 1000  # ms: every entry published now is then past the window
@@ -318,3 +321,54 @@ async def test_archive_route_serves_the_province_only(
     finally:
         await app.state.runtime.engine.dispose()
         await app.state.runtime.redis.aclose()
+
+
+@pytest.fixture
+async def producer_apps(database_url_factory, redis, redis_url, stream_prefix) -> AsyncIterator[dict]:
+    """Both producers' archives behind their HTTP APIs, and their relays and trimmers."""
+    producers, apps = {}, {}
+    for service, stream, create in (
+        ("registry", REGISTRY, create_registry_app),
+        ("supplychain", SUPPLYCHAIN, create_supplychain_app),
+    ):
+        url = await database_url_factory(service)
+        producers[service] = Producer(url, redis, stream_prefix, stream)
+        apps[service] = create(service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix))
+    yield {"producers": producers, "apps": apps}
+    for service in producers:
+        await producers[service].engine.dispose()
+        await apps[service].state.runtime.engine.dispose()
+        await apps[service].state.runtime.redis.aclose()
+
+
+async def test_a_rebuild_after_trimming_gives_the_read_models_of_one_before(reporting_app, producer_apps, redis):
+    producers, apps = producer_apps["producers"], producer_apps["apps"]
+    runtime = reporting_app.state.runtime
+    for service, app in apps.items():  # reporting reads the archives through the producers' API
+        runtime.http_clients[service] = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=f"http://{service}"
+        )
+    registry, supplychain = producers["registry"], producers["supplychain"]
+    await registry.publish_envelopes([*registry_dataset()[0], *registry_dataset()[1]])
+    await supplychain.publish_envelopes([*supplychain_dataset()[0], *supplychain_dataset()[1]])
+    streams = {registry.stream, supplychain.stream}
+    supplychain_ids = await supplychain.ids()
+    # A second group behind in the supply chain's stream: its trim stops there, the rest stays.
+    await redis.xgroup_create(supplychain.stream, "lagging", id=supplychain_ids[3])
+
+    async with running_app(reporting_app) as client:
+        await consumed(client, streams)
+        await rebuilt(client)
+        before = await snapshot(reporting_app.state.settings.database_url)
+
+        assert await registry.trim_a_week_later() == len(await registry.archive(None, 1000))
+        assert await supplychain.trim_a_week_later() == 4
+        assert await registry.ids() == [] and await supplychain.ids() == supplychain_ids[4:]
+
+        job = await rebuilt(client)
+        after = await snapshot(reporting_app.state.settings.database_url)
+
+    assert after == before
+    assert sum(len(rows) for name, rows in before.items() if name != "inbox") > 0
+    applied = sum(progress["applied"] for progress in job["streams"].values())
+    assert applied == len(before["inbox"])
