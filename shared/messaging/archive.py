@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, insert, select, tuple_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +38,8 @@ from shared.messaging.connection import RawFields, entry_key, read_range
 from shared.messaging.outbox import ArchivedEntry, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+BACKFILL_PAGE = 1000
 
 # (entry id, fields) in stream order, as the stream or the archive holds them.
 ArchivedEntries = list[tuple[str, RawFields]]
@@ -158,16 +160,55 @@ class StreamTrimmer:
         return removed
 
     async def _every_published_row_archived(self) -> bool:
-        """Rows published before the archive existed have no entry id: until they have, the
-        archive does not hold the whole history, and nothing is trimmed."""
+        """Rows published before the archive existed have no entry id yet: they are looked up
+        in the stream once (`_backfill`). Until every published row has its entry, the archive
+        does not hold the whole history, and nothing is trimmed."""
         if not self._archive_complete:
-            async with self._sessions() as session:
-                archived = exists().where(ARCHIVE.c.outbox_id == OUTBOX.c.id)
-                unarchived = exists().where(OUTBOX.c.published_at.is_not(None), ~archived)
-                self._archive_complete = not (await session.execute(select(unarchived))).scalar()
-            if not self._archive_complete:
-                log.warning("not trimming: published outbox rows from before the archive have no entry id")
+            if not await self._unarchived_rows():
+                self._archive_complete = True
+            else:
+                for stream, redis_name in self._streams.items():
+                    await self._backfill(stream, redis_name)
+                self._archive_complete = not await self._unarchived_rows()
+                if not self._archive_complete:
+                    log.warning(
+                        "not trimming: published outbox rows are neither archived nor in the stream (Redis lost them?)"
+                    )
         return self._archive_complete
+
+    async def _unarchived_rows(self) -> bool:
+        async with self._sessions() as session:
+            archived = exists().where(ARCHIVE.c.outbox_id == OUTBOX.c.id)
+            unarchived = exists().where(OUTBOX.c.published_at.is_not(None), ~archived)
+            return bool((await session.execute(select(unarchived))).scalar())
+
+    async def _backfill(self, stream: str, redis_name: str) -> None:
+        """Archive, with their entry ids, the published rows the stream holds and the archive not
+        (the first copy of an event published twice)."""
+        after, filled = "-", 0
+        while page := await read_range(self._redis, redis_name, min=after, count=BACKFILL_PAGE):
+            after = f"({_text(page[-1][0])}"
+            by_event: dict[str, str] = {}
+            for raw_id, fields in page:
+                event_id = fields.get(b"event_id", fields.get("event_id"))
+                if event_id is not None:
+                    by_event.setdefault(_text(event_id), _text(raw_id))
+            async with self._sessions() as session, session.begin():
+                rows = await session.execute(
+                    select(OUTBOX.c.id, OUTBOX.c.event_id).where(
+                        OUTBOX.c.event_id.in_(list(by_event)),
+                        OUTBOX.c.published_at.is_not(None),
+                        ~exists().where(ARCHIVE.c.outbox_id == OUTBOX.c.id),
+                    )
+                )
+                missing = [(outbox_id, entry_key(by_event[event_id])) for outbox_id, event_id in rows.all()]
+                if missing:
+                    await session.execute(
+                        insert(ARCHIVE),
+                        [dict(stream=stream, entry_ms=k[0], entry_seq=k[1], outbox_id=o) for o, k in missing],
+                    )
+            filled += len(missing)
+        log.info("archived %d rows published before the archive, from %s", filled, redis_name)
 
     async def _newest_archived(self, stream: str) -> tuple[int, int] | None:
         async with self._sessions() as session:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from sqlmodel import Field, SQLModel, col, func, select
+from sqlmodel import Field, SQLModel, col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registry.app import create_app as create_registry_app
@@ -29,7 +29,7 @@ from shared.events.registry import CoopRegistered
 from shared.messaging.archive import EventSource, StreamTrimmer, read_archive, trim_marker
 from shared.messaging.connection import entry_key, redis_broker
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer
-from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, registry_dataset, supplychain_dataset
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import rebuilt, snapshot
@@ -195,6 +195,36 @@ async def test_trim_keeps_what_the_retention_window_holds(producer: Producer):
     assert await producer.trimmer.trim() == {producer.stream: 3}
     assert await producer.ids() == newer
     assert (await producer.redis.get(trim_marker(producer.stream))).decode() == f"{edge}-0"
+
+
+async def forget_the_archive(producer: Producer) -> None:
+    """As on a database migrated after its rows were published: none has its entry id."""
+    async with producer.sessions() as session, session.begin():
+        await session.execute(delete(ArchivedEntry))
+
+
+async def test_rows_published_before_the_archive_are_archived_from_the_stream_before_any_trim(producer: Producer):
+    ids = await producer.publish(*[f"HTX số {n}" for n in range(5)])
+    archived = await producer.archive(None, 100)
+    await forget_the_archive(producer)
+    await producer.redis.xgroup_create(producer.stream, "reader", id="0")
+    await read_all(producer.redis, producer.stream, "reader")
+
+    assert await producer.trim_a_week_later() == 5
+    assert await producer.archive(None, 100) == archived
+
+    # After a restart, on a database whose rows Redis no longer has all of: nothing is trimmed.
+    later = await producer.publish("HTX Chè Khe Cốc", "HTX Chè Hảo Đạt", first_id=6)
+    await forget_the_archive(producer)
+    await read_all(producer.redis, producer.stream, "reader")
+    await producer.redis.xdel(producer.stream, later[0])
+    restarted = StreamTrimmer(
+        producer.sessions, producer.redis, {REGISTRY: producer.stream}, retention=RETENTION, now_ms=producer._now_ms
+    )
+    assert await restarted.trim() == {}
+    assert await producer.ids() == later[1:]
+    assert [entry_id for entry_id, _ in await producer.archive(None, 100)] == later[1:]
+    assert ids[0] not in await producer.ids()
 
 
 async def test_reading_after_a_trim_gives_every_entry_once_in_order(producer: Producer):
