@@ -56,7 +56,7 @@ from services.reporting.tables import READ_MODEL, RebuildJob
 from shared.db import create_engine, is_sqlite, session_factory, table_of
 from shared.events.envelope import EventEnvelope
 from shared.messaging.archive import EventSource
-from shared.messaging.connection import RawFields, read_range
+from shared.messaging.connection import RawFields
 from shared.messaging.consumer import EntryFailed, EventHandlers, InboxEntry, apply_batch
 from shared.service import ServiceRuntime
 
@@ -459,7 +459,8 @@ class RebuildRun:
             stream = by_name.get(stream_name)
             if stream is None:
                 continue  # a stream this rebuild does not replay (another prefix): its rows go
-            for _, fields in await read_range(self._redis, stream_name, min=entry_id, max=entry_id):
+            fields = await stream.source.entry(entry_id)
+            if fields is not None:
                 envelope = EventEnvelope.from_fields(fields)  # the live consumer applied it: an envelope
                 if await _replay_alone(session, stream, self._group, entry_id, envelope) == "applied":
                     stream.progress.failed -= 1

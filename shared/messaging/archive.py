@@ -40,6 +40,7 @@ from shared.messaging.outbox import ArchivedEntry, OutboxMessage
 log = logging.getLogger(__name__)
 
 BACKFILL_PAGE = 1000
+LARGEST_SEQUENCE = 2**63 - 1  # what the archive's BIGINT holds; Redis never gets near it
 
 # (entry id, fields) in stream order, as the stream or the archive holds them.
 ArchivedEntries = list[tuple[str, RawFields]]
@@ -249,6 +250,13 @@ class EventSource:
             if await trimmed_below(self._redis, self.stream) == bound:
                 return page
             log.info("%s was trimmed during a read after %s; reading again", self.stream, after)
+
+    async def entry(self, entry_id: str) -> RawFields | None:
+        """One entry's fields, wherever it is now; None if it is in neither."""
+        millis, seq = entry_key(entry_id)
+        before = f"{millis}-{seq - 1}" if seq else f"{millis - 1}-{LARGEST_SEQUENCE}"
+        page = await self.read(before, end=entry_id, count=1)
+        return page[0][1] if page and page[0][0] == entry_id else None
 
     async def _stream(self, after: str | None, end: str, count: int) -> ArchivedEntries:
         low = "-" if after is None else f"({after}"

@@ -131,6 +131,10 @@ async def producer(database_url_factory, redis, stream_prefix) -> AsyncIterator[
         await redis.delete(*keys)
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 async def read_all(redis, stream: str, group: str, *, ack_first: int | None = None) -> list[bytes]:
     """Deliver every entry to `group` (one consumer) and acknowledge the first `ack_first` (all: None)."""
     delivered = await redis.xreadgroup(group, "c1", {stream: ">"})
@@ -241,6 +245,10 @@ async def test_reading_after_a_trim_gives_every_entry_once_in_order(producer: Pr
         read += [entry_id for entry_id, _ in page]
 
     assert read == first + later
+    archived = dict(await producer.archive(None, 100))
+    for entry_id in (first[0], first[4], first[5], later[-1]):  # trimmed, the last trimmed, kept, newest
+        fields = await source.entry(entry_id)
+        assert fields is not None and {_text(k): _text(v) for k, v in fields.items()} == archived[entry_id]
 
 
 class Consumer:
