@@ -323,7 +323,8 @@ class StreamConsumer:
         exists the bound stays put, the stream holds every entry from it on, and the archive every
         one below. Replicas starting together take turns under a lock; the later finds nothing to do.
         """
-        async with self._redis.lock(f"{self.stream}:{self.group}:archive-catch-up", timeout=60, blocking_timeout=600):
+        turn = self._redis.lock(f"{self.stream}:{self.group}:archive-catch-up", timeout=60, blocking_timeout=600)
+        async with turn:
             bound = await trimmed_below(self._redis, self.stream)
             delivered = await self._last_delivered()
             if bound is None or following(delivered) >= bound:
@@ -338,6 +339,7 @@ class StreamConsumer:
                 await self._apply_archived(page)
                 cursor = page[-1][0]
                 await self._redis.xgroup_setid(self.stream, self.group, cursor)
+                await turn.reacquire()  # a minute more per batch: raises if another replica took its turn
                 read += len(page)
             log.info("%s applied %d archived entries of %s, up to %s", self.group, read, self.stream, cursor)
             return read
