@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -31,6 +31,7 @@ from shared.messaging.connection import entry_key, redis_broker
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer
 from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, registry_dataset, supplychain_dataset
+from tests.integration.test_messaging import coop_registered
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import rebuilt, snapshot
 from tests.support import bearer, running_app, service_settings, unique, wait_until
@@ -47,18 +48,6 @@ class RetentionTestEffect(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(max_length=36)
     name: str = Field(max_length=200)
-
-
-def coop(name: str, coop_id: int) -> CoopRegistered:
-    return CoopRegistered(
-        coop_id=coop_id,
-        name=name,
-        form="hop_tac_xa",
-        registration_code=f"TN-{coop_id:04d}",
-        ward_code="05488",
-        founded_on=date(2010, 5, 1),
-        status="active",
-    )
 
 
 class Producer:
@@ -86,7 +75,7 @@ class Producer:
         """Record a co-op registration per name and publish them; their entry ids."""
         async with unit_of_work(self.sessions) as work:
             for number, name in enumerate(names, start=first_id):
-                record_event(work.session, self.name, coop(name, number), actor="province:test")
+                record_event(work.session, self.name, coop_registered(name, number), actor="province:test")
         await self.relay.publish_pending()
         return [entry_id for entry_id, _ in (await self.archive(None, 10_000))[-len(names) :]]
 

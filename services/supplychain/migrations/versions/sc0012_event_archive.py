@@ -10,9 +10,8 @@ Revises: sc0011_household_payments
 from typing import Sequence, Union
 
 from alembic import op
-import sqlalchemy as sa
-import sqlmodel
 
+from shared.migrations import create_event_archive_table
 
 revision: str = "sc0012_event_archive"
 down_revision: Union[str, None] = "sc0011_household_payments"
@@ -21,19 +20,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "event_archive",
-        sa.Column("stream", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("entry_ms", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("entry_seq", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("outbox_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["outbox_id"],
-            ["outbox.id"],
-        ),
-        sa.PrimaryKeyConstraint("stream", "entry_ms", "entry_seq"),
-        sa.UniqueConstraint("outbox_id"),
-    )
+    create_event_archive_table(op)
 
 
 def downgrade() -> None:
