@@ -399,3 +399,35 @@ async def test_a_rebuild_after_trimming_gives_the_read_models_of_one_before(repo
     assert sum(len(rows) for name, rows in before.items() if name != "inbox") > 0
     applied = sum(progress["applied"] for progress in job["streams"].values())
     assert applied == len(before["inbox"])
+
+
+async def test_a_producer_relay_trims_its_stream_as_it_publishes(database_url_factory, redis, redis_url, stream_prefix):
+    """The composition root's wiring: the relay's first round publishes, archives and trims."""
+    url = await database_url_factory("registry")
+    settings = service_settings(database_url=url, redis_url=redis_url, stream_prefix=stream_prefix)
+    # No window, and a round due at every publish: what every group acknowledged goes at once.
+    app = create_registry_app(
+        settings.model_copy(update={"stream_retention_days": 0, "stream_trim_interval_seconds": 1e-9})
+    )
+    runtime = app.state.runtime
+    stream = stream_prefix + REGISTRY
+    try:
+        await redis.xgroup_create(stream, "reporting", id="0", mkstream=True)
+        async with runtime.unit_of_work() as work:
+            for number in (1, 2, 3):
+                record_event(work.session, REGISTRY, coop_registered(f"HTX số {number}", number))
+        assert runtime.relay is not None
+        assert await runtime.relay.publish_pending() == 3
+        assert await redis.xlen(stream) == 3  # nobody has read them yet: all kept
+
+        await read_all(redis, stream, "reporting", ack_first=2)
+        await runtime.relay.publish_pending()
+        assert await redis.xlen(stream) == 1  # the one still pending stays
+        async with runtime.read_sessions() as session:
+            assert len(await read_archive(session, REGISTRY, None, 10)) == 3
+    finally:
+        await runtime.engine.dispose()
+        await runtime.redis.aclose()
+        keys = [key async for key in redis.scan_iter(match=f"{stream_prefix}*")]
+        if keys:
+            await redis.delete(*keys)
