@@ -362,7 +362,7 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
 
 ARCHIVE_TIMEOUT = httpx.Timeout(30.0, connect=2.0)  # a page of 1,000 archived events
 ARCHIVE_PAGE_LIMIT = 1000
-ENTRY_ID_PATTERN = r"^\d{1,20}-\d{1,20}$"
+ENTRY_ID_PATTERN = r"^\d{1,15}-\d{1,18}$"  # within the archive's BIGINT columns
 
 HEALTH_CHECK_SECONDS = 2.0  # within any orchestrator's probe timeout (docker-compose: 5 s)
 

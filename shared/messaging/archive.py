@@ -52,10 +52,6 @@ ARCHIVE = table_of(ArchivedEntry)
 OUTBOX = table_of(OutboxMessage)
 
 
-def entry_id(key: tuple[int, int]) -> str:
-    return f"{key[0]}-{key[1]}"
-
-
 def following(entry: str) -> tuple[int, int]:
     """The smallest id after `entry`: XTRIM MINID of it keeps everything after `entry`."""
     millis, seq = entry_key(entry)
@@ -153,7 +149,8 @@ class StreamTrimmer:
             newest = await self._newest_archived(stream)
             if newest is None:
                 continue
-            candidate = min((self._now_ms() - self._retention_ms, 0), following(entry_id(newest)))
+            after_newest = (newest[0], newest[1] + 1)  # a trim never passes the archive's end
+            candidate = min((self._now_ms() - self._retention_ms, 0), after_newest)
             count, bound = await self._script(keys=[redis_name, trim_marker(redis_name)], args=list(candidate))
             removed[redis_name] = int(count)
             if count:
