@@ -338,6 +338,8 @@ async def test_archive_route_serves_the_province_only(
             assert wrong.status_code == 404 and "registry" in wrong.json()["detail"]["message"]
             bad = await client.get(path, params={"stream": REGISTRY, "after": "hôm qua"}, headers=bearer())
             assert bad.status_code == 422 and "1700000000000-0" in bad.json()["detail"]["message"]
+            beyond = {"stream": REGISTRY, "after": "1700000000000-99999999999999999999"}  # past a BIGINT
+            assert (await client.get(path, params=beyond, headers=bearer())).status_code == 422
 
             page = await client.get(path, params={"stream": REGISTRY, "limit": 1}, headers=bearer())
             assert page.status_code == 200
