@@ -138,6 +138,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Dịch vụ {service} không đọc luồng sự kiện {stream}.",
         "en": "The {service} service does not consume the stream {stream}.",
     },
+    "archive.stream_unknown": {
+        "vi": "Dịch vụ {service} không phát luồng sự kiện {stream}, nên không lưu trữ nó.",
+        "en": "The {service} service does not publish the stream {stream}, so it keeps no archive of it.",
+    },
+    "archive.after_invalid": {
+        "vi": "after={after} không phải mã mục của luồng; hãy dùng dạng <mili giây>-<số thứ tự>, ví dụ 1700000000000-0.",
+        "en": "after={after} is not a stream entry id; use <milliseconds>-<sequence>, e.g. 1700000000000-0.",
+    },
     "dead_letter.not_found": {
         "vi": "Không có thư lỗi {dlq_id} trên luồng {stream} cho dịch vụ này.",
         "en": "No dead letter {dlq_id} on {stream} for this service.",

@@ -120,3 +120,20 @@ def create_token_revocation_table(op: Any) -> None:
 def drop_token_revocation_table(op: Any) -> None:
     op.drop_index("ix_token_revocation_expires_at", table_name="token_revocation")
     op.drop_table("token_revocation")
+
+
+def create_event_archive_table(op: Any) -> None:
+    """`event_archive` (shared.messaging.outbox.ArchivedEntry) as both producers first created it. Frozen."""
+    import sqlalchemy as sa
+    from sqlmodel.sql.sqltypes import AutoString as text
+
+    op.create_table(
+        "event_archive",
+        sa.Column("stream", text(length=200), nullable=False),
+        sa.Column("entry_ms", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("entry_seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["outbox_id"], ["outbox.id"]),
+        sa.PrimaryKeyConstraint("stream", "entry_ms", "entry_seq"),
+        sa.UniqueConstraint("outbox_id"),
+    )

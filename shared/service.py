@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import httpx
 import redis.asyncio as aioredis
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.redis import RedisBroker
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -32,10 +33,11 @@ from shared.correlation import HEADER as CORRELATION_HEADER
 from shared.correlation import current_correlation_id, new_correlation_id
 from shared.db import UnitOfWork, create_engine, is_sqlite, session_factory, table_of, unit_of_work
 from shared.documentation import documentation_router
-from shared.errors import NotFound, install_error_handlers
+from shared.errors import NotFound, Unprocessable, install_error_handlers
 from shared.events.envelope import Event
 from shared.idempotency import ROUTE_UNIT_OF_WORK, purge_expired
 from shared.limits import RequestLimits, SecurityHeaders, install_body_limit_answer
+from shared.messaging.archive import ArchiveClient, StreamTrimmer, read_archive
 from shared.messaging.connection import entry_key, ping_once, redis_broker, redis_client
 from shared.messaging.consumer import EventHandlers, StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
@@ -64,6 +66,7 @@ class ServiceRuntime:
     redis: aioredis.Redis
     broker: RedisBroker
     relay: OutboxRelay | None = None
+    publishes: str | None = None  # the stream this service produces (its outbox name), if any
     consumers: list[StreamConsumer] = field(default_factory=list)
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     # Clients of other services' public APIs, by service name; closed at shutdown.
@@ -95,6 +98,15 @@ class ServiceRuntime:
             broker=redis_broker(settings.redis_url, description=f"{name} service"),
         )
         if publishes is not None:
+            runtime.publishes = publishes
+            # The relay owns the stream, so it trims it too (ADR 0020): one process at a time,
+            # under the lease it already holds.
+            trimmer = StreamTrimmer(
+                runtime.sessions,
+                redis,
+                {publishes: settings.stream(publishes)},
+                retention=timedelta(days=settings.stream_retention_days),
+            )
             runtime.relay = OutboxRelay(
                 runtime.sessions,
                 redis,
@@ -102,6 +114,8 @@ class ServiceRuntime:
                 stream_name=settings.stream,
                 poll_seconds=settings.outbox_poll_ms / 1000,
                 lease_seconds=settings.outbox_lease_ms / 1000,
+                housekeeping=trimmer.trim,
+                housekeeping_seconds=settings.stream_trim_interval_seconds,
             )
         return runtime
 
@@ -120,9 +134,22 @@ class ServiceRuntime:
             read_batch=self.settings.read_batch,
             on_ignored=self._count_ignored,
             dead_consumer_idle_ms=self.settings.dead_consumer_idle_ms,
+            archive=self.archive_of(stream),
         )
         self.consumers.append(consumer)
         return consumer
+
+    def archive_of(self, stream: str) -> ArchiveClient:
+        """The producer's archive of `stream` ("<producer>.events"), through the producer's HTTP API."""
+        producer = stream.partition(".")[0]
+        base_url = getattr(self.settings, f"{producer}_url")
+
+        def http() -> httpx.AsyncClient:
+            if producer not in self.http_clients:
+                self.http_clients[producer] = httpx.AsyncClient(base_url=base_url, timeout=ARCHIVE_TIMEOUT)
+            return self.http_clients[producer]
+
+        return ArchiveClient(http, stream, secret=self.settings.secret_key, reader=self.name)
 
     def _count_ignored(self, stream: str, group: str, event_type: str) -> None:
         self.ignored_events.labels(stream, group, event_type).inc()
@@ -333,6 +360,10 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> None:
         return response
 
 
+ARCHIVE_TIMEOUT = httpx.Timeout(30.0, connect=2.0)  # a page of 1,000 archived events
+ARCHIVE_PAGE_LIMIT = 1000
+ENTRY_ID_PATTERN = r"^\d{1,15}-\d{1,18}$"  # within the archive's BIGINT columns
+
 HEALTH_CHECK_SECONDS = 2.0  # within any orchestrator's probe timeout (docker-compose: 5 s)
 
 
@@ -447,4 +478,31 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             raise NotFound("dead_letter.not_found", dlq_id=dlq_id, stream=stream) from None
         return {"dlq_id": dlq_id, "applied": applied}
 
+    if runtime.publishes is not None:
+        _add_archive_route(router, runtime, runtime.publishes)
     return router
+
+
+def _add_archive_route(router: APIRouter, runtime: ServiceRuntime, publishes: str) -> None:
+    @router.get("/events/archive", summary="Published events in stream order, trimmed ones included (province)")
+    async def archive(
+        principal: PrincipalDep,
+        session: SessionDep,
+        stream: Annotated[str, Query(description="the stream this service publishes, e.g. registry.events")],
+        after: Annotated[
+            str | None, Query(description="an entry id, e.g. 1700000000000-0; absent: from the first")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=ARCHIVE_PAGE_LIMIT)] = 500,
+    ) -> dict[str, Any]:
+        """The province only (operators, and services with a province service token: a consumer
+        group created after its stream was trimmed, a rebuild). Each entry is the stream entry
+        as published, with its id; events carry members' names, so nothing here is public. Pages
+        follow each other by `after` = the last id received; an empty page is the archive's end
+        (newer entries may still be only in the stream)."""
+        principal.require_role("province")
+        if stream != publishes:
+            raise NotFound("archive.stream_unknown", stream=stream, service=runtime.name)
+        if after is not None and not re.fullmatch(ENTRY_ID_PATTERN, after):
+            raise Unprocessable("archive.after_invalid", after=after)
+        entries = await read_archive(session, stream, after, limit)
+        return {"stream": stream, "entries": [{"id": entry_id, "fields": fields} for entry_id, fields in entries]}

@@ -110,6 +110,11 @@ class Settings(TokenSettings):
     # /health says `degraded` once an event has waited this long in the outbox while Redis answers:
     # its relay is stuck, and nothing downstream hears of the writes.
     outbox_stale_ms: int = 60_000
+    # A producer's stream keeps entries this long after every group has acknowledged them; older
+    # ones live on in the producer's archive (ADR 0020). Its relay trims every
+    # `stream_trim_interval_seconds`. Redis holds about this many days of events, whatever the history.
+    stream_retention_days: float = Field(7, ge=0)
+    stream_trim_interval_seconds: float = Field(300, gt=0)
     # A consumer name idle this long with nothing pending is a dead process's (names are
     # host-pid): it leaves the group at start and at every sweep. Unset: the larger of
     # 10 x claim_idle_ms and 5 minutes.

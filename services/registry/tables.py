@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from shared.clock import utcnow
 from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
-from shared.messaging.outbox import OutboxMessage
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage
 from shared.revocation import TokenRevocation
 
 
@@ -169,6 +169,7 @@ TABLES = [
     PartnerEvent.__table__,
     ChainContract.__table__,
     OutboxMessage.__table__,
+    ArchivedEntry.__table__,
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
     TokenRevocation.__table__,

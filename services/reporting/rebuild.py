@@ -3,7 +3,8 @@
 `POST /admin/rebuild` records a `RebuildJob` and this process runs it as a task; the job
 goes through three phases, and its progress is saved after every page:
 
-1. replaying: both streams from id 0, up to their last entry at the start, into shadow
+1. replaying: both streams from id 0 (what a trim removed from the producer's archive,
+   ADR 0020), up to their last entry at the start, into shadow
    copies of the read model and the inbox (PostgreSQL: the schema `reporting_rebuild`;
    SQLite: a file of its own beside the database, attached as `reporting_rebuild`, so the
    build never holds the live database's write lock), a page per transaction, through the
@@ -54,7 +55,8 @@ from services.reporting.schemas import ACTIVE_REBUILD_STATES, RebuildJobPublic, 
 from services.reporting.tables import READ_MODEL, RebuildJob
 from shared.db import create_engine, is_sqlite, session_factory, table_of
 from shared.events.envelope import EventEnvelope
-from shared.messaging.connection import RawFields, read_range
+from shared.messaging.archive import EventSource
+from shared.messaging.connection import RawFields
 from shared.messaging.consumer import EntryFailed, EventHandlers, InboxEntry, apply_batch
 from shared.service import ServiceRuntime
 
@@ -237,13 +239,18 @@ def shadow_for(runtime: ServiceRuntime) -> Shadow:
 
 @dataclass
 class _Stream:
-    name: str
+    source: EventSource  # the stream, and its producer's archive for what a trim removed
     handlers: EventHandlers
     progress: StreamProgress = field(default_factory=StreamProgress)
     last_read: str | None = None  # the id of the last entry replayed
 
-    def after_last(self) -> str:
-        return "-" if self.last_read is None else f"({self.last_read}"  # "(": exclusive
+    @property
+    def name(self) -> str:
+        return self.source.stream
+
+    async def page(self, end: str) -> list[tuple[str, RawFields]]:
+        """The next page after the last entry replayed, up to `end`."""
+        return await self.source.read(self.last_read, end=end, count=PAGE)
 
 
 class JobTakenAway(RuntimeError):
@@ -293,7 +300,7 @@ class RebuildRun:
         runner: str,
         sessions: async_sessionmaker[AsyncSession],
         redis: aioredis.Redis,
-        streams: Sequence[tuple[str, EventHandlers]],
+        streams: Sequence[tuple[EventSource, EventHandlers]],
         shadow: Shadow,
         group: str,
         on_step: StepHook | None,
@@ -305,7 +312,7 @@ class RebuildRun:
         self._shadow = shadow
         self._group = group
         self._on_step = on_step
-        self.streams = [_Stream(name, handlers) for name, handlers in streams]
+        self.streams = [_Stream(source, handlers) for source, handlers in streams]
 
     def progress(self) -> dict[str, dict[str, int]]:
         return {stream.name: stream.progress.model_dump() for stream in self.streams}
@@ -351,7 +358,7 @@ class RebuildRun:
         """Replay `stream` after its last replayed entry up to `end` (or "+"), a page per transaction."""
         read = 0
         while True:
-            page = await read_range(self._redis, stream.name, min=stream.after_last(), max=end, count=PAGE)
+            page = await stream.page(end)
             if not page:
                 return read
             async with self._shadow.sessions() as session, session.begin():
@@ -362,11 +369,11 @@ class RebuildRun:
                 return read
 
     async def _apply(
-        self, session: AsyncSession, stream: _Stream, page: Sequence[tuple[bytes | str, RawFields]], *, growing: bool
+        self, session: AsyncSession, stream: _Stream, page: Sequence[tuple[str, RawFields]], *, growing: bool
     ) -> None:
         """A page exactly as the live consumer applies a batch (`apply_batch`), in one savepoint;
         should a handler fail, the page again, each entry in a savepoint of its own."""
-        entries = [(_text(raw_id), fields) for raw_id, fields in page]
+        entries = list(page)
         outcomes: list[str] = []
         batch: list[tuple[int, str, EventEnvelope]] = []  # (index in the page, entry id, envelope)
         for entry_id, fields in entries:
@@ -405,9 +412,7 @@ class RebuildRun:
             async with AsyncSession(bind=connection) as session:
                 await self._step("swapping")
                 for stream in self.streams:
-                    while page := await read_range(
-                        self._redis, stream.name, min=stream.after_last(), max="+", count=PAGE
-                    ):
+                    while page := await stream.page("+"):
                         await self._apply(session, stream, page, growing=True)
                 await self._retry_missing(session, connection)
                 await session.flush()
@@ -454,7 +459,8 @@ class RebuildRun:
             stream = by_name.get(stream_name)
             if stream is None:
                 continue  # a stream this rebuild does not replay (another prefix): its rows go
-            for _, fields in await read_range(self._redis, stream_name, min=entry_id, max=entry_id):
+            fields = await stream.source.entry(entry_id)
+            if fields is not None:
                 envelope = EventEnvelope.from_fields(fields)  # the live consumer applied it: an envelope
                 if await _replay_alone(session, stream, self._group, entry_id, envelope) == "applied":
                     stream.progress.failed -= 1
@@ -609,7 +615,10 @@ class RebuildJobs:
                 runner=self.me,
                 sessions=runtime.sessions,
                 redis=runtime.redis,
-                streams=[(runtime.settings.stream(name), handlers) for name, handlers in HANDLERS.items()],
+                streams=[
+                    (EventSource(runtime.redis, runtime.settings.stream(name), runtime.archive_of(name)), handlers)
+                    for name, handlers in HANDLERS.items()
+                ],
                 shadow=shadow,
                 group=self._group,
                 on_step=self.on_step,

@@ -32,7 +32,7 @@ from sqlmodel import Field, SQLModel
 from shared.clock import utcnow
 from shared.idempotency import IdempotencyRecord
 from shared.messaging.consumer import InboxEntry
-from shared.messaging.outbox import OutboxMessage
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage
 from shared.revocation import TokenRevocation
 
 # --- registry replica -------------------------------------------------------------------
@@ -427,6 +427,7 @@ TABLES = [
     HouseholdPayment.__table__,
     HouseholdPaymentVoid.__table__,
     OutboxMessage.__table__,
+    ArchivedEntry.__table__,
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
     TokenRevocation.__table__,

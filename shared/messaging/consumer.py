@@ -29,6 +29,10 @@ runs for months still cleans up after its restarted peers), the consumer removes
 have been idle far longer than the claimer needs and hold no pending entries
 (`remove_dead_consumers`).
 
+A group whose position is below where its stream was trimmed (one created after the trim: a
+new service, a fresh database) first applies, at start, what the stream no longer holds, read
+from the producer's archive (`catch_up_from_archive`), and then reads the stream from there.
+
 Through a Redis outage FastStream's subscribers log "Message fetch error" and retry the read
 every 5 s; entries applied but not yet acknowledged when Redis went away stay pending, and
 the claimer takes them again later, where the inbox makes them a no-op.
@@ -55,7 +59,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
 from shared.db import unit_of_work
 from shared.events.envelope import Event, EventEnvelope, contract_for
-from shared.messaging.connection import OutageBackoff, RawFields, ensure_group
+from shared.messaging.archive import ArchivePage, following, trimmed_below
+from shared.messaging.connection import OutageBackoff, RawFields, ensure_group, entry_key
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +280,7 @@ class StreamConsumer:
         claim_interval_ms: int | None = None,
         on_ignored: IgnoredHook | None = None,
         dead_consumer_idle_ms: int | None = None,
+        archive: ArchivePage | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -296,14 +302,79 @@ class StreamConsumer:
         )
         self._ignored_logged: set[str] = set()  # event types already logged (once per process)
         self._subscribers: list[Any] = []  # FastStream's reader and claimer, once subscribed
+        self.archive = archive  # the producer's archive of this stream, for what a trim removed
 
     async def ensure_group(self) -> None:
-        """At start: the group exists at id 0, and dead processes' names are gone from it."""
+        """At start: the group exists at id 0, holds what the stream was trimmed of, and dead
+        processes' names are gone from it."""
         await ensure_group(self._redis, self.stream, self.group)
+        await self.catch_up_from_archive()
         try:
             await self.remove_dead_consumers()
         except Exception:  # housekeeping: never a reason not to start
             log.exception("%s could not remove dead consumers from %s", self.group, self.stream)
+
+    async def catch_up_from_archive(self) -> int:
+        """Apply, from the archive, the entries between the group's position and the stream's
+        trim bound; how many were read. Each page moves the group's position past it (XGROUP
+        SETID), so the reader then starts exactly where the archive ended and a restart resumes.
+
+        Exact: the trimmer never trims past a group's first unacknowledged entry, so once the group
+        exists the bound stays put, the stream holds every entry from it on, and the archive every
+        one below. Replicas starting together take turns under a lock; the later finds nothing to do.
+        """
+        turn = self._redis.lock(f"{self.stream}:{self.group}:archive-catch-up", timeout=60, blocking_timeout=600)
+        async with turn:
+            bound = await trimmed_below(self._redis, self.stream)
+            delivered = await self._last_delivered()
+            if bound is None or following(delivered) >= bound:
+                return 0
+            if self.archive is None:
+                raise RuntimeError(f"{self.stream} was trimmed below {bound} and {self.group} has no archive to read")
+            read = 0
+            cursor = None if entry_key(delivered) == (0, 0) else delivered
+            while page := [
+                entry for entry in await self.archive(cursor, self._read_batch) if entry_key(entry[0]) < bound
+            ]:
+                await self._apply_archived(page)
+                cursor = page[-1][0]
+                await self._redis.xgroup_setid(self.stream, self.group, cursor)
+                await turn.reacquire()  # a minute more per batch: raises if another replica took its turn
+                read += len(page)
+            log.info("%s applied %d archived entries of %s, up to %s", self.group, read, self.stream, cursor)
+            return read
+
+    async def _last_delivered(self) -> str:
+        for group in await self._redis.xinfo_groups(self.stream):
+            if _text(group["name"]) == self.group:
+                return _text(group["last-delivered-id"])
+        raise LookupError(f"{self.group} has no group on {self.stream}")
+
+    async def _apply_archived(self, page: Sequence[tuple[str, RawFields]]) -> None:
+        """A page of archived entries as the reader applies a batch; an entry that fails alone is
+        dead-lettered at once (it is in no pending list for the claimer to retry)."""
+        batch = []
+        for entry_id, fields in page:
+            try:
+                envelope = EventEnvelope.from_fields(fields)
+            except Exception:
+                continue  # `apply` below dead-letters it, should the batch fail; else here
+            if self.handlers.handles(envelope.event_type):
+                batch.append((entry_id, envelope))
+        try:
+            async with unit_of_work(self._sessions) as work:
+                await apply_batch(work.session, self.group, self.stream, batch, self.handlers)
+            alone = [(entry_id, fields) for entry_id, fields in page if entry_id not in {e for e, _ in batch}]
+        except Exception as error:
+            log.warning(
+                "%s could not apply %d archived entries at once (%r): one at a time", self.group, len(page), error
+            )
+            alone = list(page)
+        for entry_id, fields in alone:
+            try:
+                await self.apply(fields, entry_id)
+            except Exception as error:
+                await self._dead_letter(fields, entry_id, error, deliveries=1)
 
     async def remove_dead_consumers(self, *, min_idle_ms: int | None = None) -> list[str]:
         """Remove consumers of the group idle for `min_idle_ms` with no pending entry; their names.

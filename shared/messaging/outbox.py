@@ -8,6 +8,12 @@ One relay per producer publishes at a time, under a short Redis lease (`lease_se
 that the holder renews while it works: a killed relay's lease lapses within seconds, and a
 live one keeps it however long a batch takes.
 
+Each published row is recorded in `event_archive` with the entry id Redis gave it, in the
+transaction that marks it published: the producer's durable event log, in stream order, from
+which a trimmed stream's history is read again (shared.messaging.archive, ADR 0020). Between
+publishing, the relay runs its `housekeeping` (the stream trimmer) every `housekeeping_seconds`
+under the same lease.
+
 Writes never need Redis: a command only adds outbox rows to its own transaction. While
 Redis is away the rows wait in the database and the relay retries with backoff; when Redis
 answers again it publishes them, in order, and carries on.
@@ -19,14 +25,14 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock
-from sqlalchemy import Column, Text, insert, update
+from sqlalchemy import BigInteger, Column, Text, insert, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.correlation import current_correlation_id
 from shared.db import table_of
 from shared.events.envelope import Event, EventEnvelope
-from shared.messaging.connection import OutageBackoff
+from shared.messaging.connection import OutageBackoff, entry_key
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,17 @@ class OutboxMessage(SQLModel, table=True):
     fields_json: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime
     published_at: datetime | None = Field(default=None, index=True)
+
+
+class ArchivedEntry(SQLModel, table=True):
+    """Where a published outbox row went: its stream and the entry id Redis gave it."""
+
+    __tablename__ = "event_archive"
+
+    stream: str = Field(primary_key=True, max_length=200)  # as the outbox names it, without the prefix
+    entry_ms: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    entry_seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    outbox_id: int = Field(foreign_key="outbox.id", unique=True)
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,8 @@ class OutboxRelay:
         stream_name: Callable[[str], str],
         poll_seconds: float = 0.5,
         lease_seconds: float = LEASE_SECONDS,
+        housekeeping: Callable[[], Awaitable[object]] | None = None,
+        housekeeping_seconds: float = 300.0,
     ) -> None:
         self._sessions = sessions
         self._redis = redis
@@ -134,6 +153,9 @@ class OutboxRelay:
         self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
         self._stop_requested = asyncio.Event()
+        self._housekeeping = housekeeping
+        self._housekeeping_seconds = housekeeping_seconds
+        self._housekeeping_due = 0.0  # monotonic time of the next round: the first is at once
 
     def wake(self) -> None:
         """Publish soon: called after a transaction that recorded events commits."""
@@ -175,7 +197,10 @@ class OutboxRelay:
         lost, done = asyncio.Event(), asyncio.Event()
         renewing = asyncio.create_task(self._keep_lease(lease, lost, done))
         try:
-            return await self._publish_while_held(lost)
+            published = await self._publish_while_held(lost)
+            if not lost.is_set():
+                await self._keep_house()
+            return published
         finally:
             # The renewer is told to stop, never cancelled: on Python 3.11 a cancel that lands
             # as a Redis command completes is swallowed by redis-py's `wait_for` (CPython
@@ -187,6 +212,20 @@ class OutboxRelay:
                 await lease.release()
             except Exception:  # lease lapsed: another relay may run now, which is safe
                 pass
+
+    async def _keep_house(self) -> None:
+        """The housekeeping round, if due; its failure never stops publishing."""
+        if self._housekeeping is None or asyncio.get_running_loop().time() < self._housekeeping_due:
+            return
+        self._housekeeping_due = asyncio.get_running_loop().time() + self._housekeeping_seconds
+        try:
+            await self._housekeeping()
+        except Exception:
+            log.exception(
+                "outbox relay housekeeping (%s) failed; trying again in %g s",
+                self._lock_key,
+                self._housekeeping_seconds,
+            )
 
     async def _keep_lease(self, lease: Lock, lost: asyncio.Event, done: asyncio.Event) -> None:
         """Renew the lease a few times per TTL, while still ours (redis-py compares the token),
@@ -210,8 +249,8 @@ class OutboxRelay:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for row in rows:
                     pipe.xadd(self._stream_name(row.stream), json.loads(row.fields_json))
-                await pipe.execute()
-            await self._mark_published([row.id for row in rows if row.id is not None])
+                entry_ids = await pipe.execute()
+            await self._mark_published(rows, entry_ids)
             published += len(rows)
         return published
 
@@ -226,14 +265,38 @@ class OutboxRelay:
                 )
             ).all()
 
-    async def _mark_published(self, ids: list[int]) -> None:
+    async def _mark_published(self, rows: Sequence[OutboxMessage], entry_ids: list[bytes | str]) -> None:
+        """Mark the rows published and archive them with their entry ids, in one transaction.
+
+        Only rows still unpublished are archived: a relay that lost its lease mid-batch may have
+        published them too, and the first to mark a row keeps its entry in the archive (the
+        other copy is a duplicate the inboxes drop, as after a crash between XADD and marking).
+        """
+        outbox = table_of(OutboxMessage)
         async with self._sessions() as session:
             connection = await session.connection()
-            await connection.execute(
-                update(table_of(OutboxMessage))
-                .where(table_of(OutboxMessage).c.id.in_(ids))
-                .values(published_at=datetime.now(UTC))
+            marked = set(
+                (
+                    await connection.execute(
+                        update(outbox)
+                        .where(outbox.c.id.in_([row.id for row in rows]), outbox.c.published_at.is_(None))
+                        .values(published_at=datetime.now(UTC))
+                        .returning(outbox.c.id)
+                    )
+                ).scalars()
             )
+            archive = table_of(ArchivedEntry)
+            # A row made unpublished again by hand (to publish it once more) keeps its first entry.
+            marked -= set(
+                (await connection.execute(select(archive.c.outbox_id).where(archive.c.outbox_id.in_(marked)))).scalars()
+            )
+            archived = [
+                dict(stream=row.stream, entry_ms=key[0], entry_seq=key[1], outbox_id=row.id)
+                for row, key in ((row, entry_key(entry_id)) for row, entry_id in zip(rows, entry_ids, strict=True))
+                if row.id in marked
+            ]
+            if archived:
+                await connection.execute(insert(archive), archived)
             await session.commit()
 
 

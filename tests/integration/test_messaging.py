@@ -23,7 +23,7 @@ from shared.events.registry import CoopRegistered
 from shared.messaging.connection import redis_broker, redis_client
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer, dead_letter_stream
 from shared.messaging.dead_letters import get_dead_letter, list_dead_letters, replay_dead_letter
-from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
 from tests.support import ENVELOPE_FIELDS, temporary_postgres_database, unique, wait_until
 
 GROUP = "messaging-test"
@@ -42,7 +42,7 @@ class MessagingTestEffect(SQLModel, table=True):
     name: str = Field(max_length=200)
 
 
-TABLES = [MessagingTestEffect.__table__, InboxEntry.__table__, OutboxMessage.__table__]
+TABLES = [MessagingTestEffect.__table__, InboxEntry.__table__, OutboxMessage.__table__, ArchivedEntry.__table__]
 
 
 def coop_registered(name: str, coop_id: int = 1) -> CoopRegistered:

@@ -35,7 +35,7 @@ from shared.messaging.consumer import (
     InboxEntry,
     StreamConsumer,
 )
-from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
 from shared.service import ServiceRuntime
 from tests.integration.test_messaging import coop_registered, envelope
 from tests.support import service_settings, unique, wait_until
@@ -48,7 +48,7 @@ LEASE_SECONDS = 1.0
 async def sessions(tmp_path):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/hardening-{unique()}.db")
     async with engine.begin() as connection:
-        tables = [InboxEntry.__table__, OutboxMessage.__table__]
+        tables = [InboxEntry.__table__, OutboxMessage.__table__, ArchivedEntry.__table__]
         await connection.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=tables))
     yield session_factory(engine)
     await engine.dispose()

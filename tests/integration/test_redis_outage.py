@@ -28,7 +28,7 @@ from htx.runner import RedisServer, free_port
 from shared.db import create_engine, session_factory, table_of
 from shared.messaging.connection import redis_client
 from shared.messaging.consumer import EventHandlers, InboxEntry, StreamConsumer
-from shared.messaging.outbox import OutboxMessage, OutboxRelay, record_event
+from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
 from tests.integration.test_messaging import coop_registered
 from tests.support import bearer, running_app, unique, wait_until
 
@@ -258,7 +258,9 @@ async def test_relay_waiting_on_redis_holds_no_database_lock(redis_server: Redis
     path = tmp_path / "relay-lock.db"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: SQLModel.metadata.create_all(sync, tables=[table_of(OutboxMessage)]))
+        await connection.run_sync(
+            lambda sync: SQLModel.metadata.create_all(sync, tables=[table_of(OutboxMessage), table_of(ArchivedEntry)])
+        )
     sessions = session_factory(engine)
     async with sessions() as session:
         for coop_id in (1, 2):
