@@ -49,8 +49,9 @@ from services.supplychain.schemas import (
 )
 from services.supplychain.tables import HouseholdPayment, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from shared.clock import today_in_vietnam
 from shared.errors import NotFound
-from shared.i18n import page_language_of
+from shared.i18n import negotiated_page_language
 from shared.idempotency import IdempotentRoute
 from shared.openapi import file_answer
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
@@ -460,7 +461,10 @@ _PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
     "/t/{token}",
     response_class=HTMLResponse,
     summary="Public trace page of a lot (what the QR opens)",
-    description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no "
+    description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English by `?lang=en` or the browser's "
+    "`Accept-Language` (`?lang=` wins; the answer varies by that header). Stage by stage, each naming its lot; "
+    "shipments and sales only of this lot and of what was made from it, never an input's. Certificates as "
+    "valid on the harvest day, an expired or revoked one said so. No "
     f"prices, phones or ID numbers, delivery or invoice numbers. {_HOUSEHOLDS_SHOWN} An unknown token "
     "(or code) gets a 404 HTML page saying to check the code on the label.",
     responses={404: {"description": "Not a known lot: an HTML page", "content": {"text/html": {}}}},
@@ -468,17 +472,19 @@ _PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
 async def trace_page(
     token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
 ) -> HTMLResponse:
-    language = page_language_of(request)
+    language = negotiated_page_language(request)
+    vary = {"Vary": "Accept-Language"}
     try:
         lot, serial = await queries.resolve_public(session, token, principal)
         public_token = _public_token(lot)
     except NotFound:
         # A person scanned or typed this: they get a page that says what to check, not the API's JSON.
-        return HTMLResponse(public_page.render_not_found(language), status_code=404)
+        return HTMLResponse(public_page.render_not_found(language), status_code=404, headers=vary)
     traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
     # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
     qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
-    return HTMLResponse(public_page.render(traced, lot.code, language, qr_path))
+    page = public_page.render(traced, lot.code, language, qr_path, today=today_in_vietnam())
+    return HTMLResponse(page, headers=vary)
 
 
 _QR = (

@@ -461,6 +461,7 @@ class TraceCertificate(BaseModel):
     issuer: str
     valid_from: date
     valid_to: date
+    revoked_on: date | None = None
     ocop_stars: int | None = None
 
 

@@ -93,7 +93,7 @@ def test_the_not_found_page_reads_on_a_phone(phone_page, language, tmp_path):
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_trace_page_reads_on_a_phone(phone_page, language, tmp_path):
-    phone_page.set_content(public_page.render(_packed_tea(), "HOP-1", language, _QR))
+    phone_page.set_content(public_page.render(_packed_tea(), "HOP-1", language, _QR, today=date(2025, 7, 1)))
     product = phone_page.inner_text("#product")
     assert "Chè tôm nõn Tân Hương hộp 500 g" in product and "Thái Nguyên" in product
     harvest = phone_page.inner_text("#harvest")
