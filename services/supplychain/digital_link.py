@@ -1,21 +1,29 @@
-"""GS1 keys of the co-ops' trade items: GTINs, GS1 Digital Link URIs and their EPC URN twins.
+"""GS1 keys: GTINs, GS1 Digital Link URIs and their EPC URN twins (TDS 2.1 §12, DL 1.2).
 
 Parsing and check digits are biip's (GS1's application identifier table, CSET 82 for lots and
-serials). A lot has a Digital Link only when its co-op gave its product a GTIN and its code fits
-AI 10 (at most 20 characters); otherwise its QR code keeps the private `/t/<token>` address.
+serials, the GS1 Company Prefix lengths). A lot has a Digital Link only when its co-op gave its
+product a GTIN and its code fits AI 10 (at most 20 characters); otherwise its QR code keeps the
+private `/t/<token>` address. A GTIN is stored as its 14 digits, the form a Digital Link carries.
 
-A GTIN is stored as its 14 digits, the form a Digital Link carries (`/01/09506000134352`).
+The same item may reach EPCIS as `urn:epc:id:sgtin:0614141.107346.2017` or as
+`https://example.com/01/00614141073467/21/2017` (any domain). Both have one canonical form,
+the Digital Link on GS1's resolver domain (`canonical`), which needs no table to compute from
+either side; the URN needs the company prefix's length (`as_epc_urn`), known for the prefixes
+GS1 publishes. Covered: SGTIN (01+21), LGTIN classes (01+10) and SSCC (00).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from biip import ParseError
+from biip.checksums import gs1_standard_check_digit
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString
 from biip.gtin import Gtin
+from biip.sscc import Sscc
 
 from shared.errors import InvalidValue
 
@@ -84,3 +92,82 @@ def _key(elements: list[GS1ElementString]) -> ItemKey | None:
     if any(element.gtin_error for element in elements):  # biip parses a wrong check digit, and says so here
         return None
     return ItemKey(values["01"], values.get("10"), values.get("21"))
+
+
+# --- EPC URN <-> Digital Link ---------------------------------------------------------------------
+
+_URN = re.compile(
+    r"^urn:epc:(?:id:(sgtin)|class:(lgtin)):(\d{6,12})\.(\d{1,7})\.(.+)$|^urn:epc:id:(sscc):(\d{6,12})\.(\d{5,11})$"
+)
+# Characters an EPC URN's serial or lot keeps as they are (TDS §5: the rest is %-escaped).
+_URN_SAFE = "-_.!'()*+,:;="
+
+
+def canonical(identifier: str) -> str | None:
+    """The Digital Link on id.gs1.org of an SGTIN, LGTIN or SSCC, given as an EPC URN or as a
+    Digital Link on any domain; None for anything else (private URNs, other keys, bad digits)."""
+    key = _urn_key(identifier) if identifier.startswith("urn:epc:") else _uri_key(identifier)
+    if key is None:
+        return None
+    kind, digits, rest = key
+    if kind == "sscc":
+        return f"{GS1_RESOLVER}/00/{digits}"
+    return f"{GS1_RESOLVER}/01/{digits}/{'21' if kind == 'sgtin' else '10'}/{quote(rest, safe='')}"
+
+
+def as_epc_urn(identifier: str) -> str | None:
+    """The EPC URN of an SGTIN, LGTIN or SSCC Digital Link, when its company prefix's length is known."""
+    if identifier.startswith("urn:epc:"):
+        return identifier if _urn_key(identifier) else None
+    key = _uri_key(identifier)
+    if key is None:
+        return None
+    kind, digits, rest = key
+    try:
+        prefix = (Sscc.parse(digits) if kind == "sscc" else Gtin.parse(digits)).company_prefix
+    except ParseError:
+        return None
+    if prefix is None:
+        return None
+    length = len(prefix.value)
+    # GTIN-14 and SSCC both lead with a digit (indicator, extension) that the URN moves behind the prefix.
+    company, reference = digits[1 : 1 + length], digits[0] + digits[1 + length : -1]
+    if kind == "sscc":
+        return f"urn:epc:id:sscc:{company}.{reference}"
+    scheme = "id:sgtin" if kind == "sgtin" else "class:lgtin"
+    return f"urn:epc:{scheme}:{company}.{reference}.{quote(rest, safe=_URN_SAFE)}"
+
+
+def _urn_key(urn: str) -> tuple[str, str, str] | None:
+    match = _URN.match(urn)
+    if match is None:
+        return None
+    sgtin, lgtin, company, reference, rest, sscc, sscc_company, serial_reference = match.groups()
+    if sscc:
+        if len(sscc_company) + len(serial_reference) != 17:
+            return None
+        payload = serial_reference[0] + sscc_company + serial_reference[1:]
+        return "sscc", payload + str(gs1_standard_check_digit(payload)), ""
+    if len(company) + len(reference) != 13:
+        return None
+    payload = reference[0] + company + reference[1:]
+    return (sgtin or lgtin), payload + str(gs1_standard_check_digit(payload)), unquote(rest)
+
+
+def _uri_key(uri: str) -> tuple[str, str, str] | None:
+    if not uri.startswith(("https://", "http://")) or ("/01/" not in uri and "/00/" not in uri):
+        return None  # most identifiers are no Digital Link: skip the parser
+    try:
+        elements = GS1DigitalLinkURI.parse(uri.partition("?")[0]).element_strings
+    except (ParseError, ValueError):
+        return None
+    values = {element.ai.ai: element.value for element in elements}
+    if any(element.gtin_error or element.sscc_error for element in elements):
+        return None
+    if set(values) == {"00"}:
+        return "sscc", values["00"], ""
+    if set(values) == {"01", "21"}:
+        return "sgtin", values["01"], values["21"]
+    if set(values) == {"01", "10"}:
+        return "lgtin", values["01"], values["10"]
+    return None
