@@ -501,7 +501,7 @@ async def digital_link_page(
     key: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
 ) -> HTMLResponse:
     async def resolved() -> tuple[Lot, str | None]:
-        raw = request.scope["raw_path"].decode("ascii")  # still percent-encoded: a serial may hold a "/"
+        raw = request.scope["raw_path"].decode("latin-1")  # still percent-encoded: a serial may hold a "/"
         item = digital_link.parse_path(raw[raw.index("/01/") :].partition("?")[0])
         if item is None or (item.lot is None and item.serial is None):
             raise NotFound("trace.not_found")

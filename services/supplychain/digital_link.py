@@ -78,14 +78,6 @@ def parse_path(path: str) -> ItemKey | None:
     return _key(uri.element_strings)
 
 
-def parse_uri(uri: str) -> ItemKey | None:
-    """Any Digital Link URI's item key (whatever its domain), or None when it is none."""
-    try:
-        return _key(GS1DigitalLinkURI.parse(uri).element_strings)
-    except (ParseError, ValueError):
-        return None
-
-
 def _key(elements: list[GS1ElementString]) -> ItemKey | None:
     values = {element.ai.ai: element.value for element in elements}  # biip has percent-decoded them
     if "01" not in values or set(values) - {"01", "10", "21"}:
@@ -96,6 +88,32 @@ def _key(elements: list[GS1ElementString]) -> ItemKey | None:
 
 
 # --- EPC URN <-> Digital Link ---------------------------------------------------------------------
+
+
+def index_forms(identifier: str) -> list[str]:
+    """The forms an event's GS1 key is indexed under besides its own, so that `query_forms` of
+    any form of it meets one: its EPC URN when that can be computed (a Digital Link of a known
+    prefix), else its canonical Digital Link. Most captured EPCs are URNs of known prefixes: they
+    need no second row."""
+    urn = as_epc_urn(identifier)
+    if urn is not None and _reproducible(urn):
+        return [] if urn == identifier else [urn]
+    link = canonical(identifier)
+    return [link] if link is not None and link != identifier else []
+
+
+def query_forms(identifier: str) -> list[str]:
+    """What a query value is looked up as besides itself: both the EPC URN and the canonical link."""
+    forms = (as_epc_urn(identifier), canonical(identifier))
+    return [form for form in dict.fromkeys(forms) if form is not None and form != identifier]
+
+
+def _reproducible(urn: str) -> bool:
+    """Whether any Digital Link of this key gives back this URN: its company prefix is the one
+    GS1 publishes (a URN may split the digits otherwise, or name a prefix biip does not know)."""
+    link = canonical(urn)
+    return link is not None and as_epc_urn(link) == urn
+
 
 _URN = re.compile(
     r"^urn:epc:(?:id:(sgtin)|class:(lgtin)):(\d{6,12})\.(\d{1,7})\.(.+)$|^urn:epc:id:(sscc):(\d{6,12})\.(\d{5,11})$"
@@ -145,11 +163,18 @@ def _urn_key(urn: str) -> tuple[str, str, str] | None:
         if len(sscc_company) + len(serial_reference) != 17:
             return None
         payload = serial_reference[0] + sscc_company + serial_reference[1:]
-        return "sscc", payload + str(gs1_standard_check_digit(payload)), ""
+        return "sscc", payload + _check_digit(payload), ""
     if len(company) + len(reference) != 13:
         return None
     payload = reference[0] + company + reference[1:]
-    return (sgtin or lgtin), payload + str(gs1_standard_check_digit(payload)), unquote(rest)
+    return (sgtin or lgtin), payload + _check_digit(payload), unquote(rest)
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_digit(payload: str) -> str:
+    """biip's, remembered: the payload is the product's (all its serials share it), and biip's
+    computation was most of the cost of indexing a URN."""
+    return str(gs1_standard_check_digit(payload))
 
 
 # The shapes nearly every Digital Link in an event has (a GTIN-14 and one qualifier, or an SSCC, at
@@ -166,7 +191,7 @@ def _uri_key(uri: str) -> tuple[str, str, str] | None:
     if common is not None:
         gtin, qualifier, value, sscc = common.groups()
         digits = gtin or sscc
-        if str(gs1_standard_check_digit(digits[:-1])) != digits[-1]:
+        if _check_digit(digits[:-1]) != digits[-1]:
             return None
         if sscc:
             return "sscc", sscc, ""

@@ -122,8 +122,6 @@ async def test_events_captured_before_get_their_gs1_key_forms(database_url_facto
     assert sorted(rows) == sorted(
         [
             *captured,
-            ("epcList", "https://id.gs1.org/01/10614141073464/21/2017"),
-            ("epcList", "urn:epc:id:sgtin:0614141.107346.2017"),
-            ("quantityList", "https://id.gs1.org/01/70614141123451/10/998877"),
-        ]
+            ("epcList", "urn:epc:id:sgtin:0614141.107346.2017"),  # the URN it can be found by
+        ]  # the class's URN of a known prefix is already its own other form: no row added
     )

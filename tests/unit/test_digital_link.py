@@ -82,3 +82,17 @@ def test_digital_link_paths_of_lots_and_units():
         "08930000123459", "HOP-1", "HOP-1-0001"
     )
     assert digital_link.parse_path("/01/08930000123453/10/HOP-1") is None
+
+
+def test_a_key_is_indexed_under_one_form_any_query_form_meets():
+    known = "urn:epc:id:sgtin:0614141.107346.2017"
+    assert digital_link.index_forms(known) == []  # URNs of known prefixes, most EPCs: no second row
+    assert digital_link.index_forms("https://brand.example/01/10614141073464/21/2017") == [known]
+    vietnamese = "https://truyxuat.example.vn/01/08930000123459/21/HOP-1-0001"
+    assert digital_link.index_forms(vietnamese) == ["https://id.gs1.org/01/08930000123459/21/HOP-1-0001"]
+    for form in (known, "https://other.example/01/10614141073464/21/2017"):
+        assert known in [form, *digital_link.query_forms(form)]
+    # A URN whose prefix split GS1 does not publish is indexed, and found, by its canonical link.
+    odd_split = "urn:epc:id:sgtin:061414.1107346.2017"
+    assert digital_link.index_forms(odd_split) == ["https://id.gs1.org/01/10614141073464/21/2017"]
+    assert "https://id.gs1.org/01/10614141073464/21/2017" in digital_link.query_forms(known)

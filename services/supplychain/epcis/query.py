@@ -385,10 +385,10 @@ def names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool)
     and per row took seconds for hundreds of patterns, and SQLite refuses a few hundred ORs).
     """
     # Patterns match literally too: quantity lists may name a class by its pattern URI. A GS1 key
-    # in either form (EPC URN, Digital Link on any domain) is also looked up by its canonical form,
-    # which every stored GS1 key has a row for (store.identifiers).
+    # in either form (EPC URN, Digital Link on any domain) is also looked up in its other forms,
+    # one of which every stored GS1 key has a row for (store.identifiers).
     exact = list(values)
-    exact += [form for form in map(digital_link.canonical, values) if form is not None]
+    exact += [form for value in values for form in digital_link.query_forms(value)]
     prefixes: dict[int, set[str]] = {}
     likes: list[str] = []
     for value in values:

@@ -239,10 +239,10 @@ def identifiers(event: dict) -> Iterable[tuple[str, str]]:
     EPCs (epcList, parentID, ...), EPC classes of the quantity lists, transformationID,
     persistent dispositions (CBV bare form) and the parties of source and destination lists.
 
-    A GS1 key (SGTIN, LGTIN, SSCC) also gets a row in its canonical Digital Link form, and one as
-    an EPC URN where its company prefix is known: a query naming it in either form, on any
-    domain, finds it (`digital_link.canonical`), and EPC patterns (urn:epc:idpat:) match items
-    captured as Digital Links."""
+    A GS1 key (SGTIN, LGTIN, SSCC) captured as a Digital Link also gets a row as its EPC URN
+    (where the company prefix is known, else as its canonical Digital Link), so a query naming it
+    in either form, on any domain, finds it, and EPC patterns (urn:epc:idpat:) match it
+    (`digital_link.index_forms`)."""
     found: dict[tuple[str, str], None] = {}
 
     def add(field: str, value: object) -> None:
@@ -252,8 +252,8 @@ def identifiers(event: dict) -> Iterable[tuple[str, str]]:
     def add_epc(field: str, value: object) -> None:
         add(field, value)
         if isinstance(value, str):
-            add(field, digital_link.canonical(value))
-            add(field, digital_link.as_epc_urn(value))
+            for form in digital_link.index_forms(value):
+                add(field, form)
 
     add_epc("parentID", event.get("parentID"))
     add("transformationID", event.get("transformationID"))

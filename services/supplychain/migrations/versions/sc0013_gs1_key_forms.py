@@ -1,8 +1,8 @@
 """GS1 key forms: events captured before get the identifier rows a capture now writes
 
-A GS1 key (SGTIN, LGTIN, SSCC) named by an event has, besides its row as captured, a row in its
-canonical Digital Link form and one as an EPC URN where the company prefix's length is known
-(`services.supplychain.digital_link`), so queries match it in either form. This adds those rows
+A GS1 key (SGTIN, LGTIN, SSCC) named by an event has, besides its row as captured, the rows of
+`services.supplychain.digital_link.index_forms` (its EPC URN, or its canonical Digital Link where
+no URN can be computed), so queries match it in either form. This adds those rows
 for the events already stored; the schema does not change.
 
 Revision ID: sc0013_gs1_key_forms
@@ -45,8 +45,8 @@ def upgrade() -> None:
     have = set(stored)
     missing: dict[tuple[int, str, str], None] = {}
     for event_pk, field, value in stored:
-        for form in (digital_link.canonical(value), digital_link.as_epc_urn(value)):
-            if form is not None and (event_pk, field, form) not in have:
+        for form in digital_link.index_forms(value):
+            if (event_pk, field, form) not in have:
                 missing[(event_pk, field, form)] = None
     rows_to_add = [{"event_pk": pk, "field": field, "value": value} for pk, field, value in missing]
     for start in range(0, len(rows_to_add), _CHUNK):  # executemany: one round trip per chunk
