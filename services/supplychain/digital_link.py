@@ -95,9 +95,17 @@ def index_forms(identifier: str) -> list[str]:
     any form of it meets one: its EPC URN when that can be computed (a Digital Link of a known
     prefix), else its canonical Digital Link. Most captured EPCs are URNs of known prefixes: they
     need no second row."""
+    if identifier.startswith("urn:epc:"):
+        match = _URN.match(identifier)
+        key = _urn_key(identifier)
+        if match is None or key is None:
+            return []
+        company = match.group(3) or match.group(7)
+        # A Digital Link of this key gives back this very URN when the URN splits the digits where GS1 does.
+        return [] if _prefix_length(key[1]) == len(company) else [canonical(identifier) or identifier]
     urn = as_epc_urn(identifier)
-    if urn is not None and _reproducible(urn):
-        return [] if urn == identifier else [urn]
+    if urn is not None:
+        return [urn]
     link = canonical(identifier)
     return [link] if link is not None and link != identifier else []
 
@@ -108,11 +116,11 @@ def query_forms(identifier: str) -> list[str]:
     return [form for form in dict.fromkeys(forms) if form is not None and form != identifier]
 
 
-def _reproducible(urn: str) -> bool:
-    """Whether any Digital Link of this key gives back this URN: its company prefix is the one
-    GS1 publishes (a URN may split the digits otherwise, or name a prefix biip does not know)."""
-    link = canonical(urn)
-    return link is not None and as_epc_urn(link) == urn
+@functools.lru_cache(maxsize=4096)  # per product (or company): every serial shares it
+def _prefix_length(digits: str) -> int | None:
+    """The length of the company prefix GS1 publishes for a GTIN-14 or SSCC, behind its first digit."""
+    prefix = GS1CompanyPrefix.extract(digits[1:])
+    return len(prefix.value) if prefix is not None else None
 
 
 _URN = re.compile(
@@ -142,10 +150,9 @@ def as_epc_urn(identifier: str) -> str | None:
     if key is None:
         return None
     kind, digits, rest = key
-    prefix = GS1CompanyPrefix.extract(digits[1:])  # behind the indicator or extension digit
-    if prefix is None:
+    length = _prefix_length(digits)
+    if length is None:
         return None
-    length = len(prefix.value)
     # GTIN-14 and SSCC both lead with a digit (indicator, extension) that the URN moves behind the prefix.
     company, reference = digits[1 : 1 + length], digits[0] + digits[1 + length : -1]
     if kind == "sscc":
