@@ -8,9 +8,12 @@ PostgreSQL database given with --database-url), then:
 - times, over --repeat runs (median and worst), the standard queries on that store: a page of
   30 with no filter, EQ_bizStep, EQ_bizLocation + eventTime window, MATCH_epc (exact and EPC
   pattern), MATCH_anyEPCClass, EXISTS_errorDeclaration, and following a page token.
+With --digital-links every other event names its SGTINs as GS1 Digital Links on a brand's domain
+(the same items; MATCH_epc by URN and the EPC pattern then find both forms).
 
     .venv/bin/python benchmarks/epcis.py                 # --quick: 5,000 events, SQLite
     .venv/bin/python benchmarks/epcis.py --events 50000
+    .venv/bin/python benchmarks/epcis.py --digital-links
     .venv/bin/python benchmarks/epcis.py --database-url postgresql+asyncpg://postgres@127.0.0.1/htx_bench
 """
 
@@ -39,7 +42,15 @@ STEPS = ["commissioning", "receiving", "shipping", "https://ref.gs1.org/cbv/BizS
 LOCATIONS = 50
 
 
-def make_event(n: int) -> dict:
+def sgtin(serial: int, as_digital_link: bool) -> str:
+    """One item of GTIN (01)10614141073464, as an EPC URN or as a Digital Link (TDS 2.1's example)."""
+    if as_digital_link:
+        return f"https://brand.example/01/10614141073464/21/{serial}"
+    return f"urn:epc:id:sgtin:0614141.107346.{serial}"
+
+
+def make_event(n: int, digital_links: bool = False) -> dict:
+    linked = digital_links and n % 2 == 1
     when = (START + timedelta(minutes=7 * n)).isoformat()
     where = {"id": f"urn:htx:TN-{n % LOCATIONS:04d}:loc:coop"}
     if n % 10 == 9:  # one in ten: a carton packed with its units
@@ -51,7 +62,7 @@ def make_event(n: int) -> dict:
             "action": "ADD",
             "bizStep": "packing",
             "parentID": f"urn:htx:TN-0001:carton:C-{n}",
-            "childEPCs": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(10)],
+            "childEPCs": [sgtin(n * 10 + i, linked) for i in range(10)],
             "bizLocation": where,
         }
     event = {
@@ -62,7 +73,7 @@ def make_event(n: int) -> dict:
         "action": "OBSERVE",
         "bizStep": STEPS[n % len(STEPS)],
         "disposition": "in_progress",
-        "epcList": [f"urn:epc:id:sgtin:0614141.107346.{n * 10 + i}" for i in range(5)],
+        "epcList": [sgtin(n * 10 + i, linked) for i in range(5)],
         "quantityList": [{"epcClass": f"urn:htx:TN-0001:lot:TH-{n // 20}", "quantity": 12.5, "uom": "KGM"}],
         "bizLocation": where,
         "readPoint": where,
@@ -109,13 +120,13 @@ async def timed(sessions, parameters: list[tuple[str, str]], repeat: int) -> tup
     return statistics.median(durations) * 1000, max(durations) * 1000, found
 
 
-async def run(url: str, events: int, batch: int, repeat: int) -> None:
+async def run(url: str, events: int, batch: int, repeat: int, digital_links: bool) -> None:
     await asyncio.to_thread(upgrade, "supplychain", url)
     engine = create_engine(url)
     sessions = session_factory(engine)
     validating = storing = 0.0
     for first in range(0, events, batch):
-        doc = document([make_event(n) for n in range(first, min(first + batch, events))])
+        doc = document([make_event(n, digital_links) for n in range(first, min(first + batch, events))])
         started = time.perf_counter()
         assert not schema_errors(doc)
         validated = time.perf_counter()
@@ -126,8 +137,9 @@ async def run(url: str, events: int, batch: int, repeat: int) -> None:
         validating += validated - started
         storing += time.perf_counter() - validated
     total = validating + storing
+    forms = "half of them naming Digital Links" if digital_links else "EPC URNs"
     print(
-        f"capture: {events} events in documents of {batch}: {total:.1f} s = {events / total:,.0f} events/s "
+        f"capture: {events} events ({forms}) in documents of {batch}: {total:.1f} s = {events / total:,.0f} events/s "
         f"(schema validation {validating:.1f} s, storing {storing:.1f} s)"
     )
 
@@ -142,6 +154,9 @@ async def run(url: str, events: int, batch: int, repeat: int) -> None:
             ("LT_eventTime", "2025-01-17T00:00:00+07:00"),
         ],
         "MATCH_epc exact": [("MATCH_epc", f"urn:epc:id:sgtin:0614141.107346.{(events // 2) * 10 + 3}")],
+        "MATCH_epc by URN, item captured as a Digital Link": [
+            ("MATCH_epc", f"urn:epc:id:sgtin:0614141.107346.{(events // 2 + 1) * 10 + 3}")
+        ],
         "MATCH_epc EPC pattern (100 serials)": [
             ("MATCH_epc", "urn:epc:idpat:sgtin:0614141.107346.*"),
             ("perPage", "100"),
@@ -165,10 +180,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url", help="an empty database; default: SQLite in a temporary directory")
     parser.add_argument("--quick", action="store_true", help="the default size (5000 events)")
+    parser.add_argument("--digital-links", action="store_true", help="every other event names Digital Links")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         url = arguments.database_url or f"sqlite+aiosqlite:///{directory}/epcis-bench.db"
-        asyncio.run(run(url, arguments.events, arguments.batch, arguments.repeat))
+        asyncio.run(run(url, arguments.events, arguments.batch, arguments.repeat, arguments.digital_links))
 
 
 if __name__ == "__main__":

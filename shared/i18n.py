@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from babel import negotiate_locale
 from fastapi import Request
 
 Language = Literal["vi", "en"]
@@ -187,6 +188,38 @@ def page_language_of(request: Request) -> Language:
     opens the Vietnamese page, with the English link one tap away.
     """
     return "en" if request.query_params.get("lang") == "en" else "vi"
+
+
+def negotiated_page_language(request: Request) -> Language:
+    """For the public trace page, which strangers open abroad too: `?lang=` (the page's own links)
+    wins, else the browser's Accept-Language, else Vietnamese. A response chosen this way must say
+    `Vary: Accept-Language`, or a cache hands one reader's language to the next."""
+    explicit = request.query_params.get("lang")
+    if explicit in ("vi", "en"):
+        return explicit  # type: ignore[return-value]
+    preferred = accepted_languages(request.headers.get("accept-language", ""))
+    chosen = negotiate_locale(preferred, ["vi", "en"], sep="-")
+    return "en" if chosen is not None and chosen.lower().startswith("en") else "vi"
+
+
+def accepted_languages(header: str) -> list[str]:
+    """An Accept-Language header's tags, most wanted first (RFC 9110 §12.5.4): q-values order them,
+    equal ones keep the header's order, q=0 means "not this one", and `*` names no language."""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, parameters = part.partition(";")
+        tag = tag.strip()
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.strip().partition("=")
+            if name.lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0  # a malformed weight: ignore the tag rather than guess
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
 
 
 @dataclass(frozen=True)

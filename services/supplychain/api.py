@@ -11,6 +11,7 @@ household's or a plot's trace, recall exports and payables are staff reads
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -18,7 +19,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.supplychain import commands, corrections, public_page, queries, trace, transformations
+from services.supplychain import (
+    commands,
+    corrections,
+    digital_link,
+    public_page,
+    queries,
+    trace,
+    transformations,
+)
 from services.supplychain.registry_client import RegistryClient
 from services.supplychain.schemas import (
     BatchCreate,
@@ -49,8 +58,9 @@ from services.supplychain.schemas import (
 )
 from services.supplychain.tables import HouseholdPayment, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from shared.clock import today_in_vietnam
 from shared.errors import NotFound
-from shared.i18n import page_language_of
+from shared.i18n import negotiated_page_language
 from shared.idempotency import IdempotentRoute
 from shared.openapi import file_answer
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
@@ -463,7 +473,10 @@ _PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
     "/t/{token}",
     response_class=HTMLResponse,
     summary="Public trace page of a lot (what the QR opens)",
-    description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English with `?lang=en`. Stage by stage; no "
+    description=f"{_PAGE_BY_TOKEN} Mobile first; Vietnamese, or English by `?lang=en` or the browser's "
+    "`Accept-Language` (`?lang=` wins; the answer varies by that header). Stage by stage, each naming its lot; "
+    "shipments and sales only of this lot and of what was made from it, never an input's. Certificates as "
+    "valid on the harvest day, an expired or revoked one said so. No "
     f"prices, phones or ID numbers, delivery or invoice numbers. {_HOUSEHOLDS_SHOWN} An unknown token "
     "(or code) gets a 404 HTML page saying to check the code on the label.",
     responses={404: {"description": "Not a known lot: an HTML page", "content": {"text/html": {}}}},
@@ -471,22 +484,60 @@ _PAGE_BY_TOKEN = _BY_TOKEN.replace("`{code}`", "`{token}`")
 async def trace_page(
     token: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
 ) -> HTMLResponse:
-    language = page_language_of(request)
+    return await _trace_page(request, session, principal, queries.resolve_public(session, token, principal))
+
+
+@router.get(
+    "/01/{key:path}",
+    response_class=HTMLResponse,
+    summary="GS1 Digital Link of a lot or unit: its public trace page",
+    description="`/01/{gtin}/10/{lot}`, `/01/{gtin}/21/{serial}` or `/01/{gtin}/10/{lot}/21/{serial}` (GS1 Digital "
+    "Link 1.2; a GTIN-13 may be written without its leading 0) for anyone: the page `/t/{token}` shows, rendered "
+    "here rather than redirected, so a unit's serial stays on it and a scan costs one request. Only a lot whose "
+    "co-op gave it that GTIN answers; anything else (a wrong check digit, a lot or serial of another GTIN) gets the "
+    "404 page.",
+    responses={
+        404: {"description": "Not a known lot or unit of that GTIN: an HTML page", "content": {"text/html": {}}}
+    },
+)
+async def digital_link_page(
+    key: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
+) -> HTMLResponse:
+    async def resolved() -> tuple[Lot, str | None]:
+        raw = request.scope["raw_path"].decode("latin-1")  # still percent-encoded: a serial may hold a "/"
+        item = digital_link.parse_path(raw[raw.index("/01/") :].partition("?")[0])
+        if item is None or (item.lot is None and item.serial is None):
+            raise NotFound("trace.not_found")
+        return await queries.resolve_digital_link(session, item)
+
+    return await _trace_page(request, session, principal, resolved())
+
+
+async def _trace_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal | None,
+    resolving: Awaitable[tuple[Lot, str | None]],
+) -> HTMLResponse:
+    language = negotiated_page_language(request)
+    vary = {"Vary": "Accept-Language"}
     try:
-        lot, serial = await queries.resolve_public(session, token, principal)
+        lot, serial = await resolving
         public_token = _public_token(lot)
     except NotFound:
         # A person scanned or typed this: they get a page that says what to check, not the API's JSON.
-        return HTMLResponse(public_page.render_not_found(language), status_code=404)
+        return HTMLResponse(public_page.render_not_found(language), status_code=404, headers=vary)
     traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
     # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
     qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
-    return HTMLResponse(public_page.render(traced, lot.code, language, qr_path))
+    page = public_page.render(traced, lot.code, language, qr_path, today=today_in_vietnam())
+    return HTMLResponse(page, headers=vary)
 
 
 _QR = (
-    f"{_PAGE_BY_TOKEN} The code always encodes the page's public address by the token "
-    "(`HTX_PUBLIC_BASE_URL`/t/<token>), whatever named the lot here."
+    f"{_PAGE_BY_TOKEN} The code encodes a public address under `HTX_PUBLIC_BASE_URL`, whatever named the lot "
+    "here: the GS1 Digital Link `/01/<gtin>/10/<lot>` (a unit's serial: `/01/<gtin>/21/<serial>`) when the lot "
+    "has a GTIN and its code fits a Digital Link, else the private `/t/<token>`."
 )
 
 
@@ -514,8 +565,15 @@ async def trace_qr_png(token: str, request: Request, session: SessionDep, princi
 
 
 async def _qr(request: Request, session: AsyncSession, ref: str, principal: Principal | None, kind: str) -> bytes:
-    lot, _ = await queries.resolve_public(session, ref, principal)
-    return public_page.qr(_public_url(request, "trace_page", token=_public_token(lot)), kind)
+    lot, serial = await queries.resolve_public(session, ref, principal)
+    address = None
+    if lot.gtin is not None:
+        base = _public_base(request)
+        if serial is not None:
+            address = digital_link.serial_uri(base, lot.gtin, serial)
+        else:
+            address = digital_link.lot_uri(base, lot.gtin, lot.code)
+    return public_page.qr(address or _public_url(request, "trace_page", token=_public_token(lot)), kind)
 
 
 def _public_token(lot: Lot) -> str:
@@ -529,6 +587,9 @@ def _public_token(lot: Lot) -> str:
 def _public_url(request: Request, route: str, **params: str) -> str:
     """A route's address as the public reaches it: `HTX_PUBLIC_BASE_URL`, else this service's configured
     URL; never the request's Host header, which would let anyone print QR codes pointing elsewhere."""
+    return _public_base(request) + request.app.url_path_for(route, **params)
+
+
+def _public_base(request: Request) -> str:
     settings = request.app.state.settings
-    base = (settings.public_base_url or settings.supplychain_url).rstrip("/")
-    return base + request.app.url_path_for(route, **params)
+    return (settings.public_base_url or settings.supplychain_url).rstrip("/")

@@ -5,6 +5,14 @@ from __future__ import annotations
 from shared.i18n import register
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "gtin.invalid": {
+        "vi": "GTIN {gtin} không hợp lệ: GTIN gồm 8, 12, 13 hoặc 14 chữ số, như in dưới mã vạch.",
+        "en": "GTIN {gtin} is not valid: a GTIN has 8, 12, 13 or 14 digits, as printed under the barcode.",
+    },
+    "gtin.check_digit": {
+        "vi": "GTIN {gtin} sai số kiểm tra (chữ số cuối): hãy chép lại mã từ giấy chứng nhận mã số mã vạch.",
+        "en": "GTIN {gtin} has a wrong check digit (the last digit): copy it again from the GS1 membership certificate.",
+    },
     "grading.grade_missing": {
         "vi": "Mỗi lô đầu ra của phân loại phải có hạng (grade).",
         "en": "Every graded output needs a grade.",

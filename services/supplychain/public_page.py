@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import segno
@@ -48,7 +49,10 @@ LABELS = {
         "lots": {"other": "lô"},
         "plot": "Vùng trồng",
         "round": "Lứa",
-        "certificates": "Chứng nhận còn hiệu lực",
+        "certificates": "Chứng nhận có hiệu lực ngày thu hoạch",
+        "expired": "nay đã hết hạn",
+        "revoked": "đã bị thu hồi ngày",
+        "this_lot": "lô này",
         "batch": "Mẻ",
         "in": "Đầu vào",
         "out": "Đầu ra",
@@ -86,7 +90,10 @@ LABELS = {
         "lots": {"one": "lot", "other": "lots"},
         "plot": "Plot",
         "round": "Round",
-        "certificates": "Valid certificates",
+        "certificates": "Certificates valid on the harvest day",
+        "expired": "since expired",
+        "revoked": "revoked on",
+        "this_lot": "this lot",
         "batch": "Batch",
         "in": "In",
         "out": "Out",
@@ -113,7 +120,8 @@ LABELS = {
 }
 
 
-def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
+def render(traced: LotTrace, code: str, language: str, qr_url: str, *, today: date) -> str:
+    """`today`: a certificate valid on the harvest day but expired or revoked since is said to be."""
     steps = {name: [s for s in traced.steps if s.step == name] for name in ("processing", "grading", "packing")}
     coops = sorted(
         {(o.coop_name, ward_name(o.ward_code) or o.ward_code, province_name(o.ward_code)) for o in traced.origins}
@@ -130,6 +138,7 @@ def render(traced: LotTrace, code: str, language: str, qr_url: str) -> str:
         product=product,
         provinces=sorted({province for _, _, province in coops if province}),
         qr_url=qr_url,
+        today=today,
         households=traced.households,
         harvested_kg=sum((o.harvested_quantity_kg for o in traced.origins), 0),
     )

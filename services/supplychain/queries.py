@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain import lots
+from services.supplychain.digital_link import ItemKey
 from services.supplychain.schemas import (
     ChainTotals,
     HarvestTotals,
@@ -200,6 +201,22 @@ async def resolve_public(session: AsyncSession, ref: str, viewer: Principal | No
     if lot is None:
         raise NotFound("lot.not_found", lot_code=ref) if viewer is not None else NotFound("trace.not_found")
     return lot, None
+
+
+async def resolve_digital_link(session: AsyncSession, key: ItemKey) -> tuple[Lot, str | None]:
+    """The lot (and unit) a GS1 Digital Link names: its GTIN and lot code, its GTIN and a unit's
+    serial, or all three, which must agree. Public, unlike a bare code: a co-op that gives a
+    product a GTIN prints the lot and serial on the pack for anyone to read (GS1 Digital Link is
+    made to be resolved by anyone), and only lots with that GTIN answer."""
+    serial = key.serial
+    if serial is not None:
+        unit = (await session.exec(select(PackUnit).where(PackUnit.serial == serial))).first()
+        lot = await session.get(Lot, unit.lot_id) if unit is not None else None
+    else:
+        lot = (await session.exec(select(Lot).where(Lot.code == key.lot, Lot.gtin == key.gtin))).first()
+    if lot is None or lot.gtin != key.gtin or (key.lot is not None and lot.code != key.lot):
+        raise NotFound("trace.not_found")
+    return lot, serial
 
 
 # --- payables and sales ----------------------------------------------------------------------------

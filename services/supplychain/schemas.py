@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 import pydantic
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, computed_field, field_validator
 
+from services.supplychain.digital_link import gtin_14
 from shared.clock import PastDate
 from shared.errors import InvalidValue
 from shared.events.registry import CoopStatus, HouseholdDisplay, MemberKind, Membership
@@ -39,6 +40,15 @@ Quantity = Annotated[
     AfterValidator(lambda q: q.quantize(Decimal("0.001"))),
 ]
 Unit = Literal["kg", "pcs"]
+# A co-op's GS1 trade item number, as 14 digits with a verified check digit (GTIN-8/12/13 accepted).
+Gtin = Annotated[
+    str,
+    AfterValidator(gtin_14),
+    pydantic.Field(
+        description="The product's GTIN (GTIN-8/12/13/14, check digit verified; kept as 14 digits): "
+        "the lot's QR code becomes a GS1 Digital Link, /01/<gtin>/10/<lot>"
+    ),
+]
 LotEventKind = Literal["harvested", "purchased", "consumed", "produced", "shipped", "received", "sold", "corrected"]
 TraceDirection = Literal["backward", "forward", "both"]
 
@@ -130,6 +140,7 @@ class LotMake(_Command):
     product: str = pydantic.Field(min_length=2, max_length=255)
     quantity_kg: Kilograms
     grade: str | None = pydantic.Field(default=None, min_length=1, max_length=100)
+    gtin: Gtin | None = None
 
     _product = field_validator("product", "grade")(
         classmethod(lambda cls, value: None if value is None else normalise_name(value))
@@ -174,6 +185,7 @@ class PackingCreate(_TransformCreate):
     units: int = pydantic.Field(gt=0, le=100_000)
     net_kg_per_unit: Kilograms
     units_per_carton: int | None = pydantic.Field(default=None, gt=0, le=10_000)
+    gtin: Gtin | None = None
 
     _product = field_validator("product")(classmethod(lambda cls, value: normalise_name(value)))
 
@@ -451,6 +463,7 @@ class LotPublic(BaseModel):
     product: str
     unit: Unit
     grade: str | None
+    gtin: str | None = pydantic.Field(default=None, description="14 digits; the lot then has a GS1 Digital Link")
     net_kg_per_unit: Decimal | None
     created_on: date
     harvested_quantity_kg: Decimal | None
@@ -477,6 +490,7 @@ class TraceCertificate(BaseModel):
     issuer: str
     valid_from: date
     valid_to: date
+    revoked_on: date | None = None
     ocop_stars: int | None = None
 
 

@@ -166,6 +166,9 @@ class Lot(SQLModel, table=True):
     unit: str = Field(default="kg", max_length=10)
     created_on: date
     grade: str | None = Field(default=None, max_length=100)
+    gtin: str | None = Field(
+        default=None, max_length=14, index=True, description="The co-op's GTIN of the product, 14 digits"
+    )
     net_kg_per_unit: Decimal | None = Field(default=None, max_digits=12, decimal_places=3)
     initial_quantity: Decimal = Field(max_digits=12, decimal_places=3, description="What it was made with, in its unit")
     transformation_id: int | None = Field(default=None, foreign_key="transformation.id", index=True)

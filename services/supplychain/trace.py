@@ -129,6 +129,7 @@ class _Walk:
         self.lots: dict[int, Row] = {}  # LOT_COLUMNS
         self.batches: dict[int, Row] = {}  # BATCH_COLUMNS
         self.inputs: dict[int, list[Row]] = {}  # INPUT_COLUMNS
+        self.downstream: set[int] = set()  # the start lots and every lot made from them
 
     async def add_lots(self, ids) -> list[Row]:
         new = [i for i in set(ids) if i not in self.lots]
@@ -161,6 +162,7 @@ class _Walk:
 
     async def forward(self, start: list[int]) -> None:
         await self.add_lots(start)
+        self.downstream.update(start)
         frontier = start
         while frontier:
             used_in = await rows_in(
@@ -171,7 +173,8 @@ class _Walk:
             )
             batches = await self.add_batches(used_in)
             outputs = await rows_in(self.session, select(Lot.id), Lot.transformation_id, [b.id for b in batches])
-            frontier = [lot_id for lot_id in outputs if lot_id not in self.lots]
+            frontier = [lot_id for lot_id in outputs if lot_id not in self.downstream]
+            self.downstream.update(frontier)
             await self.add_lots(frontier)
 
 
@@ -199,6 +202,11 @@ async def trace(
     viewer: Principal | None = None,
 ) -> LotTrace:
     """Backward to households, plots, rounds and certificates; forward to lots, shipments, buyers.
+
+    Shipments and sales are those of the start lots and of what was made from them, never those
+    of an input: an input's other part sold to someone else did not become these lots (a 7.4 kg
+    packed lot is not "sold to X, 50,000 kg" because its raw leaf lot was), and who else buys
+    from the co-op is not the reader's business.
 
     Households as `viewer` may see them: in full for their co-op and the province, else as
     their co-op chose (anonymous, the default, is the most restricted view).
@@ -356,6 +364,7 @@ async def _origins(
                         issuer=c.issuer,
                         valid_from=c.valid_from,
                         valid_to=c.valid_to,
+                        revoked_on=c.revoked_on,
                         ocop_stars=c.ocop_stars,
                     )
                     for c in sorted(valid, key=lambda c: (c.kind, c.code))
@@ -366,7 +375,7 @@ async def _origins(
 
 
 async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) -> list[TraceShipment]:
-    lines = await _in(session, ShipmentLine, ShipmentLine.lot_id, list(walk.lots))
+    lines = await _in(session, ShipmentLine, ShipmentLine.lot_id, list(walk.downstream))
     shipments = {
         s.id: s
         for s in await _in(session, Shipment, Shipment.id, [line.shipment_id for line in lines])
@@ -399,7 +408,7 @@ async def _shipments(session: AsyncSession, walk: _Walk, corrected: set[str]) ->
 
 
 async def _sales(session: AsyncSession, walk: _Walk, corrected: set[str]) -> list[TraceSale]:
-    sales = await _in(session, Sale, Sale.lot_id, list(walk.lots))
+    sales = await _in(session, Sale, Sale.lot_id, list(walk.downstream))
     events = await lot_events(session, {s.lot_id for s in sales})
     sale_event = {e.sale_id: e.event_id for rows in events.values() for e in rows if e.sale_id is not None}
     return [

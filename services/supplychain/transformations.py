@@ -90,6 +90,7 @@ async def record_transformation(
                 created_on=on,
                 initial_quantity=Decimal(data.units),
                 net_kg_per_unit=data.net_kg_per_unit,
+                gtin=data.gtin,
                 created_by=principal.actor,
             )
         ]
@@ -101,6 +102,7 @@ async def record_transformation(
                 coop_id=coop.id,
                 product=o.product,
                 grade=o.grade,
+                gtin=o.gtin,
                 unit="kg",
                 created_on=on,
                 initial_quantity=o.quantity_kg,

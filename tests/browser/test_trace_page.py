@@ -1,8 +1,9 @@
 """The public trace page and its not-found page on a 360 px phone: nothing needs sideways scrolling.
 
 The pages are those `public_page` renders for `/t/{token}` (loaded with `set_content`, not served by
-a live app): a lot of chè khô from two households of HTX Chè Tân Hương, through processing and
-packing to a sale, and the page an unknown code opens.
+a live app; which sales reach a page is `trace.trace`'s, tested in tests/integration/test_trace_page.py):
+a processed lot of chè khô from two households of HTX Chè Tân Hương, dried with a sibling lot and
+then sold, and the page an unknown code opens.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from decimal import Decimal
 import pytest
 
 from services.supplychain import public_page
-from services.supplychain.schemas import LotTrace, TraceLot, TraceOrigin, TraceQuantity, TraceSale, TraceStep
+from services.supplychain.schemas import (
+    LotTrace,
+    TraceCertificate,
+    TraceLot,
+    TraceOrigin,
+    TraceQuantity,
+    TraceSale,
+    TraceStep,
+)
 from tests.browser.conftest import overflows_horizontally
 
 # The page links its QR image by path; inline here, as the page would load it.
@@ -23,7 +32,7 @@ _QR = (
 )
 
 
-def _packed_tea() -> LotTrace:
+def _dried_tea() -> LotTrace:
     origins = [
         TraceOrigin(
             lot_code=f"TH-1-20250601-{n}",
@@ -36,24 +45,34 @@ def _packed_tea() -> LotTrace:
             harvested_on=date(2025, 6, 1),
             harvest_round=2,
             harvested_quantity_kg=Decimal("86.5"),
+            # Valid on the harvest day, expired by the day the page is read (1 July 2025).
+            certificates=[
+                TraceCertificate(
+                    kind="vietgap",
+                    code="VG-0001",
+                    issuer="Trung tâm Chứng nhận",
+                    valid_from=date(2024, 7, 1),
+                    valid_to=date(2025, 6, 30),
+                )
+            ],
         )
         for n, name in ((1, "N. T. H."), (2, "H. N. V."))
     ]
     inputs = [TraceQuantity(lot_code=o.lot_code, quantity=Decimal("86.5"), unit="kg") for o in origins]
     return LotTrace(
         direction="both",
-        start=["HOP-1"],
+        start=["CK-1"],
         households=2,
         lots=[
             TraceLot(
-                code="HOP-1",
-                product="Chè tôm nõn Tân Hương hộp 500 g",
+                code="CK-1",
+                product="Chè khô Tân Hương",
                 grade="tôm nõn",
-                unit="pcs",
+                unit="kg",
                 coop_id=1,
-                created_on=date(2025, 6, 5),
-                step="packing",
-                quantity_held=Decimal(150),
+                created_on=date(2025, 6, 2),
+                step="processing",
+                quantity_held=Decimal("23.5"),
             )
         ],
         steps=[
@@ -63,7 +82,10 @@ def _packed_tea() -> LotTrace:
                 process="sao khô",
                 transformed_on=date(2025, 6, 2),
                 inputs=inputs,
-                outputs=[TraceQuantity(lot_code="CK-1", quantity=Decimal("35.7"), unit="kg")],
+                outputs=[
+                    TraceQuantity(lot_code="CK-1", quantity=Decimal("28.5"), unit="kg"),
+                    TraceQuantity(lot_code="CK-2", quantity=Decimal("7.2"), unit="kg"),
+                ],
                 yield_ratio=Decimal("0.2064"),
                 yield_flagged=False,
             )
@@ -72,10 +94,10 @@ def _packed_tea() -> LotTrace:
         shipments=[],
         sales=[
             TraceSale(
-                lot_code="HOP-1",
+                lot_code="CK-1",
                 buyer_name="Công ty TNHH Trà Thái Nguyên",
-                quantity=Decimal(20),
-                unit="pcs",
+                quantity=Decimal(5),
+                unit="kg",
                 sold_on=date(2025, 6, 10),
             )
         ],
@@ -92,14 +114,25 @@ def test_the_not_found_page_reads_on_a_phone(phone_page, language, tmp_path):
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_a_trace_page_reads_on_a_phone(phone_page, language, tmp_path):
-    phone_page.set_content(public_page.render(_packed_tea(), "HOP-1", language, _QR))
+def test_a_processed_lot_page_reads_on_a_phone(phone_page, desktop, language, tmp_path):
+    page = public_page.render(_dried_tea(), "CK-1", language, _QR, today=date(2025, 7, 1))
+    phone_page.set_content(page)
     product = phone_page.inner_text("#product")
-    assert "Chè tôm nõn Tân Hương hộp 500 g" in product and "Thái Nguyên" in product
+    assert "Chè khô Tân Hương" in product and "Thái Nguyên" in product
+    # Every stage names its lot: the households' harvest lots, this lot among the batch's outputs, the lot sold.
     harvest = phone_page.inner_text("#harvest")
+    assert "TH-1-20250601-1 · N. T. H." in harvest
+    assert ("30 Jun 2025, since expired)" if language == "en" else "30/06/2025, nay đã hết hạn)") in harvest
+    this_lot = "lô này" if language == "vi" else "this lot"
+    assert f"CK-1 (28{',' if language == 'vi' else '.'}5 kg, {this_lot})" in phone_page.inner_text("#processing")
+    assert f"{'Lô' if language == 'vi' else 'Lot'} CK-1: 5 kg" in phone_page.inner_text("#sale")
     assert "Xã Đại Phúc, Thái Nguyên" in harvest
     assert ("2 member households" if language == "en" else "2 hộ thành viên") in harvest
     assert ("2 lots" if language == "en" else "2 lô") in phone_page.inner_text("#processing")
     assert not overflows_horizontally(phone_page)
     assert phone_page.evaluate("document.querySelector('footer img').naturalWidth") > 0  # the QR image loads
-    phone_page.screenshot(path=str(tmp_path / f"trace-{language}.png"), full_page=True)
+    phone_page.screenshot(path=str(tmp_path / f"trace-{language}-360.png"), full_page=True)
+    wide = desktop.new_page()
+    wide.set_content(page)
+    assert not overflows_horizontally(wide)
+    wide.screenshot(path=str(tmp_path / f"trace-{language}-1280.png"), full_page=True)

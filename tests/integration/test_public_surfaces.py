@@ -289,10 +289,11 @@ async def test_lot_codes_are_not_resolvable_anonymously(supplychain_app_factory,
             "/t/TH-1-20250601-2",  # a code that is not there (yet)
             "/t/AAAAAAAAAAAAAAAAAAAAAA",  # a token that is not there
             f"/t/{lot['public_token'][:-1]}",
+            f"/01/08930000123459/10/{lot['code']}",  # a Digital Link: only a lot with that GTIN answers
         ]
         answers = [await client.get(path, headers={"Accept-Language": "en"}) for path in probes]
         assert {a.status_code for a in answers} == {404}
-        is_page = [path.startswith("/t/") and "/qr." not in path for path in probes]
+        is_page = [path.startswith(("/t/", "/01/")) and "/qr." not in path for path in probes]
         pages = [a for a, page in zip(answers, is_page, strict=True) if page]
         others = [a for a, page in zip(answers, is_page, strict=True) if not page]
         # A code, an unknown token and a missing lot look the same: the page a person reads, the JSON a program does.
@@ -302,7 +303,7 @@ async def test_lot_codes_are_not_resolvable_anonymously(supplychain_app_factory,
             "message": "There is no trace page at this address. Scan the QR code on the package again.",
             "params": {},
         }
-        assert "Không tìm thấy mã truy xuất" in pages[0].text  # the page follows ?lang=, not the header
+        assert "Trace code not found" in pages[0].text  # the page follows the browser's language too
         # The token opens everything the QR code promises; a signed-in caller may still use the code.
         for path in ("/lots/{}", "/lots/{}/trace", "/t/{}", "/t/{}/qr.svg", "/t/{}/qr.png"):
             assert (await client.get(path.format(lot["public_token"]))).status_code == 200, path

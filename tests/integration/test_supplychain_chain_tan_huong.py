@@ -444,15 +444,16 @@ async def test_tan_huong_chain_traces_exactly(supplychain_app_factory, redis, st
         # The QR code names the lot's public token; its serial and code are for staff.
         token = (await client.get("/lots/HOP-1", headers=coop)).json()["public_token"]
         assert (await client.get("/t/HOP-1-0007")).status_code == 404
-        # A phone browsing in English still opens the Vietnamese page; English is one link away.
-        page = await client.get(f"/t/{token}", headers={"Accept-Language": "en-US,en;q=0.9"})
+        # A phone set to Vietnamese (or to nothing) opens the Vietnamese page; English is one link away.
+        page = await client.get(f"/t/{token}", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert "Thu hoạch" in page.text and "Đóng gói" in page.text and "HTX Chè Tân Hương" in page.text
         assert "Xã Đại Phúc" in page.text  # the commune's name, not its code
         assert "Bán cho" in page.text  # the sale is a stage of its own
         assert "Công ty TNHH Trà Thái Nguyên" in page.text and "180000" not in page.text and "HD-0101" not in page.text
         assert "H. N. V." in page.text and "Nguyễn Văn 101" not in page.text  # households as initials
-        english = await client.get(f"/t/{token}", params={"lang": "en"})
+        english = await client.get(f"/t/{token}", headers={"Accept-Language": "en-US,en;q=0.9"})
+        assert english.text == (await client.get(f"/t/{token}", params={"lang": "en"})).text
         assert "Harvest" in english.text and "Packing" in english.text and "Thu hoạch" not in english.text
         # Figures as each language writes them (shared.formats): the yield as a percentage, 86,5 kg in Vietnamese.
         traced = (await client.get(f"/lots/{token}/trace")).json()

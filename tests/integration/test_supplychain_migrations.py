@@ -1,4 +1,4 @@
-"""sc0006 renames the sale and lot-event quantity columns both ways, on both backends, keeping every row."""
+"""Supplychain data migrations on both backends: sc0006 renames quantity columns keeping every row; sc0013 adds GS1 key forms."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from alembic import command
 from sqlalchemy import insert, text
 
+from services.supplychain.epcis.tables import EpcisEvent, EpcisEventIdentifier
 from services.supplychain.tables import Lot, LotEvent, Sale
 from shared.db import create_engine
 from shared.migrations import alembic_config, upgrade
@@ -85,3 +86,42 @@ async def test_sale_and_lot_event_columns_are_renamed_with_their_rows(database_u
 
     await asyncio.to_thread(upgrade, "supplychain", url)
     assert await _read(url, "quantity", "unit_price_vnd", "quantity_delta") == kept
+
+
+async def test_events_captured_before_get_their_gs1_key_forms(database_url_factory):
+    """sc0013: an item captured as a Digital Link before equivalence existed is found by its EPC URN after."""
+    url = await database_url_factory("supplychain")
+    await asyncio.to_thread(command.downgrade, alembic_config("supplychain", url), "sc0012_lot_gtin")
+    engine = create_engine(url)
+    captured = [
+        ("epcList", "https://example.com/01/10614141073464/21/2017"),
+        ("epcList", "urn:htx:TN-0001:unit:HOP-1-0001"),
+        ("quantityList", "urn:epc:class:lgtin:0614141.712345.998877"),
+    ]
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(EpcisEvent.__table__).values(
+                    id=1, event_id="urn:uuid:1", event_type="ObjectEvent", event_time=NOW, record_time=NOW, body="{}"
+                )
+            )
+            for field, value in captured:
+                await connection.execute(
+                    insert(EpcisEventIdentifier.__table__).values(event_pk=1, field=field, value=value)
+                )
+    finally:
+        await engine.dispose()
+
+    await asyncio.to_thread(upgrade, "supplychain", url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT field, value FROM epcis_event_identifier"))).all()
+    finally:
+        await engine.dispose()
+    assert sorted(rows) == sorted(
+        [
+            *captured,
+            ("epcList", "urn:epc:id:sgtin:0614141.107346.2017"),  # the URN it can be found by
+        ]  # the class's URN of a known prefix is already its own other form: no row added
+    )

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.supplychain.epcis import capture as capturing
+from services.supplychain.epcis import epc_format as epc_formats
 from services.supplychain.epcis import export, ownership
 from services.supplychain.epcis import query as querying
 from services.supplychain.epcis.tables import EpcisCapture
@@ -308,7 +309,14 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     At most 500 values per parameter and 100 EPC patterns (`urn:epc:idpat:`) in the whole query
     (HTX_EPCIS_MAX_VALUES_PER_PARAMETER, HTX_EPCIS_MAX_PATTERNS_PER_QUERY); beyond, 413
     QueryTooComplexException, saying which: split the query, or use a broader pattern.
+
+    An SGTIN, LGTIN or SSCC matches in either form: its EPC URN finds it captured as a GS1 Digital
+    Link (any domain) and the other way round; EPC patterns find Digital Links too where GS1
+    publishes the company prefix's length. `GS1-EPC-Format` (header) chooses the form of the
+    answer's EPCs: `Always_GS1_Digital_Link`, `Always_EPC_URN`, `Never_Translates` or
+    `No_Preference` (the default here: as captured); the answer's `GS1-EPC-Format` says which.
     """
+    epc_format = _epc_format(request)
     try:
         limits = querying.QueryLimits.of(request.app.state.settings)
         query = querying.EventQuery.from_parameters(list(request.query_params.multi_items()), limits)
@@ -321,21 +329,37 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
         raise EpcisProblem(400, "QueryParameterException", error.key, **error.values) from None
     except querying.QueryTooLarge as error:
         raise EpcisProblem(413, "QueryTooLargeException", "epcis.query_too_large", limit=error.limit) from None
-    headers = dict(VERSION_HEADERS)
+    headers = {**VERSION_HEADERS, epc_formats.HEADER: epc_format}
     if page.next_page_token:
         next_url = request.url.include_query_params(nextPageToken=page.next_page_token)
         headers["Link"] = f'<{next_url}>; rel="next"'
-    events = [ownership.for_reader(principal, event) for event in page.events]
+    events = [epc_formats.translated(ownership.for_reader(principal, event), epc_format) for event in page.events]
     return JSONResponse(querying.query_document(events), headers=headers)
 
 
+def _epc_format(request: Request) -> str:
+    chosen = epc_formats.chosen(request.headers.get(epc_formats.HEADER))
+    if chosen is None:
+        raise EpcisProblem(
+            400,
+            "QueryParameterException",
+            "epcis.parameter.choice",
+            name=epc_formats.HEADER,
+            choices=", ".join(epc_formats.FORMATS),
+        )
+    return chosen
+
+
 @router.get("/epcis/events/{eventID:path}", summary="One event, by its eventID (URL-encoded)")
-async def event(eventID: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
-    """An EPCISQueryDocument holding the event (with its errorDeclaration, if declared wrong)."""
+async def event(eventID: str, request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
+    """An EPCISQueryDocument holding the event (with its errorDeclaration, if declared wrong); its
+    EPCs in the form `GS1-EPC-Format` asks for, as on `/epcis/events`."""
+    epc_format = _epc_format(request)
     found = await querying.get_event(session, eventID, await ownership.read_scope(session, principal))
     if found is None:  # or not the caller's to see: the same answer, so ids cannot be probed
         raise EpcisProblem(404, "NoSuchResourceException", "epcis.event_not_found", event_id=eventID)
-    return JSONResponse(querying.query_document([ownership.for_reader(principal, found)]), headers=VERSION_HEADERS)
+    shown = epc_formats.translated(ownership.for_reader(principal, found), epc_format)
+    return JSONResponse(querying.query_document([shown]), headers={**VERSION_HEADERS, epc_formats.HEADER: epc_format})
 
 
 @router.get("/lots/{code}/epcis", summary="A lot's EPCIS 2.0 document (its events, its units' and cartons')")

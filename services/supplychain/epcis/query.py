@@ -50,6 +50,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.supplychain import digital_link
 from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
 from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXT
@@ -383,8 +384,11 @@ def names_identifier(fields: tuple[str, ...], values: list[str], patterns: bool)
     n: a few set lookups per identifier row however many patterns there are (one LIKE per pattern
     and per row took seconds for hundreds of patterns, and SQLite refuses a few hundred ORs).
     """
-    # Patterns match literally too: quantity lists may name a class by its pattern URI.
+    # Patterns match literally too: quantity lists may name a class by its pattern URI. A GS1 key
+    # in either form (EPC URN, Digital Link on any domain) is also looked up in its other forms,
+    # one of which every stored GS1 key has a row for (store.identifiers).
     exact = list(values)
+    exact += [form for value in values for form in digital_link.query_forms(value)]
     prefixes: dict[int, set[str]] = {}
     likes: list[str] = []
     for value in values:

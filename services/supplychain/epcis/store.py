@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.supplychain import digital_link
 from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
 from services.supplychain.epcis.validation import EPCIS_CONTEXTS, document_of, schema_errors
 from services.supplychain.epcis.vocabulary import cbv_short, parse_timestamp
@@ -236,22 +237,33 @@ def _add_declaration(session: AsyncSession, event_pk: int, declaration: dict, ca
 def identifiers(event: dict) -> Iterable[tuple[str, str]]:
     """(field, value) for every identifier the query interface matches on, without repeats:
     EPCs (epcList, parentID, ...), EPC classes of the quantity lists, transformationID,
-    persistent dispositions (CBV bare form) and the parties of source and destination lists."""
+    persistent dispositions (CBV bare form) and the parties of source and destination lists.
+
+    A GS1 key (SGTIN, LGTIN, SSCC) captured as a Digital Link also gets a row as its EPC URN
+    (where the company prefix is known, else as its canonical Digital Link), so a query naming it
+    in either form, on any domain, finds it, and EPC patterns (urn:epc:idpat:) match it
+    (`digital_link.index_forms`)."""
     found: dict[tuple[str, str], None] = {}
 
     def add(field: str, value: object) -> None:
         if isinstance(value, str):
             found[(field, value)] = None
 
-    add("parentID", event.get("parentID"))
+    def add_epc(field: str, value: object) -> None:
+        add(field, value)
+        if isinstance(value, str):
+            for form in digital_link.index_forms(value):
+                add(field, form)
+
+    add_epc("parentID", event.get("parentID"))
     add("transformationID", event.get("transformationID"))
     for field in INSTANCE_FIELDS:
         for epc in event.get(field) or ():
-            add(field, epc)
+            add_epc(field, epc)
     for field in CLASS_FIELDS:
         for element in event.get(field) or ():
             if isinstance(element, dict):
-                add(field, element.get("epcClass"))
+                add_epc(field, element.get("epcClass"))
     for field, key in (("source", "sourceList"), ("destination", "destinationList")):
         for element in event.get(key) or ():
             if isinstance(element, dict):
