@@ -91,7 +91,7 @@ async def test_sale_and_lot_event_columns_are_renamed_with_their_rows(database_u
 async def test_events_captured_before_get_their_gs1_key_forms(database_url_factory):
     """sc0013: an item captured as a Digital Link before equivalence existed is found by its EPC URN after."""
     url = await database_url_factory("supplychain")
-    await asyncio.to_thread(command.downgrade, alembic_config("supplychain", url), "sc0012_lot_gtin")
+    await asyncio.to_thread(command.downgrade, alembic_config("supplychain", url), "sc0014_lot_gtin")
     engine = create_engine(url)
     captured = [
         ("epcList", "https://example.com/01/10614141073464/21/2017"),

@@ -5,8 +5,8 @@ A GS1 key (SGTIN, LGTIN, SSCC) named by an event has, besides its row as capture
 no URN can be computed), so queries match it in either form. This adds those rows
 for the events already stored; the schema does not change.
 
-Revision ID: sc0013_gs1_key_forms
-Revises: sc0012_lot_gtin
+Revision ID: sc0015_gs1_key_forms
+Revises: sc0014_lot_gtin
 """
 
 from typing import Sequence, Union
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from services.supplychain import digital_link
 
-revision: str = "sc0013_gs1_key_forms"
-down_revision: Union[str, None] = "sc0012_lot_gtin"
+revision: str = "sc0015_gs1_key_forms"
+down_revision: Union[str, None] = "sc0014_lot_gtin"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -3,8 +3,8 @@
 lot.gtin: 14 digits or null (most lots, and every lot made before), indexed: `/01/<gtin>/10/<lot>`
 and `/01/<gtin>/21/<serial>` are resolved by it.
 
-Revision ID: sc0012_lot_gtin
-Revises: sc0011_household_payments
+Revision ID: sc0014_lot_gtin
+Revises: sc0013_event_archive
 """
 
 from typing import Sequence, Union
@@ -12,8 +12,8 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-revision: str = "sc0012_lot_gtin"
-down_revision: Union[str, None] = "sc0011_household_payments"
+revision: str = "sc0014_lot_gtin"
+down_revision: Union[str, None] = "sc0013_event_archive"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
