@@ -3,7 +3,7 @@
 // owed is shown before saving.
 import { reference } from "../store.js";
 import { field, folded, h, kg, money, parseKg, setError, show, t } from "../ui.js";
-import { adjustLots, dayInput, openLots, submit } from "./chain.js";
+import { adjustLots, dayInput, dayText, openLots, submit } from "./chain.js";
 
 const unbought = (lot) => Number(lot.harvested_kg) - Number(lot.purchased_kg || 0);
 
@@ -30,7 +30,7 @@ export async function purchaseScreen(me) {
   weight.addEventListener("input", updateOwed);
   price.addEventListener("input", updateOwed);
 
-  const lotLine = (lot) => `${names.get(lot.member_id) || `#${lot.member_id}`} · ${t("purchase.lot_line", { code: lot.code, kg: kg(unbought(lot)), date: lot.created_on, round: lot.harvest_round })}`;
+  const lotLine = (lot) => `${names.get(lot.member_id) || `#${lot.member_id}`} · ${t("purchase.lot_line", { code: lot.code, kg: kg(unbought(lot)), date: dayText(lot.created_on), round: lot.harvest_round })}`;
   const choose = (lot) => {
     chosen = lot;
     chosenLine.hidden = !lot;
