@@ -106,6 +106,10 @@ def test_a_processing_batch_shows_its_yield_live_and_a_refusal_at_its_lot(
     expect(yield_line).to_have_class("yield warn")  # 30 % is out of range, said while typing
     expect(yield_line).to_contain_text("Tỷ lệ thu hồi 30%")
     expect(yield_line).to_contain_text("Ngoài khoảng")
+    page.get_by_label("Khối lượng đầu ra (kg)").fill("150")
+    expect(yield_line).to_have_class("yield bad")
+    page.get_by_role("button", name="Lưu mẻ chế biến").click()  # the supply chain's 422 lands at the output
+    expect(page.locator("#processing-out-error")).to_contain_text("Không thể có: công đoạn processing nhận 100.000 kg")
     page.get_by_label("Khối lượng đầu ra (kg)").fill("21,5")
     expect(yield_line).to_have_class("yield good")
     expect(yield_line).to_contain_text("21,5%")
