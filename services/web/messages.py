@@ -154,6 +154,18 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "chain.pieces": {"vi": "{count} sản phẩm", "en": "{count} pieces"},
     "chain.need_inputs": {"vi": "Hãy chọn ít nhất một lô.", "en": "Choose at least one lot."},
     "chain.more_than_held": {"vi": "Lô chỉ còn {kg} kg.", "en": "The lot holds only {kg} kg."},
+    "chain.refused_insufficient": {
+        "vi": "Lô {code} chỉ còn {held} {unit}, không đủ lấy {wanted} {unit} (có người vừa dùng lô này). Hãy nhập lại.",
+        "en": "Lot {code} holds only {held} {unit}, not {wanted} {unit} (someone has just used it). Enter it again.",
+    },
+    "chain.refused_impossible": {
+        "vi": "Đầu ra {output} kg nặng hơn đầu vào {input} kg: chè đã làm khô không thể nặng hơn. Hãy cân lại.",
+        "en": "{output} kg out is more than {input} kg in: drying cannot add weight. Weigh again.",
+    },
+    "chain.refused_bought": {
+        "vi": "Lô {code} cân {harvested} kg, đã mua {bought} kg; không mua thêm được chừng ấy.",
+        "en": "Lot {code} weighed {harvested} kg and {bought} kg is already bought; that much more cannot be bought.",
+    },
     "chain.sent": {"vi": "Đã gửi.", "en": "Sent."},
     "chain.kept": {
         "vi": "Đã lưu trên máy, sẽ gửi khi có mạng.",

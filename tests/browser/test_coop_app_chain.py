@@ -109,7 +109,9 @@ def test_a_processing_batch_shows_its_yield_live_and_a_refusal_at_its_lot(
     page.get_by_label("Khối lượng đầu ra (kg)").fill("150")
     expect(yield_line).to_have_class("yield bad")
     page.get_by_role("button", name="Lưu mẻ chế biến").click()  # the supply chain's 422 lands at the output
-    expect(page.locator("#processing-out-error")).to_contain_text("Không thể có: công đoạn processing nhận 100.000 kg")
+    expect(page.locator("#processing-out-error")).to_have_text(
+        "Đầu ra 150 kg nặng hơn đầu vào 100 kg: chè đã làm khô không thể nặng hơn. Hãy cân lại."
+    )
     page.get_by_label("Khối lượng đầu ra (kg)").fill("21,5")
     expect(yield_line).to_have_class("yield good")
     expect(yield_line).to_contain_text("21,5%")
@@ -120,7 +122,7 @@ def test_a_processing_batch_shows_its_yield_live_and_a_refusal_at_its_lot(
     _record(stack, coop, _processing(coop, source, "60", unique("CB-X"), "13"))
     page.get_by_role("button", name="Lưu mẻ chế biến").click()
     error = first.locator("p.error")
-    expect(error).to_contain_text(f"Lô {source} chỉ còn 40.000 kg")
+    expect(error).to_contain_text(f"Lô {source} chỉ còn 40 kg, không đủ lấy 100 kg")
     expect(taken).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".saved")).to_have_text("")
 

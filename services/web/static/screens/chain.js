@@ -49,6 +49,19 @@ function fieldOf(refusal, fields) {
   return fields[refusal.code] || (fields.lots && fields.lots[named]) || fields.form;
 }
 
+// The supply chain's refusals the chain's forms meet most, in the clerk's words with numbers as
+// the phone writes them; any other refusal keeps the service's own message.
+const IN_CLERKS_WORDS = {
+  "lot.insufficient": (p) => t("chain.refused_insufficient", { code: p.lot_code, held: kg(Number(p.available)), wanted: kg(Number(p.requested)), unit: p.unit }),
+  "transform.impossible_yield": (p) => t("chain.refused_impossible", { input: kg(Number(p.input_kg)), output: kg(Number(p.output_kg)) }),
+  "purchase.exceeds_harvest": (p) => t("chain.refused_bought", { code: p.lot_code, harvested: kg(Number(p.harvested)), bought: kg(Number(p.bought)) }),
+};
+
+function said(refusal, message) {
+  const words = refusal.code && refusal.params && IN_CLERKS_WORDS[refusal.code];
+  return words ? words(refusal.params) : message.text;
+}
+
 // Queues the write, sends it if the network is there, and says on the form how it went. A refused
 // write is shown next to its field and dropped from the outbox when the clerk sends the fixed one.
 export async function submit(form, write, fields) {
@@ -63,7 +76,7 @@ export async function submit(form, write, fields) {
     form.dataset.refused = entry.key;
     for (const message of entry.refusal.messages) {
       const id = message.field && document.getElementById(message.field) ? message.field : fieldOf(entry.refusal, fields);
-      setError(id, message.text);
+      setError(id, said(entry.refusal, message));
     }
     status.textContent = "";
     form.querySelector("[aria-invalid=true]")?.focus();
