@@ -4,7 +4,7 @@ Against a running `htx up --demo` (the demo clerk signs in), with Debian's Chrom
 
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
 
-Writes docs/screenshots/app-*.png. Records one weigh-in of 1 kg for Nguyễn Văn Hùng, without a price,
+Writes docs/screenshots/app-*.png, and labels-*.png: the first page of a QR label sheet. Records one weigh-in of 1 kg for Nguyễn Văn Hùng, without a price,
 and packs 2 units of 0.1 kg of dry tea (for the label list), so run it on a demo installation, not a
 co-op's.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pypdfium2
 from playwright.sync_api import Page, sync_playwright
 
 from htx.demo import DEMO_PASSWORD, TAN_HUONG
@@ -103,6 +104,15 @@ def chain_screens(page: Page, url: str, language: str) -> None:
     both("packing")
     page.click("button[type=submit].primary")
     page.wait_for_selector(".labels")
+    for size, button in (("a4", 0), ("62x29", 1)):  # the label sheets themselves, as printed
+        page.locator(".labels .actions button").nth(button).click()
+        with page.expect_download() as download:
+            page.locator(".labels a.button").click()
+        first_page = pypdfium2.PdfDocument(download.value.path())[0]
+        first_page.render(scale=(100 if size == "a4" else 300) / 72).to_pil().save(
+            HERE / f"labels-{size}-{language}.png"
+        )
+        print(f"wrote docs/screenshots/labels-{size}-{language}.png")
     page.goto(url + "#/labels")
     page.wait_for_selector(".labels")
     both("labels")

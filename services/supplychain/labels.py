@@ -111,21 +111,21 @@ def _draw(
     text_x = x + pad + side + 1.5
     text_width = width - (text_x - x) - pad
     number = label.serial.removeprefix(f"{lot.code}-")
+    carton = f" · {words['carton']} {label.carton.removeprefix(f'{lot.code}-')}" if label.carton else ""
+    # (style, points, text, shrunk to one line): codes read best unbroken, names may wrap.
     lines = [
-        ("B", 8.5, lot.product if lot.grade is None else f"{lot.product} – {lot.grade}"),
-        ("", 7, f"{words['net']}: {formats.number(lot.net_kg_per_unit, language)} kg"),
-        ("", 6.5, f"{words['lot']} {lot.code}"),
-        (
-            "",
-            6.5,
-            f"{words['unit']} {number}"
-            + (f" · {words['carton']} {label.carton.removeprefix(f'{lot.code}-')}" if label.carton else ""),
-        ),
-        ("B", 6.5, lot.coop_name),
-        ("", 5.5, words["scan"]),
+        ("B", 8.5, lot.product if lot.grade is None else f"{lot.product} – {lot.grade}", False),
+        ("", 7, f"{words['net']}: {formats.number(lot.net_kg_per_unit, language)} kg", False),
+        ("", 6.5, f"{words['lot']} {lot.code}", True),
+        ("", 6.5, f"{words['unit']} {number}{carton}", True),
+        ("B", 6.5, lot.coop_name, False),
+        ("", 5.5, words["scan"], False),
     ]
     pdf.set_xy(text_x, y + pad)
-    for style, points, text in lines:
+    for style, points, text, one_line in lines:
         pdf.set_font("DejaVu", style, points)
+        while one_line and points > 4.5 and pdf.get_string_width(text) > text_width - 2 * pdf.c_margin:
+            points -= 0.25
+            pdf.set_font("DejaVu", style, points)
         pdf.set_x(text_x)
         pdf.multi_cell(text_width, points * 0.42, text, align="L")
