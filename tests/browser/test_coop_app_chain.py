@@ -28,6 +28,15 @@ def coop(stack: CoopAppStack) -> Coop:
     return stack.new_coop()
 
 
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """Signing in hashes a password (argon2) and each screen reads the lots: on a loaded 2-core machine
+    that took more than Playwright's 5 s. A waiting limit, not a sleep: every expect still polls."""
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def _supplychain(stack: CoopAppStack, coop: Coop) -> httpx.Client:
     return httpx.Client(base_url=stack.urls["supplychain"], headers=bearer("coop", coop_id=coop.id), timeout=30)
 
