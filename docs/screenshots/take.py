@@ -4,8 +4,9 @@ Against a running `htx up --demo` (the demo clerk signs in), with Debian's Chrom
 
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
 
-Writes docs/screenshots/app-*.png. Records one weigh-in of 1 kg for Nguyễn Văn Hùng, without a price,
-so run it on a demo installation, not a co-op's.
+Writes docs/screenshots/app-*.png, and labels-*.png: the first page of a QR label sheet. Records one weigh-in of 1 kg for Nguyễn Văn Hùng, without a price,
+and packs 2 units of 0.1 kg of dry tea (for the label list), so run it on a demo installation, not a
+co-op's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pypdfium2
 from playwright.sync_api import Page, sync_playwright
 
 from htx.demo import DEMO_PASSWORD, TAN_HUONG
@@ -64,8 +66,56 @@ def main(url: str) -> None:
             page.evaluate("location.hash = '#/delivery'")
             page.wait_for_selector("#household")
             shoot(page, f"delivery-desktop-{language}")
+            page.set_viewport_size(PHONE)
+            chain_screens(page, url + "/" + suffix, language)
             phone.close()
         browser.close()
+
+
+def chain_screens(page: Page, url: str, language: str) -> None:
+    """The chain's screens after the weigh-in, each at 360 px and at desktop width."""
+
+    def both(name: str) -> None:
+        shoot(page, f"{name}-{language}")
+        page.set_viewport_size(DESKTOP)
+        shoot(page, f"{name}-desktop-{language}")
+        page.set_viewport_size(PHONE)
+
+    page.wait_for_function("document.getElementById('queue-count').textContent === ''")  # the weigh-in is in
+    page.goto(url + "#/purchase")
+    page.wait_for_selector("#purchase-lot")
+    page.fill("#purchase-lot", "nguyen van hung")
+    both("purchase")
+    page.goto(url + "#/processing")
+    page.wait_for_selector("#processing-out")
+    page.locator("li.lot input.pick").first.check()
+    page.fill("#processing-out", "1")  # 1 kg of 1 kg: far above the range, so the warning shows
+    both("processing")
+    page.goto(url + "#/grading")
+    page.wait_for_selector("#grading-kg-0")
+    page.locator("li.lot input.pick").first.check()
+    page.fill("#grading-kg-0", "3")
+    both("grading")
+    page.goto(url + "#/packing")
+    page.wait_for_selector("#packing-lot")
+    page.select_option("#packing-lot", index=1)
+    page.fill("#packing-net", "0,1" if language == "vi" else "0.1")
+    page.fill("#packing-units", "2")
+    both("packing")
+    page.click("button[type=submit].primary")
+    page.wait_for_selector(".labels")
+    for size, button in (("a4", 0), ("62x29", 1)):  # the label sheets themselves, as printed
+        page.locator(".labels .actions button").nth(button).click()
+        with page.expect_download() as download:
+            page.locator(".labels a.button").click()
+        first_page = pypdfium2.PdfDocument(download.value.path())[0]
+        first_page.render(scale=(100 if size == "a4" else 300) / 72).to_pil().save(
+            HERE / f"labels-{size}-{language}.png"
+        )
+        print(f"wrote docs/screenshots/labels-{size}-{language}.png")
+    page.goto(url + "#/labels")
+    page.wait_for_selector(".labels")
+    both("labels")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -23,6 +24,7 @@ from services.supplychain import (
     commands,
     corrections,
     digital_link,
+    labels,
     public_page,
     queries,
     trace,
@@ -40,6 +42,7 @@ from services.supplychain.schemas import (
     HarvestCreate,
     LotPublic,
     LotTrace,
+    OpenLotPage,
     PackingCreate,
     PartnerShipments,
     Payable,
@@ -54,9 +57,10 @@ from services.supplychain.schemas import (
     SalePrivate,
     ShipmentCreate,
     TraceDirection,
+    YieldRulePublic,
     YieldRuleSet,
 )
-from services.supplychain.tables import HouseholdPayment, Lot
+from services.supplychain.tables import HouseholdPayment, KnownCoop, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.clock import today_in_vietnam
 from shared.errors import NotFound
@@ -158,6 +162,12 @@ async def set_yield_rule(product: str, data: YieldRuleSet, uow: UnitOfWorkDep, p
         "max_ratio": rule.max_ratio,
         "loses_mass": rule.loses_mass,
     }
+
+
+@router.get("/yield-rules", response_model=list[YieldRulePublic], summary="The yield ranges processing is judged by")
+async def list_yield_rules(session: SessionDep, principal: PrincipalDep) -> list[YieldRulePublic]:
+    """Anyone signed in: ranges, no business data. The co-op's app shows them beside a batch's live yield."""
+    return await transformations.yield_rules(session)
 
 
 @router.post(
@@ -338,6 +348,23 @@ async def list_payments(
 
 
 @router.get(
+    "/coops/{coop_id}/lots",
+    response_model=OpenLotPage,
+    summary="The co-op's open lots (still holding something) with what is left of each, newest first",
+)
+async def open_lots(
+    coop_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> OpenLotPage:
+    """The province, or the co-op itself (403 for another co-op or a buyer): staff data, as a harvest lot names
+    its household. Held quantities in each lot's unit; harvest lots also say how much has been bought. No prices."""
+    return await queries.open_lots(session, coop_id, principal, limit, offset)
+
+
+@router.get(
     "/partners/{partner_id}/shipments",
     response_model=PartnerShipments,
     summary="A buyer's view: shipments to a partner, with lots, documents, receipt and invoices",
@@ -463,6 +490,42 @@ async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, s
         public_page.recall_xlsx(rows, code),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="recall-{code}.xlsx"'},
+    )
+
+
+@router.get(
+    "/lots/{code}/labels.pdf",
+    summary="Printable QR labels of a packed lot's units (PDF: A4 sheet or 62 x 29 mm label printer)",
+    response_class=Response,
+    responses=file_answer("application/pdf"),
+)
+async def lot_labels(
+    code: str, request: Request, session: SessionDep, principal: PrincipalDep, size: labels.LabelSize = "a4"
+) -> Response:
+    """The co-op's own staff (manager or clerk) only, for the lots it packed: 403 for another co-op, the province or
+    a buyer; 404 for an unknown lot code; 422 for a lot that is not packed. One label per unit, in serial order,
+    each with the QR code of the lot's public trace page (the same address as its trace page's QR), lot code and
+    unit number, product, net weight and the co-op's name; no prices or households. Vietnamese, `?lang=en`."""
+    lot, units = await queries.packed_units(session, code, principal)
+    coop = await session.get(KnownCoop, lot.coop_id)
+    packed = labels.PackedLot(
+        code=lot.code,
+        product=lot.product,
+        grade=lot.grade,
+        net_kg_per_unit=lot.net_kg_per_unit or Decimal(0),
+        coop_name=coop.name if coop is not None else "",
+        trace_url=_public_url(request, "trace_page", token=_public_token(lot)),
+    )
+    sheet = labels.sheet(
+        packed, [labels.Label(u.serial, u.carton_code) for u in units], size, page_language_of(request)
+    )
+    return Response(
+        sheet,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="labels-{lot.code}-{size}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -169,6 +169,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Lô {lot_code} tính theo sản phẩm: số lượng {quantity} phải là số nguyên.",
         "en": "Lot {lot_code} is counted in pieces: {quantity} must be a whole number.",
     },
+    "labels.not_packed": {
+        "vi": "Lô {lot_code} chưa đóng gói thành sản phẩm nên không có nhãn; hãy chọn lô đóng gói (DG-…).",
+        "en": "Lot {lot_code} is not packed into units, so it has no labels; choose a packed lot (DG-…).",
+    },
     "purchase.not_harvest": {
         "vi": "Lô {lot_code} không phải lô thu hoạch của hộ thành viên; chỉ mua được lô thu hoạch.",
         "en": "Lot {lot_code} is not a household's harvest lot; only harvest lots can be purchased.",

@@ -26,6 +26,8 @@ from services.supplychain.schemas import (
     LotEventPublic,
     LotPublic,
     MoneyTotals,
+    OpenLot,
+    OpenLotPage,
     PartnerShipment,
     PartnerShipmentLine,
     PartnerShipments,
@@ -217,6 +219,69 @@ async def resolve_digital_link(session: AsyncSession, key: ItemKey) -> tuple[Lot
     if lot is None or lot.gtin != key.gtin or (key.lot is not None and lot.code != key.lot):
         raise NotFound("trace.not_found")
     return lot, serial
+
+
+async def open_lots(session: AsyncSession, coop_id: int, principal: Principal, limit: int, offset: int) -> OpenLotPage:
+    """The co-op's lots that still hold something, newest first, with what is left of each; for a
+    harvest lot also how much of it the co-op has bought (an unpriced weigh-in is bought later)."""
+    principal.require_coop_write(coop_id)
+    held = type_coerce(_HELD_MILLI, BigInteger)
+    open_ids = (
+        select(LotEvent.lot_id, held.label("held"))
+        .join(Lot, col(Lot.id) == col(LotEvent.lot_id))
+        .where(Lot.coop_id == coop_id)
+        .group_by(col(LotEvent.lot_id))
+        .having(held > 0)
+        .subquery()
+    )
+    total = (await session.exec(select(func.count()).select_from(open_ids))).one()
+    page = (
+        await session.exec(
+            select(Lot, open_ids.c.held)
+            .join(open_ids, open_ids.c.lot_id == col(Lot.id))
+            .order_by(col(Lot.created_on).desc(), col(Lot.id).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    harvest_ids = [lot.id for lot, _ in page if lot.member_id is not None]
+    purchases = await rows_in(session, select(Purchase), Purchase.lot_id, harvest_ids)
+    corrected = await corrected_event_ids(session, [p.event_id for p in purchases])
+    bought: dict[int, Decimal] = defaultdict(lambda: ZERO_KG)
+    for purchase in purchases:
+        if purchase.event_id not in corrected:
+            bought[purchase.lot_id] += purchase.quantity_kg
+    return OpenLotPage(
+        total=total,
+        items=[
+            OpenLot(
+                code=lot.code,
+                product=lot.product,
+                grade=lot.grade,
+                unit=lot.unit,
+                held=Decimal(int(milli)).scaleb(-3).quantize(Decimal("0.001")),
+                net_kg_per_unit=lot.net_kg_per_unit,
+                created_on=lot.created_on,
+                member_id=lot.member_id,
+                harvest_round=lot.harvest_round,
+                harvested_kg=lot.harvested_quantity_kg,
+                purchased_kg=bought[lot.id] if lot.member_id is not None else None,
+            )
+            for lot, milli in page
+        ],
+    )
+
+
+async def packed_units(session: AsyncSession, code: str, principal: Principal) -> tuple[Lot, list[PackUnit]]:
+    """A packed lot and its units in serial order, for the co-op's own staff (the label sheet)."""
+    if principal.role != "coop":
+        raise Forbidden("auth.role", role=principal.role)
+    lot = await find_lot(session, code)
+    principal.require_coop_write(lot.coop_id)
+    if lot.unit != "pcs":
+        raise Unprocessable("labels.not_packed", lot_code=lot.code)
+    units = (await session.exec(select(PackUnit).where(PackUnit.lot_id == lot.id).order_by(col(PackUnit.id)))).all()
+    return lot, list(units)
 
 
 # --- payables and sales ----------------------------------------------------------------------------

@@ -308,6 +308,36 @@ class ChainResult(BaseModel):
     amount_vnd: int | None = None
 
 
+class OpenLot(BaseModel):
+    """A co-op's lot that still holds something: what the app offers as an input or a purchase."""
+
+    code: str
+    product: str
+    grade: str | None
+    unit: Unit
+    held: Decimal = pydantic.Field(description="What it holds now, in its unit")
+    net_kg_per_unit: Decimal | None
+    created_on: date
+    member_id: int | None = pydantic.Field(description="The household, for a harvest lot")
+    harvest_round: int | None
+    harvested_kg: Decimal | None
+    purchased_kg: Decimal | None = pydantic.Field(description="Bought of a harvest lot so far (corrections applied)")
+
+
+class OpenLotPage(BaseModel):
+    total: int
+    items: list[OpenLot]
+
+
+class YieldRulePublic(BaseModel):
+    """The plausible output/input ratio of processing into `output_product`; outside it a batch is flagged."""
+
+    output_product: str
+    min_ratio: Decimal
+    max_ratio: Decimal
+    loses_mass: bool
+
+
 class BatchResult(BaseModel):
     results: list[ChainResult]
 

@@ -24,7 +24,14 @@ from services.supplychain.recording import (
     take_from_lots,
 )
 from services.supplychain.registry_client import RegistryClient
-from services.supplychain.schemas import ChainResult, GradingCreate, PackingCreate, ProcessingCreate, YieldRuleSet
+from services.supplychain.schemas import (
+    ChainResult,
+    GradingCreate,
+    PackingCreate,
+    ProcessingCreate,
+    YieldRulePublic,
+    YieldRuleSet,
+)
 from services.supplychain.tables import Lot, PackUnit, Transformation, TransformationInput, YieldRule
 from shared.auth import Principal
 from shared.clock import utcnow
@@ -41,6 +48,17 @@ async def yield_rule(session: AsyncSession, products: Iterable[str]) -> tuple[De
         if product in lots.DEFAULT_YIELD_RULES:
             return lots.DEFAULT_YIELD_RULES[product]
     return None
+
+
+async def yield_rules(session: AsyncSession) -> list[YieldRulePublic]:
+    """Every rule in force: the table's, and the built-in defaults it does not override."""
+    rules = dict(lots.DEFAULT_YIELD_RULES)
+    for row in (await session.exec(select(YieldRule))).all():
+        rules[row.output_product] = (row.min_ratio, row.max_ratio, row.loses_mass)
+    return [
+        YieldRulePublic(output_product=product, min_ratio=low, max_ratio=high, loses_mass=loses)
+        for product, (low, high, loses) in sorted(rules.items())
+    ]
 
 
 async def set_yield_rule(session: AsyncSession, product: str, data: YieldRuleSet, principal: Principal) -> YieldRule:

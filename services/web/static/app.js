@@ -4,9 +4,14 @@
 import { onChange, send } from "./outbox.js";
 import { refreshReference } from "./reference.js";
 import { deliveryScreen } from "./screens/delivery.js";
+import { gradingScreen } from "./screens/grading.js";
+import { labelsScreen } from "./screens/labels.js";
 import { loginScreen } from "./screens/login.js";
 import { moreScreen } from "./screens/more.js";
+import { packingScreen } from "./screens/packing.js";
 import { payablesScreen } from "./screens/payables.js";
+import { processingScreen } from "./screens/processing.js";
+import { purchaseScreen } from "./screens/purchase.js";
 import { queueScreen } from "./screens/queue.js";
 import { todayScreen } from "./screens/today.js";
 import { account } from "./session.js";
@@ -19,6 +24,12 @@ const SCREENS = {
   "#/payables": payablesScreen,
   "#/queue": queueScreen,
   "#/more": moreScreen,
+  // the chain, after the weigh-in
+  "#/purchase": purchaseScreen,
+  "#/processing": processingScreen,
+  "#/grading": gradingScreen,
+  "#/packing": packingScreen,
+  "#/labels": labelsScreen,
 };
 
 async function route() {

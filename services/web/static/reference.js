@@ -1,4 +1,4 @@
-// The co-op's reference data (members, plots, the co-op itself), kept on the phone so the forms
+// The co-op's reference data (members, plots, the co-op itself, open lots, yield ranges), kept on the phone so the forms
 // open offline; refreshed whenever the app is online.
 import { call } from "./session.js";
 import { keepReference } from "./store.js";
@@ -23,6 +23,11 @@ export async function refreshReference(coopId) {
     if (plots.ok) await keepReference(`plots:${coopId}`, await plots.json());
     const coop = await call(`/api/registry/coops/${coopId}`);
     if (coop.ok) await keepReference(`coop:${coopId}`, await coop.json());
+    // The chain's screens: the co-op's open lots with what is left, and the yield ranges.
+    const lots = await loadAll(`/api/supplychain/coops/${coopId}/lots`);
+    if (lots) await keepReference(`lots:${coopId}`, lots);
+    const rules = await call("/api/supplychain/yield-rules");
+    if (rules.ok) await keepReference("yield-rules", await rules.json());
   } catch {
     // offline: what the phone already holds serves
   }

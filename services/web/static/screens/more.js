@@ -4,7 +4,14 @@ import { signOut } from "../session.js";
 import { go, h, show, t } from "../ui.js";
 
 // [hash, text key] of each task reached from here, in the order of the chain.
-export const TASKS = [];
+export const TASKS = [
+  // the chain, after the weigh-in
+  ["#/purchase", "purchase.task"],
+  ["#/processing", "processing.task"],
+  ["#/grading", "grading.task"],
+  ["#/packing", "packing.task"],
+  ["#/labels", "labels.task"],
+];
 
 export function moreScreen(me) {
   show(

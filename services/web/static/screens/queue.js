@@ -7,6 +7,11 @@ import { h, kg, money, show, t } from "../ui.js";
 const DESCRIBE = {
   delivery: (summary) => t("queue.delivery", { kg: kg(Number(summary.kg)), name: summary.name }),
   payment: (summary) => t("queue.payment", { amount: money(summary.amount), name: summary.name }),
+  // the chain, after the weigh-in
+  purchase: (summary) => t("queue.purchase", { kg: kg(Number(summary.kg)), name: summary.name, amount: money(summary.amount) }),
+  processing: (summary) => t("queue.processing", { input: kg(Number(summary.input_kg)), kg: kg(Number(summary.kg)), product: summary.product }),
+  grading: (summary) => t("queue.grading", { kg: kg(Number(summary.kg)), grades: summary.grades }),
+  packing: (summary) => t("queue.packing", { units: summary.units, product: summary.product }),
 };
 
 export async function queueScreen() {
