@@ -64,7 +64,7 @@ from services.supplychain.tables import HouseholdPayment, KnownCoop, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.clock import today_in_vietnam
 from shared.errors import NotFound
-from shared.i18n import negotiated_page_language
+from shared.i18n import negotiated_page_language, page_language_of
 from shared.idempotency import IdempotentRoute
 from shared.openapi import file_answer
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
