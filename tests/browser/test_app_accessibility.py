@@ -21,6 +21,11 @@ SCREENS = {
     "#/payables": {"vi": "Công nợ với các hộ", "en": "What the co-op owes households"},
     "#/queue": {"vi": "Dữ liệu chờ gửi", "en": "Outbox"},
     "#/more": {"vi": "Các việc khác", "en": "Other tasks"},
+    "#/purchase": {"vi": "Mua lô chè đã cân", "en": "Buy a weighed lot"},
+    "#/processing": {"vi": "Mẻ chế biến", "en": "Processing batch"},
+    "#/grading": {"vi": "Phân loại chè khô", "en": "Grade dry tea"},
+    "#/packing": {"vi": "Đóng gói thành sản phẩm", "en": "Pack into units"},
+    "#/labels": {"vi": "Nhãn QR của sản phẩm", "en": "QR labels of the units"},
 }
 
 
