@@ -8,6 +8,8 @@ import { loginScreen } from "./screens/login.js";
 import { moreScreen } from "./screens/more.js";
 import { payablesScreen } from "./screens/payables.js";
 import { queueScreen } from "./screens/queue.js";
+import { saleScreen } from "./screens/sale.js";
+import { shipmentScreen } from "./screens/shipment.js";
 import { todayScreen } from "./screens/today.js";
 import { account } from "./session.js";
 import { outbox } from "./store.js";
@@ -19,6 +21,9 @@ const SCREENS = {
   "#/payables": payablesScreen,
   "#/queue": queueScreen,
   "#/more": moreScreen,
+  // shipments, sales, members, corrections (issue 11)
+  "#/shipment": shipmentScreen,
+  "#/sale": saleScreen,
 };
 
 async function route() {

@@ -1,4 +1,4 @@
-// The co-op's reference data (members, plots, the co-op itself), kept on the phone so the forms
+// The co-op's reference data (members, plots, the co-op itself, partners, open lots), kept on the phone so the forms
 // open offline; refreshed whenever the app is online.
 import { call } from "./session.js";
 import { keepReference } from "./store.js";
@@ -23,7 +23,22 @@ export async function refreshReference(coopId) {
     if (plots.ok) await keepReference(`plots:${coopId}`, await plots.json());
     const coop = await call(`/api/registry/coops/${coopId}`);
     if (coop.ok) await keepReference(`coop:${coopId}`, await coop.json());
+    await refreshTrade(coopId);
   } catch {
     // offline: what the phone already holds serves
   }
+}
+
+// What shipments and sales choose from: the partners (those with a contract with the co-op first)
+// and the co-op's open lots with what each holds.
+export async function refreshTrade(coopId) {
+  const partners = await loadAll("/api/registry/partners");
+  const contracts = await call(`/api/registry/coops/${coopId}/contracts`);
+  if (partners && contracts.ok) {
+    const contracted = new Set((await contracts.json()).map((contract) => contract.partner_id));
+    partners.sort((a, b) => Number(contracted.has(b.id)) - Number(contracted.has(a.id)));
+    await keepReference(`partners:${coopId}`, partners);
+  }
+  const lots = await call(`/api/supplychain/coops/${coopId}/lots`);
+  if (lots.ok) await keepReference(`lots:${coopId}`, await lots.json());
 }

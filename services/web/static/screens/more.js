@@ -4,7 +4,11 @@ import { signOut } from "../session.js";
 import { go, h, show, t } from "../ui.js";
 
 // [hash, text key] of each task reached from here, in the order of the chain.
-export const TASKS = [];
+export const TASKS = [
+  // shipments, sales, members, corrections (issue 11)
+  ["#/shipment", "more.shipment"],
+  ["#/sale", "more.sale"],
+];
 
 export function moreScreen(me) {
   show(

@@ -2,11 +2,15 @@
 import { send } from "../outbox.js";
 import { dropEntry, outbox } from "../store.js";
 import { h, kg, money, show, t } from "../ui.js";
+import { FORMS, fix } from "../writes.js";
 
 // How each kind of write reads in the list.
 const DESCRIBE = {
   delivery: (summary) => t("queue.delivery", { kg: kg(Number(summary.kg)), name: summary.name }),
   payment: (summary) => t("queue.payment", { amount: money(summary.amount), name: summary.name }),
+  // shipments, sales, members, corrections (issue 11)
+  shipment: (summary) => t("queue.shipment", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
+  sale: (summary) => t("queue.sale", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
 };
 
 export async function queueScreen() {
@@ -18,6 +22,7 @@ export async function queueScreen() {
       h("span", { class: "what" }, DESCRIBE[entry.kind](entry.summary)),
       h("span", { class: "status" }, t(`queue.${entry.status}`)),
       entry.refusal ? h("p", { class: "error", role: "alert" }, entry.refusal.messages.map((m) => m.text).join(" ")) : null,
+      entry.status === "refused" && FORMS[entry.kind] ? h("button", { type: "button", class: "primary", onclick: () => fix(entry) }, t("queue.fix")) : null,
       entry.status === "refused" ? h("button", { type: "button", onclick: async () => { await dropEntry(entry.key); queueScreen(); } }, t("queue.drop")) : null,
     );
   show(
