@@ -161,3 +161,138 @@ def test_an_oversell_is_refused_next_to_the_kg_field_and_fixed_from_the_outbox(
     expect(page.locator(".entry.refused")).to_have_count(0)  # the fixed sale took the refused one's place
     expect(page.locator(".entry.sent", has_text="HD-0100")).to_have_count(1)
     assert chain(stack, f"/lots/{lot}", coop)["quantity"] == "0.000"
+
+
+def test_a_household_added_from_the_phone_is_found_without_accents_with_its_plots(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    open_task(page, "Hộ thành viên")
+    page.get_by_role("link", name="Thêm hộ thành viên").click()
+    page.get_by_label("Họ tên chủ hộ").fill("Đặng Thị Thuỳ Dương")
+    page.get_by_label("Số điện thoại (không bắt buộc)").fill("0912 345 678")
+    page.get_by_role("button", name="Lưu hộ thành viên").click()
+    expect(page.locator(".saved")).to_have_text("Đã ghi.")
+    members = httpx.get(
+        f"{stack.urls['registry']}/coops/{coop.id}/members", params={"q": "duong"}, headers=bearer("province")
+    ).json()["items"]
+    assert [m["name"] for m in members] == ["Đặng Thị Thuỳ Dương"]
+    plot = httpx.post(
+        f"{stack.urls['registry']}/coops/{coop.id}/plots",
+        json={"member_id": members[0]["id"], "planting_area_code": unique("VT-"), "area_ha": "0.45", "crop": "chè"},
+        headers=bearer("province"),
+    )
+    assert plot.status_code == 201, plot.text
+
+    page.reload()  # the app refreshes the co-op's households and plots when it starts online
+    open_task(page, "Hộ thành viên")
+    page.get_by_label("Tìm hộ").fill("dang thi thuy duong")
+    found = page.locator(".members button.member")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("Đặng Thị Thuỳ Dương")
+    page.get_by_label("Tìm hộ").fill("tran lan")
+    expect(found).to_have_count(1)
+    expect(found).to_contain_text("Trần Thị Lan")
+    page.get_by_label("Tìm hộ").fill("duong")
+    found.click()
+    expect(page.get_by_role("heading", name="Đặng Thị Thuỳ Dương")).to_be_visible()
+    expect(page.locator(".detail")).to_contain_text(plot.json()["planting_area_code"])
+    expect(page.locator(".detail")).to_contain_text("0912 345 678")
+    assert not overflows_horizontally(page)
+
+
+def test_a_household_added_offline_waits_in_the_list_and_is_created_once(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    phone.set_offline(True)
+    page.evaluate("location.hash = '#/household'")
+    page.get_by_label("Họ tên chủ hộ").fill("Vũ Văn Khải")
+    page.get_by_role("button", name="Lưu hộ thành viên").click()
+    expect(page.locator(".saved")).to_contain_text("sẽ gửi khi có mạng")
+    page.evaluate("location.hash = '#/members'")
+    page.get_by_label("Tìm hộ").fill("vu van khai")
+    expect(page.locator(".members .tag")).to_have_text("Đang chờ gửi")
+    phone.set_offline(False)
+    page.get_by_role("link", name="Chờ gửi").click()
+    expect(page.locator(".entry.sent")).to_have_count(1, timeout=20_000)
+    page.get_by_role("button", name="Gửi ngay").click()
+    members = httpx.get(
+        f"{stack.urls['registry']}/coops/{coop.id}/members", params={"q": "khai"}, headers=bearer("province")
+    ).json()["items"]
+    assert [m["name"] for m in members] == ["Vũ Văn Khải"]
+
+
+def test_a_wrong_purchase_is_corrected_with_a_reason_and_the_right_weight(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    lot = harvest(stack, coop, "Hoàng Văn Tuấn", "60", price=12_000)
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    open_task(page, "Sửa bản ghi sai")
+    page.get_by_role("button", name="Mua 60 kg × 12.000", exact=False).click()
+    page.get_by_label("Lý do").fill("Cân nhầm, bì chưa trừ")
+    page.get_by_label("Khối lượng (kg)").fill("56,5")
+    page.get_by_role("button", name="Lưu bản sửa").click()
+    expect(page.locator(".saved")).to_have_text("Đã ghi.")
+    assert not overflows_horizontally(page)
+    [delivery] = [d for d in deliveries(stack, coop) if d["lot_code"] == lot]
+    assert [(p["quantity_kg"], p["amount_vnd"]) for p in delivery["purchases"]] == [("56.500", 678_000)]
+
+    # The weigh-in of the same lot cannot be corrected while its (corrected) purchase's replacement stands.
+    open_task(page, "Sửa bản ghi sai")
+    page.get_by_role("button", name="Cân 60 kg – Hoàng Văn Tuấn", exact=False).click()
+    page.get_by_label("Lý do").fill("Ghi nhầm")
+    page.get_by_role("button", name="Lưu bản sửa").click()
+    expect(page.locator("#record-error")).to_contain_text("sửa lần mua trước")
+
+
+def deliveries(stack: CoopAppStack, coop: Coop) -> list[dict]:
+    day = vietnam_today().isoformat()
+    answer = httpx.get(
+        f"{stack.urls['supplychain']}/coops/{coop.id}/deliveries",
+        params={"from": day, "to": day},
+        headers=bearer("coop", coop_id=coop.id),
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_today_shows_every_clerks_deliveries_and_this_phones_waiting_ones(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    harvest(stack, coop, "Lê Thị Hương", "42.5", price=12_000, subject="clerk-lan")
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    table = page.locator("table.sums")
+    expect(table).to_contain_text("Lê Thị Hương")  # another clerk's weigh-in, from the supply chain
+    expect(table.locator("tfoot")).to_contain_text("510.000")
+    expect(page.locator(".payables-totals")).to_contain_text("còn nợ 510.000")
+
+    phone.set_offline(True)
+    page.get_by_role("link", name="Cân chè", exact=True).click()
+    page.get_by_label("Hộ thành viên", exact=False).fill("hung")
+    page.locator("button.match").first.click()
+    page.get_by_label("Khối lượng (kg)").fill("10")
+    page.get_by_role("button", name="Lưu và cân hộ tiếp theo").click()
+    page.get_by_role("link", name="Hôm nay").click()
+    expect(page.locator(".notice", has_text="Mất mạng")).to_be_visible()  # offline: this phone's only
+    expect(table).to_contain_text("Nguyễn Văn Hùng")
+    expect(table).not_to_contain_text("Lê Thị Hương")
+
+    phone.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("", timeout=20_000)
+    page.get_by_role("link", name="Cân chè", exact=True).click()
+    page.get_by_label("Hộ thành viên", exact=False).fill("lan")
+    page.locator("button.match").first.click()
+    page.get_by_label("Khối lượng (kg)").fill("5")
+    phone.set_offline(True)
+    page.get_by_role("button", name="Lưu và cân hộ tiếp theo").click()
+    phone.set_offline(False)  # online again, but the weigh-in is still queued until the next send
+    page.get_by_role("link", name="Hôm nay").click()
+    expect(table).to_contain_text("Lê Thị Hương")
+    expect(table).to_contain_text("Nguyễn Văn Hùng")
+    expect(table.locator("tfoot")).to_contain_text("57,5")  # 42.5 + 10 + 5, each counted once
+    assert not overflows_horizontally(page)

@@ -8,6 +8,8 @@ import { loginScreen } from "./screens/login.js";
 import { moreScreen } from "./screens/more.js";
 import { payablesScreen } from "./screens/payables.js";
 import { queueScreen } from "./screens/queue.js";
+import { correctionScreen } from "./screens/correction.js";
+import { householdScreen, membersScreen } from "./screens/members.js";
 import { saleScreen } from "./screens/sale.js";
 import { shipmentScreen } from "./screens/shipment.js";
 import { todayScreen } from "./screens/today.js";
@@ -24,6 +26,9 @@ const SCREENS = {
   // shipments, sales, members, corrections (issue 11)
   "#/shipment": shipmentScreen,
   "#/sale": saleScreen,
+  "#/members": membersScreen,
+  "#/household": householdScreen,
+  "#/correction": correctionScreen,
 };
 
 async function route() {

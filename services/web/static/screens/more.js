@@ -8,6 +8,8 @@ export const TASKS = [
   // shipments, sales, members, corrections (issue 11)
   ["#/shipment", "more.shipment"],
   ["#/sale", "more.sale"],
+  ["#/members", "more.members"],
+  ["#/correction", "more.correction"],
 ];
 
 export function moreScreen(me) {

@@ -11,6 +11,8 @@ const DESCRIBE = {
   // shipments, sales, members, corrections (issue 11)
   shipment: (summary) => t("queue.shipment", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
   sale: (summary) => t("queue.sale", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
+  household: (summary) => t("queue.household", summary),
+  correction: (summary) => t("queue.correction", summary),
 };
 
 export async function queueScreen() {
