@@ -296,3 +296,37 @@ def test_today_shows_every_clerks_deliveries_and_this_phones_waiting_ones(
     expect(table).to_contain_text("Nguyễn Văn Hùng")
     expect(table.locator("tfoot")).to_contain_text("57,5")  # 42.5 + 10 + 5, each counted once
     assert not overflows_horizontally(page)
+
+
+def test_a_refused_weigh_in_is_fixed_in_its_form_and_replaces_the_refused_one(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    before = stack.harvests(vietnam_today())
+    phone.set_offline(True)
+    page.get_by_role("link", name="Cân chè", exact=True).click()
+    page.get_by_label("Ngày").fill("2014-06-01")  # before the household joined the co-op (2015)
+    page.get_by_label("Hộ thành viên", exact=False).fill("ngoc anh")
+    page.locator("button.match").first.click()
+    page.get_by_label("Khối lượng (kg)").fill("33,5")
+    page.get_by_label("Giá mua (đồng/kg)").fill("12000")
+    page.get_by_role("button", name="Lưu và cân hộ tiếp theo").click()
+    phone.set_offline(False)
+    page.get_by_role("link", name="Chờ gửi").click()
+    refused = page.locator(".entry.refused")
+    expect(refused).to_have_count(1, timeout=20_000)
+
+    refused.get_by_role("button", name="Sửa").click()
+    expect(page.locator(".chosen")).to_contain_text("Đỗ Thị Ngọc Ánh")
+    expect(page.get_by_label("Khối lượng (kg)")).to_have_value("33,5")
+    expect(page.get_by_label("Giá mua (đồng/kg)")).to_have_value("12000")
+    expect(page.locator("#day-error")).to_contain_text("2014-06-01")  # the reason, by the date
+    page.get_by_label("Ngày").fill(vietnam_today().isoformat())
+    page.get_by_role("button", name="Lưu bản đã sửa").click()
+    expect(page.locator(".saved")).to_contain_text("Đã lưu 33,5 kg")
+    page.get_by_role("link", name="Chờ gửi").click()
+    expect(page.locator(".entry.sent")).to_have_count(1, timeout=20_000)
+    expect(page.locator(".entry")).to_have_count(1)  # the fixed weigh-in took the refused one's place
+    assert stack.harvests(vietnam_today()) == before + 1
+    assert not overflows_horizontally(page)

@@ -8,6 +8,7 @@ import { go, h, kg, setError, t } from "./ui.js";
 
 // The form that makes (and fixes) each kind of write.
 export const FORMS = {
+  delivery: "#/delivery",
   shipment: "#/shipment",
   sale: "#/sale",
   household: "#/household",
