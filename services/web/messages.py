@@ -213,8 +213,8 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "Sold {kg} {unit} of {lot_code} to {buyer} (invoice {invoice})",
     },
     "refusal.lot.insufficient": {
-        "vi": "Lô {lot_code} chỉ còn {available}; không thể lấy {requested}. Hãy nhập ít hơn hoặc chọn lô khác.",
-        "en": "Lot {lot_code} holds only {available}; {requested} cannot be taken. Enter less or choose another lot.",
+        "vi": "Lô {lot_code} chỉ còn {available} {unit}; không thể lấy {requested} {unit}. Hãy nhập ít hơn hoặc chọn lô khác.",
+        "en": "Lot {lot_code} holds only {available} {unit}; {requested} {unit} cannot be taken. Enter less or choose another lot.",
     },
     "refusal.sale.invoiced_twice": {
         "vi": "Số hoá đơn {invoice_number} đã được dùng cho lô này; hãy kiểm tra lại số hoá đơn.",

@@ -4,7 +4,7 @@
 import { call } from "../session.js";
 import { keepReference, reference } from "../store.js";
 import { field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
-import { fixNotice, formError, onSave, takeFix } from "../writes.js";
+import { dayText, fixNotice, formError, onSave, takeFix } from "../writes.js";
 
 const DAYS_BACK = 14;
 
@@ -48,20 +48,22 @@ async function recentRecords(coopId) {
 function describe(record) {
   const { delivery, purchase } = record;
   return purchase
-    ? t("correction.purchase_line", { name: delivery.household_name, kg: kg(Number(purchase.quantity_kg)), price: money(purchase.price_per_kg_vnd), date: purchase.purchased_on })
-    : t("correction.harvest_line", { name: delivery.household_name, kg: kg(Number(delivery.quantity_kg)), round: delivery.harvest_round, date: delivery.harvested_on });
+    ? t("correction.purchase_line", { name: delivery.household_name, kg: kg(Number(purchase.quantity_kg)), price: money(purchase.price_per_kg_vnd), date: dayText(purchase.purchased_on) })
+    : t("correction.harvest_line", { name: delivery.household_name, kg: kg(Number(delivery.quantity_kg)), round: delivery.harvest_round, date: dayText(delivery.harvested_on) });
 }
 
 export async function correctionScreen(me) {
+  const here = location.hash;
   const refused = takeFix("correction");
   const records = await recentRecords(me.coop_id);
+  if (location.hash !== here) return; // the clerk went on while the network answered
   const again = refused && records.find((record) => record.event_id === refused.body.event_id);
   if (again) return correctionForm(me, again, refused);
   show(
     h("h1", {}, t("correction.heading")),
     h("p", { class: "hint" }, t("correction.pick", { days: DAYS_BACK })),
     records.length === 0 ? h("p", {}, t(navigator.onLine ? "correction.none" : "correction.offline")) : null,
-    h("ul", { class: "records" }, records.map((record) => h("li", {}, h("button", { type: "button", onclick: () => correctionForm(me, record, null) }, describe(record))))),
+    h("ul", { class: "records" }, records.map((record) => h("li", {}, h("button", { type: "button", onclick: () => correctionForm(me, record, null) }, h("span", {}, describe(record)), h("span", { class: "meta" }, record.delivery.lot_code))))),
   );
 }
 

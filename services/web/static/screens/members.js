@@ -5,7 +5,7 @@ import { refreshReference } from "../reference.js";
 import { call } from "../session.js";
 import { keepReference, outbox, reference } from "../store.js";
 import { field, folded, go, h, kg, setError, show, t, today } from "../ui.js";
-import { fixNotice, formError, onSave, takeFix } from "../writes.js";
+import { dayText, fixNotice, formError, onSave, takeFix } from "../writes.js";
 
 const WAITING = new Set(["queued", "sending", "refused"]);
 
@@ -33,7 +33,7 @@ export async function membersScreen(me) {
       ...waiting.filter((entry) => matches(entry.body.name)).map((entry) =>
         h("li", {}, h("button", { type: "button", onclick: () => go("#/queue") }, h("span", {}, entry.body.name), h("span", { class: "tag" }, t(`queue.${entry.status}`))))),
       ...members.filter((m) => matches(m.name)).map((m) =>
-        h("li", {}, h("button", { type: "button", class: "member", onclick: () => memberDetail(me, m) }, h("span", {}, m.name), h("span", { class: "meta" }, t("members.since", { date: m.joined_on }))))),
+        h("li", {}, h("button", { type: "button", class: "member", onclick: () => memberDetail(me, m) }, h("span", {}, m.name), h("span", { class: "meta" }, t("members.since", { date: dayText(m.joined_on) }))))),
     );
     if (!list.children.length) list.append(h("li", { class: "hint" }, t("delivery.no_match")));
   };
@@ -57,14 +57,14 @@ async function memberDetail(me, member) {
     h("div", { class: "card detail" },
       h("h1", {}, member.name),
       h("dl", {},
-        h("dt", {}, t("members.joined")), h("dd", {}, member.joined_on),
+        h("dt", {}, t("members.joined")), h("dd", {}, dayText(member.joined_on)),
         h("dt", {}, t("members.membership")), h("dd", {}, t(`members.${member.membership}`)),
         member.phone ? [h("dt", {}, t("members.phone")), h("dd", {}, member.phone)] : null),
       h("h2", { class: "section" }, t("members.plots")),
       plots.length ? h("ul", {}, plots.map((p) => h("li", {}, `${p.planting_area_code} · ${kg(Number(p.area_ha))} ha · ${p.crop}`))) : h("p", { class: "hint" }, t("members.no_plots")),
       h("h2", { class: "section" }, t("members.certificates")),
       held.length
-        ? h("ul", {}, held.map((c) => h("li", {}, `${c.kind.toUpperCase()} ${c.code} · ${t("members.valid", { from: c.valid_from, to: c.valid_to })} · ${t(`members.status_${c.status}`)}${c.plot_ids.length ? "" : ` (${t("members.whole_coop")})`}`)))
+        ? h("ul", {}, held.map((c) => h("li", {}, `${c.kind.toUpperCase()} ${c.code} · ${t("members.valid", { from: dayText(c.valid_from), to: dayText(c.valid_to) })} · ${t(`members.status_${c.status}`)}${c.plot_ids.length ? "" : ` (${t("members.whole_coop")})`}`)))
         : h("p", { class: "hint" }, t("members.no_certificates")),
       h("a", { class: "button", href: "#/members" }, t("members.back"))),
   );

@@ -2,7 +2,7 @@
 import { send } from "../outbox.js";
 import { dropEntry, outbox } from "../store.js";
 import { h, kg, money, show, t } from "../ui.js";
-import { FORMS, fix } from "../writes.js";
+import { FORMS, clerkWords, fix } from "../writes.js";
 
 // How each kind of write reads in the list.
 const DESCRIBE = {
@@ -23,7 +23,7 @@ export async function queueScreen() {
       { class: `entry ${entry.status}` },
       h("span", { class: "what" }, DESCRIBE[entry.kind](entry.summary)),
       h("span", { class: "status" }, t(`queue.${entry.status}`)),
-      entry.refusal ? h("p", { class: "error", role: "alert" }, entry.refusal.messages.map((m) => m.text).join(" ")) : null,
+      entry.refusal ? h("p", { class: "error", role: "alert" }, clerkWords(entry.refusal) || entry.refusal.messages.map((m) => m.text).join(" ")) : null,
       entry.status === "refused" && FORMS[entry.kind] ? h("button", { type: "button", class: "primary", onclick: () => fix(entry) }, t("queue.fix")) : null,
       entry.status === "refused" ? h("button", { type: "button", onclick: async () => { await dropEntry(entry.key); queueScreen(); } }, t("queue.drop")) : null,
     );

@@ -22,8 +22,10 @@ const FIELDS = {
 
 export async function saleScreen(me) {
   const coopId = me.coop_id;
+  const here = location.hash;
   const refused = takeFix("sale");
   const { lots, partners } = await tradeReference(coopId, !refused);
+  if (location.hash !== here) return; // the clerk went on while the network answered
   const body = refused?.body;
   const lot = h("select", {}, lotOptions(lots, body?.lot_code));
   const quantity = h("input", { inputmode: "decimal", autocomplete: "off", placeholder: "86,5", value: body ? kg(Number(body.quantity)) : "" });

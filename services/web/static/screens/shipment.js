@@ -5,7 +5,7 @@ import { refreshTrade } from "../reference.js";
 import { call } from "../session.js";
 import { reference } from "../store.js";
 import { field, h, kg, parseKg, setError, show, t, today } from "../ui.js";
-import { fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
+import { dayText, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
 
 // Where each refusal of /shipments is said: by code, and by body field for 422s.
 const FIELDS = {
@@ -53,16 +53,18 @@ async function receipts(partnerId, list) {
   const shipments = (await answer.json()).shipments.slice(-5).reverse();
   list.replaceChildren(
     ...shipments.map((s) =>
-      h("li", {}, h("strong", {}, t("shipment.document_line", { document: s.document_number, date: s.shipped_on })), " ",
+      h("li", {}, h("strong", {}, t("shipment.document_line", { document: s.document_number, date: dayText(s.shipped_on) })), " ",
         s.lines.map((line) => `${line.lot_code} ${kg(Number(line.quantity))} ${line.unit}`).join(", "), h("br"),
-        h("span", { class: s.received_on ? "received" : "hint" }, s.received_on ? t("shipment.received", { date: s.received_on }) : t("shipment.not_received")))),
+        h("span", { class: s.received_on ? "received" : "hint" }, s.received_on ? t("shipment.received", { date: dayText(s.received_on) }) : t("shipment.not_received")))),
   );
 }
 
 export async function shipmentScreen(me) {
   const coopId = me.coop_id;
+  const here = location.hash;
   const refused = takeFix("shipment");
   const { lots, partners } = await tradeReference(coopId, !refused);
+  if (location.hash !== here) return; // the clerk went on while the network answered
   const line = refused?.body.lines[0];
   const lot = h("select", {}, lotOptions(lots, line?.lot_code));
   const quantity = h("input", { inputmode: "decimal", autocomplete: "off", placeholder: "86,5", value: line ? kg(Number(line.quantity)) : "" });

@@ -21,6 +21,7 @@ async function fresh(path, kept) {
 }
 
 export async function todayScreen(me) {
+  const here = location.hash;
   const day = today();
   const coopId = me.coop_id;
   const mine = (await outbox()).filter((entry) => entry.kind === "delivery" && entry.day === day && entry.status !== "refused");
@@ -49,6 +50,7 @@ export async function todayScreen(me) {
   }
   const waiting = mine.filter((entry) => WAITING.has(entry.status)).length;
   const rows = [...households.values()];
+  if (location.hash !== here) return; // the clerk went on while the network answered
   const total = rows.reduce((sum, row) => ({ kg: sum.kg + row.kg, vnd: sum.vnd + row.vnd }), { kg: 0, vnd: 0 });
   show(
     h("h1", {}, t("today.heading", { date: todayText() })),
