@@ -6,8 +6,6 @@ set up over the services' APIs, as another phone would."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,7 +13,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from shared.auth import issue_token
 from tests.browser.conftest import overflows_horizontally
-from tests.browser.coop_app_stack import CLERK_PASSWORD, Coop, CoopAppStack, start_stack
+from tests.browser.coop_app_stack import Coop, CoopAppStack, start_stack
+from tests.browser.test_coop_app import sign_in, vietnam_today, weigh_in
 from tests.support import TEST_SECRET, bearer, unique
 
 
@@ -27,10 +26,6 @@ def stack(tmp_path_factory, redis_url) -> Iterator[CoopAppStack]:
 @pytest.fixture
 def coop(stack: CoopAppStack) -> Coop:
     return stack.new_coop()
-
-
-def vietnam_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def partner(stack: CoopAppStack, name: str) -> int:
@@ -79,14 +74,6 @@ def chain(stack: CoopAppStack, path: str, coop: Coop) -> dict:
     answer = httpx.get(f"{stack.urls['supplychain']}{path}", headers=bearer("coop", coop_id=coop.id))
     answer.raise_for_status()
     return answer.json()
-
-
-def sign_in(page: Page, stack: CoopAppStack, coop: Coop) -> None:
-    page.goto(stack.app)
-    page.get_by_label("Tên đăng nhập hoặc số điện thoại").fill(coop.clerk)
-    page.get_by_label("Mật khẩu").fill(CLERK_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", name="Hôm nay", exact=False)).to_be_visible()
 
 
 def open_task(page: Page, name: str) -> None:
@@ -272,11 +259,7 @@ def test_today_shows_every_clerks_deliveries_and_this_phones_waiting_ones(
     expect(page.locator(".payables-totals")).to_contain_text("còn nợ 510.000")
 
     phone.set_offline(True)
-    page.get_by_role("link", name="Cân chè", exact=True).click()
-    page.get_by_label("Hộ thành viên", exact=False).fill("hung")
-    page.locator("button.match").first.click()
-    page.get_by_label("Khối lượng (kg)").fill("10")
-    page.get_by_role("button", name="Lưu và cân hộ tiếp theo").click()
+    weigh_in(page, "hung", "10")
     page.get_by_role("link", name="Hôm nay").click()
     expect(page.locator(".notice", has_text="Mất mạng")).to_be_visible()  # offline: this phone's only
     expect(table).to_contain_text("Nguyễn Văn Hùng")
@@ -307,11 +290,7 @@ def test_a_refused_weigh_in_is_fixed_in_its_form_and_replaces_the_refused_one(
     phone.set_offline(True)
     page.get_by_role("link", name="Cân chè", exact=True).click()
     page.get_by_label("Ngày").fill("2014-06-01")  # before the household joined the co-op (2015)
-    page.get_by_label("Hộ thành viên", exact=False).fill("ngoc anh")
-    page.locator("button.match").first.click()
-    page.get_by_label("Khối lượng (kg)").fill("33,5")
-    page.get_by_label("Giá mua (đồng/kg)").fill("12000")
-    page.get_by_role("button", name="Lưu và cân hộ tiếp theo").click()
+    weigh_in(page, "ngoc anh", "33,5", "12000")
     phone.set_offline(False)
     page.get_by_role("link", name="Chờ gửi").click()
     refused = page.locator(".entry.refused")

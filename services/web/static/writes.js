@@ -80,6 +80,18 @@ export function clearErrors(form) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.setAttribute("aria-invalid", "false");
 }
 
+// Where the refusals of a write taking from a lot are said, in a form with lot, kg and day fields.
+export const LOT_FIELDS = {
+  "lot.insufficient": "kg",
+  "lot.unit_mismatch": "kg",
+  "lot.whole_units": "kg",
+  "lot.not_found": "lot",
+  "lot.other_coop": "lot",
+  "lot.before_creation": "day",
+  lot_code: "lot",
+  quantity: "kg",
+};
+
 // A choice among the co-op's open lots, with what each still holds (and the lot of a refused write,
 // even when it no longer holds anything).
 export function lotOptions(lots, chosen) {

@@ -1,19 +1,12 @@
 // A sale of (part of) a lot to a buyer, under an invoice number; the amount shown before saving.
 import { field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
-import { fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
+import { LOT_FIELDS, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
 import { partnerOptions, tradeReference } from "./shipment.js";
 
 // Where each refusal of /sales is said: by code, and by body field for 422s.
 const FIELDS = {
-  "lot.insufficient": "kg",
-  "lot.unit_mismatch": "kg",
-  "lot.whole_units": "kg",
-  "lot.not_found": "lot",
-  "lot.other_coop": "lot",
-  "lot.before_creation": "day",
+  ...LOT_FIELDS,
   "sale.invoiced_twice": "invoice",
-  lot_code: "lot",
-  quantity: "kg",
   unit_price_vnd: "price",
   buyer_name: "buyer",
   invoice_number: "invoice",

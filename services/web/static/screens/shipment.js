@@ -5,20 +5,13 @@ import { refreshTrade } from "../reference.js";
 import { call } from "../session.js";
 import { reference } from "../store.js";
 import { field, h, kg, parseKg, setError, show, t, today } from "../ui.js";
-import { dayText, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
+import { LOT_FIELDS, dayText, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
 
 // Where each refusal of /shipments is said: by code, and by body field for 422s.
 const FIELDS = {
-  "lot.insufficient": "kg",
-  "lot.unit_mismatch": "kg",
-  "lot.whole_units": "kg",
-  "lot.not_found": "lot",
-  "lot.other_coop": "lot",
-  "lot.before_creation": "day",
+  ...LOT_FIELDS,
   "coop.not_active": "day",
   "shipment.unknown_partner": "partner",
-  quantity: "kg",
-  lot_code: "lot",
   lines: "lot",
   partner_id: "partner",
   document_number: "document",
