@@ -187,6 +187,15 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "vi": "Bên mua đã xác nhận nhận hàng ngày {date}.",
         "en": "The buyer confirmed receipt on {date}.",
     },
+    "shipment.pick_partner": {
+        "vi": "Chọn đối tác để xem các chuyến hàng đã gửi cho họ.",
+        "en": "Choose a partner to see the shipments sent to it.",
+    },
+    "shipment.offline": {
+        "vi": "Cần có mạng để xem các chuyến hàng đã gửi.",
+        "en": "Showing the shipments sent needs the network.",
+    },
+    "shipment.none": {"vi": "Chưa gửi chuyến hàng nào cho đối tác này.", "en": "No shipment to this partner yet."},
     "shipment.not_received": {
         "vi": "Bên mua chưa xác nhận nhận hàng (bên mua tự xác nhận trên tài khoản của họ).",
         "en": "Not confirmed received yet (the buyer confirms it from its own account).",

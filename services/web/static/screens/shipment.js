@@ -34,8 +34,9 @@ export function partnerOptions(partners, chosen, none) {
 }
 
 async function receipts(partnerId, list) {
+  if (!partnerId) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.pick_partner")));
+  if (!navigator.onLine) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.offline")));
   list.replaceChildren();
-  if (!partnerId || !navigator.onLine) return;
   let answer;
   try {
     answer = await call(`/api/supplychain/partners/${partnerId}/shipments`);
@@ -44,6 +45,7 @@ async function receipts(partnerId, list) {
   }
   if (!answer.ok) return;
   const shipments = (await answer.json()).shipments.slice(-5).reverse();
+  if (shipments.length === 0) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.none")));
   list.replaceChildren(
     ...shipments.map((s) =>
       h("li", {}, h("strong", {}, t("shipment.document_line", { document: s.document_number, date: dayText(s.shipped_on) })), " ",
