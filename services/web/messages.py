@@ -210,6 +210,12 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "sale.other_buyer": {"vi": "Người mua khác (ghi tên)", "en": "Another buyer (type the name)"},
     "sale.buyer_name": {"vi": "Tên người mua", "en": "Buyer's name"},
     "sale.need_buyer": {"vi": "Chọn hoặc ghi tên người mua.", "en": "Choose or type the buyer."},
+    "sale.shipment": {"vi": "Lập hoá đơn cho chuyến hàng", "en": "Invoice a shipment"},
+    "sale.shipment_hint": {
+        "vi": "Chọn nếu hàng đã xuất cho người mua này; lô không bị trừ lần nữa.",
+        "en": "Choose it when the goods were already shipped to this buyer; the lot is not reduced twice.",
+    },
+    "sale.no_shipment": {"vi": "Không – bán thẳng từ lô", "en": "No – sell straight from the lot"},
     "sale.kg": {"vi": "Khối lượng (kg)", "en": "Weight (kg)"},
     "sale.price": {"vi": "Đơn giá (đồng/kg)", "en": "Price (VND/kg)"},
     "sale.amount": {"vi": "Thành tiền", "en": "Amount"},

@@ -114,6 +114,20 @@ def test_a_shipment_and_a_sale_with_its_invoice_number(stack: CoopAppStack, coop
     held = chain(stack, f"/lots/{lot}", coop)
     assert held["quantity"] == "49.500", held
 
+    # The goods shipped are invoiced against their shipment: the lot does not lose them a second time.
+    page.get_by_label("Người mua", exact=True).select_option(str(buyer))
+    shipment = page.get_by_label("Lập hoá đơn cho chuyến hàng")
+    expect(shipment).to_contain_text("PX-0012")
+    shipment.select_option(index=1)
+    expect(page.get_by_label("Khối lượng (kg)")).to_have_value("50,5")
+    page.get_by_label("Đơn giá (đồng/kg)").fill("95000")
+    page.get_by_label("Số hoá đơn").fill("HD-0043")
+    page.get_by_role("button", name="Lưu hoá đơn bán").click()
+    expect(page.locator(".saved")).to_have_text("Đã ghi.")
+    [shipped] = chain(stack, f"/partners/{buyer}/shipments", coop)["shipments"]
+    assert shipped["invoice_numbers"] == ["HD-0043"]
+    assert chain(stack, f"/lots/{lot}", coop)["quantity"] == "49.500"
+
 
 def test_an_oversell_is_refused_next_to_the_kg_field_and_fixed_from_the_outbox(
     stack: CoopAppStack, coop: Coop, phone: BrowserContext

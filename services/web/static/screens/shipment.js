@@ -33,21 +33,25 @@ export function partnerOptions(partners, chosen, none) {
   return [h("option", { value: "" }, none), ...partners.map((p) => h("option", { value: String(p.id), selected: p.id === chosen }, p.name))];
 }
 
+// The co-op's shipments to a partner, newest first (null offline): with their lines, receipt, invoices.
+export async function shipmentsTo(partnerId) {
+  try {
+    const answer = await call(`/api/supplychain/partners/${partnerId}/shipments`);
+    return answer.ok ? (await answer.json()).shipments.reverse() : null;
+  } catch {
+    return null;
+  }
+}
+
 async function receipts(partnerId, list) {
   if (!partnerId) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.pick_partner")));
   if (!navigator.onLine) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.offline")));
   list.replaceChildren();
-  let answer;
-  try {
-    answer = await call(`/api/supplychain/partners/${partnerId}/shipments`);
-  } catch {
-    return;
-  }
-  if (!answer.ok) return;
-  const shipments = (await answer.json()).shipments.slice(-5).reverse();
+  const shipments = await shipmentsTo(partnerId);
+  if (shipments === null) return;
   if (shipments.length === 0) return list.replaceChildren(h("li", { class: "hint" }, t("shipment.none")));
   list.replaceChildren(
-    ...shipments.map((s) =>
+    ...shipments.slice(0, 5).map((s) =>
       h("li", {}, h("strong", {}, t("shipment.document_line", { document: s.document_number, date: dayText(s.shipped_on) })), " ",
         s.lines.map((line) => `${line.lot_code} ${kg(Number(line.quantity))} ${line.unit}`).join(", "), h("br"),
         h("span", { class: s.received_on ? "received" : "hint" }, s.received_on ? t("shipment.received", { date: dayText(s.received_on) }) : t("shipment.not_received")))),
