@@ -8,14 +8,14 @@ import { loginScreen } from "./screens/login.js";
 import { moreScreen } from "./screens/more.js";
 import { payablesScreen } from "./screens/payables.js";
 import { queueScreen } from "./screens/queue.js";
-import { correctionScreen } from "./screens/correction.js";
-import { householdScreen, membersScreen } from "./screens/members.js";
-import { saleScreen } from "./screens/sale.js";
-import { shipmentScreen } from "./screens/shipment.js";
 import { todayScreen } from "./screens/today.js";
 import { account } from "./session.js";
 import { outbox } from "./store.js";
 import { t } from "./ui.js";
+
+// A less-daily task's screen, loaded when first opened rather than with the shell (the service
+// worker keeps it too, so it opens offline).
+const task = (load, name) => async (me) => (await load())[name](me);
 
 const SCREENS = {
   "#/today": todayScreen,
@@ -24,11 +24,11 @@ const SCREENS = {
   "#/queue": queueScreen,
   "#/more": moreScreen,
   // shipments, sales, members, corrections (issue 11)
-  "#/shipment": shipmentScreen,
-  "#/sale": saleScreen,
-  "#/members": membersScreen,
-  "#/household": householdScreen,
-  "#/correction": correctionScreen,
+  "#/shipment": task(() => import("./screens/shipment.js"), "shipmentScreen"),
+  "#/sale": task(() => import("./screens/sale.js"), "saleScreen"),
+  "#/members": task(() => import("./screens/members.js"), "membersScreen"),
+  "#/household": task(() => import("./screens/members.js"), "householdScreen"),
+  "#/correction": task(() => import("./screens/correction.js"), "correctionScreen"),
 };
 
 async function route() {

@@ -23,7 +23,8 @@ export async function refreshReference(coopId) {
     if (plots.ok) await keepReference(`plots:${coopId}`, await plots.json());
     const coop = await call(`/api/registry/coops/${coopId}`);
     if (coop.ok) await keepReference(`coop:${coopId}`, await coop.json());
-    await refreshTrade(coopId);
+    // Not waited for: only the shipment and sale screens use them, and they refresh them again.
+    refreshTrade(coopId).catch(() => {});
   } catch {
     // offline: what the phone already holds serves
   }
