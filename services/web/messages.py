@@ -346,6 +346,7 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "vi": "Mất mạng: chỉ các lần cân trên máy này.",
         "en": "Offline: only this phone's weigh-ins.",
     },
+    "today.loading": {"vi": "Đang tải số liệu của cả HTX…", "en": "Loading the whole co-op's day…"},
     "today.waiting": {"vi": "chờ gửi", "en": "waiting"},
     "today.payables": {
         "vi": "Công nợ HTX: phải trả {owed}; đã trả {paid}; còn nợ {outstanding}",

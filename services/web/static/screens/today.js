@@ -22,11 +22,20 @@ async function fresh(path, kept) {
 
 export async function todayScreen(me) {
   const here = location.hash;
-  const day = today();
   const coopId = me.coop_id;
+  // Drawn at once from the phone, then again with the whole co-op's day once the network answers.
+  await drawToday(me, null, await reference(`payables-totals:${coopId}`), navigator.onLine);
+  if (!navigator.onLine) return;
+  const day = today();
+  const coopDay = await fresh(`/api/supplychain/coops/${coopId}/deliveries?from=${day}&to=${day}`, `day:${coopId}`);
+  const totals = (await fresh(`/api/supplychain/coops/${coopId}/payables/totals`, `payables-totals:${coopId}`)) || (await reference(`payables-totals:${coopId}`));
+  if (location.hash !== here) return; // the clerk went on while the network answered
+  await drawToday(me, coopDay, totals, false);
+}
+
+async function drawToday(me, coopDay, totals, loading) {
+  const day = today();
   const mine = (await outbox()).filter((entry) => entry.kind === "delivery" && entry.day === day && entry.status !== "refused");
-  const coopDay = navigator.onLine ? await fresh(`/api/supplychain/coops/${coopId}/deliveries?from=${day}&to=${day}`, `day:${coopId}`) : null;
-  const totals = (navigator.onLine && (await fresh(`/api/supplychain/coops/${coopId}/payables/totals`, `payables-totals:${coopId}`))) || (await reference(`payables-totals:${coopId}`));
   const households = new Map();
   const add = (id, name, weight, vnd, waiting) => {
     const row = households.get(id) || { name, kg: 0, vnd: 0, waiting: 0 };
@@ -50,12 +59,11 @@ export async function todayScreen(me) {
   }
   const waiting = mine.filter((entry) => WAITING.has(entry.status)).length;
   const rows = [...households.values()];
-  if (location.hash !== here) return; // the clerk went on while the network answered
   const total = rows.reduce((sum, row) => ({ kg: sum.kg + row.kg, vnd: sum.vnd + row.vnd }), { kg: 0, vnd: 0 });
   show(
     h("h1", {}, t("today.heading", { date: todayText() })),
     h("p", { class: "coop" }, me.display_name),
-    h("p", { class: coopDay ? "hint" : "notice" }, t(coopDay ? "today.whole_coop" : "today.this_phone")),
+    h("p", { class: coopDay || loading ? "hint" : "notice" }, t(coopDay ? "today.whole_coop" : loading ? "today.loading" : "today.this_phone")),
     rows.length === 0
       ? h("p", {}, t("today.empty"))
       : h(
