@@ -24,18 +24,23 @@ export async function todayScreen(me) {
   const here = location.hash;
   const coopId = me.coop_id;
   // Drawn at once from the phone, then again with the whole co-op's day once the network answers.
-  await drawToday(me, null, await reference(`payables-totals:${coopId}`), navigator.onLine);
+  await drawToday(me, await todaysOwn(), null, await reference(`payables-totals:${coopId}`), navigator.onLine);
   if (!navigator.onLine) return;
   const day = today();
+  // Read before the co-op's list: a write sent meanwhile is then in the list, or still waiting here.
+  const mine = await todaysOwn();
   const coopDay = await fresh(`/api/supplychain/coops/${coopId}/deliveries?from=${day}&to=${day}`, `day:${coopId}`);
   const totals = (await fresh(`/api/supplychain/coops/${coopId}/payables/totals`, `payables-totals:${coopId}`)) || (await reference(`payables-totals:${coopId}`));
   if (location.hash !== here) return; // the clerk went on while the network answered
-  await drawToday(me, coopDay, totals, false);
+  await drawToday(me, mine, coopDay, totals, false);
 }
 
-async function drawToday(me, coopDay, totals, loading) {
+async function todaysOwn() {
+  return (await outbox()).filter((entry) => entry.kind === "delivery" && entry.day === today() && entry.status !== "refused");
+}
+
+async function drawToday(me, mine, coopDay, totals, loading) {
   const day = today();
-  const mine = (await outbox()).filter((entry) => entry.kind === "delivery" && entry.day === day && entry.status !== "refused");
   const households = new Map();
   const add = (id, name, weight, vnd, waiting) => {
     const row = households.get(id) || { name, kg: 0, vnd: 0, waiting: 0 };
