@@ -1,12 +1,14 @@
-"""Screenshots of the co-op app's screens at 360 px (and the weigh-in at desktop width), for docs/.
+"""Screenshots of the co-op app's screens at 360 px (the weigh-in and the less-daily tasks at desktop
+width too), for docs/.
 
 Against a running `htx up --demo` (the demo clerk signs in), with Debian's Chromium:
 
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
 
-Writes docs/screenshots/app-*.png, and labels-*.png: the first page of a QR label sheet. Records one weigh-in of 1 kg for Nguyễn Văn Hùng, without a price,
-and packs 2 units of 0.1 kg of dry tea (for the label list), so run it on a demo installation, not a
-co-op's.
+Writes docs/screenshots/app-*.png, and labels-*.png: the first page of a QR label sheet. Records one
+weigh-in of 1 kg for Nguyễn Văn Hùng, without a price, and packs 2 units of 0.1 kg of dry tea (for the
+label list), so run it on a demo installation, not a co-op's. The sale it tries is refused (more than
+the lot holds), so it records nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,60 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 def shoot(page: Page, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky menu stays at the top of a full-page picture
     page.screenshot(path=HERE / f"app-{name}.png", full_page=True)
     print(f"wrote docs/screenshots/app-{name}.png")
+
+
+def open_screen(page: Page, url: str, hash_: str, ready: str) -> None:
+    # Emptied first, so that what is waited for is the new screen's, not the last one's.
+    page.evaluate("document.getElementById('screen').replaceChildren()")
+    page.goto(url + hash_)
+    page.wait_for_selector(ready, state="attached")
+
+
+def less_daily_tasks(page: Page, url: str, name: str) -> None:
+    """Shipment, sale (refused for overselling, then in the outbox), members, a household, a correction."""
+
+    open_screen(page, url, "#/shipment", "#lot option:nth-child(2)")
+    page.select_option("#lot", index=1)
+    page.fill("#kg", "50")
+    page.select_option("#partner", index=1)
+    page.fill("#document", "PX-0012")
+    page.wait_for_selector(".shipments li", state="attached")  # the partner's shipments, read
+    shoot(page, f"shipment-{name}")
+    open_screen(page, url, "#/sale", "#lot option:nth-child(2)")
+    page.select_option("#lot", index=1)
+    page.select_option("#buyer", index=1)
+    page.fill("#kg", "99999")
+    page.fill("#price", "95000")
+    page.fill("#invoice", "HD-0042")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#kg-error:not(:empty)")
+    shoot(page, f"sale-refused-{name}")
+    open_screen(page, url, "#/queue", ".entry.refused")
+    shoot(page, f"outbox-refused-{name}")
+    page.click(".entry.refused button.primary")  # "Sửa": the sale again, with its reason
+    page.wait_for_selector("#kg-error:not(:empty)")
+    open_screen(page, url, "#/queue", ".entry.refused")
+    page.click(".entry.refused button:not(.primary)")  # dropped: the demo keeps nothing of it
+    page.wait_for_selector(".entry.refused", state="detached")
+    open_screen(page, url, "#/members", ".members button.member")
+    page.fill("#member-search", "nguyen")
+    shoot(page, f"members-{name}")
+    page.click(".members button.member")
+    page.wait_for_selector(".detail")
+    shoot(page, f"member-{name}")
+    open_screen(page, url, "#/household", "#name")
+    page.fill("#name", "Đặng Thị Thuỳ Dương")
+    shoot(page, f"household-{name}")
+    open_screen(page, url, "#/correction", "h1")
+    shoot(page, f"corrections-{name}")
+    if page.locator(".records button").count():
+        page.click(".records button")
+        page.wait_for_selector("#explanation")
+        page.fill("#explanation", "Cân nhầm, bì chưa trừ")
+        shoot(page, f"correction-{name}")
 
 
 def main(url: str) -> None:
@@ -54,9 +108,9 @@ def main(url: str) -> None:
             page.fill("#kg", "1")
             page.click("button[type=submit]")
             page.wait_for_selector(".saved:not(:empty)")
-            page.goto(url + "/" + suffix + "#/today")
-            page.wait_for_selector("h1")
+            open_screen(page, url + "/" + suffix, "#/today", ".payables-totals")
             shoot(page, f"today-{language}")
+            less_daily_tasks(page, url + "/" + suffix, language)
             phone.set_offline(True)
             page.evaluate("location.hash = '#/queue'")
             page.wait_for_selector("text=" + ("Gửi ngay" if language == "vi" else "Send now"))
@@ -66,6 +120,7 @@ def main(url: str) -> None:
             page.evaluate("location.hash = '#/delivery'")
             page.wait_for_selector("#household")
             shoot(page, f"delivery-desktop-{language}")
+            less_daily_tasks(page, url + "/" + suffix, f"desktop-{language}")
             page.set_viewport_size(PHONE)
             chain_screens(page, url + "/" + suffix, language)
             phone.close()

@@ -38,6 +38,7 @@ from services.supplychain.schemas import (
     ChainTotals,
     CorrectionCreate,
     CorrectionResult,
+    Delivery,
     GradingCreate,
     HarvestCreate,
     LotPublic,
@@ -345,6 +346,24 @@ async def list_payments(
     return await queries.payments(
         session, coop_id, principal, member_id=member_id, date_from=date_from, date_to=date_to
     )
+
+
+@router.get(
+    "/coops/{coop_id}/deliveries",
+    response_model=list[Delivery],
+    summary="The co-op's deliveries (harvest lots) in a date range, with what it bought of each",
+    description=_PAYABLES_READ + " A lot is listed when harvested or bought from in the range, inclusive, "
+    "whichever clerk recorded it; corrected harvests and purchases are left out. Each names its event id, "
+    "what `/corrections` takes.",
+)
+async def coop_deliveries(
+    coop_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    date_from: Annotated[date, Query(alias="from")],
+    date_to: Annotated[date, Query(alias="to")],
+) -> list[Delivery]:
+    return await queries.deliveries(session, coop_id, principal, date_from, date_to)
 
 
 @router.get(

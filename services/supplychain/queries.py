@@ -22,6 +22,8 @@ from services.supplychain import lots
 from services.supplychain.digital_link import ItemKey
 from services.supplychain.schemas import (
     ChainTotals,
+    Delivery,
+    DeliveryPurchase,
     HarvestTotals,
     LotEventPublic,
     LotPublic,
@@ -469,7 +471,58 @@ async def sale_private(session: AsyncSession, sale_id: int, lot_code: str, event
     )
 
 
-# --- a buyer's view ------------------------------------------------------------------------------
+# --- the co-op's own day: deliveries and open lots (the clerk's app) ----------------------------
+
+
+async def deliveries(
+    session: AsyncSession, coop_id: int, principal: Principal, date_from: date, date_to: date
+) -> list[Delivery]:
+    """Harvest lots harvested in the range, or bought from in it, with their live purchases; whoever
+    recorded them. A corrected harvest is left out, a corrected purchase too."""
+    principal.require_coop_write(coop_id)
+    check_range(date_from, date_to)
+    harvested = select(Lot.id).where(
+        Lot.coop_id == coop_id, col(Lot.member_id).is_not(None), col(Lot.harvested_on).between(date_from, date_to)
+    )
+    bought = select(Purchase.lot_id).where(
+        Purchase.coop_id == coop_id, col(Purchase.purchased_on).between(date_from, date_to)
+    )
+    lot_ids = set((await session.exec(harvested)).all()) | set((await session.exec(bought)).all())
+    found = await rows_in(session, select(Lot), Lot.id, lot_ids)
+    harvest_events = dict(
+        await rows_in(
+            session,
+            select(LotEvent.lot_id, LotEvent.event_id).where(LotEvent.kind == "harvested"),
+            LotEvent.lot_id,
+            lot_ids,
+        )
+    )
+    purchases = await rows_in(session, select(Purchase), Purchase.lot_id, lot_ids)
+    corrected = await corrected_event_ids(session, [*harvest_events.values(), *(p.event_id for p in purchases)])
+    names = {
+        m.id: m.name
+        for m in await rows_in(session, select(KnownMember), KnownMember.id, {lot.member_id for lot in found})
+    }
+    bought_of: dict[int, list[DeliveryPurchase]] = defaultdict(list)
+    for purchase in sorted(purchases, key=lambda p: p.id or 0):
+        if purchase.event_id not in corrected:
+            bought_of[purchase.lot_id].append(DeliveryPurchase.model_validate(purchase, from_attributes=True))
+    return [
+        Delivery(
+            lot_code=lot.code,
+            event_id=harvest_events[lot.id],
+            member_id=lot.member_id,
+            household_name=names.get(lot.member_id, ""),
+            harvested_on=lot.harvested_on,
+            harvest_round=lot.harvest_round,
+            plot_code=lot.plot_code,
+            quantity_kg=lot.harvested_quantity_kg,
+            recorded_by=lot.created_by,
+            purchases=bought_of[lot.id],
+        )
+        for lot in sorted(found, key=lambda lot: (lot.harvested_on, lot.id))
+        if harvest_events[lot.id] not in corrected
+    ]
 
 
 async def partner_shipments(

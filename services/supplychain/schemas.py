@@ -405,6 +405,31 @@ class PayablesTotals(BaseModel):
     outstanding_vnd: int
 
 
+class DeliveryPurchase(BaseModel):
+    """The co-op's purchase of (part of) a delivered lot, with its event id for corrections."""
+
+    event_id: str
+    quantity_kg: Decimal
+    price_per_kg_vnd: int
+    amount_vnd: int
+    purchased_on: date
+
+
+class Delivery(BaseModel):
+    """A household's harvest delivered to its co-op (a harvest lot) and what the co-op bought of it."""
+
+    lot_code: str
+    event_id: str = pydantic.Field(description="The harvest's event id, what `/corrections` names")
+    member_id: int
+    household_name: str
+    harvested_on: date
+    harvest_round: int
+    plot_code: str | None
+    quantity_kg: Decimal
+    recorded_by: str = pydantic.Field(description="Who recorded it: role, co-op and the account's subject")
+    purchases: list[DeliveryPurchase]
+
+
 class PaymentCreate(_Command):
     """The co-op (named by the path) paid a member household: cash or bank transfer, never more than is still owed."""
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
+import re
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +35,29 @@ def static_files() -> tuple[str, ...]:
     )
 
 
+# A static `import ... from "./x.js"` (or `import "./x.js"`); `import("./x.js")` calls do not match.
+_STATIC_IMPORT = re.compile(r"""^\s*import\s(?:[^"';]*?\sfrom\s)?["']([^"']+)["']""", re.MULTILINE)
+
+
+@cache
+def startup_modules() -> tuple[str, ...]:
+    """The modules the app needs before it starts: app.js and what it imports statically, transitively.
+    Screens it imports with `import()` load when first opened (the service worker keeps them all)."""
+    found: set[str] = set()
+    waiting = ["/static/app.js"]
+    while waiting:
+        module = waiting.pop()
+        if module in found:
+            continue
+        found.add(module)
+        source = (STATIC / module.removeprefix("/static/")).read_text(encoding="utf-8")
+        waiting += [
+            posixpath.normpath(posixpath.join(posixpath.dirname(module), name))
+            for name in _STATIC_IMPORT.findall(source)
+        ]
+    return tuple(sorted(found))
+
+
 @cache
 def release() -> str:
     """A digest of the shell's files and words: the service worker's cache name changes with it."""
@@ -51,9 +76,9 @@ def page(language: Language) -> str:
         texts=app_texts(language),
         texts_json=json.dumps(app_texts(language), ensure_ascii=False).replace("</", "<\\/"),
         release=release(),
-        # Every module asked for at once: without this the browser finds them one import level at a
-        # time, a round trip each (2 s apiece on a slow 3G link).
-        modules=[path for path in static_files() if path.endswith(".js")],
+        # Every module of the start asked for at once: without this the browser finds them one import
+        # level at a time, a round trip each (2 s apiece on a slow 3G link).
+        modules=startup_modules(),
     )
 
 

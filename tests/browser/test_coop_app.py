@@ -87,6 +87,7 @@ def test_a_clerk_weighs_in_three_households_and_sees_the_day(stack: CoopAppStack
     expect(table).to_contain_text("Đỗ Thị Ngọc Ánh")
     expect(table.locator("tfoot")).to_contain_text("222,75")
     expect(table.locator("tfoot")).to_contain_text("1.902.000")  # 86.5 × 12,000 + 72 × 12,000
+    expect(page.locator("#queue-count")).to_have_text("", timeout=20_000)  # today counts what is still queued
     assert stack.harvests(vietnam_today()) == before + 3
     assert not overflows_horizontally(page)
 

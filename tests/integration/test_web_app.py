@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -76,6 +77,22 @@ async def test_the_shell_is_vietnamese_by_default_and_english_on_request(registr
         assert (await web.get(path)).status_code == 200, path
     manifest = (await web.get("/manifest.webmanifest")).json()
     assert manifest["lang"] == "vi" and manifest["start_url"] == "/"
+
+
+async def test_the_page_preloads_what_the_app_starts_with_and_the_less_daily_tasks_load_later(registry_and_web):
+    _, web = registry_and_web
+    page = (await web.get("/")).text
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
+    assert {"/static/app.js", "/static/ui.js", "/static/vendor/idb.js", "/static/screens/delivery.js"} <= preloaded
+    # Imported with import() by app.js: kept by the worker for offline, not fetched before the first screen.
+    assert not preloaded & {
+        "/static/screens/sale.js",
+        "/static/screens/members.js",
+        "/static/screens/correction.js",
+        "/static/screens/processing.js",
+        "/static/screens/labels.js",
+    }
+    assert "/static/screens/sale.js" in shell.static_files()
 
 
 async def test_signing_in_keeps_the_refresh_token_out_of_the_page(registry_and_web):

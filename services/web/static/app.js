@@ -4,19 +4,18 @@
 import { onChange, send } from "./outbox.js";
 import { refreshReference } from "./reference.js";
 import { deliveryScreen } from "./screens/delivery.js";
-import { gradingScreen } from "./screens/grading.js";
-import { labelsScreen } from "./screens/labels.js";
 import { loginScreen } from "./screens/login.js";
 import { moreScreen } from "./screens/more.js";
-import { packingScreen } from "./screens/packing.js";
 import { payablesScreen } from "./screens/payables.js";
-import { processingScreen } from "./screens/processing.js";
-import { purchaseScreen } from "./screens/purchase.js";
 import { queueScreen } from "./screens/queue.js";
 import { todayScreen } from "./screens/today.js";
 import { account } from "./session.js";
 import { outbox } from "./store.js";
 import { t } from "./ui.js";
+
+// A less-daily task's screen, loaded when first opened rather than with the shell (the service
+// worker keeps it too, so it opens offline).
+const task = (load, name) => async (me) => (await load())[name](me);
 
 const SCREENS = {
   "#/today": todayScreen,
@@ -25,11 +24,17 @@ const SCREENS = {
   "#/queue": queueScreen,
   "#/more": moreScreen,
   // the chain, after the weigh-in
-  "#/purchase": purchaseScreen,
-  "#/processing": processingScreen,
-  "#/grading": gradingScreen,
-  "#/packing": packingScreen,
-  "#/labels": labelsScreen,
+  "#/purchase": task(() => import("./screens/purchase.js"), "purchaseScreen"),
+  "#/processing": task(() => import("./screens/processing.js"), "processingScreen"),
+  "#/grading": task(() => import("./screens/grading.js"), "gradingScreen"),
+  "#/packing": task(() => import("./screens/packing.js"), "packingScreen"),
+  "#/labels": task(() => import("./screens/labels.js"), "labelsScreen"),
+  // shipments, sales, members, corrections (issue 11)
+  "#/shipment": task(() => import("./screens/shipment.js"), "shipmentScreen"),
+  "#/sale": task(() => import("./screens/sale.js"), "saleScreen"),
+  "#/members": task(() => import("./screens/members.js"), "membersScreen"),
+  "#/household": task(() => import("./screens/members.js"), "householdScreen"),
+  "#/correction": task(() => import("./screens/correction.js"), "correctionScreen"),
 };
 
 async function route() {

@@ -3,7 +3,7 @@
 // shared by every tab of the app, so two tabs never send at once; the Idempotency-Key makes a
 // resend after a lost answer (or a browser closed mid-send) a replay, not a second record.
 import { call } from "./session.js";
-import { keepEntry, outbox } from "./store.js";
+import { keepEntry, outbox, replaceEntry } from "./store.js";
 
 const RETRY_LATER = new Set([408, 425, 429, 500, 502, 503, 504]);
 const listeners = new Set();
@@ -20,6 +20,15 @@ function changed() {
 export async function enqueue(write) {
   const entry = { ...write, status: "queued", created: Date.now() };
   await keepEntry(entry);
+  changed();
+  send();
+  return entry;
+}
+
+// Fixing a refused write: the new write (its own key, as the body changed) takes the refused one's place.
+export async function replace(refusedKey, write) {
+  const entry = { ...write, status: "queued", created: Date.now() };
+  await replaceEntry(refusedKey, entry);
   changed();
   send();
   return entry;

@@ -33,3 +33,9 @@ export async function keepEntry(entry) {
 export async function dropEntry(key) {
   return (await database).delete("outbox", key);
 }
+
+// A refused write and the write that fixes it, in one transaction: neither lost nor doubled.
+export async function replaceEntry(oldKey, entry) {
+  const tx = (await database).transaction("outbox", "readwrite");
+  await Promise.all([tx.store.delete(oldKey), tx.store.put(entry), tx.done]);
+}

@@ -11,6 +11,11 @@ export const TASKS = [
   ["#/grading", "grading.task"],
   ["#/packing", "packing.task"],
   ["#/labels", "labels.task"],
+  // shipments, sales, members, corrections (issue 11)
+  ["#/shipment", "more.shipment"],
+  ["#/sale", "more.sale"],
+  ["#/members", "more.members"],
+  ["#/correction", "more.correction"],
 ];
 
 export function moreScreen(me) {
