@@ -26,6 +26,10 @@ SCREENS = {
     "#/grading": {"vi": "Phân loại chè khô", "en": "Grade dry tea"},
     "#/packing": {"vi": "Đóng gói thành sản phẩm", "en": "Pack into units"},
     "#/labels": {"vi": "Nhãn QR của sản phẩm", "en": "QR labels of the units"},
+    "#/shipment": {"vi": "Xuất hàng cho đối tác", "en": "Ship to a partner"},
+    "#/sale": {"vi": "Bán hàng", "en": "Sale"},
+    "#/members": {"vi": "Hộ thành viên (", "en": "Member households ("},
+    "#/correction": {"vi": "Sửa bản ghi sai", "en": "Correct a wrong record"},
 }
 
 
