@@ -484,7 +484,11 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
 
 
 def _add_archive_route(router: APIRouter, runtime: ServiceRuntime, publishes: str) -> None:
-    @router.get("/events/archive", summary="Published events in stream order, trimmed ones included (province)")
+    @router.get(
+        "/events/archive",
+        summary="Published events in stream order, trimmed ones included (province)",
+        responses={404: {"description": "Not a stream this service publishes"}},
+    )
     async def archive(
         principal: PrincipalDep,
         session: SessionDep,

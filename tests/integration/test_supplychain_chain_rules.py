@@ -467,6 +467,7 @@ async def test_correction_declares_the_error_and_quantities_follow(supplychain_a
             {
                 "member_id": 10,
                 "household_name": "Nguyễn Thị Hoa",
+                "harvest_year": 2025,
                 "harvest_round": 1,
                 "purchases": 1,
                 "quantity_kg": "250.000",
