@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, StatementError
+from starlette.requests import ClientDisconnect
 
 from shared.i18n import MESSAGES, Language, language_of, translate
 from shared.validation_messages import validation_message
@@ -106,6 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RecursionError)
     async def _too_deep(request: Request, error: RecursionError) -> JSONResponse:
         return await _domain_error(request, DomainError("request.too_deep"))
+
+    # The caller went away while its body was being read (a killed client, a dropped phone link):
+    # nothing was done and no one is left to answer, so no 500 and no traceback in the log. A
+    # retry under its Idempotency-Key starts afresh. 499 is nginx's code for it, for the access log.
+    @app.exception_handler(ClientDisconnect)
+    async def _caller_gone(request: Request, error: ClientDisconnect) -> Response:
+        return Response(status_code=499)
 
 
 def _out_of_range_value(error: BaseException | None) -> bool:

@@ -198,3 +198,19 @@ async def running_app(app) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+def qr_texts(image: Any) -> list[str]:
+    """The text of each QR symbol in a (PIL) image. zxing may report one symbol twice (found by two
+    of its detectors), so a symbol centred within 50 px of one already read is that one."""
+    import zxingcpp  # a test dependency of the pages and label sheets only
+
+    texts: list[str] = []
+    centres: list[tuple[float, float]] = []
+    for code in zxingcpp.read_barcodes(image):
+        corners = (code.position.top_left, code.position.bottom_right)
+        x, y = (corners[0].x + corners[1].x) / 2, (corners[0].y + corners[1].y) / 2
+        if all(abs(x - cx) > 50 or abs(y - cy) > 50 for cx, cy in centres):
+            centres.append((x, y))
+            texts.append(code.text)
+    return texts

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pypdfium2
 import pytest
-import zxingcpp
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import overflows_horizontally
 from tests.browser.coop_app_stack import Coop, CoopAppStack, start_stack
 from tests.browser.test_coop_app import sign_in, vietnam_today, weigh_in
-from tests.support import bearer, unique
+from tests.support import bearer, qr_texts, unique
 
 
 @pytest.fixture(scope="module")
@@ -150,10 +149,7 @@ def test_a_processing_batch_shows_its_yield_live_and_a_refusal_at_its_lot(
 
 
 def _decoded_labels(path: str) -> list[str]:
-    codes = []
-    for page in pypdfium2.PdfDocument(path):
-        codes += [code.text for code in zxingcpp.read_barcodes(page.render(scale=300 / 72).to_pil())]
-    return codes
+    return [text for page in pypdfium2.PdfDocument(path) for text in qr_texts(page.render(scale=300 / 72).to_pil())]
 
 
 def test_graded_tea_is_packed_and_its_labels_open_the_trace_page(

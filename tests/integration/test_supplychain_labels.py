@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.integration._supplychain import not_found_registry, seed_replica
-from tests.support import bearer, running_app
+from tests.support import bearer, qr_texts, running_app
 
 COOP, MEMBER = 1, 10
 UNITS = 30
@@ -76,7 +76,7 @@ def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
     for page in document:
         image = page.render(scale=300 / 72).to_pil()
         text = " ".join(page.get_textpage().get_text_range().split())  # a label wraps long names
-        pages.append(([code.text for code in zxingcpp.read_barcodes(image)], text))
+        pages.append((qr_texts(image), text))
     return pages
 
 
