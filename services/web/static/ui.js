@@ -15,6 +15,9 @@ const dateFormat = new Intl.DateTimeFormat(locale, { timeZone: "Asia/Ho_Chi_Minh
 export const kg = (value) => kgFormat.format(value);
 export const money = (value) => moneyFormat.format(value);
 export const todayText = () => dateFormat.format(new Date());
+const dayFormat = new Intl.DateTimeFormat(locale, { timeZone: "UTC" });
+// A YYYY-MM-DD day as the page's language writes it ("15/4/2009").
+export const dayText = (iso) => (iso ? dayFormat.format(new Date(`${iso}T00:00:00Z`)) : "");
 
 // Today in Vietnam, as YYYY-MM-DD, whatever the phone's time zone.
 export function today() {

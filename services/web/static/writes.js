@@ -4,7 +4,7 @@
 // takes the refused one's place. The outbox's "Sửa" opens a refused write in its form the same way.
 import { enqueue, replace, send } from "./outbox.js";
 import { outbox } from "./store.js";
-import { go, h, kg, locale, setError, t } from "./ui.js";
+import { dayText, go, h, kg, setError, t } from "./ui.js";
 
 // The form that makes (and fixes) each kind of write.
 export const FORMS = {
@@ -39,13 +39,6 @@ export async function save(write, refused) {
 
 // Quantities in a refusal's parameters, shown as the app shows weights (and days as it shows days).
 const QUANTITIES = new Set(["available", "requested", "held", "shipped", "invoiced", "harvested", "bought"]);
-
-const dayFormat = new Intl.DateTimeFormat(locale, { timeZone: "UTC" });
-
-// A YYYY-MM-DD day as the page's language writes it ("15/4/2009").
-export function dayText(iso) {
-  return iso ? dayFormat.format(new Date(`${iso}T00:00:00Z`)) : "";
-}
 
 // The refusal in the app's own words for its code, if it has them.
 export function clerkWords(refusal) {

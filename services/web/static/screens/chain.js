@@ -4,7 +4,7 @@
 import { enqueue, send } from "../outbox.js";
 import { loadAll } from "../reference.js";
 import { dropEntry, keepReference, outbox, reference } from "../store.js";
-import { field, h, kg, locale, parseKg, setError, t, today } from "../ui.js";
+import { field, h, kg, parseKg, setError, t, today } from "../ui.js";
 
 export const FRESH_LEAF = "chè búp tươi";
 
@@ -37,9 +37,6 @@ export function lotText(lot) {
 export function phoneCode(prefix, coopId, day, key) {
   return `${prefix}-${coopId}-${day.replace(/-/g, "")}-${key.slice(0, 8).toUpperCase()}`;
 }
-
-const dayFormat = new Intl.DateTimeFormat(locale, { timeZone: "UTC" });
-export const dayText = (isoDay) => dayFormat.format(new Date(`${isoDay}T00:00:00Z`));
 
 export const dayInput = () => h("input", { type: "date", value: today(), max: today() });
 

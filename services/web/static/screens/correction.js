@@ -3,8 +3,8 @@
 // in error (EPCIS error declaration) and the corrective fact recorded in its place; nothing is edited.
 import { call } from "../session.js";
 import { keepReference, reference } from "../store.js";
-import { field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
-import { dayText, fixNotice, formError, onSave, takeFix } from "../writes.js";
+import { dayText, field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
+import { fixNotice, formError, onSave, takeFix } from "../writes.js";
 
 const DAYS_BACK = 14;
 

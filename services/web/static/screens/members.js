@@ -4,8 +4,8 @@
 import { refreshReference } from "../reference.js";
 import { call } from "../session.js";
 import { keepReference, outbox, reference } from "../store.js";
-import { field, folded, go, h, kg, setError, show, t, today } from "../ui.js";
-import { dayText, fixNotice, formError, onSave, takeFix } from "../writes.js";
+import { dayText, field, folded, go, h, kg, setError, show, t, today } from "../ui.js";
+import { fixNotice, formError, onSave, takeFix } from "../writes.js";
 
 const WAITING = new Set(["queued", "sending", "refused"]);
 

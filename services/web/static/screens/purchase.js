@@ -2,8 +2,8 @@
 // without accents, choose its harvest lot (what is left to buy is shown), the price, and the amount
 // owed is shown before saving.
 import { reference } from "../store.js";
-import { field, folded, h, kg, money, parseKg, setError, show, t } from "../ui.js";
-import { adjustLots, dayInput, dayText, openLots, submit } from "./chain.js";
+import { dayText, field, folded, h, kg, money, parseKg, setError, show, t } from "../ui.js";
+import { adjustLots, dayInput, openLots, submit } from "./chain.js";
 
 const unbought = (lot) => Number(lot.harvested_kg) - Number(lot.purchased_kg || 0);
 

@@ -1,7 +1,7 @@
 // A sale of (part of) a lot to a buyer, under an invoice number; the amount shown before saving. To a
 // partner it may invoice goods already shipped to it (`shipment_id`): the lot does not lose them twice.
-import { field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
-import { LOT_FIELDS, dayText, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
+import { dayText, field, h, kg, money, parseKg, setError, show, t, today } from "../ui.js";
+import { LOT_FIELDS, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
 import { partnerOptions, shipmentsTo, tradeReference } from "./shipment.js";
 
 // Where each refusal of /sales is said: by code, and by body field for 422s.

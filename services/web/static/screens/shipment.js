@@ -4,8 +4,8 @@
 import { refreshTrade } from "../reference.js";
 import { call } from "../session.js";
 import { reference } from "../store.js";
-import { field, h, kg, parseKg, setError, show, t, today } from "../ui.js";
-import { LOT_FIELDS, dayText, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
+import { dayText, field, h, kg, parseKg, setError, show, t, today } from "../ui.js";
+import { LOT_FIELDS, fixNotice, formError, lotOptions, onSave, takeFix } from "../writes.js";
 
 // Where each refusal of /shipments is said: by code, and by body field for 422s.
 const FIELDS = {
