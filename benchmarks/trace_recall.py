@@ -188,6 +188,7 @@ def build_chain(chain: int, ids: Ids, rows: dict[str, list[dict]]) -> None:
                 "coop_id": coop_id,
                 "member_id": member_id,
                 "harvest_round": chain % 8 + 1,
+                "harvest_year": day.year,
                 "quantity_kg": quantity,
                 "price_per_kg_vnd": 12_000,
                 "amount_vnd": int(quantity * 12_000),
