@@ -41,7 +41,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from shared.db import create_engine, session_factory, table_of  # noqa: E402
 from shared.events.envelope import EventEnvelope  # noqa: E402
-from shared.messaging.archive import StreamTrimmer  # noqa: E402
+from shared.messaging.archive import StreamTrimmer, trim_marker  # noqa: E402
 from shared.messaging.outbox import ArchivedEntry, OutboxMessage  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import unique  # noqa: E402
@@ -140,7 +140,7 @@ async def simulated_year(redis: aioredis.Redis, envelopes: list[EventEnvelope], 
             }
         finally:
             await engine.dispose()
-            await redis.delete(stream, f"{stream}:trimmed-below")
+            await redis.delete(stream, trim_marker(stream))
 
 
 def mib(value: float) -> str:

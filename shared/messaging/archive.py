@@ -8,7 +8,7 @@ may still read:
 - `StreamTrimmer` (run by the producer's relay, which owns the stream) removes entries every
   group has acknowledged and older than the retention window, and never past the archive's
   last entry. One Lua script checks the groups and trims, so no group can be created or read
-  in between; before trimming it records the bound (`<stream>:trimmed-below`).
+  in between; before trimming it records the bound (`{<stream>}:trimmed-below`).
 - `EventSource` reads a stream after an id exactly: from the stream while it still holds
   every later entry, else from the archive up to where the stream takes over. Rebuilds and
   consumer groups created after a trim read through it.
@@ -59,13 +59,38 @@ def following(entry: str) -> tuple[int, int]:
 
 
 def trim_marker(stream: str) -> str:
-    """The key holding the MINID a stream was last trimmed to: everything below is gone."""
+    """The key holding the MINID a stream was last trimmed to: everything below is gone.
+
+    The stream's whole name is the key's hash tag, so on Redis Cluster the marker lives in the
+    stream's slot and the trim script, which touches both, runs there (no CROSSSLOT)."""
+    return f"{{{stream}}}:trimmed-below"
+
+
+def _legacy_trim_marker(stream: str) -> str:
+    """The marker's name before it carried the hash tag (stream retention as first released)."""
     return f"{stream}:trimmed-below"
 
 
 async def trimmed_below(redis: aioredis.Redis, stream: str) -> tuple[int, int] | None:
-    marker = await redis.get(trim_marker(stream))
+    # The legacy name first: the trimmer renames it to the tagged one, so reading in this order
+    # never finds neither while a marker exists.
+    marker = await redis.get(_legacy_trim_marker(stream))
+    if marker is None:
+        marker = await redis.get(trim_marker(stream))
     return None if marker is None else entry_key(marker)
+
+
+async def adopt_legacy_trim_marker(redis: aioredis.Redis, stream: str) -> None:
+    """Move a marker written under the untagged name to the tagged one, keeping the later bound."""
+    legacy = _legacy_trim_marker(stream)
+    if not await redis.exists(legacy):
+        return
+    if not await redis.renamenx(legacy, trim_marker(stream)):
+        # Both exist only if a relay of the old release trimmed after this one: keep the later bound.
+        old, new = await redis.get(legacy), await redis.get(trim_marker(stream))
+        if old is not None and (new is None or entry_key(old) > entry_key(new)):
+            await redis.set(trim_marker(stream), old)
+        await redis.delete(legacy)
 
 
 async def read_archive(session: AsyncSession, stream: str, after: str | None, limit: int) -> ArchivedEntries:
@@ -139,11 +164,16 @@ class StreamTrimmer:
         self._now_ms = now_ms
         self._script = redis.register_script(_TRIM)
         self._archive_complete = False
+        self._markers_adopted = False
 
     async def trim(self) -> dict[str, int]:
         """Trim each stream as far as is safe; the entries removed, per Redis stream name."""
         if not await self._every_published_row_archived():
             return {}
+        if not self._markers_adopted:
+            for redis_name in self._streams.values():
+                await adopt_legacy_trim_marker(self._redis, redis_name)
+            self._markers_adopted = True
         removed = {}
         for stream, redis_name in self._streams.items():
             newest = await self._newest_archived(stream)

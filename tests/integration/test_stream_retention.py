@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from redis.crc import key_slot
 from sqlmodel import Field, SQLModel, col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,7 +27,7 @@ from services.supplychain.app import create_app as create_supplychain_app
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import CoopRegistered
-from shared.messaging.archive import EventSource, StreamTrimmer, read_archive, trim_marker
+from shared.messaging.archive import EventSource, StreamTrimmer, following, read_archive, trim_marker, trimmed_below
 from shared.messaging.connection import entry_key, redis_broker
 from shared.messaging.consumer import ConsumedEvent, EventHandlers, InboxEntry, StreamConsumer
 from shared.messaging.outbox import ArchivedEntry, OutboxMessage, OutboxRelay, record_event
@@ -116,6 +117,7 @@ async def producer(database_url_factory, redis, stream_prefix) -> AsyncIterator[
     yield producer
     await producer.engine.dispose()
     keys = [key async for key in redis.scan_iter(match=f"{stream_prefix}*")]
+    keys += [key async for key in redis.scan_iter(match=f"{{{stream_prefix}*")]  # trim markers
     if keys:
         await redis.delete(*keys)
 
@@ -188,6 +190,26 @@ async def test_trim_keeps_what_the_retention_window_holds(producer: Producer):
     assert await producer.trimmer.trim() == {producer.stream: 3}
     assert await producer.ids() == newer
     assert (await producer.redis.get(trim_marker(producer.stream))).decode() == f"{edge}-0"
+
+
+def test_the_trim_marker_lives_in_its_streams_cluster_slot():
+    """The trim script touches the stream and its marker: on Redis Cluster both must hash to one
+    slot, or the script fails with CROSSSLOT."""
+    for stream in (REGISTRY, SUPPLYCHAIN, "test-1a2b.supplychain.events"):
+        assert key_slot(trim_marker(stream).encode()) == key_slot(stream.encode())
+
+
+async def test_a_marker_under_its_first_released_name_is_adopted_and_never_lost(producer: Producer):
+    ids = await producer.publish(*[f"HTX số {n}" for n in range(4)])
+    await producer.redis.xgroup_create(producer.stream, "reader", id="0")
+    await read_all(producer.redis, producer.stream, "reader")
+    legacy = f"{producer.stream}:trimmed-below"  # as the first release of stream retention wrote it
+    await producer.redis.set(legacy, ids[1])
+
+    assert await trimmed_below(producer.redis, producer.stream) == entry_key(ids[1])  # read before adoption
+    assert await producer.trim_a_week_later() == 4
+    assert not await producer.redis.exists(legacy)
+    assert await trimmed_below(producer.redis, producer.stream) == following(ids[-1])
 
 
 async def forget_the_archive(producer: Producer) -> None:
