@@ -340,8 +340,7 @@ async def load(url: str, events: int) -> int:
     if engine.dialect.name == "postgresql":
         # A live database has planner statistics (autovacuum analyzes); a fresh bulk load has none
         # until autovacuum comes round, and the trace's plan without them is several times slower.
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
+        async with engine.begin() as connection:
             await connection.execute(text("ANALYZE"))
     await engine.dispose()
     print(
