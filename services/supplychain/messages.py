@@ -69,6 +69,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Không có sự kiện EPCIS {event_id}.",
         "en": "No EPCIS event {event_id}.",
     },
+    "epcis.resource_not_found": {
+        "vi": "Không có {kind} {value} trong các sự kiện bạn được xem.",
+        "en": "No {kind} {value} among the events you may read.",
+    },
+    "epcis.event_exists": {
+        "vi": "Đã có sự kiện {event_id}; mỗi eventID chỉ ghi nhận một lần (khai báo lỗi thì gửi kèm errorDeclaration).",
+        "en": "Event {event_id} is already stored; an eventID is captured once (to declare it wrong, send it with errorDeclaration).",
+    },
+    "epcis.not_an_event": {
+        "vi": "Nội dung phải là một sự kiện EPCIS (một đối tượng JSON).",
+        "en": "The body must be one EPCIS event (a JSON object).",
+    },
+    "epcis.version_header": {
+        "vi": "{name}: {value} không phải số phiên bản (ví dụ 2.0.0).",
+        "en": "{name}: {value} is not a version number (e.g. 2.0.0).",
+    },
+    "epcis.version_not_acceptable": {
+        "vi": "{name}: {value} loại trừ EPCIS/CBV 2.0.0, phiên bản duy nhất kho này dùng.",
+        "en": "{name}: {value} rules out EPCIS/CBV 2.0.0, the only version this repository speaks.",
+    },
+    "epcis.media_not_acceptable": {
+        "vi": "Kho này chỉ trả lời JSON (application/json, application/ld+json), chưa có XML; Accept: {accept}.",
+        "en": "This repository answers JSON only (application/json, application/ld+json), not XML yet; Accept: {accept}.",
+    },
+    "epcis.parameter.per_page": {
+        "vi": "Tham số perPage phải là số nguyên từ 1 đến {limit}.",
+        "en": "The parameter perPage must be a whole number from 1 to {limit}.",
+    },
     "epcis.capture_not_found": {
         "vi": "Không có phiên ghi nhận (capture) {capture_id}.",
         "en": "No capture job {capture_id}.",

@@ -22,29 +22,47 @@ Errors are RFC 7807 `application/problem+json` with the binding's exception type
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis import capture as capturing
+from services.supplychain.epcis import discovery, export, ownership
 from services.supplychain.epcis import epc_format as epc_formats
-from services.supplychain.epcis import export, ownership
 from services.supplychain.epcis import query as querying
 from services.supplychain.epcis.tables import EpcisCapture
 from services.supplychain.epcis.validation import schema_errors
 from shared.auth import Principal, PrincipalDep
 from shared.errors import DomainError
-from shared.i18n import language_of, translate
+from shared.i18n import Language, language_of, translate
 from shared.idempotency import IdempotentRoute
 from shared.service import SessionDep, UnitOfWorkDep
 
+VERSION = (2, 0, 0)  # of EPCIS and of the CBV this repository speaks
 VERSION_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+# What a client may ask for in GS1-EPCIS-Min/-Max and GS1-CBV-Min/-Max: the range it accepts.
+VERSION_RANGE_HEADERS = ("GS1-EPCIS-Min", "GS1-EPCIS-Max", "GS1-CBV-Min", "GS1-CBV-Max")
 PROBLEM = "application/problem+json"
+ANSWERED_MEDIA = ("application/json", "application/ld+json", "application/problem+json")
+# The body the capture routes read themselves (not through a pydantic model), for the OpenAPI document.
+JSON_LD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/ld+json": {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
 _EXCEPTION_TYPES = {
     401: "SecurityException",
     403: "SecurityException",
@@ -98,6 +116,7 @@ class EpcisRoute(IdempotentRoute):
 
         async def problem_aware(request: Request) -> Response:
             try:
+                _negotiate(request)
                 return await handler(request)
             except EpcisProblem as problem:
                 return problem.response(request)
@@ -113,7 +132,45 @@ class EpcisRoute(IdempotentRoute):
         return problem_aware
 
 
-router = APIRouter(tags=["EPCIS 2.0"], route_class=EpcisRoute)
+def _negotiate(request: Request) -> None:
+    """406 NotAcceptableException when the client accepts neither JSON nor this EPCIS/CBV version
+    (2.0.0); the binding's XML is not served, so `Accept: application/xml` alone is refused."""
+    for name in VERSION_RANGE_HEADERS:
+        given = request.headers.get(name)
+        if given is None:
+            continue
+        try:
+            version = tuple(int(part) for part in given.strip().split("."))
+        except ValueError:
+            raise EpcisProblem(400, "ValidationException", "epcis.version_header", name=name, value=given) from None
+        version += (0,) * (3 - len(version))
+        if (name.endswith("Min") and version > VERSION) or (name.endswith("Max") and version < VERSION):
+            raise EpcisProblem(406, "NotAcceptableException", "epcis.version_not_acceptable", name=name, value=given)
+    accept = request.headers.get("accept")
+    if accept and not _accepts_json(accept):
+        raise EpcisProblem(406, "NotAcceptableException", "epcis.media_not_acceptable", accept=accept[:200])
+
+
+def _accepts_json(accept: str) -> bool:
+    for part in accept.split(","):
+        media, *parameters = (piece.strip().lower() for piece in part.split(";"))
+        if any(parameter.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for parameter in parameters):
+            continue
+        if media in ("*/*", "application/*") or media in ANSWERED_MEDIA:
+            return True
+    return False
+
+
+router = APIRouter(
+    tags=["EPCIS 2.0"],
+    route_class=EpcisRoute,
+    responses={
+        406: {
+            "description": "NotAcceptableException: the client accepts neither JSON nor EPCIS/CBV 2.0.0 "
+            "(Accept, GS1-EPCIS-Min/-Max, GS1-CBV-Min/-Max)"
+        }
+    },
+)
 
 
 def _require_capture_rights(principal: Principal) -> None:
@@ -140,15 +197,7 @@ async def capture_options() -> Response:
     response_class=Response,  # no body: the job is at Location
     max_body_size=capturing.CAPTURE_FILE_SIZE_LIMIT,  # the documented 32 MB, not the app's 1 MiB
     summary="Capture an EPCISDocument (or EPCISQueryDocument)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/ld+json": {"schema": {"type": "object"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-        }
-    },
+    openapi_extra=JSON_LD_BODY,
     responses={
         202: {"description": "Accepted; Location names the capture job"},
         400: {"description": "Not a valid EPCIS 2.0 document; nothing stored"},
@@ -187,25 +236,35 @@ async def capture(
         )
     await ownership.check_capture(uow.session, principal, events)
     language = language_of(request)
-    try:
-        async with uow.session.begin_nested():  # a savepoint: a concurrent duplicate is caught here, not at commit
-            job = await capturing.capture_document(
-                uow.session,
-                document,
-                actor=principal.actor,
-                owner_coop_id=principal.coop_id if principal.role == "coop" else None,
-                error_behaviour=error_behaviour,
-                language=language,
-            )
-            await uow.session.flush()
-    except IntegrityError:
-        # Another capture stored one of these eventIDs between our check and our insert.
+    job = await _store(uow.session, principal, document, error_behaviour, language)
+    if job is None:  # another capture stored one of these eventIDs between our check and our insert
         job = capturing.failed_job(
             principal.actor, capturing.capture_problem("epcis.concurrent_duplicate", language), error_behaviour
         )
         uow.session.add(job)
         await uow.session.flush()
     return Response(status_code=202, headers={**VERSION_HEADERS, "Location": f"/epcis/capture/{job.id}"})
+
+
+async def _store(
+    session: AsyncSession, principal: Principal, document: dict, error_behaviour: str, language: Language
+) -> EpcisCapture | None:
+    """Capture the document as the caller's; None if a concurrent capture stored one of its eventIDs
+    first (the unique index, caught at a savepoint rather than at commit)."""
+    try:
+        async with session.begin_nested():
+            job = await capturing.capture_document(
+                session,
+                document,
+                actor=principal.actor,
+                owner_coop_id=principal.coop_id if principal.role == "coop" else None,
+                error_behaviour="proceed" if error_behaviour == "proceed" else "rollback",
+                language=language,
+            )
+            await session.flush()
+    except IntegrityError:
+        return None
+    return job
 
 
 async def _read_document(request: Request) -> dict:
@@ -316,10 +375,21 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
     answer's EPCs: `Always_GS1_Digital_Link`, `Always_EPC_URN`, `Never_Translates` or
     `No_Preference` (the default here: as captured); the answer's `GS1-EPC-Format` says which.
     """
+    return await _query_answer(request, session, principal)
+
+
+async def _query_answer(
+    request: Request, session: AsyncSession, principal: Principal, fixed: tuple[str, str] | None = None
+) -> JSONResponse:
+    """The page of events the request's query parameters select (and `fixed`, a discovery
+    resource's own filter), in the caller's scope, as an EPCISQueryDocument."""
     epc_format = _epc_format(request)
+    parameters = list(request.query_params.multi_items())
+    if fixed is not None:
+        parameters.append(fixed)
     try:
         limits = querying.QueryLimits.of(request.app.state.settings)
-        query = querying.EventQuery.from_parameters(list(request.query_params.multi_items()), limits)
+        query = querying.EventQuery.from_parameters(parameters, limits)
         page = await querying.find_events(session, query, await ownership.read_scope(session, principal))
     except querying.QueryTooComplex as error:
         raise EpcisProblem(413, "QueryTooComplexException", error.key, **error.values) from None
@@ -350,6 +420,52 @@ def _epc_format(request: Request) -> str:
     return chosen
 
 
+@router.post(
+    "/epcis/events",
+    status_code=201,
+    summary="Capture one event (synchronous)",
+    openapi_extra=JSON_LD_BODY,
+    responses={
+        201: {"description": "Stored; `Location` is the event's URL, the body the event as stored"},
+        409: {"description": "ResourceAlreadyExistsException: an event with this eventID is stored"},
+    },
+)
+async def capture_event(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep) -> JSONResponse:
+    """One EPCIS event, stored before the answer (the binding's synchronous capture; `/epcis/capture`
+    takes documents). Who may call and what is checked are as for capture: the province or a co-op
+    (its own lots, places and households), GS1's JSON Schema (400 ValidationException with the
+    violations). The event may carry its own `@context`; without `eventID` it gets a `urn:uuid:`."""
+    _require_capture_rights(principal)
+    event = await _read_document(request)
+    if not isinstance(event, dict):
+        raise EpcisProblem(400, "ValidationException", "epcis.not_an_event")
+    context = event.pop("@context", [discovery.CONTEXT])
+    event.setdefault("eventID", f"urn:uuid:{uuid.uuid4()}")
+    document = {
+        "@context": context,
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": querying.timestamp(datetime.now(UTC)),
+        "epcisBody": {"eventList": [event]},
+    }
+    errors = schema_errors(document)
+    if errors:
+        raise EpcisProblem(
+            400, "ValidationException", "epcis.invalid_document", count=len(errors), extra={"errors": errors}
+        )
+    await ownership.check_capture(uow.session, principal, [event])
+    job = await _store(uow.session, principal, document, "rollback", language_of(request))
+    if job is None or not job.success:
+        raise EpcisProblem(409, "ResourceAlreadyExistsException", "epcis.event_exists", event_id=event["eventID"])
+    stored = await querying.get_event(uow.session, event["eventID"])
+    location = "/epcis/events/" + quote(event["eventID"], safe="")
+    return JSONResponse(
+        ownership.for_reader(principal, stored or event),
+        status_code=201,
+        headers={**VERSION_HEADERS, "Location": location},
+    )
+
+
 @router.get("/epcis/events/{eventID:path}", summary="One event, by its eventID (URL-encoded)")
 async def event(eventID: str, request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
     """An EPCISQueryDocument holding the event (with its errorDeclaration, if declared wrong); its
@@ -372,3 +488,116 @@ async def lot_epcis(code: str, session: SessionDep, principal: PrincipalDep) -> 
     body = document["epcisBody"]
     body["eventList"] = [ownership.for_reader(principal, event) for event in body["eventList"]]
     return JSONResponse(document, headers=VERSION_HEADERS)
+
+
+# --- discovery (the binding's top-level resources, services/supplychain/epcis/discovery.py) -------
+
+
+def _options(allow: str) -> Callable:
+    async def options() -> Response:
+        """What this resource answers (`Allow`) and the EPCIS and CBV versions spoken (2.0.0);
+        no token needed, it says nothing about any event."""
+        return Response(
+            status_code=204,
+            headers={
+                **VERSION_HEADERS,
+                "Allow": allow,
+                "GS1-EPCIS-Min": "2.0.0",
+                "GS1-EPCIS-Max": "2.0.0",
+                "GS1-CBV-Min": "2.0.0",
+                "GS1-CBV-Max": "2.0.0",
+                epc_formats.HEADER: ", ".join(epc_formats.FORMATS),
+            },
+        )
+
+    return options
+
+
+def _per_page(request: Request) -> int:
+    raw = request.query_params.get("perPage", str(discovery.DEFAULT_PER_PAGE))
+    if not raw.isdigit() or not 1 <= int(raw) <= discovery.MAX_PER_PAGE:
+        raise EpcisProblem(400, "QueryParameterException", "epcis.parameter.per_page", limit=discovery.MAX_PER_PAGE)
+    return int(raw)
+
+
+async def top_level(principal: PrincipalDep) -> JSONResponse:
+    """The top-level resources this repository answers (any signed-in party)."""
+    return JSONResponse(discovery.collection(discovery.TOP_LEVEL), headers=VERSION_HEADERS)
+
+
+def _listing(kind: str) -> Callable:
+    async def listing(request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+        scope = await ownership.read_scope(session, principal)
+        try:
+            page = await discovery.list_values(
+                session, kind, scope, _per_page(request), request.query_params.get("nextPageToken")
+            )
+        except querying.QueryParameterError as error:
+            raise EpcisProblem(400, "QueryParameterException", error.key, **error.values) from None
+        headers = dict(VERSION_HEADERS)
+        if page.next_page_token:
+            next_url = request.url.include_query_params(nextPageToken=page.next_page_token)
+            headers["Link"] = f'<{next_url}>; rel="next"'
+        return JSONResponse(discovery.collection(page.members), headers=headers)
+
+    listing.__doc__ = (
+        f"The {kind} an event the caller may read names (the scope of `/epcis/events`), in code-point "
+        'order, `perPage` (default 30, at most 1000) at a time with `Link: <...>; rel="next"`'
+        + ("; the standard values are always listed." if discovery.standard_values(kind) else ".")
+    )
+    return listing
+
+
+async def _known(session: AsyncSession, principal: Principal, kind: str, value: str) -> None:
+    # Unknown and not the caller's to see answer alike, so values cannot be probed.
+    if not await discovery.is_known(session, kind, value, await ownership.read_scope(session, principal)):
+        raise EpcisProblem(404, "NoSuchResourceException", "epcis.resource_not_found", kind=kind, value=value)
+
+
+def _sub_resources(kind: str) -> Callable:
+    async def sub_resources(value: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+        """The value's sub-resources (`events`); 404 if no event the caller may read names it."""
+        await _known(session, principal, kind, value)
+        return JSONResponse(discovery.collection(["events"]), headers=VERSION_HEADERS)
+
+    return sub_resources
+
+
+def _value_events(kind: str) -> Callable:
+    async def value_events(value: str, request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+        """`/epcis/events` with the value as a filter (and any other query parameter, paging alike)."""
+        await _known(session, principal, kind, value)
+        return await _query_answer(request, session, principal, (discovery.KINDS[kind].parameter, value))
+
+    return value_events
+
+
+router.add_api_route("/epcis", _options("OPTIONS, GET"), methods=["OPTIONS"], status_code=204)
+router.add_api_route("/epcis", top_level, methods=["GET"], summary="The repository's top-level resources")
+router.add_api_route("/epcis/events", _options("OPTIONS, GET, POST"), methods=["OPTIONS"], status_code=204)
+router.add_api_route("/epcis/events/{eventID:path}", _options("OPTIONS, GET"), methods=["OPTIONS"], status_code=204)
+for _kind in discovery.KINDS:
+    router.add_api_route(f"/epcis/{_kind}", _options("OPTIONS, GET"), methods=["OPTIONS"], status_code=204)
+    router.add_api_route(f"/epcis/{_kind}", _listing(_kind), methods=["GET"], summary=f"Known {_kind}")
+    # `/events` first: a value may hold slashes (a Digital Link), so `{value:path}` would swallow it.
+    router.add_api_route(
+        f"/epcis/{_kind}/{{value:path}}/events",
+        _options("OPTIONS, GET"),
+        methods=["OPTIONS"],
+        status_code=204,
+    )
+    router.add_api_route(
+        f"/epcis/{_kind}/{{value:path}}/events",
+        _value_events(_kind),
+        methods=["GET"],
+        summary=f"Events by one of the {_kind} (URL-encoded)",
+    )
+    router.add_api_route(
+        f"/epcis/{_kind}/{{value:path}}", _options("OPTIONS, GET"), methods=["OPTIONS"], status_code=204
+    )
+    router.add_api_route(
+        f"/epcis/{_kind}/{{value:path}}",
+        _sub_resources(_kind),
+        methods=["GET"],
+        summary=f"One of the {_kind}: its sub-resources",
+    )

@@ -52,6 +52,7 @@ async def capture_document(
     language: Language = "vi",
 ) -> EpcisCapture:
     """Store the events of a schema-valid document and add its capture job; no commit."""
+    created_at = datetime.now(UTC)
     capture_id = str(uuid.uuid4())
     events = events_of(document)
     failures = await _failures(session, events, language)
@@ -74,6 +75,7 @@ async def capture_document(
         event_count=stored,
         actor=actor,
         errors=json.dumps(list(failures.values()), ensure_ascii=False) if failures else None,
+        created_at=created_at,  # not the object's default: that would come after finished_at
         finished_at=datetime.now(UTC),
     )
     session.add(job)
