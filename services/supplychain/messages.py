@@ -97,6 +97,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Tham số perPage phải là số nguyên từ 1 đến {limit}.",
         "en": "The parameter perPage must be a whole number from 1 to {limit}.",
     },
+    "epcis.query.not_found": {
+        "vi": "Tổ chức của bạn không có truy vấn tên {name}.",
+        "en": "Your organisation has no query named {name}.",
+    },
+    "epcis.query.exists": {
+        "vi": "Tổ chức của bạn đã có truy vấn tên {name}; chọn tên khác hoặc xoá truy vấn cũ trước.",
+        "en": "Your organisation already has a query named {name}; choose another name or delete the old one first.",
+    },
+    "epcis.query.name": {
+        "vi": "Cần trường name: tên truy vấn, tối đa 200 ký tự, không có dấu /.",
+        "en": "A name is needed: the query's name, at most 200 characters, without /.",
+    },
+    "epcis.query.object": {
+        "vi": 'Cần trường query: một đối tượng JSON các tham số truy vấn, ví dụ {{"EQ_bizStep": ["shipping"]}}.',
+        "en": 'A query is needed: a JSON object of query parameters, e.g. {{"EQ_bizStep": ["shipping"]}}.',
+    },
+    "epcis.query.value": {
+        "vi": "Tham số {name}: giá trị phải là chuỗi, số, true/false hoặc danh sách các giá trị đó.",
+        "en": "The parameter {name}: a value must be a string, a number, true/false or a list of those.",
+    },
+    "epcis.parameter.fixed": {
+        "vi": "{name} đã do địa chỉ này (hoặc truy vấn đã lưu) quy định; thêm giá trị sẽ mở rộng chứ không thu hẹp kết quả. Hãy dùng /epcis/events.",
+        "en": "{name} is set by this resource (or the saved query); more values would widen the answer, not narrow it. Use /epcis/events.",
+    },
+    "epcis.parameter.not_saved": {
+        "vi": "{name} chỉ dùng khi chạy truy vấn, không lưu trong truy vấn có tên.",
+        "en": "{name} is for running a query, not for saving in a named query.",
+    },
     "epcis.capture_not_found": {
         "vi": "Không có phiên ghi nhận (capture) {capture_id}.",
         "en": "No capture job {capture_id}.",

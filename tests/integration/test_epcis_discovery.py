@@ -120,6 +120,12 @@ async def test_a_values_events_take_the_other_query_parameters(client):
     assert found == ids_in(EVENTS, SHIPPED) == await event_ids(client, {"MATCH_anyEPC": ITEM, "EQ_bizStep": "shipping"})
 
 
+async def test_a_values_events_refuse_widening_its_own_filter(client):
+    answer = await client.get("/epcis/bizSteps/shipping/events", params={"EQ_bizStep": "receiving"}, headers=bearer())
+    assert answer.status_code == 400
+    assert "EQ_bizStep" in answer.json()["title"]
+
+
 async def test_a_value_names_its_sub_resources_and_an_unknown_one_is_404(client):
     assert await members(client, f"/epcis/bizLocations/{quote(SHOP, safe='')}") == ["events"]
     assert await members(client, "/epcis/bizSteps/packing") == ["events"]  # a CBV step, none captured

@@ -36,7 +36,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis import capture as capturing
-from services.supplychain.epcis import discovery, export, ownership
+from services.supplychain.epcis import discovery, export, named_queries, ownership
 from services.supplychain.epcis import epc_format as epc_formats
 from services.supplychain.epcis import query as querying
 from services.supplychain.epcis.tables import EpcisCapture
@@ -379,32 +379,49 @@ async def events(request: Request, session: SessionDep, principal: PrincipalDep)
 
 
 async def _query_answer(
-    request: Request, session: AsyncSession, principal: Principal, fixed: tuple[str, str] | None = None
+    request: Request, session: AsyncSession, principal: Principal, given: list[tuple[str, str]] | None = None
 ) -> JSONResponse:
-    """The page of events the request's query parameters select (and `fixed`, a discovery
-    resource's own filter), in the caller's scope, as an EPCISQueryDocument."""
+    """The page of events the request's query parameters select, and `given` (a discovery
+    resource's own filter, a named query's), in the caller's scope, as an EPCISQueryDocument."""
     epc_format = _epc_format(request)
-    parameters = list(request.query_params.multi_items())
-    if fixed is not None:
-        parameters.append(fixed)
+    asked = request.query_params.multi_items()
+    fixed = {name for name, _ in given or ()}
+    for name, _ in asked:
+        # A repeated parameter adds values (OR): the resource's own filter would be widened, not narrowed.
+        if name in fixed:
+            raise EpcisProblem(400, "QueryParameterException", "epcis.parameter.fixed", name=name)
+    parameters = [*(given or ()), *asked]
     try:
         limits = querying.QueryLimits.of(request.app.state.settings)
         query = querying.EventQuery.from_parameters(parameters, limits)
         page = await querying.find_events(session, query, await ownership.read_scope(session, principal))
-    except querying.QueryTooComplex as error:
-        raise EpcisProblem(413, "QueryTooComplexException", error.key, **error.values) from None
-    except querying.UnsupportedParameter as error:
-        raise EpcisProblem(501, "ImplementationException", error.key, **error.values) from None
-    except querying.QueryParameterError as error:
-        raise EpcisProblem(400, "QueryParameterException", error.key, **error.values) from None
-    except querying.QueryTooLarge as error:
-        raise EpcisProblem(413, "QueryTooLargeException", "epcis.query_too_large", limit=error.limit) from None
+    except (querying.QueryTooComplex, querying.QueryParameterError, querying.QueryTooLarge) as error:
+        raise _query_problem(error) from None
     headers = {**VERSION_HEADERS, epc_formats.HEADER: epc_format}
     if page.next_page_token:
-        next_url = request.url.include_query_params(nextPageToken=page.next_page_token)
-        headers["Link"] = f'<{next_url}>; rel="next"'
+        headers["Link"] = _next_page_link(request, page.next_page_token)
     events = [epc_formats.translated(ownership.for_reader(principal, event), epc_format) for event in page.events]
     return JSONResponse(querying.query_document(events), headers=headers)
+
+
+def _query_problem(
+    error: querying.QueryTooComplex | querying.QueryParameterError | querying.QueryTooLarge,
+) -> EpcisProblem:
+    """The binding's answer to a query the parser or the store refused."""
+    if isinstance(error, querying.QueryTooLarge):
+        return EpcisProblem(413, "QueryTooLargeException", "epcis.query_too_large", limit=error.limit)
+    if isinstance(error, querying.QueryTooComplex):
+        return EpcisProblem(413, "QueryTooComplexException", error.key, **error.values)
+    if isinstance(error, querying.UnsupportedParameter):
+        return EpcisProblem(501, "ImplementationException", error.key, **error.values)
+    return EpcisProblem(400, "QueryParameterException", error.key, **error.values)
+
+
+def _next_page_link(request: Request, token: str) -> str:
+    """The `Link` to the next page: this URL with the token, percent-encoded, since the path may
+    hold what a header cannot (a query's Vietnamese name, a place's URI, as Starlette decodes them)."""
+    url = str(request.url.include_query_params(nextPageToken=token))
+    return f'<{quote(url, safe=":/?#[]@!$&()*+,;=%~-._")}>; rel="next"'
 
 
 def _epc_format(request: Request) -> str:
@@ -536,8 +553,7 @@ def _listing(kind: str) -> Callable:
             raise EpcisProblem(400, "QueryParameterException", error.key, **error.values) from None
         headers = dict(VERSION_HEADERS)
         if page.next_page_token:
-            next_url = request.url.include_query_params(nextPageToken=page.next_page_token)
-            headers["Link"] = f'<{next_url}>; rel="next"'
+            headers["Link"] = _next_page_link(request, page.next_page_token)
         return JSONResponse(discovery.collection(page.members), headers=headers)
 
     listing.__doc__ = (
@@ -567,7 +583,7 @@ def _value_events(kind: str) -> Callable:
     async def value_events(value: str, request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
         """`/epcis/events` with the value as a filter (and any other query parameter, paging alike)."""
         await _known(session, principal, kind, value)
-        return await _query_answer(request, session, principal, (discovery.KINDS[kind].parameter, value))
+        return await _query_answer(request, session, principal, [(discovery.KINDS[kind].parameter, value)])
 
     return value_events
 
@@ -601,3 +617,103 @@ for _kind in discovery.KINDS:
         methods=["GET"],
         summary=f"One of the {_kind}: its sub-resources",
     )
+
+
+# --- named queries (services/supplychain/epcis/named_queries.py) ----------------------------------
+
+
+def _query_not_found(name: str) -> EpcisProblem:
+    return EpcisProblem(404, "NoSuchNameException", "epcis.query.not_found", name=name)
+
+
+@router.options("/epcis/queries", status_code=204)
+async def queries_options() -> Response:
+    return await _options("OPTIONS, GET, POST")()
+
+
+@router.get("/epcis/queries", summary="The caller's organisation's named queries")
+async def queries(request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:
+    """Every query the caller's organisation saved (the province, a co-op, a buyer each have their
+    own names), by name, `perPage` at a time with `Link: <...>; rel="next"`."""
+    per_page = _per_page(request)
+    token = request.query_params.get("nextPageToken")
+    try:
+        after = discovery.decode_token(token) if token is not None else None
+    except querying.QueryParameterError as error:
+        raise EpcisProblem(400, "QueryParameterException", error.key, **error.values) from None
+    rows = await named_queries.listed(session, principal, per_page, after)
+    headers = dict(VERSION_HEADERS)
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        headers["Link"] = _next_page_link(request, discovery.encode_token(rows[-1]["name"]))
+    return JSONResponse(rows, headers=headers)
+
+
+@router.post(
+    "/epcis/queries",
+    status_code=201,
+    summary="Save a named query",
+    openapi_extra=JSON_LD_BODY,
+    responses={
+        201: {"description": "Saved; `Location` is the query, its events at `Location`/events"},
+        409: {"description": "ResourceAlreadyExistsException: the organisation has a query by this name"},
+        501: {"description": "ImplementationException: a standard parameter this repository does not support yet"},
+    },
+)
+async def create_query(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep) -> Response:
+    """`{"name": "...", "query": {"EQ_bizStep": ["shipping"], ...}}` (the binding's QueryDefinition;
+    the parameters of `/epcis/events`, a list for several values). Any signed-in party; the query
+    is its organisation's and runs in its read scope. 400 for a parameter that is not one."""
+    definition = await _read_document(request)
+    try:
+        name, query = named_queries.checked(
+            definition.get("name") if isinstance(definition, dict) else None,
+            definition.get("query") if isinstance(definition, dict) else None,
+            querying.QueryLimits.of(request.app.state.settings),
+        )
+    except named_queries.NamedQueryError as error:
+        raise EpcisProblem(400, "ValidationException", error.key, **error.values) from None
+    except (querying.QueryTooComplex, querying.QueryParameterError) as error:
+        raise _query_problem(error) from None
+    if not await named_queries.save(uow.session, principal, name, query):
+        raise EpcisProblem(409, "ResourceAlreadyExistsException", "epcis.query.exists", name=name)
+    location = "/epcis/queries/" + quote(name, safe="")
+    return Response(status_code=201, headers={**VERSION_HEADERS, "Location": location})
+
+
+@router.options("/epcis/queries/{queryName}", status_code=204)
+async def query_options() -> Response:
+    return await _options("OPTIONS, GET, DELETE")()
+
+
+@router.get("/epcis/queries/{queryName}", summary="A named query's definition")
+async def named_query(queryName: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
+    """The caller's organisation's query by that name; 404 for a name it has not saved (another
+    organisation's queries are not found either)."""
+    found = await named_queries.find(session, principal, queryName)
+    if found is None:
+        raise _query_not_found(queryName)
+    return JSONResponse(found, headers=VERSION_HEADERS)
+
+
+@router.delete("/epcis/queries/{queryName}", status_code=204, summary="Remove a named query")
+async def delete_query(queryName: str, uow: UnitOfWorkDep, principal: PrincipalDep) -> Response:  # noqa: N803
+    """Removes the caller's organisation's query by that name (404 if it has none)."""
+    if not await named_queries.remove(uow.session, principal, queryName):
+        raise _query_not_found(queryName)
+    return Response(status_code=204, headers=VERSION_HEADERS)
+
+
+@router.options("/epcis/queries/{queryName}/events", status_code=204)
+async def query_events_options() -> Response:
+    return await _options("OPTIONS, GET")()
+
+
+@router.get("/epcis/queries/{queryName}/events", summary="Run a named query")
+async def query_events(queryName: str, request: Request, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
+    """The saved query's events in the caller's read scope now, paged as `/epcis/events` (perPage,
+    nextPageToken, `GS1-EPC-Format`); further parameters narrow it."""
+    found = await named_queries.find(session, principal, queryName)
+    if found is None:
+        raise _query_not_found(queryName)
+    return await _query_answer(request, session, principal, named_queries.parameters_of(found["query"]))

@@ -36,9 +36,18 @@ from services.supplychain.epcis.validation import SCHEMA_PATH
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
-# What GET /epcis lists: the resources this repository answers (no `queries` yet: named queries
-# and subscriptions are not built).
-TOP_LEVEL = ("capture", "events", "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions")
+# What GET /epcis lists: the resources this repository answers.
+TOP_LEVEL = (
+    "queries",
+    "capture",
+    "events",
+    "eventTypes",
+    "epcs",
+    "bizSteps",
+    "bizLocations",
+    "readPoints",
+    "dispositions",
+)
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
 
@@ -109,7 +118,7 @@ async def list_values(
 ) -> ValuePage:
     """One page of the kind's values in code-point order: the standard ones and those the caller's
     events name; a page ends after `per_page` values, the token says where the next begins."""
-    after = _decode(token) if token is not None else None
+    after = decode_token(token) if token is not None else None
     statement, value = _values(kind, scope, session.get_bind().dialect.name)
     if after is not None:
         statement = statement.where(value > after)
@@ -120,7 +129,7 @@ async def list_values(
         merged = [known for known in merged if known <= stored[-1]]
     page = merged[:per_page]
     more = len(merged) > per_page
-    return ValuePage(page, _encode(page[-1]) if more and page else None)
+    return ValuePage(page, encode_token(page[-1]) if more and page else None)
 
 
 async def is_known(session: AsyncSession, kind: str, value: str, scope: Sequence[Any]) -> bool:
@@ -132,11 +141,11 @@ async def is_known(session: AsyncSession, kind: str, value: str, scope: Sequence
     return (await session.execute(statement.where(condition).limit(1))).first() is not None
 
 
-def _encode(value: str) -> str:
+def encode_token(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
-def _decode(token: str) -> str:
+def decode_token(token: str) -> str:
     try:
         return base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
     except (ValueError, binascii.Error, UnicodeDecodeError):

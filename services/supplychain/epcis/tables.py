@@ -7,7 +7,8 @@ transformation ids, corrective event ids, ...) are rows of `epcis_event_identifi
 JSON. `epcis_error_declaration` holds an event's error declaration apart from the event:
 wrong data is never edited in place; the query interface returns the event with its
 `errorDeclaration`, as EPCIS requires. `epcis_capture` is the capture job the REST binding
-answers with (`GET /epcis/capture/{captureID}`).
+answers with (`GET /epcis/capture/{captureID}`); `epcis_named_query` a party's saved query
+(`/epcis/queries/{name}`).
 
 Identifier columns are 1000 characters: any URI is accepted (GS1 or not), and GS1 Digital
 Link URIs with a few qualifiers are long.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.clock import utcnow
@@ -100,9 +101,24 @@ class EpcisCapture(SQLModel, table=True):
     actor: str = Field(max_length=200)
 
 
+class EpcisNamedQuery(SQLModel, table=True):
+    """A named query: a party's saved SimpleEventQuery, run in that party's read scope."""
+
+    __tablename__ = "epcis_named_query"
+    __table_args__ = (UniqueConstraint("owner", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner: str = Field(max_length=60, description="the organisation whose query it is: province, coop:<id>, buyer:<id>")
+    name: str = Field(max_length=200)
+    query_json: str = Field(sa_column=Column(Text, nullable=False), description="the `query` object as given")
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=200, description="the actor who saved it")
+
+
 EPCIS_TABLES = [
     EpcisEvent.__table__,
     EpcisEventIdentifier.__table__,
     EpcisErrorDeclaration.__table__,
     EpcisCapture.__table__,
+    EpcisNamedQuery.__table__,
 ]
