@@ -40,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from htx.runner import ServiceProcess, free_port, service_env, sqlite_url  # noqa: E402
+from shared.db import create_engine  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import TEST_SECRET, bearer, temporary_postgres_database, unique  # noqa: E402
 
@@ -128,6 +130,21 @@ async def database_urls(backend: str, directory: Path) -> AsyncIterator[dict[str
         for name, url in urls.items():
             await upgrade_async(name, url)
         yield urls
+
+
+async def database_bytes(urls: dict[str, str]) -> dict[str, int]:
+    """Each service's database on disk: the SQLite file with its WAL, or pg_database_size."""
+    sizes = {}
+    for name, url in urls.items():
+        if url.startswith("sqlite"):
+            path = Path(url.split("///", 1)[1])
+            sizes[name] = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+        else:
+            engine = create_engine(url)
+            async with engine.connect() as connection:
+                sizes[name] = (await connection.execute(text("SELECT pg_database_size(current_database())"))).scalar()
+            await engine.dispose()
+    return sizes
 
 
 async def seed(client: httpx.AsyncClient, registry: str) -> tuple[int, list[int]]:
@@ -262,6 +279,7 @@ async def run(backend: str, args: argparse.Namespace, redis_url: str) -> dict[st
                     coop_id, members = await seed(client, stack.urls["registry"])
                     reporting = stack.urls["reporting"]
                     common = {"coop_id": coop_id, "members": members, "reporting": reporting}
+                    empty = await database_bytes(urls)
                     figures["batch"] = await ingest(
                         client, stack, **common, count=args.events, batch=args.batch, clients=args.clients, tag="B"
                     )
@@ -271,6 +289,10 @@ async def run(backend: str, args: argparse.Namespace, redis_url: str) -> dict[st
                     entries = sum(
                         [await redis.xlen(stack.prefix + s) for s in ("registry.events", "supplychain.events")]
                     )
+                    # What a harvest costs on disk, every table and index of each service included.
+                    sizes = await database_bytes(urls)
+                    harvests = args.events + args.single
+                    figures["disk_per_harvest"] = {n: (b - empty[n]) / harvests for n, b in sizes.items()}
                     figures["rebuild"] = await rebuild_rate(client, reporting, entries)
                     figures["kpis"] = await percentiles(lambda: client.get(f"{reporting}/kpis", params={"year": YEAR}))
                     figures["report"] = await percentiles(
@@ -322,6 +344,8 @@ def report(backend: str, figures: dict[str, object]) -> None:
         p50, p95 = figures[key]  # type: ignore[misc]
         print(f"{'/kpis' if key == 'kpis' else 'payables report':<44} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
     print(f"redis bytes per stream entry: {figures['bytes_per_entry']:.0f}")
+    disk = figures["disk_per_harvest"]
+    print("database bytes per harvest: " + ", ".join(f"{n} {b:,.0f}" for n, b in disk.items()))  # type: ignore[attr-defined]
     if "exactly_once" in figures:
         source, shown = figures["exactly_once"]  # type: ignore[misc]
         print(
