@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import httpx
 import redis.asyncio as aioredis
@@ -53,6 +53,13 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 T = TypeVar("T")
 
 
+class BackgroundLoop(Protocol):
+    async def run_forever(self) -> None: ...
+
+    def stop(self) -> None:
+        """Finish the round in hand, then return from `run_forever`."""
+
+
 @dataclass
 class ServiceRuntime:
     """The long-lived parts of one service process, built once by its composition root."""
@@ -68,6 +75,9 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     publishes: str | None = None  # the stream this service produces (its outbox name), if any
     consumers: list[StreamConsumer] = field(default_factory=list)
+    # Long-running loops of the service's own (e.g. supplychain's webhook deliveries), run while
+    # the app runs; asked to stop when it stops, so that what they are doing finishes first.
+    background: list[BackgroundLoop] = field(default_factory=list)
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
     # Clients of other services' public APIs, by service name; closed at shutdown.
     http_clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
@@ -279,12 +289,20 @@ def create_service_app(
         relay_task = asyncio.create_task(runtime.relay.run_forever()) if runtime.relay else None
         sweep_seconds = runtime.settings.dead_consumer_sweep_ms / 1000
         sweeps = [asyncio.create_task(consumer.sweep_dead_consumers(sweep_seconds)) for consumer in runtime.consumers]
+        loops = [asyncio.create_task(loop.run_forever()) for loop in runtime.background]
         try:
             yield
         finally:
             for sweep in sweeps:
                 sweep.cancel()
             await asyncio.gather(*sweeps, return_exceptions=True)
+            for loop in runtime.background:
+                loop.stop()
+            if loops:
+                _, unfinished = await asyncio.wait(loops, timeout=10)  # wait, not wait_for: see the relay's lease
+                for task in unfinished:
+                    task.cancel()
+                await asyncio.gather(*loops, return_exceptions=True)
             if relay_task is not None and runtime.relay is not None:
                 runtime.relay.stop()
                 try:

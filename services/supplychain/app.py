@@ -6,8 +6,9 @@ import httpx
 from fastapi import FastAPI
 
 from services.supplychain.api import router
-from services.supplychain.consumers import REGISTRY_HANDLERS
+from services.supplychain.consumers import REGISTRY_HANDLERS, SUBSCRIPTION_HANDLERS
 from services.supplychain.epcis.api import router as epcis_router
+from services.supplychain.epcis.subscriptions import Deliverer
 from services.supplychain.registry_client import registry_http_client
 from shared.events import registry as registry_contracts
 from shared.events import supplychain as contracts
@@ -24,18 +25,11 @@ def create_app(settings: Settings | None = None, *, registry_http: httpx.AsyncCl
     runtime = ServiceRuntime.build(NAME, settings, publishes=contracts.STREAM)
     runtime.http_clients["registry"] = registry_http or registry_http_client(settings.registry_url)
     runtime.consume(registry_contracts.STREAM, consuming_revocations(REGISTRY_HANDLERS))
-    runtime.document_publications(
-        contracts.STREAM,
-        [
-            contracts.LotHarvested,
-            contracts.LotPurchased,
-            contracts.LotsTransformed,
-            contracts.LotShipped,
-            contracts.ShipmentReceived,
-            contracts.LotSold,
-            contracts.EventCorrected,
-        ],
-    )
+    # Its own stream, in its own group: what EPCIS webhook subscribers are owed, and the loop that sends it.
+    runtime.consume(contracts.STREAM, SUBSCRIPTION_HANDLERS)
+    webhooks = runtime.http_clients["webhooks"] = httpx.AsyncClient(timeout=30, follow_redirects=False)
+    runtime.background.append(Deliverer(runtime.sessions, webhooks))
+    runtime.document_publications(contracts.STREAM, contracts.PUBLISHED)
     app = create_service_app(
         runtime,
         [router, epcis_router],

@@ -1,4 +1,5 @@
-"""Consumers of `registry.events`: the registry replica this service keeps, one handler per event type.
+"""Consumers of `registry.events`: the registry replica this service keeps, one handler per event type;
+and of the service's own `supplychain.events`: what webhook subscriptions are owed (`SUBSCRIPTION_HANDLERS`).
 
 Each handler runs inside the consumer's inbox transaction (`app` wires `REGISTRY_HANDLERS`
 with `runtime.consume`). They are upserts because the registry API fallback of the commands
@@ -8,8 +9,11 @@ at this very moment: new rows go in with `insert_if_absent`, so neither side fai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.supplychain.epcis import subscriptions
 from services.supplychain.tables import (
     KnownCertificate,
     KnownCoop,
@@ -21,6 +25,7 @@ from services.supplychain.tables import (
 from shared.clock import utcnow
 from shared.db import insert_if_absent
 from shared.events import registry as registry_contracts
+from shared.events import supplychain as contracts
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
 
 
@@ -142,4 +147,19 @@ REGISTRY_HANDLERS = EventHandlers(
         registry_contracts.CertificateRevoked: on_certificate_revoked,
         registry_contracts.PartnerRegistered: on_partner_registered,
     }
+)
+
+
+async def _chain_fact(session: AsyncSession, event: ConsumedEvent) -> None:
+    """Nothing per fact: the batch's facts are matched against the subscriptions together (below)."""
+
+
+async def _owed_to_subscribers(session: AsyncSession, batch: Sequence[ConsumedEvent]) -> None:
+    await subscriptions.record_deliveries(session, [str(consumed.envelope.event_id) for consumed in batch])
+
+
+# Every fact of the chain, in the service's own group on its own stream (ADR 0010, subscriptions).
+SUBSCRIPTION_HANDLERS = EventHandlers(
+    {contract: _chain_fact for contract in contracts.PUBLISHED},  # payments have no EPCIS event: none owed
+    after_batch=_owed_to_subscribers,
 )

@@ -125,6 +125,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "{name} chỉ dùng khi chạy truy vấn, không lưu trong truy vấn có tên.",
         "en": "{name} is for running a query, not for saving in a named query.",
     },
+    "epcis.subscription.not_found": {
+        "vi": "Truy vấn này không có đăng ký {id}.",
+        "en": "This query has no subscription {id}.",
+    },
+    "epcis.subscription.body": {
+        "vi": "Nội dung phải là một đối tượng JSON: dest, signatureToken (tuỳ chọn), stream: true.",
+        "en": "The body must be a JSON object: dest, signatureToken (optional), stream: true.",
+    },
+    "epcis.subscription.dest": {
+        "vi": "dest phải là địa chỉ http(s) đầy đủ mà kho sẽ gửi sự kiện tới, ví dụ https://doi-tac.vn/epcis.",
+        "en": "dest must be a full http(s) URL the repository will send events to, e.g. https://partner.example/epcis.",
+    },
+    "epcis.subscription.token": {
+        "vi": "signatureToken phải là một chuỗi từ 1 đến 500 ký tự.",
+        "en": "signatureToken must be a string of 1 to 500 characters.",
+    },
+    "epcis.subscription.stream": {
+        "vi": 'Hãy đặt "stream": true để nhận mỗi sự kiện mới khớp truy vấn.',
+        "en": 'Set "stream": true to receive each new event the query selects.',
+    },
+    "epcis.subscription.schedule": {
+        "vi": 'Kho này chưa hỗ trợ đăng ký theo lịch (schedule); hãy dùng "stream": true.',
+        "en": 'This repository does not offer scheduled subscriptions yet; use "stream": true.',
+    },
+    "epcis.subscription.initial_record_time": {
+        "vi": "initialRecordTime phải là thời điểm có múi giờ, ví dụ 2025-05-10T07:30:00+07:00.",
+        "en": "initialRecordTime must be a date-time with a time zone, e.g. 2025-05-10T07:30:00+07:00.",
+    },
     "epcis.capture_not_found": {
         "vi": "Không có phiên ghi nhận (capture) {capture_id}.",
         "en": "No capture job {capture_id}.",

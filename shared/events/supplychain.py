@@ -184,3 +184,17 @@ class HouseholdPaymentVoided(SupplyChainEvent):
     amount_vnd: int
     reason: str
     voided_on: date
+
+
+# Every contract the supply chain publishes on STREAM, in the order of the chain.
+PUBLISHED: tuple[type[SupplyChainEvent], ...] = (
+    LotHarvested,
+    LotPurchased,
+    LotsTransformed,
+    LotShipped,
+    ShipmentReceived,
+    LotSold,
+    EventCorrected,
+    HouseholdPaid,
+    HouseholdPaymentVoided,
+)

@@ -36,7 +36,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis import capture as capturing
-from services.supplychain.epcis import discovery, export, named_queries, ownership
+from services.supplychain.epcis import discovery, export, named_queries, ownership, subscriptions
 from services.supplychain.epcis import epc_format as epc_formats
 from services.supplychain.epcis import query as querying
 from services.supplychain.epcis.tables import EpcisCapture
@@ -717,3 +717,80 @@ async def query_events(queryName: str, request: Request, session: SessionDep, pr
     if found is None:
         raise _query_not_found(queryName)
     return await _query_answer(request, session, principal, named_queries.parameters_of(found["query"]))
+
+
+# --- webhook subscriptions (services/supplychain/epcis/subscriptions.py) ---------------------------
+
+
+async def _query_id(session: AsyncSession, principal: Principal, name: str) -> int:
+    query_id = await named_queries.id_of(session, principal, name)
+    if query_id is None:
+        raise _query_not_found(name)
+    return query_id
+
+
+@router.options("/epcis/queries/{queryName}/subscriptions", status_code=204)
+async def subscriptions_options() -> Response:
+    return await _options("OPTIONS, GET, POST")()
+
+
+@router.get("/epcis/queries/{queryName}/subscriptions", summary="The subscriptions to a named query")
+async def query_subscriptions(queryName: str, session: SessionDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
+    """The subscriptions to the caller's organisation's query, oldest first, without their secrets."""
+    query_id = await _query_id(session, principal, queryName)
+    listed = [subscriptions.shown(row) for row in await subscriptions.of_query(session, query_id)]
+    return JSONResponse(listed, headers=VERSION_HEADERS)
+
+
+@router.post(
+    "/epcis/queries/{queryName}/subscriptions",
+    status_code=201,
+    summary="Subscribe a webhook to a named query",
+    openapi_extra=JSON_LD_BODY,
+    responses={
+        201: {"description": "Subscribed; `Location` is the subscription, the body it without its secret"},
+        501: {"description": "ImplementationException: scheduled subscriptions and websockets are not offered"},
+    },
+)
+async def subscribe(queryName: str, request: Request, uow: UnitOfWorkDep, principal: PrincipalDep) -> JSONResponse:  # noqa: N803
+    """`{"dest": "https://…", "signatureToken": "…", "stream": true}`: from now on (or from
+    `initialRecordTime`) every chain event the query selects, in the caller's read scope, is POSTed
+    to `dest` as an EPCISQueryDocument, signed with `GS1-Signature: sha256=<HMAC-SHA256 of the body>`
+    when a token is given, retried with backoff until `dest` answers 2xx, in order. The events'
+    EPCs in the form `GS1-EPC-Format` (header) asks for. Any signed-in party, on its own queries."""
+    query_id = await _query_id(uow.session, principal, queryName)
+    try:
+        asked = subscriptions.checked(await _read_document(request))
+    except named_queries.NamedQueryError as error:
+        raise EpcisProblem(400, "ValidationException", error.key, **error.values) from None
+    except NotImplementedError as error:
+        raise EpcisProblem(501, "ImplementationException", str(error)) from None
+    made = await subscriptions.subscribe(uow.session, principal, query_id, asked, _epc_format(request))
+    location = f"/epcis/queries/{quote(queryName, safe='')}/subscriptions/{made.id}"
+    return JSONResponse(subscriptions.shown(made), status_code=201, headers={**VERSION_HEADERS, "Location": location})
+
+
+@router.options("/epcis/queries/{queryName}/subscriptions/{subscriptionID}", status_code=204)
+async def subscription_options() -> Response:
+    return await _options("OPTIONS, GET, DELETE")()
+
+
+@router.get("/epcis/queries/{queryName}/subscriptions/{subscriptionID}", summary="One subscription")
+async def subscription(
+    queryName: str, subscriptionID: str, session: SessionDep, principal: PrincipalDep
+) -> JSONResponse:  # noqa: N803
+    """The subscription, without its secret, with when its subscriber last answered 2xx."""
+    query_id = await _query_id(session, principal, queryName)
+    for row in await subscriptions.of_query(session, query_id):
+        if row.id == subscriptionID:
+            return JSONResponse(subscriptions.shown(row), headers=VERSION_HEADERS)
+    raise EpcisProblem(404, "NoSuchSubscriptionException", "epcis.subscription.not_found", id=subscriptionID)
+
+
+@router.delete("/epcis/queries/{queryName}/subscriptions/{subscriptionID}", status_code=204, summary="Unsubscribe")
+async def unsubscribe(queryName: str, subscriptionID: str, uow: UnitOfWorkDep, principal: PrincipalDep) -> Response:  # noqa: N803
+    """Ends the subscription; what it was still owed is not sent."""
+    query_id = await _query_id(uow.session, principal, queryName)
+    if not await subscriptions.unsubscribe(uow.session, query_id, subscriptionID):
+        raise EpcisProblem(404, "NoSuchSubscriptionException", "epcis.subscription.not_found", id=subscriptionID)
+    return Response(status_code=204, headers=VERSION_HEADERS)

@@ -43,6 +43,16 @@ def owner_of(principal: Principal) -> str:
     return principal.role
 
 
+def principal_of(owner: str) -> Principal:
+    """The reader an owner stands for (`owner_of` backwards): a subscription reads in its owner's scope."""
+    role, _, scope = owner.partition(":")
+    if role == "coop":
+        return Principal(subject="subscription", role="coop", coop_id=int(scope))
+    if role == "buyer":
+        return Principal(subject="subscription", role="buyer", partner_id=int(scope))
+    return Principal(subject="subscription", role="province")
+
+
 def parameters_of(query: dict[str, Any]) -> list[tuple[str, str]]:
     """The `query` object as query-string parameters: a list is one value each (as if the parameter
     were repeated), a boolean `true`/`false`, a number as written."""
@@ -99,6 +109,14 @@ async def find(session: AsyncSession, principal: Principal, name: str) -> dict[s
         )
     ).scalar()
     return None if row is None else {"name": name, "query": json.loads(row)}
+
+
+async def id_of(session: AsyncSession, principal: Principal, name: str) -> int | None:
+    """The row id of the caller's organisation's query by that name (subscriptions hang on it)."""
+    statement = select(EpcisNamedQuery.id).where(
+        col(EpcisNamedQuery.owner) == owner_of(principal), col(EpcisNamedQuery.name) == name
+    )
+    return (await session.execute(statement)).scalar()
 
 
 async def listed(session: AsyncSession, principal: Principal, per_page: int, after: str | None) -> list[dict]:

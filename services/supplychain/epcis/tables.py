@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.clock import utcnow
@@ -115,10 +115,50 @@ class EpcisNamedQuery(SQLModel, table=True):
     created_by: str = Field(max_length=200, description="the actor who saved it")
 
 
+class EpcisSubscription(SQLModel, table=True):
+    """A webhook subscription to a named query: new matching events are POSTed to `dest`."""
+
+    __tablename__ = "epcis_subscription"
+
+    id: str = Field(primary_key=True, max_length=36, description="subscriptionID")
+    query_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("epcis_named_query.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    dest: str = Field(max_length=URI_LENGTH)
+    signature_token: str | None = Field(default=None, max_length=500, description="the client's secret; never shown")
+    epc_format: str = Field(default="No_Preference", max_length=30)
+    initial_record_time: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_notified_at: datetime | None = None
+    created_by: str = Field(max_length=200)
+
+
+class EpcisDelivery(SQLModel, table=True):
+    """Events owed to one subscription, sent as one EPCISQueryDocument, retried until the
+    subscriber answers 2xx; a subscription's deliveries go in id order."""
+
+    __tablename__ = "epcis_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("epcis_subscription.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    event_ids: str = Field(sa_column=Column(Text, nullable=False), description="JSON list of eventIDs")
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    delivered_at: datetime | None = Field(default=None, index=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
 EPCIS_TABLES = [
     EpcisEvent.__table__,
     EpcisEventIdentifier.__table__,
     EpcisErrorDeclaration.__table__,
     EpcisCapture.__table__,
     EpcisNamedQuery.__table__,
+    EpcisSubscription.__table__,
+    EpcisDelivery.__table__,
 ]
