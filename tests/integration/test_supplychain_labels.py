@@ -1,10 +1,12 @@
 """The co-op app's supply-chain reads, on both backends: the QR label sheet of a packed lot (who may
-print it, one label per unit, each QR decoding to the lot's public trace page), the co-op's open
-lots with what is left of each, and the yield ranges processing is judged by."""
+print it, one label per unit, each QR decoding to that unit's own public page: under the lot's
+public token, or its GS1 Digital Link when the lot has a GTIN), the co-op's open lots with what is
+left of each, and the yield ranges processing is judged by."""
 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pypdfium2
 import zxingcpp
@@ -97,6 +99,7 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
         token = (await client.get("/lots/DG-1", headers=clerk)).json()["public_token"]
         trace_url = await _public_trace_url(client, token)
         assert trace_url.endswith(f"/t/{token}")
+        unit_urls = [f"{trace_url}/DG-1-{n:04d}" for n in range(1, UNITS + 1)]
 
         sheet = await client.get("/lots/DG-1/labels.pdf", headers=clerk)
         assert sheet.status_code == 200, sheet.text
@@ -104,7 +107,8 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
         pages = _pages(sheet.content)
         # A4 holds 3 x 8 labels: 30 units are a full sheet and 6 on the next.
         assert [len(codes) for codes, _ in pages] == [24, 6]
-        assert {code for codes, _ in pages for code in codes} == {trace_url}
+        # Each label its own unit's page (a page's QR codes decode in reading order, not always in print order).
+        assert sorted(code for codes, _ in pages for code in codes) == unit_urls
         first = pages[0][1]
         for expected in (
             "Chè hộp Tân Cương",
@@ -120,10 +124,47 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
         roll = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29", "lang": "en"}, headers=clerk)
         assert roll.status_code == 200
         roll_pages = _pages(roll.content)
-        assert len(roll_pages) == UNITS and all(codes == [trace_url] for codes, _ in roll_pages)
+        assert [codes for codes, _ in roll_pages] == [[url] for url in unit_urls]
         assert "Net weight: 0.5 kg" in roll_pages[-1][1] and "No. 0030" in roll_pages[-1][1]
         width, height = pypdfium2.PdfDocument(roll.content)[0].get_size()
         assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (62, 29)
+
+
+async def test_a_labels_qr_opens_its_units_page_and_nothing_else_does(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    clerk = bearer("coop", coop_id=COOP)
+    async with running_app(app) as client:
+        await seed_replica(redis, stream_prefix, COOP, MEMBER)
+        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
+        packed, dry = [
+            (await client.get(f"/lots/{code}", headers=clerk)).json()["public_token"] for code in ("DG-1", "CK")
+        ]
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=clerk)
+        [seventh] = _pages(sheet.content)[6][0]
+        page = await client.get(urlsplit(seventh).path)  # what a buyer's phone opens, no sign-in
+        assert page.status_code == 200, seventh
+        assert "DG-1-0007" in page.text and "Chè hộp Tân Cương" in page.text
+        # A serial is counted: without its own lot's token it is the same 404 page as any unknown address.
+        for wrong in (f"/t/{dry}/DG-1-0007", f"/t/{packed}/DG-1-0031", "/t/not-a-token/DG-1-0007"):
+            missing = await client.get(wrong)
+            assert (missing.status_code, missing.headers["content-type"].split(";")[0]) == (404, "text/html"), wrong
+            assert "DG-1" not in missing.text
+
+
+async def test_a_lot_with_a_gtin_labels_each_unit_with_its_digital_link(supplychain_app_factory, redis, stream_prefix):
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    clerk = bearer("coop", coop_id=COOP)
+    chain = _chain()
+    chain["commands"][-1]["gtin"] = "08930000123459"
+    async with running_app(app) as client:
+        await seed_replica(redis, stream_prefix, COOP, MEMBER)
+        assert (await client.post("/batch", headers=clerk, json=chain)).status_code == 201
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=clerk)
+        codes = [codes for codes, _ in _pages(sheet.content)]
+        assert codes[0][0].endswith("/01/08930000123459/21/DG-1-0001")
+        assert codes[-1][0].endswith("/01/08930000123459/21/DG-1-0030")
+        page = await client.get(urlsplit(codes[-1][0]).path)
+        assert page.status_code == 200 and "DG-1-0030" in page.text
 
 
 async def test_only_the_coops_own_staff_print_labels(supplychain_app_factory, redis, stream_prefix):
