@@ -294,6 +294,11 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "shipment.lot": {"vi": "Lô hàng", "en": "Lot"},
     "shipment.kg": {"vi": "Khối lượng (kg)", "en": "Weight (kg)"},
     "shipment.kg_hint": {"vi": "Lô đóng gói: số gói.", "en": "A packed lot: the number of packs."},
+    "shipment.lot_n": {"vi": "Lô thứ {n}", "en": "Lot no. {n}"},
+    "shipment.kg_n": {"vi": "Khối lượng lô thứ {n} (kg hoặc số gói)", "en": "Weight of lot no. {n} (kg, or packs)"},
+    "shipment.add_line": {"vi": "Thêm lô vào chuyến này", "en": "Add a lot to this shipment"},
+    "shipment.drop_line": {"vi": "Bỏ lô này", "en": "Remove this lot"},
+    "shipment.lot_twice": {"vi": "Lô này đã có ở dòng khác.", "en": "This lot is on another line already."},
     "shipment.partner": {"vi": "Đối tác nhận hàng", "en": "Partner receiving it"},
     "shipment.choose_partner": {"vi": "– Chọn đối tác –", "en": "– Choose a partner –"},
     "shipment.need_partner": {"vi": "Hãy chọn đối tác nhận hàng.", "en": "Choose the partner receiving it."},
@@ -320,6 +325,10 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "shipment.not_received": {
         "vi": "Bên mua chưa xác nhận nhận hàng (bên mua tự xác nhận trên tài khoản của họ).",
         "en": "Not confirmed received yet (the buyer confirms it from its own account).",
+    },
+    "queue.shipment_lots": {
+        "vi": "Xuất {count} lô ({lot_code}) cho {partner} (phiếu {document})",
+        "en": "Shipped {count} lots ({lot_code}) to {partner} (document {document})",
     },
     "queue.shipment": {
         "vi": "Xuất {kg} {unit} lô {lot_code} cho {partner} (phiếu {document})",

@@ -110,12 +110,12 @@ export function fixNotice(refused) {
 // and answers { path, body, summary, day } or null (the key is the write's Idempotency-Key, which
 // codes made on the phone derive from); `done(entry)` runs once the write is accepted or queued; a
 // refusal keeps the form as it is, says why by the field, and the next save replaces it. `fields`
-// (an object, or a function answering one for forms whose fields come and go) as `showRefusal`.
+// as `showRefusal`'s, or a function of the refusal answering them (for forms whose fields come and go).
 export function onSave(form, { kind, fields, refused, build, done }) {
   let pending = refused;
   const saved = form.querySelector(".saved");
-  const where = () => (typeof fields === "function" ? fields() : fields);
-  if (pending?.refusal) showRefusal(pending.refusal, where());
+  const where = (refusal) => (typeof fields === "function" ? fields(refusal) : fields);
+  if (pending?.refusal) showRefusal(pending.refusal, where(pending.refusal));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -126,7 +126,7 @@ export function onSave(form, { kind, fields, refused, build, done }) {
     const entry = await save({ key, kind, ...write }, pending);
     if (entry.status === "refused") {
       pending = entry;
-      return showRefusal(entry.refusal, where());
+      return showRefusal(entry.refusal, where(entry.refusal));
     }
     pending = null;
     form.querySelector(".notice")?.remove();
