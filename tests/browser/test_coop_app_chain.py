@@ -194,6 +194,13 @@ def test_graded_tea_is_packed_and_its_labels_open_the_trace_page(
     expect(page.locator("output.yield")).to_have_text("Dùng 15 kg (lô còn 12 kg)")
     page.get_by_label("Số gói", exact=True).fill("20")
     page.get_by_label("Số gói mỗi thùng").fill("12")
+    gtin = page.get_by_label("Mã GTIN (không bắt buộc)")
+    expect(gtin).to_have_attribute("inputmode", "numeric")  # the phone's number pad
+    gtin.fill("0893 0000 1234 58")  # copied with spaces, and a wrong last digit: the supply chain refuses it
+    page.get_by_role("button", name="Lưu đóng gói").click()
+    expect(page.locator("#packing-gtin-error")).to_contain_text("sai số kiểm tra")
+    expect(gtin).to_have_attribute("aria-invalid", "true")
+    gtin.fill("")  # this product has no GTIN after all: its labels name each unit under the lot's token
     page.get_by_role("button", name="Lưu đóng gói").click()
     expect(page.locator(".saved")).to_contain_text("Đã ghi.")
     expect(page.locator(".saved")).to_contain_text("20 gói")

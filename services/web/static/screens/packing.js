@@ -12,6 +12,10 @@ const whole = (text) => (/^\d+$/.test(text.trim()) && Number(text) > 0 ? Number(
 const gtinDigits = (text) => text.replace(/\s/g, "");
 const GTIN_LENGTHS = new Set([8, 12, 13, 14]);
 
+// A packed lot's code, made on the phone like the chain's others but without the day: its units'
+// serials (`<code>-0001`) must fit a GS1 Digital Link's AI 21 (20 characters) for a GTIN's labels.
+const packCode = (coopId, key) => `DG-${coopId}-${key.slice(0, 8).toUpperCase()}`;
+
 // Where the supply chain's refusals of a packing are said.
 const FIELDS = {
   "lot.insufficient": "packing-units",
@@ -98,7 +102,7 @@ export async function packingScreen(me, said = null) {
       setError("packing-gtin", digits === "" || (/^\d+$/.test(digits) && GTIN_LENGTHS.has(digits.length)) ? "" : t("packing.bad_gtin"));
       if (form.querySelector("[aria-invalid=true]")) return null;
       const day = form.querySelector("#packing-day").value;
-      const code = phoneCode("DG", coopId, day, key);
+      const code = packCode(coopId, key);
       const body = {
         coop_id: coopId,
         batch_id: phoneCode("ME", coopId, day, key),
