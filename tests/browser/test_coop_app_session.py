@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, Response, expect
 
-from tests.browser.coop_app_stack import CLERK_PASSWORD, Coop, CoopAppStack, start_stack
+from tests.browser.coop_app_stack import Coop, CoopAppStack, start_stack
+from tests.browser.test_coop_app import sign_in
 from tests.support import unique
 
 # Three seconds: long enough to sign in and open a screen, short enough to outlive without a sleep.
@@ -28,14 +29,6 @@ def patient_expect() -> Iterator[None]:
     expect.set_options(timeout=20_000)
     yield
     expect.set_options(timeout=5_000)
-
-
-def _sign_in(page: Page, stack: CoopAppStack, coop: Coop) -> None:
-    page.goto(stack.app)
-    page.get_by_label("Tên đăng nhập hoặc số điện thoại").fill(coop.clerk)
-    page.get_by_label("Mật khẩu").fill(CLERK_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("heading", name="Hôm nay", exact=False)).to_be_visible()
 
 
 # tests.support.wait_until, in the page: polls every 250 ms, fails after 20 s.
@@ -65,7 +58,7 @@ def test_calls_that_find_the_token_expired_together_renew_it_once_and_stay_signe
     page = phone.new_page()
     given: list[Response] = []  # every answer that gave the app an access token: sign-in and renewals
     page.on("response", lambda answer: given.append(answer) if answer.url.endswith(("/session", "/refresh")) else None)
-    _sign_in(page, stack, coop)
+    sign_in(page, stack, coop)
     page.wait_for_load_state("networkidle")  # the start's reference refresh is done
     _wait_until_expired(page, given, coop)
     renewed_before = len(given)

@@ -6,10 +6,13 @@ left of each, and the yield ranges processing is judged by."""
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import pypdfium2
 import zxingcpp
+from httpx import AsyncClient
 from PIL import Image
 
 from tests.integration._supplychain import not_found_registry, seed_replica
@@ -82,6 +85,20 @@ def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
     return pages
 
 
+CLERK = bearer("coop", coop_id=COOP)
+
+
+@asynccontextmanager
+async def _recorded(supplychain_app_factory, redis, stream_prefix, chain: dict) -> AsyncIterator[AsyncClient]:
+    """The supply chain running, its replica of the co-op seeded, and `chain` recorded by the co-op's clerk."""
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    async with running_app(app) as client:
+        await seed_replica(redis, stream_prefix, COOP, MEMBER)
+        made = await client.post("/batch", headers=CLERK, json=chain)
+        assert made.status_code == 201, made.text
+        yield client
+
+
 async def _public_trace_url(client, token: str) -> str:
     """What the trace page's own QR code decodes to: the address every label must carry."""
     answer = await client.get(f"/t/{token}/qr.png")
@@ -91,17 +108,16 @@ async def _public_trace_url(client, token: str) -> str:
 
 async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_factory, redis, stream_prefix):
     app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
     async with running_app(app) as client:
         await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        made = await client.post("/batch", headers=clerk, json=_chain())
+        made = await client.post("/batch", headers=CLERK, json=_chain())
         assert made.status_code == 201, made.text
-        token = (await client.get("/lots/DG-1", headers=clerk)).json()["public_token"]
+        token = (await client.get("/lots/DG-1", headers=CLERK)).json()["public_token"]
         trace_url = await _public_trace_url(client, token)
         assert trace_url.endswith(f"/t/{token}")
         unit_urls = [f"{trace_url}/DG-1-{n:04d}" for n in range(1, UNITS + 1)]
 
-        sheet = await client.get("/lots/DG-1/labels.pdf", headers=clerk)
+        sheet = await client.get("/lots/DG-1/labels.pdf", headers=CLERK)
         assert sheet.status_code == 200, sheet.text
         assert sheet.headers["content-type"] == "application/pdf"
         pages = _pages(sheet.content)
@@ -121,7 +137,7 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
         assert "Số 0030 · Thùng C3" in pages[1][1]
         assert "Nguyễn" not in first and "₫" not in first  # neither the household nor a price
 
-        roll = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29", "lang": "en"}, headers=clerk)
+        roll = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29", "lang": "en"}, headers=CLERK)
         assert roll.status_code == 200
         roll_pages = _pages(roll.content)
         assert [codes for codes, _ in roll_pages] == [[url] for url in unit_urls]
@@ -131,15 +147,11 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
 
 
 async def test_a_labels_qr_opens_its_units_page_and_nothing_else_does(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
         packed, dry = [
-            (await client.get(f"/lots/{code}", headers=clerk)).json()["public_token"] for code in ("DG-1", "CK")
+            (await client.get(f"/lots/{code}", headers=CLERK)).json()["public_token"] for code in ("DG-1", "CK")
         ]
-        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=clerk)
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=CLERK)
         [seventh] = _pages(sheet.content)[6][0]
         page = await client.get(urlsplit(seventh).path)  # what a buyer's phone opens, no sign-in
         assert page.status_code == 200, seventh
@@ -152,14 +164,10 @@ async def test_a_labels_qr_opens_its_units_page_and_nothing_else_does(supplychai
 
 
 async def test_a_lot_with_a_gtin_labels_each_unit_with_its_digital_link(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
     chain = _chain()
     chain["commands"][-1]["gtin"] = "08930000123459"
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=chain)).status_code == 201
-        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=clerk)
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, chain) as client:
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=CLERK)
         codes = [codes for codes, _ in _pages(sheet.content)]
         assert codes[0][0].endswith("/01/08930000123459/21/DG-1-0001")
         assert codes[-1][0].endswith("/01/08930000123459/21/DG-1-0030")
@@ -168,11 +176,7 @@ async def test_a_lot_with_a_gtin_labels_each_unit_with_its_digital_link(supplych
 
 
 async def test_only_the_coops_own_staff_print_labels(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
         assert (await client.get("/lots/DG-1/labels.pdf")).status_code == 401
         for other, code in (
             (bearer("coop", coop_id=2), "auth.other_coop"),
@@ -181,22 +185,18 @@ async def test_only_the_coops_own_staff_print_labels(supplychain_app_factory, re
         ):
             refused = await client.get("/lots/DG-1/labels.pdf", headers=other)
             assert (refused.status_code, refused.json()["detail"]["code"]) == (403, code)
-        missing = await client.get("/lots/DG-404/labels.pdf", headers=clerk)
+        missing = await client.get("/lots/DG-404/labels.pdf", headers=CLERK)
         assert (missing.status_code, missing.json()["detail"]["code"]) == (404, "lot.not_found")
-        loose = await client.get("/lots/CK/labels.pdf", headers={**clerk, "Accept-Language": "vi"})
+        loose = await client.get("/lots/CK/labels.pdf", headers={**CLERK, "Accept-Language": "vi"})
         assert (loose.status_code, loose.json()["detail"]["code"]) == (422, "labels.not_packed")
         assert "chưa đóng gói" in loose.json()["detail"]["message"]
-        wrong_size = await client.get("/lots/DG-1/labels.pdf", params={"size": "a5"}, headers=clerk)
+        wrong_size = await client.get("/lots/DG-1/labels.pdf", params={"size": "a5"}, headers=CLERK)
         assert wrong_size.status_code == 422
 
 
 async def test_open_lots_say_what_is_left_and_what_was_bought(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
-        page = await client.get(f"/coops/{COOP}/lots", headers=clerk)
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
+        page = await client.get(f"/coops/{COOP}/lots", headers=CLERK)
         assert page.status_code == 200, page.text
         body = page.json()
         # TH-A went whole into processing, so it is not open; newest first.
@@ -214,7 +214,7 @@ async def test_open_lots_say_what_is_left_and_what_was_bought(supplychain_app_fa
             "40.000",
         )
         assert body["items"][1]["purchased_kg"] is None
-        second = await client.get(f"/coops/{COOP}/lots", params={"limit": 2, "offset": 2}, headers=clerk)
+        second = await client.get(f"/coops/{COOP}/lots", params={"limit": 2, "offset": 2}, headers=CLERK)
         assert [lot["code"] for lot in second.json()["items"]] == ["TH-B"] and second.json()["total"] == 3
         assert (await client.get(f"/coops/{COOP}/lots", headers=bearer("coop", coop_id=2))).status_code == 403
         assert (await client.get(f"/coops/{COOP}/lots", headers=bearer())).status_code == 200
