@@ -609,8 +609,12 @@ async def _trace_page(
         # A person scanned or typed this: they get a page that says what to check, not the API's JSON.
         return HTMLResponse(public_page.render_not_found(language), status_code=404, headers=vary)
     traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
-    # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
-    qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
+    # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL,
+    # a unit's own on a unit's page.
+    if serial is None:
+        qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
+    else:
+        qr_path = request.app.url_path_for("unit_qr_svg", token=public_token, serial=serial)
     page = public_page.render(traced, lot.code, language, qr_path, today=today_in_vietnam())
     return HTMLResponse(page, headers=vary)
 
@@ -659,6 +663,21 @@ async def unit_page(
     token: str, serial: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
 ) -> HTMLResponse:
     return await _trace_page(request, session, principal, queries.resolve_unit(session, token, serial))
+
+
+@router.get(
+    "/t/{token}/{serial}/qr.svg",
+    name="unit_qr_svg",
+    summary="QR code of a packed unit's public page (SVG)",
+    description="Anyone, by the lot's public token and the unit's serial, as `/t/{token}/{serial}`: the code "
+    "encodes the unit's public address (its label's), `/01/<gtin>/21/<serial>` for a lot with a GTIN, else "
+    "`/t/<public token>/<serial>`. Not a unit of that lot: 404.",
+    response_class=Response,
+    responses=file_answer("image/svg+xml"),
+)
+async def unit_qr_svg(token: str, serial: str, request: Request, session: SessionDep) -> Response:
+    lot, _ = await queries.resolve_unit(session, token, serial)
+    return Response(public_page.qr(_public_address(request, lot, serial), "svg"), media_type="image/svg+xml")
 
 
 async def _qr(request: Request, session: AsyncSession, ref: str, principal: Principal | None, kind: str) -> bytes:

@@ -15,6 +15,7 @@ import zxingcpp
 from httpx import AsyncClient
 from PIL import Image
 
+from services.supplychain import public_page
 from tests.integration._supplychain import not_found_registry, seed_replica
 from tests.support import bearer, qr_texts, running_app
 
@@ -156,6 +157,11 @@ async def test_a_labels_qr_opens_its_units_page_and_nothing_else_does(supplychai
         page = await client.get(urlsplit(seventh).path)  # what a buyer's phone opens, no sign-in
         assert page.status_code == 200, seventh
         assert "DG-1-0007" in page.text and "Chè hộp Tân Cương" in page.text
+        # The page's own QR code is the unit's too, what its label carries.
+        assert f'src="/t/{packed}/DG-1-0007/qr.svg"' in page.text
+        unit_qr = await client.get(f"/t/{packed}/DG-1-0007/qr.svg")
+        assert unit_qr.content == public_page.qr(seventh, "svg")
+        assert (await client.get(f"/t/{dry}/DG-1-0007/qr.svg")).status_code == 404
         # A serial is counted: without its own lot's token it is the same 404 page as any unknown address.
         for wrong in (f"/t/{dry}/DG-1-0007", f"/t/{packed}/DG-1-0031", "/t/not-a-token/DG-1-0007"):
             missing = await client.get(wrong)
