@@ -27,8 +27,9 @@ from playwright.sync_api import BrowserContext, CDPSession, sync_playwright  # n
 
 from htx.demo import DEMO_PASSWORD, TAN_HUONG  # noqa: E402
 
-# Puppeteer's PredefinedNetworkConditions. On "Slow 3G" a cold start cannot beat 4 s: the TCP
-# connection and the page's request are two round trips before a byte of the shell arrives.
+# Puppeteer's PredefinedNetworkConditions. Chromium adds the latency to every request and fetches
+# six files at a time from one host (HTTP/1.1), so on "Slow 3G" a cold start cannot beat about 4.2 s
+# while the first screen needs any file besides the page: the page, then one wave of modules.
 PROFILES = {
     "Slow 3G": {"offline": False, "downloadThroughput": 50_000, "uploadThroughput": 50_000, "latency": 2000},
     "Fast 3G": {"offline": False, "downloadThroughput": 180_000, "uploadThroughput": 84_375, "latency": 562.5},

@@ -5,7 +5,8 @@ Against a running `htx up --demo` (the demo clerk signs in), with Debian's Chrom
 
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
 
-Writes docs/screenshots/app-*.png, and labels-*.png: the first page of a QR label sheet. Records one
+Writes docs/screenshots/app-*.png, labels-*.png (the first page of a QR label sheet) and trace-unit-*.png
+(the public page its first label's QR code opens). Records one
 weigh-in of 1 kg for Nguyễn Văn Hùng, without a price, and packs 2 units of 0.1 kg of dry tea (for the
 label list), so run it on a demo installation, not a co-op's. The sale it tries is refused (more than
 the lot holds), so it records nothing.
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pypdfium2
+import zxingcpp
 from playwright.sync_api import Page, sync_playwright
 
 from htx.demo import DEMO_PASSWORD, TAN_HUONG
@@ -47,6 +49,9 @@ def less_daily_tasks(page: Page, url: str, name: str) -> None:
     page.fill("#kg", "50")
     page.select_option("#partner", index=1)
     page.fill("#document", "PX-0012")
+    page.click("button.add-line")  # a second lot on the same delivery document
+    page.select_option("#lot-2", index=2)
+    page.fill("#kg-2", "20")
     page.wait_for_selector(".shipments li", state="attached")  # the partner's shipments, read
     shoot(page, f"shipment-{name}")
     open_screen(page, url, "#/sale", "#lot option:nth-child(2)")
@@ -127,6 +132,10 @@ def main(url: str) -> None:
         browser.close()
 
 
+def suffix_of(url: str) -> str:
+    return "?lang=en" if url.endswith("?lang=en") else ""
+
+
 def chain_screens(page: Page, url: str, language: str) -> None:
     """The chain's screens after the weigh-in, each at 360 px and at desktop width."""
 
@@ -156,6 +165,7 @@ def chain_screens(page: Page, url: str, language: str) -> None:
     page.select_option("#packing-lot", index=1)
     page.fill("#packing-net", "0,1" if language == "vi" else "0.1")
     page.fill("#packing-units", "2")
+    page.fill("#packing-gtin", "08930000123459")  # its labels' QR codes become GS1 Digital Links
     both("packing")
     page.click("button[type=submit].primary")
     page.wait_for_selector(".labels")
@@ -168,6 +178,16 @@ def chain_screens(page: Page, url: str, language: str) -> None:
             HERE / f"labels-{size}-{language}.png"
         )
         print(f"wrote docs/screenshots/labels-{size}-{language}.png")
+    # What a buyer's phone opens from the first label: that unit's own trace page.
+    [unit] = zxingcpp.read_barcodes(first_page.render(scale=300 / 72).to_pil())
+    trace = page.context.new_page()
+    trace.set_viewport_size(PHONE)
+    trace.goto(unit.text + suffix_of(url))
+    trace.screenshot(path=HERE / f"trace-unit-{language}.png", full_page=True)
+    trace.set_viewport_size(DESKTOP)
+    trace.screenshot(path=HERE / f"trace-unit-desktop-{language}.png", full_page=True)
+    print(f"wrote docs/screenshots/trace-unit-{language}.png (and -desktop-)")
+    trace.close()
     page.goto(url + "#/labels")
     page.wait_for_selector(".labels")
     both("labels")

@@ -523,8 +523,9 @@ async def lot_labels(
 ) -> Response:
     """The co-op's own staff (manager or clerk) only, for the lots it packed: 403 for another co-op, the province or
     a buyer; 404 for an unknown lot code; 422 for a lot that is not packed. One label per unit, in serial order,
-    each with the QR code of the lot's public trace page (the same address as its trace page's QR), lot code and
-    unit number, product, net weight and the co-op's name; no prices or households. Vietnamese, `?lang=en`."""
+    each with the QR code of that unit's public page (`/01/<gtin>/21/<serial>` for a lot with a GTIN, else
+    `/t/<public token>/<serial>`), lot code and unit number, product, net weight and the co-op's name; no prices
+    or households. Vietnamese, `?lang=en`."""
     lot, units = await queries.packed_units(session, code, principal)
     coop = await session.get(KnownCoop, lot.coop_id)
     packed = labels.PackedLot(
@@ -533,11 +534,9 @@ async def lot_labels(
         grade=lot.grade,
         net_kg_per_unit=lot.net_kg_per_unit or Decimal(0),
         coop_name=coop.name if coop is not None else "",
-        trace_url=_public_url(request, "trace_page", token=_public_token(lot)),
     )
-    sheet = labels.sheet(
-        packed, [labels.Label(u.serial, u.carton_code) for u in units], size, page_language_of(request)
-    )
+    units_labels = [labels.Label(u.serial, u.carton_code, _public_address(request, lot, u.serial)) for u in units]
+    sheet = labels.sheet(packed, units_labels, size, page_language_of(request))
     return Response(
         sheet,
         media_type="application/pdf",
@@ -610,8 +609,12 @@ async def _trace_page(
         # A person scanned or typed this: they get a page that says what to check, not the API's JSON.
         return HTMLResponse(public_page.render_not_found(language), status_code=404, headers=vary)
     traced = await trace.trace(session, [lot], "both", serial=serial, viewer=principal)
-    # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL.
-    qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
+    # The image by its path (the page's own origin, as its CSP allows); the code it shows is the public URL,
+    # a unit's own on a unit's page.
+    if serial is None:
+        qr_path = request.app.url_path_for("trace_qr_svg", token=public_token)
+    else:
+        qr_path = request.app.url_path_for("unit_qr_svg", token=public_token, serial=serial)
     page = public_page.render(traced, lot.code, language, qr_path, today=today_in_vietnam())
     return HTMLResponse(page, headers=vary)
 
@@ -646,16 +649,58 @@ async def trace_qr_png(token: str, request: Request, session: SessionDep, princi
     return Response(await _qr(request, session, token, principal, "png"), media_type="image/png")
 
 
+@router.get(
+    "/t/{token}/{serial}",
+    response_class=HTMLResponse,
+    summary="Public trace page of one packed unit (what its label's QR opens)",
+    description="Anyone, by the lot's public token and one of its units' serials (`<lot code>-0001`): the lot's "
+    "page `/t/{token}` shows, with the unit named. The token is what makes it unguessable (serials are counted); a "
+    "serial of another lot, or an unknown token, gets the same 404 HTML page. A lot with a GTIN has its units' pages "
+    "at `/01/<gtin>/21/<serial>` too; what is shown is the same.",
+    responses={404: {"description": "Not a unit of that lot: an HTML page", "content": {"text/html": {}}}},
+)
+async def unit_page(
+    token: str, serial: str, request: Request, session: SessionDep, principal: OptionalPrincipalDep
+) -> HTMLResponse:
+    return await _trace_page(request, session, principal, queries.resolve_unit(session, token, serial))
+
+
+@router.get(
+    "/t/{token}/{serial}/qr.svg",
+    name="unit_qr_svg",
+    summary="QR code of a packed unit's public page (SVG)",
+    description="Anyone, by the lot's public token and the unit's serial, as `/t/{token}/{serial}`: the code "
+    "encodes the unit's public address (its label's), `/01/<gtin>/21/<serial>` for a lot with a GTIN, else "
+    "`/t/<public token>/<serial>`. Not a unit of that lot: 404.",
+    response_class=Response,
+    responses=file_answer("image/svg+xml"),
+)
+async def unit_qr_svg(token: str, serial: str, request: Request, session: SessionDep) -> Response:
+    lot, _ = await queries.resolve_unit(session, token, serial)
+    return Response(public_page.qr(_public_address(request, lot, serial), "svg"), media_type="image/svg+xml")
+
+
 async def _qr(request: Request, session: AsyncSession, ref: str, principal: Principal | None, kind: str) -> bytes:
     lot, serial = await queries.resolve_public(session, ref, principal)
-    address = None
+    return public_page.qr(_public_address(request, lot, serial), kind)
+
+
+def _public_address(request: Request, lot: Lot, serial: str | None) -> str:
+    """Where the public reaches a lot, or one of its units: its GS1 Digital Link when the lot has a GTIN
+    and the code fits one, else under its random public token."""
     if lot.gtin is not None:
         base = _public_base(request)
-        if serial is not None:
-            address = digital_link.serial_uri(base, lot.gtin, serial)
-        else:
-            address = digital_link.lot_uri(base, lot.gtin, lot.code)
-    return public_page.qr(address or _public_url(request, "trace_page", token=_public_token(lot)), kind)
+        linked = (
+            digital_link.serial_uri(base, lot.gtin, serial)
+            if serial
+            else digital_link.lot_uri(base, lot.gtin, lot.code)
+        )
+        if linked is not None:
+            return linked
+    token = _public_token(lot)
+    if serial is None:
+        return _public_url(request, "trace_page", token=token)
+    return _public_url(request, "unit_page", token=token, serial=serial)
 
 
 def _public_token(lot: Lot) -> str:

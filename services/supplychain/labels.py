@@ -1,9 +1,9 @@
 """Printable QR labels for a packed lot's units: one PDF (fpdf2), an A4 sheet of 3 x 8 labels
 (70 x 37 mm, the common self-adhesive sheet) or one 62 x 29 mm label a page for a label printer.
 
-Each label carries the QR code of the lot's public trace page, made by the trace page's own QR
-function from the URL the caller built (so a change of that address reaches the labels too),
-the lot code and unit number, product and grade, net weight and the co-op's name. Nothing else:
+Each label carries the QR code of its own unit's public page (the caller builds each address:
+the GS1 Digital Link `/01/<gtin>/21/<serial>` for a lot with a GTIN, else `/t/<token>/<serial>`),
+made by the trace page's own QR function, the lot code and unit number, product and grade, net weight and the co-op's name. Nothing else:
 no prices, no households. The fonts are DejaVu Sans cut down to Latin and Vietnamese
 (`fonts/`, `pyftsubset`), because PDF's built-in fonts have no Vietnamese letters.
 """
@@ -55,6 +55,7 @@ WORDS = {
 class Label:
     serial: str
     carton: str | None
+    url: str  # the unit's public page, what its QR code encodes
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,6 @@ class PackedLot:
     grade: str | None
     net_kg_per_unit: Decimal
     coop_name: str
-    trace_url: str
 
 
 def sheet(lot: PackedLot, labels: Sequence[Label], size: LabelSize, language: str) -> bytes:
@@ -78,7 +78,6 @@ def sheet(lot: PackedLot, labels: Sequence[Label], size: LabelSize, language: st
     pdf.add_font("DejaVu", "", _FONTS / "DejaVuSans-vi.ttf")
     pdf.add_font("DejaVu", "B", _FONTS / "DejaVuSans-Bold-vi.ttf")
     pdf.set_title(f"{lot.code} ({len(labels)})")
-    qr_svg = public_page.qr(lot.trace_url, "svg")  # the same code on every unit: the lot's public page
     width, height = layout.label_mm
     for index, label in enumerate(labels):
         place = index % layout.per_page
@@ -86,7 +85,7 @@ def sheet(lot: PackedLot, labels: Sequence[Label], size: LabelSize, language: st
             pdf.add_page()
         x = (place % layout.columns) * width
         y = layout.top_mm + (place // layout.columns) * height
-        _draw(pdf, x, y, width, height, lot, label, qr_svg, WORDS[language], language)
+        _draw(pdf, x, y, width, height, lot, label, public_page.qr(label.url, "svg"), WORDS[language], language)
     return bytes(pdf.output())
 
 

@@ -207,6 +207,20 @@ async def resolve_public(session: AsyncSession, ref: str, viewer: Principal | No
     return lot, None
 
 
+async def resolve_unit(session: AsyncSession, token: str, serial: str) -> tuple[Lot, str]:
+    """A packed unit by its lot's public token and its serial (its label's address): both must
+    agree, so a serial (counted) says nothing without the token."""
+    lot = (await session.exec(select(Lot).where(Lot.public_token == token))).first()
+    unit = None
+    if lot is not None:
+        unit = (
+            await session.exec(select(PackUnit).where(PackUnit.lot_id == lot.id, PackUnit.serial == serial))
+        ).first()
+    if lot is None or unit is None:
+        raise NotFound("trace.not_found")
+    return lot, serial
+
+
 async def resolve_digital_link(session: AsyncSession, key: ItemKey) -> tuple[Lot, str | None]:
     """The lot (and unit) a GS1 Digital Link names: its GTIN and lot code, its GTIN and a unit's
     serial, or all three, which must agree. Public, unlike a bare code: a co-op that gives a

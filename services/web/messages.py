@@ -154,23 +154,6 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "chain.pieces": {"vi": "{count} sản phẩm", "en": "{count} pieces"},
     "chain.need_inputs": {"vi": "Hãy chọn ít nhất một lô.", "en": "Choose at least one lot."},
     "chain.more_than_held": {"vi": "Lô chỉ còn {kg} kg.", "en": "The lot holds only {kg} kg."},
-    "chain.refused_insufficient": {
-        "vi": "Lô {code} chỉ còn {held} {unit}, không đủ lấy {wanted} {unit} (có người vừa dùng lô này). Hãy nhập lại.",
-        "en": "Lot {code} holds only {held} {unit}, not {wanted} {unit} (someone has just used it). Enter it again.",
-    },
-    "chain.refused_impossible": {
-        "vi": "Đầu ra {output} kg nặng hơn đầu vào {input} kg: chè đã làm khô không thể nặng hơn. Hãy cân lại.",
-        "en": "{output} kg out is more than {input} kg in: drying cannot add weight. Weigh again.",
-    },
-    "chain.refused_bought": {
-        "vi": "Lô {code} cân {harvested} kg, đã mua {bought} kg; không mua thêm được chừng ấy.",
-        "en": "Lot {code} weighed {harvested} kg and {bought} kg is already bought; that much more cannot be bought.",
-    },
-    "chain.sent": {"vi": "Đã gửi.", "en": "Sent."},
-    "chain.kept": {
-        "vi": "Đã lưu trên máy, sẽ gửi khi có mạng.",
-        "en": "Kept on this phone; it is sent when the network is back.",
-    },
     "purchase.task": {"vi": "Mua lô đã cân", "en": "Buy a weighed lot"},
     "purchase.heading": {"vi": "Mua lô chè đã cân", "en": "Buy a weighed lot"},
     "purchase.intro": {
@@ -251,6 +234,15 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "packing.uses": {"vi": "Dùng {kg} kg (lô còn {held} kg)", "en": "Uses {kg} kg (the lot holds {held} kg)"},
     "packing.need_lot": {"vi": "Hãy chọn lô.", "en": "Choose a lot."},
     "packing.need_units": {"vi": "Nhập số nguyên lớn hơn 0.", "en": "Enter a whole number above 0."},
+    "packing.gtin": {"vi": "Mã GTIN (không bắt buộc)", "en": "GTIN (optional)"},
+    "packing.gtin_hint": {
+        "vi": "Mã số dưới mã vạch của sản phẩm (8 đến 14 chữ số). Có GTIN thì mã QR trên nhãn theo chuẩn GS1.",
+        "en": "The digits under the product's barcode (8 to 14). With a GTIN the labels' QR codes follow GS1.",
+    },
+    "packing.bad_gtin": {
+        "vi": "GTIN gồm 8, 12, 13 hoặc 14 chữ số, như in dưới mã vạch.",
+        "en": "A GTIN has 8, 12, 13 or 14 digits, as printed under the barcode.",
+    },
     "packing.save": {"vi": "Lưu đóng gói", "en": "Save the packing"},
     "packing.saved": {"vi": "{count} gói, lô {code}.", "en": "{count} units, lot {code}."},
     "labels.task": {"vi": "In nhãn QR", "en": "Print QR labels"},
@@ -302,6 +294,11 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "shipment.lot": {"vi": "Lô hàng", "en": "Lot"},
     "shipment.kg": {"vi": "Khối lượng (kg)", "en": "Weight (kg)"},
     "shipment.kg_hint": {"vi": "Lô đóng gói: số gói.", "en": "A packed lot: the number of packs."},
+    "shipment.lot_n": {"vi": "Lô thứ {n}", "en": "Lot no. {n}"},
+    "shipment.kg_n": {"vi": "Khối lượng lô thứ {n} (kg hoặc số gói)", "en": "Weight of lot no. {n} (kg, or packs)"},
+    "shipment.add_line": {"vi": "Thêm lô vào chuyến này", "en": "Add a lot to this shipment"},
+    "shipment.drop_line": {"vi": "Bỏ lô này", "en": "Remove this lot"},
+    "shipment.lot_twice": {"vi": "Lô này đã có ở dòng khác.", "en": "This lot is on another line already."},
     "shipment.partner": {"vi": "Đối tác nhận hàng", "en": "Partner receiving it"},
     "shipment.choose_partner": {"vi": "– Chọn đối tác –", "en": "– Choose a partner –"},
     "shipment.need_partner": {"vi": "Hãy chọn đối tác nhận hàng.", "en": "Choose the partner receiving it."},
@@ -328,6 +325,10 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "shipment.not_received": {
         "vi": "Bên mua chưa xác nhận nhận hàng (bên mua tự xác nhận trên tài khoản của họ).",
         "en": "Not confirmed received yet (the buyer confirms it from its own account).",
+    },
+    "queue.shipment_lots": {
+        "vi": "Xuất {count} lô ({lot_code}) cho {partner} (phiếu {document})",
+        "en": "Shipped {count} lots ({lot_code}) to {partner} (document {document})",
     },
     "queue.shipment": {
         "vi": "Xuất {kg} {unit} lô {lot_code} cho {partner} (phiếu {document})",
@@ -464,8 +465,12 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "Lot {lot_code} was used further (processed, shipped, sold); correct those first.",
     },
     "refusal.purchase.exceeds_harvest": {
-        "vi": "Lô chỉ cân được {harvested} kg; không mua được {requested} kg.",
-        "en": "The lot weighed only {harvested} kg; {requested} kg cannot be bought.",
+        "vi": "Lô {lot_code} cân {harvested} kg, đã mua {bought} kg; không mua thêm được {requested} kg.",
+        "en": "Lot {lot_code} weighed {harvested} kg and {bought} kg is already bought; {requested} kg more cannot be bought.",
+    },
+    "refusal.transform.impossible_yield": {
+        "vi": "Đầu ra {output_kg} kg nặng hơn đầu vào {input_kg} kg: chè đã làm khô không thể nặng hơn. Hãy cân lại.",
+        "en": "{output_kg} kg out is more than {input_kg} kg in: drying cannot add weight. Weigh again.",
     },
     "today.whole_coop": {
         "vi": "Cả HTX hôm nay (mọi cán bộ), cùng các lần cân trên máy này đang chờ gửi.",

@@ -53,7 +53,10 @@ class CoopAppStack:
         return answer.json()["harvests"]["lots"]
 
 
-def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[CoopAppStack]:
+def start_stack(
+    directory: Path, redis_url: str, stream_prefix: str, settings: dict[str, str] | None = None
+) -> Iterator[CoopAppStack]:
+    """`settings`: more HTX_* variables for every service (e.g. a short access-token lifetime)."""
     ports = {name: free_port() for name in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     processes = []
@@ -71,6 +74,7 @@ def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator
                 registry_url=urls["registry"],
                 supplychain_url=urls["supplychain"],
                 stream_prefix=stream_prefix,
+                extra=settings,
             )
             processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
         for process in processes:

@@ -87,7 +87,7 @@ def test_a_lot_weighed_without_a_price_is_bought_later(stack: CoopAppStack, coop
     expect(page.locator("output.owed")).to_have_text("1.038.000\u00a0₫")  # before saving
     assert not overflows_horizontally(page)
     page.get_by_role("button", name="Lưu lần mua").click()
-    expect(page.locator(".saved")).to_contain_text("Đã gửi")
+    expect(page.locator(".saved")).to_contain_text("Đã ghi.")
     expect(page.locator(".saved")).to_contain_text("Mua 86,5 kg của Nguyễn Văn Hùng")
     expect(page.locator(".matches")).to_contain_text("Không có lô nào chưa mua")  # bought whole
     with _supplychain(stack, coop) as supplychain:
@@ -130,14 +130,27 @@ def test_a_processing_batch_shows_its_yield_live_and_a_refusal_at_its_lot(
     _record(stack, coop, _processing(coop, source, "60", unique("CB-X"), "13"))
     page.get_by_role("button", name="Lưu mẻ chế biến").click()
     error = first.locator("p.error")
-    expect(error).to_contain_text(f"Lô {source} chỉ còn 40 kg, không đủ lấy 100 kg")
+    expect(error).to_contain_text(f"Lô {source} chỉ còn 40 kg; không thể lấy 100 kg")
     expect(taken).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".saved")).to_have_text("")
 
+    # The refused batch waits in the outbox; "Sửa" opens it in its form again, as it was, the reason by its lot.
+    page.get_by_role("link", name="Chờ gửi").click()
+    refused = page.locator(".entry.refused")
+    expect(refused).to_contain_text("Chế biến 100 kg → 21,5 kg chè khô")
+    expect(refused.locator("p.error")).to_contain_text(f"Lô {source} chỉ còn 40 kg; không thể lấy 100 kg")
+    refused.get_by_role("button", name="Sửa").click()
+    expect(page.locator(".notice")).to_be_visible()
+    first = page.locator("li.lot").filter(has_text=source)
+    taken = first.get_by_label("Lấy từ lô", exact=False)
+    expect(taken).to_have_value("100")
+    expect(first.locator("p.error")).to_contain_text("không thể lấy 100 kg")
+    expect(page.get_by_label("Khối lượng đầu ra (kg)")).to_have_value("21,5")
+
     taken.fill("40")
     page.get_by_label("Khối lượng đầu ra (kg)").fill("8,6")
-    page.get_by_role("button", name="Lưu mẻ chế biến").click()
-    expect(page.locator(".saved")).to_contain_text("Đã gửi")
+    page.get_by_role("button", name="Lưu bản đã sửa").click()
+    expect(page.locator(".saved")).to_contain_text("Đã ghi.")
     expect(page.locator(".saved")).to_contain_text("8,6 kg")
     page.get_by_role("link", name="Chờ gửi").click()
     expect(page.locator(".entry.refused")).to_have_count(0)  # the fixed batch replaced the refused one
@@ -168,7 +181,7 @@ def test_graded_tea_is_packed_and_its_labels_open_the_trace_page(
     page.locator("#grading-kg-1").fill("8,5")
     expect(page.locator("output.yield")).to_contain_text("Vào 21 kg · ra 20,5 kg")
     page.get_by_role("button", name="Lưu phân loại").click()
-    expect(page.locator(".saved")).to_contain_text("Đã gửi. 2 lô loại, 20,5 kg.")
+    expect(page.locator(".saved")).to_contain_text("Đã ghi. 2 lô loại, 20,5 kg.")
 
     _task(page, "Đóng gói")
     page.get_by_label("Lô chè đem đóng gói").select_option(
@@ -181,8 +194,15 @@ def test_graded_tea_is_packed_and_its_labels_open_the_trace_page(
     expect(page.locator("output.yield")).to_have_text("Dùng 15 kg (lô còn 12 kg)")
     page.get_by_label("Số gói", exact=True).fill("20")
     page.get_by_label("Số gói mỗi thùng").fill("12")
+    gtin = page.get_by_label("Mã GTIN (không bắt buộc)")
+    expect(gtin).to_have_attribute("inputmode", "numeric")  # the phone's number pad
+    gtin.fill("0893 0000 1234 58")  # copied with spaces, and a wrong last digit: the supply chain refuses it
     page.get_by_role("button", name="Lưu đóng gói").click()
-    expect(page.locator(".saved")).to_contain_text("Đã gửi")
+    expect(page.locator("#packing-gtin-error")).to_contain_text("sai số kiểm tra")
+    expect(gtin).to_have_attribute("aria-invalid", "true")
+    gtin.fill("")  # this product has no GTIN after all: its labels name each unit under the lot's token
+    page.get_by_role("button", name="Lưu đóng gói").click()
+    expect(page.locator(".saved")).to_contain_text("Đã ghi.")
     expect(page.locator(".saved")).to_contain_text("20 gói")
     assert not overflows_horizontally(page)
 
@@ -191,10 +211,11 @@ def test_graded_tea_is_packed_and_its_labels_open_the_trace_page(
     with page.expect_download() as download:
         link.click()
     codes = _decoded_labels(download.value.path())
-    assert len(codes) == 20 and len(set(codes)) == 1  # one label per unit, each the lot's public page
     packed = link.get_attribute("download").removeprefix("nhan-").removesuffix("-a4.pdf")
     with _supplychain(stack, coop) as supplychain:
         token = supplychain.get(f"/lots/{packed}").json()["public_token"]
-    assert codes[0] == f"{stack.urls['supplychain']}/t/{token}"
-    page.goto(codes[0])  # what a buyer's phone opens: the public trace page, no sign-in
+    # One label per unit, each its own unit's public page.
+    assert sorted(codes) == [f"{stack.urls['supplychain']}/t/{token}/{packed}-{n:04d}" for n in range(1, 21)]
+    page.goto(codes[0])  # what a buyer's phone opens: the unit's trace page, no sign-in
     expect(page.locator("body")).to_contain_text("Chè móc câu Tân Hương")
+    expect(page.locator("body")).to_contain_text(codes[0].rsplit("/", 1)[1])  # the unit named

@@ -129,6 +129,73 @@ def test_a_shipment_and_a_sale_with_its_invoice_number(stack: CoopAppStack, coop
     assert chain(stack, f"/lots/{lot}", coop)["quantity"] == "49.500"
 
 
+def test_one_shipment_takes_several_lots_and_a_refusal_lands_at_its_lot(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    buyer = partner(stack, unique("Công ty Chè Hà Thái "))
+    first, second = harvest(stack, coop, "Nguyễn Văn Hùng", "40"), harvest(stack, coop, "Trần Thị Lan", "25")
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    open_task(page, "Xuất hàng cho đối tác")
+    page.get_by_label("Lô hàng").select_option(first)
+    page.get_by_label("Khối lượng (kg)").fill("40")
+    page.get_by_role("button", name="Thêm lô vào chuyến này").click()
+    page.get_by_label("Lô thứ 2", exact=True).select_option(second)
+    page.get_by_label("Khối lượng lô thứ 2", exact=False).fill("30")  # more than the lot holds
+    page.get_by_label("Đối tác nhận hàng").select_option(str(buyer))
+    page.get_by_label("Số phiếu xuất kho").fill("PX-0020")
+    assert not overflows_horizontally(page)
+    page.get_by_role("button", name="Lưu phiếu xuất").click()
+    expect(page.locator("#kg-2-error")).to_contain_text(f"Lô {second} chỉ còn 25 kg")  # at its own line
+    expect(page.locator("#kg-error")).to_be_hidden()
+    assert chain(stack, f"/partners/{buyer}/shipments", coop)["shipments"] == []  # nothing half-written
+
+    page.get_by_label("Khối lượng lô thứ 2", exact=False).fill("25")
+    page.get_by_role("button", name="Lưu phiếu xuất").click()
+    expect(page.locator(".saved")).to_have_text("Đã ghi.")
+    [shipment] = chain(stack, f"/partners/{buyer}/shipments", coop)["shipments"]
+    assert (shipment["document_number"], [(line["lot_code"], line["quantity"]) for line in shipment["lines"]]) == (
+        "PX-0020",
+        [(first, "40.000"), (second, "25.000")],
+    )
+    page.get_by_role("link", name="Chờ gửi").click()
+    expect(page.locator(".entry.sent", has_text="Xuất 2 lô")).to_have_count(1)
+    expect(page.locator(".entry.refused")).to_have_count(0)  # the fixed shipment took the refused one's place
+
+
+def test_a_write_the_account_may_not_make_is_refused_under_the_save_button(
+    stack: CoopAppStack, coop: Coop, phone: BrowserContext
+):
+    """A 403: this phone holds co-op B as its co-op (say the province moved the clerk), the token is A's."""
+    other = stack.new_coop()
+    page = phone.new_page()
+    sign_in(page, stack, coop)
+    page.evaluate(
+        """(coopId) => new Promise((resolve) => {
+            const open = indexedDB.open("htx-app");
+            open.onsuccess = () => {
+                const kept = open.result.transaction("reference", "readwrite").objectStore("reference");
+                const account = kept.get("account");
+                account.onsuccess = () => { kept.put({ ...account.result, coop_id: coopId }, "account").onsuccess = resolve; };
+            };
+        })""",
+        other.id,
+    )
+    page.reload()
+    open_task(page, "Hộ thành viên")
+    page.get_by_role("link", name="Thêm hộ thành viên").click()
+    page.get_by_label("Họ tên chủ hộ").fill("Phạm Văn Bình")
+    page.get_by_role("button", name="Lưu hộ thành viên").click()
+    refusal = page.locator("#form-error")
+    expect(refusal).to_have_text("Tài khoản này không được ghi cho HTX đó; hãy đăng nhập bằng tài khoản của HTX.")
+    assert page.evaluate(  # said under the save button, where the clerk's eyes are
+        "document.querySelector('#form-error').previousElementSibling.type === 'submit'"
+    )
+    expect(page.locator(".saved")).to_have_text("")
+    members = httpx.get(f"{stack.urls['registry']}/coops/{other.id}/members", headers=bearer("province")).json()
+    assert "Phạm Văn Bình" not in [m["name"] for m in members["items"]]
+
+
 def test_an_oversell_is_refused_next_to_the_kg_field_and_fixed_from_the_outbox(
     stack: CoopAppStack, coop: Coop, phone: BrowserContext
 ):

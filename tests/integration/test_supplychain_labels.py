@@ -1,15 +1,21 @@
 """The co-op app's supply-chain reads, on both backends: the QR label sheet of a packed lot (who may
-print it, one label per unit, each QR decoding to the lot's public trace page), the co-op's open
-lots with what is left of each, and the yield ranges processing is judged by."""
+print it, one label per unit, each QR decoding to that unit's own public page: under the lot's
+public token, or its GS1 Digital Link when the lot has a GTIN), the co-op's open lots with what is
+left of each, and the yield ranges processing is judged by."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 import pypdfium2
 import zxingcpp
+from httpx import AsyncClient
 from PIL import Image
 
+from services.supplychain import public_page
 from tests.integration._supplychain import not_found_registry, seed_replica
 from tests.support import bearer, qr_texts, running_app
 
@@ -80,6 +86,20 @@ def _pages(pdf: bytes) -> list[tuple[list[str], str]]:
     return pages
 
 
+CLERK = bearer("coop", coop_id=COOP)
+
+
+@asynccontextmanager
+async def _recorded(supplychain_app_factory, redis, stream_prefix, chain: dict) -> AsyncIterator[AsyncClient]:
+    """The supply chain running, its replica of the co-op seeded, and `chain` recorded by the co-op's clerk."""
+    app = await supplychain_app_factory(registry_http=not_found_registry())
+    async with running_app(app) as client:
+        await seed_replica(redis, stream_prefix, COOP, MEMBER)
+        made = await client.post("/batch", headers=CLERK, json=chain)
+        assert made.status_code == 201, made.text
+        yield client
+
+
 async def _public_trace_url(client, token: str) -> str:
     """What the trace page's own QR code decodes to: the address every label must carry."""
     answer = await client.get(f"/t/{token}/qr.png")
@@ -89,22 +109,23 @@ async def _public_trace_url(client, token: str) -> str:
 
 async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_factory, redis, stream_prefix):
     app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
     async with running_app(app) as client:
         await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        made = await client.post("/batch", headers=clerk, json=_chain())
+        made = await client.post("/batch", headers=CLERK, json=_chain())
         assert made.status_code == 201, made.text
-        token = (await client.get("/lots/DG-1", headers=clerk)).json()["public_token"]
+        token = (await client.get("/lots/DG-1", headers=CLERK)).json()["public_token"]
         trace_url = await _public_trace_url(client, token)
         assert trace_url.endswith(f"/t/{token}")
+        unit_urls = [f"{trace_url}/DG-1-{n:04d}" for n in range(1, UNITS + 1)]
 
-        sheet = await client.get("/lots/DG-1/labels.pdf", headers=clerk)
+        sheet = await client.get("/lots/DG-1/labels.pdf", headers=CLERK)
         assert sheet.status_code == 200, sheet.text
         assert sheet.headers["content-type"] == "application/pdf"
         pages = _pages(sheet.content)
         # A4 holds 3 x 8 labels: 30 units are a full sheet and 6 on the next.
         assert [len(codes) for codes, _ in pages] == [24, 6]
-        assert {code for codes, _ in pages for code in codes} == {trace_url}
+        # Each label its own unit's page (a page's QR codes decode in reading order, not always in print order).
+        assert sorted(code for codes, _ in pages for code in codes) == unit_urls
         first = pages[0][1]
         for expected in (
             "Chè hộp Tân Cương",
@@ -117,21 +138,51 @@ async def test_label_sheet_has_one_decodable_label_per_unit(supplychain_app_fact
         assert "Số 0030 · Thùng C3" in pages[1][1]
         assert "Nguyễn" not in first and "₫" not in first  # neither the household nor a price
 
-        roll = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29", "lang": "en"}, headers=clerk)
+        roll = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29", "lang": "en"}, headers=CLERK)
         assert roll.status_code == 200
         roll_pages = _pages(roll.content)
-        assert len(roll_pages) == UNITS and all(codes == [trace_url] for codes, _ in roll_pages)
+        assert [codes for codes, _ in roll_pages] == [[url] for url in unit_urls]
         assert "Net weight: 0.5 kg" in roll_pages[-1][1] and "No. 0030" in roll_pages[-1][1]
         width, height = pypdfium2.PdfDocument(roll.content)[0].get_size()
         assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (62, 29)
 
 
+async def test_a_labels_qr_opens_its_units_page_and_nothing_else_does(supplychain_app_factory, redis, stream_prefix):
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
+        packed, dry = [
+            (await client.get(f"/lots/{code}", headers=CLERK)).json()["public_token"] for code in ("DG-1", "CK")
+        ]
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=CLERK)
+        [seventh] = _pages(sheet.content)[6][0]
+        page = await client.get(urlsplit(seventh).path)  # what a buyer's phone opens, no sign-in
+        assert page.status_code == 200, seventh
+        assert "DG-1-0007" in page.text and "Chè hộp Tân Cương" in page.text
+        # The page's own QR code is the unit's too, what its label carries.
+        assert f'src="/t/{packed}/DG-1-0007/qr.svg"' in page.text
+        unit_qr = await client.get(f"/t/{packed}/DG-1-0007/qr.svg")
+        assert unit_qr.content == public_page.qr(seventh, "svg")
+        assert (await client.get(f"/t/{dry}/DG-1-0007/qr.svg")).status_code == 404
+        # A serial is counted: without its own lot's token it is the same 404 page as any unknown address.
+        for wrong in (f"/t/{dry}/DG-1-0007", f"/t/{packed}/DG-1-0031", "/t/not-a-token/DG-1-0007"):
+            missing = await client.get(wrong)
+            assert (missing.status_code, missing.headers["content-type"].split(";")[0]) == (404, "text/html"), wrong
+            assert "DG-1" not in missing.text
+
+
+async def test_a_lot_with_a_gtin_labels_each_unit_with_its_digital_link(supplychain_app_factory, redis, stream_prefix):
+    chain = _chain()
+    chain["commands"][-1]["gtin"] = "08930000123459"
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, chain) as client:
+        sheet = await client.get("/lots/DG-1/labels.pdf", params={"size": "62x29"}, headers=CLERK)
+        codes = [codes for codes, _ in _pages(sheet.content)]
+        assert codes[0][0].endswith("/01/08930000123459/21/DG-1-0001")
+        assert codes[-1][0].endswith("/01/08930000123459/21/DG-1-0030")
+        page = await client.get(urlsplit(codes[-1][0]).path)
+        assert page.status_code == 200 and "DG-1-0030" in page.text
+
+
 async def test_only_the_coops_own_staff_print_labels(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
         assert (await client.get("/lots/DG-1/labels.pdf")).status_code == 401
         for other, code in (
             (bearer("coop", coop_id=2), "auth.other_coop"),
@@ -140,22 +191,18 @@ async def test_only_the_coops_own_staff_print_labels(supplychain_app_factory, re
         ):
             refused = await client.get("/lots/DG-1/labels.pdf", headers=other)
             assert (refused.status_code, refused.json()["detail"]["code"]) == (403, code)
-        missing = await client.get("/lots/DG-404/labels.pdf", headers=clerk)
+        missing = await client.get("/lots/DG-404/labels.pdf", headers=CLERK)
         assert (missing.status_code, missing.json()["detail"]["code"]) == (404, "lot.not_found")
-        loose = await client.get("/lots/CK/labels.pdf", headers={**clerk, "Accept-Language": "vi"})
+        loose = await client.get("/lots/CK/labels.pdf", headers={**CLERK, "Accept-Language": "vi"})
         assert (loose.status_code, loose.json()["detail"]["code"]) == (422, "labels.not_packed")
         assert "chưa đóng gói" in loose.json()["detail"]["message"]
-        wrong_size = await client.get("/lots/DG-1/labels.pdf", params={"size": "a5"}, headers=clerk)
+        wrong_size = await client.get("/lots/DG-1/labels.pdf", params={"size": "a5"}, headers=CLERK)
         assert wrong_size.status_code == 422
 
 
 async def test_open_lots_say_what_is_left_and_what_was_bought(supplychain_app_factory, redis, stream_prefix):
-    app = await supplychain_app_factory(registry_http=not_found_registry())
-    clerk = bearer("coop", coop_id=COOP)
-    async with running_app(app) as client:
-        await seed_replica(redis, stream_prefix, COOP, MEMBER)
-        assert (await client.post("/batch", headers=clerk, json=_chain())).status_code == 201
-        page = await client.get(f"/coops/{COOP}/lots", headers=clerk)
+    async with _recorded(supplychain_app_factory, redis, stream_prefix, _chain()) as client:
+        page = await client.get(f"/coops/{COOP}/lots", headers=CLERK)
         assert page.status_code == 200, page.text
         body = page.json()
         # TH-A went whole into processing, so it is not open; newest first.
@@ -173,7 +220,7 @@ async def test_open_lots_say_what_is_left_and_what_was_bought(supplychain_app_fa
             "40.000",
         )
         assert body["items"][1]["purchased_kg"] is None
-        second = await client.get(f"/coops/{COOP}/lots", params={"limit": 2, "offset": 2}, headers=clerk)
+        second = await client.get(f"/coops/{COOP}/lots", params={"limit": 2, "offset": 2}, headers=CLERK)
         assert [lot["code"] for lot in second.json()["items"]] == ["TH-B"] and second.json()["total"] == 3
         assert (await client.get(f"/coops/{COOP}/lots", headers=bearer("coop", coop_id=2))).status_code == 403
         assert (await client.get(f"/coops/{COOP}/lots", headers=bearer())).status_code == 200

@@ -1,28 +1,24 @@
 // The co-op app: screens drawn from what the phone holds, so they open offline; writes go through
 // the outbox. This module routes between the screens (one module each, in screens/) and keeps the
 // network line and the outbox count up to date.
-import { onChange, send } from "./outbox.js";
-import { refreshReference } from "./reference.js";
-import { deliveryScreen } from "./screens/delivery.js";
 import { loginScreen } from "./screens/login.js";
-import { moreScreen } from "./screens/more.js";
-import { payablesScreen } from "./screens/payables.js";
-import { queueScreen } from "./screens/queue.js";
-import { todayScreen } from "./screens/today.js";
 import { account } from "./session.js";
 import { outbox } from "./store.js";
 import { t } from "./ui.js";
 
-// A less-daily task's screen, loaded when first opened rather than with the shell (the service
-// worker keeps it too, so it opens offline).
-const task = (load, name) => async (me) => (await load())[name](me);
+// Only what the sign-in needs is imported with the shell: on a slow link (2 s a round trip on slow
+// 3G, six files at a time) each further wave of modules costs seconds before the clerk can type.
+// Every screen's module is loaded when first opened (the page preloads the weigh-in's, the service
+// worker keeps them all, so they open offline too), and the outbox with the first write or send.
+const outboxModule = () => import("./outbox.js");
+const task = (load, name) => async (...args) => (await load())[name](...args);
 
 const SCREENS = {
-  "#/today": todayScreen,
-  "#/delivery": deliveryScreen,
-  "#/payables": payablesScreen,
-  "#/queue": queueScreen,
-  "#/more": moreScreen,
+  "#/today": task(() => import("./screens/today.js"), "todayScreen"),
+  "#/delivery": task(() => import("./screens/delivery.js"), "deliveryScreen"),
+  "#/payables": task(() => import("./screens/payables.js"), "payablesScreen"),
+  "#/queue": task(() => import("./screens/queue.js"), "queueScreen"),
+  "#/more": task(() => import("./screens/more.js"), "moreScreen"),
   // the chain, after the weigh-in
   "#/purchase": task(() => import("./screens/purchase.js"), "purchaseScreen"),
   "#/processing": task(() => import("./screens/processing.js"), "processingScreen"),
@@ -41,7 +37,7 @@ async function route() {
   const me = await account();
   if (!me) return loginScreen();
   document.getElementById("nav").hidden = false;
-  return (SCREENS[location.hash] || todayScreen)(me);
+  return (SCREENS[location.hash] || SCREENS["#/today"])(me);
 }
 
 async function countQueued() {
@@ -56,29 +52,30 @@ function showNetwork() {
 }
 
 async function sendAndTell() {
-  if ((await send()) === "signed_out" && (await account())) loginScreen(t("login.again"));
+  if ((await (await outboxModule()).send()) === "signed_out" && (await account())) loginScreen(t("login.again"));
 }
 
-onChange(async () => {
+outboxModule().then(({ onChange }) => onChange(async () => {
   countQueued();
-  if (location.hash === "#/queue") queueScreen();
+  if (location.hash === "#/queue") SCREENS["#/queue"]();
   // The payables again once a write is through, unless the clerk is typing a payment there.
   else if (location.hash === "#/payables" && !document.querySelector("#screen form.payment") && (await outbox()).every((entry) => entry.status !== "sending")) {
     const me = await account();
-    if (me) payablesScreen(me);
+    if (me) SCREENS["#/payables"](me);
   }
-});
+}));
 window.addEventListener("hashchange", route);
 window.addEventListener("online", () => { showNetwork(); sendAndTell(); });
 window.addEventListener("offline", showNetwork);
 setInterval(() => navigator.onLine && sendAndTell(), 30_000);
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
 showNetwork();
 countQueued();
 route().then(async () => {
+  // After the first screen: installing fetches every file of the shell, which would hold up its own.
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js");
   const me = await account();
   if (me && navigator.onLine) {
     await sendAndTell();
-    await refreshReference(me.coop_id);
+    await (await import("./reference.js")).refreshReference(me.coop_id);
   }
 });

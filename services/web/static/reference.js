@@ -15,22 +15,28 @@ export async function loadAll(path) {
   }
 }
 
+// A read's JSON, or null when the service said no.
+async function json(path) {
+  const answer = await call(path);
+  return answer.ok ? answer.json() : null;
+}
+
+async function keep(name, loading) {
+  const value = await loading;
+  if (value) await keepReference(name, value);
+}
+
+// All at once: calls that find the access token expired share its one renewal (session.js).
+// Offline, or a read refused: what the phone already holds serves.
 export async function refreshReference(coopId) {
-  try {
-    const members = await loadAll(`/api/registry/coops/${coopId}/members?active_on=${today()}`);
-    if (members) await keepReference(`members:${coopId}`, members);
-    const plots = await call(`/api/registry/coops/${coopId}/plots`);
-    if (plots.ok) await keepReference(`plots:${coopId}`, await plots.json());
-    const coop = await call(`/api/registry/coops/${coopId}`);
-    if (coop.ok) await keepReference(`coop:${coopId}`, await coop.json());
-    // The processing screen's yield ranges.
-    const rules = await call("/api/supplychain/yield-rules");
-    if (rules.ok) await keepReference("yield-rules", await rules.json());
-    // Not waited for: only the chain, shipment and sale screens use them, and they refresh them again.
-    refreshTrade(coopId).catch(() => {});
-  } catch {
-    // offline: what the phone already holds serves
-  }
+  await Promise.allSettled([
+    keep(`members:${coopId}`, loadAll(`/api/registry/coops/${coopId}/members?active_on=${today()}`)),
+    keep(`plots:${coopId}`, json(`/api/registry/coops/${coopId}/plots`)),
+    keep(`coop:${coopId}`, json(`/api/registry/coops/${coopId}`)),
+    keep("yield-rules", json("/api/supplychain/yield-rules")), // the processing screen's yield ranges
+  ]);
+  // Not waited for: only the chain, shipment and sale screens use them, and they refresh them again.
+  refreshTrade(coopId).catch(() => {});
 }
 
 // What shipments and sales choose from: the partners (those with a contract with the co-op first)

@@ -23,31 +23,46 @@ export async function signIn(login, password) {
   return { ok: true, account: body.account };
 }
 
-async function renew() {
-  const answer = await fetch("/session/refresh", { method: "POST", headers: { "X-HTX-App": "1" } });
-  if (!answer.ok) {
-    accessToken = null;
-    return answer.status === 401 ? "signed_out" : "unavailable";
-  }
-  accessToken = (await answer.json()).access_token;
-  return "ok";
+// One renewal at a time. The refresh token is used up by its use (a second use of it ends the
+// session, as a stolen one would), so calls that find the access token expired together wait for
+// the one renewal, in this tab and in the app's other tabs (a Web Lock: the next tab renews with
+// the cookie the first one's answer set).
+let renewing = null;
+
+function renew() {
+  renewing ||= navigator.locks
+    .request("htx-session-renew", async () => {
+      const answer = await fetch("/session/refresh", { method: "POST", headers: { "X-HTX-App": "1" } });
+      if (!answer.ok) {
+        accessToken = null;
+        return answer.status === 401 ? "signed_out" : "unavailable";
+      }
+      accessToken = (await answer.json()).access_token;
+      return "ok";
+    })
+    .finally(() => {
+      renewing = null;
+    });
+  return renewing;
 }
 
-// fetch with the access token, renewed once when missing or refused as expired. Throws when the
-// network is down; answers a 401 Response when the sign-in has ended.
+// fetch with the access token, renewed once when missing or refused as expired (by another call's
+// renewal, if one renewed it while this one was out). Throws when the network is down; answers a
+// 401 Response when the sign-in has ended.
 export async function call(path, init = {}) {
-  const send = () =>
+  const send = (token) =>
     fetch(path, {
       ...init,
       headers: {
         ...(init.headers || {}),
         "Accept-Language": document.documentElement.lang,
-        ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
       },
     });
   if (!accessToken && (await renew()) === "signed_out") return new Response(null, { status: 401 });
-  let answer = await send();
-  if (answer.status === 401 && (await renew()) === "ok") answer = await send();
+  const sent = accessToken;
+  let answer = await send(sent);
+  if (answer.status === 401 && ((accessToken && accessToken !== sent) || (await renew()) === "ok")) answer = await send(accessToken);
   return answer;
 }
 

@@ -9,6 +9,10 @@ import { dayText, go, h, kg, setError, t } from "./ui.js";
 // The form that makes (and fixes) each kind of write.
 export const FORMS = {
   delivery: "#/delivery",
+  purchase: "#/purchase",
+  processing: "#/processing",
+  grading: "#/grading",
+  packing: "#/packing",
   shipment: "#/shipment",
   sale: "#/sale",
   household: "#/household",
@@ -38,7 +42,7 @@ export async function save(write, refused) {
 }
 
 // Quantities in a refusal's parameters, shown as the app shows weights (and days as it shows days).
-const QUANTITIES = new Set(["available", "requested", "held", "shipped", "invoiced", "harvested", "bought"]);
+const QUANTITIES = new Set(["available", "requested", "held", "shipped", "invoiced", "harvested", "bought", "input_kg", "output_kg"]);
 
 // The refusal in the app's own words for its code, if it has them.
 export function clerkWords(refusal) {
@@ -50,12 +54,14 @@ export function clerkWords(refusal) {
   return text === key ? null : text;
 }
 
-// `fields`: the form's field ids by refusal code and by body field name; the rest goes to `formId`.
+// `fields`: the form's field ids by refusal code, by the lot a refusal names (`fields.lots`, for a
+// form taking from several lots) and by body field name; the rest goes to `formId`.
 export function showRefusal(refusal, fields, formId = "form") {
   const words = clerkWords(refusal);
+  const named = refusal.params && refusal.params.lot_code;
   const texts = new Map();
   for (const message of refusal.messages) {
-    const id = fields[refusal.code] || fields[message.field] || formId;
+    const id = fields[refusal.code] || (fields.lots && fields.lots[named]) || fields[message.field] || formId;
     texts.set(id, [...(texts.get(id) || []), words || message.text]);
   }
   for (const [id, lines] of texts) setError(id, lines.join(" "));
@@ -100,23 +106,27 @@ export function fixNotice(refused) {
   return refused ? h("p", { class: "notice" }, t("fix.notice")) : null;
 }
 
-// The submit of a form that makes one write: `build()` checks the fields (setting their errors) and
-// answers { path, body, summary, day } or null; `done(entry)` runs once the write is accepted or
-// queued; a refusal keeps the form as it is, says why by the field, and the next save replaces it.
+// The submit of a form that makes one write: `build(key)` checks the fields (setting their errors)
+// and answers { path, body, summary, day } or null (the key is the write's Idempotency-Key, which
+// codes made on the phone derive from); `done(entry)` runs once the write is accepted or queued; a
+// refusal keeps the form as it is, says why by the field, and the next save replaces it. `fields`
+// as `showRefusal`'s, or a function of the refusal answering them (for forms whose fields come and go).
 export function onSave(form, { kind, fields, refused, build, done }) {
   let pending = refused;
   const saved = form.querySelector(".saved");
-  if (pending?.refusal) showRefusal(pending.refusal, fields);
+  const where = (refusal) => (typeof fields === "function" ? fields(refusal) : fields);
+  if (pending?.refusal) showRefusal(pending.refusal, where(pending.refusal));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     saved.textContent = "";
-    const write = build();
+    const key = crypto.randomUUID();
+    const write = build(key);
     if (!write) return form.querySelector("[aria-invalid=true]")?.focus();
-    const entry = await save({ key: crypto.randomUUID(), kind, ...write }, pending);
+    const entry = await save({ key, kind, ...write }, pending);
     if (entry.status === "refused") {
       pending = entry;
-      return showRefusal(entry.refusal, fields);
+      return showRefusal(entry.refusal, where(entry.refusal));
     }
     pending = null;
     form.querySelector(".notice")?.remove();

@@ -1,9 +1,8 @@
 // What the chain's screens (purchase of a weighed lot, processing, grading, packing, labels) share:
-// the co-op's open lots as the phone holds them, codes made on the phone, and the answer to a write
-// shown on its form: sent, kept for later, or refused with the reason next to the field it concerns.
-import { enqueue, send } from "../outbox.js";
+// the co-op's open lots as the phone holds them, codes made on the phone, and the input lots a batch
+// takes from. Their writes, and the refusals of them, go through writes.js like every form's.
 import { loadAll } from "../reference.js";
-import { dropEntry, keepReference, outbox, reference } from "../store.js";
+import { keepReference, reference } from "../store.js";
 import { field, h, kg, parseKg, setError, t, today } from "../ui.js";
 
 export const FRESH_LEAF = "chè búp tươi";
@@ -38,61 +37,20 @@ export function phoneCode(prefix, coopId, day, key) {
   return `${prefix}-${coopId}-${day.replace(/-/g, "")}-${key.slice(0, 8).toUpperCase()}`;
 }
 
-export const dayInput = () => h("input", { type: "date", value: today(), max: today() });
+export const dayInput = (value) => h("input", { type: "date", value: value || today(), max: today() });
 
-// Which field a refusal from the supply chain concerns, by its code (and the lot it names).
-function fieldOf(refusal, fields) {
-  const named = refusal.params && refusal.params.lot_code;
-  return fields[refusal.code] || (fields.lots && fields.lots[named]) || fields.form;
-}
-
-// The supply chain's refusals the chain's forms meet most, in the clerk's words with numbers as
-// the phone writes them; any other refusal keeps the service's own message.
-const IN_CLERKS_WORDS = {
-  "lot.insufficient": (p) => t("chain.refused_insufficient", { code: p.lot_code, held: kg(Number(p.available)), wanted: kg(Number(p.requested)), unit: p.unit }),
-  "transform.impossible_yield": (p) => t("chain.refused_impossible", { input: kg(Number(p.input_kg)), output: kg(Number(p.output_kg)) }),
-  "purchase.exceeds_harvest": (p) => t("chain.refused_bought", { code: p.lot_code, harvested: kg(Number(p.harvested)), bought: kg(Number(p.bought)) }),
-};
-
-function said(refusal, message) {
-  const words = refusal.code && refusal.params && IN_CLERKS_WORDS[refusal.code];
-  return words ? words(refusal.params) : message.text;
-}
-
-// Queues the write, sends it if the network is there, and says on the form how it went. A refused
-// write is shown next to its field and dropped from the outbox when the clerk sends the fixed one.
-export async function submit(form, write, fields) {
-  const status = form.querySelector(".saved");
-  for (const id of Object.values(fields).flatMap((value) => (typeof value === "string" ? [value] : Object.values(value)))) setError(id, "");
-  if (form.dataset.refused) await dropEntry(form.dataset.refused);
-  delete form.dataset.refused;
-  await enqueue(write);
-  await send();
-  const entry = (await outbox()).find((kept) => kept.key === write.key);
-  if (entry.status === "refused") {
-    form.dataset.refused = entry.key;
-    for (const message of entry.refusal.messages) {
-      const id = message.field && document.getElementById(message.field) ? message.field : fieldOf(entry.refusal, fields);
-      setError(id, said(entry.refusal, message));
-    }
-    status.textContent = "";
-    form.querySelector("[aria-invalid=true]")?.focus();
-    return null;
-  }
-  status.textContent = entry.status === "sent" ? t("chain.sent") : t("chain.kept");
-  return entry;
-}
-
-// Input lots to take from: a box for each lot, and how much to take (all it holds at first). `takes()`
-// is null, with the reasons next to the fields, when a taken amount is not a weight or is more than
-// the lot holds on the phone's last word.
-export function lotPicker(prefix, lots, onChange) {
+// Input lots to take from: a box for each lot, and how much to take (all it holds at first; what a
+// refused batch being fixed took, `taken`: its body's inputs). `takes()` is null, with the reasons
+// next to the fields, when a taken amount is not a weight or is more than the lot holds on the
+// phone's last word.
+export function lotPicker(prefix, lots, onChange, taken = []) {
   const rows = lots.map((lot, index) => {
     const id = `${prefix}-take-${index}`;
-    const box = h("input", { type: "checkbox", class: "pick" });
-    const amount = h("input", { inputmode: "decimal", autocomplete: "off", value: kg(Number(lot.held)) });
+    const before = taken.find((input) => input.lot_code === lot.code);
+    const box = h("input", { type: "checkbox", class: "pick", checked: !!before });
+    const amount = h("input", { inputmode: "decimal", autocomplete: "off", value: kg(Number(before ? before.quantity : lot.held)) });
     const amountField = field(id, t("chain.take", { code: lot.code }), amount);
-    amountField.hidden = true;
+    amountField.hidden = !before;
     box.addEventListener("change", () => { amountField.hidden = !box.checked; onChange(); });
     amount.addEventListener("input", onChange);
     return { lot, id, box, amount, element: h("li", { class: "lot" }, h("label", { class: "pick-line" }, box, " ", lotText(lot)), amountField) };

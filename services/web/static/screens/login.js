@@ -1,5 +1,4 @@
 // Signing in: the first time needs the network; afterwards the phone remembers the account.
-import { refreshReference } from "../reference.js";
 import { signIn, signOut } from "../session.js";
 import { field, go, h, setError, show, t } from "../ui.js";
 
@@ -27,7 +26,7 @@ export function loginScreen(message) {
       await signOut();
       return setError("password", t("login.not_coop"));
     }
-    await refreshReference(result.account.coop_id);
+    await (await import("../reference.js")).refreshReference(result.account.coop_id); // not needed to draw the sign-in
     go("#/today");
   });
   document.getElementById("nav").hidden = true;

@@ -3,20 +3,23 @@
 // check, and more out than in is refused, both said before saving.
 import { reference } from "../store.js";
 import { field, h, kg, lang, parseKg, setError, show, t } from "../ui.js";
-import { batchMade, dayInput, FRESH_LEAF, lotPicker, openLots, phoneCode, submit } from "./chain.js";
+import { fixNotice, formError, onSave, takeFix } from "../writes.js";
+import { batchMade, dayInput, FRESH_LEAF, lotPicker, openLots, phoneCode } from "./chain.js";
 
 const DRY_TEA = "chè khô";
 const percent = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", { style: "percent", maximumFractionDigits: 1 });
 
 export async function processingScreen(me, said = "") {
   const coopId = me.coop_id;
+  const refused = takeFix("processing");
+  const wrong = refused?.body.outputs[0];
   const rules = (await reference("yield-rules")) || [];
   const inputs = (await openLots(coopId)).filter((lot) => lot.unit === "kg" && lot.product === FRESH_LEAF);
-  const product = h("input", { autocomplete: "off", value: DRY_TEA, list: "processing-products" });
+  const product = h("input", { autocomplete: "off", value: wrong?.product || DRY_TEA, list: "processing-products" });
   const products = h("datalist", { id: "processing-products" }, rules.map((rule) => h("option", { value: rule.output_product })));
-  const output = h("input", { inputmode: "decimal", autocomplete: "off", placeholder: "21,5" });
-  const process = h("input", { autocomplete: "off", placeholder: t("processing.process_example") });
-  const day = dayInput();
+  const output = h("input", { inputmode: "decimal", autocomplete: "off", placeholder: "21,5", value: wrong ? kg(Number(wrong.quantity_kg)) : "" });
+  const process = h("input", { autocomplete: "off", placeholder: t("processing.process_example"), value: refused?.body.process || "" });
+  const day = dayInput(refused?.body.transformed_on);
   const yieldLine = h("output", { class: "yield", for: "processing-out", "aria-live": "polite" });
 
   const ruleOf = () => rules.find((rule) => rule.output_product === product.value.trim().toLowerCase());
@@ -40,7 +43,7 @@ export async function processingScreen(me, said = "") {
       impossible ? h("span", {}, t("processing.impossible")) : outside ? h("span", {}, t("processing.outside")) : null,
     );
   };
-  const picker = lotPicker("processing", inputs, updateYield);
+  const picker = lotPicker("processing", inputs, updateYield, refused?.body.inputs);
   output.addEventListener("input", updateYield);
   product.addEventListener("input", updateYield);
 
@@ -48,6 +51,7 @@ export async function processingScreen(me, said = "") {
     "form",
     { class: "card", novalidate: true },
     h("h1", {}, t("processing.heading")),
+    fixNotice(refused),
     picker.element,
     field("processing-product", t("processing.product"), product),
     products,
@@ -55,36 +59,42 @@ export async function processingScreen(me, said = "") {
     yieldLine,
     field("processing-process", t("processing.process"), process),
     field("processing-day", t("delivery.date"), day),
-    h("p", { class: "error", id: "processing-form-error", role: "alert" }),
-    h("button", { type: "submit", class: "primary" }, t("processing.save")),
+    h("button", { type: "submit", class: "primary" }, t(refused ? "fix.save" : "processing.save")),
+    formError(),
     h("p", { class: "saved", role: "status", "aria-live": "polite" }, said),
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const takes = picker.takes();
-    const out = parseKg(output.value);
-    setError("processing-out", out ? "" : t("delivery.need_kg"));
-    setError("processing-product", product.value.trim().length >= 2 ? "" : t("processing.need_product"));
-    if (!takes || form.querySelector("[aria-invalid=true]")) return form.querySelector("[aria-invalid=true]")?.focus();
-    const key = crypto.randomUUID();
-    const code = phoneCode("CB", coopId, day.value, key);
-    const body = {
-      coop_id: coopId,
-      batch_id: phoneCode("ME", coopId, day.value, key),
-      transformed_on: day.value,
-      inputs: takes.map((take) => ({ lot_code: take.lot.code, quantity: take.quantity })),
-      outputs: [{ lot_code: code, product: product.value.trim(), quantity_kg: out }],
-      ...(process.value.trim() ? { process: process.value.trim() } : {}),
-    };
-    const summary = { kg: out, input_kg: String(picker.total()), lot_code: code, product: product.value.trim() };
-    const fields = { form: "processing-form", lots: picker.fields(), "transform.impossible_yield": "processing-out", "lot.before_creation": "processing-day", "lot.duplicate": "processing-form" };
-    const entry = await submit(form, { key, kind: "processing", path: "/api/supplychain/processings", body, summary, day: day.value }, fields);
-    if (!entry) return;
-    await batchMade(coopId, takes, [{ code, product: product.value.trim(), grade: null, unit: "kg", held: out, created_on: day.value, member_id: null }]);
-    const flagged = entry.result && entry.result.yield_flagged;
-    processingScreen(me, `${form.querySelector(".saved").textContent} ${t(flagged ? "processing.saved_flagged" : "processing.saved", { code, kg: kg(Number(out)) })}`);
-  });
   if (location.hash !== "#/processing") return; // the clerk went elsewhere while the lots loaded
   show(form);
   updateYield();
+  let takes = null;
+  let code = null;
+  onSave(form, {
+    kind: "processing",
+    fields: { lots: picker.fields(), "transform.impossible_yield": "processing-out", "lot.before_creation": "processing-day", quantity_kg: "processing-out", product: "processing-product" },
+    refused,
+    build(key) {
+      takes = picker.takes();
+      const out = parseKg(output.value);
+      setError("processing-out", out ? "" : t("delivery.need_kg"));
+      setError("processing-product", product.value.trim().length >= 2 ? "" : t("processing.need_product"));
+      if (!takes || !out || product.value.trim().length < 2) return null;
+      code = phoneCode("CB", coopId, day.value, key);
+      const body = {
+        coop_id: coopId,
+        batch_id: phoneCode("ME", coopId, day.value, key),
+        transformed_on: day.value,
+        inputs: takes.map((take) => ({ lot_code: take.lot.code, quantity: take.quantity })),
+        outputs: [{ lot_code: code, product: product.value.trim(), quantity_kg: out }],
+        ...(process.value.trim() ? { process: process.value.trim() } : {}),
+      };
+      const summary = { kg: out, input_kg: String(picker.total()), lot_code: code, product: product.value.trim() };
+      return { path: "/api/supplychain/processings", body, summary, day: day.value };
+    },
+    async done(entry) {
+      const out = entry.body.outputs[0].quantity_kg;
+      await batchMade(coopId, takes, [{ code, product: product.value.trim(), grade: null, unit: "kg", held: out, created_on: day.value, member_id: null }]);
+      const flagged = entry.result && entry.result.yield_flagged;
+      processingScreen(me, `${form.querySelector(".saved").textContent} ${t(flagged ? "processing.saved_flagged" : "processing.saved", { code, kg: kg(Number(out)) })}`);
+    },
+  });
 }

@@ -14,7 +14,7 @@ const DESCRIBE = {
   grading: (summary) => t("queue.grading", { kg: kg(Number(summary.kg)), grades: summary.grades }),
   packing: (summary) => t("queue.packing", { units: summary.units, product: summary.product }),
   // shipments, sales, members, corrections (issue 11)
-  shipment: (summary) => t("queue.shipment", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
+  shipment: (summary) => (summary.lots > 1 ? t("queue.shipment_lots", { ...summary, count: summary.lots }) : t("queue.shipment", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" })),
   sale: (summary) => t("queue.sale", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
   household: (summary) => t("queue.household", summary),
   correction: (summary) => t("queue.correction", summary),
