@@ -107,7 +107,7 @@ async def _province_board(
     commune: str | None,
     product: str | None,
 ) -> tuple[panels.ProvinceBoard, list[page.YearGroup]]:
-    commune = commune_of(request, commune)
+    commune = commune_of(request, commune or None)  # the picker's "all communes" sends commune=
     plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
     if year is None and plan_key:
         chosen = next((p for p in plans if p.key == plan_key), None)
@@ -122,7 +122,7 @@ async def _province_board(
     report = report or await queries.kpi_report(session, year, plans, today)
     language = page_language_of(request)
     board = await panels.province_board(
-        session, report, history, today, request.app.state.wards, language, commune, product and product.strip()
+        session, report, history, today, request.app.state.wards, language, commune, (product or "").strip() or None
     )
     return board, page.year_groups(plans, today, year)
 

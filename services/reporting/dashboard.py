@@ -125,6 +125,8 @@ def cell(key: str, value: Any, language: str) -> str:
         return t["yes"] if value else t["no"]
     if isinstance(value, date):
         return formats.day(value, language)
+    if key in ("year", "harvest_year", "coop_id", "member_id"):  # names, not quantities: never 2.024
+        return str(value)
     if key.endswith("_vnd"):
         return formats.money(value, language)
     if key.endswith("share") or key == "growth":
@@ -191,10 +193,6 @@ def cell_link(table: str, row: dict[str, Any], key: str, links: Links) -> str | 
     return None
 
 
-def _tonnes(value: float, language: str) -> str:
-    return formats.number(round(value / 1000, 1), language)
-
-
 def board_charts(board: ProvinceBoard, language: str) -> dict[str, Markup]:
     t = DASHBOARD[language]
     months = {row["month"]: float(row["kg"]) for row in board.tables["production_month"].rows}
@@ -204,13 +202,20 @@ def board_charts(board: ProvinceBoard, language: str) -> dict[str, Markup]:
         f"{month_name(f'{year}-{m:02d}', language)}: {formats.number(months.get(f'{year}-{m:02d}', 0), language)} kg"
         for m in range(1, 13)
     )
+    # Above 10 t a month, bars are labelled in tonnes (whole kg would not fit above twelve bars).
+    in_tonnes = max(months.values(), default=0) >= 10_000
+    unit = t["tonnes"] if in_tonnes else t["kg"]
+
+    def month_label(value: float) -> str:
+        return formats.number(round(value / 1000, 1) if in_tonnes else round(value), language)
+
     grading = board.tables["grading"].rows
     income = board.tables["income"].rows
     return {
         "months": charts.bars(
             month_bars,
-            label=lambda value: _tonnes(value, language),
-            title=f"{t['production_month']} {year} ({t['tonnes']})",
+            label=month_label,
+            title=f"{t['production_month']} {year} ({unit})",
             description=said + ".",
             chart_id="chart-months",
             width=480,

@@ -24,8 +24,8 @@ PROVINCE = "Thái Nguyên"
 
 C = Column
 COOP_COLUMNS = (
-    COOP_ID,
     COOP_NAME,
+    COOP_ID,
     C("form", "Loại hình", "Form"),
     C("commune_code", "Mã xã/phường", "Commune code"),
     C("commune_name", "Xã/phường", "Commune"),

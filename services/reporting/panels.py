@@ -36,8 +36,8 @@ COMMUNES = ReportSpec(
     "Sản lượng theo xã/phường",
     "Production by commune",
     (
-        C("commune_code", "Mã xã/phường", "Commune code"),
         C("commune_name", "Xã/phường", "Commune"),
+        C("commune_code", "Mã xã/phường", "Commune code"),
         C("lots", "Số lô", "Lots"),
         KG,
     ),
@@ -91,6 +91,17 @@ SALES_BY_BUYER = ReportSpec(
         C("amount_vnd", "Thành tiền (VNĐ)", "Amount (VND)"),
     ),
     ("sales", "kg", "amount_vnd"),
+)
+OWN_PAYABLES = (
+    "member_name",
+    "member_id",
+    "harvest_year",
+    "harvest_round",
+    "purchases",
+    "kg",
+    "amount_vnd",
+    "paid_vnd",
+    "outstanding_vnd",
 )
 INSPECTIONS_COLUMNS = ("inspections", "violations", "resolved", "open", "commended")
 # The figures of the scorecard table, in the plan's order (dashboard.TARGETED lists the same keys).
@@ -202,7 +213,7 @@ async def province_board(
         "scorecard": scorecard_table(report, language),
         "production_month": _regrouped(MONTHS, filters, production.rows, ("month",), language, ("lots", "kg")),
         "production_commune": _regrouped(
-            COMMUNES, filters, production.rows, ("commune_code", "commune_name"), language, ("lots", "kg")
+            COMMUNES, filters, production.rows, ("commune_name", "commune_code"), language, ("lots", "kg")
         ),
         "grading": GRADING.build(filters, [{"grade": g, "coops": n} for g, n in counts.items()], language),
         "income": income_table(history, report, language),
@@ -275,6 +286,9 @@ async def coop_board(
     sales = await queries.sales_report(session, filters, wards, language)
     payables = await queries.payables_report(session, filters, wards, language)
     summed = ("sales", "kg", "amount_vnd")
+    # The co-op's own page names the household first; the co-op's columns would repeat one name.
+    by_key = {column["key"]: column for column in payables.columns}
+    payables.columns = [by_key[key] for key in OWN_PAYABLES]
     tables = {
         "production_month": _regrouped(MONTHS, filters, production.rows, ("month",), language, ("lots", "kg")),
         "payables": payables,

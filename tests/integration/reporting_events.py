@@ -121,6 +121,7 @@ def _day(event: Event) -> date:
         "inspected_on",
         "resolved_on",
         "transformed_on",
+        "valid_from",
     )
     for name in dates:
         if hasattr(event, name):

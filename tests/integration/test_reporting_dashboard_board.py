@@ -173,16 +173,16 @@ async def test_each_figure_counts_the_list_behind_it(board_client):
         assert listed.status_code == 200 and f"{shown} dòng" in listed.text
         assert len(_rows(await board_client.get(url + "&format=csv", headers=PROVINCE))) == int(shown)
     assert {
-        row[0] for row in _rows(await board_client.get(figures["new_coops"][0] + "&format=csv", headers=PROVINCE))
+        row[1] for row in _rows(await board_client.get(figures["new_coops"][0] + "&format=csv", headers=PROVINCE))
     } == {"2", "3"}
     effective = _rows(await board_client.get(figures["effective_share"][0] + "&format=csv", headers=PROVINCE))
-    assert [row[0] for row in effective] == ["1"]  # 1 of the 3 graded: 33,3 %
+    assert [row[1] for row in effective] == ["1"]  # 1 of the 3 graded: 33,3 %
     assert figures["effective_share"][1] == "33,3\u00a0%"
     # The grading distribution's Yếu links to the two co-ops graded Yếu.
     weak = re.search(r'href="(/dashboard/lists/graded\?[^"]*grade=yeu[^"]*)">2</a>', page)
     assert weak is not None
     listed = _rows(await board_client.get(weak.group(1).replace("&amp;", "&") + "&format=csv", headers=PROVINCE))
-    assert sorted(row[0] for row in listed) == ["2", "3"]
+    assert sorted(row[1] for row in listed) == ["2", "3"]
     # The communes without an active organisation: 92 less 05488 and 01849.
     without = re.search(r'id="communes-without-coop"><a href="([^"]+)">(\d+)</a>', page)
     assert without is not None and without.group(2) == "90"
@@ -196,7 +196,7 @@ async def test_each_figure_counts_the_list_behind_it(board_client):
             headers=PROVINCE,
         )
     )
-    assert [row[0] for row in dissolved] == ["5"]
+    assert [row[1] for row in dissolved] == ["5"]
     # The inspections per co-op are shown to the province.
     assert 'id="inspections-table"' in page
 
@@ -238,13 +238,13 @@ async def test_downloads_are_the_tables_with_formulas_neutralised(board_client):
     listed = await board_client.get(
         "/dashboard/lists/new_coops", params={"year": 2024, "format": "xlsx"}, headers=PROVINCE
     )
-    cells = [row[1] for row in load_workbook(io.BytesIO(listed.content)).active.iter_rows(min_row=2)]
+    cells = [row[0] for row in load_workbook(io.BytesIO(listed.content)).active.iter_rows(min_row=2)]
     formula = next(cell for cell in cells if cell.value == FORMULA_NAME)
     assert formula.data_type == "s"  # text, never a formula
     listed_csv = _rows(
         await board_client.get("/dashboard/lists/new_coops", params={"year": 2024, "format": "csv"}, headers=PROVINCE)
     )
-    assert listed_csv[1][1] == "'" + FORMULA_NAME
+    assert listed_csv[1][0] == "'" + FORMULA_NAME
     bad = await board_client.get("/dashboard/tables/grading", params={"format": "pdf", "lang": "en"})
     assert bad.status_code == 422 and "csv or xlsx" in bad.json()["detail"][0]["msg"]
     assert (await board_client.get("/dashboard/tables/nope")).status_code == 404
@@ -302,7 +302,7 @@ async def test_a_coop_sees_its_production_purchases_payables_stock_and_sales(boa
     payables = await board_client.get(
         "/dashboard/coop", params={"year": 2024, "table": "payables", "format": "csv"}, headers=coop_one
     )
-    assert sorted(row[3] for row in _rows(payables)) == ["Hộ Nguyễn Văn 1", "Hộ Nguyễn Văn 2"]
+    assert sorted(row[0] for row in _rows(payables)) == ["Hộ Nguyễn Văn 1", "Hộ Nguyễn Văn 2"]
     stock_csv = await board_client.get(
         "/dashboard/coop", params={"year": 2024, "table": "stock", "format": "csv"}, headers=coop_one
     )
