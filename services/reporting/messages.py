@@ -74,6 +74,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chưa đăng nhập được: dịch vụ tài khoản (registry) không trả lời. Thử lại sau ít phút.",
         "en": "Cannot sign in: the accounts service (registry) does not answer. Try again in a few minutes.",
     },
+    "dashboard.cross_site": {
+        "vi": "Chỉ đăng nhập được từ trang đăng nhập của bảng chỉ tiêu, không từ {origin}.",
+        "en": "Sign in from the dashboard's own sign-in page, not from {origin}.",
+    },
     "dashboard.plan_unknown": {
         "vi": "Không có kế hoạch {plan}; các kế hoạch: {known}.",
         "en": "No plan {plan}; the plans are: {known}.",

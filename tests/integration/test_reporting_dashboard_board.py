@@ -309,3 +309,17 @@ async def test_a_coop_sees_its_production_purchases_payables_stock_and_sales(boa
     assert _rows(stock_csv) == [["loại 1", "1", "2.500"]]
     english = (await board_client.get("/dashboard/coop", params={"year": 2024, "lang": "en"}, headers=coop_one)).text
     assert "₫175,000" in english and "Stock by grade" in english
+
+
+async def test_the_sign_in_form_is_in_the_page_language_and_refuses_other_sites(board_client):
+    form = await board_client.get("/dashboard/sign-in", params={"next": "https://evil.example/", "lang": "en"})
+    assert form.status_code == 200 and 'name="next" value="/dashboard"' in form.text and "Password" in form.text
+    kept = await board_client.get("/dashboard/sign-in", params={"next": "/dashboard/lists/new_coops?year=2024"})
+    assert 'value="/dashboard/lists/new_coops?year=2024"' in kept.text and "Mật khẩu" in kept.text
+    forged = await board_client.post(
+        "/dashboard/sign-in",
+        data={"login": "tinh", "password": "mat-khau-bat-ky"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403 and "evil.example" in forged.json()["detail"]["message"]
+    assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
