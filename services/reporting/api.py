@@ -336,9 +336,11 @@ async def sign_in(
     token in an HttpOnly cookie (ADR 0024) and goes on to `next`; otherwise the form again, 401,
     with the registry's reason in the page's language."""
     language = page_language_of(request)
-    origin = request.headers.get("origin")
-    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("dashboard.cross_site", origin=origin)  # another site signing this browser in
+    # Another site's form signing this browser in (login CSRF): browsers say where a request comes
+    # from in Sec-Fetch-Site (Origin is "null" under the services' no-referrer policy).
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise Forbidden("dashboard.cross_site", site=site)
     token, refusal = await sign_in_session.sign_in(request, login, password, language)
     if token is None:
         return HTMLResponse(page.render_sign_in(language, _next_page(next), None, refusal), status_code=401)

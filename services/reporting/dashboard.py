@@ -25,17 +25,11 @@ from services.reporting.panels import CoopBoard, ProvinceBoard
 from services.reporting.schemas import Figure, KpiReport, Report
 from shared import formats
 from shared.auth import Principal
+from shared.events.registry import TARGET_FIGURES
 from shared.places import ward_name
 
 # The figures with a target, in the order of the plan's text.
-TARGETED = (
-    "new_coops",
-    "new_unions",
-    "effective_share",
-    "member_income_growth",
-    "contract_share",
-    "traced_sales_share",
-)
+TARGETED = TARGET_FIGURES
 PERCENT_FIGURES = {"effective_share", "member_income_growth", "contract_share", "traced_sales_share"}
 
 _templates = formats.install(

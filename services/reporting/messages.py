@@ -75,8 +75,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Cannot sign in: the accounts service (registry) does not answer. Try again in a few minutes.",
     },
     "dashboard.cross_site": {
-        "vi": "Chỉ đăng nhập được từ trang đăng nhập của bảng chỉ tiêu, không từ {origin}.",
-        "en": "Sign in from the dashboard's own sign-in page, not from {origin}.",
+        "vi": "Chỉ đăng nhập được từ trang đăng nhập của bảng chỉ tiêu, không từ trang khác ({site}).",
+        "en": "Sign in from the dashboard's own sign-in page, not from another site ({site}).",
     },
     "dashboard.plan_unknown": {
         "vi": "Không có kế hoạch {plan}; các kế hoạch: {known}.",

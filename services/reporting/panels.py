@@ -20,6 +20,7 @@ from services.reporting.reports import KG, Column, ReportSpec
 from services.reporting.schemas import KpiReport, Report, ReportFilters
 from services.reporting.tables import HarvestFact, LotOutputFact, SaleFact
 from services.reporting.wards import WardMap
+from shared.events.registry import TARGET_FIGURES
 
 C = Column
 GRADE = C("grade", "Xếp loại", "Grade")
@@ -104,15 +105,6 @@ OWN_PAYABLES = (
     "outstanding_vnd",
 )
 INSPECTIONS_COLUMNS = ("inspections", "violations", "resolved", "open", "commended")
-# The figures of the scorecard table, in the plan's order (dashboard.TARGETED lists the same keys).
-SCORED = (
-    "new_coops",
-    "new_unions",
-    "effective_share",
-    "member_income_growth",
-    "contract_share",
-    "traced_sales_share",
-)
 
 
 def _regrouped(
@@ -148,7 +140,7 @@ class ProvinceBoard:
 
 def scorecard_table(report: KpiReport, language: str) -> Report:
     rows = []
-    for key in SCORED:
+    for key in TARGET_FIGURES:
         figure = getattr(report, key)
         rows.append(
             {

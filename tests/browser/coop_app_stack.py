@@ -8,6 +8,7 @@ once per module) and not their data.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,12 +54,17 @@ class CoopAppStack:
         return answer.json()["harvests"]["lots"]
 
 
-def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[CoopAppStack]:
-    ports = {name: free_port() for name in SERVICES}
+@contextlib.contextmanager
+def running_services(
+    directory: Path, names: tuple[str, ...], redis_url: str, stream_prefix: str
+) -> Iterator[dict[str, str]]:
+    """`names` as processes on free ports, on SQLite databases in `directory` (the web service has
+    none), each told where the others are; yields their URLs by name, and stops them after."""
+    ports = {name: free_port() for name in names}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     processes = []
     try:
-        for name in SERVICES:
+        for name in names:
             database_url = None if name == "web" else sqlite_url(directory / f"{name}.db")
             if database_url is not None:
                 upgrade(name, database_url)
@@ -68,17 +74,21 @@ def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator
                 redis_url=redis_url,
                 secret_key=TEST_SECRET,
                 env="test",
-                registry_url=urls["registry"],
-                supplychain_url=urls["supplychain"],
                 stream_prefix=stream_prefix,
+                **{f"{other}_url": urls[other] for other in ("registry", "supplychain", "reporting") if other in urls},
             )
             processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
         for process in processes:
             process.wait_healthy(timeout=60)
-        yield CoopAppStack(urls)
+        yield urls
     finally:
         for process in processes:
             process.terminate()
+
+
+def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[CoopAppStack]:
+    with running_services(directory, SERVICES, redis_url, stream_prefix) as urls:
+        yield CoopAppStack(urls)
 
 
 def _seeded(registry_url: str) -> Coop:

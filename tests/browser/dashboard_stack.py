@@ -21,13 +21,12 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 
-from htx.runner import ServiceProcess, free_port, service_env, sqlite_url
 from services.reporting.lists import province_communes
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import ChainContractSigned, CoopGraded, InspectionRecorded
-from shared.migrations import upgrade
+from tests.browser.coop_app_stack import running_services
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, coop, envelope, harvest, joined, purchase, sale
-from tests.support import TEST_SECRET, bearer, unique, wait_until
+from tests.support import bearer, unique, wait_until
 
 SERVICES = ("registry", "reporting")
 PASSWORD = "mat-khau-cua-tinh"
@@ -163,25 +162,7 @@ async def _loaded(reporting: str) -> None:
 
 
 def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator[DashboardStack]:
-    ports = {name: free_port() for name in SERVICES}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    processes = []
-    try:
-        for name in SERVICES:
-            database_url = sqlite_url(directory / f"{name}.db")
-            upgrade(name, database_url)
-            env = service_env(
-                name,
-                database_url=database_url,
-                redis_url=redis_url,
-                secret_key=TEST_SECRET,
-                env="test",
-                registry_url=urls["registry"],
-                stream_prefix=stream_prefix,
-            )
-            processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
-        for process in processes:
-            process.wait_healthy(timeout=60)
+    with running_services(directory, SERVICES, redis_url, stream_prefix) as urls:
         login = unique("tinh")
         with httpx.Client(base_url=urls["registry"], headers=bearer("province"), timeout=30) as registry:
             first = {
@@ -211,6 +192,3 @@ def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator
         asyncio.run(_publish(redis_url, stream_prefix))
         asyncio.run(_loaded(urls["reporting"]))
         yield DashboardStack(urls, login)
-    finally:
-        for process in processes:
-            process.terminate()
