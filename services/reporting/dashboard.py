@@ -163,10 +163,13 @@ class Links:
     def lang(self) -> str | None:
         return None if self.language == "vi" else self.language
 
-    def list(self, name: str, **extra: Any) -> str | None:
+    def list(self, name: str, *, in_commune: bool = False, **extra: Any) -> str | None:
+        """The list behind a figure; `in_commune` for the figures the commune filter narrows (the
+        plan's figures and the organisation counts are the province's, and so are their lists)."""
         if not self.lists:
             return None
-        return f"/dashboard/lists/{name}?" + _query(year=self.year, commune=self.commune, lang=self.lang, **extra)
+        commune = self.commune if in_commune else None
+        return f"/dashboard/lists/{name}?" + _query(year=self.year, commune=commune, lang=self.lang, **extra)
 
     def download(self, table: str, extension: str) -> str:
         return f"/dashboard/tables/{table}?" + _query(
@@ -181,7 +184,7 @@ class Links:
 def cell_link(table: str, row: dict[str, Any], key: str, links: Links) -> str | None:
     """The list (or filtered board) behind a table's cell, if any."""
     if table == "grading" and key == "coops" and row["coops"]:
-        return links.list("graded", grade=row["grade"])
+        return links.list("graded", in_commune=True, grade=row["grade"])
     if table == "production_commune" and key == "commune_name":
         return links.board(commune=row["commune_code"])
     return None

@@ -216,6 +216,15 @@ async def test_the_year_plan_commune_and_product_pickers_change_the_figures(boar
     assert "08/2024" in months and "06/2024" not in months
     grading = phong_quang.split('id="grading-table"')[1].split("</table>")[0]
     assert re.search(r"Yếu</td>\s*<td[^>]*>1</td>", grading) and re.search(r"Tốt</td>\s*<td[^>]*>0</td>", grading)
+    # The plan's figures stay the province's: their lists are too; the commune's grading lists are its own.
+    signed_in = (await board_client.get("/dashboard", params={"year": 2024, "commune": "01849"}, headers=PROVINCE)).text
+    new_coops = _figure_links(signed_in)["new_coops"]
+    assert new_coops[1] == "2" and "commune" not in new_coops[0]
+    weak = re.search(r'href="(/dashboard/lists/graded\?[^"]*grade=yeu[^"]*)">1</a>', signed_in)
+    assert weak is not None and "commune=01849" in weak.group(1)
+    listed = _rows(await board_client.get(weak.group(1).replace("&amp;", "&") + "&format=csv", headers=PROVINCE))
+    assert [row[1] for row in listed] == ["3"]
+    assert re.search(r'id="communes-without-coop"><a href="[^"]*commune=01849[^"]*">0</a>', signed_in)
     product = (await board_client.get("/dashboard", params={"year": 2024, "product": "chè khô"})).text
     assert "08/2024" in product.split('id="production-month"')[1].split("</table>")[0]
     assert "06/2024" not in product.split('id="production-month"')[1].split("</table>")[0]

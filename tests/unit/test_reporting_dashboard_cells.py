@@ -43,7 +43,11 @@ def test_months_in_both_languages():
 
 def test_links_keep_the_view_and_open_lists_only_for_the_province():
     links = Links(2024, "en", commune="05488", product="chè khô", lists=True)
-    assert links.list("graded", grade="yeu") == "/dashboard/lists/graded?year=2024&commune=05488&lang=en&grade=yeu"
+    assert links.list("graded", in_commune=True, grade="yeu") == (
+        "/dashboard/lists/graded?year=2024&commune=05488&lang=en&grade=yeu"
+    )
+    # The plan's figures are the province's under any commune filter, and so are their lists.
+    assert links.list("new_coops") == "/dashboard/lists/new_coops?year=2024&lang=en"
     assert links.download("grading", "csv") == (
         "/dashboard/tables/grading?year=2024&commune=05488&product=ch%C3%A8+kh%C3%B4&format=csv&lang=en"
     )
