@@ -194,7 +194,7 @@ async def dashboard_list(
     if principal is None and extension == "html":
         return _signed_out(request)
     dashboard_province(principal)
-    if grade is not None and grade not in kpis.GRADES:
+    if (name == "graded") != (grade is not None) or (grade is not None and grade not in kpis.GRADES):
         raise invalid(request, "grade", "grade_invalid", grade, known=", ".join(kpis.GRADES))
     if status is not None and status not in kpis.STATUSES:
         raise invalid(request, "status", "status_invalid", status, known=", ".join(kpis.STATUSES))
@@ -217,7 +217,7 @@ async def dashboard_list(
     )
     if extension != "html":
         return exports.file_response(report, extension)
-    return HTMLResponse(page.render_list(report, language, year, principal))
+    return HTMLResponse(page.render_list(report, language, year, principal, {"grade": grade, "status": status}))
 
 
 @router.get(

@@ -281,15 +281,20 @@ def render_board(
     )
 
 
-def render_list(report: Report, language: str, year: int, principal: Principal | None) -> str:
-    """A figure's list: its title, how many, the table and its downloads."""
+def render_list(
+    report: Report, language: str, year: int, principal: Principal | None, chosen: dict[str, str | None]
+) -> str:
+    """A figure's list: its title, how many, the table and its downloads; `chosen` is what narrowed
+    it besides the year and commune (`grade`, `status`), kept by the downloads and the language link."""
     links = Links(year, language, report.filters.commune)
     base = f"/dashboard/lists/{report.report}?"
-    downloads = {
-        extension: base + _query(year=year, commune=report.filters.commune, format=extension)
-        for extension in ("csv", "xlsx")
-    }
-    return _render("list.html", language, principal, report=report, links=links, downloads=downloads, year=year)
+    kept = {"year": year, "commune": report.filters.commune, **chosen}
+    downloads = {extension: base + _query(**kept, format=extension) for extension in ("csv", "xlsx")}
+    other = "en" if language == "vi" else "vi"
+    switch = base + _query(**kept, lang=None if other == "vi" else other)
+    return _render(
+        "list.html", language, principal, report=report, links=links, downloads=downloads, year=year, switch=switch
+    )
 
 
 def render_coop(board: CoopBoard, language: str, principal: Principal | None, today: date) -> str:

@@ -275,6 +275,16 @@ async def test_who_may_see_what(board_client):
     assert (
         await board_client.get("/dashboard/tables/inspections", params={"year": 2024}, headers=PROVINCE)
     ).status_code == 200
+    # The list page's downloads and language link keep its grade.
+    weak = (
+        await board_client.get("/dashboard/lists/graded", params={"grade": "yeu", "year": 2024}, headers=PROVINCE)
+    ).text
+    downloads = re.findall(r'href="(/dashboard/lists/graded\?[^"]+)"', weak)
+    assert downloads and all("grade=yeu" in url for url in downloads)
+    csv_url = next(url for url in downloads if "format=csv" in url).replace("&amp;", "&")
+    assert sorted(row[1] for row in _rows(await board_client.get(csv_url, headers=PROVINCE))) == ["2", "3"]
+    no_grade = await board_client.get("/dashboard/lists/graded", headers=PROVINCE)
+    assert no_grade.status_code == 422
     bad_grade = await board_client.get("/dashboard/lists/graded", params={"grade": "xuat_sac"}, headers=PROVINCE)
     assert bad_grade.status_code == 422 and "yeu" in bad_grade.json()["detail"][0]["msg"]
     # A co-op sees its own page only; the province names the co-op.
