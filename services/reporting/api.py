@@ -1,7 +1,9 @@
 """Reporting HTTP routes: the dependencies of `parameters` parse and check a request, a
 query of `queries` answers it, and the result goes out as JSON, CSV, XLSX or the dashboard page.
 
-Access: the scorecard (`/kpis`, `/dashboard`) is public; reports need a token. The province
+Access: the scorecard (`/kpis`, `/dashboard`) is public; reports need a token. The dashboard's
+lists of co-ops are the province's, `/dashboard/coop` a co-op's own (ADR 0024; a browser signs in
+with `/dashboard/sign-in`, which keeps the access token in a cookie). The province
 sees everything; a co-op token sees only its own co-op (its reports are narrowed to it, and
 asking for another co-op is refused with 403); a buyer token sees no report. Rebuilding the
 read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the province's.
@@ -94,8 +96,8 @@ async def dashboard(
     totals, in Vietnamese (English with ?lang=en); without ?year, the plan's (or else the) latest
     year with data and a plan. Province accounts (signed in, ADR 0024) also get each figure's list
     of co-ops and the inspections per co-op; nothing here names a household or shows its money."""
-    board, groups = await _province_board(request, session, year, plan, commune, product)
     is_province = principal is not None and principal.role == "province"
+    board, groups = await _province_board(request, session, year, plan, commune, product, is_province)
     return HTMLResponse(page.render_board(board, page_language_of(request), groups, principal, is_province))
 
 
@@ -106,6 +108,7 @@ async def _province_board(
     plan_key: str | None,
     commune: str | None,
     product: str | None,
+    is_province: bool,
 ) -> tuple[panels.ProvinceBoard, list[page.YearGroup]]:
     commune = commune_of(request, commune or None)  # the picker's "all communes" sends commune=
     plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
@@ -122,7 +125,15 @@ async def _province_board(
     report = report or await queries.kpi_report(session, year, plans, today)
     language = page_language_of(request)
     board = await panels.province_board(
-        session, report, history, today, request.app.state.wards, language, commune, (product or "").strip() or None
+        session,
+        report,
+        history,
+        today,
+        request.app.state.wards,
+        language,
+        commune,
+        (product or "").strip() or None,
+        graded_by_commune=is_province,
     )
     return board, page.year_groups(plans, today, year)
 
@@ -149,7 +160,8 @@ async def dashboard_table(
     if name in page.PRIVATE_TABLES and (principal is None or principal.role != "province"):
         raise Forbidden("dashboard.table_private", name=name)
     extension = _download_format(request, format)
-    board, _ = await _province_board(request, session, year, None, commune, product)
+    is_province = principal is not None and principal.role == "province"
+    board, _ = await _province_board(request, session, year, None, commune, product, is_province)
     return exports.file_response(board.tables[name], extension)
 
 

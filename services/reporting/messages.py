@@ -166,6 +166,8 @@ DASHBOARD: dict[str, dict] = {
         "communes_without_coop": "Xã/phường chưa có tổ chức KTTT hoạt động",
         "download": "Tải về",
         "per_coop": "Từng HTX được kiểm tra ({count})",
+        "graded_province_wide": "Số liệu toàn tỉnh: xếp loại và kiểm tra theo từng xã/phường chỉ tài khoản của tỉnh xem được "
+        "(ở xã chỉ có một HTX, chúng là kết quả của chính HTX đó).",
         "total_row": "Tổng cộng",
         "nothing": "Không có số liệu",
         "back": "Về bảng chỉ tiêu",
@@ -280,6 +282,8 @@ DASHBOARD: dict[str, dict] = {
         "communes_without_coop": "Communes without an active co-operative organisation",
         "download": "Download",
         "per_coop": "Each co-op inspected ({count})",
+        "graded_province_wide": "Figures for the whole province: grading and inspections by commune are for province "
+        "accounts (in a commune of one co-op they would be that co-op's own results).",
         "total_row": "Total",
         "nothing": "No figures",
         "back": "Back to the scorecard",

@@ -184,20 +184,26 @@ async def province_board(
     language: str,
     commune: str | None,
     product: str | None,
+    graded_by_commune: bool = False,
 ) -> ProvinceBoard:
+    """`graded_by_commune`: the commune filter narrows the grading and the inspections too. Only
+    for the province: in a commune of one co-op they would tell that co-op's grade and violations,
+    which the registry shows only to the province and the co-op."""
     window = kpis.YearWindow(report.year)
     filters = ReportFilters(first=window.first, last=report.as_of, commune=commune, product=product)
+    graded_in = commune if graded_by_commune else None
+    graded_filters = filters.model_copy(update={"commune": graded_in})
     production = await queries.production_report(session, filters, wards, language)
     facts = await queries.year_facts(session, report.year, today)
     coops = await queries.current_coops(session)
     grades = kpis.grades_in_force(facts.gradings)
-    if commune is not None:  # the distribution of the commune's organisations, as its lists show them
-        target = wards.current(commune)
+    if graded_in is not None:  # the distribution of the commune's organisations, as its lists show them
+        target = wards.current(graded_in)
         grades = {c: g for c, g in grades.items() if wards.current(coops.get(c, {}).get("ward_code", "")) == target}
     counts = dict.fromkeys(kpis.GRADES, 0)
     for grade in grades.values():
         counts[grade] += 1
-    inspections = await queries.inspections_report(session, filters, wards, language)
+    inspections = await queries.inspections_report(session, graded_filters, wards, language)
     without = await lists.drilldown(
         session, "communes_without_coop", report.year, [], today, wards, language, commune=commune
     )
@@ -207,7 +213,7 @@ async def province_board(
         "production_commune": _regrouped(
             COMMUNES, filters, production.rows, ("commune_name", "commune_code"), language, ("lots", "kg")
         ),
-        "grading": GRADING.build(filters, [{"grade": g, "coops": n} for g, n in counts.items()], language),
+        "grading": GRADING.build(graded_filters, [{"grade": g, "coops": n} for g, n in counts.items()], language),
         "income": income_table(history, report, language),
         "inspections": inspections,
     }

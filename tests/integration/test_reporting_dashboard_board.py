@@ -214,8 +214,18 @@ async def test_the_year_plan_commune_and_product_pickers_change_the_figures(boar
     phong_quang = (await board_client.get("/dashboard", params={"year": 2024, "commune": "01849"})).text
     months = phong_quang.split('id="production-month"')[1].split("</table>")[0]
     assert "08/2024" in months and "06/2024" not in months
+    # To a visitor, grading and inspections stay the province's: in a commune of one co-op (C3) they
+    # would be that co-op's grade and violations, which only the province and the co-op may see.
     grading = phong_quang.split('id="grading-table"')[1].split("</table>")[0]
-    assert re.search(r"Yếu</td>\s*<td[^>]*>1</td>", grading) and re.search(r"Tốt</td>\s*<td[^>]*>0</td>", grading)
+    assert re.search(r"Yếu</td>\s*<td[^>]*>2</td>", grading) and 'id="graded-province-wide"' in phong_quang
+    assert re.search(r'id="inspections-inspections">Số lần kiểm tra<strong>2</strong>', phong_quang)
+    phong_quang = (
+        await board_client.get("/dashboard", params={"year": 2024, "commune": "01849"}, headers=PROVINCE)
+    ).text
+    assert re.search(r'id="inspections-inspections">Số lần kiểm tra<strong>0</strong>', phong_quang)
+    grading = phong_quang.split('id="grading-table"')[1].split("</table>")[0]
+    assert re.search(r"Yếu</td>\s*<td[^>]*><a [^>]*>1</a></td>", grading)
+    assert re.search(r"Tốt</td>\s*<td[^>]*>0</td>", grading)
     # The plan's figures stay the province's: their lists are too; the commune's grading lists are its own.
     signed_in = (await board_client.get("/dashboard", params={"year": 2024, "commune": "01849"}, headers=PROVINCE)).text
     new_coops = _figure_links(signed_in)["new_coops"]
