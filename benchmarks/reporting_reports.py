@@ -3,7 +3,8 @@
 Applies a synthetic province (co-ops, members, plots, certificates, gradings, harvests,
 purchases, sales, corrections) through the projection handlers in batches, as the consumer
 would (no Redis: the figures are the read model's own), then times the scorecard, every
-report as JSON and as XLSX, and a rebuild-sized replay rate.
+report as JSON and as XLSX, the dashboard's pages (the province's board with its five-year trends,
+a figure's list, a co-op's own page) and a rebuild-sized replay rate.
 
     .venv/bin/python benchmarks/reporting_reports.py          # --quick: 40 co-ops, 5,000 harvests
     .venv/bin/python benchmarks/reporting_reports.py --full   # 600 co-ops, 100,000 harvests
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.reporting import consumers, exports, kpis, queries  # noqa: E402
+from services.reporting import consumers, dashboard, exports, kpis, lists, panels, queries  # noqa: E402
 from services.reporting.schemas import ReportFilters  # noqa: E402
 from services.reporting.wards import load_ward_map  # noqa: E402
 from shared.db import create_engine, session_factory  # noqa: E402
@@ -210,6 +211,27 @@ async def run(url: str, label: str, coops: int, harvests: int) -> None:
         await timed(
             f"  as xlsx ({len(result.rows)} rows)", lambda result=result: asyncio.to_thread(exports.to_xlsx, result), 1
         )
+    today = date(2025, 3, 15)
+
+    async def board():
+        async with sessions() as session:
+            history = await queries.plan_history(session, 2024, plans, today)
+            shown = await panels.province_board(session, history[-2], history, today, wards, "vi", None, None)
+            return dashboard.render_board(shown, "vi", dashboard.year_groups(plans, today, 2024), None, True)
+
+    async def weak():
+        async with sessions() as session:
+            return await lists.drilldown(session, "graded", 2024, plans, today, wards, "vi", grade="yeu")
+
+    async def own():
+        async with sessions() as session:
+            shown = await panels.coop_board(session, 1, 2024, date(2024, 12, 31), wards, "vi")
+            return dashboard.render_coop(shown, "vi", None, today)
+
+    page = await timed("GET /dashboard (5-year board)", board)
+    print(f"  {'  page size':<34} {len(page.encode()) / 1024:9.1f} KB")
+    await timed("GET /dashboard/lists/graded (Yếu)", weak)
+    await timed("GET /dashboard/coop", own)
     await engine.dispose()
 
 

@@ -1,7 +1,9 @@
 """Reporting HTTP routes: the dependencies of `parameters` parse and check a request, a
 query of `queries` answers it, and the result goes out as JSON, CSV, XLSX or the dashboard page.
 
-Access: the scorecard (`/kpis`, `/dashboard`) is public; reports need a token. The province
+Access: the scorecard (`/kpis`, `/dashboard`) is public; reports need a token. The dashboard's
+lists of co-ops are the province's, `/dashboard/coop` a co-op's own (ADR 0024; a browser signs in
+with `/dashboard/sign-in`, which keeps the access token in a cookie). The province
 sees everything; a co-op token sees only its own co-op (its reports are narrowed to it, and
 asking for another co-op is refused with 403); a buyer token sees no report. Rebuilding the
 read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the province's.
@@ -11,23 +13,38 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import dashboard as page
-from services.reporting import exports, kpis, queries, rebuild
-from services.reporting.parameters import ReportRequestDep, ScorecardYearDep, province_only, today_of
+from services.reporting import exports, kpis, lists, panels, queries, rebuild
+from services.reporting import session as sign_in_session
+from services.reporting.parameters import (
+    PagePrincipalDep,
+    ReportRequestDep,
+    ScorecardYearDep,
+    commune_of,
+    dashboard_coop,
+    dashboard_province,
+    invalid,
+    province_only,
+    table_format_of,
+    today_of,
+)
 from services.reporting.rebuild import RebuildJobs
 from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
 from shared.auth import PrincipalDep
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.i18n import language_of, page_language_of
 from shared.idempotency import IdempotentRoute
 from shared.service import SessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["reporting"], route_class=IdempotentRoute)
+# Signing in to the dashboard: plain routes, as the registry's /auth routes (a stored answer would carry a token).
+sign_in_router = APIRouter(tags=["reporting: dashboard sign-in"])
 
 
 @router.get("/kpis", response_model=KpiReport, summary="Provincial scorecard for a calendar year (public)")
@@ -64,16 +81,187 @@ async def get_report(request: Request, session: SessionDep, asked: ReportRequest
     return report if asked.format == "json" else exports.file_response(report, asked.format)
 
 
-@router.get("/dashboard", response_class=HTMLResponse, summary="The public scorecard as a page (?lang=en)")
-async def dashboard(request: Request, session: SessionDep, year: ScorecardYearDep) -> HTMLResponse:
-    """Anyone. The provincial scorecard for people, Vietnamese by default, English with ?lang=en;
-    without ?year, the latest year that has data and a plan covering it."""
-    plans, year, today = await _scorecard_of(request, session, year)
+@router.get("/dashboard", response_class=HTMLResponse, summary="The provincial dashboard (?lang=en; lists: province)")
+async def dashboard(
+    request: Request,
+    session: SessionDep,
+    year: ScorecardYearDep,
+    principal: PagePrincipalDep,
+    plan: Annotated[str | None, Query(max_length=40, description="A plan's key, e.g. 2021-2025")] = None,
+    commune: Annotated[str | None, Query(description="Only this commune's production, grading, inspections")] = None,
+    product: Annotated[str | None, Query(max_length=100, description="Only this product's production")] = None,
+) -> HTMLResponse:
+    """Anyone: the scorecard with each figure's target and trend over the plan's years, production by
+    month and commune, the grading distribution, members' average income by year and inspection
+    totals, in Vietnamese (English with ?lang=en); without ?year, the plan's (or else the) latest
+    year with data and a plan. Province accounts (signed in, ADR 0024) also get each figure's list
+    of co-ops and the inspections per co-op; nothing here names a household or shows its money."""
+    is_province = principal is not None and principal.role == "province"
+    board, groups = await _province_board(request, session, year, plan, commune, product, is_province)
+    return HTMLResponse(page.render_board(board, page_language_of(request), groups, principal, is_province))
+
+
+async def _province_board(
+    request: Request,
+    session: AsyncSession,
+    year: int | None,
+    plan_key: str | None,
+    commune: str | None,
+    product: str | None,
+    is_province: bool,
+) -> tuple[panels.ProvinceBoard, list[page.YearGroup]]:
+    commune = commune_of(request, commune or None)  # the picker's "all communes" sends commune=
+    plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
+    if year is None and plan_key:
+        chosen = next((p for p in plans if p.key == plan_key), None)
+        if chosen is None:
+            raise NotFound("dashboard.plan_unknown", plan=plan_key, known=", ".join(p.key for p in plans))
+        begun = kpis.reportable_years(chosen, today)
+        year = await queries.latest_year_with_facts(session, begun) or (begun[-1] if begun else today.year)
+    if year is None:
+        year = await queries.default_year(session, plans, today)
     history = await queries.plan_history(session, year, plans, today)
     report = next((past for past in history if past.year == year), None)
     report = report or await queries.kpi_report(session, year, plans, today)
-    groups = page.year_groups(plans, today, year)
-    return HTMLResponse(page.render(report, page_language_of(request), groups, history))
+    language = page_language_of(request)
+    board = await panels.province_board(
+        session,
+        report,
+        history,
+        today,
+        request.app.state.wards,
+        language,
+        commune,
+        (product or "").strip() or None,
+        graded_by_commune=is_province,
+    )
+    return board, page.year_groups(plans, today, year)
+
+
+@router.get(
+    "/dashboard/tables/{name}",
+    summary="A table of the provincial dashboard as CSV or XLSX (inspections per co-op: province)",
+    responses={200: {"content": {exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+)
+async def dashboard_table(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    year: ScorecardYearDep,
+    principal: PagePrincipalDep,
+    format: Annotated[str, Query(description="csv or xlsx")] = "csv",
+    commune: Annotated[str | None, Query(description="As on the page")] = None,
+    product: Annotated[str | None, Query(max_length=100, description="As on the page")] = None,
+) -> Response:
+    """Anyone, the aggregate tables the page shows (scorecard, production_month, production_commune,
+    grading, income); `inspections` names each co-op with its violations, so only the province."""
+    if name not in page.PROVINCE_TABLES:
+        raise NotFound("dashboard.table_unknown", name=name, known=", ".join(page.PROVINCE_TABLES))
+    if name in page.PRIVATE_TABLES and (principal is None or principal.role != "province"):
+        raise Forbidden("dashboard.table_private", name=name)
+    extension = _download_format(request, format)
+    is_province = principal is not None and principal.role == "province"
+    board, _ = await _province_board(request, session, year, None, commune, product, is_province)
+    return exports.file_response(board.tables[name], extension)
+
+
+def _download_format(request: Request, raw: str) -> str:
+    extension = table_format_of(request, raw)
+    if extension == "html":
+        raise invalid(request, "format", "table_format_invalid", raw)
+    return extension
+
+
+def _signed_out(request: Request) -> RedirectResponse:
+    """A browser without a signed-in cookie goes to the sign-in form, and comes back here after it."""
+    return RedirectResponse(
+        f"/dashboard/sign-in?{urlencode({'next': str(request.url.path) + '?' + str(request.url.query), 'lang': page_language_of(request)})}",
+        status_code=303,
+    )
+
+
+@router.get(
+    "/dashboard/lists/{name}",
+    summary="The co-ops (or communes) behind a dashboard figure (province)",
+    responses={200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+)
+async def dashboard_list(
+    request: Request,
+    session: SessionDep,
+    name: str,
+    year: ScorecardYearDep,
+    principal: PagePrincipalDep,
+    grade: Annotated[str | None, Query(description="For `graded`: tot, kha, trung_binh, yeu, not_graded")] = None,
+    status: Annotated[str | None, Query(description="For `organisations`: active, suspended, dissolved")] = None,
+    commune: Annotated[str | None, Query(description="Only this commune (current or legacy code)")] = None,
+    format: Annotated[str, Query(description="html, csv or xlsx")] = "html",
+) -> Response:
+    """The province: the list behind a figure of `year` (new_coops, new_unions, effective, graded,
+    contract, traced_sales, organisations, communes_without_coop); its length is the figure. Names
+    and communes of organisations, their status and grade: no person, no money. Others: 403; a
+    browser not signed in is sent to the sign-in form."""
+    if name not in lists.LISTS:
+        raise NotFound("dashboard.list_unknown", name=name, known=", ".join(lists.LISTS))
+    extension = table_format_of(request, format)
+    if principal is None and extension == "html":
+        return _signed_out(request)
+    dashboard_province(principal)
+    if (name == "graded") != (grade is not None) or (grade is not None and grade not in kpis.GRADES):
+        raise invalid(request, "grade", "grade_invalid", grade, known=", ".join(kpis.GRADES))
+    if status is not None and status not in kpis.STATUSES:
+        raise invalid(request, "status", "status_invalid", status, known=", ".join(kpis.STATUSES))
+    commune = commune_of(request, commune)
+    plans, today = await queries.plans_in_force(session, request.app.state.shipped_plans), today_of(request)
+    year = year if year is not None else await queries.default_year(session, plans, today)
+    language = page_language_of(request)
+    report = await lists.drilldown(
+        session,
+        name,
+        year,
+        plans,
+        today,
+        request.app.state.wards,
+        language,
+        grade=grade if name == "graded" else None,
+        status=status,
+        commune=commune,
+        grade_names=page.GRADE_NAMES[language],
+    )
+    if extension != "html":
+        return exports.file_response(report, extension)
+    return HTMLResponse(page.render_list(report, language, year, principal, {"grade": grade, "status": status}))
+
+
+@router.get(
+    "/dashboard/coop",
+    summary="A co-op's own dashboard (the co-op's accounts; the province with ?coop_id)",
+    responses={200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+)
+async def coop_dashboard(
+    request: Request,
+    session: SessionDep,
+    year: ScorecardYearDep,
+    principal: PagePrincipalDep,
+    coop_id: Annotated[int | None, Query(description="The co-op (a co-op account: its own, the default)")] = None,
+    table: Annotated[str | None, Query(description="Download one table: " + ", ".join(page.COOP_TABLES))] = None,
+    format: Annotated[str, Query(description="html; csv or xlsx with ?table")] = "html",
+) -> Response:
+    """A co-op's accounts, its own figures only (another co-op: 403), and the province for any co-op:
+    the year's production by month, purchases and what is owed to each member household (names and
+    amounts: household finances, so never public), stock by grade, sales by grade and by buyer."""
+    extension = table_format_of(request, format)
+    if principal is None and extension == "html":
+        return _signed_out(request)
+    coop = dashboard_coop(principal, coop_id)
+    if table is not None and table not in page.COOP_TABLES:
+        raise NotFound("dashboard.table_unknown", name=table, known=", ".join(page.COOP_TABLES))
+    today = today_of(request)
+    year = year if year is not None else today.year
+    language = page_language_of(request)
+    board = await panels.coop_board(session, coop, year, kpis.as_of(year, today), request.app.state.wards, language)
+    if extension != "html":
+        return exports.file_response(board.tables[table or "payables"], extension)
+    return HTMLResponse(page.render_coop(board, language, principal, today))
 
 
 def _rebuilds(request: Request) -> RebuildJobs:
@@ -136,3 +324,46 @@ async def get_rebuild(job_id: int, rebuilds: RebuildJobsDep) -> RebuildJobPublic
     if job is None:
         raise NotFound("rebuild.not_found", job_id=job_id)
     return rebuild.public(job)
+
+
+def _next_page(raw: str | None) -> str:
+    """Where to go after signing in: a dashboard page of this service, never another site."""
+    return raw if raw and raw.startswith("/dashboard") and not raw.startswith("//") else "/dashboard"
+
+
+@sign_in_router.get("/dashboard/sign-in", response_class=HTMLResponse, summary="The dashboard's sign-in form")
+async def sign_in_form(request: Request, principal: PagePrincipalDep, next: str | None = None) -> HTMLResponse:
+    """Anyone: the form for a province or co-op account's user name (or phone) and password."""
+    return HTMLResponse(page.render_sign_in(page_language_of(request), _next_page(next), principal))
+
+
+@sign_in_router.post("/dashboard/sign-in", response_class=HTMLResponse, summary="Sign in to the dashboard")
+async def sign_in(
+    request: Request,
+    login: Annotated[str, Form(max_length=50)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Anyone: checks the name and password at the registry (ADR 0017); on success keeps the access
+    token in an HttpOnly cookie (ADR 0024) and goes on to `next`; otherwise the form again, 401,
+    with the registry's reason in the page's language."""
+    language = page_language_of(request)
+    # Another site's form signing this browser in (login CSRF): browsers say where a request comes
+    # from in Sec-Fetch-Site (Origin is "null" under the services' no-referrer policy).
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise Forbidden("dashboard.cross_site", site=site)
+    token, refusal = await sign_in_session.sign_in(request, login, password, language)
+    if token is None:
+        return HTMLResponse(page.render_sign_in(language, _next_page(next), None, refusal), status_code=401)
+    response = RedirectResponse(_next_page(next), status_code=303)
+    sign_in_session.keep(response, request, token, int(request.app.state.settings.access_token_minutes * 60))
+    return response
+
+
+@sign_in_router.post("/dashboard/sign-out", summary="Sign out of the dashboard")
+async def sign_out(request: Request) -> Response:
+    """Whoever holds the cookie: ends the registry's session of its token and forgets the cookie."""
+    response = RedirectResponse(f"/dashboard?lang={page_language_of(request)}", status_code=303)
+    await sign_in_session.sign_out(request, response)
+    return response

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.reporting import consumers, kpis, wards
-from services.reporting.api import router
+from services.reporting.api import router, sign_in_router
 from services.reporting.rebuild import RebuildJobs
 from shared.clock import today_in_vietnam
 from shared.events import registry, supplychain
@@ -39,7 +39,7 @@ def create_app(
     runtime.consume(supplychain.STREAM, consumers.SUPPLYCHAIN_HANDLERS)
     app = create_service_app(
         runtime,
-        [router],
+        [router, sign_in_router],
         title="HTX Reporting",
         description="Read models built from the registry and supply-chain streams: provincial KPIs, reports, "
         "exports and the public dashboard.",

@@ -159,8 +159,13 @@ def coop_figures(coops: Iterable[CoopRecord], changes: Iterable[StatusChange], d
     return CoopFigures(total=total, by_status=by_status, by_form=by_form)
 
 
+def founded_in(coops: Iterable[CoopRecord], form: str, first: date, last: date) -> list[CoopRecord]:
+    """The organisations of `form` founded from `first` through `last` (the list behind a "new" figure)."""
+    return [coop for coop in coops if coop.form == form and first <= coop.founded_on <= last]
+
+
 def founded_between(coops: Iterable[CoopRecord], form: str, first: date, last: date) -> int:
-    return sum(1 for coop in coops if coop.form == form and first <= coop.founded_on <= last)
+    return len(founded_in(coops, form, first, last))
 
 
 def member_figures(by_membership: Mapping[str, int]) -> MemberFigures:
@@ -449,13 +454,19 @@ class Facts:
     coops_with_sales: set[int] = field(default_factory=set)
 
 
+def unions_since(year: int, plan: Plan | None) -> date:
+    """Where the new-unions figure starts counting: the plan's first day when its target is per plan."""
+    target = plan.targets.get("new_unions") if plan else None
+    return date(plan.first_year, 1, 1) if plan and target and target.per == "plan" else YearWindow(year).first
+
+
 def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = None) -> KpiReport:
     """`facts` are those up to `as_of(year, today)`: counts of co-ops and members stand on that day."""
     window = YearWindow(year)
     day = as_of(year, today)
     targets = plan.targets if plan else {}
     union_target = targets.get("new_unions")
-    unions_since = date(plan.first_year, 1, 1) if plan and union_target and union_target.per == "plan" else window.first
+    unions_from = unions_since(year, plan)
     grading = grading_figures(facts.gradings)
     income = income_figures(facts.income_by_member, facts.income_by_member_last_year, facts.paid_to_members_vnd)
     chain = chain_figures(
@@ -475,9 +486,7 @@ def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = N
             targets.get("new_coops"),
             since=window.first,
         ),
-        new_unions=figure(
-            founded_between(facts.coops, UNION_FORM, unions_since, day), union_target, since=unions_since
-        ),
+        new_unions=figure(founded_between(facts.coops, UNION_FORM, unions_from, day), union_target, since=unions_from),
         effective_share=figure(
             grading.share,
             targets.get("effective_share"),

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.reporting import kpis, queries
 from services.reporting.schemas import REPORT_FORMATS, ReportFilters, ReportPeriod, ReportRequest
 from services.reporting.wards import normalise, ward_name
-from shared.auth import Principal, PrincipalDep
+from shared.auth import Principal, PrincipalDep, authenticate
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.i18n import language_of, translate
 
@@ -153,5 +154,55 @@ async def province_only(principal: PrincipalDep) -> None:
     principal.require_role("province")
 
 
+# The dashboard's pages are opened in a browser, which sends no Authorization header with a link:
+# the signed-in page keeps the platform's access token in this cookie (ADR 0024).
+SESSION_COOKIE = "htx_dashboard"
+_bearer = HTTPBearer(auto_error=False, description="A token, or the dashboard's sign-in cookie")
+
+
+async def page_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller of a dashboard page: from a Bearer token (refused with 401 when bad), else from the
+    sign-in cookie (an expired or revoked one is a signed-out visitor), else None (anyone)."""
+    if credentials is not None:
+        return await authenticate(request, credentials.credentials)
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return await authenticate(request, token)
+    except Unauthorized:
+        return None
+
+
+def dashboard_coop(principal: Principal | None, coop_id: int | None) -> int:
+    """The co-op whose own page is asked for: a co-op's own (another: 403), any one for the province."""
+    if principal is None:
+        raise Unauthorized("auth.missing")
+    if principal.role == "province":
+        if coop_id is None:
+            raise Forbidden("dashboard.coop_needed")
+        return coop_id
+    scoped = coop_scope(principal, coop_id)
+    assert scoped is not None  # a co-op principal always has its co-op
+    return scoped
+
+
+def dashboard_province(principal: Principal | None) -> Principal:
+    """The lists that name co-ops with their grades and inspections are the province's (403 otherwise)."""
+    if principal is None:
+        raise Unauthorized("auth.missing")
+    principal.require_role("province")
+    return principal
+
+
+def table_format_of(request: Request, raw: str) -> str:
+    if raw not in ("html", "csv", "xlsx"):
+        raise invalid(request, "format", "table_format_invalid", raw)
+    return raw
+
+
 ScorecardYearDep = Annotated[int | None, Depends(scorecard_year)]
+PagePrincipalDep = Annotated[Principal | None, Depends(page_principal)]
 ReportRequestDep = Annotated[ReportRequest, Depends(report_request)]

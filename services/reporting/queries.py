@@ -81,6 +81,11 @@ async def plans_in_force(session: AsyncSession, shipped: list[kpis.Plan]) -> lis
 
 async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None) -> KpiReport:
     """The provincial scorecard for `year`, as of 31 December (or `today`, while the year runs)."""
+    return kpis.scorecard(year, kpis.plan_for(year, plans), await year_facts(session, year, today), today)
+
+
+async def year_facts(session: AsyncSession, year: int, today: date | None = None) -> kpis.Facts:
+    """What the scorecard of `year` is computed from (the dashboard's lists read the same facts)."""
     window = kpis.YearWindow(year)
     day = kpis.as_of(year, today)
     coops = [
@@ -131,7 +136,7 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], t
         .distinct()
         .where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
     )
-    facts = kpis.Facts(
+    return kpis.Facts(
         coops=coops,
         changes=changes,
         members_by_membership={membership: int(count) for membership, count in members.all() if membership},
@@ -148,7 +153,6 @@ async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], t
         coops_with_contract=set(contracts.all()),
         coops_with_sales=set(selling.all()),
     )
-    return kpis.scorecard(year, kpis.plan_for(year, plans), facts, today)
 
 
 async def plan_history(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date) -> list[KpiReport]:

@@ -8,6 +8,7 @@ once per module) and not their data.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,15 +54,22 @@ class CoopAppStack:
         return answer.json()["harvests"]["lots"]
 
 
-def start_stack(
-    directory: Path, redis_url: str, stream_prefix: str, settings: dict[str, str] | None = None
-) -> Iterator[CoopAppStack]:
-    """`settings`: more HTX_* variables for every service (e.g. a short access-token lifetime)."""
-    ports = {name: free_port() for name in SERVICES}
+@contextlib.contextmanager
+def running_services(
+    directory: Path,
+    names: tuple[str, ...],
+    redis_url: str,
+    stream_prefix: str,
+    settings: dict[str, str] | None = None,
+) -> Iterator[dict[str, str]]:
+    """`names` as processes on free ports, on SQLite databases in `directory` (the web service has
+    none), each told where the others are; yields their URLs by name, and stops them after.
+    `settings`: more HTX_* variables for every service (e.g. a short access-token lifetime)."""
+    ports = {name: free_port() for name in names}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     processes = []
     try:
-        for name in SERVICES:
+        for name in names:
             database_url = None if name == "web" else sqlite_url(directory / f"{name}.db")
             if database_url is not None:
                 upgrade(name, database_url)
@@ -71,18 +79,24 @@ def start_stack(
                 redis_url=redis_url,
                 secret_key=TEST_SECRET,
                 env="test",
-                registry_url=urls["registry"],
-                supplychain_url=urls["supplychain"],
                 stream_prefix=stream_prefix,
                 extra=settings,
+                **{f"{other}_url": urls[other] for other in ("registry", "supplychain", "reporting") if other in urls},
             )
             processes.append(ServiceProcess(name, ports[name], env, log_path=directory / f"{name}.log").start())
         for process in processes:
             process.wait_healthy(timeout=60)
-        yield CoopAppStack(urls)
+        yield urls
     finally:
         for process in processes:
             process.terminate()
+
+
+def start_stack(
+    directory: Path, redis_url: str, stream_prefix: str, settings: dict[str, str] | None = None
+) -> Iterator[CoopAppStack]:
+    with running_services(directory, SERVICES, redis_url, stream_prefix, settings) as urls:
+        yield CoopAppStack(urls)
 
 
 def _seeded(registry_url: str) -> Coop:

@@ -117,10 +117,17 @@ def _day(event: Event) -> date:
         "declared_on",
         "paid_on",
         "voided_on",
+        "changed_on",
+        "inspected_on",
+        "resolved_on",
+        "transformed_on",
+        "valid_from",
     )
     for name in dates:
         if hasattr(event, name):
             return getattr(event, name)
+    if hasattr(event, "year"):  # a grading, recorded once its year has ended
+        return date(event.year + 1, 1, 15)
     raise ValueError(event)
 
 
