@@ -11,7 +11,7 @@ capture will wrap it in a private URN keyed on the co-op's registration code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,6 +36,14 @@ def lot_code(coop_id: int, day: date, sequence: int, step: str = "harvest") -> s
     if sequence < 1:
         raise ValueError("sequence starts at 1")
     return f"{generated_code_prefix(coop_id, day, step)}{sequence}"
+
+
+def generated_sequences(code: str) -> Iterator[tuple[str, int]]:
+    """Each (prefix ending in "-", number) that `code` reads as: "TH-1-20250501-7" gives
+    ("TH-1-20250501-", 7), the form `next_sequence` counts; a code typed by hand may give none."""
+    for position, char in enumerate(code):
+        if char == "-" and (rest := code[position + 1 :]).isdecimal():
+            yield code[: position + 1], int(rest)
 
 
 def next_sequence(existing_codes: Iterable[str], coop_id: int, day: date, step: str = "harvest") -> int:

@@ -79,7 +79,8 @@ class PendingEvent:
     actor: str = ""
 
 
-def _row(stream: str, pending: PendingEvent, correlation_id: str) -> tuple[EventEnvelope, dict[str, Any]]:
+def outbox_row(stream: str, pending: PendingEvent, correlation_id: str = "") -> tuple[EventEnvelope, dict[str, Any]]:
+    """An event's envelope (its id is known from here on) and the outbox row that carries it."""
     envelope = EventEnvelope.wrap(
         pending.event,
         occurred_at=pending.occurred_at,
@@ -107,7 +108,7 @@ def record_event(
     correlation_id: str = "",
 ) -> EventEnvelope:
     """Add an event to the outbox inside the caller's transaction."""
-    envelope, row = _row(stream, PendingEvent(event, occurred_at, actor), correlation_id)
+    envelope, row = outbox_row(stream, PendingEvent(event, occurred_at, actor), correlation_id)
     session.add(OutboxMessage(**row))
     return envelope
 
@@ -120,11 +121,16 @@ async def record_events(
     The same rows as `record_event`, in order; the ORM is bypassed because adding tens of
     thousands of objects one by one costs more than the import itself.
     """
-    made = [_row(stream, pending, "") for pending in events]
-    connection = await session.connection()
-    for start in range(0, len(made), batch):
-        await connection.execute(insert(table_of(OutboxMessage)), [row for _, row in made[start : start + batch]])
+    made = [outbox_row(stream, pending) for pending in events]
+    await insert_outbox_rows(session, [row for _, row in made], batch=batch)
     return [envelope for envelope, _ in made]
+
+
+async def insert_outbox_rows(session: AsyncSession, rows: Sequence[dict[str, Any]], *, batch: int = 1000) -> None:
+    """Rows made by `outbox_row`, in order, as multi-row INSERTs in the caller's transaction."""
+    connection = await session.connection()
+    for start in range(0, len(rows), batch):
+        await connection.execute(insert(table_of(OutboxMessage)), rows[start : start + batch])
 
 
 class OutboxRelay:
