@@ -32,9 +32,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock
-from sqlalchemy import BigInteger, Column, Text, insert, update
+from sqlalchemy import BigInteger, Column, Row, Text, insert, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.correlation import current_correlation_id
@@ -136,7 +136,7 @@ async def insert_outbox_rows(session: AsyncSession, rows: Sequence[dict[str, Any
 class OutboxRelay:
     """Publishes committed outbox rows to Redis, in order, from one process at a time."""
 
-    BATCH = 200
+    BATCH = 500  # rows per round: one SELECT, one pipelined XADD, one UPDATE and one archive INSERT
     LEASE_SECONDS = 5.0
 
     def __init__(
@@ -260,18 +260,21 @@ class OutboxRelay:
             published += len(rows)
         return published
 
-    async def _unpublished(self) -> Sequence[OutboxMessage]:
+    async def _unpublished(self) -> Sequence[Row[tuple[int, str, str]]]:
+        """The next rows to publish: the columns it needs only (no ORM object per row)."""
+        outbox = table_of(OutboxMessage)
         async with self._sessions() as session:
+            connection = await session.connection()
             return (
-                await session.exec(
-                    select(OutboxMessage)
-                    .where(col(OutboxMessage.published_at).is_(None))
-                    .order_by(col(OutboxMessage.id))
+                await connection.execute(
+                    select(outbox.c.id, outbox.c.stream, outbox.c.fields_json)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
                     .limit(self.BATCH)
                 )
             ).all()
 
-    async def _mark_published(self, rows: Sequence[OutboxMessage], entry_ids: list[bytes | str]) -> None:
+    async def _mark_published(self, rows: Sequence[Row[tuple[int, str, str]]], entry_ids: list[bytes | str]) -> None:
         """Mark the rows published and archive them with their entry ids, in one transaction.
 
         Only rows still unpublished are archived: a relay that lost its lease mid-batch may have
