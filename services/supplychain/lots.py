@@ -10,7 +10,6 @@ capture will wrap it in a private URN keyed on the co-op's registration code.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -48,8 +47,8 @@ def generated_sequences(code: str) -> Iterator[tuple[str, int]]:
 
 def next_sequence(existing_codes: Iterable[str], coop_id: int, day: date, step: str = "harvest") -> int:
     """One past the highest sequence among that day's generated codes (codes typed by hand ignored)."""
-    pattern = re.compile(re.escape(generated_code_prefix(coop_id, day, step)) + r"(\d+)$")
-    used = [int(m.group(1)) for code in existing_codes if (m := pattern.match(code))]
+    prefix = generated_code_prefix(coop_id, day, step)
+    used = [n for code in existing_codes for read, n in generated_sequences(code) if read == prefix]
     return max(used, default=0) + 1
 
 
