@@ -208,12 +208,18 @@ async def lock_code_prefixes(session: AsyncSession, wanted: Iterable[tuple[int, 
     prefixes = {prefix: coop_id for prefix, coop_id in prefixes.items() if prefix not in cache.lot_sequences}
     if not prefixes:
         return
-    await session.exec(
-        select(KnownCoop.id)
-        .where(col(KnownCoop.id).in_(sorted(set(prefixes.values()))))
-        .order_by(col(KnownCoop.id))
-        .with_for_update()
+    locked = set(
+        await session.exec(
+            select(KnownCoop.id)
+            .where(col(KnownCoop.id).in_(sorted(set(prefixes.values()))))
+            .order_by(col(KnownCoop.id))
+            .with_for_update()
+        )
     )
+    # A co-op the replica lacks yet is learnt later (registry API) and locked when it generates.
+    prefixes = {prefix: coop_id for prefix, coop_id in prefixes.items() if coop_id in locked}
+    if not prefixes:
+        return
     dialect = session.bind.dialect.name
     highest = dict.fromkeys(prefixes, 0)
     for part in chunks(sorted(prefixes)):
