@@ -9,6 +9,7 @@ harvest costs (counted with an engine event listener).
 
     .venv/bin/python benchmarks/batch_writes.py                 # 20 batches of 200, SQLite
     .venv/bin/python benchmarks/batch_writes.py --batches 50
+    .venv/bin/python benchmarks/batch_writes.py --batches 2000 --size 1 --clients 8   # single POSTs' shape
     .venv/bin/python benchmarks/batch_writes.py --database-url postgresql+asyncpg://postgres@127.0.0.1/htx_bench
 """
 
@@ -116,13 +117,19 @@ async def run(args: argparse.Namespace, url: str) -> None:
     event.listen(engine.sync_engine, "before_cursor_execute", counted)
     registry = NoRegistry()
     work = [harvests(b, args.size, args.coops, args.members) for b in range(args.batches)]
+    queue = list(reversed(work))
+
+    async def client() -> None:
+        while queue:
+            batch = queue.pop()
+            async with sessions() as session, session.begin():
+                await commands.apply_batch(session, registry, batch, PROVINCE)
+
     started = time.perf_counter()
-    for batch in work:
-        async with sessions() as session, session.begin():
-            await commands.apply_batch(session, registry, batch, PROVINCE)
+    await asyncio.gather(*(client() for _ in range(args.clients)))
     elapsed = time.perf_counter() - started
     events = args.batches * args.size
-    print(f"{url.split(':')[0]}: {args.batches} batches of {args.size} harvests")
+    print(f"{url.split(':')[0]}: {args.batches} batches of {args.size} harvests, {args.clients} at a time")
     print(f"  events/s until the last commit: {events / elapsed:,.0f} ({elapsed:.2f} s)")
     print(f"  SQL statements per harvest:     {statements / events:.2f}")
     await engine.dispose()
@@ -133,6 +140,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite in a temp dir)")
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=1, help="transactions at a time (e.g. --size 1 --clients 8)")
     parser.add_argument("--coops", type=int, default=20)
     parser.add_argument("--members", type=int, default=2000)
     args = parser.parse_args()

@@ -10,10 +10,13 @@ leaves nothing behind. `apply_command` runs any command, processing, grading and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,16 +25,19 @@ from services.supplychain import lots
 from services.supplychain.epcis import chain_mapping as epcis
 from services.supplychain.queries import Ledger, corrected_event_ids, find_lot, household_ledgers, live_payments
 from services.supplychain.recording import (
+    Facts,
     active_coop,
-    add_lot_events,
     check_own_unit_date,
     contract_quantity,
+    existing_lot_codes,
     known_coop,
     known_member,
     known_partner,
+    lock_code_prefixes,
     new_lot_code,
     prefetch,
     record_fact,
+    resolved,
     take_from_lots,
 )
 from services.supplychain.registry_client import RegistryClient
@@ -61,83 +67,131 @@ from services.supplychain.tables import (
     Shipment,
     ShipmentLine,
     ShipmentReceipt,
+    new_public_token,
 )
 from services.supplychain.transformations import record_transformation
 from shared import formats, settlement
 from shared.auth import Principal
-from shared.clock import start_of_local_day, today_in_vietnam
+from shared.clock import start_of_local_day, today_in_vietnam, utcnow
+from shared.db import table_of
 from shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from shared.events import supplychain as contracts
 from shared.i18n import Localized
 from shared.messaging.outbox import record_event
 
 
-async def record_harvest(
-    session: AsyncSession, registry: RegistryClient, data: HarvestCreate, principal: Principal
-) -> ChainResult:
-    """A household's harvest becomes a new lot of its co-op."""
-    principal.require_coop_write(data.coop_id)  # province or the co-op itself; never a buyer
-    coop = await active_coop(session, registry, data.coop_id, data.harvested_on)
-    member = await known_member(session, registry, data.coop_id, data.member_id)
-    if not lots.was_member_on(member.joined_on, member.left_on, data.harvested_on):
-        raise Unprocessable("member.not_member_on_date", member_id=member.id, coop_id=coop.id, on=data.harvested_on)
+async def record_harvests(
+    session: AsyncSession,
+    registry: RegistryClient,
+    commands: Sequence[HarvestCreate],
+    principal: Principal,
+    *,
+    first: int | None = None,
+) -> list[ChainResult]:
+    """Households' harvests become new lots of their co-ops: each one checked in order, then
+    every table written with one INSERT for them all.
 
-    code = await new_lot_code(session, data.lot_code, coop.id, data.harvested_on, "harvest", set())
-    lot = Lot(
-        code=code,
-        coop_id=coop.id,
-        member_id=member.id,
-        product=data.product,
-        unit="kg",
-        created_on=data.harvested_on,
-        initial_quantity=data.quantity_kg,
-        harvested_quantity_kg=data.quantity_kg,
-        harvested_on=data.harvested_on,
-        harvest_round=data.harvest_round,
-        plot_code=data.plot_code,
-        created_by=principal.actor,
-    )
-    session.add(lot)
-    try:
-        await session.flush()
-    except IntegrityError:
-        # Two requests took the same code at the same moment and the other one won.
-        await session.rollback()
-        raise Conflict("lot.duplicate", lot_code=code) from None
-
-    event_id = await record_fact(
+    `/batch` hands a run of harvests here at once, the first being its command `first` (a
+    refusal names its position); POST /harvests a run of one.
+    """
+    await prefetch(session, commands)
+    # The caller's codes the table has already, asked once; the run's own count as taken too.
+    taken = await existing_lot_codes(session, [data.lot_code for data in commands if data.lot_code])
+    await lock_code_prefixes(
         session,
-        principal,
-        kind="harvest",
-        coop=coop,
-        on=lot.created_on,
-        fact=contracts.LotHarvested(
-            lot_code=lot.code,
-            coop_id=lot.coop_id,
-            member_id=member.id,
-            product=lot.product,
-            quantity_kg=data.quantity_kg,
-            harvested_on=data.harvested_on,
-            harvest_round=data.harvest_round,
-            plot_code=lot.plot_code,
-        ),
-        epcis_events=lambda event_id: [
-            epcis.harvest_event(
-                event_id,
-                coop.registration_code,
-                lot_code=lot.code,
-                product=lot.product,
-                quantity_kg=data.quantity_kg,
-                harvested_on=data.harvested_on,
-                harvest_round=data.harvest_round,
-                member_id=member.id,
-                plot_code=lot.plot_code,
-            )
-        ],
+        {
+            (data.coop_id, data.harvested_on, "harvest")
+            for data in commands
+            if data.lot_code is None and _may_write(principal, data.coop_id)
+        },
     )
-    add_lot_events(session, [(lot.id, "harvested", data.quantity_kg)], lot.created_on, event_id, principal)
-    await session.flush()
-    return ChainResult(type="harvest", event_id=event_id, lot_codes=[lot.code])
+    lot_rows: list[dict] = []
+    for position, data in enumerate(commands):
+        with blamed(None if first is None else first + position):
+            principal.require_coop_write(data.coop_id)  # province or the co-op itself; never a buyer
+            coop = await active_coop(session, registry, data.coop_id, data.harvested_on)
+            member = await known_member(session, registry, data.coop_id, data.member_id)
+            if not lots.was_member_on(member.joined_on, member.left_on, data.harvested_on):
+                raise Unprocessable(
+                    "member.not_member_on_date", member_id=member.id, coop_id=coop.id, on=data.harvested_on
+                )
+            code = await new_lot_code(
+                session, data.lot_code, coop.id, data.harvested_on, "harvest", taken, looked_up=True
+            )
+        lot_rows.append(
+            {
+                "code": code,
+                "public_token": new_public_token(),
+                "coop_id": coop.id,
+                "member_id": member.id,
+                "product": data.product,
+                "unit": "kg",
+                "created_on": data.harvested_on,
+                "initial_quantity": data.quantity_kg,
+                "harvested_quantity_kg": data.quantity_kg,
+                "harvested_on": data.harvested_on,
+                "harvest_round": data.harvest_round,
+                "plot_code": data.plot_code,
+                "created_at": utcnow(),
+                "created_by": principal.actor,
+            }
+        )
+    try:
+        lot_ids = await _insert_lots(session, lot_rows)
+    except IntegrityError:
+        # Another request took one of the codes at the same moment and won: the first command
+        # whose code is taken now is refused, and nothing of this transaction stays.
+        await session.rollback()
+        codes = [row["code"] for row in lot_rows]
+        existing = await existing_lot_codes(session, codes)
+        position, code = next(((n, code) for n, code in enumerate(codes) if code in existing), (0, codes[0]))
+        with blamed(None if first is None else first + position):
+            raise Conflict("lot.duplicate", lot_code=code) from None
+
+    facts = Facts()
+    results = []
+    for data, row in zip(commands, lot_rows, strict=True):
+        coop = resolved(session).coops[data.coop_id]
+        # What the integration event and the EPCIS event both say of the harvest.
+        said = {
+            "lot_code": row["code"],
+            "product": data.product,
+            "quantity_kg": data.quantity_kg,
+            "harvested_on": data.harvested_on,
+            "harvest_round": data.harvest_round,
+            "member_id": data.member_id,
+            "plot_code": data.plot_code,
+        }
+        event_id = facts.add(
+            principal,
+            kind="harvest",
+            coop=coop,
+            on=data.harvested_on,
+            fact=contracts.LotHarvested(coop_id=coop.id, **said),
+            epcis_events=lambda event_id, said=said, coop=coop: [
+                epcis.harvest_event(event_id, coop.registration_code, **said)
+            ],
+            lot_changes=[(lot_ids[row["code"]], "harvested", data.quantity_kg)],
+        )
+        results.append(ChainResult(type="harvest", event_id=event_id, lot_codes=[row["code"]]))
+    await facts.write(session)
+    return results
+
+
+def _may_write(principal: Principal, coop_id: int) -> bool:
+    try:
+        principal.require_coop_write(coop_id)
+    except Forbidden:
+        return False
+    return True
+
+
+async def _insert_lots(session: AsyncSession, rows: list[dict]) -> dict[str, int]:
+    """New lots in one INSERT; their ids by code (matched by code: asking RETURNING for the
+    parameters' order makes SQLite insert row by row)."""
+    table = table_of(Lot)
+    result = await session.execute(insert(table).returning(table.c.code, table.c.id), rows)
+    return {code: lot_id for code, lot_id in result}
 
 
 async def record_purchase(
@@ -210,9 +264,9 @@ async def record_purchase(
                 member_id=member.id,
             )
         ],
+        lot_changes=[(lot.id, "purchased", Decimal("0.000"))],
     )
     session.add(purchase)
-    add_lot_events(session, [(lot.id, "purchased", Decimal("0.000"))], data.purchased_on, purchase.event_id, principal)
     await session.flush()
     return ChainResult(
         type="purchase", event_id=purchase.event_id, lot_codes=[lot.code], id=purchase.id, amount_vnd=amount
@@ -267,11 +321,9 @@ async def record_shipment(
                 partner_id=data.partner_id,
             )
         ],
+        lot_changes=[(lot.id, "shipped", -q) for lot, q in taken],
     )
     session.add(shipment)
-    add_lot_events(
-        session, [(lot.id, "shipped", -q) for lot, q in taken], data.shipped_on, shipment.event_id, principal
-    )
     await session.flush()
     return ChainResult(
         type="shipment", event_id=shipment.event_id, lot_codes=[lot.code for lot, _ in taken], id=shipment.id
@@ -333,15 +385,9 @@ async def record_receipt(
                 partner_id=shipment.partner_id,
             )
         ],
+        lot_changes=[(lot.id, "received", Decimal("0.000")) for lot, _ in lines],
     )
     session.add(receipt)
-    add_lot_events(
-        session,
-        [(lot.id, "received", Decimal("0.000")) for lot, _ in lines],
-        data.received_on,
-        receipt.event_id,
-        principal,
-    )
     await session.flush()
     return ChainResult(
         type="receipt", event_id=receipt.event_id, lot_codes=[lot.code for lot, _ in lines], id=receipt.id
@@ -455,8 +501,9 @@ async def record_sale(
                 buyer_partner_id=buyer_partner_id,
             )
         ],
+        lot_changes=[(lot.id, "sold", delta)],
+        sale_id=sale.id,
     )
-    add_lot_events(session, [(lot.id, "sold", delta)], data.sold_on, event_id, principal, sale_id=sale.id)
     await session.flush()
     return ChainResult(type="sale", event_id=event_id, lot_codes=[lot.code], id=sale.id, amount_vnd=amount)
 
@@ -485,7 +532,8 @@ async def apply_command(
 ) -> ChainResult:
     """Run any chain command (the body's `type` picks it)."""
     if isinstance(command, HarvestCreate):
-        return await record_harvest(session, registry, command, principal)
+        [result] = await record_harvests(session, registry, [command], principal)
+        return result
     if isinstance(command, PurchaseCreate):
         return await record_purchase(session, registry, command, principal)
     if isinstance(command, ProcessingCreate | GradingCreate | PackingCreate):
@@ -502,14 +550,29 @@ async def apply_batch(
 ) -> list[ChainResult]:
     """Every command in order, in the caller's transaction: one refusal and the caller writes nothing."""
     await prefetch(session, commands)
-    results = []
-    for position, command in enumerate(commands):
-        try:
-            results.append(await apply_command(session, registry, command, principal))
-        except (Conflict, Unprocessable, NotFound, Forbidden) as error:
-            error.values["command"] = position  # which one, so the caller can fix it
-            raise
+    results: list[ChainResult] = []
+    # Consecutive harvests (a co-op's deliveries of a day: the bulk of what is recorded) are
+    # recorded together; every other command alone, after what comes before it is written.
+    for harvests, run in groupby(commands, key=lambda command: isinstance(command, HarvestCreate)):
+        if harvests:
+            results += await record_harvests(session, registry, list(run), principal, first=len(results))
+            continue
+        for command in run:
+            with blamed(len(results)):
+                results.append(await apply_command(session, registry, command, principal))
     return results
+
+
+@contextmanager
+def blamed(position: int | None) -> Iterator[None]:
+    """A refusal inside names the batch's command at `position`, so the caller can fix it
+    (`detail.params.command`); a single POST (None) names none."""
+    try:
+        yield
+    except (Conflict, Unprocessable, NotFound, Forbidden) as error:
+        if position is not None:
+            error.values["command"] = position
+        raise
 
 
 # --- payments to households ----------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def record_correction(
     wrong = (
         await session.exec(select(LotEvent).where(LotEvent.event_id == fact.event_id, LotEvent.kind != "corrected"))
     ).all()
-    add_lot_events(
+    await add_lot_events(
         session, [(e.lot_id, "corrected", -e.quantity_delta) for e in wrong], declared_on, fact.event_id, principal
     )
     await session.flush()

@@ -10,8 +10,7 @@ capture will wrap it in a private URN keyed on the co-op's registration code.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,10 +37,18 @@ def lot_code(coop_id: int, day: date, sequence: int, step: str = "harvest") -> s
     return f"{generated_code_prefix(coop_id, day, step)}{sequence}"
 
 
+def generated_sequences(code: str) -> Iterator[tuple[str, int]]:
+    """Each (prefix ending in "-", number) that `code` reads as: "TH-1-20250501-7" gives
+    ("TH-1-20250501-", 7), the form `next_sequence` counts; a code typed by hand may give none."""
+    for position, char in enumerate(code):
+        if char == "-" and (rest := code[position + 1 :]).isdecimal():
+            yield code[: position + 1], int(rest)
+
+
 def next_sequence(existing_codes: Iterable[str], coop_id: int, day: date, step: str = "harvest") -> int:
     """One past the highest sequence among that day's generated codes (codes typed by hand ignored)."""
-    pattern = re.compile(re.escape(generated_code_prefix(coop_id, day, step)) + r"(\d+)$")
-    used = [int(m.group(1)) for code in existing_codes if (m := pattern.match(code))]
+    prefix = generated_code_prefix(coop_id, day, step)
+    used = [n for code in existing_codes for read, n in generated_sequences(code) if read == prefix]
     return max(used, default=0) + 1
 
 

@@ -11,29 +11,30 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import NotRequired, TypedDict, TypeVar, Unpack
 
+from sqlalchemy import ColumnElement, insert, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain import lots
 from services.supplychain.epcis import chain_mapping as epcis
-from services.supplychain.epcis.store import save_epcis_event
-from services.supplychain.queries import find_lot, holdings, rows_in
+from services.supplychain.epcis.store import save_epcis_event, save_epcis_events
+from services.supplychain.queries import chunks, find_lot, holdings, rows_in
 from services.supplychain.registry_client import RegistryClient
 from services.supplychain.schemas import LotTake
 from services.supplychain.tables import ChainEvent, KnownCoop, KnownCoopStatus, KnownMember, KnownPartner, Lot, LotEvent
 from shared.auth import Principal
-from shared.clock import start_of_local_day
-from shared.db import insert_if_absent
+from shared.clock import start_of_local_day, utcnow
+from shared.db import insert_if_absent, table_of
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import supplychain as contracts
 from shared.events.envelope import Event
 from shared.i18n import Localized
-from shared.messaging.outbox import record_event
+from shared.messaging.outbox import PendingEvent, insert_outbox_rows, outbox_row
 
 # A lot's unit as a reader sees it in a refusal.
 UNITS = {"kg": Localized("kg", vi="kg", en="kg"), "pcs": Localized("pcs", vi="sản phẩm", en="pieces")}
@@ -61,9 +62,9 @@ class Resolved:
         self.statuses: dict[int, list[tuple[date, str]]] = {}
         self.members: dict[int, KnownMember] = {}
         self.partners: dict[int, KnownPartner] = {}
-        # Generated lot codes per prefix: the lot table's at the first look (the co-op's row is
-        # locked from then on), plus every lot code this transaction has handed out since.
-        self.lot_codes: dict[str, set[str]] = {}
+        # The highest sequence of each generated lot-code prefix: the lot table's at the first
+        # look (the co-op's row is locked from then on), or of a code this transaction handed out.
+        self.lot_sequences: dict[str, int] = {}
 
 
 def resolved(session: AsyncSession) -> Resolved:
@@ -90,6 +91,15 @@ async def prefetch(session: AsyncSession, commands: Sequence[object]) -> None:
         keys = {key for command in commands if isinstance(key := getattr(command, field, None), int)}
         if missing := sorted(keys - known.keys()):
             known.update((row.id, row) for row in await rows_in(session, select(model), model.id, missing))
+    # The status histories of those co-ops (`active_coop`), one query for them all too.
+    if unread := sorted(cache.coops.keys() - cache.statuses.keys()):
+        statement = select(KnownCoopStatus.coop_id, KnownCoopStatus.effective_on, KnownCoopStatus.status).order_by(
+            col(KnownCoopStatus.effective_on), col(KnownCoopStatus.id)
+        )
+        histories: dict[int, list[tuple[date, str]]] = {coop_id: [] for coop_id in unread}
+        for coop_id, effective_on, status in await rows_in(session, statement, KnownCoopStatus.coop_id, unread):
+            histories[coop_id].append((effective_on, status))
+        cache.statuses.update(histories)
 
 
 async def known_coop(session: AsyncSession, registry: RegistryClient, coop_id: int) -> KnownCoop:
@@ -180,38 +190,106 @@ async def active_coop(session: AsyncSession, registry: RegistryClient, coop_id: 
 # --- new codes, and quantities taken from lots --------------------------------------------------
 
 
+def starting_with(column, prefix: str, dialect: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix` (a generated code's: no wildcard in it), as the code's
+    unique index can answer: SQLite's GLOB is case-sensitive, so it searches the index, where
+    `startswith` (LIKE ? || '%') reads the whole table; PostgreSQL's LIKE with the pattern as
+    one value does too (in the C collation, as deployed, or with a pattern-ops index)."""
+    column = col(column)
+    return column.op("GLOB")(f"{prefix}*") if dialect == "sqlite" else column.like(f"{prefix}%")
+
+
+async def lock_code_prefixes(session: AsyncSession, wanted: Iterable[tuple[int, date, str]]) -> None:
+    """Take the next-number locks of these (co-op, day, step) lot codes at once: each co-op's
+    replica row locked and the stored codes of every prefix read, two statements in all, so
+    `generated_code` asks nothing more for them in this transaction (a run of harvests)."""
+    cache = resolved(session)
+    prefixes = {lots.generated_code_prefix(coop_id, day, step): coop_id for coop_id, day, step in wanted}
+    prefixes = {prefix: coop_id for prefix, coop_id in prefixes.items() if prefix not in cache.lot_sequences}
+    if not prefixes:
+        return
+    locked = set(
+        await session.exec(
+            select(KnownCoop.id)
+            .where(col(KnownCoop.id).in_(sorted(set(prefixes.values()))))
+            .order_by(col(KnownCoop.id))
+            .with_for_update()
+        )
+    )
+    # A co-op the replica lacks yet is learnt later (registry API) and locked when it generates.
+    prefixes = {prefix: coop_id for prefix, coop_id in prefixes.items() if coop_id in locked}
+    if not prefixes:
+        return
+    dialect = session.bind.dialect.name
+    highest = dict.fromkeys(prefixes, 0)
+    for part in chunks(sorted(prefixes)):
+        codes = await session.exec(select(Lot.code).where(or_(*(starting_with(Lot.code, p, dialect) for p in part))))
+        for code in codes:
+            _note_code(highest, code)
+    cache.lot_sequences.update(highest)
+
+
+def _note_code(highest: dict[str, int], code: str) -> None:
+    """Count `code` in the highest sequence of the generated prefix it has, if any."""
+    for prefix, sequence in lots.generated_sequences(code):
+        if prefix in highest:
+            highest[prefix] = max(highest[prefix], sequence)
+
+
 async def generated_code(
     session: AsyncSession, model, column, coop_id: int, day: date, step: str, taken: set[str]
 ) -> str:
     """The next free generated code of a step (`lots.lot_code`) in `column`, `taken` ones counted as used."""
     prefix = lots.generated_code_prefix(coop_id, day, step)
     cache = resolved(session)
-    if model is Lot and prefix in cache.lot_codes:  # the co-op is locked already, and every new lot noted
-        return lots.lot_code(
-            coop_id, day, lots.next_sequence(cache.lot_codes[prefix] | taken, coop_id, day, step), step
-        )
+    if model is Lot and prefix in cache.lot_sequences:  # the co-op is locked already, and every new lot noted
+        after = max(cache.lot_sequences[prefix], lots.next_sequence(taken, coop_id, day, step) - 1)
+        return lots.lot_code(coop_id, day, after + 1, step)
     # Two commands of one co-op must not both take the next number: the co-op's replica row is the
     # lock (FOR UPDATE on PostgreSQL; SQLite's write transactions are serialised already).
     await session.exec(select(KnownCoop.id).where(KnownCoop.id == coop_id).with_for_update())
-    found = set((await session.exec(select(column).where(col(column).startswith(prefix)))).all())
+    found = set(
+        (await session.exec(select(column).where(starting_with(column, prefix, session.bind.dialect.name)))).all()
+    )
+    sequence = lots.next_sequence(found | taken, coop_id, day, step)
     if model is Lot:
-        cache.lot_codes[prefix] = found
-    return lots.lot_code(coop_id, day, lots.next_sequence(found | taken, coop_id, day, step), step)
+        cache.lot_sequences[prefix] = lots.next_sequence(found, coop_id, day, step) - 1
+    return lots.lot_code(coop_id, day, sequence, step)
 
 
 async def new_lot_code(
-    session: AsyncSession, code: str | None, coop_id: int, day: date, step: str, taken: set[str]
+    session: AsyncSession,
+    code: str | None,
+    coop_id: int,
+    day: date,
+    step: str,
+    taken: set[str],
+    *,
+    looked_up: bool = False,
 ) -> str:
-    """The caller's code for a new lot, or a generated one; refused if a lot (or `taken`) has it already."""
-    code = code or await generated_code(session, Lot, Lot.code, coop_id, day, step, taken)
-    if code in taken or (await session.exec(select(Lot.id).where(Lot.code == code))).first() is not None:
+    """The caller's code for a new lot, or a generated one; refused if a lot (or `taken`) has it already.
+
+    A generated code is free by construction (its prefix's lots were read under the co-op's
+    lock, and the transaction's new ones noted). `looked_up`: `taken` holds every stored lot
+    with the caller's code already (`existing_lot_codes`, one query for a run of harvests), so
+    the table is not asked again, and the prefixes are locked (`lock_code_prefixes`), so every
+    code of the run is noted there and generating need not read `taken`.
+    """
+    if code is None:
+        code = await generated_code(session, Lot, Lot.code, coop_id, day, step, set() if looked_up else taken)
+    elif code in taken or (
+        not looked_up and (await session.exec(select(Lot.id).where(Lot.code == code))).first() is not None
+    ):
         raise Conflict("lot.duplicate", lot_code=code)
     taken.add(code)
     # A later command of the transaction generating codes of that prefix counts this one as used.
-    for prefix, codes in resolved(session).lot_codes.items():
-        if code.startswith(prefix):
-            codes.add(code)
+    _note_code(resolved(session).lot_sequences, code)
     return code
+
+
+async def existing_lot_codes(session: AsyncSession, codes: Iterable[str]) -> set[str]:
+    """Those of `codes` that lots have already."""
+    return set(await rows_in(session, select(Lot.code), Lot.code, codes))
 
 
 async def take_from_lots(
@@ -250,49 +328,103 @@ def check_own_unit_date(lot: Lot, coop_id: int, unit: str, quantity: Decimal, on
         raise Unprocessable("lot.before_creation", on=on, lot_code=lot.code, created=lot.created_on)
 
 
-# --- recording a fact --------------------------------------------------------------------------
+# --- recording facts ---------------------------------------------------------------------------
+
+LotChange = tuple[int, str, Decimal]  # lot id, lot event kind, quantity delta in the lot's unit
 
 
-async def record_fact(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    kind: str,
-    coop: KnownCoop,
-    on: date,
-    fact: Event,
-    epcis_events,
-    partner_id: int | None = None,
-) -> str:
-    """Outbox row, EPCIS events and the chain-event row of one fact; returns its event id.
+class Fact(TypedDict):
+    """One fact of the chain, as the commands describe it (`Facts.add`)."""
 
-    `epcis_events(event_id)` builds the EPCIS events once the integration event's id is known,
-    so both carry the same id.
+    kind: str  # chain_event.kind: harvest, purchase, processing, ...
+    coop: KnownCoop  # whose fact it is (the EPCIS events' owner)
+    on: date  # the day it happened
+    fact: Event  # the integration event
+    epcis_events: Callable[[str], list[dict]]
+    partner_id: NotRequired[int | None]
+    lot_changes: NotRequired[Iterable[LotChange]]
+    sale_id: NotRequired[int | None]
+
+
+class Facts:
+    """Facts recorded together, and written with one INSERT per table: the outbox rows (their
+    integration events), their EPCIS events and those events' identifiers, the `chain_event` rows
+    and the lot events.
+
+    A run of harvests in a `/batch` records all its facts in one `Facts`; every other command
+    records its own (`record_fact`, a `Facts` of one), so both paths write the same rows. Core
+    INSERTs, not ORM objects: building an object per row cost more than the database did.
     """
-    envelope = record_event(session, contracts.STREAM, fact, occurred_at=start_of_local_day(on), actor=principal.actor)
-    event_id = str(envelope.event_id)
-    events = epcis_events(event_id)
-    for event in events:
-        await save_chain_epcis_event(session, event, coop.id)
-    session.add(
-        ChainEvent(
-            event_id=event_id,
-            kind=kind,
-            coop_id=coop.id,
-            partner_id=partner_id,
-            occurred_on=on,
-            epcis_events=events,
-            actor=principal.actor,
+
+    def __init__(self) -> None:
+        self.outbox: list[dict] = []
+        self.epcis: list[dict] = []
+        self.owners: list[int] = []
+        self.chain: list[dict] = []
+        self.lot_events: list[dict] = []
+
+    def add(self, principal: Principal, **fact: Unpack[Fact]) -> str:
+        """Note one fact; returns its event id.
+
+        `epcis_events(event_id)` builds the EPCIS events once the integration event's id is
+        known, so both carry the same id. `lot_changes`: what the fact does to lots.
+        """
+        coop, on = fact["coop"], fact["on"]
+        pending = PendingEvent(fact["fact"], occurred_at=start_of_local_day(on), actor=principal.actor)
+        envelope, row = outbox_row(contracts.STREAM, pending)
+        event_id = str(envelope.event_id)
+        events = fact["epcis_events"](event_id)
+        self.outbox.append(row)
+        for event in events:
+            self.epcis.append({k: v for k, v in event.items() if k != "@context"})
+            self.owners.append(coop.id)
+        recorded_at = utcnow()
+        self.chain.append(
+            {
+                "event_id": event_id,
+                "kind": fact["kind"],
+                "coop_id": coop.id,
+                "partner_id": fact.get("partner_id"),
+                "occurred_on": on,
+                "epcis_events": events,
+                "actor": principal.actor,
+                "recorded_at": recorded_at,
+            }
         )
-    )
+        changes = fact.get("lot_changes", ())
+        self.lot_events += lot_event_rows(changes, on, event_id, principal, fact.get("sale_id"), recorded_at)
+        return event_id
+
+    async def write(self, session: AsyncSession) -> None:
+        """Insert what was noted, once, in the caller's transaction.
+
+        The chain's EPCIS events are not validated here: chain_mapping builds them valid, as
+        tests check for every kind. Their "htx:" fields need our namespace in the context.
+        """
+        if self.outbox:
+            await insert_outbox_rows(session, self.outbox)
+        if self.epcis:
+            await save_epcis_events(
+                session, self.epcis, context={"htx": epcis.HTX_NAMESPACE}, owners=self.owners, validate=False
+            )
+        connection = await session.connection()
+        if self.chain:
+            await connection.execute(insert(table_of(ChainEvent)), self.chain)
+        if self.lot_events:
+            await connection.execute(insert(table_of(LotEvent)), self.lot_events)
+
+
+async def record_fact(session: AsyncSession, principal: Principal, **fact: Unpack[Fact]) -> str:
+    """Outbox row, EPCIS events, the chain-event row and the lot events of one fact, written now;
+    returns its event id (see `Facts.add`)."""
+    facts = Facts()
+    event_id = facts.add(principal, **fact)
+    await facts.write(session)
     return event_id
 
 
 async def save_chain_epcis_event(session: AsyncSession, event: dict, coop_id: int) -> None:
-    """Store one of the chain's own EPCIS events, as the co-op's; its "htx:" fields need our namespace.
-
-    Not validated here: chain_mapping builds them valid, as tests check for every kind.
-    """
+    """Store one of the chain's own EPCIS events, as the co-op's (an error declaration: corrections)."""
     await save_epcis_event(
         session,
         {k: v for k, v in event.items() if k != "@context"},
@@ -302,26 +434,37 @@ async def save_chain_epcis_event(session: AsyncSession, event: dict, coop_id: in
     )
 
 
-def add_lot_events(
-    session: AsyncSession,
-    rows: Iterable[tuple[int, str, Decimal]],
+def lot_event_rows(
+    changes: Iterable[LotChange],
     on: date,
     event_id: str,
     principal: Principal,
     sale_id: int | None = None,
+    recorded_at: datetime | None = None,
+) -> list[dict]:
+    """`lot_event` rows of one fact."""
+    recorded_at = recorded_at or utcnow()
+    return [
+        {
+            "lot_id": lot_id,
+            "kind": kind,
+            "quantity_delta": delta,
+            "occurred_on": on,
+            "event_id": event_id,
+            "sale_id": sale_id,
+            "actor": principal.actor,
+            "recorded_at": recorded_at,
+        }
+        for lot_id, kind, delta in changes
+    ]
+
+
+async def add_lot_events(
+    session: AsyncSession, changes: Iterable[LotChange], on: date, event_id: str, principal: Principal
 ) -> None:
-    session.add_all(
-        LotEvent(
-            lot_id=lot_id,
-            kind=kind,
-            quantity_delta=delta,
-            occurred_on=on,
-            event_id=event_id,
-            sale_id=sale_id,
-            actor=principal.actor,
-        )
-        for lot_id, kind, delta in rows
-    )
+    """Lot events of a fact recorded otherwise (a correction's cancelling rows), written now."""
+    if rows := lot_event_rows(changes, on, event_id, principal):
+        await (await session.connection()).execute(insert(table_of(LotEvent)), rows)
 
 
 def contract_quantity(lot: Lot, quantity: Decimal) -> contracts.LotQuantity:

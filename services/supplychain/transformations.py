@@ -16,7 +16,6 @@ from services.supplychain import lots
 from services.supplychain.epcis import chain_mapping as epcis
 from services.supplychain.recording import (
     active_coop,
-    add_lot_events,
     contract_quantity,
     generated_code,
     new_lot_code,
@@ -219,15 +218,10 @@ async def record_transformation(
             yield_flagged=flagged,
         ),
         epcis_events=epcis_events,
+        lot_changes=[(lot.id, "consumed", -q) for lot, q in taken]
+        + [(lot.id, "produced", lot.initial_quantity) for lot in made],
     )
     session.add(batch)
-    add_lot_events(
-        session,
-        [(lot.id, "consumed", -q) for lot, q in taken] + [(lot.id, "produced", lot.initial_quantity) for lot in made],
-        on,
-        batch.event_id,
-        principal,
-    )
     await session.flush()
     return ChainResult(
         type=step,

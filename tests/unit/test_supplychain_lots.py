@@ -34,6 +34,14 @@ def test_next_sequence_follows_the_highest_generated_code_of_that_coop_and_day()
     assert lots.next_sequence(["TH-12-20250601-10"], 1, DAY) == 1  # "TH-1-" is not a prefix of it
 
 
+def test_a_code_reads_as_the_generated_prefix_and_number_it_has():
+    assert list(lots.generated_sequences("TH-12-20250601-7")) == [("TH-12-20250601-", 7)]
+    assert list(lots.generated_sequences("TH-12-20250601-007")) == [("TH-12-20250601-", 7)]
+    assert list(lots.generated_sequences("TH-12-20250601-2x")) == []
+    assert list(lots.generated_sequences("MY-OWN-CODE")) == []
+    assert list(lots.generated_sequences("LO-5-12")) == [("LO-5-", 12)]  # typed by hand, in the form
+
+
 def test_quantity_held_is_exact_decimal_arithmetic():
     assert lots.quantity_held([Decimal("0.1"), Decimal("0.2"), Decimal("-0.3")]) == Decimal("0.000")
     assert lots.quantity_held([Decimal("120.5"), Decimal("-20.125")]) == Decimal("100.375")

@@ -81,10 +81,13 @@ async def save_epcis_events(
     context: Sequence[str | dict] | dict | None = None,
     capture_id: str | None = None,
     owner_coop_id: int | None = None,
+    owners: Sequence[int | None] | None = None,
     validate: bool = True,
 ) -> list[str]:
     """`save_epcis_event` for many events at once, in order: one INSERT per table instead of
-    one per event (what capture uses). Returns the eventIDs."""
+    one per event (what capture uses, and the chain's commands). `owners`, if given, is each
+    event's owning co-op (a `/batch` writes several co-ops' events), instead of `owner_coop_id`
+    for all. Returns the eventIDs."""
     bodies = [
         {key: value for key, value in event.items() if key not in ("recordTime", "errorDeclaration")}
         for event in events
@@ -105,13 +108,16 @@ async def save_epcis_events(
     new: dict[str, int] = {}  # eventID -> position in `inserted`
     inserted: list[tuple[dict, dict | None]] = []
     declarations: list[tuple[str, dict]] = []
-    for event, body in zip(events, bodies):
+    owner_of = list(owners) if owners is not None else [owner_coop_id] * len(events)
+    inserted_owners: list[int | None] = []
+    for event, body, owner in zip(events, bodies, owner_of, strict=True):
         event_id = body["eventID"]
         if "errorDeclaration" in event and (event_id in stored or event_id in new):
             declarations.append((event_id, event["errorDeclaration"]))
             continue
         new[event_id] = len(inserted)
         inserted.append((body, event.get("errorDeclaration")))
+        inserted_owners.append(owner)
     # Core INSERTs (one statement per table, ids back by RETURNING): building an ORM object
     # per event and identifier costs more than the database does. Ids are matched back by
     # eventID (unique): asking RETURNING for parameter order makes SQLite insert row by row.
@@ -120,7 +126,10 @@ async def save_epcis_events(
         table = EpcisEvent.__table__
         result = await session.execute(
             insert(table).returning(table.c.event_id, table.c.id),
-            [_row(body, context_json, capture_id, owner_coop_id, recorded_at) for body, _ in inserted],
+            [
+                _row(body, context_json, capture_id, owner, recorded_at)
+                for (body, _), owner in zip(inserted, inserted_owners, strict=True)
+            ],
         )
         pk_of = dict(result.all())
         pks = [pk_of[body["eventID"]] for body, _ in inserted]
