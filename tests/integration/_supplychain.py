@@ -83,6 +83,9 @@ async def table_counts(app, redis, stream_prefix) -> dict:
     Two equal snapshots around a refused request prove it wrote nothing and published nothing.
     """
     await wait_until(lambda: all_published(app), message="outbox relayed")
+    stream = f"{stream_prefix}supplychain.events"
+    if await redis.xlen(stream):  # the service's own group (webhook subscriptions) has taken what was published
+        await wait_until(lambda: group_caught_up(redis, stream), message="own stream consumed")
     counts = {}
     async with app.state.runtime.sessions() as session:
         for table in TABLES + [EpcisEvent.__table__]:
