@@ -9,6 +9,7 @@ all the events of that same transaction, so rows and position can never disagree
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,7 @@ from services.reporting.tables import (
     ViolationResolutionFact,
 )
 from shared.events import registry, supplychain
+from shared.events.envelope import Event
 from shared.messaging.batch_rows import batch_rows
 from shared.messaging.connection import entry_key
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
@@ -81,12 +83,23 @@ def _event_id(event: ConsumedEvent[Any]) -> str:
 def _row(view: type[SQLModel], event: ConsumedEvent[Any], **values: Any) -> dict[str, Any]:
     """A `view` row's values for `event`: the fields it shares with the contract, the event's id
     and stream position where the view keeps them, then `values` (renamed or converted fields)."""
-    fields = shared_fields(view, event.event)
-    if "event_id" in view.model_fields:
+    shared, keeps_event_id, keeps_entry_id = _shape(view, type(event.event))
+    fact = event.event
+    fields = {name: getattr(fact, name) for name in shared}
+    if keeps_event_id:
         fields["event_id"] = _event_id(event)
-    if "entry_id" in view.model_fields:
+    if keeps_entry_id:
         fields["entry_id"] = event.entry_id
     return fields | values
+
+
+@functools.cache
+def _shape(view: type[SQLModel], contract: type[Event]) -> tuple[tuple[str, ...], bool, bool]:
+    """What `_row` copies from a `contract` event into a `view` row, worked out once per pair:
+    the fields both declare (`shared_fields`'s rule), and whether the view keeps the event id and
+    the entry id."""
+    shared = tuple(shared_fields(view, dict.fromkeys(contract.model_fields)))
+    return shared, "event_id" in view.model_fields, "entry_id" in view.model_fields
 
 
 # Each handler says what one event writes, through `batch_rows(session)`: `add` appends a fact,

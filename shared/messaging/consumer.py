@@ -4,11 +4,13 @@ Two subscribers share the group (see docs/design-brief.md, FastStream traps 1-3)
 - the reader takes new entries (`>`);
 - the claimer (`min_idle_time`) takes entries left pending by a failed handler or a dead
   process, retries them, and moves one to `<stream>.dlq` with the reason once it has been
-  delivered `max_deliveries` times.
+  delivered `max_deliveries` times. It takes them in batches as the reader does: FastStream
+  claims one idle entry, one more XAUTOCLAIM its idle successors, up to `read_batch`.
 
 The reader takes up to `read_batch` entries at a time and applies them in ONE database
-transaction (`apply_batch`: one inbox query for the batch, the inbox rows in one statement,
-then each handler in stream order), commits once and acknowledges the batch with one XACK.
+transaction (`apply_batch`: the batch's inbox rows in one statement that says which events are
+new, each handler in stream order, then the rows the handlers gave `batch_rows` in a multi-row
+statement per table), commits once and acknowledges the batch with one XACK.
 A batch that fails is applied again one entry at a time, each in its own transaction, so a
 poison entry is retried and dead-lettered alone while the rest are applied (ADR 0016).
 Every effect is committed together with its inbox row `(group, event_id)`, so a redelivered
@@ -41,6 +43,7 @@ the claimer takes them again later, where the inbox makes them a no-op.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -121,8 +124,13 @@ def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
     Producers forbid unknown fields; a consumer ignores them, so an additive change to a
     contract never turns an older consumer's entries into dead letters.
     """
-    known = {name: value for name, value in envelope.payload.items() if name in contract.model_fields}
-    return contract.model_validate(known)
+    known = _field_names(contract)
+    return contract.model_validate({name: value for name, value in envelope.payload.items() if name in known})
+
+
+@functools.cache
+def _field_names(contract: type[Event]) -> frozenset[str]:
+    return frozenset(contract.model_fields)  # pydantic's `model_fields` is a property: slow per event
 
 
 class EventHandlers:
@@ -452,6 +460,7 @@ class StreamConsumer:
                 polling_interval=self._claim_interval_ms,
             ),
             parser=_parse_entry,
+            ack_policy=AckPolicy.MANUAL,  # as the reader: XACK what `deliver_batch` settled
             title=f"{self.group}:{self.stream}:claimer",
             description=f"{self.group} retries entries left pending on {self.stream}",
         )
@@ -465,9 +474,28 @@ class StreamConsumer:
         @claimer
         async def claim(msg: RedisStreamMessage) -> None:
             (entry,) = _raw_entries(msg)
-            await self._deliver(*entry)
+            settled = await self.deliver_batch([entry, *await self._claim_idle_after(entry[1])])
+            if settled:
+                await self._redis.xack(self.stream, self.group, *settled)
 
         self._subscribers = [reader, claimer]
+
+    async def _claim_idle_after(self, entry_id: str) -> list[tuple[RawFields, str]]:
+        """Up to `read_batch - 1` more idle entries after `entry_id` (FastStream's XAUTOCLAIM takes
+        one at a time), so the claimer applies what a dead process left pending as a batch too."""
+        if self._read_batch <= 1:
+            return []
+        millis, seq = following(entry_id)
+        _, claimed, *_ = await self._redis.xautoclaim(
+            self.stream,
+            self.group,
+            self.consumer_name,
+            self._claim_idle_ms,
+            start_id=f"{millis}-{seq}",
+            count=self._read_batch - 1,
+        )
+        # Redis 6.2 returns an entry deleted since it was read without fields; Redis 7 drops it.
+        return [(fields, _text(claimed_id)) for claimed_id, fields in claimed if fields]
 
     async def deliver_batch(self, entries: Sequence[tuple[RawFields, str]]) -> list[str]:
         """Apply entries (fields, entry id) in one transaction; the ids settled, to acknowledge.
