@@ -252,9 +252,9 @@ class _Stream:
     def name(self) -> str:
         return self.source.stream
 
-    async def page(self, end: str) -> list[tuple[str, RawFields]]:
-        """The next page after the last entry replayed, up to `end`."""
-        return await self.source.read(self.last_read, end=end, count=PAGE)
+    async def page(self, end: str, *, after: str | None = None) -> list[tuple[str, RawFields]]:
+        """The next page after `after` (by default the last entry replayed), up to `end`."""
+        return await self.source.read(after or self.last_read, end=end, count=PAGE)
 
 
 class JobTakenAway(RuntimeError):
@@ -363,17 +363,22 @@ class RebuildRun:
     async def _replay(self, stream: _Stream, end: str) -> int:
         """Replay `stream` after its last replayed entry up to `end` (or "+"), a page per transaction."""
         read = 0
-        while True:
-            page = await stream.page(end)
-            if not page:
-                return read
-            async with self._shadow.sessions() as session, session.begin():
-                await self._apply(session, stream, page, growing=end == "+")
-            read += len(page)
-            if time.monotonic() - self._saved_at >= SAVE_EVERY_S:
-                await self._save()
-            if len(page) < PAGE:
-                return read
+        page = await stream.page(end)
+        while page:
+            # The next page comes from Redis while this one is applied (a full page: there may be more).
+            ahead = asyncio.ensure_future(stream.page(end, after=page[-1][0])) if len(page) == PAGE else None
+            try:
+                async with self._shadow.sessions() as session, session.begin():
+                    await self._apply(session, stream, page, growing=end == "+")
+                read += len(page)
+                if time.monotonic() - self._saved_at >= SAVE_EVERY_S:
+                    await self._save()
+            except BaseException:
+                if ahead is not None:
+                    ahead.cancel()
+                raise
+            page = await ahead if ahead is not None else []
+        return read
 
     async def _apply(
         self, session: AsyncSession, stream: _Stream, page: Sequence[tuple[str, RawFields]], *, growing: bool
