@@ -9,7 +9,7 @@ and how long the five harvests took to reach the live read model while the rebui
 
     .venv/bin/python benchmarks/reporting_rebuild.py          # --quick: 40 co-ops, 5,000 harvests
     .venv/bin/python benchmarks/reporting_rebuild.py --full   # 600 co-ops, 100,000 harvests
-    options: --backend sqlite|postgresql|both (default both)
+    options: --backend sqlite|postgresql|both (default both), --harvests N (with 40 co-ops)
 
 Redis and PostgreSQL as the tests find them (HTX_TEST_REDIS_URL, HTX_TEST_POSTGRES_URL, else
 127.0.0.1:6379 and 127.0.0.1:5432).
@@ -153,8 +153,9 @@ async def main() -> None:
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--quick", action="store_true", help="the default")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--harvests", type=int, default=None, help="with 40 co-ops (default 5,000)")
     options = parser.parse_args()
-    coops, harvests = (600, 100_000) if options.full else (40, 5_000)
+    coops, harvests = (600, 100_000) if options.full else (40, options.harvests or 5_000)
     if options.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
             await run(f"sqlite+aiosqlite:///{folder}/reporting.db", "SQLite", coops, harvests)

@@ -28,10 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from services.reporting import consumers, dashboard, exports, kpis, lists, panels, queries  # noqa: E402
 from services.reporting.schemas import ReportFilters  # noqa: E402
 from services.reporting.wards import load_ward_map  # noqa: E402
-from shared.db import create_engine, session_factory  # noqa: E402
+from shared.db import create_engine, session_factory, unit_of_work  # noqa: E402
 from shared.events import registry as R  # noqa: E402
 from shared.events import supplychain as S
 from shared.events.envelope import EventEnvelope  # noqa: E402
+from shared.messaging.consumer import apply_batch  # noqa: E402
 from shared.migrations import upgrade_async  # noqa: E402
 from tests.support import temporary_postgres_database  # noqa: E402
 
@@ -165,12 +166,12 @@ def province(coops: int, harvests: int, rng: random.Random) -> tuple[list, list]
 async def apply_all(sessions, stream: str, events: list) -> float:
     started = time.perf_counter()
     for start in range(0, len(events), BATCH):
-        async with sessions() as session:
-            async with session.begin():
-                for offset, event in enumerate(events[start : start + BATCH]):
-                    envelope = EventEnvelope.wrap(event)
-                    entry_id = f"{start + offset + 1}-0"
-                    await consumers.HANDLERS[stream].apply(session, stream, entry_id, envelope)
+        entries = [
+            (f"{start + offset + 1}-0", EventEnvelope.wrap(event))
+            for offset, event in enumerate(events[start : start + BATCH])
+        ]
+        async with unit_of_work(sessions) as work:
+            await apply_batch(work.session, consumers.GROUP, stream, entries, consumers.HANDLERS[stream])
     return time.perf_counter() - started
 
 

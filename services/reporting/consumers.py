@@ -9,9 +9,10 @@ all the events of that same transaction, so rows and position can never disagree
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import SQLModel
@@ -45,6 +46,8 @@ from services.reporting.tables import (
     ViolationResolutionFact,
 )
 from shared.events import registry, supplychain
+from shared.events.envelope import Event
+from shared.messaging.batch_rows import batch_rows
 from shared.messaging.connection import entry_key
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
 from shared.shapes import shared_fields
@@ -73,116 +76,127 @@ async def advance_position(session: AsyncSession, events: Sequence[ConsumedEvent
             session.add(position)
 
 
-V = TypeVar("V", bound=SQLModel)
-
-
 def _event_id(event: ConsumedEvent[Any]) -> str:
     return str(event.envelope.event_id)
 
 
-def _row(view: type[V], event: ConsumedEvent[Any], **values: Any) -> V:
-    """A `view` row for `event`: the fields it shares with the contract, the event's id and
-    stream position where the view keeps them, then `values` (renamed or converted fields)."""
-    fields = shared_fields(view, event.event)
-    if "event_id" in view.model_fields:
+def _row(view: type[SQLModel], event: ConsumedEvent[Any], **values: Any) -> dict[str, Any]:
+    """A `view` row's values for `event`: the fields it shares with the contract, the event's id
+    and stream position where the view keeps them, then `values` (renamed or converted fields)."""
+    shared, keeps_event_id, keeps_entry_id = _shape(view, type(event.event))
+    fact = event.event
+    fields = {name: getattr(fact, name) for name in shared}
+    if keeps_event_id:
         fields["event_id"] = _event_id(event)
-    if "entry_id" in view.model_fields:
+    if keeps_entry_id:
         fields["entry_id"] = event.entry_id
-    return view(**(fields | values))
+    return fields | values
+
+
+@functools.cache
+def _shape(view: type[SQLModel], contract: type[Event]) -> tuple[tuple[str, ...], bool, bool]:
+    """What `_row` copies from a `contract` event into a `view` row, worked out once per pair:
+    the fields both declare (`shared_fields`'s rule), and whether the view keeps the event id and
+    the entry id."""
+    shared = tuple(shared_fields(view, dict.fromkeys(contract.model_fields)))
+    return shared, "event_id" in view.model_fields, "entry_id" in view.model_fields
+
+
+# Each handler says what one event writes, through `batch_rows(session)`: `add` appends a fact,
+# `upsert` sets columns of a row whoever created it, `insert_if_absent` keeps the first. The
+# batch's rows go to the database together (`shared.messaging.batch_rows`), in the result that
+# applying the events one at a time in stream order gives.
 
 
 async def coop_registered(session: AsyncSession, event: ConsumedEvent[registry.CoopRegistered]) -> None:
     fact = event.event
-    details = shared_fields(CoopView, fact, exclude={"coop_id"})
-    coop = await session.get(CoopView, fact.coop_id)
-    if coop is None:
-        coop = CoopView(coop_id=fact.coop_id, **details)
-    else:
-        coop.sqlmodel_update(details)
-    session.add(coop)
-    session.add(_row(CoopStatusView, event, effective_on=fact.founded_on))
+    rows = batch_rows(session)
+    rows.upsert(CoopView, {"coop_id": fact.coop_id, **shared_fields(CoopView, fact, exclude={"coop_id"})})
+    rows.add(CoopStatusView, _row(CoopStatusView, event, effective_on=fact.founded_on))
 
 
 async def coop_status_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopStatusChanged]) -> None:
-    session.add(_row(CoopStatusView, event))
+    batch_rows(session).add(CoopStatusView, _row(CoopStatusView, event))
 
 
 async def member_joined(session: AsyncSession, event: ConsumedEvent[registry.MemberJoined]) -> None:
-    fact = event.event
-    member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
-    member.sqlmodel_update(shared_fields(MemberView, fact, exclude={"member_id"}))
-    session.add(member)
+    # Join and leave set their own columns, so either may come first (a dead letter replayed later).
+    batch_rows(session).upsert(MemberView, shared_fields(MemberView, event.event))
 
 
 async def member_left(session: AsyncSession, event: ConsumedEvent[registry.MemberLeft]) -> None:
     fact = event.event
-    member = await session.get(MemberView, fact.member_id) or MemberView(member_id=fact.member_id, coop_id=fact.coop_id)
-    member.left_on = fact.left_on
-    session.add(member)
+    batch_rows(session).upsert(
+        MemberView, {"member_id": fact.member_id, "left_on": fact.left_on}, if_new={"coop_id": fact.coop_id}
+    )
 
 
 async def lot_harvested(session: AsyncSession, event: ConsumedEvent[supplychain.LotHarvested]) -> None:
-    session.add(_row(HarvestFact, event, quantity_g=grams(event.event.quantity_kg)))
+    batch_rows(session).add(HarvestFact, _row(HarvestFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def lot_sold(session: AsyncSession, event: ConsumedEvent[supplychain.LotSold]) -> None:
-    session.add(_row(SaleFact, event, quantity_g=grams(event.event.quantity_kg)))
+    batch_rows(session).add(SaleFact, _row(SaleFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def coop_details_changed(session: AsyncSession, event: ConsumedEvent[registry.CoopDetailsChanged]) -> None:
-    session.add(_row(CoopDetailsView, event))
+    batch_rows(session).add(CoopDetailsView, _row(CoopDetailsView, event))
 
 
 async def union_member_added(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberAdded]) -> None:
-    session.add(_row(UnionMembershipFact, event, change="added", effective_on=event.event.joined_on))
+    row = _row(UnionMembershipFact, event, change="added", effective_on=event.event.joined_on)
+    batch_rows(session).add(UnionMembershipFact, row)
 
 
 async def union_member_removed(session: AsyncSession, event: ConsumedEvent[registry.UnionMemberRemoved]) -> None:
-    session.add(_row(UnionMembershipFact, event, change="removed", effective_on=event.event.left_on))
+    row = _row(UnionMembershipFact, event, change="removed", effective_on=event.event.left_on)
+    batch_rows(session).add(UnionMembershipFact, row)
 
 
 async def partner_registered(session: AsyncSession, event: ConsumedEvent[registry.PartnerRegistered]) -> None:
-    await session.merge(_row(PartnerView, event))
+    batch_rows(session).replace(PartnerView, _row(PartnerView, event))
 
 
 async def chain_contract_signed(session: AsyncSession, event: ConsumedEvent[registry.ChainContractSigned]) -> None:
-    session.add(_row(ContractFact, event))
+    batch_rows(session).add(ContractFact, _row(ContractFact, event))
 
 
 async def plot_registered(session: AsyncSession, event: ConsumedEvent[registry.PlotRegistered]) -> None:
-    await session.merge(_row(PlotView, event))
+    batch_rows(session).replace(PlotView, _row(PlotView, event))
 
 
 async def certificate_issued(session: AsyncSession, event: ConsumedEvent[registry.CertificateIssued]) -> None:
-    await session.merge(_row(CertificateView, event, plot_ids=sorted(event.event.plot_ids)))
+    batch_rows(session).replace(CertificateView, _row(CertificateView, event, plot_ids=sorted(event.event.plot_ids)))
 
 
 async def certificate_revoked(session: AsyncSession, event: ConsumedEvent[registry.CertificateRevoked]) -> None:
     # Its own row, so a revocation applied before its issue (a replayed dead letter) still holds.
-    await session.merge(_row(CertificateRevocation, event))
+    batch_rows(session).replace(CertificateRevocation, _row(CertificateRevocation, event))
 
 
 async def coop_graded(session: AsyncSession, event: ConsumedEvent[registry.CoopGraded]) -> None:
-    session.add(_row(GradingFact, event))
+    batch_rows(session).add(GradingFact, _row(GradingFact, event))
 
 
 async def inspection_recorded(session: AsyncSession, event: ConsumedEvent[registry.InspectionRecorded]) -> None:
-    await session.merge(_row(InspectionFact, event))
+    batch_rows(session).replace(InspectionFact, _row(InspectionFact, event))
 
 
 async def violation_resolved(session: AsyncSession, event: ConsumedEvent[registry.ViolationResolved]) -> None:
-    session.add(_row(ViolationResolutionFact, event))
+    batch_rows(session).add(ViolationResolutionFact, _row(ViolationResolutionFact, event))
 
 
 async def lot_purchased(session: AsyncSession, event: ConsumedEvent[supplychain.LotPurchased]) -> None:
-    session.add(_row(PurchaseFact, event, quantity_g=grams(event.event.quantity_kg)))
+    batch_rows(session).add(PurchaseFact, _row(PurchaseFact, event, quantity_g=grams(event.event.quantity_kg)))
 
 
 async def lots_transformed(session: AsyncSession, event: ConsumedEvent[supplychain.LotsTransformed]) -> None:
     fact = event.event
     inputs = sorted({lot.lot_code for lot in fact.inputs})
+    rows = batch_rows(session)
     for position, output in enumerate(fact.outputs):
-        session.add(
+        rows.add(
+            LotOutputFact,
             _row(
                 LotOutputFact,
                 event,
@@ -192,47 +206,44 @@ async def lots_transformed(session: AsyncSession, event: ConsumedEvent[supplycha
                 grade=output.grade,
                 quantity_g=grams(output.quantity_kg),
                 input_lots=inputs,
-            )
+            ),
         )
 
 
 async def lot_shipped(session: AsyncSession, event: ConsumedEvent[supplychain.LotShipped]) -> None:
+    rows = batch_rows(session)
     for position, lot in enumerate(event.event.lots):
-        session.add(
-            _row(ShipmentFact, event, position=position, lot_code=lot.lot_code, quantity_g=grams(lot.quantity_kg))
-        )
+        row = _row(ShipmentFact, event, position=position, lot_code=lot.lot_code, quantity_g=grams(lot.quantity_kg))
+        rows.add(ShipmentFact, row)
 
 
 async def shipment_received(session: AsyncSession, event: ConsumedEvent[supplychain.ShipmentReceived]) -> None:
-    session.add(_row(ShipmentReceiptFact, event))
+    batch_rows(session).add(ShipmentReceiptFact, _row(ShipmentReceiptFact, event))
 
 
 async def event_corrected(session: AsyncSession, event: ConsumedEvent[supplychain.EventCorrected]) -> None:
     """Undo a supply-chain fact: its rows stay, keyed by its event id, and every query leaves them out.
 
-    The corrective events arrive as ordinary events of their own and are applied as such.
+    The corrective events arrive as ordinary events of their own and are applied as such. A
+    second declaration changes nothing (the first one's row stays).
     """
-    if (
-        await session.get(CorrectionFact, event.event.corrected_event_id) is None
-    ):  # a second declaration changes nothing
-        session.add(_row(CorrectionFact, event))
+    batch_rows(session).insert_if_absent(CorrectionFact, _row(CorrectionFact, event))
 
 
 async def household_paid(session: AsyncSession, event: ConsumedEvent[supplychain.HouseholdPaid]) -> None:
-    session.add(_row(PaymentFact, event))
+    batch_rows(session).add(PaymentFact, _row(PaymentFact, event))
 
 
 async def household_payment_voided(
     session: AsyncSession, event: ConsumedEvent[supplychain.HouseholdPaymentVoided]
 ) -> None:
-    """A voided payment's row stays and every query leaves it out, as for corrections."""
-    if await session.get(PaymentVoidFact, event.event.paid_event_id) is None:
-        session.add(_row(PaymentVoidFact, event))
+    """A voided payment's row stays and every query leaves it out, as for corrections (the first void wins)."""
+    batch_rows(session).insert_if_absent(PaymentVoidFact, _row(PaymentVoidFact, event))
 
 
 async def plan_published(session: AsyncSession, event: ConsumedEvent[registry.PlanPublished]) -> None:
     targets = {figure: target.model_dump() for figure, target in event.event.targets.items()}
-    await session.merge(_row(PlanVersionView, event, targets=targets))
+    batch_rows(session).replace(PlanVersionView, _row(PlanVersionView, event, targets=targets))
 
 
 # Every transaction of applied events also moves the stream's position.

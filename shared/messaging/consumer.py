@@ -4,11 +4,13 @@ Two subscribers share the group (see docs/design-brief.md, FastStream traps 1-3)
 - the reader takes new entries (`>`);
 - the claimer (`min_idle_time`) takes entries left pending by a failed handler or a dead
   process, retries them, and moves one to `<stream>.dlq` with the reason once it has been
-  delivered `max_deliveries` times.
+  delivered `max_deliveries` times. It takes them in batches as the reader does: FastStream
+  claims one idle entry, one more XAUTOCLAIM its idle successors, up to `read_batch`.
 
 The reader takes up to `read_batch` entries at a time and applies them in ONE database
-transaction (`apply_batch`: one inbox query for the batch, the inbox rows in one statement,
-then each handler in stream order), commits once and acknowledges the batch with one XACK.
+transaction (`apply_batch`: the batch's inbox rows in one statement that says which events are
+new, each handler in stream order, then the rows the handlers gave `batch_rows` in a multi-row
+statement per table), commits once and acknowledges the batch with one XACK.
 A batch that fails is applied again one entry at a time, each in its own transaction, so a
 poison entry is retried and dead-lettered alone while the rest are applied (ADR 0016).
 Every effect is committed together with its inbox row `(group, event_id)`, so a redelivered
@@ -41,6 +43,7 @@ the claimer takes them again later, where the inbox makes them a no-op.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,16 +53,16 @@ from typing import Any, Generic, TypeVar
 import redis.asyncio as aioredis
 from faststream import AckPolicy
 from faststream.redis import RedisBatchStreamMessage, RedisBroker, RedisStreamMessage, StreamSub
-from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
-from shared.db import unit_of_work
+from shared.db import table_of, unit_of_work
 from shared.events.envelope import Event, EventEnvelope, contract_for
 from shared.messaging.archive import ArchivePage, following, trimmed_below
+from shared.messaging.batch_rows import dialect_insert, discard_batch_rows, flush_batch_rows
 from shared.messaging.connection import OutageBackoff, RawFields, ensure_group, entry_key
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,9 @@ class InboxEntry(SQLModel, table=True):
     entry_id: str = Field(max_length=40)
     event_type: str = Field(max_length=200)
     processed_at: datetime
+
+
+INBOX = table_of(InboxEntry)
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,13 @@ def read_contract(contract: type[E], envelope: EventEnvelope) -> E:
     Producers forbid unknown fields; a consumer ignores them, so an additive change to a
     contract never turns an older consumer's entries into dead letters.
     """
-    known = {name: value for name, value in envelope.payload.items() if name in contract.model_fields}
-    return contract.model_validate(known)
+    known = _field_names(contract)
+    return contract.model_validate({name: value for name, value in envelope.payload.items() if name in known})
+
+
+@functools.cache
+def _field_names(contract: type[Event]) -> frozenset[str]:
+    return frozenset(contract.model_fields)  # pydantic's `model_fields` is a property: slow per event
 
 
 class EventHandlers:
@@ -207,59 +218,65 @@ async def apply_batch(
     or a second copy of an event earlier in the batch).
 
     The one place that decides "exactly once in effect": live consumption (a batch, or one
-    entry), dead-letter replay and reporting's rebuild all come through here. The inbox is
-    asked once for the whole batch, and its new rows go in with one statement before any
-    handler runs, so a replica applying the same event at the same moment meets them first
-    (IntegrityError, or on PostgreSQL a wait for the other transaction and then one). The
-    caller checks `handlers.handles()`. A handler's exception comes out as `EntryFailed`.
+    entry), the claimer, dead-letter replay and reporting's rebuild all come through here. The
+    inbox rows go in first, with one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING`: the
+    events it returns are the ones this transaction applies, the others were applied before. A
+    replica inserting the same event at the same moment makes PostgreSQL wait for its
+    transaction, then skip the event if it committed (SQLite has one writer at a time). The
+    handlers then run in stream order, `after_batch` once, and the rows they gave
+    `batch_rows(session)` are written with a multi-row statement per table. The caller checks
+    `handlers.handles()`. A handler's exception comes out as `EntryFailed`.
     """
     if not entries:
         return []
-    event_ids = [str(envelope.event_id) for _, envelope in entries]
-    seen = set(
-        (
-            await session.execute(
-                select(col(InboxEntry.event_id)).where(
-                    col(InboxEntry.consumer_group) == group, col(InboxEntry.event_id).in_(set(event_ids))
-                )
-            )
-        ).scalars()
-    )
-    outcomes = []
-    fresh: list[ConsumedEvent[Any]] = []
-    for (entry_id, envelope), event_id in zip(entries, event_ids, strict=True):
-        outcomes.append(event_id not in seen)
-        if event_id not in seen:
-            seen.add(event_id)
-            try:
-                fresh.append(handlers.consumed(stream, entry_id, envelope))
-            except Exception as error:
-                raise EntryFailed(entry_id) from error
-    if not fresh:
+    try:
+        fresh_ids = await _record_in_inbox(session, group, stream, entries)
+        outcomes = []
+        fresh: list[ConsumedEvent[Any]] = []
+        for entry_id, envelope in entries:
+            event_id = str(envelope.event_id)
+            applied = event_id in fresh_ids
+            outcomes.append(applied)
+            if applied:
+                fresh_ids.discard(event_id)  # a second copy later in the batch is a duplicate
+                try:
+                    consumed = handlers.consumed(stream, entry_id, envelope)
+                    await handlers.run(session, consumed)
+                except Exception as error:
+                    raise EntryFailed(entry_id) from error
+                fresh.append(consumed)
+        await flush_batch_rows(session)
+        if fresh and handlers.after_batch is not None:
+            await handlers.after_batch(session, fresh)
+            await flush_batch_rows(session)
         return outcomes
+    finally:
+        discard_batch_rows(session)  # written, or rolled back with the failed batch
+
+
+async def _record_in_inbox(
+    session: AsyncSession, group: str, stream: str, entries: Sequence[tuple[str, EventEnvelope]]
+) -> set[str]:
+    """Insert the entries' inbox rows where absent; the event ids inserted now (to apply)."""
+    first: dict[str, tuple[str, EventEnvelope]] = {}
+    for entry_id, envelope in entries:
+        first.setdefault(str(envelope.event_id), (entry_id, envelope))
     now = datetime.now(UTC)
-    await session.execute(
-        insert(InboxEntry),
-        [
-            dict(
-                consumer_group=group,
-                event_id=str(consumed.envelope.event_id),
-                stream=stream,
-                entry_id=consumed.entry_id,
-                event_type=consumed.envelope.event_type,
-                processed_at=now,
-            )
-            for consumed in fresh
-        ],
-    )
-    for consumed in fresh:
-        try:
-            await handlers.run(session, consumed)
-        except Exception as error:
-            raise EntryFailed(consumed.entry_id) from error
-    if handlers.after_batch is not None:
-        await handlers.after_batch(session, fresh)
-    return outcomes
+    rows = [
+        dict(
+            consumer_group=group,
+            event_id=event_id,
+            stream=stream,
+            entry_id=entry_id,
+            event_type=envelope.event_type,
+            processed_at=now,
+        )
+        # In key order: two replicas inserting overlapping batches take the row locks in one order.
+        for event_id, (entry_id, envelope) in sorted(first.items())
+    ]
+    statement = dialect_insert(session)(INBOX).on_conflict_do_nothing(index_elements=list(INBOX.primary_key.columns))
+    inserted = await session.execute(statement.returning(INBOX.c.event_id), rows)
+    return set(inserted.scalars())
 
 
 class StreamConsumer:
@@ -443,6 +460,7 @@ class StreamConsumer:
                 polling_interval=self._claim_interval_ms,
             ),
             parser=_parse_entry,
+            ack_policy=AckPolicy.MANUAL,  # as the reader: XACK what `deliver_batch` settled
             title=f"{self.group}:{self.stream}:claimer",
             description=f"{self.group} retries entries left pending on {self.stream}",
         )
@@ -456,9 +474,28 @@ class StreamConsumer:
         @claimer
         async def claim(msg: RedisStreamMessage) -> None:
             (entry,) = _raw_entries(msg)
-            await self._deliver(*entry)
+            settled = await self.deliver_batch([entry, *await self._claim_idle_after(entry[1])])
+            if settled:
+                await self._redis.xack(self.stream, self.group, *settled)
 
         self._subscribers = [reader, claimer]
+
+    async def _claim_idle_after(self, entry_id: str) -> list[tuple[RawFields, str]]:
+        """Up to `read_batch - 1` more idle entries after `entry_id` (FastStream's XAUTOCLAIM takes
+        one at a time), so the claimer applies what a dead process left pending as a batch too."""
+        if self._read_batch <= 1:
+            return []
+        millis, seq = following(entry_id)
+        _, claimed, *_ = await self._redis.xautoclaim(
+            self.stream,
+            self.group,
+            self.consumer_name,
+            self._claim_idle_ms,
+            start_id=f"{millis}-{seq}",
+            count=self._read_batch - 1,
+        )
+        # Redis 6.2 returns an entry deleted since it was read without fields; Redis 7 drops it.
+        return [(fields, _text(claimed_id)) for claimed_id, fields in claimed if fields]
 
     async def deliver_batch(self, entries: Sequence[tuple[RawFields, str]]) -> list[str]:
         """Apply entries (fields, entry id) in one transaction; the ids settled, to acknowledge.

@@ -96,6 +96,7 @@ class Harness:
         self.failing: set[str] = set()  # coop names whose handler raises (the "cause")
         self.attempts: list[tuple[str, str]] = []  # (name, "ok" | "failed") in handler order
         self.ignored: list[str] = []  # event types acknowledged without a handler, as counted
+        self.batches: list[list[str]] = []  # the entry ids each committed-or-not transaction applied
         self.consumer = self.new_consumer()
         self.broker = redis_broker(redis_url, description="messaging test")
         self.consumer.subscribe(self.broker)
@@ -107,7 +108,7 @@ class Harness:
             stream=self.stream,
             group=GROUP,
             consumer_name=unique("live-"),
-            handlers=EventHandlers({CoopRegistered: self.on_coop_registered}),
+            handlers=EventHandlers({CoopRegistered: self.on_coop_registered}, after_batch=self.on_batch),
             sessions=self.sessions,
             redis=self.redis,
             claim_idle_ms=CLAIM_IDLE_MS,
@@ -122,6 +123,9 @@ class Harness:
             raise RuntimeError(f"kho lạnh chưa sẵn sàng for {name}")
         session.add(MessagingTestEffect(event_id=str(event.envelope.event_id), entry_id=event.entry_id, name=name))
         self.attempts.append((name, "ok"))
+
+    async def on_batch(self, _session: AsyncSession, events) -> None:
+        self.batches.append([event.entry_id for event in events])
 
     async def start(self) -> None:
         await self.consumer.ensure_group()
@@ -471,6 +475,35 @@ async def test_entries_left_pending_by_a_dead_consumer_are_claimed_and_applied(h
     await harness.start()
     assert await harness.effects_when_settled(2) == ["HTX Chè Tân Hương", "HTX Chè La Bằng"]
     assert await harness.dead_letters() == []
+
+
+async def test_a_dead_process_s_pending_entries_are_claimed_as_one_batch(harness: Harness):
+    names = [f"HTX {number}" for number in range(1, 8)]
+    await harness.consumer.ensure_group()
+    entry_ids = await _publish_all(harness, [envelope(name, number) for number, name in enumerate(names, start=1)])
+    await harness.redis.xreadgroup(GROUP, "dead-process", {harness.stream: ">"}, count=500)
+
+    await harness.start()
+    assert await harness.effects_when_settled(len(names)) == names
+    # FastStream's claimer took the first entry; its six idle successors came with it, in one transaction.
+    assert harness.batches == [entry_ids]
+    assert await harness.dead_letters() == []
+
+
+async def test_a_poison_entry_among_claimed_ones_is_dead_lettered_alone(harness: Harness):
+    harness.failing.add("HTX Bị Lỗi")
+    await harness.consumer.ensure_group()
+    await _publish_all(harness, [envelope("HTX A", 1), envelope("HTX Bị Lỗi", 2), envelope("HTX C", 3)])
+    await harness.redis.xreadgroup(GROUP, "dead-process", {harness.stream: ">"}, count=500)
+
+    await harness.start()
+    await wait_until(harness.dead_letters, message="the dead letter")
+    assert await harness.effects_when_settled(2) == ["HTX A", "HTX C"]
+    # One claimed batch (rolled back at the poison entry), then each entry alone.
+    assert harness.attempts[:4] == [("HTX A", "ok"), ("HTX Bị Lỗi", "failed"), ("HTX A", "ok"), ("HTX C", "ok")]
+    (letter,) = await harness.dead_letters()
+    assert letter.deliveries == MAX_DELIVERIES and letter.reason.startswith("RuntimeError: kho lạnh")
+    assert await harness.inbox_count() == 2
 
 
 # --- i. batches (ADR 0016) ---------------------------------------------------------------------
