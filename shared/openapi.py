@@ -27,6 +27,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.security.http import HTTPBase
 from pydantic import BaseModel, Field
 
 from shared.auth import current_principal, optional_principal
@@ -131,8 +132,10 @@ def _statuses(route: RouteContext, method: str) -> set[int]:
         statuses |= {404, 409}
     if "{" in (route.path_format or ""):
         statuses |= {404}
-    if calls & {current_principal, optional_principal}:
-        statuses |= {401, 403, 429}  # a public read may still refuse a signed-in caller what it asks
+    if calls & {current_principal, optional_principal} or any(isinstance(call, HTTPBase) for call in calls):
+        # A route that reads a bearer token (ours, or a service's own that also reads a cookie):
+        # a public read may still refuse a signed-in caller what it asks.
+        statuses |= {401, 403, 429}
     return statuses
 
 

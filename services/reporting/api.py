@@ -81,7 +81,12 @@ async def get_report(request: Request, session: SessionDep, asked: ReportRequest
     return report if asked.format == "json" else exports.file_response(report, asked.format)
 
 
-@router.get("/dashboard", response_class=HTMLResponse, summary="The provincial dashboard (?lang=en; lists: province)")
+@router.get(
+    "/dashboard",
+    response_class=HTMLResponse,
+    summary="The provincial dashboard (?lang=en; lists: province)",
+    responses={404: {"description": "No plan by the key `plan` names"}},
+)
 async def dashboard(
     request: Request,
     session: SessionDep,
@@ -172,6 +177,11 @@ def _download_format(request: Request, raw: str) -> str:
     return extension
 
 
+SIGNED_OUT: dict[int | str, dict[str, Any]] = {
+    303: {"description": "A browser not signed in: to the sign-in form, and back here after it"}
+}
+
+
 def _signed_out(request: Request) -> RedirectResponse:
     """A browser without a signed-in cookie goes to the sign-in form, and comes back here after it."""
     return RedirectResponse(
@@ -183,7 +193,7 @@ def _signed_out(request: Request) -> RedirectResponse:
 @router.get(
     "/dashboard/lists/{name}",
     summary="The co-ops (or communes) behind a dashboard figure (province)",
-    responses={200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+    responses={200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}, **SIGNED_OUT},
 )
 async def dashboard_list(
     request: Request,
@@ -235,7 +245,11 @@ async def dashboard_list(
 @router.get(
     "/dashboard/coop",
     summary="A co-op's own dashboard (the co-op's accounts; the province with ?coop_id)",
-    responses={200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}}},
+    responses={
+        200: {"content": {"text/html": {}, exports.CSV_TYPE: {}, exports.XLSX_TYPE: {}}},
+        404: {"description": "No table by the name `table` gives"},
+        **SIGNED_OUT,
+    },
 )
 async def coop_dashboard(
     request: Request,
@@ -337,7 +351,16 @@ async def sign_in_form(request: Request, principal: PagePrincipalDep, next: str 
     return HTMLResponse(page.render_sign_in(page_language_of(request), _next_page(next), principal))
 
 
-@sign_in_router.post("/dashboard/sign-in", response_class=HTMLResponse, summary="Sign in to the dashboard")
+@sign_in_router.post(
+    "/dashboard/sign-in",
+    response_class=HTMLResponse,
+    summary="Sign in to the dashboard",
+    responses={
+        303: {"description": "Signed in: on to `next` (a dashboard page)"},
+        401: {"description": "Wrong name or password: the form again, with the reason", "content": {"text/html": {}}},
+        503: {"description": "The registry, where passwords are checked, does not answer"},
+    },
+)
 async def sign_in(
     request: Request,
     login: Annotated[str, Form(max_length=50)],
@@ -361,7 +384,14 @@ async def sign_in(
     return response
 
 
-@sign_in_router.post("/dashboard/sign-out", summary="Sign out of the dashboard")
+@sign_in_router.post(
+    "/dashboard/sign-out",
+    summary="Sign out of the dashboard",
+    responses={
+        303: {"description": "Signed out: to the public dashboard"},
+        503: {"description": "The registry, where the session is ended, does not answer"},
+    },
+)
 async def sign_out(request: Request) -> Response:
     """Whoever holds the cookie: ends the registry's session of its token and forgets the cookie."""
     response = RedirectResponse(f"/dashboard?lang={page_language_of(request)}", status_code=303)

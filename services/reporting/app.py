@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from services.reporting import consumers, kpis, wards
@@ -31,9 +32,14 @@ def create_app(
     shipped_plans: list[kpis.Plan] | None = None,
     ward_map: wards.WardMap | None = None,
     today: Callable[[], date] = today_in_vietnam,
+    registry_http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """`today` is the clock of the scorecard's default year and "as of" day (a test fixes it)."""
+    """`today` is the clock of the scorecard's default year and "as of" day (a test fixes it);
+    `registry_http` replaces the client of the registry's API (the dashboard's sign-in checks passwords there)."""
     runtime = ServiceRuntime.build(NAME, settings or Settings())  # publishes nothing
+    runtime.http_clients["registry"] = registry_http or httpx.AsyncClient(
+        base_url=runtime.settings.registry_url, timeout=10
+    )
     # Revocations are not read model: the rebuild (consumers.HANDLERS) neither replays nor replaces them.
     runtime.consume(registry.STREAM, consuming_revocations(consumers.REGISTRY_HANDLERS))
     runtime.consume(supplychain.STREAM, consumers.SUPPLYCHAIN_HANDLERS)

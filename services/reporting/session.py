@@ -22,10 +22,9 @@ def _secure(request: Request) -> bool:
 
 
 async def _registry(request: Request, path: str, headers: dict[str, str], body: object = None) -> httpx.Response:
-    settings = request.app.state.settings
+    registry: httpx.AsyncClient = request.app.state.runtime.http_clients["registry"]
     try:
-        async with httpx.AsyncClient(base_url=settings.registry_url, timeout=10) as registry:
-            return await registry.post(path, headers=headers, json=body)
+        return await registry.post(path, headers=headers, json=body)
     except httpx.TransportError as error:
         raise Unavailable("dashboard.registry_down") from error
 

@@ -41,7 +41,7 @@ async def platform(database_url_factory, redis, redis_url, stream_prefix):
     apps = {
         "registry": registry,
         "supplychain": supplychain_app(await settings("supplychain"), registry_http=in_process),
-        "reporting": reporting_app(await settings("reporting")),
+        "reporting": reporting_app(await settings("reporting"), registry_http=in_process),
     }
     async with contextlib.AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(running_app(app)) for name, app in apps.items()}
