@@ -115,6 +115,10 @@ class Settings(TokenSettings):
     # `stream_trim_interval_seconds`. Redis holds about this many days of events, whatever the history.
     stream_retention_days: float = Field(7, ge=0)
     stream_trim_interval_seconds: float = Field(300, gt=0)
+    # EPCIS webhook subscriptions may name a loopback, private or link-local address as `dest` only
+    # when this is set (a test's receiver, a partner inside the same network): otherwise a subscriber
+    # could make the service POST to the platform's own internal endpoints.
+    webhook_private_destinations: bool = False
     # A consumer name idle this long with nothing pending is a dead process's (names are
     # host-pid): it leaves the group at start and at every sweep. Unset: the larger of
     # 10 x claim_idle_ms and 5 minutes.

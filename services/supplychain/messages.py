@@ -137,6 +137,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "dest phải là địa chỉ http(s) đầy đủ mà kho sẽ gửi sự kiện tới, ví dụ https://doi-tac.vn/epcis.",
         "en": "dest must be a full http(s) URL the repository will send events to, e.g. https://partner.example/epcis.",
     },
+    "epcis.subscription.dest_internal": {
+        "vi": "dest là địa chỉ nội bộ (localhost, mạng riêng); kho chỉ gửi tới địa chỉ công khai của đối tác.",
+        "en": "dest is an internal address (localhost, a private network); the repository sends only to a partner's public address.",
+    },
     "epcis.subscription.token": {
         "vi": "signatureToken phải là một chuỗi từ 1 đến 500 ký tự.",
         "en": "signatureToken must be a string of 1 to 500 characters.",

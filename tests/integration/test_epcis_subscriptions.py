@@ -85,6 +85,7 @@ async def test_a_buyer_receives_its_shipments_once_each_across_a_refusal_and_a_r
 ):
     receiver = Receiver(refuse=1)
     app = await supplychain_app_factory()
+    app.state.settings.webhook_private_destinations = True  # the receiver is on loopback
     async with served(receiver.app) as base:
         async with running_app(app) as client:
             await _seed(redis, stream_prefix, partner(BUYER), partner(OTHER_BUYER, name="Công ty CP Chè Việt"))
@@ -136,6 +137,10 @@ async def test_subscriptions_are_the_owners_and_checked(supplychain_app_factory)
         assert (await client.post(path, json=hook, headers=other)).status_code == 404
         for body, status in (
             ({"dest": "ftp://x.example/h", "stream": True}, 400),
+            ({"dest": "http://127.0.0.1:6379/", "stream": True}, 400),  # the platform's own network
+            ({"dest": "http://localhost:8002/admin", "stream": True}, 400),
+            ({"dest": "https://10.0.0.7/hook", "stream": True}, 400),
+            ({"dest": "http://[::1]/hook", "stream": True}, 400),
             ({"dest": "https://x.example/h"}, 400),  # neither stream nor schedule
             ({"dest": "https://x.example/h", "stream": True, "initialRecordTime": "soon"}, 400),
             ({"dest": "https://x.example/h", "schedule": {"hour": "1"}}, 501),

@@ -760,7 +760,10 @@ async def subscribe(queryName: str, request: Request, uow: UnitOfWorkDep, princi
     EPCs in the form `GS1-EPC-Format` (header) asks for. Any signed-in party, on its own queries."""
     query_id = await _query_id(uow.session, principal, queryName)
     try:
-        asked = subscriptions.checked(await _read_document(request))
+        asked = subscriptions.checked(
+            await _read_document(request),
+            private_destinations=request.app.state.settings.webhook_private_destinations,
+        )
     except named_queries.NamedQueryError as error:
         raise EpcisProblem(400, "ValidationException", error.key, **error.values) from None
     except NotImplementedError as error:
