@@ -202,15 +202,28 @@ async def running_app(app) -> AsyncIterator[httpx.AsyncClient]:
 
 def qr_texts(image: Any) -> list[str]:
     """The text of each QR symbol in a (PIL) image. zxing may report one symbol twice (found by two
-    of its detectors), so a symbol centred within 50 px of one already read is that one."""
+    of its detectors, the second box sometimes shifted), so a read whose text and box match one
+    already read is that one: same text, and boxes that overlap or centres within 50 px."""
     import zxingcpp  # a test dependency of the pages and label sheets only
 
     texts: list[str] = []
-    centres: list[tuple[float, float]] = []
+    boxes: list[tuple[float, float, float, float]] = []
     for code in zxingcpp.read_barcodes(image):
-        corners = (code.position.top_left, code.position.bottom_right)
-        x, y = (corners[0].x + corners[1].x) / 2, (corners[0].y + corners[1].y) / 2
-        if all(abs(x - cx) > 50 or abs(y - cy) > 50 for cx, cy in centres):
-            centres.append((x, y))
+        position = code.position
+        corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+        box = (
+            min(c.x for c in corners),
+            min(c.y for c in corners),
+            max(c.x for c in corners),
+            max(c.y for c in corners),
+        )
+        if not any(text == code.text and _same_place(box, seen) for text, seen in zip(texts, boxes)):
             texts.append(code.text)
+            boxes.append(box)
     return texts
+
+
+def _same_place(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    overlap = a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+    centres_near = abs((a[0] + a[2]) - (b[0] + b[2])) / 2 <= 50 and abs((a[1] + a[3]) - (b[1] + b[3])) / 2 <= 50
+    return overlap or centres_near

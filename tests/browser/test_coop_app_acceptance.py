@@ -107,7 +107,7 @@ def test_a_clerks_day_from_sign_in_to_a_labels_trace_page(stack: CoopAppStack, p
     page.get_by_role("button", name="Nhãn tờ A4").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Mở / tải", exact=False).click()
-    codes = sorted(_decoded_labels(download.value.path()))
+    codes = sorted(set(_decoded_labels(download.value.path())))  # a symbol read twice is one (texts are unique)
     assert codes == [f"{stack.urls['supplychain']}/01/{GTIN}/21/{packed}-{n:04d}" for n in range(1, 41)]
 
     # A shipment of ten packs to the partner, and a sale of the dry tea left over.
