@@ -626,9 +626,7 @@ def _query_not_found(name: str) -> EpcisProblem:
     return EpcisProblem(404, "NoSuchNameException", "epcis.query.not_found", name=name)
 
 
-@router.options("/epcis/queries", status_code=204)
-async def queries_options() -> Response:
-    return await _options("OPTIONS, GET, POST")()
+router.add_api_route("/epcis/queries", _options("OPTIONS, GET, POST"), methods=["OPTIONS"], status_code=204)
 
 
 @router.get("/epcis/queries", summary="The caller's organisation's named queries")
@@ -681,9 +679,9 @@ async def create_query(request: Request, uow: UnitOfWorkDep, principal: Principa
     return Response(status_code=201, headers={**VERSION_HEADERS, "Location": location})
 
 
-@router.options("/epcis/queries/{queryName}", status_code=204)
-async def query_options() -> Response:
-    return await _options("OPTIONS, GET, DELETE")()
+router.add_api_route(
+    "/epcis/queries/{queryName}", _options("OPTIONS, GET, DELETE"), methods=["OPTIONS"], status_code=204
+)
 
 
 @router.get("/epcis/queries/{queryName}", summary="A named query's definition")
@@ -704,9 +702,9 @@ async def delete_query(queryName: str, uow: UnitOfWorkDep, principal: PrincipalD
     return Response(status_code=204, headers=VERSION_HEADERS)
 
 
-@router.options("/epcis/queries/{queryName}/events", status_code=204)
-async def query_events_options() -> Response:
-    return await _options("OPTIONS, GET")()
+router.add_api_route(
+    "/epcis/queries/{queryName}/events", _options("OPTIONS, GET"), methods=["OPTIONS"], status_code=204
+)
 
 
 @router.get("/epcis/queries/{queryName}/events", summary="Run a named query")
@@ -729,9 +727,9 @@ async def _query_id(session: AsyncSession, principal: Principal, name: str) -> i
     return query_id
 
 
-@router.options("/epcis/queries/{queryName}/subscriptions", status_code=204)
-async def subscriptions_options() -> Response:
-    return await _options("OPTIONS, GET, POST")()
+router.add_api_route(
+    "/epcis/queries/{queryName}/subscriptions", _options("OPTIONS, GET, POST"), methods=["OPTIONS"], status_code=204
+)
 
 
 @router.get("/epcis/queries/{queryName}/subscriptions", summary="The subscriptions to a named query")
@@ -773,9 +771,12 @@ async def subscribe(queryName: str, request: Request, uow: UnitOfWorkDep, princi
     return JSONResponse(subscriptions.shown(made), status_code=201, headers={**VERSION_HEADERS, "Location": location})
 
 
-@router.options("/epcis/queries/{queryName}/subscriptions/{subscriptionID}", status_code=204)
-async def subscription_options() -> Response:
-    return await _options("OPTIONS, GET, DELETE")()
+router.add_api_route(
+    "/epcis/queries/{queryName}/subscriptions/{subscriptionID}",
+    _options("OPTIONS, GET, DELETE"),
+    methods=["OPTIONS"],
+    status_code=204,
+)
 
 
 @router.get("/epcis/queries/{queryName}/subscriptions/{subscriptionID}", summary="One subscription")

@@ -81,6 +81,11 @@ def checked(name: object, query: object, limits: QueryLimits) -> tuple[str, dict
     return name, query
 
 
+def _named(principal: Principal, name: str) -> tuple[Any, Any]:
+    """The caller's organisation's query called `name`: the rows a read or a delete looks at."""
+    return col(EpcisNamedQuery.owner) == owner_of(principal), col(EpcisNamedQuery.name) == name
+
+
 async def save(session: AsyncSession, principal: Principal, name: str, query: dict[str, Any]) -> bool:
     """Save the query under the caller's organisation; False if it has one by that name already."""
     try:
@@ -101,21 +106,13 @@ async def save(session: AsyncSession, principal: Principal, name: str, query: di
 
 async def find(session: AsyncSession, principal: Principal, name: str) -> dict[str, Any] | None:
     """The caller's organisation's query by that name, as the binding shows it; None if it has none."""
-    row = (
-        await session.execute(
-            select(EpcisNamedQuery.query_json).where(
-                col(EpcisNamedQuery.owner) == owner_of(principal), col(EpcisNamedQuery.name) == name
-            )
-        )
-    ).scalar()
+    row = (await session.execute(select(EpcisNamedQuery.query_json).where(*_named(principal, name)))).scalar()
     return None if row is None else {"name": name, "query": json.loads(row)}
 
 
 async def id_of(session: AsyncSession, principal: Principal, name: str) -> int | None:
     """The row id of the caller's organisation's query by that name (subscriptions hang on it)."""
-    statement = select(EpcisNamedQuery.id).where(
-        col(EpcisNamedQuery.owner) == owner_of(principal), col(EpcisNamedQuery.name) == name
-    )
+    statement = select(EpcisNamedQuery.id).where(*_named(principal, name))
     return (await session.execute(statement)).scalar()
 
 
@@ -131,9 +128,5 @@ async def listed(session: AsyncSession, principal: Principal, per_page: int, aft
 
 
 async def remove(session: AsyncSession, principal: Principal, name: str) -> bool:
-    result = await session.execute(
-        delete(EpcisNamedQuery).where(
-            col(EpcisNamedQuery.owner) == owner_of(principal), col(EpcisNamedQuery.name) == name
-        )
-    )
+    result = await session.execute(delete(EpcisNamedQuery).where(*_named(principal, name)))
     return bool(result.rowcount)

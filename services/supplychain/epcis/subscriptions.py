@@ -192,6 +192,7 @@ async def record_deliveries(session: AsyncSession, chain_event_ids: list[str]) -
     if not epcis_ids:
         return 0
     recorded = 0
+    scopes: dict[str, list[Any]] = {}  # an owner's read scope, read once for all its subscriptions
     for subscription, owner, query_json in subscriptions:
         try:
             query = querying.EventQuery.from_parameters(parameters_of(json.loads(query_json)))
@@ -201,7 +202,9 @@ async def record_deliveries(session: AsyncSession, chain_event_ids: list[str]) -
             log.error("subscription %s: its saved query no longer parses; nothing matched", subscription.id)
             continue
         since = subscription.initial_record_time or subscription.created_at
-        scope = await ownership.read_scope(session, principal_of(owner))
+        if owner not in scopes:
+            scopes[owner] = await ownership.read_scope(session, principal_of(owner))
+        scope = scopes[owner]
         matched = (
             await session.execute(
                 select(EpcisEvent.event_id)
