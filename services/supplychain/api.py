@@ -481,10 +481,19 @@ async def trace_household(member_id: int, session: SessionDep, principal: Princi
 
 RecallSort = Literal["date", "lot", "event"]
 
+_RECALL = (
+    "Every event on the lot's chain, both ways, one row each with its key data elements (FSMA 204 style), "
+    "sortable by `sort`. The province recalls any lot, a co-op its own (403 for another's). A buyer recalls a "
+    "lot shipped or sold to it (403 `recall.not_delivered` for any other): the lots on its chain that reached "
+    "it or went into what did, never another partner's shipment or sale, households as their co-op shows them "
+    "publicly. No prices. 404 for an unknown code."
+)
+
 
 @router.get(
     "/lots/{code}/recall.csv",
     summary="Recall list: key data elements of every event on the chain (CSV)",
+    description=_RECALL,
     response_class=Response,
     responses=file_answer("text/csv"),
 )
@@ -500,6 +509,7 @@ async def recall_csv(code: str, session: SessionDep, principal: PrincipalDep, so
 @router.get(
     "/lots/{code}/recall.xlsx",
     summary="Recall list as a spreadsheet with filters (XLSX)",
+    description=_RECALL,
     response_class=Response,
     responses=file_answer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )

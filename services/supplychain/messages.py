@@ -305,6 +305,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chưa kiểm tra được đối tác với dịch vụ đăng ký; hãy thử lại sau giây lát.",
         "en": "The registry could not be reached to check the partner; try again shortly.",
     },
+    "recall.not_delivered": {
+        "vi": "Lô {code} không được gửi hay bán cho đối tác của bạn; chỉ thu hồi được những lô bạn đã nhận hoặc đã mua.",
+        "en": "Lot {code} was not shipped or sold to your company; you can recall only the lots you received or bought.",
+    },
     "partner.other_buyer": {
         "vi": "Mã truy cập này chỉ xem được hàng gửi cho đối tác {own}, không phải đối tác {target}.",
         "en": "This token may only see shipments to partner {own}, not partner {target}.",

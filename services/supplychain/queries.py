@@ -539,6 +539,17 @@ async def deliveries(
     ]
 
 
+async def lots_delivered_to(session: AsyncSession, partner_id: int) -> set[int]:
+    """The lots shipped or sold to a partner: what a buyer may trace back, recall and read in EPCIS."""
+    shipped = await session.exec(
+        select(ShipmentLine.lot_id)
+        .join(Shipment, col(Shipment.id) == col(ShipmentLine.shipment_id))
+        .where(Shipment.partner_id == partner_id)
+    )
+    sold = await session.exec(select(Sale.lot_id).where(Sale.buyer_partner_id == partner_id))
+    return set(shipped.all()) | set(sold.all())
+
+
 async def partner_shipments(
     session: AsyncSession, partner_id: int, principal: Principal, date_from: date | None, date_to: date | None
 ) -> PartnerShipments:

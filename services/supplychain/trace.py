@@ -30,6 +30,7 @@ from services.supplychain.queries import (
     corrected_event_ids,
     holdings,
     lot_events,
+    lots_delivered_to,
     resolve,
     resolve_public,
     rows_in,
@@ -62,7 +63,7 @@ from services.supplychain.tables import (
     TransformationInput,
 )
 from shared.auth import Principal
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.households import DEFAULT_DISPLAY, household_label, sees_private
 
 
@@ -475,12 +476,31 @@ RECALL_COLUMNS = [
 RECALL_SORTS = {"date": ("date", "lot_code"), "lot": ("lot_code", "date"), "event": ("event_type", "date")}
 
 
+def _recalling_buyer(principal: Principal, coop_id: int) -> int | None:
+    """The partner a buyer recalls for (its view is narrowed), or None for the province and the co-op."""
+    if principal.role == "buyer" and principal.partner_id is not None:
+        return principal.partner_id
+    principal.require_coop_write(coop_id)
+    return None
+
+
 async def recall_rows(session: AsyncSession, code: str, principal: Principal, sort: str = "date") -> list[dict]:
-    """Key data elements of every event on the lot's chain, both ways (FSMA 204 style)."""
+    """Key data elements of every event on the lot's chain, both ways (FSMA 204 style).
+
+    The province recalls any lot and a co-op its own. A buyer recalls a lot shipped or sold to it:
+    the rows of the lots on its chain that reached that buyer or went into what did, without another
+    partner's shipment, receipt or sale of them, and households as their co-op shows them publicly.
+    """
     lot, _ = await resolve(session, code)
-    principal.require_coop_write(lot.coop_id)
+    partner = _recalling_buyer(principal, lot.coop_id)
     traced = await trace(session, [lot], "both")
     lots_by_code = {lot.code: lot for lot in await _in(session, Lot, Lot.code, [t.code for t in traced.lots])}
+    if partner is not None:
+        delivered = await lots_delivered_to(session, partner)
+        if lot.id not in delivered:
+            raise Forbidden("recall.not_delivered", code=code)
+        visible = await upstream_ids(session, sorted(delivered))
+        lots_by_code = {code: lot for code, lot in lots_by_code.items() if lot.id in visible}
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
     rows_of = [e for rows in events.values() for e in rows]
@@ -514,21 +534,36 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     purchases = {p.event_id: p for p in await _in(session, Purchase, Purchase.event_id, facts)}
     sales = {s.id: s for s in await _in(session, Sale, Sale.id, {e.sale_id for e in rows_of if e.sale_id})}
 
+    def household(lot: Lot, coop: KnownCoop | None) -> str:
+        member = members.get(lot.member_id)
+        if member is None:
+            return str(lot.member_id)
+        display = coop.household_display if coop else DEFAULT_DISPLAY
+        return household_label(member.name, display, private=sees_private(principal, lot.coop_id)) or ""
+
+    def someone_elses(event: LotEvent) -> bool:
+        """Another partner's shipment, receipt or sale of a lot on the buyer's chain."""
+        if event.event_id in shipments:
+            return shipments[event.event_id].partner_id != partner
+        if event.event_id in receipts:
+            return shipment_by_id[receipts[event.event_id].shipment_id].partner_id != partner
+        return event.sale_id in sales and sales[event.sale_id].buyer_partner_id != partner
+
     rows = []
     for event in rows_of:
+        if partner is not None and someone_elses(event):
+            continue
         lot = lots_by_id[event.lot_id]
         kind = facts.get(event.event_id, event.kind)
         coop = coops.get(lot.coop_id)
         location = f"{coop.name} ({coop.ward_code})" if coop else str(lot.coop_id)
         party, reference = (coop.name if coop else ""), ""
         if kind == "harvest":
-            member = members.get(lot.member_id)
-            party = member.name if member else str(lot.member_id)
+            party = household(lot, coop)
             location = f"{lot.plot_code} / {location}" if lot.plot_code else location
             reference = f"harvest round {lot.harvest_round}"
         elif kind == "purchase" and event.event_id in purchases:
-            member = members.get(lot.member_id)
-            party = member.name if member else str(lot.member_id)
+            party = household(lot, coop)
             reference = f"purchase {purchases[event.event_id].id}"
         elif event.event_id in batches:
             reference = f"batch {batches[event.event_id].batch_id}"

@@ -32,7 +32,8 @@ from services.supplychain.epcis.chain_mapping import coop_party, partner_locatio
 from services.supplychain.epcis.export import identifiers_of_lots
 from services.supplychain.epcis.query import EPC_FIELDS, names_identifier
 from services.supplychain.epcis.tables import EpcisEvent, EpcisEventIdentifier
-from services.supplychain.tables import KnownCoop, KnownMember, Sale, Shipment, ShipmentLine
+from services.supplychain.queries import lots_delivered_to
+from services.supplychain.tables import KnownCoop, KnownMember
 from services.supplychain.trace import upstream_lots
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden
@@ -136,13 +137,7 @@ async def read_scope(session: AsyncSession, principal: Principal) -> list[Any]:
     if principal.partner_id is None:
         return [false()]
     partner = principal.partner_id
-    received = await session.exec(
-        select(ShipmentLine.lot_id)
-        .join(Shipment, col(Shipment.id) == col(ShipmentLine.shipment_id))
-        .where(Shipment.partner_id == partner)
-    )
-    bought = await session.exec(select(Sale.lot_id).where(Sale.buyer_partner_id == partner))
-    lot_ids = sorted(set(received.all()) | set(bought.all()))
+    lot_ids = sorted(await lots_delivered_to(session, partner))
     if not lot_ids:
         return [false()]
     return buyer_scope(partner, await identifiers_of_lots(session, await upstream_lots(session, lot_ids)))
