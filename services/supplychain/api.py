@@ -53,6 +53,7 @@ from services.supplychain.schemas import (
     PaymentVoidCreate,
     ProcessingCreate,
     PurchaseCreate,
+    RecallRow,
     ReceiptCreate,
     SaleCreate,
     SalePrivate,
@@ -488,6 +489,16 @@ _RECALL = (
     "it or went into what did, never another partner's shipment or sale, households as their co-op shows them "
     "publicly. No prices. 404 for an unknown code."
 )
+
+
+@router.get(
+    "/lots/{code}/recall",
+    response_model=list[RecallRow],
+    summary="Recall list: key data elements of every event on the chain (JSON, what the buyer's page shows)",
+    description=_RECALL,
+)
+async def recall_json(code: str, session: SessionDep, principal: PrincipalDep, sort: RecallSort = "date") -> list:
+    return await trace.recall_rows(session, code, principal, sort)
 
 
 @router.get(

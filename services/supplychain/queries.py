@@ -44,6 +44,7 @@ from services.supplychain.tables import (
     Correction,
     HouseholdPayment,
     HouseholdPaymentVoid,
+    KnownCoop,
     KnownMember,
     KnownPartner,
     Lot,
@@ -593,6 +594,9 @@ async def partner_shipments(
         if sale_events.get(sale.id) not in corrected and sale.invoice_number not in invoices[sale.shipment_id]:
             invoices[sale.shipment_id].append(sale.invoice_number)
     partner = await session.get(KnownPartner, partner_id)
+    coop_names = dict(
+        await rows_in(session, select(KnownCoop.id, KnownCoop.name), KnownCoop.id, {s.coop_id for s in shipments})
+    )
     return PartnerShipments(
         partner_id=partner_id,
         partner_name=partner.name if partner else None,
@@ -602,6 +606,7 @@ async def partner_shipments(
             PartnerShipment(
                 shipment_id=s.id,
                 coop_id=s.coop_id,
+                coop_name=coop_names.get(s.coop_id),
                 document_number=s.document_number,
                 shipped_on=s.shipped_on,
                 received_on=received.get(s.id),

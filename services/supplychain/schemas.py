@@ -646,11 +646,28 @@ class PartnerShipment(BaseModel):
 
     shipment_id: int
     coop_id: int
+    coop_name: str | None = pydantic.Field(default=None, description="From the registry replica; null if never learnt")
     document_number: str
     shipped_on: date
     received_on: date | None
     lines: list[PartnerShipmentLine]
     invoice_numbers: list[str] = pydantic.Field(description="Invoices of sales made against this shipment")
+
+
+class RecallRow(BaseModel):
+    """One event of a recall: its key data elements (FSMA 204 style), as the recall files have them."""
+
+    event_type: str
+    date: date
+    lot_code: str
+    product: str
+    quantity: Decimal = pydantic.Field(description="In the lot's unit; negative for what left the lot")
+    unit: Unit
+    location: str
+    party: str = pydantic.Field(description="Households as the reader may see them")
+    reference_document: str
+    event_id: str
+    status: Literal["valid", "corrected", "correction"]
 
 
 class PartnerShipments(BaseModel):

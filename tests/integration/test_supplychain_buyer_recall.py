@@ -114,6 +114,11 @@ async def test_a_buyer_recalls_what_reached_it_and_nothing_of_other_buyers(
         }
         assert "400000" not in "\n".join(",".join(r.values()) for r in theirs)  # no prices
 
+        as_json = await client.get("/lots/K/recall", headers=bearer("buyer", partner_id=5))
+        assert [(r["event_id"], r["party"]) for r in as_json.json()] == [(r["event_id"], r["party"]) for r in mine]
+        received = await client.get("/partners/5/shipments", headers=bearer("buyer", partner_id=5))
+        assert [s["coop_name"] for s in received.json()["shipments"]] == ["HTX Chè Tân Hương"]
+
         sheet = await client.get("/lots/K/recall.xlsx", headers=bearer("buyer", partner_id=5))
         assert openpyxl.load_workbook(io.BytesIO(sheet.content)).active.max_row == len(mine) + 1
 

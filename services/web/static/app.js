@@ -36,6 +36,7 @@ const SCREENS = {
 async function route() {
   const me = await account();
   if (!me) return loginScreen();
+  if (me.role === "buyer") return (await import("./screens/buyer.js")).buyerScreen(me);
   document.getElementById("nav").hidden = false;
   return (SCREENS[location.hash] || SCREENS["#/today"])(me);
 }
@@ -76,6 +77,6 @@ route().then(async () => {
   const me = await account();
   if (me && navigator.onLine) {
     await sendAndTell();
-    await (await import("./reference.js")).refreshReference(me.coop_id);
+    if (me.role !== "buyer") await (await import("./reference.js")).refreshReference(me.coop_id);
   }
 });

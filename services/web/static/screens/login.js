@@ -22,6 +22,7 @@ export function loginScreen(message) {
       return setError("password", t("login.offline"));
     }
     if (!result.ok) return setError("password", result.body?.detail?.message || t("login.failed"));
+    if (result.account.role === "buyer") return go("#/received");
     if (result.account.role !== "coop") {
       await signOut();
       return setError("password", t("login.not_coop"));

@@ -18,6 +18,8 @@ const DESCRIBE = {
   sale: (summary) => t("queue.sale", { ...summary, kg: kg(Number(summary.kg)), unit: summary.unit === "pcs" ? t("unit.pcs") : "kg" }),
   household: (summary) => t("queue.household", summary),
   correction: (summary) => t("queue.correction", summary),
+  // a buyer's (issue 14)
+  receipt: (summary) => t("queue.receipt", summary),
 };
 
 export async function queueScreen() {
