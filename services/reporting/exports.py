@@ -7,7 +7,6 @@ numbers, shown with three decimals). Text never becomes a formula (`shared.sprea
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from urllib.parse import quote
@@ -17,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services.reporting.schemas import Report
-from shared.spreadsheets import append_xlsx_row, csv_row
+from shared.spreadsheets import append_xlsx_row, csv_file
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,13 +48,9 @@ def _total_row(report: Report) -> list:
 
 
 def to_csv(report: Report) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column["vi"] for column in report.columns])
-    for row in report.rows:
-        writer.writerow(csv_row("" if value is None else value for value in _cells(report, row)))
-    writer.writerow(csv_row("" if value is None else value for value in _total_row(report)))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_file(
+        [column["vi"] for column in report.columns], [*(_cells(report, row) for row in report.rows), _total_row(report)]
+    )
 
 
 def to_xlsx(report: Report) -> bytes:

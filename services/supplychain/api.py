@@ -27,6 +27,7 @@ from services.supplychain import (
     labels,
     public_page,
     queries,
+    regulatory,
     trace,
     transformations,
 )
@@ -66,7 +67,7 @@ from services.supplychain.tables import HouseholdPayment, KnownCoop, Lot
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.clock import today_in_vietnam
 from shared.errors import NotFound
-from shared.i18n import negotiated_page_language, page_language_of
+from shared.i18n import language_of, negotiated_page_language, page_language_of
 from shared.idempotency import IdempotentRoute
 from shared.openapi import file_answer
 from shared.service import RuntimeDep, SessionDep, UnitOfWorkDep
@@ -530,6 +531,79 @@ async def recall_xlsx(code: str, session: SessionDep, principal: PrincipalDep, s
         public_page.recall_xlsx(rows, code),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="recall-{code}.xlsx"'},
+    )
+
+
+_REGULATORY = (
+    "Who may call it: as the recall (the province, the co-op for its own lots, a buyer for a lot shipped or sold "
+    "to it; 403 otherwise, 404 for an unknown code). No prices and no household: plots by their planting-area "
+    "codes, the co-op as producer."
+)
+
+
+@router.get(
+    "/lots/{code}/circular-02",
+    summary="Circular 02/2024/TT-BKHCN: the ten data items of a lot for the national traceability portal (JSON)",
+    description="Product name and image, producer name and address, each stage with its product and location "
+    "trace codes and time (one step back, one step forward), production time, traceability code (the lot's GS1 "
+    "Digital Link or public page), brand and serials, expiry, standards applied (certificates valid on the "
+    "harvest days); `missing` says in the request's language which required items the platform does not hold. "
+    + _REGULATORY,
+)
+async def circular_02(code: str, request: Request, session: SessionDep, principal: PrincipalDep) -> dict:
+    return await regulatory.circular_02(
+        session, code, principal, lambda lot: _public_address(request, lot, None), language_of(request)
+    )
+
+
+@router.get(
+    "/lots/{code}/circular-02.csv",
+    summary="Circular 02/2024/TT-BKHCN items of a lot as CSV, Vietnamese headers, a row per stage",
+    description=_REGULATORY,
+    response_class=Response,
+    responses=file_answer("text/csv"),
+)
+async def circular_02_csv(code: str, request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    record = await regulatory.circular_02(
+        session, code, principal, lambda lot: _public_address(request, lot, None), language_of(request)
+    )
+    return Response(
+        regulatory.circular_02_csv(record),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tt02-2024-{code}.csv"'},
+    )
+
+
+_EUDR = (
+    "The province, the co-op that shipped it, or the buyer it went to (403 otherwise; 404 for an unknown "
+    "shipment). Every origin plot of the shipped lots as a GeoJSON Feature (WGS 84, six decimals; the EUDR file "
+    "description's ProducerName, ProducerCountry, ProductionPlace and Area, with planting-area code, harvest "
+    "dates and kilograms), the supplier and buyer, the lines, whether the regulation covers the product, and a "
+    "report of what is missing (no geolocation, a point where a plot over 4 ha needs a polygon, fewer than six "
+    "decimals). No household names and no prices."
+)
+
+
+@router.get(
+    "/shipments/{shipment_id}/eudr", summary="EU Deforestation Regulation package of a shipment", description=_EUDR
+)
+async def eudr_package(shipment_id: int, request: Request, session: SessionDep, principal: PrincipalDep) -> dict:
+    return await regulatory.eudr_package(session, shipment_id, principal, language_of(request))
+
+
+@router.get(
+    "/shipments/{shipment_id}/eudr.geojson",
+    summary="The shipment's origin plots as the GeoJSON file EUDR's information system takes",
+    description=_EUDR,
+    response_class=Response,
+    responses=file_answer("application/geo+json"),
+)
+async def eudr_geojson(shipment_id: int, request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    package = await regulatory.eudr_package(session, shipment_id, principal, language_of(request))
+    return Response(
+        regulatory.geojson_file(package),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="eudr-shipment-{shipment_id}.geojson"'},
     )
 
 

@@ -88,7 +88,7 @@ async def on_member_left(session: AsyncSession, event: ConsumedEvent[registry_co
 async def on_plot_registered(session: AsyncSession, event: ConsumedEvent[registry_contracts.PlotRegistered]) -> None:
     fact = event.event
     values = {
-        **fact.model_dump(include={"coop_id", "member_id", "planting_area_code", "area_ha", "crop"}),
+        **fact.model_dump(include={"coop_id", "member_id", "planting_area_code", "area_ha", "crop", "geometry"}),
         "updated_at": utcnow(),
     }
     plot = await session.get(KnownPlot, fact.plot_id)

@@ -305,6 +305,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chưa kiểm tra được đối tác với dịch vụ đăng ký; hãy thử lại sau giây lát.",
         "en": "The registry could not be reached to check the partner; try again shortly.",
     },
+    "regulatory.circular_02.product_name": {
+        "vi": "Thiếu tên sản phẩm của lô.",
+        "en": "The lot has no product name.",
+    },
+    "regulatory.circular_02.product_image": {
+        "vi": "Chưa có hình ảnh sản phẩm: nền tảng chưa lưu ảnh sản phẩm; hãy bổ sung khi gửi lên cổng truy xuất quốc gia.",
+        "en": "No product image: the platform keeps no product pictures yet; add one when submitting to the national portal.",
+    },
+    "regulatory.circular_02.producer_name": {
+        "vi": "Chưa biết tên cơ sở sản xuất (HTX chưa có trong bản sao sổ đăng ký).",
+        "en": "The producer's name is not known (the co-op is not in the registry replica yet).",
+    },
+    "regulatory.circular_02.producer_address": {
+        "vi": "Chưa có địa chỉ cơ sở sản xuất: mã xã của HTX không có trong danh mục chính thức.",
+        "en": "No producer address: the co-op's commune code is not in the official list.",
+    },
+    "regulatory.circular_02.stages": {
+        "vi": "Lô chưa có công đoạn nào được ghi.",
+        "en": "No stage of the lot is recorded.",
+    },
+    "regulatory.circular_02.production_time": {
+        "vi": "Thiếu thời gian sản xuất của lô.",
+        "en": "The lot has no production time.",
+    },
+    "regulatory.circular_02.traceability_code": {
+        "vi": "Lô chưa có mã truy vết công khai.",
+        "en": "The lot has no public traceability code.",
+    },
+    "regulatory.circular_02.standards": {
+        "vi": "Không có chứng nhận hay tiêu chuẩn nào còn hiệu lực vào ngày thu hái.",
+        "en": "No certificate or standard was valid on the harvest days.",
+    },
+    "regulatory.eudr.no_geolocation": {
+        "vi": "Thửa đất chưa có toạ độ (GeoJSON); hãy nhập toạ độ thửa trong sổ đăng ký.",
+        "en": "The plot has no geolocation (GeoJSON); enter it in the registry.",
+    },
+    "regulatory.eudr.polygon_required": {
+        "vi": "Thửa {area_ha} ha chỉ có một điểm; thửa trên 4 ha cần đường bao (polygon).",
+        "en": "The {area_ha} ha plot is a single point; a plot over 4 ha needs a polygon.",
+    },
+    "regulatory.eudr.decimals": {
+        "vi": "Toạ độ chỉ có {decimals} chữ số thập phân; EUDR yêu cầu 6.",
+        "en": "The coordinates have only {decimals} decimals; EUDR asks for 6.",
+    },
+    "regulatory.eudr.no_plot": {
+        "vi": "Có lô thu hái không ghi thửa đất: hàng này lẫn nguồn gốc không rõ.",
+        "en": "A harvest lot names no plot: the goods mix in an unknown origin.",
+    },
+    "regulatory.eudr.not_covered": {
+        "vi": "EUDR không áp dụng cho {products}; gói dữ liệu vẫn được lập để người mua tham khảo.",
+        "en": "EUDR does not cover {products}; the package is made anyway for the buyer's reference.",
+    },
     "recall.not_delivered": {
         "vi": "Lô {code} không được gửi hay bán cho đối tác của bạn; chỉ thu hồi được những lô bạn đã nhận hoặc đã mua.",
         "en": "Lot {code} was not shipped or sold to your company; you can recall only the lots you received or bought.",

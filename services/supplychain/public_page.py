@@ -8,7 +8,6 @@ them to its reader (names, initials, or none when the co-op shows only how many)
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from pathlib import Path
@@ -22,7 +21,7 @@ from services.supplychain.schemas import LotTrace
 from services.supplychain.trace import RECALL_COLUMNS
 from shared import formats
 from shared.places import province_name, ward_name
-from shared.spreadsheets import append_xlsx_row, csv_cell
+from shared.spreadsheets import append_xlsx_row, csv_file
 
 _templates = formats.install(
     Environment(
@@ -158,11 +157,7 @@ def qr(url: str, kind: str) -> bytes:
 
 
 def recall_csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RECALL_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({column: csv_cell(value) for column, value in row.items()} for row in rows)
-    return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
+    return csv_file(RECALL_COLUMNS, ([row[column] for column in RECALL_COLUMNS] for row in rows))
 
 
 def recall_xlsx(rows: list[dict], code: str) -> bytes:

@@ -111,6 +111,9 @@ class KnownPlot(SQLModel, table=True):
     planting_area_code: str = Field(max_length=100, index=True)
     area_ha: Decimal = Field(max_digits=12, decimal_places=4)
     crop: str = Field(max_length=100)
+    geometry: dict | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True), description="GeoJSON Point or Polygon, WGS 84"
+    )
     updated_at: datetime = Field(default_factory=utcnow)
 
 

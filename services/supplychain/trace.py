@@ -476,12 +476,19 @@ RECALL_COLUMNS = [
 RECALL_SORTS = {"date": ("date", "lot_code"), "lot": ("lot_code", "date"), "event": ("event_type", "date")}
 
 
-def _recalling_buyer(principal: Principal, coop_id: int) -> int | None:
-    """The partner a buyer recalls for (its view is narrowed), or None for the province and the co-op."""
+async def chain_reader(session: AsyncSession, code: str, principal: Principal) -> tuple[Lot, int | None]:
+    """The lot whose chain a recall or a regulator's export reads, and the partner whose view it is.
+
+    The province reads any lot's chain and a co-op its own (partner None: the whole chain). A buyer
+    reads the chain of a lot shipped or sold to it (403 `recall.not_delivered` for any other), and the
+    caller narrows it to that partner's part."""
+    lot, _ = await resolve(session, code)
     if principal.role == "buyer" and principal.partner_id is not None:
-        return principal.partner_id
-    principal.require_coop_write(coop_id)
-    return None
+        if lot.id not in await lots_delivered_to(session, principal.partner_id):
+            raise Forbidden("recall.not_delivered", code=code)
+        return lot, principal.partner_id
+    principal.require_coop_write(lot.coop_id)
+    return lot, None
 
 
 async def recall_rows(session: AsyncSession, code: str, principal: Principal, sort: str = "date") -> list[dict]:
@@ -491,15 +498,11 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     the rows of the lots on its chain that reached that buyer or went into what did, without another
     partner's shipment, receipt or sale of them, and households as their co-op shows them publicly.
     """
-    lot, _ = await resolve(session, code)
-    partner = _recalling_buyer(principal, lot.coop_id)
+    lot, partner = await chain_reader(session, code, principal)
     traced = await trace(session, [lot], "both")
     lots_by_code = {lot.code: lot for lot in await _in(session, Lot, Lot.code, [t.code for t in traced.lots])}
     if partner is not None:
-        delivered = await lots_delivered_to(session, partner)
-        if lot.id not in delivered:
-            raise Forbidden("recall.not_delivered", code=code)
-        visible = await upstream_ids(session, sorted(delivered))
+        visible = await upstream_ids(session, sorted(await lots_delivered_to(session, partner)))
         lots_by_code = {code: lot for code, lot in lots_by_code.items() if lot.id in visible}
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
