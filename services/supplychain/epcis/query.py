@@ -51,9 +51,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain import digital_link
+from services.supplychain.epcis.contexts import with_contexts
 from services.supplychain.epcis.store import CLASS_FIELDS, INSTANCE_FIELDS
 from services.supplychain.epcis.tables import EpcisErrorDeclaration, EpcisEvent, EpcisEventIdentifier
-from services.supplychain.epcis.validation import EPCIS_CONTEXT
 from services.supplychain.epcis.vocabulary import cbv_short, cbv_spellings, is_uri, parse_timestamp
 from shared.settings import Settings
 
@@ -628,37 +628,6 @@ async def as_json_ld(session: AsyncSession, rows: list[EpcisEvent]) -> list[dict
 
 def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def with_contexts(events: list[dict]) -> tuple[list, list[dict]]:
-    """The document @context and the events ready to put in it.
-
-    Each event's extra @context entries (its extension prefixes) go to the document's
-    @context when they agree with the others; an event whose prefixes clash with another's
-    keeps its own "@context" (allowed on events by the schema).
-    """
-    strings: list[str] = []
-    terms: dict = {}
-    ready = []
-    for event in events:
-        extra = event.pop("_context", None)
-        if not extra:
-            ready.append(event)
-            continue
-        event_terms: dict = {}
-        for entry in extra:
-            if isinstance(entry, dict):
-                event_terms.update(entry)
-        if all(terms.get(name, value) == value for name, value in event_terms.items()):
-            terms.update(event_terms)
-            strings += [entry for entry in extra if isinstance(entry, str) and entry not in strings]
-        else:
-            event = {"@context": [EPCIS_CONTEXT, *extra], **event}
-        ready.append(event)
-    context: list = [EPCIS_CONTEXT, *strings]
-    if terms:
-        context.append(terms)
-    return context, ready
 
 
 def query_document(events: list[dict]) -> dict:
