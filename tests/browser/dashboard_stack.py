@@ -95,7 +95,7 @@ def events() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
                 body="Sở Nông nghiệp và Môi trường",
                 kind="định kỳ",
                 violations=n % 3,
-                commended=n % 4 == 0,
+                commendations=1 if n % 4 == 0 else 0,
             )
             registry.append(envelope(inspected))
     for coop_id, founded in coops[: 3 * len(coops) // 5]:
