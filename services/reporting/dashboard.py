@@ -79,7 +79,11 @@ def restatement_words(restatement: Restatement, language: str) -> str:
         change = t["na"]
     else:
         sign = "+" if difference > 0 else "−" if difference < 0 else ""
-        change = sign + closed_amount(key, abs(difference), language)
+        if key in PERCENT_FIGURES:  # a share moves by percentage points, not by a percent of itself
+            points = formats.number(Decimal(str(abs(difference))) * 100, language)
+            change = f"{sign}{points} {t['points']}"
+        else:
+            change = sign + closed_amount(key, abs(difference), language)
     return t["restatement"].format(
         figure=t["closed_labels"].get(key) or t["labels"].get(key, key),
         frozen=closed_amount(key, restatement.frozen, language),

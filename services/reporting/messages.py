@@ -269,6 +269,7 @@ DASHBOARD: dict[str, dict] = {
         "not_restated": "Số liệu hiện nay khớp với số đã khoá sổ.",
         "restatement": "{figure}: khi khoá sổ {frozen}, nay {current}, chênh lệch {difference}",
         "restated_mark": "đã điều chỉnh sau khoá sổ",
+        "points": "điểm phần trăm",
         "closed_labels": {
             "organisations": "Tổng số tổ chức kinh tế tập thể",
             "members": "Số thành viên",
@@ -385,6 +386,7 @@ DASHBOARD: dict[str, dict] = {
         "not_restated": "Today's figures agree with the closed ones.",
         "restatement": "{figure}: {frozen} at the close, {current} now, a difference of {difference}",
         "restated_mark": "restated since the close",
+        "points": "percentage points",
         "closed_labels": {
             "organisations": "Co-operative organisations in all",
             "members": "Members",

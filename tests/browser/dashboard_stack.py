@@ -51,6 +51,8 @@ PLAN = {
 class DashboardStack:
     urls: dict[str, str]
     login: str
+    redis_url: str = ""
+    stream_prefix: str = ""  # where a test publishes more events (a correction after a close)
 
     @property
     def dashboard(self) -> str:
@@ -135,6 +137,20 @@ def events() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
     return registry, supplychain
 
 
+def publish_more(stack: DashboardStack, stream: str, *more: EventEnvelope) -> None:
+    """Put `more` on one of the stack's streams, as its producer would."""
+
+    async def put() -> None:
+        client = aioredis.from_url(stack.redis_url)
+        try:
+            for entry in more:
+                await client.xadd(stack.stream_prefix + stream, entry.to_fields())
+        finally:
+            await client.aclose()
+
+    asyncio.run(put())
+
+
 async def _publish(redis_url: str, prefix: str) -> None:
     registry, supplychain = events()
     client = aioredis.from_url(redis_url)
@@ -191,4 +207,4 @@ def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator
             registry.put("/plans/2021-2025", json=PLAN).raise_for_status()
         asyncio.run(_publish(redis_url, stream_prefix))
         asyncio.run(_loaded(urls["reporting"]))
-        yield DashboardStack(urls, login)
+        yield DashboardStack(urls, login, redis_url, stream_prefix)

@@ -201,7 +201,7 @@ async def test_closing_freezes_the_figures_and_a_later_correction_is_a_restateme
     page = (await client.get("/dashboard", params={"year": 2025})).text
     assert "Đã khoá sổ ngày" in page and "bởi tỉnh" in page and 'id="restatements"' in page
     assert (
-        "Tăng thu nhập bình quân của thành viên: khi khoá sổ 50,0\u00a0%, nay 10,0\u00a0%, chênh lệch −40,0\u00a0%"
+        "Tăng thu nhập bình quân của thành viên: khi khoá sổ 50,0\u00a0%, nay 10,0\u00a0%, chênh lệch −40 điểm phần trăm"
         in page
     )
     assert "Thu nhập bình quân thành viên từ chuỗi: khi khoá sổ 1.500.000\u00a0₫" in page
