@@ -198,34 +198,33 @@ class CoopGraded(RegistryEvent):
     supersedes_grading_id: int | None = None
 
 
-class InspectionRecordedV1(RegistryEvent):
+class _Inspection(RegistryEvent):
+    """What every version of `registry.inspection_recorded` says (no wire name: not a contract itself)."""
+
+    inspection_id: int
+    coop_id: int
+    inspected_on: date
+    body: str
+    kind: str
+    violations: int = 0
+
+
+class InspectionRecordedV1(_Inspection):
     """An inspection with its findings, violations (with deadlines) and commendations."""
 
     # The schema keeps the title it was published under (its snapshot is registry.inspection_recorded.v1.json).
     model_config = ConfigDict(title="InspectionRecorded")
     event_type: ClassVar[str] = "registry.inspection_recorded"
 
-    inspection_id: int
-    coop_id: int
-    inspected_on: date
-    body: str
-    kind: str
-    violations: int = 0
     commended: bool = False  # only yes/no: how many commendations is v2's `commendations`
 
 
-class InspectionRecorded(RegistryEvent):
+class InspectionRecorded(_Inspection):
     """An inspection with its findings, violations (with deadlines) and how many commendations it gave."""
 
     event_type: ClassVar[str] = "registry.inspection_recorded"
     version: ClassVar[int] = 2
 
-    inspection_id: int
-    coop_id: int
-    inspected_on: date
-    body: str
-    kind: str
-    violations: int = 0
     commendations: int = 0  # v1's `commended` (a yes/no) could not say three
 
 
