@@ -87,6 +87,9 @@ MEMBERSHIPS: tuple[str, ...] = get_args(Membership)
 NEW_COOP_FORM = "hop_tac_xa"
 UNION_FORM = "lien_hiep"
 DEFAULT_TARGETS_FILE = Path(__file__).with_name("targets.json")
+# The plans shipped with the service (ADR 0022: the province publishes later ones through the registry):
+# this file instead of DEFAULT_TARGETS_FILE, when set.
+TARGETS_ENV = "HTX_REPORTING_TARGETS"
 
 GRAM = Decimal("0.001")
 GRADES: tuple[str, ...] = get_args(Grade)

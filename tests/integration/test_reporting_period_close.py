@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from services.reporting.app import create_app
 from services.reporting.tables import ClosedFigureRow
+from services.reporting.verify import restated_closes
 from shared.db import create_engine, session_factory
 from shared.events.registry import CoopGraded, InspectionRecorded, InspectionRecordedV1
 from shared.events.supplychain import EventCorrected
@@ -208,6 +209,15 @@ async def test_closing_freezes_the_figures_and_a_later_correction_is_a_restateme
     assert page.count('class="restated-mark"') == 2  # effective share and income growth, in the scorecard
     english = (await client.get("/dashboard", params={"year": 2025, "lang": "en"})).text
     assert "Closed on" in english and "a difference of" in english and "0.5" not in english.split('id="closed"')[0]
+
+    # `htx reporting verify` notes the restated year (not a difference: the close stands by design).
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            (note,) = await restated_closes(session, TODAY)
+    finally:
+        await engine.dispose()
+    assert note.startswith("the 2025 scorecard was closed on ") and "effective_share 0.8333 -> 1.0 (0.1667)" in note
 
     # A rebuild of the read model replays the streams; the close is reporting's own and stays.
     await rebuilt(client)
