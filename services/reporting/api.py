@@ -6,7 +6,8 @@ lists of co-ops are the province's, `/dashboard/coop` a co-op's own (ADR 0024; a
 with `/dashboard/sign-in`, which keeps the access token in a cookie). The province
 sees everything; a co-op token sees only its own co-op (its reports are narrowed to it, and
 asking for another co-op is refused with 403); a buyer token sees no report. Rebuilding the
-read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) is the province's.
+read model (`/admin/rebuild`, a job of `services.reporting.rebuild`) and closing a year's scorecard
+(`/scorecards/{year}/close`) are the province's.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request, R
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.reporting import commands, exports, kpis, lists, panels, queries, rebuild
 from services.reporting import dashboard as page
-from services.reporting import exports, kpis, lists, panels, queries, rebuild
 from services.reporting import session as sign_in_session
 from services.reporting.parameters import (
     PagePrincipalDep,
@@ -31,12 +32,13 @@ from services.reporting.parameters import (
     dashboard_province,
     invalid,
     province_only,
+    scorecard_year_of,
     table_format_of,
     today_of,
 )
 from services.reporting.rebuild import RebuildJobs
 from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
-from shared.auth import PrincipalDep
+from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.errors import Forbidden, NotFound
 from shared.i18n import language_of, page_language_of
 from shared.idempotency import IdempotentRoute
@@ -48,14 +50,40 @@ sign_in_router = APIRouter(tags=["reporting: dashboard sign-in"])
 
 
 @router.get("/kpis", response_model=KpiReport, summary="Provincial scorecard for a calendar year (public)")
-async def get_kpis(request: Request, session: SessionDep, year: ScorecardYearDep) -> KpiReport:
-    """Anyone. Co-ops by form and status, new co-ops and unions, the graded Tốt/Khá share, members
-    and workers, harvest and sales volumes, member income and its growth, chain linkage, each
-    against the target of the plan covering the year (the shipped one, or the latest version the
-    province published); `as_of` is 31 December, or today while the year runs. Without ?year, the
-    latest year that has data and a plan covering it, as the dashboard opens on."""
+async def get_kpis(
+    request: Request, session: SessionDep, year: ScorecardYearDep, principal: OptionalPrincipalDep
+) -> KpiReport:
+    """Anyone. Co-ops by form and status, new co-ops and unions, the graded Tốt/Khá share of hợp tác
+    xã, members and workers, harvest and sales volumes, member income and its growth, chain linkage,
+    each against the target of the plan covering the year (the shipped one, or the latest version the
+    province published), each with its `definition` (what is counted, over which days and forms, in
+    Vietnamese and English); `as_of` is 31 December, or today while the year runs. Without ?year, the
+    latest year that has data and a plan covering it, as the dashboard opens on. A year the province
+    closed shows its frozen figures, and `closed` says when, by whom (the account: to the province
+    only) and each figure the read model now puts otherwise (frozen, current, difference)."""
     plans, year, today = await _scorecard_of(request, session, year)
-    return await queries.kpi_report(session, year, plans, today)
+    return await queries.kpi_report(session, year, plans, today, reveal_actor=_is_province(principal))
+
+
+def _is_province(principal: Principal | None) -> bool:
+    return principal is not None and principal.role == "province"
+
+
+@router.post(
+    "/scorecards/{year}/close",
+    status_code=201,
+    response_model=KpiReport,
+    dependencies=[Depends(province_only)],  # before the unit of work opens
+    summary="Close a past year's scorecard: freeze its figures (province)",
+)
+async def close_scorecard(request: Request, year: str, work: UnitOfWorkDep, principal: PrincipalDep) -> KpiReport:
+    """The province: freezes the year's figures as they stand now, with their targets, recording who
+    closed it and when (ADR 0025); the answer is the closed scorecard. From then on `/kpis` and the
+    dashboard show the frozen figures, and a later correction as a restatement beside them. A year
+    still running: 422; a year already closed: 409 (closing is once; a close is not undone)."""
+    closing = scorecard_year_of(request, year)
+    plans, today = await queries.plans_in_force(work.session, request.app.state.shipped_plans), today_of(request)
+    return await commands.close_scorecard(work.session, closing, plans, today, principal)
 
 
 async def _scorecard_of(request: Request, session: AsyncSession, year: int | None) -> tuple[list[kpis.Plan], int, date]:

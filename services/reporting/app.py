@@ -23,8 +23,7 @@ from shared.settings import Settings
 NAME = "reporting"
 assert NAME == consumers.GROUP  # the rebuild names the group as the live consumers do
 
-# The plans shipped with the service (ADR 0022: the province publishes later ones through the registry).
-TARGETS_ENV = "HTX_REPORTING_TARGETS"
+TARGETS_ENV = kpis.TARGETS_ENV
 
 
 def create_app(

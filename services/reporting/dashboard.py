@@ -22,9 +22,10 @@ from markupsafe import Markup
 from services.reporting import charts, kpis, lists
 from services.reporting.messages import DASHBOARD
 from services.reporting.panels import CoopBoard, ProvinceBoard
-from services.reporting.schemas import Figure, KpiReport, Report
+from services.reporting.schemas import Figure, KpiReport, Report, Restatement
 from shared import formats
 from shared.auth import Principal
+from shared.clock import VIETNAM
 from shared.events.registry import TARGET_FIGURES
 from shared.places import ward_name
 
@@ -57,6 +58,49 @@ def year_groups(plans: list[kpis.Plan], today: date, shown: int) -> list[YearGro
 def amount(key: str, value: int | float, language: str) -> str:
     """A figure's value or target as its readers write it: a share as a percentage, a count as a number."""
     return formats.percent(value, language) if key in PERCENT_FIGURES else formats.number(value, language)
+
+
+# The closed figures that are not plan figures, as their readers write them (`kpis.CLOSED_FIGURES`).
+MONEY_FIGURES = {"member_income_average_vnd"}
+
+
+def closed_amount(key: str, value: int | float | None, language: str) -> str:
+    """A frozen or current value of a closed figure: a share as a percentage, money in đồng, else a number."""
+    if value is None:
+        return str(DASHBOARD[language]["na"])
+    return formats.money(value, language) if key in MONEY_FIGURES else amount(key, value, language)
+
+
+def restatement_words(restatement: Restatement, language: str) -> str:
+    """`Tỷ lệ HTX xếp loại Tốt, Khá: khi khoá sổ 83,3 %, nay 66,7 %, chênh lệch −16,7 %`: what changed, in words."""
+    t = DASHBOARD[language]
+    key, difference = restatement.figure, restatement.difference
+    if difference is None:
+        change = t["na"]
+    else:
+        sign = "+" if difference > 0 else "−" if difference < 0 else ""
+        if key in PERCENT_FIGURES:  # a share moves by percentage points, not by a percent of itself
+            points = formats.number(Decimal(str(abs(difference))) * 100, language)
+            change = f"{sign}{points} {t['points']}"
+        else:
+            change = sign + closed_amount(key, abs(difference), language)
+    return t["restatement"].format(
+        figure=t["closed_labels"].get(key) or t["labels"].get(key, key),
+        frozen=closed_amount(key, restatement.frozen, language),
+        current=closed_amount(key, restatement.current, language),
+        difference=change,
+    )
+
+
+def closed_words(report: KpiReport, language: str) -> str | None:
+    """`Đã khoá sổ ngày 05/01/2026 lúc 09:30 (giờ Việt Nam), bởi tỉnh`, or None for a year not closed."""
+    closed = report.closed
+    if closed is None:
+        return None
+    t = DASHBOARD[language]
+    local = closed.closed_at.astimezone(VIETNAM)
+    by = t["roles"].get(closed.closed_by, closed.closed_by)
+    return str(t["closed"]).format(day=formats.day(local.date(), language), time=local.strftime("%H:%M"), by=by)
 
 
 def target_words(key: str, figure: Figure, language: str) -> str | None:
@@ -272,6 +316,12 @@ def render_board(
         target_words=target_words,
         years=years,
         year_ended=report.as_of == kpis.YearWindow(report.year).last,
+        closed=closed_words(report, language),
+        restatements=[restatement_words(r, language) for r in report.closed.restatements] if report.closed else [],
+        restated={r.figure for r in report.closed.restatements} if report.closed else set(),
+        notes=kpis.definitions(
+            report.year, report.as_of, report.new_unions.since or kpis.YearWindow(report.year).first
+        ),
         links=links,
         grading_link=lambda row, key: cell_link("grading", row, key, links),
         commune_link=lambda row, key: cell_link("production_commune", row, key, links),

@@ -10,10 +10,12 @@ Definitions (dates are Vietnam calendar dates taken from event payloads, never f
 - new co-ops: hợp tác xã founded from 1 January through 31 December;
 - new unions: liên hiệp founded from the plan's first day (or 1 January without a plan);
 - members and workers: joined on or before 31 December and not left before it (a member
-  is a member through their `left_on` day, as `MemberLeft` says);
-- effective share: among the co-ops graded for the year (`CoopGraded`; the highest
+  is a member through their `left_on` day, as `MemberLeft` says), of organisations active that
+  day: a co-op dissolved (or suspended) in October has no members on 31 December;
+- effective share: among the hợp tác xã graded for the year (`CoopGraded`; the highest
   revision of one co-op and year is in force, later in the stream on ties), those graded Tốt or Khá; co-ops
-  `not_graded` are left out of the denominator; no graded co-op means no figure;
+  `not_graded` are left out of the denominator; no graded co-op means no figure. Tổ hợp tác and
+  liên hiệp are not counted: the plan's target is a share of hợp tác xã, as the dashboard's label says;
 - member income: what co-ops paid member households for their lots (`LotPurchased.amount_vnd`)
   purchased in the year, summed per member, averaged over the members who sold at least once
   that year (whole VND, half to even). Growth is this year's average over last year's, less
@@ -25,7 +27,12 @@ Definitions (dates are Vietnam calendar dates taken from event payloads, never f
   (`ChainContractSigned`) valid on some day of the year, and the share with at least one
   sale recorded on the supply chain (`LotSold`, so traceable by lot code) in the year.
 
-Supply-chain facts declared wrong (`EventCorrected`) are left out of every figure.
+Supply-chain facts declared wrong (`EventCorrected`) are left out of every figure. Each figure
+carries these words (`definitions`, texts in `messages.DEFINITIONS`) with its days filled in.
+
+A year the province closed (`ClosedFigure` rows) shows its frozen figures; where the live ones
+differ since, the report says so (`with_close`: a restatement with the difference, never a
+silent change).
 
 What the metrics mean is code; what the province aims for is data: the plans shipped in
 `targets.json` and those the province publishes through the registry (ADR 0022, `merge_plans`).
@@ -37,14 +44,17 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from services.reporting.messages import DEFINITIONS
 from services.reporting.schemas import (
     ChainFigures,
+    ClosedFigure,
     CoopFigures,
+    Definition,
     Figure,
     GradingFigures,
     HarvestFigures,
@@ -52,10 +62,22 @@ from services.reporting.schemas import (
     KpiReport,
     MemberFigures,
     PlanRef,
+    Restatement,
     SalesFigures,
+    ScorecardClose,
     StatusCounts,
 )
-from shared.events.registry import Comparison, CoopStatus, Grade, Membership, OrganisationForm, TargetPer
+from shared import formats
+from shared.auth import public_actor
+from shared.events.registry import (
+    TARGET_FIGURES,
+    Comparison,
+    CoopStatus,
+    Grade,
+    Membership,
+    OrganisationForm,
+    TargetPer,
+)
 from shared.messaging.connection import entry_key
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
@@ -65,6 +87,9 @@ MEMBERSHIPS: tuple[str, ...] = get_args(Membership)
 NEW_COOP_FORM = "hop_tac_xa"
 UNION_FORM = "lien_hiep"
 DEFAULT_TARGETS_FILE = Path(__file__).with_name("targets.json")
+# The plans shipped with the service (ADR 0022: the province publishes later ones through the registry):
+# this file instead of DEFAULT_TARGETS_FILE, when set.
+TARGETS_ENV = "HTX_REPORTING_TARGETS"
 
 GRAM = Decimal("0.001")
 GRADES: tuple[str, ...] = get_args(Grade)
@@ -173,6 +198,25 @@ def member_figures(by_membership: Mapping[str, int]) -> MemberFigures:
     workers = counts.get("worker", 0)
     total = sum(counts.values())
     return MemberFigures(total=total, members=total - workers, workers=workers, by_membership=counts)
+
+
+def members_on(
+    members_by_coop: Mapping[tuple[int, str], int], changes: Iterable[StatusChange], day: date
+) -> dict[str, int]:
+    """Memberships by kind on `day`, counted only in organisations active that day (`members_by_coop`:
+    the memberships current on `day`, per organisation and kind)."""
+    status = statuses_on(changes, day)
+    counts: dict[str, int] = {}
+    for (coop_id, membership), count in members_by_coop.items():
+        if status.get(coop_id, "active") == "active":
+            counts[membership] = counts.get(membership, 0) + count
+    return counts
+
+
+def of_form(gradings: Iterable[Grading], coops: Iterable[CoopRecord], form: str = NEW_COOP_FORM) -> list[Grading]:
+    """The gradings of organisations of `form` (the effective share is the hợp tác xã's)."""
+    wanted = {coop.coop_id for coop in coops if coop.form == form}
+    return [grading for grading in gradings if grading.coop_id in wanted]
 
 
 def share(part: int, whole: int) -> float | None:
@@ -472,7 +516,11 @@ def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = N
     chain = chain_figures(
         active_coops(facts.coops, facts.changes, day), facts.coops_with_contract, facts.coops_with_sales
     )
-    return KpiReport(
+    words = definitions(year, day, unions_from)
+    grading.definition = words["grading"]
+    income.definition = words["member_income"]
+    chain.definition = words["chain"]
+    report = KpiReport(
         year=year,
         as_of=day,
         plan=PlanRef(
@@ -507,3 +555,122 @@ def scorecard(year: int, plan: Plan | None, facts: Facts, today: date | None = N
         traced_sales_share=figure(chain.traced_sales_share, targets.get("traced_sales_share")),
         positions=facts.positions,
     )
+    report.coops.definition, report.members.definition = words["coops"], words["members"]
+    for key in TARGET_FIGURES:
+        getattr(report, key).definition = words[key]
+    return report
+
+
+FORMS_OF = {
+    "coops": FORMS,
+    "members": FORMS,
+    "member_income": FORMS,
+    "member_income_growth": FORMS,
+    "new_unions": (UNION_FORM,),
+    "commendations": FORMS,
+}
+
+
+def definitions(year: int, day: date, unions_from: date) -> dict[str, Definition]:
+    """Each figure's definition for the scorecard of `year` standing on `day`: the forms it counts, its
+    days, and its words in both languages (`messages.DEFINITIONS`) with those days written in."""
+    first = YearWindow(year).first
+    firsts = {"new_unions": unions_from, "coops": None, "members": None, "grading": None, "chain": None}
+
+    def words(key: str, language: str, since: date | None) -> str:
+        return DEFINITIONS[key][language].format(
+            first=formats.day(since, language) if since else "",
+            last=formats.day(day, language),
+            year=year,
+            previous=year - 1,
+        )
+
+    return {
+        key: Definition(
+            forms=list(FORMS_OF.get(key, (NEW_COOP_FORM,))),
+            first=(since := firsts.get(key, first)),
+            last=day,
+            vi=words(key, "vi", since),
+            en=words(key, "en", since),
+        )
+        for key in DEFINITIONS
+    }
+
+
+# ---- period close ---------------------------------------------------------------------------
+
+# The figures a close freezes, and where each stands in the report: the plan's figures (with their
+# targets) and the headline counts beside them.
+CLOSED_FIGURES: dict[str, tuple[str, str]] = {key: (key, "value") for key in TARGET_FIGURES} | {
+    "organisations": ("coops", "total"),
+    "members": ("members", "members"),
+    "workers": ("members", "workers"),
+    "graded": ("grading", "graded"),
+    "effective": ("grading", "effective"),
+    "member_income_average_vnd": ("member_income", "average_vnd"),
+}
+
+
+def closed_figures(report: KpiReport) -> list[ClosedFigure]:
+    """What closing `report`'s year freezes: each of `CLOSED_FIGURES` with its target, if it has one."""
+    frozen = []
+    for key, (part, field_name) in CLOSED_FIGURES.items():
+        section = getattr(report, part)
+        target = section if isinstance(section, Figure) else None
+        frozen.append(
+            ClosedFigure(
+                figure=key,
+                value=getattr(section, field_name),
+                target=target.target if target else None,
+                comparison=target.comparison if target else None,
+            )
+        )
+    return frozen
+
+
+def difference(frozen: int | float | None, current: int | float | None) -> int | float | None:
+    if frozen is None or current is None:
+        return None
+    if isinstance(frozen, int) and isinstance(current, int):
+        return current - frozen
+    return float((Decimal(str(current)) - Decimal(str(frozen))).quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def with_close(
+    live: KpiReport, frozen: list[ClosedFigure], closed_by: str, closed_at: datetime, *, reveal_actor: bool = False
+) -> KpiReport:
+    """`live` as the province closed it: the frozen figures (and targets) in place of the live ones, and
+    `closed` saying who closed it, when, and each figure the live read model now puts otherwise (a
+    restatement: frozen value, current value, difference). `reveal_actor`: the account that closed it
+    (the province's eyes only); otherwise its role."""
+    report = live.model_copy(deep=True)
+    restatements = []
+    for row in frozen:
+        if row.figure not in CLOSED_FIGURES:
+            continue  # a figure an older version froze and this one no longer reports
+        part, field_name = CLOSED_FIGURES[row.figure]
+        section = getattr(report, part)
+        current = getattr(section, field_name)
+        if current != row.value:
+            restatements.append(
+                Restatement(
+                    figure=row.figure, frozen=row.value, current=current, difference=difference(row.value, current)
+                )
+            )
+        setattr(section, field_name, row.value)
+        if isinstance(section, Figure):
+            section.available = row.value is not None
+            if row.comparison is not None and row.target is not None:
+                target = Target(row.target, row.comparison)
+                section.target, section.comparison, section.met = row.target, row.comparison, target.met(row.value)
+            else:
+                section.target = section.comparison = section.met = None
+    report.closed = ScorecardClose(
+        year=live.year,
+        closed_at=closed_at,
+        closed_by=closed_by if reveal_actor else public_actor(closed_by),
+        figures=frozen,
+        restated=bool(restatements),
+        restatements=restatements,
+    )
+    return report

@@ -94,6 +94,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Bảng {name} nêu tên từng HTX cùng kết quả kiểm tra; chỉ tài khoản của tỉnh được xem.",
         "en": "The table {name} names each co-op with its inspections; only province accounts may see it.",
     },
+    "scorecard.year_running": {
+        "vi": "Năm {year} chưa kết thúc (đến hết {last}): chỉ khoá sổ được năm đã qua.",
+        "en": "The year {year} is not over (it runs to {last}): only a past year can be closed.",
+    },
+    "scorecard.closed": {
+        "vi": "Bảng chỉ tiêu năm {year} đã được khoá sổ lúc {closed_at} bởi {closed_by}; không khoá lại lần nữa. "
+        "Số liệu điều chỉnh sau đó hiện thành phần điều chỉnh bên cạnh số đã khoá.",
+        "en": "The {year} scorecard was closed at {closed_at} by {closed_by}; it is not closed again. Later "
+        "corrections show as restatements beside the closed figures.",
+    },
+    "scorecard.closed_meanwhile": {
+        "vi": "Bảng chỉ tiêu năm {year} vừa được khoá sổ bởi một yêu cầu khác; xem GET /kpis?year={year}.",
+        "en": "The {year} scorecard was just closed by another request; see GET /kpis?year={year}.",
+    },
     "rebuild.not_found": {
         "vi": "Không có lần dựng lại số liệu báo cáo số {job_id}.",
         "en": "No rebuild job {job_id}.",
@@ -105,6 +119,72 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 register(MESSAGES)
+
+# What each scorecard figure counts, in both languages (`kpis.definitions` fills in the days, formatted as
+# each language writes them): `/kpis` carries them per figure and the dashboard shows them under each figure.
+DEFINITIONS: dict[str, dict[str, str]] = {
+    "coops": {
+        "vi": "Tổ hợp tác, hợp tác xã và liên hiệp HTX thành lập đến hết {last}, theo tình trạng ngày {last}.",
+        "en": "Co-operative groups, co-operatives and co-op unions founded by {last}, with their status on {last}.",
+    },
+    "new_coops": {
+        "vi": "Số hợp tác xã có ngày thành lập từ {first} đến {last}; không tính tổ hợp tác và liên hiệp HTX.",
+        "en": "Co-operatives founded from {first} to {last}; co-operative groups and co-op unions are not counted.",
+    },
+    "new_unions": {
+        "vi": "Số liên hiệp HTX có ngày thành lập từ {first} đến {last}.",
+        "en": "Co-op unions founded from {first} to {last}.",
+    },
+    "effective_share": {
+        "vi": "Số hợp tác xã xếp loại Tốt hoặc Khá năm {year} ÷ số hợp tác xã được xếp loại năm {year} (bản xếp "
+        "loại mới nhất của mỗi HTX); không tính tổ hợp tác, liên hiệp HTX và HTX không xếp loại.",
+        "en": "Co-operatives graded Good or Fair for {year} ÷ co-operatives graded for {year} (each one's latest "
+        "grading); co-operative groups, co-op unions and co-ops not graded are left out.",
+    },
+    "grading": {
+        "vi": "Hợp tác xã được xếp loại năm {year}, theo bản xếp loại mới nhất của mỗi HTX; không tính tổ hợp tác "
+        "và liên hiệp HTX.",
+        "en": "Co-operatives graded for {year}, each by its latest grading; co-operative groups and co-op unions "
+        "are not counted.",
+    },
+    "members": {
+        "vi": "Thành viên và người lao động ngày {last}: đã vào trước hoặc đúng ngày đó, chưa ra trước ngày đó, "
+        "của tổ chức còn hoạt động ngày {last} (tổ chức đã giải thể hay tạm ngừng không tính).",
+        "en": "Members and workers on {last}: joined by then and not left before, of organisations active on {last} "
+        "(those dissolved or suspended by then are not counted).",
+    },
+    "member_income": {
+        "vi": "Thu nhập từ chuỗi: tiền HTX mua lô của hộ thành viên từ {first} đến {last}, bình quân trên số "
+        "thành viên có bán.",
+        "en": "Income from the chain: what co-ops paid member households for lots bought from {first} to {last}, "
+        "averaged over the members who sold.",
+    },
+    "member_income_growth": {
+        "vi": "Thu nhập bình quân của thành viên năm {year} ÷ năm {previous} − 1 (thu nhập từ chuỗi, như trên).",
+        "en": "Members' average income in {year} ÷ in {previous} − 1 (income from the chain, as above).",
+    },
+    "chain": {
+        "vi": "Hợp tác xã đang hoạt động ngày {last}; không tính tổ hợp tác và liên hiệp HTX.",
+        "en": "Co-operatives active on {last}; co-operative groups and co-op unions are not counted.",
+    },
+    "contract_share": {
+        "vi": "Trong các hợp tác xã đang hoạt động ngày {last}: có hợp đồng liên kết chuỗi còn hiệu lực một ngày "
+        "nào đó từ {first} đến {last}.",
+        "en": "Of the co-operatives active on {last}: with a chain contract valid on some day from {first} to {last}.",
+    },
+    "traced_sales_share": {
+        "vi": "Trong các hợp tác xã đang hoạt động ngày {last}: có ít nhất một lần bán ghi trên chuỗi từ {first} "
+        "đến {last}.",
+        "en": "Of the co-operatives active on {last}: with at least one sale recorded on the chain from {first} to "
+        "{last}.",
+    },
+    "commendations": {
+        "vi": "Số lần khen thưởng trong các lần kiểm tra từ {first} đến {last}: một lần kiểm tra khen ba điều "
+        "là ba lần.",
+        "en": "Commendations given in inspections from {first} to {last}: one inspection commending three things "
+        "counts three.",
+    },
+}
 
 # The dashboard page's words, per language (the template picks them by key; not refusals, so not registered).
 DASHBOARD: dict[str, dict] = {
@@ -161,7 +241,7 @@ DASHBOARD: dict[str, dict] = {
             "violations": "Số vi phạm",
             "resolved": "Đã khắc phục",
             "open": "Chưa khắc phục",
-            "commended": "Lần kiểm tra có khen thưởng",
+            "commendations": "Số lần khen thưởng",
         },
         "communes_without_coop": "Xã/phường chưa có tổ chức KTTT hoạt động",
         "download": "Tải về",
@@ -182,14 +262,21 @@ DASHBOARD: dict[str, dict] = {
         "grades_short": {"tot": "Tốt", "kha": "Khá", "trung_binh": "TB", "yeu": "Yếu", "not_graded": "Không XL"},
         "statuses": {"active": "Đang hoạt động", "suspended": "Tạm ngừng", "dissolved": "Giải thể"},
         "months": [],
-        "definitions": {
-            "new_coops": "Hợp tác xã có ngày thành lập từ 01/01 đến hết năm (hoặc đến hôm nay).",
-            "new_unions": "Liên hiệp HTX thành lập từ đầu kỳ kế hoạch khi mục tiêu tính cho cả kỳ.",
-            "effective_share": "(Tốt + Khá) / số tổ chức được xếp loại năm đó; tổ chức không xếp loại không tính.",
-            "member_income_growth": "Thu nhập bình quân năm nay / năm trước − 1.",
-            "contract_share": "Trong các HTX đang hoạt động cuối năm: có hợp đồng liên kết còn hiệu lực trong năm.",
-            "traced_sales_share": "Trong các HTX đang hoạt động cuối năm: có ít nhất một lần bán ghi trên chuỗi.",
-            "member_income": "Thu nhập từ chuỗi: tiền HTX mua lô của hộ thành viên trong năm, bình quân trên số thành viên có bán.",
+        "closed": "Đã khoá sổ ngày {day} lúc {time} (giờ Việt Nam), bởi {by}",
+        "closed_means": "Các chỉ tiêu dưới đây là số đã khoá sổ, kèm mục tiêu lúc đó.",
+        "restated": "Số liệu đã thay đổi sau khi khoá sổ (một điều chỉnh khai báo sau ngày khoá sổ); số đã khoá "
+        "giữ nguyên, phần điều chỉnh như sau:",
+        "not_restated": "Số liệu hiện nay khớp với số đã khoá sổ.",
+        "restatement": "{figure}: khi khoá sổ {frozen}, nay {current}, chênh lệch {difference}",
+        "restated_mark": "đã điều chỉnh sau khoá sổ",
+        "points": "điểm phần trăm",
+        "closed_labels": {
+            "organisations": "Tổng số tổ chức kinh tế tập thể",
+            "members": "Số thành viên",
+            "workers": "Số người lao động",
+            "graded": "Số HTX được xếp loại",
+            "effective": "Số HTX xếp loại Tốt, Khá",
+            "member_income_average_vnd": "Thu nhập bình quân thành viên từ chuỗi",
         },
         "signed_in_as": "Đăng nhập:",
         "roles": {"province": "tỉnh", "coop": "HTX", "buyer": "người mua"},
@@ -277,7 +364,7 @@ DASHBOARD: dict[str, dict] = {
             "violations": "Violations",
             "resolved": "Resolved",
             "open": "Still open",
-            "commended": "Inspections with a commendation",
+            "commendations": "Commendations",
         },
         "communes_without_coop": "Communes without an active co-operative organisation",
         "download": "Download",
@@ -292,15 +379,21 @@ DASHBOARD: dict[str, dict] = {
         "grades_short": {"tot": "Good", "kha": "Fair", "trung_binh": "Avg.", "yeu": "Weak", "not_graded": "None"},
         "statuses": {"active": "Active", "suspended": "Suspended", "dissolved": "Dissolved"},
         "months": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-        "definitions": {
-            "new_coops": "Co-operatives founded from 1 January to the end of the year (or today).",
-            "new_unions": "Co-op unions founded since the plan began, when the target is for the whole plan.",
-            "effective_share": "(Good + Fair) / organisations graded for the year; those not graded are left out.",
-            "member_income_growth": "This year's average income / last year's − 1.",
-            "contract_share": "Of the co-operatives active at the year end: with a chain contract valid in the year.",
-            "traced_sales_share": "Of the co-operatives active at the year end: with at least one sale on the chain.",
-            "member_income": "Income from the chain: what co-ops paid member households for lots bought in the year, "
-            "averaged over the members who sold.",
+        "closed": "Closed on {day} at {time} (Vietnam time) by {by}",
+        "closed_means": "The figures below are those frozen at the close, with the targets of that day.",
+        "restated": "The figures have changed since the close (a correction declared after it); the closed "
+        "figures stand, and the restatement is:",
+        "not_restated": "Today's figures agree with the closed ones.",
+        "restatement": "{figure}: {frozen} at the close, {current} now, a difference of {difference}",
+        "restated_mark": "restated since the close",
+        "points": "percentage points",
+        "closed_labels": {
+            "organisations": "Co-operative organisations in all",
+            "members": "Members",
+            "workers": "Workers",
+            "graded": "Co-ops graded",
+            "effective": "Co-ops graded Good or Fair",
+            "member_income_average_vnd": "Members' average income from the chain",
         },
         "signed_in_as": "Signed in:",
         "roles": {"province": "province", "coop": "co-op", "buyer": "buyer"},

@@ -104,7 +104,7 @@ OWN_PAYABLES = (
     "paid_vnd",
     "outstanding_vnd",
 )
-INSPECTIONS_COLUMNS = ("inspections", "violations", "resolved", "open", "commended")
+INSPECTIONS_COLUMNS = ("inspections", "violations", "resolved", "open", "commendations")
 
 
 def _regrouped(

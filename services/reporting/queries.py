@@ -23,6 +23,7 @@ from services.reporting.schemas import KpiReport, Report, ReportFilters
 from services.reporting.tables import (
     CertificateRevocation,
     CertificateView,
+    ClosedFigureRow,
     ContractFact,
     CoopDetailsView,
     CoopStatusView,
@@ -79,9 +80,27 @@ async def plans_in_force(session: AsyncSession, shipped: list[kpis.Plan]) -> lis
     return kpis.merge_plans(shipped, await published_plans(session))
 
 
-async def kpi_report(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None) -> KpiReport:
-    """The provincial scorecard for `year`, as of 31 December (or `today`, while the year runs)."""
+async def kpi_report(
+    session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None, *, reveal_actor: bool = False
+) -> KpiReport:
+    """The provincial scorecard for `year`, as of 31 December (or `today`, while the year runs); a year
+    the province closed shows its frozen figures and any restatement (`kpis.with_close`)."""
+    live = await live_report(session, year, plans, today)
+    rows = await closed_rows(session, year)
+    if not rows:
+        return live
+    frozen = [kpis.ClosedFigure(figure=r.figure, value=r.value, target=r.target, comparison=r.comparison) for r in rows]
+    return kpis.with_close(live, frozen, rows[0].closed_by, rows[0].closed_at, reveal_actor=reveal_actor)
+
+
+async def live_report(session: AsyncSession, year: int, plans: list[kpis.Plan], today: date | None = None) -> KpiReport:
+    """The scorecard as the read model has it now, closed or not."""
     return kpis.scorecard(year, kpis.plan_for(year, plans), await year_facts(session, year, today), today)
+
+
+async def closed_rows(session: AsyncSession, year: int) -> list[ClosedFigureRow]:
+    """The figures the province froze when it closed `year` (none: not closed)."""
+    return list((await session.exec(select(ClosedFigureRow).where(ClosedFigureRow.year == year))).all())
 
 
 async def year_facts(session: AsyncSession, year: int, today: date | None = None) -> kpis.Facts:
@@ -99,12 +118,13 @@ async def year_facts(session: AsyncSession, year: int, today: date | None = None
         ).all()
     ]
     members = await session.exec(
-        select(MemberView.membership, func.count())
+        select(MemberView.coop_id, MemberView.membership, func.count())
         .where(col(MemberView.joined_on) <= day)
         # A member is one through their `left_on` day, so leaving on 31 December still counts.
         .where(or_(col(MemberView.left_on).is_(None), col(MemberView.left_on) >= day))
-        .group_by(MemberView.membership)
+        .group_by(MemberView.coop_id, MemberView.membership)
     )
+    members_by_coop = {(coop_id, membership): int(count) for coop_id, membership, count in members.all() if membership}
     harvest_lots, harvest_g = (
         await session.exec(
             select(func.count(), func.coalesce(func.sum(HarvestFact.quantity_g), 0)).where(
@@ -121,10 +141,14 @@ async def year_facts(session: AsyncSession, year: int, today: date | None = None
             ).where(col(SaleFact.sold_on).between(window.first, window.last), not_corrected(SaleFact))
         )
     ).one()
-    gradings = [
-        kpis.Grading(coop_id=row.coop_id, grade=row.grade, entry_id=row.entry_id, revision=row.revision)
-        for row in (await session.exec(select(GradingFact).where(GradingFact.year == year))).all()
-    ]
+    # The scorecard's grading is the hợp tác xã's (the plan's effective share), so are its lists and table.
+    gradings = kpis.of_form(
+        [
+            kpis.Grading(coop_id=row.coop_id, grade=row.grade, entry_id=row.entry_id, revision=row.revision)
+            for row in (await session.exec(select(GradingFact).where(GradingFact.year == year))).all()
+        ],
+        coops,
+    )
     contracts = await session.exec(
         select(ContractFact.coop_id)
         .distinct()
@@ -139,7 +163,7 @@ async def year_facts(session: AsyncSession, year: int, today: date | None = None
     return kpis.Facts(
         coops=coops,
         changes=changes,
-        members_by_membership={membership: int(count) for membership, count in members.all() if membership},
+        members_by_membership=kpis.members_on(members_by_coop, changes, day),
         harvest_lots=int(harvest_lots),
         harvest_g=int(harvest_g),
         sales_count=int(sales_count),
@@ -458,7 +482,8 @@ async def payables_report(session: AsyncSession, filters: ReportFilters, wards: 
 
 
 async def inspections_report(session: AsyncSession, filters: ReportFilters, wards: WardMap, language: str) -> Report:
-    """Per co-op: inspections in the period, violations found, resolved by the period end, open, commendations."""
+    """Per co-op: inspections in the period, violations found, resolved by the period end, open, commendations (how many
+    were given, several in one inspection counting several)."""
     scope = await coops_in_scope(session, filters, wards)
     statement = select(InspectionFact).where(col(InspectionFact.inspected_on).between(filters.first, filters.last))
     if scope is not None:
@@ -478,14 +503,14 @@ async def inspections_report(session: AsyncSession, filters: ReportFilters, ward
     per_coop: dict[int, dict[str, int]] = {}
     for inspection in inspections:
         row = per_coop.setdefault(
-            inspection.coop_id, dict.fromkeys(("inspections", "violations", "resolved", "open", "commended"), 0)
+            inspection.coop_id, dict.fromkeys(("inspections", "violations", "resolved", "open", "commendations"), 0)
         )
         done = min(len(resolved[inspection.inspection_id]), inspection.violations)
         row["inspections"] += 1
         row["violations"] += inspection.violations
         row["resolved"] += done
         row["open"] += inspection.violations - done
-        row["commended"] += int(inspection.commended)
+        row["commendations"] += inspection.commendations
     rows = [
         {"coop_id": coop_id, "coop_name": coops.get(coop_id, {}).get("name", ""), **counts}
         for coop_id, counts in sorted(per_coop.items())

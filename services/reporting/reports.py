@@ -110,9 +110,9 @@ INSPECTIONS = ReportSpec(
         C("violations", "Số vi phạm", "Violations"),
         C("resolved", "Đã khắc phục", "Resolved"),
         C("open", "Chưa khắc phục", "Open"),
-        C("commended", "Số lần khen thưởng", "Commendations"),
+        C("commendations", "Số lần khen thưởng", "Commendations"),
     ),
-    ("inspections", "violations", "resolved", "open", "commended"),
+    ("inspections", "violations", "resolved", "open", "commendations"),
 )
 CERTIFIED = ReportSpec(
     "certified",

@@ -14,6 +14,17 @@ from pydantic import BaseModel
 # ---- the scorecard ------------------------------------------------------------------------
 
 
+class Definition(BaseModel):
+    """What a figure counts, over which days and which organisation forms, in words (Vietnamese and
+    English) a reader can hold the figure to (`kpis.definitions`)."""
+
+    forms: list[str]  # the organisation forms counted: to_hop_tac, hop_tac_xa, lien_hiep
+    first: date | None = None  # counted from this day (None: a state on `last`, not a count over days)
+    last: date  # through this day, or standing on it
+    vi: str
+    en: str
+
+
 class Figure(BaseModel):
     """A target-bearing figure. `target`/`met` are null when no plan covers the year;
     `value`/`met` are null while the data behind the figure does not flow yet."""
@@ -25,6 +36,7 @@ class Figure(BaseModel):
     since: date | None = None  # counted from this day through the year end
     available: bool = True
     note: str | None = None
+    definition: Definition | None = None
 
 
 class StatusCounts(BaseModel):
@@ -40,6 +52,7 @@ class CoopFigures(BaseModel):
     total: int
     by_status: dict[str, int]
     by_form: dict[str, StatusCounts]
+    definition: Definition | None = None
 
 
 class MemberFigures(BaseModel):
@@ -49,6 +62,7 @@ class MemberFigures(BaseModel):
     members: int
     workers: int
     by_membership: dict[str, int]
+    definition: Definition | None = None
 
 
 class HarvestFigures(BaseModel):
@@ -70,6 +84,7 @@ class GradingFigures(BaseModel):
     not_graded: int
     by_grade: dict[str, int]
     share: float | None
+    definition: Definition | None = None
 
 
 class IncomeFigures(BaseModel):
@@ -81,6 +96,7 @@ class IncomeFigures(BaseModel):
     previous_average_vnd: int | None
     growth: float | None
     paid_vnd: int = 0  # cash co-ops paid member households in the year (payments, voids left out)
+    definition: Definition | None = None
 
 
 class ChainFigures(BaseModel):
@@ -91,6 +107,7 @@ class ChainFigures(BaseModel):
     with_traced_sales: int
     contract_share: float | None
     traced_sales_share: float | None
+    definition: Definition | None = None
 
 
 class PlanRef(BaseModel):
@@ -99,6 +116,36 @@ class PlanRef(BaseModel):
     last_year: int
     key: str
     version: int | None = None  # the version the province published (GET /plans/{key}/versions); None as shipped
+
+
+class ClosedFigure(BaseModel):
+    """One figure as the province closed it: frozen, whatever the read model says later."""
+
+    figure: str
+    value: int | float | None
+    target: int | float | None
+    comparison: str | None
+
+
+class Restatement(BaseModel):
+    """A closed figure the live read model no longer agrees with (a correction declared after the close)."""
+
+    figure: str
+    frozen: int | float | None
+    current: int | float | None
+    difference: int | float | None  # current - frozen; null when either is missing
+
+
+class ScorecardClose(BaseModel):
+    """The province closed this year's scorecard: the figures shown are those frozen then; where the
+    read model now says otherwise, `restatements` says by how much (never a silent change)."""
+
+    year: int
+    closed_at: datetime
+    closed_by: str  # the province's actor; to anyone else its role only (no login is public)
+    figures: list[ClosedFigure]
+    restated: bool
+    restatements: list[Restatement]
 
 
 class KpiReport(BaseModel):
@@ -121,6 +168,7 @@ class KpiReport(BaseModel):
     contract_share: Figure
     traced_sales_share: Figure
     positions: dict[str, str]
+    closed: ScorecardClose | None = None  # the year closed by the province (POST /scorecards/{year}/close)
 
 
 # ---- reports ------------------------------------------------------------------------------

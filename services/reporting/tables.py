@@ -2,7 +2,8 @@
 
 Every row of the read model is derived from events and can be thrown away and rebuilt from
 the streams (`services.reporting.rebuild`). Nothing else writes these tables; `RebuildJob`,
-the record of those rebuilds, is the one table that is not derived.
+the record of those rebuilds, and `ClosedFigureRow`, the scorecards the province closed, are the
+tables that are not derived (a rebuild keeps them).
 
 Weights are stored as whole grams (`*_g`): SUM over integers is exact on SQLite and
 PostgreSQL alike, where SQLite would sum a NUMERIC column as floats. The API shows kg.
@@ -204,7 +205,8 @@ class GradingFact(SQLModel, table=True):
 
 
 class InspectionFact(SQLModel, table=True):
-    """An inspection with the number of violations it found and whether it commended the co-op."""
+    """An inspection with the number of violations it found and of commendations it gave (a v1 event,
+    which said only yes or no, counts as one or none)."""
 
     __tablename__ = "rpt_inspection"
 
@@ -214,7 +216,7 @@ class InspectionFact(SQLModel, table=True):
     body: str = Field(max_length=255)
     kind: str = Field(max_length=100)
     violations: int
-    commended: bool
+    commendations: int = 0
 
 
 class ViolationResolutionFact(SQLModel, table=True):
@@ -381,6 +383,25 @@ class RebuildJob(SQLModel, table=True):
     active: bool | None = Field(default=None, index=True, unique=True)
 
 
+class ClosedFigureRow(SQLModel, table=True):
+    """One figure of a year's scorecard as the province closed it (`POST /scorecards/{year}/close`).
+
+    Reporting's own fact, not a projection of the streams: not in `READ_MODEL`, so a rebuild keeps
+    it, and the figures of a closed year stay as closed while a later correction is shown beside
+    them as a restatement. `value`/`target` are JSON so a count stays whole and a share a fraction.
+    """
+
+    __tablename__ = "rpt_closed_figure"
+
+    year: int = Field(primary_key=True)
+    figure: str = Field(primary_key=True, max_length=40)
+    value: int | float | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    target: int | float | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    comparison: str | None = Field(default=None, max_length=2)
+    closed_by: str = Field(max_length=300)
+    closed_at: datetime
+
+
 # A rebuild replaces these with what the streams replay to (children of nothing, so order does not matter).
 READ_MODEL = [
     CoopView,
@@ -410,10 +431,11 @@ READ_MODEL = [
 ]
 
 # What migrations/env.py hands to Alembic: the read model, the consumer's inbox, the write keys, the rebuilds,
-# the revoked tokens.
+# the revoked tokens, the closed scorecards.
 TABLES = [model.__table__ for model in READ_MODEL] + [
     InboxEntry.__table__,
     IdempotencyRecord.__table__,
     RebuildJob.__table__,
     TokenRevocation.__table__,
+    ClosedFigureRow.__table__,
 ]

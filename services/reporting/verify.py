@@ -15,11 +15,16 @@ them with the read model.
 
 A difference usually means the consumer lags (see /health) or an event sits in the
 dead-letter stream (`htx dlq list`).
+
+Closed years (ADR 0025) are not differences: their frozen figures stand by design. Each closed
+year whose figures the read model now puts otherwise is noted with its restatements, so an
+operator sees that a correction reached a year already reported.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,8 +36,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import kpis
-from services.reporting.queries import live_payments, not_corrected, published_plans, registry_totals
-from services.reporting.tables import HarvestFact, PaymentFact, PurchaseFact, SaleFact
+from services.reporting.queries import (
+    kpi_report,
+    live_payments,
+    not_corrected,
+    plans_in_force,
+    published_plans,
+    registry_totals,
+)
+from services.reporting.tables import ClosedFigureRow, HarvestFact, PaymentFact, PurchaseFact, SaleFact
 from shared.auth import issue_token
 from shared.clock import VIETNAM
 from shared.db import create_engine, session_factory
@@ -233,6 +245,21 @@ async def _verify_supplychain(
         result.compare(f"supplychain {period.label}", producer, read_model)
 
 
+async def restated_closes(session: AsyncSession, today: date) -> list[str]:
+    """A note per closed year the read model now puts otherwise: each restated figure, frozen -> current."""
+    years = (await session.exec(select(ClosedFigureRow.year).distinct().order_by(ClosedFigureRow.year))).all()
+    if not years:
+        return []
+    plans = await plans_in_force(session, kpis.load_plans(os.environ.get(kpis.TARGETS_ENV)))
+    notes = []
+    for year in years:
+        closed = (await kpi_report(session, year, plans, today)).closed
+        if closed is not None and closed.restated:
+            said = ", ".join(f"{r.figure} {r.frozen} -> {r.current} ({r.difference})" for r in closed.restatements)
+            notes.append(f"the {year} scorecard was closed on {closed.closed_at:%Y-%m-%d}; restated since: {said}")
+    return notes
+
+
 async def verify(
     sessions: async_sessionmaker[AsyncSession], registry: httpx.AsyncClient, supplychain: httpx.AsyncClient | None
 ) -> Verification:
@@ -240,6 +267,7 @@ async def verify(
     result = Verification()
     async with sessions() as session:
         projected = await registry_totals(session) | await projected_plan_versions(session)
+        result.notes += await restated_closes(session, datetime.now(VIETNAM).date())
     result.compare("registry", await registry_counts(registry) | await registry_plan_versions(registry), projected)
     if supplychain is None:
         result.notes.append("supplychain not checked (skipped)")

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 _CONTRACTS: dict[tuple[str, int], type[Event]] = {}
+# (event_type, version) -> the payload of that version rewritten as the next version's.
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
 
 class Event(BaseModel):
@@ -50,6 +53,31 @@ class Event(BaseModel):
 
 def contract_for(event_type: str, version: int) -> type[Event] | None:
     return _CONTRACTS.get((event_type, version))
+
+
+def upcaster(contract: type[Event]) -> Callable[[Upcaster], Upcaster]:
+    """Register the function that turns a payload of `contract` (an old version) into one of the
+    next version; consumers chain them up to the version they handle (`upcast`)."""
+
+    def register(function: Upcaster) -> Upcaster:
+        key = (contract.event_type, contract.version)
+        if key in _UPCASTERS:
+            raise TypeError(f"two upcasters from {key}")
+        _UPCASTERS[key] = function
+        return function
+
+    return register
+
+
+def upcast(event_type: str, version: int, payload: dict[str, Any], to_version: int) -> dict[str, Any] | None:
+    """`payload` of `version` as `to_version` reads it, through each registered step; None when a step is missing
+    (or `version` is newer than `to_version`: an old consumer never guesses at a newer producer's payload)."""
+    while version < to_version:
+        step = _UPCASTERS.get((event_type, version))
+        if step is None:
+            return None
+        payload, version = step(dict(payload)), version + 1
+    return payload if version == to_version else None
 
 
 def all_contracts() -> list[type[Event]]:

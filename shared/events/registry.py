@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.events.envelope import Event
+from shared.events.envelope import Event, upcaster
 
 STREAM = "registry.events"
 
@@ -198,10 +198,8 @@ class CoopGraded(RegistryEvent):
     supersedes_grading_id: int | None = None
 
 
-class InspectionRecorded(RegistryEvent):
-    """An inspection with its findings, violations (with deadlines) and commendations."""
-
-    event_type: ClassVar[str] = "registry.inspection_recorded"
+class _Inspection(RegistryEvent):
+    """What every version of `registry.inspection_recorded` says (no wire name: not a contract itself)."""
 
     inspection_id: int
     coop_id: int
@@ -209,7 +207,32 @@ class InspectionRecorded(RegistryEvent):
     body: str
     kind: str
     violations: int = 0
-    commended: bool = False
+
+
+class InspectionRecordedV1(_Inspection):
+    """An inspection with its findings, violations (with deadlines) and commendations."""
+
+    # The schema keeps the title it was published under (its snapshot is registry.inspection_recorded.v1.json).
+    model_config = ConfigDict(title="InspectionRecorded")
+    event_type: ClassVar[str] = "registry.inspection_recorded"
+
+    commended: bool = False  # only yes/no: how many commendations is v2's `commendations`
+
+
+class InspectionRecorded(_Inspection):
+    """An inspection with its findings, violations (with deadlines) and how many commendations it gave."""
+
+    event_type: ClassVar[str] = "registry.inspection_recorded"
+    version: ClassVar[int] = 2
+
+    commendations: int = 0  # v1's `commended` (a yes/no) could not say three
+
+
+@upcaster(InspectionRecordedV1)
+def _inspection_v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A v1 inspection said only whether it commended: one commendation if it did, none if not."""
+    payload["commendations"] = 1 if payload.pop("commended", False) else 0
+    return payload
 
 
 class ViolationResolved(RegistryEvent):

@@ -60,7 +60,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import shared.events.catalog  # noqa: F401  (every contract registered: "unknown type" must mean unknown)
 from shared.db import table_of, unit_of_work
-from shared.events.envelope import Event, EventEnvelope, contract_for
+from shared.events.envelope import Event, EventEnvelope, contract_for, upcast
 from shared.messaging.archive import ArchivePage, following, trimmed_below
 from shared.messaging.batch_rows import dialect_insert, discard_batch_rows, flush_batch_rows
 from shared.messaging.connection import OutageBackoff, RawFields, ensure_group, entry_key
@@ -172,7 +172,13 @@ class EventHandlers:
         """The entry as its handler sees it; LookupError when its version has no handler here."""
         contract, _ = self._by_type[envelope.event_type]
         if envelope.version != contract.version:
-            raise LookupError(f"{envelope.event_type} v{envelope.version} has no handler here (v{contract.version})")
+            # An older version is read through its upcasters (shared/events/<producer>.py); a newer one is not guessed at.
+            payload = upcast(envelope.event_type, envelope.version, envelope.payload, contract.version)
+            if payload is None:
+                raise LookupError(
+                    f"{envelope.event_type} v{envelope.version} has no handler here (v{contract.version})"
+                )
+            envelope = envelope.model_copy(update={"payload": payload, "version": contract.version})
         return ConsumedEvent(stream, entry_id, envelope, read_contract(contract, envelope))
 
     async def run(self, session: AsyncSession, consumed: ConsumedEvent[Any]) -> None:

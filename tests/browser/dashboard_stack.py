@@ -51,6 +51,8 @@ PLAN = {
 class DashboardStack:
     urls: dict[str, str]
     login: str
+    redis_url: str = ""
+    stream_prefix: str = ""  # where a test publishes more events (a correction after a close)
 
     @property
     def dashboard(self) -> str:
@@ -95,7 +97,7 @@ def events() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
                 body="Sở Nông nghiệp và Môi trường",
                 kind="định kỳ",
                 violations=n % 3,
-                commended=n % 4 == 0,
+                commendations=1 if n % 4 == 0 else 0,
             )
             registry.append(envelope(inspected))
     for coop_id, founded in coops[: 3 * len(coops) // 5]:
@@ -133,6 +135,20 @@ def events() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
                         sold = sale(member * 10_000 + year * 10 + month, lot, coop_id, str(kg), price * 2, day)
                         supplychain.append(envelope(sold))
     return registry, supplychain
+
+
+def publish_more(stack: DashboardStack, stream: str, *more: EventEnvelope) -> None:
+    """Put `more` on one of the stack's streams, as its producer would."""
+
+    async def put() -> None:
+        client = aioredis.from_url(stack.redis_url)
+        try:
+            for entry in more:
+                await client.xadd(stack.stream_prefix + stream, entry.to_fields())
+        finally:
+            await client.aclose()
+
+    asyncio.run(put())
 
 
 async def _publish(redis_url: str, prefix: str) -> None:
@@ -191,4 +207,4 @@ def start_stack(directory: Path, redis_url: str, stream_prefix: str) -> Iterator
             registry.put("/plans/2021-2025", json=PLAN).raise_for_status()
         asyncio.run(_publish(redis_url, stream_prefix))
         asyncio.run(_loaded(urls["reporting"]))
-        yield DashboardStack(urls, login)
+        yield DashboardStack(urls, login, redis_url, stream_prefix)

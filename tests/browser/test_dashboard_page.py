@@ -7,15 +7,19 @@ nothing needs sideways scrolling. Screenshots go to docs/screenshots/.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
+from shared.events.registry import CoopGraded
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.dashboard_stack import NEW_COOPS, PASSWORD, DashboardStack, start_stack
-from tests.support import unique
+from tests.browser.dashboard_stack import NEW_COOPS, PASSWORD, DashboardStack, publish_more, start_stack
+from tests.integration.reporting_events import REGISTRY, envelope
+from tests.support import bearer, unique, wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FIGURES = ("new_coops", "new_unions", "effective_share", "member_income_growth", "contract_share", "traced_sales_share")
@@ -139,5 +143,59 @@ def test_a_coop_reads_its_own_page(browser: Browser, stack: DashboardStack, widt
         page.screenshot(path=str(SCREENSHOTS / f"dashboard-coop-{width}-vi.png"), full_page=True)
         page.goto(stack.dashboard + "/coop?coop_id=2")  # another co-op's: refused
         assert "HTX 1" in page.inner_text("body") and "HTX 2" in page.inner_text("body")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def closed_2024(stack: DashboardStack) -> DashboardStack:
+    """2024 closed by the province, then co-op 1 (graded Yếu for 2024) regraded Khá: a restatement."""
+    reporting = stack.urls["reporting"]
+    closed = httpx.post(f"{reporting}/scorecards/2024/close", headers=bearer("province"), timeout=30)
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["closed"]["restated"] is False
+    regraded = CoopGraded(
+        grading_id=9_000_001, coop_id=1, year=2024, scheme="tt01", total_score=None, grade="kha", revision=2
+    )
+    publish_more(stack, REGISTRY, envelope(regraded))
+
+    async def restated() -> bool:
+        async with httpx.AsyncClient(base_url=reporting) as client:
+            closed = (await client.get("/kpis", params={"year": 2024})).json()["closed"]
+            return bool(closed and closed["restated"])
+
+    asyncio.run(wait_until(restated, timeout=60, message="the regrade after the close in reporting"))
+    return stack
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_a_closed_year_says_when_it_was_closed_and_what_changed_since(
+    browser: Browser, closed_2024: DashboardStack, width: str
+):
+    phone = width == "phone"
+    context = browser.new_context(
+        viewport=PHONE if phone else DESKTOP, locale="vi-VN", is_mobile=phone, has_touch=phone
+    )
+    try:
+        page = context.new_page()
+        page.goto(closed_2024.dashboard + "?year=2024")
+        closed = page.locator("#closed")
+        assert closed.is_visible() and "Đã khoá sổ ngày" in closed.inner_text() and "bởi tỉnh" in closed.inner_text()
+        said = page.locator("#restatements li").all_inner_texts()
+        assert any(line.startswith("Tỷ lệ HTX xếp loại Tốt, Khá: khi khoá sổ") for line in said), said
+        mark = page.locator('#scorecard tr[data-figure="effective_share"] .restated-mark')
+        assert mark.is_visible() and mark.inner_text() == "đã điều chỉnh sau khoá sổ"
+        # Each figure says what it counts, readable under its name on a phone too.
+        definition = page.locator('#scorecard tr[data-figure="effective_share"] .definition')
+        assert definition.is_visible() and "không tính tổ hợp tác" in definition.inner_text()
+        assert (
+            page.locator("#members-definition").is_visible() and page.locator("#commendations-definition").is_visible()
+        )
+        assert fits(page), "the closed year's page is wider than the screen"
+        page.screenshot(path=str(SCREENSHOTS / f"dashboard-closed-{width}-vi.png"), full_page=True)
+        if phone:  # the top of the page, where the close is said, as a phone shows it
+            page.screenshot(path=str(SCREENSHOTS / "dashboard-closed-phone-vi-top.png"))
+        page.goto(closed_2024.dashboard + "?year=2024&lang=en")
+        assert "Closed on" in page.inner_text("#closed") and "a difference of" in page.inner_text("#restatements")
     finally:
         context.close()

@@ -17,7 +17,12 @@ INSPECTION = {
         {"description": "Kho chưa tách khu vực phân bón", "correction_deadline": "2025-03-31"},
         {"description": "Thiếu nhật ký sản xuất VietGAP", "correction_deadline": "2025-02-28"},
     ],
-    "commendations": ["Mô hình liên kết chuỗi chè sạch tiêu biểu"],
+    # Three commendations in one inspection: the event says how many (v2), not only "commended".
+    "commendations": [
+        "Mô hình liên kết chuỗi chè sạch tiêu biểu",
+        "Sổ sách thành viên minh bạch",
+        "Thu mua chè của hộ thành viên đúng hợp đồng",
+    ],
 }
 
 
@@ -83,7 +88,8 @@ async def test_inspection_with_violations_resolution_and_access(registry_app_fac
         ]
         recorded = await events_of(redis, stream_prefix, "registry.inspection_recorded")
         assert len(recorded) == 1
-        assert (recorded[0]["violations"], recorded[0]["commended"], recorded[0]["kind"]) == (2, True, "periodic")
+        assert (recorded[0]["violations"], recorded[0]["commendations"], recorded[0]["kind"]) == (2, 3, "periodic")
+        assert "commended" not in recorded[0]
 
 
 AS_OF = "2025-06-01"

@@ -3,9 +3,9 @@ on both backends, on a fixed clock (15 March 2026; the only plan is the shipped 
 
 Data, by hand (2024 unless said):
 - C1 hợp tác xã 2018 in Phường Phan Đình Phùng (05488), graded Tốt, inspected twice (3 violations,
-  one resolved; one commendation); C2 hợp tác xã founded 1 April, graded Yếu, in 05488;
+  one resolved; three commendations in one); C2 hợp tác xã founded 1 April, graded Yếu, in 05488;
   C3 "=HYPERLINK(...)" hợp tác xã founded 1 September in Xã Phong Quang (01849), graded Yếu;
-  C4 liên hiệp 2023 (05488); C5 tổ hợp tác 2010 (05488), dissolved 1 June, not graded.
+  C4 liên hiệp 2023 (05488); C5 tổ hợp tác 2010 (05488), dissolved 1 June, not graded (a tổ hợp tác: left out of the grading).
   New co-ops 2 (C2, C3), new unions since 2021: 1 (C4); graded 3 (C5 not graded is left out),
   Tốt+Khá 1 (C1); communes with an active organisation: 05488 and 01849, so 90 of 92 without.
 - C1's member households M1, M2. Harvests: H0 8 kg (2023), H1 10 kg (June, M1), H2 5,5 kg (July, M2);
@@ -80,7 +80,7 @@ async def board_client(database_url_factory, redis_url, redis, stream_prefix):
             body="Sở NN",
             kind="định kỳ",
             violations=2,
-            commended=True,
+            commendations=3,  # three commendations in one inspection count three
         ),
         InspectionRecorded(
             inspection_id=2, coop_id=1, inspected_on=date(2024, 10, 2), body="Sở NN", kind="đột xuất", violations=1
@@ -151,10 +151,13 @@ async def test_the_public_board_shows_figures_targets_and_tables_but_no_list_or_
     assert "ít nhất 30" in page and "trên 65,0\u00a0%" in page
     # Production by month (June 10 kg, July 5,5 kg, August 3 kg) and by commune, in Vietnamese numbers.
     assert "06/2024" in page and "5,5" in page and "Xã Phong Quang" in page and "18,5" in page
-    # Grading distribution: 1 Tốt, 2 Yếu, 1 not graded; inspections: 2, 3 violations, 2 open, 1 commended.
+    # Grading distribution of the hợp tác xã: 1 Tốt, 2 Yếu (C5, a tổ hợp tác, is not counted); inspections: 2,
+    # 3 violations, 2 open, 3 commendations (all in one inspection).
     grading = page.split('id="grading-table"')[1].split("</table>")[0]
     assert re.search(r"Yếu</td>\s*<td[^>]*>2</td>", grading)
     assert re.search(r'id="inspections-open">Chưa khắc phục<strong>2</strong>', page)
+    assert re.search(r'id="inspections-commendations">Số lần khen thưởng<strong>3</strong>', page)
+    assert "một lần kiểm tra khen ba điều là ba lần" in page  # the footnote says what is counted
     # Nothing names a household, no list is linked, no inspection per co-op is shown to anyone.
     assert "Hộ Nguyễn Văn" not in page and "/dashboard/lists/" not in page and "inspections-table" not in page
     assert "Đăng nhập bằng tài khoản của tỉnh" in page
@@ -253,7 +256,7 @@ async def test_downloads_are_the_tables_with_formulas_neutralised(board_client):
             (await board_client.get("/dashboard/tables/grading", params={"year": 2024, "format": "xlsx"})).content
         )
     )
-    assert [cell.value for cell in workbook.active[6]] == ["not_graded", 1]
+    assert [cell.value for cell in workbook.active[6]] == ["not_graded", 0]  # C5 is a tổ hợp tác: not counted
     listed = await board_client.get(
         "/dashboard/lists/new_coops", params={"year": 2024, "format": "xlsx"}, headers=PROVINCE
     )

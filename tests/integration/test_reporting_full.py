@@ -48,7 +48,7 @@ from openpyxl import load_workbook
 from shared.events import registry as R
 from shared.events import supplychain as S
 from shared.events.envelope import Event, EventEnvelope
-from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, figure, publish, purchase
+from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, figure, publish, purchase, without_definitions
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import rebuilt, snapshot
 from tests.support import bearer, running_app
@@ -155,7 +155,8 @@ def registry_events() -> list[EventEnvelope]:
         ),
         R.ViolationResolved(inspection_id=1, violation_id=1, coop_id=1, resolved_on=date(2024, 4, 1)),
         R.ViolationResolved(inspection_id=1, violation_id=2, coop_id=1, resolved_on=date(2025, 1, 15)),
-        R.InspectionRecorded(
+        # Published as v1 (a yes/no), read through the upcaster as one commendation.
+        R.InspectionRecordedV1(
             inspection_id=2, coop_id=1, inspected_on=date(2024, 10, 1), body="Sở NN", kind="định kỳ", commended=True
         ),
         R.InspectionRecorded(
@@ -437,7 +438,7 @@ EXPECTED_REPORTS = {
             "violations": 2,
             "resolved": 1,
             "open": 1,
-            "commended": 1,
+            "commendations": 1,
         },
         {
             "coop_id": 2,
@@ -446,7 +447,7 @@ EXPECTED_REPORTS = {
             "violations": 1,
             "resolved": 1,
             "open": 0,
-            "commended": 0,
+            "commendations": 0,
         },
     ],
     "certified": [
@@ -480,7 +481,7 @@ EXPECTED_TOTALS = {
         "paid_vnd": 0,
         "outstanding_vnd": 3_230_880,
     },
-    "inspections": {"inspections": 3, "violations": 3, "resolved": 2, "open": 1, "commended": 1},
+    "inspections": {"inspections": 3, "violations": 3, "resolved": 2, "open": 1, "commendations": 1},
     "certified": {"harvested_kg": kg("255.74"), "certified_kg": kg("160.49"), "certified_share": 0.6276},
 }
 
@@ -501,7 +502,7 @@ def scorecard(report: dict) -> dict:
         "contract_share",
         "traced_sales_share",
     )
-    return {key: report[key] for key in keys}
+    return without_definitions({key: report[key] for key in keys})
 
 
 EXPECTED_KPIS_2024 = {

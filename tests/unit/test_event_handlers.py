@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from shared.events.envelope import EventEnvelope
-from shared.events.registry import CoopRegistered, MemberLeft
+from shared.events.envelope import EventEnvelope, upcast
+from shared.events.registry import CoopRegistered, InspectionRecorded, InspectionRecordedV1, MemberLeft
 from shared.messaging.consumer import ConsumedEvent, EventHandlers
 
 TAN_HUONG = CoopRegistered(
@@ -91,3 +91,31 @@ def test_handlers_including_a_shared_concern_keep_their_hooks():
     assert (combined.after_each, combined.after_batch) == (after_each, after_batch)
     with pytest.raises(ValueError, match="two handlers"):
         handlers.including({CoopRegistered: on_left})
+
+
+async def test_an_older_version_is_read_through_its_upcaster():
+    """`registry.inspection_recorded` v1 said only whether an inspection commended; v2 says how many."""
+    received = []
+
+    async def on_inspection(_session, consumed: ConsumedEvent[InspectionRecorded]) -> None:
+        received.append(consumed.event)
+
+    handlers = EventHandlers({InspectionRecorded: on_inspection})
+    fields = {"inspection_id": 7, "coop_id": 1, "inspected_on": "2025-03-01", "body": "Sở NN", "kind": "định kỳ"}
+    for commended in (True, False):
+        old = EventEnvelope.wrap(InspectionRecordedV1(**fields, commended=commended))
+        assert old.version == 1 and "commended" in old.payload
+        await handlers.apply(None, "registry.events", "1-0", old)
+    new = EventEnvelope.wrap(InspectionRecorded(**fields, commendations=3))
+    assert new.version == 2
+    await handlers.apply(None, "registry.events", "2-0", new)
+    assert [event.commendations for event in received] == [1, 0, 3]
+    assert all(isinstance(event, InspectionRecorded) for event in received)
+
+
+def test_upcast_chains_steps_and_never_guesses_at_a_newer_version():
+    payload = {"inspection_id": 1, "commended": True}
+    assert upcast("registry.inspection_recorded", 1, payload, 2) == {"inspection_id": 1, "commendations": 1}
+    assert payload == {"inspection_id": 1, "commended": True}  # the entry's own payload is left as it was
+    assert upcast("registry.inspection_recorded", 2, {}, 1) is None  # newer than the consumer: no handler
+    assert upcast("registry.coop_registered", 1, {}, 2) is None  # no step registered

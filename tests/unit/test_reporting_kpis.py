@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -318,3 +318,71 @@ def _with_income_target() -> Plan:
         last_year=PLAN.last_year,
         targets={**PLAN.targets, "member_income_growth": Target(0.10, ">=", "year")},
     )
+
+
+def test_members_count_only_in_organisations_active_on_the_day():
+    changes = [
+        StatusChange(1, "active", date(2015, 1, 1), "1-0"),
+        StatusChange(2, "active", date(2015, 1, 1), "2-0"),
+        StatusChange(2, "dissolved", date(2025, 10, 15), "3-0"),
+        StatusChange(3, "suspended", date(2025, 12, 31), "4-0"),
+    ]
+    by_coop = {(1, "official"): 1, (1, "worker"): 1, (2, "official"): 2, (3, "official"): 4}
+    assert kpis.members_on(by_coop, changes, date(2025, 12, 31)) == {"official": 1, "worker": 1}
+    # In September co-op 2 was still active and co-op 3 not yet suspended.
+    assert kpis.members_on(by_coop, changes, date(2025, 9, 30)) == {"official": 7, "worker": 1}
+
+
+def test_the_effective_share_is_of_hop_tac_xa_only():
+    coops = [CoopRecord(n, "hop_tac_xa", date(2015, 1, 1)) for n in range(1, 7)]
+    coops += [CoopRecord(7, "to_hop_tac", date(2015, 1, 1)), CoopRecord(8, "lien_hiep", date(2015, 1, 1))]
+    grades = ["tot", "kha", "tot", "kha", "tot", "yeu", "tot", "tot"]
+    gradings = [Grading(n, grade, f"{n}-0") for n, grade in enumerate(grades, start=1)]
+    assert kpis.grading_figures(gradings).share == 0.875  # 7/8: what the audit found
+    htx = kpis.grading_figures(kpis.of_form(gradings, coops))
+    assert (htx.effective, htx.graded, htx.share) == (5, 6, 0.8333)
+
+
+def test_every_figure_has_its_definition_in_both_languages_with_its_days():
+    report = kpis.scorecard(2024, PLAN, _facts([CoopRecord(1, "hop_tac_xa", date(2024, 2, 1))]))
+    for key in (*kpis.TARGET_FIGURES, "coops", "members", "grading", "member_income", "chain"):
+        section = getattr(report, key)
+        assert section.definition is not None and section.definition.vi and section.definition.en, key
+        assert section.definition.last == date(2024, 12, 31)
+    assert "01/01/2024" in report.new_coops.definition.vi and "31/12/2024" in report.new_coops.definition.vi
+    assert report.new_unions.definition.first == date(2021, 1, 1)  # the plan's target is for the plan
+    assert report.new_unions.definition.forms == ["lien_hiep"] and report.members.definition.forms == list(kpis.FORMS)
+    assert "{" not in report.member_income_growth.definition.en and "2023" in report.member_income_growth.definition.en
+
+
+def test_a_close_freezes_figures_and_targets_and_a_later_difference_is_a_restatement():
+    coops = [CoopRecord(i, "hop_tac_xa", date(2024, 1 + i % 12, 1)) for i in range(30)]
+    at_close = kpis.scorecard(2024, PLAN, _facts(coops))
+    frozen = kpis.closed_figures(at_close)
+    assert {row.figure for row in frozen} == set(kpis.CLOSED_FIGURES)
+    assert next(row for row in frozen if row.figure == "new_coops").model_dump() == {
+        "figure": "new_coops",
+        "value": 30,
+        "target": 30,
+        "comparison": ">=",
+    }
+    closed_at = datetime(2025, 1, 5, 2, 30, tzinfo=UTC)
+    same = kpis.with_close(at_close, frozen, "province:so-nn", closed_at)
+    assert same.closed is not None and same.closed.restated is False and same.closed.closed_by == "province"
+    # One co-op turns out to be founded in 2023 (a correction): 29 now, the closed 30 and its "met" stand.
+    later = kpis.scorecard(2024, PLAN, _facts([*coops[:-1], CoopRecord(99, "hop_tac_xa", date(2023, 5, 1))]))
+    restated = kpis.with_close(later, frozen, "province:so-nn", closed_at, reveal_actor=True)
+    assert (restated.new_coops.value, restated.new_coops.met) == (30, True)
+    assert restated.closed.closed_by == "province:so-nn" and restated.closed.restated is True
+    # Only what differs is restated: the organisations are 30 either way.
+    assert [r.model_dump() for r in restated.closed.restatements] == [
+        {"figure": "new_coops", "frozen": 30, "current": 29, "difference": -1}
+    ]
+    assert later.new_coops.value == 29  # the live report itself is left as it was
+
+
+@pytest.mark.parametrize(
+    ("frozen", "current", "expected"), [(5, 6, 1), (0.8333, 1.0, 0.1667), (0.5, 0.1, -0.4), (None, 3, None)]
+)
+def test_a_restatement_difference_is_exact(frozen, current, expected):
+    assert kpis.difference(frozen, current) == expected

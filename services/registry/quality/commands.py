@@ -328,7 +328,7 @@ async def record_inspection(
             inspection,
             inspection_id=inspection.id,
             violations=len(violations),
-            commended=bool(data.commendations),
+            commendations=len(data.commendations),
         ),
         occurred_at=start_of_local_day(inspection.inspected_on),
         actor=principal.actor,
