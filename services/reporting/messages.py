@@ -342,7 +342,7 @@ DASHBOARD: dict[str, dict] = {
 SHEET: dict[str, dict] = {
     "vi": {
         "title": "Phiếu chấm điểm xếp loại: {coop}, năm {year}",
-        "back": "Danh sách HTX xếp loại năm {year}",
+        "back": "HTX xếp loại Tốt, Khá năm {year}",
         "total": "Tổng điểm",
         "grade": "Xếp loại",
         "scheme": "Bộ tiêu chí",
@@ -385,7 +385,7 @@ SHEET: dict[str, dict] = {
     },
     "en": {
         "title": "Grading score sheet: {coop}, {year}",
-        "back": "Co-ops graded for {year}",
+        "back": "Co-ops graded Good or Fair for {year}",
         "total": "Total",
         "grade": "Grade",
         "scheme": "Scheme",
