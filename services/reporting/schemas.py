@@ -215,6 +215,23 @@ class ProposedCriterion(BaseModel):
     evidence: dict[str, int | str | None]
 
 
+class ProposedScore(BaseModel):
+    """A criterion's proposal as the registry's grading takes it."""
+
+    points: int
+    rule: str
+    evidence: dict[str, int | str | None]
+
+
+class GradingPrefill(BaseModel):
+    """The registry grading's fields the proposal fills (POST /coops/{id}/gradings): the officer adds
+    the entered criteria's scores, may change a proposed one, and then says why in `notes`."""
+
+    scheme: str
+    scores: dict[str, int]
+    proposal: dict[str, ProposedScore]
+
+
 class GradingProposal(BaseModel):
     """The proposal for a co-op's year under TT01-2020-15: the computed criteria; the rest are entered."""
 
@@ -223,6 +240,7 @@ class GradingProposal(BaseModel):
     scheme: str
     proposed: list[ProposedCriterion]
     entered: list[str]  # the criteria the officer fills in from the co-op's report
+    prefill: GradingPrefill
 
 
 class SheetLine(BaseModel):

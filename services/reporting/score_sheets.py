@@ -12,7 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.reporting import grading_proposals, kpis
 from services.reporting.queries import live_payments, not_corrected
-from services.reporting.schemas import GradingProposal, ProposedCriterion, ScoreSheet, SheetLine
+from services.reporting.schemas import (
+    GradingPrefill,
+    GradingProposal,
+    ProposedCriterion,
+    ProposedScore,
+    ScoreSheet,
+    SheetLine,
+)
 from services.reporting.tables import (
     CertificateRevocation,
     CertificateView,
@@ -117,6 +124,11 @@ async def grading_proposal(session: AsyncSession, coop_id: int, year: int) -> Gr
         scheme=SCHEME,
         proposed=[_proposed(p) for p in proposals],
         entered=[item.code for item in GRADING_ITEMS if item.code not in COMPUTED_ITEMS],
+        prefill=GradingPrefill(
+            scheme=SCHEME,
+            scores={p.criterion: p.points for p in proposals},
+            proposal={p.criterion: ProposedScore(points=p.points, rule=p.rule, evidence=p.evidence) for p in proposals},
+        ),
     )
 
 

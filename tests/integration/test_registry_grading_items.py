@@ -62,8 +62,25 @@ async def test_fifteen_items_recorded_with_the_proposal_and_the_change_kept(regi
         assert grading["proposal"]["member_benefit"]["evidence"] == {"owed_vnd": 1_700_000, "paid_vnd": 1_700_000}
         assert grading["notes"] == {"member_benefit": why}
 
-        (published,) = await wait_until(
-            lambda: events_of(redis, stream_prefix, "registry.coop_graded"), message="the grading published"
+        regrade = {
+            "scheme": "TT01-2020-15",
+            "scores": SCORES | {"member_participation": 6},
+            "proposal": PROPOSAL,
+            "notes": {"member_benefit": why},
+            "reason": "Danh sách thành viên giao sản phẩm được đối chiếu lại",
+        }
+        unexplained_regrade = await client.post(f"{url}/2024/regrades", headers=PROVINCE, json=regrade)
+        assert unexplained_regrade.json()["detail"]["code"] == "grading.change_without_note"
+        fewer = "Hai hộ giao qua tổ thu gom, không phải trực tiếp cho HTX"
+        regrade["notes"] |= {"member_participation": fewer}
+        regraded = await client.post(f"{url}/2024/regrades", headers=PROVINCE, json=regrade)
+        assert regraded.status_code == 201, regraded.text
+        assert (regraded.json()["revision"], regraded.json()["total_score"]) == (2, 93)
+        history = (await client.get(url, headers=PROVINCE)).json()
+        assert [(g["revision"], g["notes"].get("member_participation")) for g in history] == [(2, fewer), (1, None)]
+
+        published, _ = await wait_until(
+            lambda: _both(redis, stream_prefix), message="the grading and its regrade published"
         )
         assert published["scores"] == SCORES
         assert published["maxima"] == {item.code: item.maximum for item in GRADING_ITEMS}
@@ -95,3 +112,8 @@ async def test_the_four_group_scheme_still_grades_and_lists_with_the_fifteen(reg
             "awards",
         ]
         assert schemes["TT01-2020"]["unconfirmed_maxima"] == []
+
+
+async def _both(redis, stream_prefix):
+    found = await events_of(redis, stream_prefix, "registry.coop_graded")
+    return found if len(found) == 2 else None

@@ -22,6 +22,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from services.registry.quality import grading_rules
+from services.registry.quality.schemas import GradingCreate
 from shared.clock import start_of_local_day
 from shared.events.envelope import Event, EventEnvelope
 from shared.events.registry import (
@@ -177,6 +179,14 @@ async def test_the_proposal_is_worked_out_from_the_co_ops_year(reporting_app, re
         assert (await client.get("/coops/1/gradings/2024/proposal")).status_code == 401
         bad_year = await client.get("/coops/1/gradings/1900/proposal", headers=PROVINCE)
         assert bad_year.status_code == 422
+
+        # The prefill is what the registry's grading takes: with the entered scores added, it validates.
+        prefill = proposal["prefill"]
+        assert prefill["scores"] == {code: points for code, (points, _, _) in EXPECTED.items()}
+        entered = {code: 0 for code in proposal["entered"]}
+        body = GradingCreate.model_validate({"year": 2024, **prefill, "scores": prefill["scores"] | entered})
+        assert body.proposal["member_benefit"].evidence == EXPECTED["member_benefit"][2]
+        assert grading_rules.total_score(body.scores or {}, grading_rules.TT01_2020_15) == 2 + 5 + 8 + 8
 
         nothing = (await client.get("/coops/2/gradings/2023/proposal", headers=PROVINCE)).json()
         assert [p["points"] for p in nothing["proposed"]] == [0, 0, 0, 0]
