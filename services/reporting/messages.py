@@ -357,6 +357,7 @@ SHEET: dict[str, dict] = {
         "unconfirmed": "Điểm tối đa tạm tính: chưa đối chiếu được với văn bản Thông tư (ADR 0027).",
         "no_items": "Lần xếp loại này ghi trước khi có phiếu chấm theo từng tiêu chí: chỉ có tổng điểm.",
         "not_graded": "Không xếp loại",
+        "not_graded_why": "HTX không thuộc diện xếp loại năm này: hoạt động chưa đủ 12 tháng hoặc tạm ngừng quá 3 tháng.",
         "groups": {
             "finance": "Nhóm tiêu chí tài chính",
             "governance": "Nhóm tiêu chí quản trị, điều hành",
@@ -400,6 +401,7 @@ SHEET: dict[str, dict] = {
         "unconfirmed": "Provisional maximum: not yet checked against the circular's text (ADR 0027).",
         "no_items": "This grading was recorded before score sheets per criterion: only its total is known.",
         "not_graded": "Not graded",
+        "not_graded_why": "The co-op was not graded for this year: it operated under 12 months or was suspended over 3 months.",
         "groups": {
             "finance": "Finance criteria",
             "governance": "Governance criteria",
