@@ -48,6 +48,7 @@ from tests.integration.reporting_events import (
 )
 from tests.integration.test_reporting_payments import paid
 from tests.integration.test_reporting_projections import consumed
+from tests.integration.test_reporting_rebuild import rebuilt, snapshot
 from tests.support import bearer, running_app
 
 PROVINCE = bearer("province")
@@ -258,3 +259,11 @@ async def test_the_score_sheet_shows_the_workings_of_the_grading_in_force(report
         assert "/dashboard/gradings/2/2024" not in listed  # Trung bình is not in the effective list
         graded_list = (await client.get("/dashboard/lists/graded?year=2024&grade=trung_binh", headers=PROVINCE)).text
         assert 'href="/dashboard/gradings/2/2024"' in graded_list
+
+        # A rebuild from the streams gives back the workings as they were.
+        database = reporting_app.state.settings.database_url
+        live = await snapshot(database)
+        assert [row["notes"] for row in live["rpt_grading"] if row["revision"] == 2] == [{"member_benefit": WHY}]
+        await rebuilt(client)
+        assert await snapshot(database) == live
+        assert (await client.get("/dashboard/gradings/1/2024", headers=PROVINCE)).text == page
