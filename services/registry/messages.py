@@ -339,6 +339,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Cần điểm cho đúng các nhóm tiêu chí: {criteria}.",
         "en": "Scores are needed for exactly these criteria: {criteria}.",
     },
+    "grading.scheme_criteria_of": {
+        "vi": "Bộ tiêu chí {scheme} cần điểm đúng các tiêu chí của nó; thiếu: {missing}; không thuộc bộ: {unknown}.",
+        "en": "Scheme {scheme} needs a score for exactly its criteria; missing: {missing}; not in it: {unknown}.",
+    },
+    "grading.scheme_item_caps": {
+        "vi": "Bộ 15 tiêu chí cần điểm tối đa cho từng tiêu chí.",
+        "en": "A 15-criteria scheme needs a maximum for each criterion.",
+    },
+    "grading.proposal_unknown": {
+        "vi": "Tiêu chí {criterion} không thuộc bộ tiêu chí {scheme}.",
+        "en": "Criterion {criterion} is not in scheme {scheme}.",
+    },
+    "grading.change_without_note": {
+        "vi": "Tiêu chí {criterion}: điểm đề xuất từ dữ liệu là {proposed}, điểm ghi là {score}; cần ghi lý do thay đổi (notes).",
+        "en": "Criterion {criterion}: the data proposed {proposed} points, the score given is {score}; say why it was changed (notes).",
+    },
     "grading.score_range": {
         "vi": "Điểm {criterion} = {score} ngoài khoảng 0..{maximum}.",
         "en": "Score {criterion} = {score} is outside 0..{maximum}.",

@@ -16,11 +16,11 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.reporting import commands, exports, kpis, lists, panels, queries, rebuild
+from services.reporting import commands, exports, kpis, lists, panels, queries, rebuild, score_sheets
 from services.reporting import dashboard as page
 from services.reporting import session as sign_in_session
 from services.reporting.parameters import (
@@ -28,6 +28,7 @@ from services.reporting.parameters import (
     ReportRequestDep,
     ScorecardYearDep,
     commune_of,
+    coop_scope,
     dashboard_coop,
     dashboard_province,
     invalid,
@@ -37,7 +38,7 @@ from services.reporting.parameters import (
     today_of,
 )
 from services.reporting.rebuild import RebuildJobs
-from services.reporting.schemas import KpiReport, RebuildJobPublic, Report
+from services.reporting.schemas import GradingProposal, KpiReport, RebuildJobPublic, Report
 from shared.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from shared.errors import Forbidden, NotFound
 from shared.i18n import language_of, page_language_of
@@ -304,6 +305,53 @@ async def coop_dashboard(
     if extension != "html":
         return exports.file_response(board.tables[table or "payables"], extension)
     return HTMLResponse(page.render_coop(board, language, principal, today))
+
+
+@router.get(
+    "/coops/{coop_id}/gradings/{year}/proposal",
+    response_model=GradingProposal,
+    summary="The grading criteria the platform proposes from its data for a co-op's year (province; the co-op itself)",
+)
+async def grading_proposal(
+    session: SessionDep,
+    principal: PrincipalDep,
+    coop_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    year: Annotated[int, Path(ge=2000, le=2100)],
+) -> GradingProposal:
+    """The province, or the co-op's own accounts (another co-op: 403; a buyer: 403): for the
+    TT01-2020-15 scheme (ADR 0027), the points proposed for member participation, member benefit,
+    services to members and the value-chain part of criterion 9, each with the rule and the
+    figures it read (members, deliveries, the co-op's purchase and payment totals, contracts; no
+    household is named), and the criteria to be entered. What the registry's grading takes as `proposal`."""
+    scoped = coop_scope(principal, coop_id)
+    assert scoped is not None
+    return await score_sheets.grading_proposal(session, scoped, year)
+
+
+@router.get(
+    "/dashboard/gradings/{coop_id}/{year}",
+    response_class=HTMLResponse,
+    summary="A co-op's grading score sheet for a year (province; ?lang=en)",
+    responses={404: {"description": "The co-op was not graded for that year"}, **SIGNED_OUT},
+)
+async def score_sheet_page(
+    request: Request,
+    session: SessionDep,
+    principal: PagePrincipalDep,
+    coop_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    year: Annotated[int, Path(ge=2000, le=2100)],
+) -> Response:
+    """The province (others: 403; a browser not signed in goes to the sign-in form): the grading
+    in force, criterion by criterion with its points and maximum, what the data proposed with its
+    figures and rule, the officer's reason for each change, the total and the grade. A co-op's
+    aggregate figures only: no household is named."""
+    if principal is None:
+        return _signed_out(request)
+    dashboard_province(principal)
+    sheet = await score_sheets.score_sheet(session, coop_id, year)
+    if sheet is None:
+        raise NotFound("grading.sheet_not_found", coop_id=coop_id, year=year)
+    return HTMLResponse(page.render_score_sheet(sheet, page_language_of(request), principal))
 
 
 def _rebuilds(request: Request) -> RebuildJobs:

@@ -175,7 +175,9 @@ async def certificate_revoked(session: AsyncSession, event: ConsumedEvent[regist
 
 
 async def coop_graded(session: AsyncSession, event: ConsumedEvent[registry.CoopGraded]) -> None:
-    batch_rows(session).add(GradingFact, _row(GradingFact, event))
+    proposal = event.event.proposal
+    proposed = {code: given.model_dump() for code, given in proposal.items()} if proposal is not None else None
+    batch_rows(session).add(GradingFact, _row(GradingFact, event, proposal=proposed))
 
 
 async def inspection_recorded(session: AsyncSession, event: ConsumedEvent[registry.InspectionRecorded]) -> None:

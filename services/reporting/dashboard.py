@@ -20,13 +20,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from services.reporting import charts, kpis, lists
-from services.reporting.messages import DASHBOARD
+from services.reporting.messages import DASHBOARD, SHEET
 from services.reporting.panels import CoopBoard, ProvinceBoard
-from services.reporting.schemas import Figure, KpiReport, Report, Restatement
+from services.reporting.schemas import Figure, KpiReport, Report, Restatement, ScoreSheet
 from shared import formats
 from shared.auth import Principal
 from shared.clock import VIETNAM
 from shared.events.registry import TARGET_FIGURES
+from shared.grading_items import GRADING_ITEMS, ITEMS_BY_CODE
 from shared.places import ward_name
 
 # The figures with a target, in the order of the plan's text.
@@ -145,6 +146,8 @@ PRIVATE_TABLES = ("inspections",)
 COOP_TABLES = ("production_month", "payables", "stock", "sales_grade", "sales_buyer")
 GRADE_NAMES = {language: words["grades"] for language, words in DASHBOARD.items()}
 # Where each scorecard figure's count comes from (lists.LISTS); member income growth is the income table.
+# The lists whose co-ops each open their score sheet.
+GRADED_LISTS = ("effective", "graded")
 FIGURE_LISTS = {
     "new_coops": "new_coops",
     "new_unions": "new_unions",
@@ -224,6 +227,11 @@ class Links:
         values = {"year": self.year, "commune": self.commune, "product": self.product, "lang": self.lang} | changes
         return "/dashboard?" + _query(**values)
 
+    def score_sheet(self, coop_id: int) -> str:
+        """A graded co-op's score sheet for the year (ADR 0027)."""
+        query = _query(lang=self.lang)
+        return f"/dashboard/gradings/{coop_id}/{self.year}" + (f"?{query}" if query else "")
+
 
 def cell_link(table: str, row: dict[str, Any], key: str, links: Links) -> str | None:
     """The list (or filtered board) behind a table's cell, if any."""
@@ -231,6 +239,8 @@ def cell_link(table: str, row: dict[str, Any], key: str, links: Links) -> str | 
         return links.list("graded", in_commune=True, grade=row["grade"])
     if table == "production_commune" and key == "commune_name":
         return links.board(commune=row["commune_code"])
+    if table in GRADED_LISTS and key == "coop_name" and row.get("grade") is not None:
+        return links.score_sheet(row["coop_id"])
     return None
 
 
@@ -343,7 +353,48 @@ def render_list(
     other = "en" if language == "vi" else "vi"
     switch = base + _query(**kept, lang=None if other == "vi" else other)
     return _render(
-        "list.html", language, principal, report=report, links=links, downloads=downloads, year=year, switch=switch
+        "list.html",
+        language,
+        principal,
+        report=report,
+        links=links,
+        downloads=downloads,
+        year=year,
+        switch=switch,
+        link=lambda row, key: cell_link(report.report, row, key, links),
+    )
+
+
+def render_score_sheet(sheet: ScoreSheet, language: str, principal: Principal | None) -> str:
+    """A co-op's score sheet: each criterion's points and maximum, what the data proposed with its
+    figures and rule, the officer's reason where a proposal was changed, the total and the grade."""
+    s = SHEET[language]
+    t = DASHBOARD[language]
+    links = Links(sheet.year, language, lists=True)
+    other = "en" if language == "vi" else "vi"
+    base = f"/dashboard/gradings/{sheet.coop_id}/{sheet.year}"
+
+    def name(criterion: str) -> str:
+        item = ITEMS_BY_CODE.get(criterion)
+        return getattr(item, language) if item else str(s["groups"].get(criterion, criterion))
+
+    def fact(key: str, value: int | str | None) -> str:
+        if key == "purchased_g" and isinstance(value, int):
+            return f"{formats.number(kpis.kg(value), language)} {t['kg']}"
+        return cell(key, value, language)
+
+    return _render(
+        "score_sheet.html",
+        language,
+        principal,
+        s=s,
+        sheet=sheet,
+        name=name,
+        fact=fact,
+        total_max=100,  # both built-in schemes (TT01-2020 and TT01-2020-15) grade out of 100
+        unconfirmed={item.code for item in GRADING_ITEMS if not item.confirmed} & {ln.criterion for ln in sheet.lines},
+        back=links.list("effective") or "",
+        switch=base + ("?lang=en" if other == "en" else ""),
     )
 
 

@@ -247,3 +247,67 @@ class RebuildJobPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+
+
+# ---- grading proposals and score sheets (ADR 0027) -----------------------------------------
+
+
+class ProposedCriterion(BaseModel):
+    """One criterion the platform proposes from its data: what the registry's grading takes as `proposal`."""
+
+    criterion: str
+    number: int
+    points: int
+    maximum: int
+    rule: str
+    evidence: dict[str, int | str | None]
+
+
+class ProposedScore(BaseModel):
+    """A criterion's proposal as the registry's grading takes it."""
+
+    points: int
+    rule: str
+    evidence: dict[str, int | str | None]
+
+
+class GradingPrefill(BaseModel):
+    """The registry grading's fields the proposal fills (POST /coops/{id}/gradings): the officer adds
+    the entered criteria's scores, may change a proposed one, and then says why in `notes`."""
+
+    scheme: str
+    scores: dict[str, int]
+    proposal: dict[str, ProposedScore]
+
+
+class GradingProposal(BaseModel):
+    """The proposal for a co-op's year under TT01-2020-15: the computed criteria; the rest are entered."""
+
+    coop_id: int
+    year: int
+    scheme: str
+    proposed: list[ProposedCriterion]
+    entered: list[str]  # the criteria the officer fills in from the co-op's report
+    prefill: GradingPrefill
+
+
+class SheetLine(BaseModel):
+    """A line of a score sheet: the recorded points, the cap, and what the data proposed (if anything)."""
+
+    criterion: str
+    number: int | None
+    points: int
+    maximum: int | None
+    proposed: ProposedCriterion | None
+    note: str | None
+
+
+class ScoreSheet(BaseModel):
+    coop_id: int
+    coop_name: str
+    year: int
+    revision: int
+    scheme: str | None
+    grade: str
+    total_score: int | None
+    lines: list[SheetLine]  # empty for a grading published before the workings were (total only)

@@ -202,6 +202,12 @@ class GradingFact(SQLModel, table=True):
     total_score: int | None = None
     revision: int = 1
     entry_id: str = Field(max_length=40)
+    # The workings, for the score sheet (ADR 0027); None on events from before the 15-criteria scheme.
+    scheme: str | None = Field(default=None, max_length=40)
+    scores: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    maxima: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    proposal: dict[str, dict] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    notes: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class InspectionFact(SQLModel, table=True):

@@ -181,8 +181,22 @@ class CertificateRevoked(RegistryEvent):
     reason: str
 
 
+class ProposedCriterion(BaseModel):
+    """What the platform proposed for one criterion from its own data: the points, the rule that
+    gave them and the figures it read (keys are reporting's `grading_proposals` vocabulary)."""
+
+    points: int
+    rule: str
+    evidence: dict[str, int | str | None] = {}
+
+
 class CoopGraded(RegistryEvent):
-    """A co-op's yearly performance grade under a versioned scheme (Circular 01/2020 by default)."""
+    """A co-op's yearly performance grade under a versioned scheme (Circular 01/2020 by default).
+
+    Since the 15-criteria scheme (ADR 0027) it carries its workings: each criterion's points and
+    maximum, what the platform proposed, and why a score differs from the proposal. Older events
+    lack them (None): their score sheet is the total alone.
+    """
 
     event_type: ClassVar[str] = "registry.coop_graded"
 
@@ -196,6 +210,10 @@ class CoopGraded(RegistryEvent):
     # A regrade is a new grading with the next revision; the highest revision of (coop_id, year) counts.
     revision: int = 1
     supersedes_grading_id: int | None = None
+    scores: dict[str, int] | None = None
+    maxima: dict[str, int] | None = None  # each criterion's cap under `scheme` (the total's when uncapped)
+    proposal: dict[str, ProposedCriterion] | None = None
+    notes: dict[str, str] | None = None
 
 
 class _Inspection(RegistryEvent):

@@ -23,7 +23,8 @@ import redis.asyncio as aioredis
 
 from services.reporting.lists import province_communes
 from shared.events.envelope import EventEnvelope
-from shared.events.registry import ChainContractSigned, CoopGraded, InspectionRecorded
+from shared.events.registry import ChainContractSigned, CoopGraded, InspectionRecorded, ProposedCriterion
+from shared.grading_items import GRADING_ITEMS
 from tests.browser.coop_app_stack import running_services
 from tests.integration.reporting_events import REGISTRY, SUPPLYCHAIN, coop, envelope, harvest, joined, purchase, sale
 from tests.support import bearer, unique, wait_until
@@ -45,6 +46,43 @@ PLAN = {
         "traced_sales_share": {"value": 0.3, "comparison": ">=", "per": "year"},
     },
 }
+
+
+# One grading with its workings under the 15 criteria (ADR 0027), for the score sheet's test.
+SHEET_COOP_YEAR = (4, 2025)
+_PROPOSED = {
+    "technology_chain": ProposedCriterion(
+        points=2, rule="technology_chain.partners_under_contract", evidence={"contracts": 1, "partners": 1}
+    ),
+    "member_participation": ProposedCriterion(
+        points=8, rule="member_participation.share_delivering", evidence={"members": 3, "delivering": 3}
+    ),
+    "member_benefit": ProposedCriterion(
+        points=10,
+        rule="member_benefit.paid_share",
+        evidence={"purchases": 12, "purchased_g": 612_000, "owed_vnd": 8_956_000, "paid_vnd": 8_956_000},
+    ),
+    "member_services": ProposedCriterion(
+        points=4, rule="member_services.kinds_of_two", evidence={"purchases": 12, "certified_members": 0, "services": 1}
+    ),
+}
+_SCORES = (
+    {item.code: item.maximum for item in GRADING_ITEMS}
+    | {code: proposed.points for code, proposed in _PROPOSED.items()}
+    | {"capital": 5, "technology_chain": 3, "awards": 0}
+)
+SHEET_GRADING = CoopGraded(
+    grading_id=9_000_004,
+    coop_id=SHEET_COOP_YEAR[0],
+    year=SHEET_COOP_YEAR[1],
+    scheme="TT01-2020-15",
+    total_score=sum(_SCORES.values()),
+    grade="tot",
+    scores=_SCORES,
+    maxima={item.code: item.maximum for item in GRADING_ITEMS},
+    proposal=_PROPOSED,
+    notes={"technology_chain": "HTX có nhãn hiệu chè Tân Cương được bảo hộ năm 2025: cộng 1 điểm thương hiệu"},
+)
 
 
 @dataclass
@@ -88,7 +126,7 @@ def events() -> tuple[list[EventEnvelope], list[EventEnvelope]]:
                 total_score=None,
                 grade=grade,
             )
-            registry.append(envelope(graded))
+            registry.append(envelope(SHEET_GRADING if (coop_id, year) == SHEET_COOP_YEAR else graded))
         for n, coop_id in enumerate(existing[:: 6 - (year - 2021) % 3]):
             inspected = InspectionRecorded(
                 inspection_id=year * 1000 + coop_id,

@@ -17,7 +17,15 @@ from playwright.sync_api import Browser, Page
 
 from shared.events.registry import CoopGraded
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.dashboard_stack import NEW_COOPS, PASSWORD, DashboardStack, publish_more, start_stack
+from tests.browser.dashboard_stack import (
+    NEW_COOPS,
+    PASSWORD,
+    SHEET_COOP_YEAR,
+    SHEET_GRADING,
+    DashboardStack,
+    publish_more,
+    start_stack,
+)
 from tests.integration.reporting_events import REGISTRY, envelope
 from tests.support import bearer, unique, wait_until
 
@@ -197,5 +205,38 @@ def test_a_closed_year_says_when_it_was_closed_and_what_changed_since(
             page.screenshot(path=str(SCREENSHOTS / "dashboard-closed-phone-vi-top.png"))
         page.goto(closed_2024.dashboard + "?year=2024&lang=en")
         assert "Closed on" in page.inner_text("#closed") and "a difference of" in page.inner_text("#restatements")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_the_effective_share_drills_down_to_a_score_sheet(browser: Browser, stack: DashboardStack, width: str):
+    """The effective share opens the co-ops graded Tốt or Khá; a co-op opens its score sheet: the 15
+    criteria with points, maxima and the data's evidence, readable on a 360 px phone."""
+    phone = width == "phone"
+    context = browser.new_context(
+        viewport=PHONE if phone else DESKTOP, locale="vi-VN", is_mobile=phone, has_touch=phone
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, stack, "vi")
+        page.click('#scorecard tr[data-figure="effective_share"] .figure')
+        page.wait_for_url("**/dashboard/lists/effective**")
+        coop_id, year = SHEET_COOP_YEAR
+        page.click(f'#list a[href^="/dashboard/gradings/{coop_id}/{year}"]')
+        page.wait_for_url(f"**/dashboard/gradings/{coop_id}/{year}*")
+        assert page.locator("#sheet tbody tr").count() == 15
+        assert page.locator("#total").inner_text() == f"{SHEET_GRADING.total_score} / 100"
+        assert page.locator("#grade").inner_text() == "Tốt"
+        benefit = page.locator("#line-member_benefit").inner_text()
+        assert "Lợi ích thành viên" in benefit and "8.956.000" in benefit and "612 kg" in benefit
+        assert "Cán bộ đổi từ 2 điểm" in page.locator("#line-technology_chain").inner_text()
+        assert fits(page), "the score sheet is wider than the screen"
+        page.screenshot(path=str(SCREENSHOTS / f"score-sheet-{width}-vi.png"), full_page=True)
+        page.click("#other-language")
+        page.wait_for_url("**lang=en**")
+        assert "Member benefit" in page.locator("#line-member_benefit").inner_text()
+        assert fits(page)
+        page.screenshot(path=str(SCREENSHOTS / f"score-sheet-{width}-en.png"), full_page=True)
     finally:
         context.close()

@@ -23,7 +23,7 @@ import redis.asyncio as aioredis
 from shared.clock import start_of_local_day
 from shared.events.envelope import Event, EventEnvelope
 from shared.events.registry import CoopRegistered, CoopStatusChanged, MemberJoined, MemberLeft
-from shared.events.supplychain import LotHarvested, LotPurchased, LotSold
+from shared.events.supplychain import HouseholdPaymentVoided, LotHarvested, LotPurchased, LotSold
 
 REGISTRY = "registry.events"
 SUPPLYCHAIN = "supplychain.events"
@@ -102,6 +102,20 @@ def purchase(
         amount_vnd=int(quantity * price),
         purchased_on=on,
         harvest_round=round_,
+    )
+
+
+def voided(paid: EventEnvelope, on: date, reason: str = "Nhập nhầm hộ") -> HouseholdPaymentVoided:
+    """The payment `paid` (a HouseholdPaid's envelope) voided on `on`."""
+    payment = paid.payload
+    return HouseholdPaymentVoided(
+        payment_id=payment["payment_id"],
+        paid_event_id=str(paid.event_id),
+        coop_id=payment["coop_id"],
+        member_id=payment["member_id"],
+        amount_vnd=payment["amount_vnd"],
+        reason=reason,
+        voided_on=on,
     )
 
 

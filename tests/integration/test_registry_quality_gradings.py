@@ -215,7 +215,11 @@ async def test_a_new_scheme_is_a_new_version(registry_app_factory):
         builtin = await client.post("/grading-schemes", json={**scheme, "code": "TT01-2020"}, headers=PROVINCE)
         assert builtin.status_code == 409
         listed = (await client.get("/grading-schemes")).json()
-        assert [(s["code"], s["builtin"]) for s in listed] == [("TT01-2020", True), ("TT-2030", False)]
+        assert [(s["code"], s["builtin"]) for s in listed] == [
+            ("TT01-2020", True),
+            ("TT01-2020-15", True),
+            ("TT-2030", False),
+        ]
         assert listed[0]["thresholds"] == [[80, "tot"], [65, "kha"], [50, "trung_binh"], [0, "yeu"]]
 
         url = f"/coops/{coop['id']}/gradings"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.reporting.tables import PaymentFact, PaymentVoidFact
-from shared.events.supplychain import HouseholdPaid, HouseholdPaymentVoided
+from shared.events.supplychain import HouseholdPaid
 from tests.integration.reporting_events import (
     REGISTRY,
     SUPPLYCHAIN,
@@ -16,6 +16,7 @@ from tests.integration.reporting_events import (
     joined,
     publish,
     purchase,
+    voided,
 )
 from tests.integration.test_reporting_projections import consumed
 from tests.integration.test_reporting_rebuild import rebuilt, snapshot
@@ -63,17 +64,7 @@ async def test_payments_reach_the_payables_report_and_member_income_once_and_sur
         first,
         first,  # the relay published it twice: the inbox applies it once
         wrong,
-        envelope(
-            HouseholdPaymentVoided(
-                payment_id=2,
-                paid_event_id=str(wrong.event_id),
-                coop_id=1,
-                member_id=2,
-                amount_vnd=300_000,
-                reason="Nhập nhầm hộ",
-                voided_on=date(2024, 6, 12),
-            )
-        ),
+        envelope(voided(wrong, date(2024, 6, 12))),
         envelope(paid(3, 2, 150_000, date(2025, 1, 5), round_=1)),  # paid the next year
     )
     async with running_app(reporting_app) as client:

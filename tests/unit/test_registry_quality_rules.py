@@ -175,7 +175,7 @@ def test_total_is_the_sum_within_limits():
     )
     assert (
         refusal(grading_rules.total_score, {"finance": 1, "governance": 1, "members": 1}, SCHEME)
-        == "grading.scheme_criteria"
+        == "grading.scheme_criteria_of"
     )
 
 
@@ -335,3 +335,35 @@ async def test_without_status_history_the_current_status_is_assumed_for_the_whol
         grading_rules.not_graded_reason(2024, date(2010, 1, 1), [], SCHEME, dissolved.dissolved_on)
         == "operating_under_12_months"
     )
+
+
+FIFTEEN = grading_rules.TT01_2020_15
+
+
+def test_the_fifteen_item_scheme_caps_each_item_and_names_it():
+    grading_rules.check_scheme(FIFTEEN)
+    assert len(FIFTEEN.criteria_max) == 15 and sum(c or 0 for c in FIFTEEN.criteria_max.values()) == 100
+    full = {code: cap or 0 for code, cap in FIFTEEN.criteria_max.items()}
+    assert grading_rules.total_score(full, FIFTEEN) == 100
+    assert grading_rules.grade_for_total(grading_rules.total_score(full | {"awards": 0}, FIFTEEN), FIFTEEN) == "tot"
+    with pytest.raises(Unprocessable) as refused:
+        grading_rules.total_score(full | {"business_results": 12}, FIFTEEN)
+    assert refused.value.key == "grading.score_range"
+    assert refused.value.values["criterion"] == "3 business_results (Kết quả sản xuất, kinh doanh trong năm)"
+    assert refusal(grading_rules.total_score, {"finance": 30}, FIFTEEN) == "grading.scheme_criteria_of"
+    uncapped = grading_rules.GradingScheme(
+        code="X", title="x", thresholds=FIFTEEN.thresholds, criteria_max=dict.fromkeys(FIFTEEN.criteria_max)
+    )
+    assert refusal(grading_rules.check_scheme, uncapped) == "grading.scheme_item_caps"
+
+
+def test_a_score_changed_from_its_proposal_needs_a_note():
+    full = {code: cap or 0 for code, cap in FIFTEEN.criteria_max.items()}
+    proposed = {"member_benefit": grading_rules.Proposed(7, "member_benefit.paid_share", {"paid_vnd": 700})}
+    grading_rules.check_proposal(full | {"member_benefit": 7}, proposed, {}, FIFTEEN)  # taken as proposed
+    assert refusal(grading_rules.check_proposal, full, proposed, {}, FIFTEEN) == "grading.change_without_note"
+    grading_rules.check_proposal(full, proposed, {"member_benefit": "Biên bản đối chiếu"}, FIFTEEN)
+    too_many = {"awards": grading_rules.Proposed(9, "x", {})}
+    assert refusal(grading_rules.check_proposal, full, too_many, {}, FIFTEEN) == "grading.score_range"
+    stray = {"finance": grading_rules.Proposed(1, "x", {})}
+    assert refusal(grading_rules.check_proposal, full, stray, {}, FIFTEEN) == "grading.proposal_unknown"

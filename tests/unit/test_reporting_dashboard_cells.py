@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.reporting.dashboard import Links, cell, month_name
+from services.reporting.dashboard import Links, cell, month_name, render_score_sheet
+from services.reporting.schemas import ScoreSheet, SheetLine
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,32 @@ def test_links_keep_the_view_and_open_lists_only_for_the_province():
     )
     assert links.board(commune=None) == "/dashboard?year=2024&product=ch%C3%A8+kh%C3%B4&lang=en"
     assert Links(2024, "vi").list("new_coops") is None  # a visitor: the figure, without its list
+
+
+def _sheet(**changes) -> ScoreSheet:
+    line = SheetLine(criterion="awards", number=15, points=3, maximum=4, proposed=None, note="Bằng khen của UBND tỉnh")
+    values = {
+        "coop_id": 7,
+        "coop_name": "HTX Chè Tân Hương",
+        "year": 2024,
+        "revision": 1,
+        "scheme": "TT01-2020-15",
+        "grade": "kha",
+        "total_score": 70,
+        "lines": [line],
+    }
+    return ScoreSheet(**(values | changes))
+
+
+def test_a_score_sheet_says_what_it_holds_in_each_language():
+    vietnamese = render_score_sheet(_sheet(), "vi", None)
+    assert "15. Khen thưởng trong năm" in vietnamese and "Bằng khen của UBND tỉnh" in vietnamese
+    assert "4*" in vietnamese and 'id="unconfirmed"' in vietnamese  # the cap of 15 is provisional
+    assert 'href="/dashboard/lists/effective?year=2024"' in vietnamese
+    english = render_score_sheet(_sheet(), "en", None)
+    assert "15. Awards in the year" in english and "Entered by the officer" in english
+    assert 'href="/dashboard/lists/effective?year=2024&amp;lang=en"' in english
+    not_graded = render_score_sheet(_sheet(grade="not_graded", total_score=None, lines=[]), "vi", None)
+    assert 'id="not-graded"' in not_graded and 'id="no-items"' not in not_graded and "—" in not_graded
+    old = render_score_sheet(_sheet(scheme="tt01", lines=[]), "en", None)
+    assert 'id="no-items"' in old and "only its total is known" in old

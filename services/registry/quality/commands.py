@@ -216,7 +216,7 @@ async def _grade(
 ) -> dict:
     """The grading's computed fields: scheme, scores, total and grade, or not graded with the reason."""
     grading_rules.check_grading_year(year, coop.founded_on, today or today_in_vietnam())
-    scores = data.scores.model_dump() if data.scores else None
+    scores = dict(data.scores) if data.scores is not None else None
     scheme = await load_scheme(session, data.scheme)
     history = await reader(session, coop, year)
     reason = grading_rules.not_graded_reason(year, coop.founded_on, history.suspensions, scheme, history.dissolved_on)
@@ -231,9 +231,15 @@ async def _grade(
     if scores is None:
         raise Unprocessable("grading.scores_required", coop_id=coop.id, year=year)
     total = grading_rules.total_score(scores, scheme)
+    proposal = {code: grading_rules.Proposed(**given.model_dump()) for code, given in data.proposal.items()}
+    grading_rules.check_proposal(scores, proposal, data.notes, scheme)
     return {
         "scheme": scheme.code,
         "scores_json": json.dumps(scores),
+        "proposal_json": json.dumps({code: asdict(given) for code, given in proposal.items()}, ensure_ascii=False)
+        if proposal
+        else None,
+        "notes_json": json.dumps(data.notes, ensure_ascii=False) if data.notes else None,
         "total_score": total,
         "grade": grading_rules.grade_for_total(total, scheme),
         "not_graded_reason": None,
@@ -245,12 +251,23 @@ async def _record_grading(session: AsyncSession, grading: Grading, principal: Pr
     session.add(grading)
     # Two regrades at once both draw the same revision; the loser is told to look again.
     await _flush_or_conflict(session, "grading.duplicate", coop_id=grading.coop_id, year=grading.year)
-    publish(
-        session,
-        from_fields(contracts.CoopGraded, grading, grading_id=grading.id, supersedes_grading_id=grading.supersedes_id),
-        actor=principal.actor,
-    )
+    publish(session, _graded_event(grading, await load_scheme(session, grading.scheme)), actor=principal.actor)
     return grading
+
+
+def _graded_event(grading: Grading, scheme: grading_rules.GradingScheme) -> contracts.CoopGraded:
+    """The grading as published, with its workings: scores, caps, proposal and notes."""
+    scores = json.loads(grading.scores_json) if grading.scores_json else None
+    return from_fields(
+        contracts.CoopGraded,
+        grading,
+        grading_id=grading.id,
+        supersedes_grading_id=grading.supersedes_id,
+        scores=scores,
+        maxima={code: grading_rules.cap_of(scheme, code) for code in scheme.criteria_max} if scores else None,
+        proposal=json.loads(grading.proposal_json) if grading.proposal_json else None,
+        notes=json.loads(grading.notes_json) if grading.notes_json else None,
+    )
 
 
 async def grade_coop(

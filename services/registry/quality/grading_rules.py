@@ -14,8 +14,12 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 from shared.errors import Unprocessable
+from shared.grading_items import GRADING_ITEMS, ITEMS_BY_CODE
 
 CRITERIA = ("finance", "governance", "members", "community")
+ITEMS = tuple(item.code for item in GRADING_ITEMS)
+# The criteria sets a scheme may score: the 4 groups of the first scheme, or the circular's 15 items.
+CRITERIA_SETS = (frozenset(CRITERIA), frozenset(ITEMS))
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class GradingScheme:
     total_max: int = 100
     min_operating_months: int = 12
     max_suspended_days: int = 90  # "suspended more than 3 months", read as more than 90 days
+    unconfirmed_maxima: tuple[str, ...] = ()  # caps not confirmed from the circular's text (ADR 0027)
 
 
 # Circular 01/2020/TT-BKHĐT: Tốt >= 80, Khá 65-79, Trung bình 50-64, Yếu < 50. No successor
@@ -43,7 +48,15 @@ TT01_2020 = GradingScheme(
     title="Thông tư 01/2020/TT-BKHĐT",
     thresholds=((80, "tot"), (65, "kha"), (50, "trung_binh"), (0, "yeu")),
 )
-BUILTIN_SCHEMES = {TT01_2020.code: TT01_2020}
+# The circular's 15 criteria, each capped (shared.grading_items; criteria 10-15 provisional).
+TT01_2020_15 = GradingScheme(
+    code="TT01-2020-15",
+    title="Thông tư 01/2020/TT-BKHĐT, 15 tiêu chí",
+    thresholds=TT01_2020.thresholds,
+    criteria_max={item.code: item.maximum for item in GRADING_ITEMS},
+    unconfirmed_maxima=tuple(item.code for item in GRADING_ITEMS if not item.confirmed),
+)
+BUILTIN_SCHEMES = {TT01_2020.code: TT01_2020, TT01_2020_15.code: TT01_2020_15}
 GRADES = ("tot", "kha", "trung_binh", "yeu")
 
 
@@ -54,8 +67,10 @@ def check_scheme(scheme: GradingScheme) -> None:
         raise Unprocessable("grading.scheme_thresholds")
     if minimums[0] > scheme.total_max or any(g not in GRADES for _, g in scheme.thresholds):
         raise Unprocessable("grading.scheme_thresholds")
-    if set(scheme.criteria_max) != set(CRITERIA):
-        raise Unprocessable("grading.scheme_criteria", criteria=", ".join(CRITERIA))
+    if frozenset(scheme.criteria_max) not in CRITERIA_SETS:
+        raise Unprocessable("grading.scheme_criteria", criteria=" | ".join(", ".join(s) for s in (CRITERIA, ITEMS)))
+    if frozenset(scheme.criteria_max) == frozenset(ITEMS) and any(cap is None for cap in scheme.criteria_max.values()):
+        raise Unprocessable("grading.scheme_item_caps")
 
 
 def grade_for_total(total: int, scheme: GradingScheme) -> str:
@@ -65,19 +80,69 @@ def grade_for_total(total: int, scheme: GradingScheme) -> str:
     raise Unprocessable("grading.score_range", criterion="total", score=total, maximum=scheme.total_max)
 
 
+def criterion_label(code: str) -> str:
+    """How a refusal names a criterion: `11 member_benefit (Lợi ích thành viên)` for an item of the circular."""
+    item = ITEMS_BY_CODE.get(code)
+    return f"{item.number} {code} ({item.vi})" if item else code
+
+
+def cap_of(scheme: GradingScheme, criterion: str) -> int:
+    cap = scheme.criteria_max.get(criterion)
+    return cap if cap is not None else scheme.total_max
+
+
 def total_score(scores: dict[str, int], scheme: GradingScheme) -> int:
-    """The sum of the four criteria, each within its cap and the total within the scheme's."""
-    if set(scores) != set(CRITERIA):
-        raise Unprocessable("grading.scheme_criteria", criteria=", ".join(CRITERIA))
+    """The sum of the scheme's criteria, each within its cap and the total within the scheme's."""
+    if set(scores) != set(scheme.criteria_max):
+        missing, unknown = set(scheme.criteria_max) - set(scores), set(scores) - set(scheme.criteria_max)
+        raise Unprocessable(
+            "grading.scheme_criteria_of",
+            scheme=scheme.code,
+            missing=", ".join(sorted(missing)) or "-",
+            unknown=", ".join(sorted(unknown)) or "-",
+        )
     for criterion, score in scores.items():
-        cap = scheme.criteria_max.get(criterion)
-        maximum = cap if cap is not None else scheme.total_max
+        maximum = cap_of(scheme, criterion)
         if not 0 <= score <= maximum:
-            raise Unprocessable("grading.score_range", criterion=criterion, score=score, maximum=maximum)
+            raise Unprocessable(
+                "grading.score_range", criterion=criterion_label(criterion), score=score, maximum=maximum
+            )
     total = sum(scores.values())
     if total > scheme.total_max:
         raise Unprocessable("grading.total_too_high", total=total, maximum=scheme.total_max)
     return total
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """What the platform proposed for one criterion (reporting's proposal): points, the rule, the figures."""
+
+    points: int
+    rule: str
+    evidence: dict[str, int | str | None]
+
+
+def check_proposal(
+    scores: dict[str, int], proposal: dict[str, Proposed], notes: dict[str, str], scheme: GradingScheme
+) -> None:
+    """Proposed points within the criterion's cap; a recorded score that differs from the proposal
+    says why (`notes[criterion]`), so the sheet shows the proposal, the change and its reason."""
+    for criterion in (*proposal, *notes):
+        if criterion not in scheme.criteria_max:
+            raise Unprocessable("grading.proposal_unknown", criterion=criterion, scheme=scheme.code)
+    for criterion, proposed in proposal.items():
+        maximum = cap_of(scheme, criterion)
+        if not 0 <= proposed.points <= maximum:
+            raise Unprocessable(
+                "grading.score_range", criterion=criterion_label(criterion), score=proposed.points, maximum=maximum
+            )
+        if scores.get(criterion) != proposed.points and not notes.get(criterion):
+            raise Unprocessable(
+                "grading.change_without_note",
+                criterion=criterion_label(criterion),
+                proposed=proposed.points,
+                score=scores.get(criterion),
+            )
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ def _scheme_from_row(row: GradingSchemeRow) -> grading_rules.GradingScheme:
         total_max=definition["total_max"],
         min_operating_months=definition["min_operating_months"],
         max_suspended_days=definition["max_suspended_days"],
+        unconfirmed_maxima=tuple(definition.get("unconfirmed_maxima", ())),
     )
 
 

@@ -136,13 +136,38 @@ class CertificatePage(BaseModel):
 # --------------------------------------------------------------------------- grading
 
 
-class CriteriaScores(_Input):
-    """Points per criteria group; together at most the scheme's total (100)."""
+Criterion = Annotated[str, pydantic.Field(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+# Points per criterion: the 4 groups of TT01-2020 (finance, governance, members, community) or the
+# 15 items of TT01-2020-15 (shared.grading_items); the scheme's rules check the set and each cap.
+Scores = Annotated[
+    dict[Criterion, Annotated[int, pydantic.Field(ge=0, le=1000)]],
+    pydantic.Field(
+        max_length=30,
+        description="Points per criterion of the scheme (GET /grading-schemes lists them and their maxima)",
+        examples=[{"finance": 30, "governance": 25, "members": 15, "community": 9}],
+    ),
+]
+Evidence = Annotated[
+    dict[
+        Annotated[str, pydantic.Field(max_length=40)],
+        int | Annotated[str, pydantic.Field(max_length=200)] | None,
+    ],
+    pydantic.Field(max_length=20),
+]
 
-    finance: int = pydantic.Field(ge=0, le=100)
-    governance: int = pydantic.Field(ge=0, le=100)
-    members: int = pydantic.Field(ge=0, le=100)
-    community: int = pydantic.Field(ge=0, le=100)
+
+class ProposedScore(_Input):
+    """A criterion as reporting's proposal gave it (GET /coops/{id}/gradings/{year}/proposal on reporting)."""
+
+    points: int = pydantic.Field(ge=0, le=1000)
+    rule: str = pydantic.Field(min_length=1, max_length=80, description="The rule that gave the points")
+    evidence: Evidence = pydantic.Field(default_factory=dict, description="The figures the rule read")
+
+
+Proposal = Annotated[dict[Criterion, ProposedScore], pydantic.Field(max_length=30)]
+Notes = Annotated[
+    dict[Criterion, Annotated[str, pydantic.Field(min_length=3, max_length=500)]], pydantic.Field(max_length=30)
+]
 
 
 class GradingSchemeCreate(_Input):
@@ -156,8 +181,10 @@ class GradingSchemeCreate(_Input):
         description="(minimum total, grade), best grade first, last minimum 0",
         examples=[[[80, "tot"], [65, "kha"], [50, "trung_binh"], [0, "yeu"]]],
     )
-    criteria_max: dict[Literal["finance", "governance", "members", "community"], int | None] = pydantic.Field(
-        default_factory=lambda: {"finance": None, "governance": None, "members": None, "community": None}
+    criteria_max: dict[Criterion, Annotated[int, pydantic.Field(ge=0, le=1000)] | None] = pydantic.Field(
+        default_factory=lambda: dict.fromkeys(grading_rules.CRITERIA),
+        max_length=30,
+        description="The cap of each criterion: the 4 groups (None: only the total capped) or the 15 items, each capped",
     )
     total_max: int = pydantic.Field(default=100, ge=1, le=1000)
     min_operating_months: int = pydantic.Field(default=12, ge=0, le=12)
@@ -172,6 +199,7 @@ class GradingSchemePublic(BaseModel):
     total_max: int
     min_operating_months: int
     max_suspended_days: int
+    unconfirmed_maxima: list[str] = pydantic.Field(description="Caps not confirmed from the circular's text")
     builtin: bool
 
 
@@ -184,6 +212,7 @@ def scheme_public(scheme: grading_rules.GradingScheme) -> GradingSchemePublic:
         total_max=scheme.total_max,
         min_operating_months=scheme.min_operating_months,
         max_suspended_days=scheme.max_suspended_days,
+        unconfirmed_maxima=list(scheme.unconfirmed_maxima),
         builtin=scheme.code in grading_rules.BUILTIN_SCHEMES,
     )
 
@@ -193,7 +222,13 @@ class GradingCreate(_Input):
 
     year: int = pydantic.Field(ge=2000, le=2100)
     scheme: str = pydantic.Field(default="TT01-2020", max_length=40)
-    scores: CriteriaScores | None = None
+    scores: Scores | None = None
+    proposal: Proposal = pydantic.Field(
+        default_factory=dict, description="The criteria the platform proposed, as reporting gave them (prefilled)"
+    )
+    notes: Notes = pydantic.Field(
+        default_factory=dict, description="Why a criterion's score differs from its proposal (required then)"
+    )
     note: str | None = pydantic.Field(default=None, max_length=1000)
 
 
@@ -201,7 +236,13 @@ class RegradeCreate(_Input):
     """A corrected grading for a year already graded: a new revision, with the reason."""
 
     scheme: str = pydantic.Field(default="TT01-2020", max_length=40)
-    scores: CriteriaScores | None = None
+    scores: Scores | None = None
+    proposal: Proposal = pydantic.Field(
+        default_factory=dict, description="The criteria the platform proposed, as reporting gave them (prefilled)"
+    )
+    notes: Notes = pydantic.Field(
+        default_factory=dict, description="Why a criterion's score differs from its proposal (required then)"
+    )
     note: str | None = pydantic.Field(default=None, max_length=1000)
     reason: str = pydantic.Field(min_length=3, max_length=500)
 
@@ -214,6 +255,8 @@ class GradingPublic(BaseModel):
     current: bool
     scheme: str
     scores: dict[str, int] | None
+    proposal: dict[str, ProposedScore]
+    notes: dict[str, str]
     total_score: int | None
     grade: Grade
     not_graded_reason: str | None
@@ -224,7 +267,9 @@ class GradingPublic(BaseModel):
 
 def grading_public(grading: Grading, current: bool) -> GradingPublic:
     scores = json.loads(grading.scores_json) if grading.scores_json else None
-    return from_fields(GradingPublic, grading, current=current, scores=scores)
+    proposal = json.loads(grading.proposal_json) if grading.proposal_json else {}
+    notes = json.loads(grading.notes_json) if grading.notes_json else {}
+    return from_fields(GradingPublic, grading, current=current, scores=scores, proposal=proposal, notes=notes)
 
 
 # --------------------------------------------------------------------------- inspections

@@ -97,6 +97,9 @@ class Grading(SQLModel, table=True):
     revision: int = 1
     scheme: str = Field(max_length=40)
     scores_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What the platform proposed per criterion (points, rule, figures) and why a score differs from it.
+    proposal_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    notes_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     total_score: int | None = None
     grade: str = Field(max_length=20)
     not_graded_reason: str | None = Field(default=None, max_length=50)
