@@ -51,10 +51,39 @@ SELLING_HOUSEHOLDS = (12, 28)  # per tea co-op: the households whose deliveries 
 ROUNDS = ((1, 5, 8), (2, 7, 14))  # (round, month, first day): lứa 1 in May, lứa 2 in July
 EMPTY_COMMUNES = 4  # communes without an organisation, at scale 1 (the "communes without" list)
 
-SURNAMES: tuple[str, ...] = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đỗ", "Bùi", "Đặng", "Ngô", "Dương", "Lý", "Ma", "Hà")
+SURNAMES: tuple[str, ...] = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đỗ",
+    "Bùi",
+    "Đặng",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Ma",
+    "Hà",
+)
 SURNAMES += ("Triệu", "Nông", "Lương", "Đinh", "Tạ", "Lưu")
 MIDDLE = ("Văn", "Thị", "Đức", "Thị Thu", "Văn Minh", "Thị Ngọc", "Quang", "Thị Hồng", "Hữu", "Thanh", "Xuân")
-GIVEN: tuple[str, ...] = ("Hùng", "Lan", "Tuấn", "Hương", "Thắng", "Ánh", "Lượng", "Mai", "Khải", "Sơn", "Hạnh", "Bình", "Yến")
+GIVEN: tuple[str, ...] = (
+    "Hùng",
+    "Lan",
+    "Tuấn",
+    "Hương",
+    "Thắng",
+    "Ánh",
+    "Lượng",
+    "Mai",
+    "Khải",
+    "Sơn",
+    "Hạnh",
+    "Bình",
+    "Yến",
+)
 GIVEN += ("Quang", "Thu", "Hằng", "Dũng", "Nga", "Phúc", "Tâm", "Trang", "Cường", "Huyền", "Long", "Thảo", "Hải")
 SUFFIXES = ("", " Xanh", " Hưng Thịnh", " Thành Công", " An Phát", " Phú Lợi", " Tân Tiến", " Bình Minh", " Sông Cầu")
 TEA_PRODUCTS = ("chè búp tươi", "chè móc câu", "chè tôm nõn")

@@ -9,7 +9,8 @@ from functools import cache
 import pytest
 
 from htx import province
-from htx.province_load import PLAN, chain_commands
+from htx.province_load import chain_commands, demo_plan
+from shared.events.registry import TARGET_FIGURES
 
 
 @cache
@@ -104,11 +105,6 @@ def test_a_co_ops_rounds_become_one_batch_harvests_first():
 
 
 def test_the_demo_plan_targets_every_figure_of_the_scorecard():
-    assert set(PLAN["targets"]) == {
-        "new_coops",
-        "new_unions",
-        "effective_share",
-        "member_income_growth",
-        "contract_share",
-        "traced_sales_share",
-    }
+    plan = demo_plan()
+    assert set(plan["targets"]) == set(TARGET_FIGURES)
+    assert (plan["first_year"], plan["last_year"]) == (2021, 2025) and plan["targets"]["new_coops"]["value"] == 30
