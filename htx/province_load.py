@@ -152,7 +152,9 @@ class _Loader:
         self._phase("inspections", [o for o in organisations if o.inspections], self._inspections)
         self._phase("chain contracts", [o for o in organisations if o.contracts], self._contracts)
         self._phase("union memberships", [o for o in organisations if o.union], self._union_membership)
-        self._phase("harvest rounds", [o for o in organisations if o.rounds], self._rounds)
+        # One batch at a time: each holds the supply chain's write lock while it runs (on SQLite, a
+        # second one waiting longer than the busy timeout would fail), and they would queue anyway.
+        self._phase("harvest rounds", [o for o in organisations if o.rounds], self._rounds, workers=1)
         self._phase("status changes", [(o, c) for o in organisations for c in o.status_changes], self._status)
         self._phase("plan 2021–2025", [demo_plan()], self._plan)
         if self.reporting:
@@ -162,14 +164,16 @@ class _Loader:
 
     # --- the machinery ------------------------------------------------------------------------
 
-    def _phase(self, name: str, items: Iterable[T], step: Callable[[T], tuple[int, int]]) -> None:
-        """Run `step` on every item, `WORKERS` at a time; each answers (written, found)."""
+    def _phase(
+        self, name: str, items: Iterable[T], step: Callable[[T], tuple[int, int]], workers: int = WORKERS
+    ) -> None:
+        """Run `step` on every item, `workers` at a time; each answers (written, found)."""
         work = list(items)
         phase = Phase(name)
         started = time.monotonic()
         task = self.progress.add_task(name, total=len(work))
         assert self.pool is not None
-        for written, found in self.pool.map(step, work):
+        for written, found in self.pool.map(step, work) if workers > 1 else map(step, work):
             phase.written += written
             phase.found += found
             self.progress.advance(task)
