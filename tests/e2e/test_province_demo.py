@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from htx.cli import app
 from htx.province import PLAN_YEARS, SEASONS
 from services.reporting.verify import run
 from shared.events.registry import TARGET_FIGURES
-from tests.e2e.province_stack import TEST_SECRET, ProvinceStack, start_stack
+from tests.e2e.province_stack import SCALE, TEST_SECRET, ProvinceStack, start_stack
 from tests.support import bearer, unique
 
 
@@ -61,3 +63,19 @@ def test_a_second_load_adds_nothing(stack: ProvinceStack):
     assert again.added() == 0, again.summary(stack.province)
     assert again.chain_events == 0
     assert sum(phase.found for phase in again.phases) >= stack.first_load.added()
+
+
+def test_the_command_finds_the_stack_and_says_what_it_did(stack: ProvinceStack, tmp_path):
+    """`htx demo province`, as an operator runs it: the province is there, so it adds nothing and says so."""
+    env = {f"HTX_{name.upper()}_URL": url for name, url in stack.urls.items()} | {"HTX_SECRET_KEY": TEST_SECRET}
+    arguments = ["demo", "province", "--scale", str(SCALE), "--no-progress", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, arguments, env=env)
+    assert result.exit_code == 0, result.output
+    assert "this run added 0 (0 chain events)" in result.output
+    assert f"{len(stack.province.organisations)} organisations" in result.output
+    assert f"{stack.urls['reporting']}/dashboard" in result.output
+
+
+def test_the_command_refuses_a_scale_out_of_range(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "province", "--scale", "2", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--scale" in result.output
