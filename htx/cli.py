@@ -30,11 +30,13 @@ dlq_app = typer.Typer(help="Dead letters: messages a consumer gave up on.", no_a
 reporting_app = typer.Typer(help="The reporting service's read models.", no_args_is_help=True)
 account_app = typer.Typer(help="People's accounts (sign-in with a password, ADR 0017).", no_args_is_help=True)
 plan_app = typer.Typer(help="The province's plan periods and their targets (ADR 0022).", no_args_is_help=True)
+demo_app = typer.Typer(help="Demonstration data for a running `htx up`.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
 app.add_typer(account_app, name="account")
 app.add_typer(plan_app, name="plan")
+app.add_typer(demo_app, name="demo")
 
 DataDir = Annotated[
     Path,
@@ -502,6 +504,50 @@ def plan_load(
             f"published version {version['version']}" if status == 201 else f"unchanged (version {version['version']})"
         )
         typer.echo(f"plan {plan.plan_key} {version['first_year']}–{version['last_year']}: {said}")
+
+
+# --- demo data ----------------------------------------------------------------------------
+
+
+@demo_app.command("province")
+def demo_province(
+    scale: Annotated[
+        float,
+        typer.Option(min=0.001, max=1.0, help="1: Thái Nguyên's size (~580 organisations); 0.02 for a quick look"),
+    ] = 1.0,
+    data_dir: DataDir = Path("data"),
+    progress: Annotated[bool, typer.Option(help="Show progress bars (off: only the closing note)")] = True,
+) -> None:
+    """Load a generated province into the running `htx up` through its public APIs: organisations and
+    members by the registry's import, plots, certificates, gradings, inspections and contracts by its
+    routes, five years of harvest rounds by the supply chain's /batch (htx/province.py, ADR 0026).
+
+    Waits until reporting has read everything, then prints how long each part took. A second run
+    adds nothing.
+    """
+    import time
+
+    import httpx
+
+    from htx import province as province_data
+    from htx.province_load import load_province
+
+    started = time.monotonic()
+    province = province_data.generate(scale)
+    generated = time.monotonic() - started
+    try:
+        secret = operator.read_secret(data_dir)
+        urls = {name: operator.service_url(name, data_dir) for name in ("registry", "supplychain", "reporting")}
+    except FileNotFoundError as error:
+        _fail(str(error))
+    token = operator.province_token(secret, ttl=timedelta(hours=6))
+    try:
+        report = load_province(province, urls, token, show_progress=progress)
+    except (httpx.HTTPError, demo_data.DemoError) as error:
+        _fail(f"province demo: {error}")
+    typer.echo(f"generated in {generated:.1f} s")
+    typer.echo(report.summary(province))
+    typer.echo(f"the dashboard: {urls['reporting']}/dashboard; check the figures: htx reporting verify")
 
 
 # --- dead letters -------------------------------------------------------------------------

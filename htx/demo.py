@@ -385,6 +385,7 @@ def _send(
     json: Any = None,
     params: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    files: Any = None,
     retry_for: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> _Answer:
@@ -397,7 +398,7 @@ def _send(
     lost_answers = 0
     while True:
         try:
-            response = client.request(method, url, json=json, params=params, headers=headers)
+            response = client.request(method, url, json=json, params=params, headers=headers, files=files)
             if response.status_code not in RETRY_STATUSES or time.monotonic() >= deadline:
                 return _Answer(response, lost_answers)
         except httpx.TransportError:
