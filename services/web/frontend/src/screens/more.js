@@ -1,0 +1,28 @@
+// More: the co-op's other tasks (processing, packing, shipments, members, corrections…), and the
+// account signed in on this phone. The bar at the top holds only the tasks of every day.
+import { signOut } from "../session.js";
+import { go, h, show, t } from "../ui.js";
+
+// [hash, text key] of each task reached from here, in the order of the chain.
+export const TASKS = [
+  // the chain, after the weigh-in
+  ["#/purchase", "purchase.task"],
+  ["#/processing", "processing.task"],
+  ["#/grading", "grading.task"],
+  ["#/packing", "packing.task"],
+  ["#/labels", "labels.task"],
+  // shipments, sales, members, corrections (issue 11)
+  ["#/shipment", "more.shipment"],
+  ["#/sale", "more.sale"],
+  ["#/members", "more.members"],
+  ["#/correction", "more.correction"],
+];
+
+export function moreScreen(me) {
+  show(
+    h("h1", {}, t("more.heading")),
+    TASKS.length ? h("ul", { class: "tasks" }, TASKS.map(([hash, key]) => h("li", {}, h("a", { class: "button", href: hash }, t(key))))) : null,
+    h("p", { class: "coop" }, t("more.signed_in", { name: me.display_name })),
+    h("button", { type: "button", class: "link", onclick: async () => { await signOut(); go("#/today"); } }, t("nav.sign_out")),
+  );
+}
