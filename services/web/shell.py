@@ -79,12 +79,13 @@ def release() -> str:
     return digest.hexdigest()[:12]
 
 
-def page(language: Language) -> str:
+def page(language: Language, dashboard_url: str) -> str:
     return _templates.get_template("app.html").render(
         lang=language,
         texts=app_texts(language),
         texts_json=json.dumps(app_texts(language), ensure_ascii=False).replace("</", "<\\/"),
         release=release(),
+        dashboard=dashboard_url.rstrip("/"),
         start_script=_inline()[0],
         styles=_inline()[1],
     )
