@@ -27,9 +27,9 @@ from playwright.sync_api import BrowserContext, CDPSession, sync_playwright  # n
 
 from htx.demo import DEMO_PASSWORD, TAN_HUONG  # noqa: E402
 
-# Puppeteer's PredefinedNetworkConditions. Chromium adds the latency to every request and fetches
-# six files at a time from one host (HTTP/1.1), so on "Slow 3G" a cold start cannot beat about 4.2 s
-# while the first screen needs any file besides the page: the page, then one wave of modules.
+# Puppeteer's PredefinedNetworkConditions. Chromium adds the latency to every request, so on "Slow 3G"
+# every file the first screen needs besides the page costs 2 s more: the page brings the sign-in and
+# the weigh-in in its own script (ADR 0019, "Speed").
 PROFILES = {
     "Slow 3G": {"offline": False, "downloadThroughput": 50_000, "uploadThroughput": 50_000, "latency": 2000},
     "Fast 3G": {"offline": False, "downloadThroughput": 180_000, "uploadThroughput": 84_375, "latency": 562.5},

@@ -96,6 +96,9 @@ class Settings(TokenSettings):
     registry_url: str = "http://127.0.0.1:8001"
     supplychain_url: str = "http://127.0.0.1:8002"
     reporting_url: str = "http://127.0.0.1:8003"
+    # Where a browser reaches the reporting service's dashboard, when not at `reporting_url` (which
+    # may be an address inside the deployment): the co-op app links to the co-op's own page there.
+    dashboard_url: str | None = None
 
     # Consumer tuning: entries idle this long in another consumer's pending list are
     # reclaimed; after `max_deliveries` attempts an entry goes to `<stream>.dlq`.

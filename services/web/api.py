@@ -32,10 +32,14 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 @router.get("/", response_class=HTMLResponse, summary="The co-op app (anyone; it shows nothing until signed in)")
-async def app_shell(request: Request) -> HTMLResponse:
+async def app_shell(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The app's one page, Vietnamese by default, English with `?lang=en`; its script draws the screens
-    from what it has on the phone, so it opens offline too."""
-    return HTMLResponse(shell.page(page_language_of(request)), headers={"Cache-Control": "no-cache"})
+    from what it has on the phone, so it opens offline too. Its policy allows its own inline script and
+    styles by their hashes and nothing from elsewhere."""
+    return HTMLResponse(
+        shell.page(page_language_of(request), settings.dashboard_url or settings.reporting_url),
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": shell.page_policy()},
+    )
 
 
 @router.get("/sw.js", summary="The app's service worker (anyone)")

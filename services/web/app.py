@@ -15,7 +15,7 @@ from services.web.api import router
 from services.web.proxy import LARGEST_BODY_BYTES, UPSTREAMS
 from services.web.shell import STATIC
 from shared.errors import install_error_handlers
-from shared.limits import RequestLimits, install_body_limit_answer
+from shared.limits import RequestLimits, SecurityHeaders, install_body_limit_answer
 from shared.settings import Settings
 
 NAME = "web"
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, upstreams: dict[str, httpx.A
     app.state.upstreams = clients
     # The shell crosses slow mobile networks: compressed it is about a third of its size.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(SecurityHeaders)  # no sniffing, framing or referrer; the page sends its own policy
     app.add_middleware(RequestLimits)  # outermost: Starlette's plain-text 413 told as our refusals are
     install_error_handlers(app)
     install_body_limit_answer(app)

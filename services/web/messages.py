@@ -42,6 +42,11 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "nav.more": {"vi": "Thêm", "en": "More"},
     "more.heading": {"vi": "Các việc khác", "en": "Other tasks"},
     "more.signed_in": {"vi": "Đang đăng nhập: {name}", "en": "Signed in: {name}"},
+    "more.dashboard": {"vi": "Trang số liệu của HTX", "en": "The co-op's dashboard"},
+    "more.dashboard_hint": {
+        "vi": "Sản lượng, thu mua, công nợ, tồn kho và bán hàng cả năm (mở trong trang mới)",
+        "en": "The year's production, purchases, payables, stock and sales (opens in a new tab)",
+    },
     "login.heading": {"vi": "Đăng nhập", "en": "Sign in"},
     "login.login": {"vi": "Tên đăng nhập hoặc số điện thoại", "en": "User name or phone number"},
     "login.password": {"vi": "Mật khẩu", "en": "Password"},

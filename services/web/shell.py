@@ -6,10 +6,9 @@ replaces the old files in one step (a new `sw.js` is a new worker) and never mix
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-import posixpath
-import re
 from functools import cache
 from pathlib import Path
 
@@ -35,39 +34,37 @@ def static_files() -> tuple[str, ...]:
     )
 
 
-# A static `import ... from "./x.js"` (or `import "./x.js"`); `import("./x.js")` calls do not match.
-_STATIC_IMPORT = re.compile(r"""^\s*import\s(?:[^"';]*?\sfrom\s)?["']([^"']+)["']""", re.MULTILINE)
+# What the first screens need (app.js, the sign-in, the weigh-in and what they import), as one script
+# built from frontend/src by esbuild (frontend/build.mjs) and put into the page itself: on a slow link
+# every further file is another round trip (2 s on slow 3G) before the clerk can type.
+START_SCRIPT = HERE / "templates" / "start.js"
+STYLES = HERE / "templates" / "app.css"
 
 
-# The screen a clerk's day opens on after signing in, and what the app-shell benchmark times.
-FIRST_SCREEN = "/static/screens/delivery.js"
-
-
-def _static_imports(root: str) -> set[str]:
-    """`root` and what it imports statically, transitively."""
-    found: set[str] = set()
-    waiting = [root]
-    while waiting:
-        module = waiting.pop()
-        if module in found:
-            continue
-        found.add(module)
-        source = (STATIC / module.removeprefix("/static/")).read_text(encoding="utf-8")
-        waiting += [
-            posixpath.normpath(posixpath.join(posixpath.dirname(module), name))
-            for name in _STATIC_IMPORT.findall(source)
-        ]
-    return found
+def _source_hash(text: str) -> str:
+    """A CSP hash source: the page's inline script and styles are allowed by what they are."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 @cache
-def startup_modules() -> tuple[str, ...]:
-    """The modules the page preloads, in the order the browser should fetch them (six at a time on
-    HTTP/1.1): app.js and what it imports statically (all the sign-in needs), then the weigh-in
-    screen's. Other screens, imported with `import()`, load when first opened (the service worker
-    keeps them all)."""
-    shell = sorted(_static_imports("/static/app.js"))
-    return (*shell, *sorted(_static_imports(FIRST_SCREEN) - set(shell)))
+def _inline() -> tuple[str, str]:
+    script, styles = START_SCRIPT.read_text(encoding="utf-8"), STYLES.read_text(encoding="utf-8")
+    # Either would end its element early and the rest would be read as markup.
+    if "</script" in script.lower() or "</style" in styles.lower():
+        raise ValueError("an inline script or style must not contain its own end tag")
+    return script, styles
+
+
+@cache
+def page_policy() -> str:
+    """The page's content security policy: its own inline script and styles by their hashes, every
+    other script, call and worker from this origin only; no 'unsafe-inline'."""
+    script, styles = _inline()
+    return (
+        f"default-src 'none'; script-src 'self' {_source_hash(script)}; style-src {_source_hash(styles)}; "
+        "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 @cache
@@ -82,15 +79,15 @@ def release() -> str:
     return digest.hexdigest()[:12]
 
 
-def page(language: Language) -> str:
+def page(language: Language, dashboard_url: str) -> str:
     return _templates.get_template("app.html").render(
         lang=language,
         texts=app_texts(language),
         texts_json=json.dumps(app_texts(language), ensure_ascii=False).replace("</", "<\\/"),
         release=release(),
-        # Every module of the start asked for at once: without this the browser finds them one import
-        # level at a time, a round trip each (2 s apiece on a slow 3G link).
-        modules=startup_modules(),
+        dashboard=dashboard_url.rstrip("/"),
+        start_script=_inline()[0],
+        styles=_inline()[1],
     )
 
 

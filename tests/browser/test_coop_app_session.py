@@ -66,7 +66,7 @@ def test_calls_that_find_the_token_expired_together_renew_it_once_and_stay_signe
     # Six reads at once, as a screen opening and the reference refresh make them, through the app's own call().
     statuses = page.evaluate(
         """async (coopId) => {
-            const { call } = await import("/static/session.js");
+            const { call } = globalThis.htxStart["session.js"];  // the start script's own module
             const paths = [`/api/registry/coops/${coopId}`, `/api/registry/coops/${coopId}/plots`,
                            `/api/supplychain/coops/${coopId}/lots`, "/api/supplychain/yield-rules",
                            `/api/registry/coops/${coopId}/members`, `/api/supplychain/coops/${coopId}/payables`];

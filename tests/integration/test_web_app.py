@@ -3,7 +3,9 @@ cookie the page cannot read, and `/api/<service>/` forwarding writes with their 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -79,20 +81,26 @@ async def test_the_shell_is_vietnamese_by_default_and_english_on_request(registr
     assert manifest["lang"] == "vi" and manifest["start_url"] == "/"
 
 
-async def test_the_page_preloads_what_the_app_starts_with_and_the_less_daily_tasks_load_later(registry_and_web):
+async def test_the_page_brings_its_first_screens_itself_allowed_by_their_hashes(registry_and_web):
     _, web = registry_and_web
-    page = (await web.get("/")).text
-    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
-    assert {"/static/app.js", "/static/ui.js", "/static/vendor/idb.js", "/static/screens/delivery.js"} <= preloaded
-    # Imported with import() by app.js: kept by the worker for offline, not fetched before the first screen.
-    assert not preloaded & {
-        "/static/screens/sale.js",
-        "/static/screens/members.js",
-        "/static/screens/correction.js",
-        "/static/screens/processing.js",
-        "/static/screens/labels.js",
-    }
-    assert "/static/screens/sale.js" in shell.static_files()
+    answer = await web.get("/")
+    page, policy = answer.text, answer.headers["content-security-policy"]
+    # No file to fetch before the sign-in or the weigh-in: their modules are the page's one script.
+    assert "modulepreload" not in page and '<script type="module" src=' not in page
+    scripts = re.findall(r'<script type="module">(.*?)</script>', page, re.DOTALL)
+    assert scripts == [shell.START_SCRIPT.read_text(encoding="utf-8")]
+    styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    # The policy allows exactly that script and those styles, nothing inline besides.
+    for inline, directive in ((scripts[0], "script-src"), (styles[0], "style-src")):
+        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy.split(directive)[1].split(";")[0]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    # The less daily screens are loaded with import() by their address: kept by the worker, not in the page.
+    for lazy in ("/static/screens/sale.js", "/static/screens/members.js", "/static/screens/today.js"):
+        assert f'import("{lazy}")' in scripts[0] and lazy in shell.static_files()
+    assert 'import("/static/screens/delivery.js")' not in scripts[0]
 
 
 async def test_signing_in_keeps_the_refresh_token_out_of_the_page(registry_and_web):

@@ -1,7 +1,7 @@
 // What the app keeps on the phone (IndexedDB, through idb): the co-op's reference data and the
 // outbox of writes not yet accepted. The outbox survives the browser being closed; each entry
 // carries the Idempotency-Key it is sent with every time, so sending it twice writes it once.
-import { openDB } from "./vendor/idb.js";
+import { openDB } from "idb";
 
 const database = openDB("htx-app", 1, {
   upgrade(db) {

@@ -6,10 +6,10 @@ import { account } from "./session.js";
 import { outbox } from "./store.js";
 import { t } from "./ui.js";
 
-// Only what the sign-in needs is imported with the shell: on a slow link (2 s a round trip on slow
-// 3G, six files at a time) each further wave of modules costs seconds before the clerk can type.
-// Every screen's module is loaded when first opened (the page preloads the weigh-in's, the service
-// worker keeps them all, so they open offline too), and the outbox with the first write or send.
+// The sign-in and the weigh-in come with the page itself (frontend/build.mjs puts app.js and what
+// it imports statically into the page's one script): on a slow link (2 s a round trip on slow 3G)
+// every further file costs seconds before the clerk can type. Every other screen's module is loaded
+// with import() when first opened (the service worker keeps them all, so they open offline too).
 const outboxModule = () => import("./outbox.js");
 const task = (load, name) => async (...args) => (await load())[name](...args);
 
