@@ -25,7 +25,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, writes: bool = True) -> AsyncEngine:
+def create_engine(url: str, *, writes: bool = True, busy_timeout_seconds: float = 30) -> AsyncEngine:
     """An async engine with what SQLite needs to act as a service database.
 
     On SQLite a transaction of a `writes` engine starts with `BEGIN IMMEDIATE`: it takes the
@@ -41,13 +41,13 @@ def create_engine(url: str, *, writes: bool = True) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         _private_file(Path(database))
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_seconds})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:  # pragma: no cover - driver hook
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         if writes:

@@ -97,6 +97,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, error: StatementError) -> JSONResponse:
+        # SQLite's one write lock held past the busy timeout (a long batch): nothing was written, and
+        # the same request sent again later (its Idempotency-Key too) is the way on; the app's outbox
+        # keeps a 503 queued. Said as busy, not as our bug.
+        if database_busy(error.orig):
+            answer = await _domain_error(request, Unavailable("db.busy", seconds=BUSY_RETRY_SECONDS))
+            answer.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+            return answer
         # A value its column cannot hold (an id beyond PostgreSQL's INTEGER): SQLite's driver and asyncpg
         # refuse it while encoding (an OverflowError under the DBAPIError SQLAlchemy wraps), the server
         # as numeric_value_out_of_range (SQLSTATE 22003). Other data exceptions are our bugs: a 500.
@@ -114,6 +121,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def _caller_gone(request: Request, error: ClientDisconnect) -> Response:
         return Response(status_code=499)
+
+
+BUSY_RETRY_SECONDS = 5
+
+
+def database_busy(error: BaseException | None) -> bool:
+    """SQLite's "database is locked": the write lock was not free within the busy timeout."""
+    return type(error).__name__ == "OperationalError" and "database is locked" in str(error)
 
 
 def _out_of_range_value(error: BaseException | None) -> bool:

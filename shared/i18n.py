@@ -115,6 +115,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Một giá trị vượt quá giới hạn lưu trữ (ví dụ một số quá lớn); hãy kiểm tra lại dữ liệu.",
         "en": "A value is beyond what can be stored (e.g. a number too large); check the data.",
     },
+    "db.busy": {
+        "vi": "Cơ sở dữ liệu đang bận ghi một lô lớn; chưa có gì được ghi. Hãy gửi lại sau {seconds} giây.",
+        "en": "The database is busy writing a large batch; nothing was recorded. Send again in {seconds} seconds.",
+    },
     "request.too_deep": {
         "vi": "Dữ liệu JSON lồng nhau quá sâu.",
         "en": "The JSON is nested too deeply.",

@@ -94,8 +94,13 @@ class ServiceRuntime:
 
     @classmethod
     def build(cls, name: str, settings: Settings, *, publishes: str | None = None) -> ServiceRuntime:
-        engine = create_engine(settings.database_url)
-        read_engine = create_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
+        busy = settings.sqlite_busy_timeout_seconds
+        engine = create_engine(settings.database_url, busy_timeout_seconds=busy)
+        read_engine = (
+            create_engine(settings.database_url, writes=False, busy_timeout_seconds=busy)
+            if is_sqlite(settings.database_url)
+            else engine
+        )
         redis = redis_client(settings.redis_url)
         runtime = cls(
             name=name,

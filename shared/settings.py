@@ -77,6 +77,9 @@ class Settings(TokenSettings):
     )
     # Prefix on every stream name, so tests (or two installations) can share one Redis.
     stream_prefix: str = ""
+    # SQLite: how long a write waits for the database's one write lock before answering 503
+    # `db.busy` with Retry-After (a long batch holds it; PostgreSQL writers do not queue this way).
+    sqlite_busy_timeout_seconds: float = Field(30, gt=0)
 
     # Where the public reaches the platform (e.g. https://truyxuat.thainguyen.gov.vn): QR codes and
     # links are built on it, never on the request's Host header, which any client can set.
