@@ -29,9 +29,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis.chain_mapping import coop_location, lot_uri, partner_location, plot_location
-from services.supplychain.queries import rows_in
+from services.supplychain.queries import lots_delivered_to, rows_in
 from services.supplychain.tables import KnownCoop, KnownPartner, KnownPlot, Lot, PackUnit, Shipment, ShipmentLine
-from services.supplychain.trace import chain_reader, trace
+from services.supplychain.trace import chain_reader, trace, upstream_lots
 from shared import places
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
@@ -123,7 +123,16 @@ async def circular_02(
         where = registration.get(origin.coop_id, own_code)
         place = plot_location(where, origin.plot_code) if origin.plot_code else coop_location(where)
         stages.append(_stage("harvest", origin.harvested_on, codes([origin.lot_code]), place))
+    # A buyer's record holds the steps of what reached it and went into it, not what the co-op made of
+    # the rest afterwards for others (as its recall does).
+    visible = (
+        None
+        if partner is None
+        else {t.code for t in await upstream_lots(session, sorted(await lots_delivered_to(session, partner)))}
+    )
     for step in traced.steps:
+        if visible is not None and not any(o.lot_code in visible for o in step.outputs):
+            continue
         made_by = coop_of_lot.get(step.outputs[0].lot_code, lot.coop_id) if step.outputs else lot.coop_id
         outputs = codes([o.lot_code for o in step.outputs])
         stages.append(

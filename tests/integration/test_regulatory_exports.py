@@ -104,6 +104,16 @@ async def _chain(client, redis, stream_prefix, *, crop: str, product: str) -> in
         )
         assert shipped.status_code == 201, shipped.text
         ids.append(shipped.json()["id"])
+    # What is left of K, processed afterwards for the co-op's other customers.
+    rest = {
+        "coop_id": 1,
+        "batch_id": "ME-2",
+        "process": "đóng gói",
+        "transformed_on": "2025-06-06",
+        "inputs": [{"lot_code": "K", "quantity": "20"}],
+        "outputs": [{"lot_code": "K2", "product": product, "quantity_kg": "20"}],
+    }
+    assert (await client.post("/processings", json=rest, headers=COOP)).status_code == 201
     return ids[0]
 
 
@@ -210,6 +220,9 @@ async def test_circular_02_gives_the_ten_items_and_its_stages(supplychain_app_fa
         mine = (await client.get("/lots/K/circular-02", headers=BUYER | {"Accept-Language": "en"})).json()
         shipped = [s["location_trace_code"] for s in mine["items"]["stages"] if s["stage"] == "shipment"]
         assert shipped == [partner_location(5)]
+        made = [s["product_trace_codes"] for s in mine["items"]["stages"] if s["stage"] == "processing"]
+        assert made == [["urn:htx:TN-0001:lot:K"]]  # not K2, made of the rest for others
+        assert ["urn:htx:TN-0001:lot:K2"] in [s["product_trace_codes"] for s in items["stages"]]
         assert mine["missing"][0]["message"].startswith("No product image")
         assert (await client.get("/lots/H-10/circular-02", headers=BUYER)).status_code == 403
 
