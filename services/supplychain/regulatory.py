@@ -150,12 +150,7 @@ async def circular_02(
             stages.append(_stage("sale", sale.sold_on, codes([sale.lot_code]), coop_location(own_code)))
     stages.sort(key=lambda s: (s["event_time"], STAGE_ORDER.index(s["stage"]) if s["stage"] in STAGE_ORDER else 9))
 
-    serials = [
-        serial
-        for (serial,) in await rows_in(
-            session, select(PackUnit.serial).order_by(PackUnit.serial), PackUnit.lot_id, [lot.id]
-        )
-    ]
+    serials = sorted(await rows_in(session, select(PackUnit.serial), PackUnit.lot_id, [lot.id]))
     standards = sorted(
         {
             f"{c.kind} {c.code}" + (f" ({c.ocop_stars}★)" if c.ocop_stars else "")

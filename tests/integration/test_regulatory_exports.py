@@ -234,3 +234,21 @@ async def test_circular_02_gives_the_ten_items_and_its_stages(supplychain_app_fa
         assert len(rows) - 1 == len(items["stages"])
         assert all(row[1] == "chè búp khô" for row in rows[1:])
         assert "Nguyễn Văn Hùng" not in sheet.content.decode("utf-8-sig")
+
+        # A packed lot with a GTIN: its brand and serials, and its Digital Link as the traceability code.
+        packing = {
+            "coop_id": 1,
+            "batch_id": "ME-DG",
+            "transformed_on": "2025-06-07",
+            "lot_code": "HOP",
+            "product": "Chè búp hộp 100 g",
+            "units": 20,
+            "net_kg_per_unit": "0.1",
+            "gtin": "08930000000019",
+            "inputs": [{"lot_code": "K2", "quantity": "2"}],
+        }
+        packed = await client.post("/packings", json=packing, headers=COOP)
+        assert packed.status_code == 201, packed.text
+        boxed = (await client.get("/lots/HOP/circular-02", headers=COOP)).json()["items"]
+        assert boxed["brand_serial"] == {"gtin": "08930000000019", "serials": ["HOP-0001", "HOP-0020"], "units": 20}
+        assert "/01/08930000000019/10/HOP" in boxed["traceability_code"]
