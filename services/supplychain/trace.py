@@ -503,7 +503,7 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     lots_by_code = {lot.code: lot for lot in await _in(session, Lot, Lot.code, [t.code for t in traced.lots])}
     if partner is not None:
         visible = await upstream_ids(session, sorted(await lots_delivered_to(session, partner)))
-        lots_by_code = {code: lot for code, lot in lots_by_code.items() if lot.id in visible}
+        lots_by_code = {lot_code: lot for lot_code, lot in lots_by_code.items() if lot.id in visible}
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
     rows_of = [e for rows in events.values() for e in rows]
@@ -538,11 +538,11 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     sales = {s.id: s for s in await _in(session, Sale, Sale.id, {e.sale_id for e in rows_of if e.sale_id})}
 
     def household(lot: Lot, coop: KnownCoop | None) -> str:
-        member = members.get(lot.member_id)
-        if member is None:
-            return str(lot.member_id)
+        member, private = members.get(lot.member_id), sees_private(principal, lot.coop_id)
+        if member is None:  # not in the replica yet: its id, for those who may see households' ids
+            return str(lot.member_id) if private else ""
         display = coop.household_display if coop else DEFAULT_DISPLAY
-        return household_label(member.name, display, private=sees_private(principal, lot.coop_id)) or ""
+        return household_label(member.name, display, private=private) or ""
 
     def someone_elses(event: LotEvent) -> bool:
         """Another partner's shipment, receipt or sale of a lot on the buyer's chain."""
