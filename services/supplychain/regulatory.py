@@ -29,9 +29,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.supplychain.epcis.chain_mapping import coop_location, lot_uri, partner_location, plot_location
-from services.supplychain.queries import lots_delivered_to, rows_in
+from services.supplychain.queries import rows_in
 from services.supplychain.tables import KnownCoop, KnownPartner, KnownPlot, Lot, PackUnit, Shipment, ShipmentLine
-from services.supplychain.trace import chain_reader, trace, upstream_lots
+from services.supplychain.trace import chain_reader, trace
 from shared import places
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound
@@ -106,7 +106,8 @@ async def circular_02(
     session: AsyncSession, code: str, principal: Principal, traceability_code: Callable[[Lot], str], language: Language
 ) -> dict[str, Any]:
     """The ten items of one lot, its stages both ways, and what is missing."""
-    lot, partner = await chain_reader(session, code, principal)
+    view = await chain_reader(session, code, principal)
+    lot, partner = view.lot, view.partner
     traced = await trace(session, [lot], "both")
     coop_ids = {lot.coop_id} | {origin.coop_id for origin in traced.origins} | {t.coop_id for t in traced.lots}
     coops = {c.id: c for c in await rows_in(session, select(KnownCoop), KnownCoop.id, coop_ids)}
@@ -123,15 +124,10 @@ async def circular_02(
         where = registration.get(origin.coop_id, own_code)
         place = plot_location(where, origin.plot_code) if origin.plot_code else coop_location(where)
         stages.append(_stage("harvest", origin.harvested_on, codes([origin.lot_code]), place))
-    # A buyer's record holds the steps of what reached it and went into it, not what the co-op made of
-    # the rest afterwards for others (as its recall does).
-    visible = (
-        None
-        if partner is None
-        else {t.code for t in await upstream_lots(session, sorted(await lots_delivered_to(session, partner)))}
-    )
     for step in traced.steps:
-        if visible is not None and not any(o.lot_code in visible for o in step.outputs):
+        # A buyer's record holds the steps of what reached it and went into it, not what the co-op made
+        # of the rest afterwards for others (as its recall does).
+        if view.visible is not None and not any(o.lot_code in view.visible for o in step.outputs):
             continue
         made_by = coop_of_lot.get(step.outputs[0].lot_code, lot.coop_id) if step.outputs else lot.coop_id
         outputs = codes([o.lot_code for o in step.outputs])

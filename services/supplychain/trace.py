@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Row, exists
@@ -476,19 +477,29 @@ RECALL_COLUMNS = [
 RECALL_SORTS = {"date": ("date", "lot_code"), "lot": ("lot_code", "date"), "event": ("event_type", "date")}
 
 
-async def chain_reader(session: AsyncSession, code: str, principal: Principal) -> tuple[Lot, int | None]:
-    """The lot whose chain a recall or a regulator's export reads, and the partner whose view it is.
+@dataclass(frozen=True)
+class ChainView:
+    """The lot whose chain a recall or a regulator's export reads, and whose view of it that is:
+    `partner` None for the province and the co-op (the whole chain); for a buyer, its partner and the
+    codes of the lots it may see (what was shipped or sold to it, and what went into those)."""
 
-    The province reads any lot's chain and a co-op its own (partner None: the whole chain). A buyer
-    reads the chain of a lot shipped or sold to it (403 `recall.not_delivered` for any other), and the
-    caller narrows it to that partner's part."""
+    lot: Lot
+    partner: int | None = None
+    visible: frozenset[str] | None = None
+
+
+async def chain_reader(session: AsyncSession, code: str, principal: Principal) -> ChainView:
+    """The province reads any lot's chain and a co-op its own; a buyer the chain of a lot shipped or
+    sold to it (403 `recall.not_delivered` for any other), narrowed by the caller to `visible`."""
     lot, _ = await resolve(session, code)
     if principal.role == "buyer" and principal.partner_id is not None:
-        if lot.id not in await lots_delivered_to(session, principal.partner_id):
+        delivered = await lots_delivered_to(session, principal.partner_id)
+        if lot.id not in delivered:
             raise Forbidden("recall.not_delivered", code=code)
-        return lot, principal.partner_id
+        visible = frozenset(lot.code for lot in await upstream_lots(session, sorted(delivered)))
+        return ChainView(lot, principal.partner_id, visible)
     principal.require_coop_write(lot.coop_id)
-    return lot, None
+    return ChainView(lot)
 
 
 async def recall_rows(session: AsyncSession, code: str, principal: Principal, sort: str = "date") -> list[dict]:
@@ -498,12 +509,11 @@ async def recall_rows(session: AsyncSession, code: str, principal: Principal, so
     the rows of the lots on its chain that reached that buyer or went into what did, without another
     partner's shipment, receipt or sale of them, and households as their co-op shows them publicly.
     """
-    lot, partner = await chain_reader(session, code, principal)
-    traced = await trace(session, [lot], "both")
-    lots_by_code = {lot.code: lot for lot in await _in(session, Lot, Lot.code, [t.code for t in traced.lots])}
-    if partner is not None:
-        visible = await upstream_ids(session, sorted(await lots_delivered_to(session, partner)))
-        lots_by_code = {lot_code: lot for lot_code, lot in lots_by_code.items() if lot.id in visible}
+    view = await chain_reader(session, code, principal)
+    partner = view.partner
+    traced = await trace(session, [view.lot], "both")
+    shown = [t.code for t in traced.lots if view.visible is None or t.code in view.visible]
+    lots_by_code = {lot.code: lot for lot in await _in(session, Lot, Lot.code, shown)}
     lots_by_id = {lot.id: lot for lot in lots_by_code.values()}
     events = await lot_events(session, lots_by_id)
     rows_of = [e for rows in events.values() for e in rows]
